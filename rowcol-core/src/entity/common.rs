@@ -1,0 +1,92 @@
+//! Pieces every mirrored record shares: where it came from, its version,
+//! references to other records, lines and links.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use super::EntityKind;
+use crate::{ClientId, ExternalId, Money, Rail, VersionToken};
+
+/// Where a mirrored record came from and which version of it this is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceMeta {
+    /// The client whose books hold the record.
+    pub client: ClientId,
+    /// The rail it was read from.
+    pub rail: Rail,
+    /// The rail's id for it.
+    pub external_id: ExternalId,
+    /// The rail's version token (QBO `SyncToken`).
+    pub version: VersionToken,
+    /// When the source created it, with the source's offset.
+    pub created_at: DateTime<FixedOffset>,
+    /// When the source last changed it, with the source's offset.
+    pub updated_at: DateTime<FixedOffset>,
+    /// True once the source deleted it (a tombstone in the mirror).
+    pub deleted: bool,
+}
+
+impl SourceMeta {
+    /// True when `self` describes a strictly newer state of the same record
+    /// than `other`: a later update instant, or the same instant and a higher
+    /// version token. Replays and out-of-order deliveries of older states
+    /// therefore never win.
+    pub fn is_newer_than(&self, other: &SourceMeta) -> bool {
+        match self.updated_at.cmp(&other.updated_at) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => self.version.cmp_version(&other.version) == std::cmp::Ordering::Greater,
+        }
+    }
+}
+
+/// A reference to another record of the same client (QBO `{"value", "name"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    /// The referenced record's external id.
+    pub id: ExternalId,
+    /// The display name the source sent with the reference, if any.
+    pub name: Option<String>,
+}
+
+/// One line of a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    /// The line amount.
+    pub amount: Money,
+    /// The account the line is coded to (expense account on bills and
+    /// purchases, income or source account elsewhere), when it names one.
+    pub account: Option<Reference>,
+    /// Free-text description.
+    pub description: Option<String>,
+}
+
+/// A link from one transaction to another (QBO `LinkedTxn`): which bills a
+/// bill payment paid, which invoices a payment applied to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnLink {
+    /// The kind of the linked transaction.
+    pub kind: EntityKind,
+    /// Its external id.
+    pub id: ExternalId,
+    /// The amount applied through this link, when the source says.
+    pub amount: Option<Money>,
+}
+
+/// Fields every dated money movement carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnCommon {
+    /// The transaction date, as entered (no time zone).
+    pub txn_date: chrono::NaiveDate,
+    /// The total in the transaction's currency.
+    pub total: Money,
+    /// Home-currency units per unit of the transaction's currency, for
+    /// multi-currency companies (QBO `ExchangeRate`); `None` means home currency.
+    pub exchange_rate: Option<rust_decimal::Decimal>,
+    /// The user's document number (bill or invoice number, cheque number).
+    pub doc_number: Option<String>,
+    /// Internal memo (QBO `PrivateNote`; voids say "Voided" here).
+    pub private_note: Option<String>,
+    /// The lines.
+    pub lines: Vec<Line>,
+}

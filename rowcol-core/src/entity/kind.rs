@@ -1,0 +1,105 @@
+//! The kinds of record RowCol mirrors from a rail.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A kind of mirrored record. Rail-neutral: each adapter maps its own names
+/// (QBO's `BillPayment`, say) onto these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// Chart-of-accounts entry (bank, card, AP, AR, income, expense, ...).
+    Account,
+    /// Payment terms such as "Net 30" or "2% 10 Net 30".
+    Term,
+    /// Someone the business pays.
+    Vendor,
+    /// Someone who pays the business.
+    Customer,
+    /// A vendor's bill (accounts payable).
+    Bill,
+    /// An invoice to a customer (accounts receivable).
+    Invoice,
+    /// A customer's payment, applied to invoices.
+    Payment,
+    /// A payment of bills.
+    BillPayment,
+    /// Money spent directly (cheque, card, cash) without a bill.
+    Purchase,
+    /// Money deposited into a bank account.
+    Deposit,
+    /// The company itself: name, country, home currency.
+    CompanyInfo,
+}
+
+impl EntityKind {
+    /// Every kind, names before transactions: the order a first sync pulls
+    /// them so that references resolve.
+    pub const ALL: [EntityKind; 11] = [
+        EntityKind::CompanyInfo,
+        EntityKind::Account,
+        EntityKind::Term,
+        EntityKind::Vendor,
+        EntityKind::Customer,
+        EntityKind::Bill,
+        EntityKind::Invoice,
+        EntityKind::Payment,
+        EntityKind::BillPayment,
+        EntityKind::Purchase,
+        EntityKind::Deposit,
+    ];
+
+    /// snake_case name used in storage, metrics and logs.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EntityKind::Account => "account",
+            EntityKind::Term => "term",
+            EntityKind::Vendor => "vendor",
+            EntityKind::Customer => "customer",
+            EntityKind::Bill => "bill",
+            EntityKind::Invoice => "invoice",
+            EntityKind::Payment => "payment",
+            EntityKind::BillPayment => "bill_payment",
+            EntityKind::Purchase => "purchase",
+            EntityKind::Deposit => "deposit",
+            EntityKind::CompanyInfo => "company_info",
+        }
+    }
+
+    /// True for dated money movements (bills, invoices, payments, ...), false
+    /// for name lists (accounts, vendors, customers, terms, company).
+    pub fn is_transaction(&self) -> bool {
+        matches!(
+            self,
+            EntityKind::Bill
+                | EntityKind::Invoice
+                | EntityKind::Payment
+                | EntityKind::BillPayment
+                | EntityKind::Purchase
+                | EntityKind::Deposit
+        )
+    }
+}
+
+impl fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A kind name that RowCol does not mirror.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown entity kind {0:?}")]
+pub struct UnknownEntityKind(pub String);
+
+impl FromStr for EntityKind {
+    type Err = UnknownEntityKind;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EntityKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownEntityKind(s.chars().take(32).collect()))
+    }
+}

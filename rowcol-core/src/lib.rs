@@ -1,0 +1,52 @@
+//! # rowcol-core
+//!
+//! The heart of RowCol, the data layer under an accounting advisor's product:
+//! domain types, the ports every adapter implements, the error taxonomy, and
+//! (from the sync-engine issue on) the sync engine written only against the
+//! ports. It knows no HTTP and no SQL.
+//!
+//! - Money is [`Money`]: a `rust_decimal::Decimal` plus a [`Currency`]; never a float.
+//! - Ids are validated newtypes: [`ClientId`], [`AdvisorId`], [`RealmId`], [`ExternalId`].
+//! - Mirrored records are [`entity`] types; RowCol-owned records live in [`owned`].
+//! - Ports: [`LedgerRail`], [`MirrorStore`], [`CredentialStore`], [`SyncPolicy`].
+//! - Errors: [`RowcolError`], with [`RowcolError::retryable`].
+//!
+//! ```
+//! use rowcol_core::{Currency, Money};
+//! use rust_decimal::Decimal;
+//!
+//! let rent = Money::new(Decimal::new(1_250_00, 2), Currency::USD);
+//! let fee = Money::new(Decimal::new(12_5, 1), Currency::USD);
+//! assert_eq!(rent.checked_add(&fee)?.to_string(), "USD 1262.50");
+//! assert!(rent.checked_add(&Money::new(Decimal::ONE, Currency::EUR)).is_err());
+//! # Ok::<(), rowcol_core::MoneyError>(())
+//! ```
+
+pub mod clock;
+pub mod entity;
+pub mod error;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
+pub mod ids;
+pub mod money;
+pub mod owned;
+pub mod policy;
+pub mod ports;
+pub mod rail;
+pub mod snapshot;
+pub mod sync;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use entity::{Entity, EntityKind};
+pub use error::{ErrorContext, RailErrorKind, RailFailure, Result, RowcolError, StoreErrorKind};
+pub use ids::{AdvisorId, ClientId, ExternalId, IdError, RealmId, VersionToken};
+pub use money::{Currency, CurrencyError, Money, MoneyError};
+pub use owned::{
+    Advisor, Client, ClientSettings, Connection, ConnectionStatus, Guardrail, RailCredentials, ReviewDecision,
+    ReviewState, RuleSetting, VendorTier,
+};
+pub use policy::{RetrySettings, StandardPolicy};
+pub use ports::{CredentialStore, DataSource, LedgerRail, MirrorStore, RateLimit, RetryDecision, SyncPolicy};
+pub use rail::{EnabledRails, Rail, RailDisabled, UnknownRail};
+pub use snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
+pub use sync::{ClientHealth, KindHealth};

@@ -1,0 +1,258 @@
+//! Records RowCol owns: only RowCol writes them, no rail does.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::{AdvisorId, ClientId, Currency, EntityKind, ExternalId, Money, Rail, RealmId, VersionToken};
+
+/// A bookkeeper or fractional CFO with a portfolio of clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advisor {
+    /// Id.
+    pub id: AdvisorId,
+    /// Display name.
+    pub name: String,
+}
+
+/// A client business in an advisor's portfolio.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    /// Id.
+    pub id: ClientId,
+    /// The advisor whose portfolio holds it.
+    pub advisor: AdvisorId,
+    /// Display name.
+    pub name: String,
+    /// The currency its figures are reported in.
+    pub home_currency: Currency,
+    /// Its connections to rails.
+    pub connections: Vec<Connection>,
+}
+
+/// The state of a connection to a rail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    /// Syncing normally.
+    Active,
+    /// The rail refused the credentials for good (QBO `invalid_grant`): only
+    /// the user can fix it by reconnecting; sync stops until then.
+    NeedsReauth,
+    /// Turned off by the advisor.
+    Disabled,
+}
+
+impl ConnectionStatus {
+    /// snake_case name used in storage.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ConnectionStatus::Active => "active",
+            ConnectionStatus::NeedsReauth => "needs_reauth",
+            ConnectionStatus::Disabled => "disabled",
+        }
+    }
+}
+
+/// A client's link to one company on one rail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    /// The client.
+    pub client: ClientId,
+    /// The rail.
+    pub rail: Rail,
+    /// The company on the rail (QBO realm id).
+    pub realm: RealmId,
+    /// Whether sync may run.
+    pub status: ConnectionStatus,
+}
+
+/// OAuth credentials for one connection. `Debug` never shows the tokens, and
+/// the type has no `Serialize`: stores encrypt the exposed secrets themselves.
+#[derive(Clone)]
+pub struct RailCredentials {
+    /// Short-lived bearer token.
+    pub access_token: SecretString,
+    /// When the access token stops working.
+    pub access_expires_at: DateTime<Utc>,
+    /// Long-lived token used to get new access tokens; rotated by the rail.
+    pub refresh_token: SecretString,
+    /// When the refresh token stops working, if the rail says.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+}
+
+impl RailCredentials {
+    /// True when the access token is expired at `now` or will be within `margin`.
+    pub fn access_expires_within(&self, now: DateTime<Utc>, margin: chrono::Duration) -> bool {
+        self.access_expires_at <= now + margin
+    }
+
+    /// True when both tokens equal `other`'s (for tests and change detection).
+    pub fn same_tokens(&self, other: &RailCredentials) -> bool {
+        self.access_token.expose_secret() == other.access_token.expose_secret()
+            && self.refresh_token.expose_secret() == other.refresh_token.expose_secret()
+    }
+}
+
+impl fmt::Debug for RailCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RailCredentials")
+            .field("access_token", &"[redacted]")
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_token", &"[redacted]")
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .finish()
+    }
+}
+
+/// How the minimum cash buffer is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guardrail {
+    /// A number of weeks of gross burn (the default is 4).
+    WeeksOfGrossBurn(u32),
+    /// A fixed amount.
+    Fixed(Money),
+}
+
+impl Default for Guardrail {
+    fn default() -> Self {
+        Guardrail::WeeksOfGrossBurn(4)
+    }
+}
+
+/// How much a vendor matters when cash is short, set by the advisor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VendorTier {
+    /// Tax authorities: pay on time, always.
+    Taxes,
+    /// Payroll providers: pay on time, always.
+    Payroll,
+    /// Rent, utilities and the like: the business stops without them.
+    KeepTheDoorsOpen,
+    /// Everyone else.
+    #[default]
+    Standard,
+    /// Can wait when cash is short.
+    Deferrable,
+}
+
+/// One rule's switch and threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSetting {
+    /// False turns the rule off for this client.
+    pub enabled: bool,
+    /// The rule's threshold (days, amount or share, as the rule documents),
+    /// `None` for its default.
+    pub threshold: Option<Decimal>,
+}
+
+/// Per-client settings the advisor controls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientSettings {
+    /// The minimum cash buffer.
+    pub guardrail: Guardrail,
+    /// Books are closed up to and including this date.
+    pub close_date: Option<NaiveDate>,
+    /// Vendor tiers by vendor external id; vendors not listed are standard.
+    pub vendor_tiers: BTreeMap<ExternalId, VendorTier>,
+    /// Annual cost of money as a fraction (0.10 = 10 % a year), to weigh
+    /// early-payment discounts against.
+    pub cost_of_money: Decimal,
+    /// Hygiene rule switches and thresholds by rule id; rules not listed use
+    /// their defaults.
+    pub rules: BTreeMap<String, RuleSetting>,
+    /// Trailing months of history that burn figures use (default 3).
+    pub burn_window_months: u32,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            guardrail: Guardrail::default(),
+            close_date: None,
+            vendor_tiers: BTreeMap::new(),
+            cost_of_money: Decimal::new(10, 2),
+            rules: BTreeMap::new(),
+            burn_window_months: 3,
+        }
+    }
+}
+
+/// What an advisor decided about a flagged hygiene item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// Looked at and fine: stays quiet until the entity changes again.
+    Approved,
+    /// Never flag this entity under this rule.
+    Excluded,
+}
+
+/// An advisor's review of one hygiene item (RowCol-owned, survives re-syncs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewState {
+    /// The client.
+    pub client: ClientId,
+    /// The hygiene rule's id.
+    pub rule_id: String,
+    /// The kind of the flagged entity.
+    pub kind: EntityKind,
+    /// The flagged entity.
+    pub external_id: ExternalId,
+    /// The entity's version when reviewed: an approval lapses once it changes.
+    pub version: VersionToken,
+    /// The decision.
+    pub decision: ReviewDecision,
+    /// Who decided.
+    pub by: AdvisorId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+
+    #[test]
+    fn credentials_debug_never_shows_tokens() {
+        let creds = RailCredentials {
+            access_token: SecretString::from("eyJ-access-SECRET-123"),
+            access_expires_at: Utc::now(),
+            refresh_token: SecretString::from("AB11-refresh-SECRET-456"),
+            refresh_expires_at: None,
+        };
+        let text = format!("{creds:?} {:#?}", creds);
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains("[redacted]"));
+    }
+
+    #[test]
+    fn access_expiry_margin() {
+        let now = Utc::now();
+        let creds = RailCredentials {
+            access_token: SecretString::from("a"),
+            access_expires_at: now + chrono::Duration::seconds(200),
+            refresh_token: SecretString::from("r"),
+            refresh_expires_at: None,
+        };
+        assert!(creds.access_expires_within(now, chrono::Duration::seconds(300)));
+        assert!(!creds.access_expires_within(now, chrono::Duration::seconds(60)));
+    }
+
+    #[test]
+    fn default_settings_are_stated() {
+        let s = ClientSettings::default();
+        assert_eq!(s.guardrail, Guardrail::WeeksOfGrossBurn(4));
+        assert_eq!(s.cost_of_money, Decimal::new(10, 2));
+        assert_eq!(s.burn_window_months, 3);
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<ClientSettings>(&json).unwrap(), s);
+    }
+}

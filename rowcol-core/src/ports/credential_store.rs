@@ -1,0 +1,29 @@
+//! The `CredentialStore` port: where a rail adapter keeps OAuth tokens.
+
+use async_trait::async_trait;
+
+use crate::{ClientId, Rail, RailCredentials, Result};
+
+/// Stores each connection's credentials, encrypted at rest by the adapter.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    /// Stores the credentials of a client's connection to a rail, replacing
+    /// any before.
+    ///
+    /// Behaviour:
+    /// - MUST be durable when it returns `Ok`: a rotated refresh token is
+    ///   saved before the new access token is used, so a crash right after
+    ///   loses nothing.
+    /// - MUST encrypt both tokens at rest; the plaintext never reaches logs or
+    ///   error text.
+    async fn save_credentials(&self, client: &ClientId, rail: Rail, credentials: &RailCredentials) -> Result<()>;
+
+    /// Loads the credentials of a client's connection to a rail.
+    ///
+    /// Behaviour:
+    /// - MUST return `Ok(None)` when none were ever saved.
+    /// - MUST fail with `StoreErrorKind::WrongKey` (not garbage, not `None`)
+    ///   when the stored ciphertext does not decrypt with the store's key.
+    async fn load_credentials(&self, client: &ClientId, rail: Rail) -> Result<Option<RailCredentials>>;
+}

@@ -1,0 +1,118 @@
+//! The `LedgerRail` port: reading a client's books from a rail.
+
+use async_trait::async_trait;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::entity::{AccountType, EntityKind};
+use crate::sync::{PageCursor, Rejected, SourceRecord, Tombstone};
+use crate::{Connection, ExternalId, Money, Rail, Result};
+
+/// One page to read: a kind and where to start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// The kind to list.
+    pub kind: EntityKind,
+    /// Where to start (`None`: the first page).
+    pub cursor: Option<PageCursor>,
+}
+
+/// One page of a full listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The kind listed.
+    pub kind: EntityKind,
+    /// Records mapped, in the rail's stable order.
+    pub records: Vec<SourceRecord>,
+    /// Records that could not be mapped.
+    pub rejects: Vec<Rejected>,
+    /// Where the next page starts; `None` when this was the last.
+    pub next: Option<PageCursor>,
+    /// The rail's clock when it answered.
+    pub server_time: DateTime<FixedOffset>,
+}
+
+/// Everything that changed since a cursor, across kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// Records created or changed.
+    pub records: Vec<SourceRecord>,
+    /// Records deleted or merged away.
+    pub tombstones: Vec<Tombstone>,
+    /// Records that could not be mapped.
+    pub rejects: Vec<Rejected>,
+    /// The cursor to ask from next time: from the rail's clock, less a
+    /// small overlap, never past anything not seen.
+    pub next_since: DateTime<FixedOffset>,
+    /// Calls made to the rail's API to build this set.
+    pub api_calls: u32,
+}
+
+/// A bank or card balance read live from the rail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveBalance {
+    /// The account.
+    pub account: ExternalId,
+    /// Its name.
+    pub name: String,
+    /// Bank or credit card.
+    pub account_type: AccountType,
+    /// The balance.
+    pub balance: Money,
+    /// When the rail reported it.
+    pub as_of: DateTime<Utc>,
+}
+
+/// A source of ledger records (QBO now; Ramp, Plaid, Stripe later).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait LedgerRail: Send + Sync {
+    /// Which rail this is.
+    fn rail(&self) -> Rail;
+
+    /// Reads one page for each request, in as few API calls as the rail allows.
+    ///
+    /// Behaviour:
+    /// - MUST answer one `Page` per request, in request order.
+    /// - MUST list inactive name-list records too (they are kept, not deleted).
+    /// - MUST order each kind by a stable key so paging neither skips nor
+    ///   repeats records; an empty kind is an empty page with `next: None`.
+    /// - MUST put records it cannot map into `rejects` with the raw payload
+    ///   and reason, and still return the rest.
+    /// - Errors: throttling, 5xx and timeouts are retryable after the rail's
+    ///   own retries are spent; `NeedsReauth` is final.
+    async fn list_pages(&self, connection: &Connection, requests: &[PageRequest]) -> Result<Vec<Page>>;
+
+    /// Reads every change of the given kinds since `since`.
+    ///
+    /// Behaviour:
+    /// - MUST include deletions as tombstones (and merges with the survivor).
+    /// - MUST NOT return a `next_since` past a change it did not return
+    ///   (a rail with a per-answer cap splits the window until nothing is cut).
+    /// - MUST fail with `RailErrorKind::CursorTooOld` when `since` is older
+    ///   than the rail keeps changes for: the caller then re-syncs in full.
+    async fn changes_since(
+        &self,
+        connection: &Connection,
+        since: DateTime<FixedOffset>,
+        kinds: &[EntityKind],
+    ) -> Result<ChangeSet>;
+
+    /// Reads one record by id.
+    ///
+    /// Behaviour:
+    /// - MUST return `Ok(None)` when the record does not exist or was deleted.
+    async fn fetch_one(
+        &self,
+        connection: &Connection,
+        kind: EntityKind,
+        id: &ExternalId,
+    ) -> Result<Option<SourceRecord>>;
+
+    /// Reads current bank and credit-card balances live.
+    ///
+    /// Behaviour:
+    /// - SHOULD answer within a short timeout; the caller falls back to the
+    ///   mirror with its "as of" when this fails.
+    async fn live_balances(&self, connection: &Connection) -> Result<Vec<LiveBalance>>;
+}

@@ -1,0 +1,31 @@
+//! The ports: what the engine and the views need from the outside world, in
+//! domain words. Adapters implement them; nothing here knows HTTP or SQL.
+//!
+//! Each port's methods carry a **Behaviour** list of MUST/SHOULD rules; the
+//! behaviour suites in the adapter crates check exactly those. Each port has a
+//! mockall mock (feature `mocks`) for unit tests of logic behind it, and is
+//! proven object-safe below.
+
+mod credential_store;
+mod ledger_rail;
+mod mirror_store;
+mod sync_policy;
+
+pub use credential_store::CredentialStore;
+pub use ledger_rail::{ChangeSet, LedgerRail, LiveBalance, Page, PageRequest};
+pub use mirror_store::MirrorStore;
+pub use sync_policy::{DataSource, RateLimit, RetryDecision, SyncPolicy};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use credential_store::MockCredentialStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use ledger_rail::MockLedgerRail;
+#[cfg(any(test, feature = "mocks"))]
+pub use mirror_store::MockMirrorStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use sync_policy::MockSyncPolicy;
+
+/// Compile-time proof that every port can be used as a trait object, so a
+/// second rail or store plugs in behind `Arc<dyn Port>` without generics.
+#[allow(dead_code)]
+fn ports_are_object_safe(_: &dyn LedgerRail, _: &dyn MirrorStore, _: &dyn CredentialStore, _: &dyn SyncPolicy) {}

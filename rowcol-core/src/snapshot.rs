@@ -1,0 +1,125 @@
+//! The read model the calculators take: everything about one client that the
+//! runway, hygiene, decision and digest figures need, loaded in one go from
+//! the mirror and never touching the network.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::entity::*;
+use crate::{ClientHealth, ClientId, ClientSettings, Currency, ExternalId, ReviewState};
+
+/// What snapshot to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotRequest {
+    /// The date figures are computed as of.
+    pub as_of: NaiveDate,
+    /// Months of history before `as_of` to include (payments, closed bills
+    /// and invoices, purchases, deposits). Burn needs 3 full months, payment
+    /// habits a little more; the default is 6.
+    pub history_months: u32,
+}
+
+impl SnapshotRequest {
+    /// A request as of a date with the default 6 months of history.
+    pub fn as_of(as_of: NaiveDate) -> Self {
+        SnapshotRequest {
+            as_of,
+            history_months: 6,
+        }
+    }
+
+    /// The first day of history included: `as_of` less `history_months`
+    /// months (clamped to the month's end, so 31 August less 6 months is
+    /// 28 or 29 February).
+    pub fn history_start(&self) -> NaiveDate {
+        self.as_of
+            .checked_sub_months(chrono::Months::new(self.history_months))
+            .unwrap_or(NaiveDate::MIN)
+    }
+}
+
+/// A transaction dated on or before the close date that changed after the
+/// books were closed (found in the audit log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateChange {
+    /// Kind of the transaction.
+    pub kind: EntityKind,
+    /// The transaction.
+    pub external_id: ExternalId,
+    /// Its date.
+    pub txn_date: NaiveDate,
+    /// When the source changed it.
+    pub changed_at: DateTime<FixedOffset>,
+}
+
+/// Everything the calculators need about one client, as the mirror held it.
+///
+/// Contents, all excluding deleted records:
+/// - every account, term, vendor and customer, active or not;
+/// - every bill and invoice that is open (`balance != 0`) whatever its date,
+///   plus closed ones dated within the history window;
+/// - payments, bill payments, purchases and deposits dated within the window.
+///
+/// Lists are sorted by external id so output built from them is stable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientSnapshot {
+    /// The client.
+    pub client: ClientId,
+    /// Its display name.
+    pub name: String,
+    /// The currency figures are reported in.
+    pub home_currency: Currency,
+    /// The date figures are computed as of.
+    pub as_of: NaiveDate,
+    /// First day of the history window.
+    pub history_start: NaiveDate,
+    /// When the snapshot was read from the mirror.
+    pub loaded_at: DateTime<Utc>,
+    /// Sync health of the data, so every figure can say how fresh it is.
+    pub health: ClientHealth,
+    /// Advisor-controlled settings.
+    pub settings: ClientSettings,
+    /// Review states of hygiene items.
+    pub reviews: Vec<ReviewState>,
+    /// The company record, once synced.
+    pub company: Option<CompanyInfo>,
+    /// Chart of accounts.
+    pub accounts: Vec<Account>,
+    /// Payment terms.
+    pub terms: Vec<Term>,
+    /// Vendors.
+    pub vendors: Vec<Vendor>,
+    /// Customers.
+    pub customers: Vec<Customer>,
+    /// Open bills and bills dated within the window.
+    pub bills: Vec<Bill>,
+    /// Open invoices and invoices dated within the window.
+    pub invoices: Vec<Invoice>,
+    /// Customer payments within the window.
+    pub payments: Vec<Payment>,
+    /// Bill payments within the window.
+    pub bill_payments: Vec<BillPayment>,
+    /// Purchases within the window.
+    pub purchases: Vec<Purchase>,
+    /// Deposits within the window.
+    pub deposits: Vec<Deposit>,
+    /// Changes to closed periods, when a close date is set.
+    pub late_changes: Vec<LateChange>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::date;
+
+    #[test]
+    fn history_start_clamps_to_month_end() {
+        let r = SnapshotRequest::as_of(date("2026-08-31"));
+        assert_eq!(r.history_start(), date("2026-02-28"));
+        let r = SnapshotRequest {
+            as_of: date("2026-03-15"),
+            history_months: 3,
+        };
+        assert_eq!(r.history_start(), date("2025-12-15"));
+    }
+}

@@ -1,0 +1,179 @@
+//! A sync batch (one page or one CDC answer) and the checkpoint it advances.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::RunId;
+use crate::{ClientId, Entity, EntityKind, ExternalId, Money, Rail};
+
+/// A mapped record together with the exact payload the rail sent, kept in the
+/// mirror for full fidelity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRecord {
+    /// The rail-neutral record.
+    pub entity: Entity,
+    /// The rail's payload for it, as received (JSON text for QBO).
+    pub raw: String,
+}
+
+/// A deletion seen at the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    /// Kind of the deleted record.
+    pub kind: EntityKind,
+    /// Its id.
+    pub external_id: ExternalId,
+    /// When the source deleted it, with the source's offset.
+    pub deleted_at: DateTime<FixedOffset>,
+    /// For a merge, the record that survived it, so references can be followed.
+    pub merged_into: Option<ExternalId>,
+}
+
+/// A record the rail sent that could not be mapped: it becomes a dead letter
+/// and the rest of its batch still lands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    /// The kind it claimed to be.
+    pub kind: EntityKind,
+    /// Its id, when one could be read.
+    pub external_id: Option<ExternalId>,
+    /// The payload as received.
+    pub raw: String,
+    /// Why mapping failed (names the field; never a secret).
+    pub reason: String,
+}
+
+/// A dead letter as stored: a rejected record plus when and how often.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// Store-assigned id, for replay.
+    pub id: i64,
+    /// The client.
+    pub client: ClientId,
+    /// The rail.
+    pub rail: Rail,
+    /// What was rejected and why.
+    pub rejected: Rejected,
+    /// First time this record was rejected.
+    pub first_seen: DateTime<Utc>,
+    /// Latest time.
+    pub last_seen: DateTime<Utc>,
+    /// How many times it was rejected.
+    pub attempts: u32,
+}
+
+/// One account's balance on one day (RowCol-owned history).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalancePoint {
+    /// The account.
+    pub account: ExternalId,
+    /// The day (one point per account per day; a later point that day replaces it).
+    pub on: NaiveDate,
+    /// The balance.
+    pub balance: Money,
+}
+
+/// An opaque position in a rail's paged listing (QBO: the next start position).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PageCursor(pub String);
+
+/// Where a client's sync stands on one rail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPosition {
+    /// A full listing is under way.
+    FullSync {
+        /// Server time when the full sync began: the CDC cursor once it ends.
+        started_at: DateTime<FixedOffset>,
+        /// Kinds still to list, each with the cursor of its next page
+        /// (`None`: start from the first page).
+        pending: BTreeMap<EntityKind, Option<PageCursor>>,
+    },
+    /// Incremental: changes since this server time are still to be read.
+    Incremental {
+        /// The next `changedSince`.
+        since: DateTime<FixedOffset>,
+    },
+}
+
+/// The committed sync position of one client on one rail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The client.
+    pub client: ClientId,
+    /// The rail.
+    pub rail: Rail,
+    /// Where the sync stands.
+    pub position: SyncPosition,
+    /// When this position was committed.
+    pub committed_at: DateTime<Utc>,
+}
+
+/// Everything one step of a sync writes, applied by the mirror as one
+/// transaction: records, tombstones, dead letters, balance points and the
+/// checkpoint land together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncBatch {
+    /// The client every item belongs to.
+    pub client: ClientId,
+    /// The rail they came from.
+    pub rail: Rail,
+    /// The run this batch belongs to, for counts and the audit log.
+    pub run: Option<RunId>,
+    /// Upserts.
+    pub records: Vec<SourceRecord>,
+    /// Deletions.
+    pub tombstones: Vec<Tombstone>,
+    /// Records that could not be mapped.
+    pub rejects: Vec<Rejected>,
+    /// Balance history points.
+    pub balance_points: Vec<BalancePoint>,
+    /// The position to commit with the batch; `None` leaves it unmoved.
+    pub checkpoint: Option<SyncPosition>,
+}
+
+impl SyncBatch {
+    /// An empty batch for a client and rail.
+    pub fn new(client: ClientId, rail: Rail) -> Self {
+        SyncBatch {
+            client,
+            rail,
+            run: None,
+            records: Vec::new(),
+            tombstones: Vec::new(),
+            rejects: Vec::new(),
+            balance_points: Vec::new(),
+            checkpoint: None,
+        }
+    }
+
+    /// Number of items (records, tombstones, rejects) in the batch.
+    pub fn len(&self) -> usize {
+        self.records.len() + self.tombstones.len() + self.rejects.len()
+    }
+
+    /// True when the batch carries no items (it may still move the checkpoint).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What an `apply` did, counted per item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyOutcome {
+    /// Records new to the mirror.
+    pub inserted: u32,
+    /// Records that replaced an older version.
+    pub updated: u32,
+    /// Records identical to what the mirror held (no audit entry written).
+    pub unchanged: u32,
+    /// Records older than what the mirror held (ignored).
+    pub stale: u32,
+    /// Tombstones that deleted a live record.
+    pub deleted: u32,
+    /// Rejects stored as dead letters.
+    pub dead_lettered: u32,
+}

@@ -1,0 +1,15 @@
+//! What moves between the rail, the engine and the mirror during a sync:
+//! batches, checkpoints, runs, dead letters, the audit chain and health.
+
+mod audit;
+mod batch;
+mod health;
+mod run;
+
+pub use audit::{AuditAction, AuditEntry, AuditVerification, GENESIS_HASH};
+pub use batch::{
+    ApplyOutcome, BalancePoint, Checkpoint, DeadLetter, PageCursor, Rejected, SourceRecord, SyncBatch, SyncPosition,
+    Tombstone,
+};
+pub use health::{ClientHealth, KindHealth};
+pub use run::{RunCounts, RunId, RunStatus, SyncMode, SyncRun, SyncTrigger};

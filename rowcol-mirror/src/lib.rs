@@ -1,0 +1,1 @@
+//! rowcol-mirror: placeholder until its issue lands.

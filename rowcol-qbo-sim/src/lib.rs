@@ -1,0 +1,1 @@
+//! rowcol-qbo-sim: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+//! rowcol-qbo: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+//! rowcol-runway: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+//! rowcol-worker: placeholder until its issue lands.
