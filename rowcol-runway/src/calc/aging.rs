@@ -1,0 +1,163 @@
+//! Receivable and payable aging as of a date.
+
+use chrono::NaiveDate;
+use rowcol_core::{ClientSnapshot, EntityKind, ExternalId, Money};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::home::HomeRates;
+use crate::period::days_between;
+
+/// How far past due an open amount is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgingBucket {
+    /// Not yet due (due on or after the as-of date).
+    Current,
+    /// 1 to 30 days past due.
+    Days1To30,
+    /// 31 to 60 days past due.
+    Days31To60,
+    /// 61 to 90 days past due.
+    Days61To90,
+    /// More than 90 days past due.
+    Over90,
+}
+
+impl AgingBucket {
+    /// Every bucket, youngest first.
+    pub const ALL: [AgingBucket; 5] = [
+        AgingBucket::Current,
+        AgingBucket::Days1To30,
+        AgingBucket::Days31To60,
+        AgingBucket::Days61To90,
+        AgingBucket::Over90,
+    ];
+
+    /// The bucket for a number of days past due (0 or less is current).
+    pub fn for_days_past_due(days: i64) -> AgingBucket {
+        match days {
+            i64::MIN..=0 => AgingBucket::Current,
+            1..=30 => AgingBucket::Days1To30,
+            31..=60 => AgingBucket::Days31To60,
+            61..=90 => AgingBucket::Days61To90,
+            _ => AgingBucket::Over90,
+        }
+    }
+}
+
+/// Which side of the books.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// What customers owe (open invoices).
+    Receivable,
+    /// What the client owes (open bills).
+    Payable,
+}
+
+/// The total and count in one bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketTotal {
+    /// The bucket.
+    pub bucket: AgingBucket,
+    /// Open balance in it, home currency.
+    pub amount: Money,
+    /// Open documents in it.
+    pub count: u32,
+}
+
+/// An aging report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aging {
+    /// Receivable or payable.
+    pub side: Side,
+    /// The date days past due are counted to.
+    pub as_of: NaiveDate,
+    /// One total per bucket, youngest first.
+    pub buckets: Vec<BucketTotal>,
+    /// Total open balance (the sum of the buckets).
+    pub total: Money,
+    /// How the figure was computed.
+    pub method: String,
+}
+
+/// One open document, in home units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OpenItem<'a> {
+    pub(crate) kind: EntityKind,
+    pub(crate) id: &'a ExternalId,
+    /// The due date, or the transaction date when none is set.
+    pub(crate) due: NaiveDate,
+    pub(crate) balance: Decimal,
+}
+
+/// Open documents of one side (non-zero balance, not deleted, convertible).
+pub(crate) fn open_items<'a>(s: &'a ClientSnapshot, side: Side, rates: &HomeRates) -> Vec<OpenItem<'a>> {
+    match side {
+        Side::Receivable => s
+            .invoices
+            .iter()
+            .filter(|i| !i.meta.deleted && !i.balance.is_zero())
+            .filter_map(|i| {
+                Some(OpenItem {
+                    kind: EntityKind::Invoice,
+                    id: &i.meta.external_id,
+                    due: i.due_date.unwrap_or(i.txn.txn_date),
+                    balance: rates.on_txn(&i.txn, i.balance)?,
+                })
+            })
+            .collect(),
+        Side::Payable => s
+            .bills
+            .iter()
+            .filter(|b| !b.meta.deleted && !b.balance.is_zero())
+            .filter_map(|b| {
+                Some(OpenItem {
+                    kind: EntityKind::Bill,
+                    id: &b.meta.external_id,
+                    due: b.due_date.unwrap_or(b.txn.txn_date),
+                    balance: rates.on_txn(&b.txn, b.balance)?,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Ages the open documents of one side as of a date.
+pub fn aging(s: &ClientSnapshot, side: Side, as_of: NaiveDate) -> Aging {
+    let rates = HomeRates::from_snapshot(s);
+    aging_of(&open_items(s, side, &rates), side, as_of, &rates)
+}
+
+pub(crate) fn aging_of(items: &[OpenItem<'_>], side: Side, as_of: NaiveDate, rates: &HomeRates) -> Aging {
+    let mut sums = [(Decimal::ZERO, 0u32); 5];
+    for item in items {
+        let b = AgingBucket::for_days_past_due(days_between(item.due, as_of)) as usize;
+        sums[b].0 += item.balance;
+        sums[b].1 += 1;
+    }
+    let total = sums.iter().map(|(a, _)| *a).sum();
+    Aging {
+        side,
+        as_of,
+        buckets: AgingBucket::ALL
+            .iter()
+            .zip(sums)
+            .map(|(bucket, (amount, count))| BucketTotal {
+                bucket: *bucket,
+                amount: rates.money(amount),
+                count,
+            })
+            .collect(),
+        total: rates.money(total),
+        method: format!(
+            "open balance of each {} by days past due as of {as_of} (due date, or the transaction date when none), \
+             converted at the document's own exchange rate",
+            match side {
+                Side::Receivable => "invoice",
+                Side::Payable => "bill",
+            }
+        ),
+    }
+}

@@ -1,0 +1,99 @@
+//! Customers' payment habits: how late each pays, from its own history.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rowcol_core::{ClientSnapshot, EntityKind, ExternalId};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::index::SnapshotIndex;
+use crate::period::days_between;
+
+/// Where an expected collection date came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "basis")]
+pub enum CollectionBasis {
+    /// The customer's own average lateness.
+    CustomerHistory {
+        /// Average days paid after the due date (negative: early).
+        average_days_late: Decimal,
+        /// Payments it rests on.
+        observations: u32,
+    },
+    /// The client's average lateness over all customers.
+    ClientAverage {
+        /// Average days paid after the due date.
+        average_days_late: Decimal,
+    },
+    /// No history at all: the due date.
+    DueDate,
+}
+
+impl CollectionBasis {
+    /// Days after the due date the money is expected.
+    pub fn days_late(&self) -> Decimal {
+        match self {
+            CollectionBasis::CustomerHistory { average_days_late, .. }
+            | CollectionBasis::ClientAverage { average_days_late } => *average_days_late,
+            CollectionBasis::DueDate => Decimal::ZERO,
+        }
+    }
+}
+
+/// Lateness observed per customer and over the whole client.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PaymentHabits<'a> {
+    per_customer: HashMap<&'a ExternalId, (i64, u32)>,
+    all: (i64, u32),
+}
+
+impl<'a> PaymentHabits<'a> {
+    /// Learns from every payment applied to an invoice whose due date is
+    /// known: days late = payment date - invoice due date.
+    pub(crate) fn learn(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) -> Self {
+        let mut habits = PaymentHabits::default();
+        for p in s.payments.iter().filter(|p| !p.meta.deleted) {
+            for link in p.applied_to.iter().filter(|l| l.kind == EntityKind::Invoice) {
+                let Some(inv) = ix.invoices.get(&link.id) else { continue };
+                let (Some(due), Some(customer)) = (inv.due_date, inv.customer.as_ref()) else { continue };
+                let late = days_between(due, p.txn.txn_date);
+                let entry = habits.per_customer.entry(&customer.id).or_default();
+                entry.0 += late;
+                entry.1 += 1;
+                habits.all.0 += late;
+                habits.all.1 += 1;
+            }
+        }
+        habits
+    }
+
+    /// How late `customer` is expected to pay, and on what basis.
+    pub(crate) fn basis_for(&self, customer: Option<&ExternalId>) -> CollectionBasis {
+        let own = customer.and_then(|c| self.per_customer.get(c));
+        match (own, self.all) {
+            (Some(&(days, n)), _) if n > 0 => CollectionBasis::CustomerHistory {
+                average_days_late: average(days, n),
+                observations: n,
+            },
+            (_, (days, n)) if n > 0 => CollectionBasis::ClientAverage {
+                average_days_late: average(days, n),
+            },
+            _ => CollectionBasis::DueDate,
+        }
+    }
+}
+
+fn average(total: i64, n: u32) -> Decimal {
+    super::runway::round_ratio(Decimal::from(total) / Decimal::from(n))
+}
+
+/// The due date moved by the expected lateness, rounded to whole days half
+/// away from zero.
+pub(crate) fn expected_date(due: NaiveDate, basis: &CollectionBasis) -> NaiveDate {
+    let days = basis
+        .days_late()
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let days = rust_decimal::prelude::ToPrimitive::to_i64(&days).unwrap_or(0);
+    due.checked_add_signed(chrono::Duration::days(days)).unwrap_or(due)
+}

@@ -1,0 +1,103 @@
+//! Calculators: pure functions from a client snapshot to stated figures.
+//!
+//! [`outlook`] runs them all once, in the order their inputs need (cash and
+//! burn, then runway and the guardrail's size, then the forecast, then
+//! whether the guardrail holds); each is also callable alone.
+
+pub mod aging;
+pub mod burn;
+pub mod cash;
+pub mod days_outstanding;
+pub mod forecast;
+pub mod guardrail;
+pub mod habits;
+pub mod runway;
+
+use chrono::NaiveDate;
+use rowcol_core::ClientSnapshot;
+use serde::{Deserialize, Serialize};
+
+use crate::home::HomeRates;
+use crate::index::SnapshotIndex;
+use crate::period::Window;
+use aging::{Aging, Side};
+use burn::Burn;
+use cash::CashPosition;
+use days_outstanding::DaysOutstanding;
+use forecast::{Forecast, ForecastInputs};
+use guardrail::GuardrailStatus;
+use habits::PaymentHabits;
+use runway::Runway;
+
+/// Every calculator's figure for one client as of one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashOutlook {
+    /// The date figures are computed as of.
+    pub as_of: NaiveDate,
+    /// Cash and card balances.
+    pub cash: CashPosition,
+    /// Gross and net burn.
+    pub burn: Burn,
+    /// Runway.
+    pub runway: Runway,
+    /// Receivables aging.
+    pub ar_aging: Aging,
+    /// Payables aging.
+    pub ap_aging: Aging,
+    /// Days sales outstanding.
+    pub dso: DaysOutstanding,
+    /// Days payables outstanding.
+    pub dpo: DaysOutstanding,
+    /// The 13-week forecast.
+    pub forecast: Forecast,
+    /// The minimum cash buffer and whether it holds.
+    pub guardrail: GuardrailStatus,
+}
+
+/// Computes every figure for `s` as of `as_of`, with the burn window from
+/// the client's settings (`burn_window_months`).
+pub fn outlook(s: &ClientSnapshot, as_of: NaiveDate) -> CashOutlook {
+    let rates = HomeRates::from_snapshot(s);
+    let ix = SnapshotIndex::new(s);
+    outlook_with(s, as_of, &rates, &ix)
+}
+
+pub(crate) fn outlook_with<'a>(
+    s: &'a ClientSnapshot,
+    as_of: NaiveDate,
+    rates: &HomeRates,
+    ix: &SnapshotIndex<'a>,
+) -> CashOutlook {
+    let window = Window::trailing_full_months(as_of, s.settings.burn_window_months);
+    let cash = cash::cash_position_with(s, rates);
+    let burn = burn::burn_with(s, rates, window);
+    let runway = runway::runway(&cash, &burn);
+    let level = guardrail::level(s.settings.guardrail, &burn, rates);
+    let habits = PaymentHabits::learn(s, ix);
+    let forecast = forecast::forecast_with(
+        s,
+        &habits,
+        &ForecastInputs {
+            as_of,
+            starting_cash: cash.cash,
+            direct_spend: (burn.direct_spend.amount(), window.days()),
+            guardrail: level.amount,
+            rates,
+        },
+    );
+    let guardrail = guardrail::status(level, cash.cash, forecast.first_week_below_guardrail);
+    let ar = aging::open_items(s, Side::Receivable, rates);
+    let ap = aging::open_items(s, Side::Payable, rates);
+    CashOutlook {
+        as_of,
+        ar_aging: aging::aging_of(&ar, Side::Receivable, as_of, rates),
+        ap_aging: aging::aging_of(&ap, Side::Payable, as_of, rates),
+        dso: days_outstanding::days_outstanding_with(s, Side::Receivable, window, rates),
+        dpo: days_outstanding::days_outstanding_with(s, Side::Payable, window, rates),
+        cash,
+        burn,
+        runway,
+        forecast,
+        guardrail,
+    }
+}

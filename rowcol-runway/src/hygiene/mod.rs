@@ -1,0 +1,212 @@
+//! The hygiene tray: bookkeeping problems found by rules, minus what the
+//! advisor already reviewed.
+//!
+//! Each rule (see [`rules::catalogue`]) can be switched off or given another
+//! threshold per client through `ClientSettings::rules`, keyed by rule id. A
+//! finding is keyed by rule id and its subject (the first entity it names):
+//! an *approved* finding stays quiet while the subject's version is the one
+//! approved, an *excluded* one stays quiet for good.
+
+pub mod rules;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rowcol_core::entity::SourceMeta;
+use rowcol_core::{ClientId, ClientSnapshot, EntityKind, ExternalId, Money, ReviewDecision, ReviewState, VersionToken};
+use serde::{Deserialize, Serialize};
+
+use crate::index::SnapshotIndex;
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth a look.
+    Info,
+    /// Likely wrong; fix before relying on the figures it touches.
+    Warning,
+    /// Wrong; figures built on it are off.
+    Error,
+}
+
+/// A record a finding is about, at the version it was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EntityRef {
+    /// Its kind.
+    pub kind: EntityKind,
+    /// Its id on the rail.
+    pub id: ExternalId,
+    /// Its version when seen.
+    pub version: VersionToken,
+}
+
+impl Ord for EntityRef {
+    /// By kind, then id, then version text: a stable order for output.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.kind, &self.id, self.version.as_str()).cmp(&(other.kind, &other.id, other.version.as_str()))
+    }
+}
+
+impl PartialOrd for EntityRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl EntityRef {
+    /// A reference to a mirrored record from its metadata.
+    pub fn new(kind: EntityKind, meta: &SourceMeta) -> Self {
+        EntityRef {
+            kind,
+            id: meta.external_id.clone(),
+            version: meta.version.clone(),
+        }
+    }
+}
+
+/// One problem found by one rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The rule's id (see [`rules::catalogue`]).
+    pub rule_id: String,
+    /// How much it matters.
+    pub severity: Severity,
+    /// What is wrong, in plain words.
+    pub explanation: String,
+    /// The records concerned; the first is the subject reviews attach to.
+    pub entities: Vec<EntityRef>,
+    /// What to do about it.
+    pub suggested_fix: String,
+    /// The money concerned, in the record's currency, when there is one.
+    pub amount: Option<Money>,
+}
+
+impl Finding {
+    /// The record reviews attach to.
+    pub fn subject(&self) -> Option<&EntityRef> {
+        self.entities.first()
+    }
+}
+
+/// Findings per severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    /// Errors.
+    pub error: u32,
+    /// Warnings.
+    pub warning: u32,
+    /// Infos.
+    pub info: u32,
+}
+
+/// The hygiene tray of one client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HygieneTray {
+    /// The client.
+    pub client: ClientId,
+    /// The date rules judged against.
+    pub as_of: NaiveDate,
+    /// Open findings: most severe first, then by rule id and subject.
+    pub findings: Vec<Finding>,
+    /// Open findings per severity.
+    pub counts: SeverityCounts,
+    /// Findings kept quiet by an approval of the subject's current version.
+    pub quiet_approved: u32,
+    /// Findings kept quiet by an exclusion.
+    pub quiet_excluded: u32,
+    /// Ids of the rules that ran (enabled for this client), in catalogue order.
+    pub rules_run: Vec<String>,
+}
+
+impl HygieneTray {
+    /// Open findings that name the record `kind`/`id`.
+    pub fn findings_about<'t>(&'t self, kind: EntityKind, id: &'t ExternalId) -> impl Iterator<Item = &'t Finding> {
+        self.findings
+            .iter()
+            .filter(move |f| f.entities.iter().any(|e| e.kind == kind && &e.id == id))
+    }
+}
+
+/// Runs every enabled rule over `s` as of `as_of` and drops reviewed findings.
+pub fn tray(s: &ClientSnapshot, as_of: NaiveDate) -> HygieneTray {
+    tray_with(s, as_of, &SnapshotIndex::new(s))
+}
+
+pub(crate) fn tray_with<'a>(
+    s: &'a ClientSnapshot,
+    as_of: NaiveDate,
+    ix: &SnapshotIndex<'a>,
+) -> HygieneTray {
+    let ctx = rules::RuleCtx { s, as_of, ix };
+    let mut raw = Vec::new();
+    let mut rules_run = Vec::new();
+    for rule in rules::catalogue() {
+        let setting = s.settings.rules.get(rule.id);
+        if setting.is_some_and(|r| !r.enabled) {
+            continue;
+        }
+        let threshold = setting
+            .and_then(|r| r.threshold)
+            .or(rule.default_threshold)
+            .unwrap_or_default();
+        rules_run.push(rule.id.to_owned());
+        (rule.check)(&ctx, threshold, &mut rules::Emit::new(rule, &mut raw));
+    }
+    let reviews = latest_reviews(&s.reviews);
+    let (mut quiet_approved, mut quiet_excluded) = (0, 0);
+    let mut findings: Vec<Finding> = raw
+        .into_iter()
+        .filter(|f| {
+            let Some(subject) = f.subject() else { return true };
+            match reviews.get(&(f.rule_id.as_str(), subject.kind, &subject.id)) {
+                Some(r) if r.decision == ReviewDecision::Excluded => {
+                    quiet_excluded += 1;
+                    false
+                }
+                Some(r) if r.version == subject.version => {
+                    quiet_approved += 1;
+                    false
+                }
+                _ => true,
+            }
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.entities.cmp(&b.entities))
+    });
+    let mut counts = SeverityCounts::default();
+    for f in &findings {
+        match f.severity {
+            Severity::Error => counts.error += 1,
+            Severity::Warning => counts.warning += 1,
+            Severity::Info => counts.info += 1,
+        }
+    }
+    HygieneTray {
+        client: s.client.clone(),
+        as_of,
+        findings,
+        counts,
+        quiet_approved,
+        quiet_excluded,
+        rules_run,
+    }
+}
+
+type ReviewKey<'a> = (&'a str, EntityKind, &'a ExternalId);
+
+/// The latest review per rule and record (by decision time).
+fn latest_reviews(reviews: &[ReviewState]) -> HashMap<ReviewKey<'_>, &ReviewState> {
+    let mut latest: HashMap<ReviewKey<'_>, &ReviewState> = HashMap::new();
+    for r in reviews {
+        let key = (r.rule_id.as_str(), r.kind, &r.external_id);
+        if latest.get(&key).is_none_or(|old| r.at >= old.at) {
+            latest.insert(key, r);
+        }
+    }
+    latest
+}

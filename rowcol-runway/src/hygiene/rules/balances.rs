@@ -1,0 +1,151 @@
+//! Rules about vendor and customer balances: unapplied credits, negative
+//! balances.
+
+use std::collections::HashMap;
+
+use rowcol_core::entity::Party;
+use rowcol_core::{EntityKind, ExternalId, Money};
+use rust_decimal::Decimal;
+
+use super::{Emit, RuleCtx, RuleSpec, threshold};
+use crate::hygiene::{EntityRef, Severity};
+
+/// Open balances of documents per party, in the party's balance currency.
+fn open_per_party<'a>(docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)>) -> HashMap<&'a ExternalId, Vec<Money>> {
+    let mut map: HashMap<&ExternalId, Vec<Money>> = HashMap::new();
+    for (party, balance) in docs {
+        if let Some(p) = party {
+            map.entry(p).or_default().push(balance);
+        }
+    }
+    map
+}
+
+/// Flags a party whose rail balance is below its open documents: credits
+/// (vendor credits, credit memos, unapplied payments) that could be set
+/// against those documents but are not.
+fn unapplied_credit(party: &Party, kind: EntityKind, open: Option<&Vec<Money>>, min: Decimal, emit: &mut Emit<'_>) {
+    let Some(open) = open else { return };
+    let currency = party.balance.currency();
+    let docs: Decimal = open.iter().filter(|m| m.currency() == currency).map(Money::amount).sum();
+    let credit = docs - party.balance.amount();
+    if docs > Decimal::ZERO && credit > min {
+        let (who, what) = match kind {
+            EntityKind::Vendor => ("vendor", "open bills"),
+            _ => ("customer", "open invoices"),
+        };
+        emit.flag(
+            vec![EntityRef::new(kind, &party.meta)],
+            format!(
+                "The {who} {} has {currency} {docs} of {what} but a balance of {}: {currency} {credit} of credit is not applied.",
+                party.display_name, party.balance
+            ),
+            "Apply the credit to the open documents, or refund it.",
+            Some(Money::new(credit, currency)),
+        );
+    }
+}
+
+/// `credit_unapplied`: threshold = smallest credit flagged.
+pub(super) const CREDIT_UNAPPLIED: RuleSpec = RuleSpec {
+    id: "credit_unapplied",
+    family: "balances",
+    severity: Severity::Warning,
+    summary: "a vendor credit or customer credit is left unapplied while documents are open",
+    default_threshold: threshold(0, 0),
+    threshold_meaning: Some("smallest unapplied credit flagged, in the party's currency"),
+    check: |ctx, min, emit| {
+        let bills = open_per_party(
+            ctx.s.bills.iter().filter(|b| !b.meta.deleted && !b.balance.is_zero()).map(|b| (b.vendor.as_ref().map(|r| &r.id), b.balance)),
+        );
+        let invoices = open_per_party(
+            ctx.s.invoices.iter().filter(|i| !i.meta.deleted && !i.balance.is_zero()).map(|i| (i.customer.as_ref().map(|r| &r.id), i.balance)),
+        );
+        for v in ctx.s.vendors.iter().filter(|v| !v.party.meta.deleted) {
+            unapplied_credit(&v.party, EntityKind::Vendor, bills.get(&v.party.meta.external_id), min, emit);
+        }
+        for c in ctx.s.customers.iter().filter(|c| !c.party.meta.deleted) {
+            unapplied_credit(&c.party, EntityKind::Customer, invoices.get(&c.party.meta.external_id), min, emit);
+        }
+        // A payment applied in part leaves the rest as a customer credit.
+        for p in ctx.s.payments.iter().filter(|p| !p.meta.deleted && !p.applied_to.is_empty()) {
+            if p.unapplied.amount() > min {
+                emit.flag(
+                    vec![EntityRef::new(EntityKind::Payment, &p.meta)],
+                    format!(
+                        "Payment {} leaves {} unapplied as a customer credit.",
+                        p.meta.external_id, p.unapplied
+                    ),
+                    "Apply the rest to the customer's open invoices, or refund it.",
+                    Some(p.unapplied),
+                );
+            }
+        }
+    },
+};
+
+fn negative(ctx: &RuleCtx<'_, '_>, emit: &mut Emit<'_>) {
+    let parties = ctx
+        .s
+        .vendors
+        .iter()
+        .map(|v| (EntityKind::Vendor, &v.party))
+        .chain(ctx.s.customers.iter().map(|c| (EntityKind::Customer, &c.party)));
+    for (kind, p) in parties.filter(|(_, p)| !p.meta.deleted && p.balance.is_negative()) {
+        emit.flag(
+            vec![EntityRef::new(kind, &p.meta)],
+            format!("The {kind} {} has a negative balance of {}.", p.display_name, p.balance),
+            "Find the overpayment or unapplied credit behind it and apply or refund it.",
+            Some(p.balance),
+        );
+    }
+}
+
+/// `negative_party_balance`.
+pub(super) const NEGATIVE_PARTY_BALANCE: RuleSpec = RuleSpec {
+    id: "negative_party_balance",
+    family: "balances",
+    severity: Severity::Warning,
+    summary: "a customer or vendor has a negative balance",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| negative(ctx, emit),
+};
+
+#[cfg(test)]
+mod tests {
+    use rowcol_core::fixtures::{self, date};
+    use rust_decimal_macros::dec;
+
+    use crate::hygiene::rules::test_support::run;
+    use crate::test_snapshot::snapshot;
+
+    #[test]
+    fn vendor_credit_unapplied_against_open_bills() {
+        let mut s = snapshot();
+        s.bills.push(fixtures::bill("acme", "1", dec!(500)));
+        s.vendors[0].party.balance = fixtures::usd(dec!(500));
+        assert!(run("credit_unapplied", &s, date("2026-02-01")).is_empty());
+        // Bills 500 open, balance 350: a 150 vendor credit sits unapplied.
+        s.vendors[0].party.balance = fixtures::usd(dec!(350));
+        let f = run("credit_unapplied", &s, date("2026-02-01"));
+        assert_eq!(f[0].amount, Some(fixtures::usd(dec!(150))));
+    }
+
+    #[test]
+    fn customer_credit_left_on_a_payment() {
+        let mut s = snapshot();
+        s.payments.push(fixtures::payment("acme", "1", dec!(100), "9"));
+        assert!(run("credit_unapplied", &s, date("2026-02-01")).is_empty());
+        s.payments[0].unapplied = fixtures::usd(dec!(20));
+        assert_eq!(run("credit_unapplied", &s, date("2026-02-01")).len(), 1);
+    }
+
+    #[test]
+    fn negative_balances() {
+        let mut s = snapshot();
+        assert!(run("negative_party_balance", &s, date("2026-02-01")).is_empty());
+        s.customers[0].party.balance = fixtures::usd(dec!(-5));
+        assert_eq!(run("negative_party_balance", &s, date("2026-02-01")).len(), 1);
+    }
+}

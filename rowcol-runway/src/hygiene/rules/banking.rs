@@ -1,0 +1,117 @@
+//! Rules about bank accounts: negative balances, money waiting in
+//! Undeposited Funds.
+
+use std::collections::HashSet;
+
+use chrono::Duration;
+use rowcol_core::entity::{Account, AccountType};
+use rowcol_core::{EntityKind, ExternalId};
+use rust_decimal::prelude::ToPrimitive;
+
+use super::{RuleSpec, threshold};
+use crate::hygiene::{EntityRef, Severity};
+
+/// True for the account QBO uses to hold payments not yet banked.
+pub(crate) fn is_undeposited_funds(a: &Account) -> bool {
+    a.sub_type.as_deref() == Some("UndepositedFunds") || a.name.eq_ignore_ascii_case("Undeposited Funds")
+}
+
+/// `negative_bank_balance`.
+pub(super) const NEGATIVE_BANK_BALANCE: RuleSpec = RuleSpec {
+    id: "negative_bank_balance",
+    family: "banking",
+    severity: Severity::Error,
+    summary: "a bank account shows a negative balance",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| {
+        let banks = ctx.s.accounts.iter().filter(|a| !a.meta.deleted && a.account_type == AccountType::Bank);
+        for a in banks.filter(|a| a.current_balance.is_negative()) {
+            emit.flag(
+                vec![EntityRef::new(EntityKind::Account, &a.meta)],
+                format!("Bank account {} shows {}.", a.name, a.current_balance),
+                "Reconcile the account: look for unrecorded deposits or payments recorded twice.",
+                Some(a.current_balance),
+            );
+        }
+    },
+};
+
+/// `undeposited_funds_aging`: threshold = days money may wait.
+pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
+    id: "undeposited_funds_aging",
+    family: "banking",
+    severity: Severity::Warning,
+    summary: "a payment has waited in Undeposited Funds longer than the threshold",
+    default_threshold: threshold(7, 0),
+    threshold_meaning: Some("days a payment may wait before being deposited"),
+    check: |ctx, days, emit| {
+        let uf: HashSet<&ExternalId> = ctx
+            .s
+            .accounts
+            .iter()
+            .filter(|a| !a.meta.deleted && is_undeposited_funds(a))
+            .map(|a| &a.meta.external_id)
+            .collect();
+        if uf.is_empty() {
+            return;
+        }
+        let deposited: HashSet<&ExternalId> = ctx
+            .s
+            .deposits
+            .iter()
+            .filter(|d| !d.meta.deleted)
+            .flat_map(|d| d.linked.iter().filter(|l| l.kind == EntityKind::Payment).map(|l| &l.id))
+            .collect();
+        let cutoff = ctx.as_of - Duration::days(days.to_i64().unwrap_or(7));
+        for p in ctx.s.payments.iter().filter(|p| !p.meta.deleted) {
+            let in_uf = p.deposit_to.as_ref().is_some_and(|r| uf.contains(&r.id));
+            if in_uf && !deposited.contains(&p.meta.external_id) && p.txn.txn_date < cutoff {
+                emit.flag(
+                    vec![EntityRef::new(EntityKind::Payment, &p.meta)],
+                    format!(
+                        "Payment {} of {} received {} is still in Undeposited Funds.",
+                        p.meta.external_id, p.txn.total, p.txn.txn_date
+                    ),
+                    "Record the bank deposit that carried this payment, or find the missing deposit.",
+                    Some(p.txn.total),
+                );
+            }
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use rowcol_core::entity::{AccountType, TxnLink};
+    use rowcol_core::fixtures::{self, date};
+    use rowcol_core::EntityKind;
+    use rust_decimal_macros::dec;
+
+    use crate::hygiene::rules::test_support::run;
+    use crate::test_snapshot::{account, snapshot};
+
+    #[test]
+    fn negative_bank_balance() {
+        let mut s = snapshot();
+        assert!(run("negative_bank_balance", &s, date("2026-02-01")).is_empty());
+        s.accounts[0].current_balance = fixtures::usd(dec!(-1));
+        assert_eq!(run("negative_bank_balance", &s, date("2026-02-01")).len(), 1);
+    }
+
+    #[test]
+    fn undeposited_funds_older_than_seven_days() {
+        let mut s = snapshot();
+        s.accounts.push(account("4", "Undeposited Funds", AccountType::OtherCurrentAsset, dec!(100)));
+        let mut p = fixtures::payment("acme", "1", dec!(100), "9"); // dated 2026-01-15
+        p.deposit_to = Some(fixtures::reference("4", "Undeposited Funds"));
+        s.payments.push(p);
+        // 2026-01-20 is 5 days on: within the 7 allowed.
+        assert!(run("undeposited_funds_aging", &s, date("2026-01-20")).is_empty());
+        assert_eq!(run("undeposited_funds_aging", &s, date("2026-01-25")).len(), 1);
+        let mut d = fixtures::deposit("acme", "2", dec!(100));
+        d.linked.push(TxnLink { kind: EntityKind::Payment, id: fixtures::id("1"), amount: None });
+        s.deposits.push(d);
+        assert!(run("undeposited_funds_aging", &s, date("2026-01-25")).is_empty(), "deposited");
+    }
+}

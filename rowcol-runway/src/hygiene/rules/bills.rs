@@ -1,0 +1,251 @@
+//! Rules about bills: due date, vendor, duplicates, lines.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rowcol_core::entity::Bill;
+use rowcol_core::{EntityKind, ExternalId};
+use rust_decimal::Decimal;
+
+use super::{RuleCtx, RuleSpec, threshold};
+use crate::hygiene::{EntityRef, Severity};
+use crate::period::days_between;
+
+fn bill_ref(b: &Bill) -> EntityRef {
+    EntityRef::new(EntityKind::Bill, &b.meta)
+}
+
+fn live_bills<'a>(ctx: &RuleCtx<'a, '_>) -> impl Iterator<Item = &'a Bill> {
+    ctx.s.bills.iter().filter(|b| !b.meta.deleted)
+}
+
+fn open_bills<'a>(ctx: &RuleCtx<'a, '_>) -> impl Iterator<Item = &'a Bill> {
+    live_bills(ctx).filter(|b| !b.balance.is_zero())
+}
+
+/// `bill_missing_due_date`.
+pub(super) const MISSING_DUE_DATE: RuleSpec = RuleSpec {
+    id: "bill_missing_due_date",
+    family: "bills",
+    severity: Severity::Warning,
+    summary: "an open bill has no due date, so it cannot be scheduled",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| {
+        for b in open_bills(ctx).filter(|b| b.due_date.is_none()) {
+            emit.flag(
+                vec![bill_ref(b)],
+                format!("Bill {} dated {} has no due date.", b.meta.external_id, b.txn.txn_date),
+                "Set the due date (or the vendor's terms) on the bill.",
+                Some(b.balance),
+            );
+        }
+    },
+};
+
+/// `bill_missing_vendor`.
+pub(super) const MISSING_VENDOR: RuleSpec = RuleSpec {
+    id: "bill_missing_vendor",
+    family: "bills",
+    severity: Severity::Error,
+    summary: "a bill names no vendor, or a vendor missing from the books",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| {
+        for b in live_bills(ctx) {
+            let known = b.vendor.as_ref().is_some_and(|v| ctx.ix.vendors.contains_key(&v.id));
+            if !known {
+                emit.flag(
+                    vec![bill_ref(b)],
+                    format!("Bill {} has no vendor the books know.", b.meta.external_id),
+                    "Assign the bill to its vendor.",
+                    Some(b.txn.total),
+                );
+            }
+        }
+    },
+};
+
+/// `bill_inactive_vendor`.
+pub(super) const INACTIVE_VENDOR: RuleSpec = RuleSpec {
+    id: "bill_inactive_vendor",
+    family: "bills",
+    severity: Severity::Warning,
+    summary: "an open bill belongs to an inactive vendor",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| {
+        for b in open_bills(ctx) {
+            let Some(v) = b.vendor.as_ref().and_then(|v| ctx.ix.vendors.get(&v.id)) else { continue };
+            if !v.party.active {
+                emit.flag(
+                    vec![bill_ref(b), EntityRef::new(EntityKind::Vendor, &v.party.meta)],
+                    format!(
+                        "Open bill {} is from {}, a vendor marked inactive.",
+                        b.meta.external_id, v.party.display_name
+                    ),
+                    "Reactivate the vendor if the bill is real, or void the bill.",
+                    Some(b.balance),
+                );
+            }
+        }
+    },
+};
+
+/// A later bill, the earlier one it repeats, and why.
+type Pair<'a> = (&'a Bill, &'a Bill, &'static str);
+
+/// Neighbours by date within one group of look-alike bills.
+fn neighbours<'a>(group: &mut [&'a Bill], within: Option<Decimal>, why: &'static str, found: &mut Vec<Pair<'a>>) {
+    group.sort_by(|a, b| (a.txn.txn_date, &a.meta.external_id).cmp(&(b.txn.txn_date, &b.meta.external_id)));
+    for pair in group.windows(2) {
+        let (earlier, later) = (pair[0], pair[1]);
+        let apart = Decimal::from(days_between(earlier.txn.txn_date, later.txn.txn_date));
+        if within.is_none_or(|d| apart <= d) {
+            found.push((later, earlier, why));
+        }
+    }
+}
+
+/// `duplicate_bill`: threshold = days apart still counted as a duplicate.
+pub(super) const DUPLICATE: RuleSpec = RuleSpec {
+    id: "duplicate_bill",
+    family: "bills",
+    severity: Severity::Warning,
+    summary: "two bills from the same vendor with the same amount a few days apart, or the same doc number",
+    default_threshold: threshold(5, 0),
+    threshold_meaning: Some("days between the two bills' dates"),
+    check: |ctx, days, emit| {
+        let mut by_amount: HashMap<(&ExternalId, rowcol_core::Money), Vec<&Bill>> = HashMap::new();
+        let mut by_doc: HashMap<(&ExternalId, &str), Vec<&Bill>> = HashMap::new();
+        for b in live_bills(ctx) {
+            let Some(v) = &b.vendor else { continue };
+            by_amount.entry((&v.id, b.txn.total)).or_default().push(b);
+            if let Some(doc) = b.txn.doc_number.as_deref().filter(|d| !d.trim().is_empty()) {
+                by_doc.entry((&v.id, doc)).or_default().push(b);
+            }
+        }
+        // (later, earlier) pairs, so a pair found both ways is flagged once.
+        let mut found: Vec<Pair<'_>> = Vec::new();
+        for group in by_doc.values_mut().filter(|g| g.len() > 1) {
+            neighbours(group, None, "the same doc number", &mut found);
+        }
+        for group in by_amount.values_mut().filter(|g| g.len() > 1) {
+            neighbours(group, Some(days), "the same amount", &mut found);
+        }
+        let mut seen = BTreeSet::new();
+        found.retain(|(later, earlier, _)| seen.insert((&later.meta.external_id, &earlier.meta.external_id)));
+        found.sort_by(|a, b| (&a.0.meta.external_id, &a.1.meta.external_id).cmp(&(&b.0.meta.external_id, &b.1.meta.external_id)));
+        for (later, earlier, why) in found {
+            emit.flag(
+                vec![bill_ref(later), bill_ref(earlier)],
+                format!(
+                    "Bill {} ({}) looks like a duplicate of bill {} ({}): same vendor and {why}.",
+                    later.meta.external_id, later.txn.txn_date, earlier.meta.external_id, earlier.txn.txn_date
+                ),
+                "Compare the two bills; void the duplicate before it is paid twice.",
+                Some(later.txn.total),
+            );
+        }
+    },
+};
+
+/// `bill_lines_mismatch`: threshold = tolerated difference.
+pub(super) const LINES_MISMATCH: RuleSpec = RuleSpec {
+    id: "bill_lines_mismatch",
+    family: "bills",
+    severity: Severity::Error,
+    summary: "a bill's total differs from the sum of its lines",
+    default_threshold: threshold(0, 2),
+    threshold_meaning: Some("tolerated difference, in the bill's currency"),
+    check: |ctx, tolerance, emit| {
+        for b in live_bills(ctx) {
+            let currency = b.txn.total.currency();
+            let lines: Decimal = b
+                .txn
+                .lines
+                .iter()
+                .filter(|l| l.amount.currency() == currency)
+                .map(|l| l.amount.amount())
+                .sum();
+            let diff = b.txn.total.amount() - lines;
+            if diff.abs() > tolerance {
+                emit.flag(
+                    vec![bill_ref(b)],
+                    format!(
+                        "Bill {} totals {} but its lines add up to {currency} {lines} (difference {diff}).",
+                        b.meta.external_id, b.txn.total
+                    ),
+                    "Correct the lines or the total so they agree.",
+                    Some(rowcol_core::Money::new(diff, currency)),
+                );
+            }
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use rowcol_core::fixtures::{self, date};
+    use rust_decimal_macros::dec;
+
+    use crate::hygiene::rules::test_support::run;
+    use crate::test_snapshot::snapshot;
+
+    #[test]
+    fn missing_due_date_fires_on_open_bill_only() {
+        let mut s = snapshot();
+        let mut b = fixtures::bill("acme", "1", dec!(100));
+        b.due_date = None;
+        s.bills.push(b.clone());
+        assert_eq!(run("bill_missing_due_date", &s, date("2026-02-01")).len(), 1);
+        s.bills[0].due_date = Some(date("2026-02-14"));
+        assert!(run("bill_missing_due_date", &s, date("2026-02-01")).is_empty());
+    }
+
+    #[test]
+    fn missing_and_inactive_vendor() {
+        let mut s = snapshot();
+        let mut b = fixtures::bill("acme", "1", dec!(100));
+        s.bills.push(b.clone());
+        assert!(run("bill_missing_vendor", &s, date("2026-02-01")).is_empty());
+        assert!(run("bill_inactive_vendor", &s, date("2026-02-01")).is_empty());
+        s.vendors[0].party.active = false;
+        assert_eq!(run("bill_inactive_vendor", &s, date("2026-02-01")).len(), 1);
+        b.vendor = None;
+        s.bills[0] = b;
+        assert_eq!(run("bill_missing_vendor", &s, date("2026-02-01")).len(), 1);
+    }
+
+    #[test]
+    fn duplicates_by_amount_within_days_or_by_doc_number() {
+        let mut s = snapshot();
+        let a = fixtures::bill("acme", "1", dec!(100));
+        let mut b = fixtures::bill("acme", "2", dec!(100));
+        b.txn.txn_date = date("2026-01-18"); // 3 days after a: within the default 5
+        s.bills = vec![a.clone(), b.clone()];
+        let f = run("duplicate_bill", &s, date("2026-02-01"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].entities[0].id.as_str(), "2", "the later bill is the subject");
+        b.txn.txn_date = date("2026-01-25"); // 10 days apart: not a duplicate
+        s.bills = vec![a.clone(), b.clone()];
+        assert!(run("duplicate_bill", &s, date("2026-02-01")).is_empty());
+        // Far apart but the same doc number: a duplicate, flagged once.
+        s.bills[0].txn.doc_number = Some("INV-7".into());
+        s.bills[1].txn.doc_number = Some("INV-7".into());
+        assert_eq!(run("duplicate_bill", &s, date("2026-02-01")).len(), 1);
+    }
+
+    #[test]
+    fn lines_mismatch() {
+        let mut s = snapshot();
+        s.bills.push(fixtures::bill("acme", "1", dec!(100)));
+        assert!(run("bill_lines_mismatch", &s, date("2026-02-01")).is_empty());
+        // Total 100, lines 60 + 30 = 90: off by 10.
+        s.bills[0].txn.lines[0].amount = fixtures::usd(dec!(60));
+        let mut second = s.bills[0].txn.lines[0].clone();
+        second.amount = fixtures::usd(dec!(30));
+        s.bills[0].txn.lines.push(second);
+        let f = run("bill_lines_mismatch", &s, date("2026-02-01"));
+        assert_eq!(f[0].amount, Some(fixtures::usd(dec!(10))));
+    }
+}

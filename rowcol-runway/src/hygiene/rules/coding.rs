@@ -1,0 +1,198 @@
+//! Rules about how spending is coded: catch-all accounts, a vendor's unusual
+//! account, purchases without a payee.
+
+use std::collections::{HashMap, HashSet};
+
+use rowcol_core::entity::{Line, SourceMeta};
+use rowcol_core::{EntityKind, ExternalId, Money};
+use rust_decimal::Decimal;
+
+use super::{RuleCtx, RuleSpec, threshold};
+use crate::hygiene::{EntityRef, Severity};
+
+/// A spending transaction: bill or purchase, with its vendor.
+struct Spend<'a> {
+    kind: EntityKind,
+    meta: &'a SourceMeta,
+    vendor: Option<&'a ExternalId>,
+    lines: &'a [Line],
+    total: Money,
+}
+
+fn spending<'a>(ctx: &RuleCtx<'a, '_>) -> impl Iterator<Item = Spend<'a>> {
+    let bills = ctx.s.bills.iter().filter(|b| !b.meta.deleted).map(|b| Spend {
+        kind: EntityKind::Bill,
+        meta: &b.meta,
+        vendor: b.vendor.as_ref().map(|r| &r.id),
+        lines: &b.txn.lines,
+        total: b.txn.total,
+    });
+    let purchases = ctx.s.purchases.iter().filter(|p| !p.meta.deleted).map(|p| Spend {
+        kind: EntityKind::Purchase,
+        meta: &p.meta,
+        vendor: p.payee.as_ref().map(|r| &r.id),
+        lines: &p.txn.lines,
+        total: p.txn.total,
+    });
+    bills.chain(purchases)
+}
+
+fn account_name<'a>(ctx: &RuleCtx<'a, '_>, id: &ExternalId) -> &'a str {
+    ctx.ix.accounts.get(id).map_or("an unknown account", |a| a.name.as_str())
+}
+
+/// `uncategorized_spending`.
+pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
+    id: "uncategorized_spending",
+    family: "coding",
+    severity: Severity::Warning,
+    summary: "spending is coded to an Uncategorized or Ask My Accountant account",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| {
+        let catch_all: HashSet<&ExternalId> = ctx
+            .s
+            .accounts
+            .iter()
+            .filter(|a| {
+                let name = a.fully_qualified_name.as_deref().unwrap_or(&a.name).to_ascii_lowercase();
+                name.contains("uncategorized") || name.contains("ask my accountant")
+            })
+            .map(|a| &a.meta.external_id)
+            .collect();
+        if catch_all.is_empty() {
+            return;
+        }
+        for sp in spending(ctx) {
+            let hit = sp.lines.iter().filter_map(|l| l.account.as_ref()).find(|r| catch_all.contains(&r.id));
+            if let Some(acc) = hit {
+                emit.flag(
+                    vec![EntityRef::new(sp.kind, sp.meta)],
+                    format!(
+                        "The {} {} of {} is coded to \"{}\".",
+                        sp.kind,
+                        sp.meta.external_id,
+                        sp.total,
+                        account_name(ctx, &acc.id)
+                    ),
+                    "Code the spending to the expense account it belongs to.",
+                    Some(sp.total),
+                );
+            }
+        }
+    },
+};
+
+/// `unusual_vendor_account`: threshold = share of the vendor's lines on its
+/// usual account before a different account counts as unusual.
+pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
+    id: "unusual_vendor_account",
+    family: "coding",
+    severity: Severity::Info,
+    summary: "a vendor's spending is coded to an account unlike its usual one",
+    default_threshold: threshold(75, 2),
+    threshold_meaning: Some("share (0-1) of the vendor's coded lines on its usual account"),
+    check: |ctx, share, emit| {
+        // Lines per vendor and account; a vendor needs 4 coded lines for a habit.
+        let mut counts: HashMap<&ExternalId, HashMap<&ExternalId, u32>> = HashMap::new();
+        for sp in spending(ctx) {
+            let Some(v) = sp.vendor else { continue };
+            for acc in sp.lines.iter().filter_map(|l| l.account.as_ref()) {
+                *counts.entry(v).or_default().entry(&acc.id).or_default() += 1;
+            }
+        }
+        let usual: HashMap<&ExternalId, (&ExternalId, u32, u32)> = counts
+            .iter()
+            .filter_map(|(v, per)| {
+                let total: u32 = per.values().sum();
+                let (acc, n) = per.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
+                let habitual = total >= 4 && Decimal::from(*n) >= share * Decimal::from(total);
+                habitual.then_some((*v, (*acc, *n, total)))
+            })
+            .collect();
+        for sp in spending(ctx) {
+            let Some((acc, n, total)) = sp.vendor.and_then(|v| usual.get(v)) else { continue };
+            let odd = sp.lines.iter().filter_map(|l| l.account.as_ref()).find(|r| &r.id != *acc);
+            if let Some(odd) = odd {
+                emit.flag(
+                    vec![EntityRef::new(sp.kind, sp.meta)],
+                    format!(
+                        "The {} {} is coded to \"{}\", but this vendor's spending usually goes to \"{}\" ({n} of {total} lines).",
+                        sp.kind,
+                        sp.meta.external_id,
+                        account_name(ctx, &odd.id),
+                        account_name(ctx, acc)
+                    ),
+                    "Check the coding; recode it if the usual account is right.",
+                    Some(sp.total),
+                );
+            }
+        }
+    },
+};
+
+/// `purchase_without_payee`.
+pub(super) const PURCHASE_WITHOUT_PAYEE: RuleSpec = RuleSpec {
+    id: "purchase_without_payee",
+    family: "coding",
+    severity: Severity::Warning,
+    summary: "a purchase names no payee",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| {
+        for p in ctx.s.purchases.iter().filter(|p| !p.meta.deleted && p.payee.is_none()) {
+            emit.flag(
+                vec![EntityRef::new(EntityKind::Purchase, &p.meta)],
+                format!("Purchase {} of {} on {} names no payee.", p.meta.external_id, p.txn.total, p.txn.txn_date),
+                "Add the payee so spending by vendor and 1099 reporting are right.",
+                Some(p.txn.total),
+            );
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use rowcol_core::entity::AccountType;
+    use rowcol_core::fixtures::{self, date};
+    use rust_decimal_macros::dec;
+
+    use crate::hygiene::rules::test_support::run;
+    use crate::test_snapshot::{account, snapshot};
+
+    #[test]
+    fn uncategorized_spending() {
+        let mut s = snapshot();
+        s.purchases.push(fixtures::purchase("acme", "1", dec!(40))); // coded to 60 Supplies
+        assert!(run("uncategorized_spending", &s, date("2026-02-01")).is_empty());
+        s.accounts.push(account("61", "Ask My Accountant", AccountType::Expense, dec!(0)));
+        s.purchases[0].txn.lines[0].account = Some(fixtures::reference("61", "Ask My Accountant"));
+        assert_eq!(run("uncategorized_spending", &s, date("2026-02-01")).len(), 1);
+    }
+
+    #[test]
+    fn unusual_account_for_a_vendor() {
+        let mut s = snapshot();
+        for i in 1..=4 {
+            s.purchases.push(fixtures::purchase("acme", &i.to_string(), dec!(40)));
+        }
+        assert!(run("unusual_vendor_account", &s, date("2026-02-01")).is_empty());
+        // 5 lines: 4 on Supplies (80 % >= 75 %), 1 on Rent: the odd one is flagged.
+        s.accounts.push(account("62", "Rent", AccountType::Expense, dec!(0)));
+        let mut odd = fixtures::purchase("acme", "5", dec!(40));
+        odd.txn.lines[0].account = Some(fixtures::reference("62", "Rent"));
+        s.purchases.push(odd);
+        let f = run("unusual_vendor_account", &s, date("2026-02-01"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].entities[0].id.as_str(), "5");
+    }
+
+    #[test]
+    fn purchase_without_payee() {
+        let mut s = snapshot();
+        s.purchases.push(fixtures::purchase("acme", "1", dec!(40)));
+        assert!(run("purchase_without_payee", &s, date("2026-02-01")).is_empty());
+        s.purchases[0].payee = None;
+        assert_eq!(run("purchase_without_payee", &s, date("2026-02-01")).len(), 1);
+    }
+}

@@ -1,0 +1,165 @@
+//! Rules about when and where transactions sit: future dates, inactive
+//! accounts, changes to closed periods.
+
+use chrono::Duration;
+use rowcol_core::entity::{Reference, SourceMeta, TxnCommon};
+use rowcol_core::{ClientSnapshot, EntityKind, VersionToken};
+use rust_decimal::prelude::ToPrimitive;
+
+use super::{RuleSpec, threshold};
+use crate::hygiene::{EntityRef, Severity};
+
+/// A transaction with the accounts it names outside its lines.
+struct Txn<'a> {
+    kind: EntityKind,
+    meta: &'a SourceMeta,
+    txn: &'a TxnCommon,
+    accounts: Option<&'a Reference>,
+}
+
+fn transactions(s: &ClientSnapshot) -> impl Iterator<Item = Txn<'_>> {
+    let t = |kind, meta, txn, accounts| Txn { kind, meta, txn, accounts };
+    s.bills
+        .iter()
+        .map(move |b| t(EntityKind::Bill, &b.meta, &b.txn, b.ap_account.as_ref()))
+        .chain(s.invoices.iter().map(move |i| t(EntityKind::Invoice, &i.meta, &i.txn, None)))
+        .chain(s.payments.iter().map(move |p| t(EntityKind::Payment, &p.meta, &p.txn, p.deposit_to.as_ref())))
+        .chain(s.bill_payments.iter().map(move |p| t(EntityKind::BillPayment, &p.meta, &p.txn, p.paid_from.as_ref())))
+        .chain(s.purchases.iter().map(move |p| t(EntityKind::Purchase, &p.meta, &p.txn, p.paid_from.as_ref())))
+        .chain(s.deposits.iter().map(move |d| t(EntityKind::Deposit, &d.meta, &d.txn, d.deposit_to.as_ref())))
+        .filter(|t| !t.meta.deleted)
+}
+
+/// `future_dated_transaction`: threshold = days ahead tolerated.
+pub(super) const FUTURE_DATED: RuleSpec = RuleSpec {
+    id: "future_dated_transaction",
+    family: "dating",
+    severity: Severity::Warning,
+    summary: "a transaction is dated in the future",
+    default_threshold: threshold(0, 0),
+    threshold_meaning: Some("days after the as-of date tolerated"),
+    check: |ctx, days, emit| {
+        let limit = ctx.as_of + Duration::days(days.to_i64().unwrap_or(0));
+        // Invoices and bills are legitimately raised ahead; money movements are not.
+        for t in transactions(ctx.s).filter(|t| !matches!(t.kind, EntityKind::Invoice | EntityKind::Bill)) {
+            if t.txn.txn_date > limit {
+                emit.flag(
+                    vec![EntityRef::new(t.kind, t.meta)],
+                    format!("The {} {} is dated {}, after {}.", t.kind, t.meta.external_id, t.txn.txn_date, ctx.as_of),
+                    "Correct the date; a future-dated movement distorts cash and burn.",
+                    Some(t.txn.total),
+                );
+            }
+        }
+    },
+};
+
+/// `inactive_account_transaction`.
+pub(super) const INACTIVE_ACCOUNT: RuleSpec = RuleSpec {
+    id: "inactive_account_transaction",
+    family: "dating",
+    severity: Severity::Warning,
+    summary: "a transaction posts to an inactive account",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| {
+        for t in transactions(ctx.s) {
+            let refs = t.txn.lines.iter().filter_map(|l| l.account.as_ref()).chain(t.accounts);
+            let inactive = refs.filter_map(|r| ctx.ix.accounts.get(&r.id)).find(|a| !a.active);
+            if let Some(a) = inactive {
+                emit.flag(
+                    vec![EntityRef::new(t.kind, t.meta), EntityRef::new(EntityKind::Account, &a.meta)],
+                    format!("The {} {} posts to the inactive account \"{}\".", t.kind, t.meta.external_id, a.name),
+                    "Recode it to an active account, or reactivate the account if it is still used.",
+                    Some(t.txn.total),
+                );
+            }
+        }
+    },
+};
+
+/// The current version of a record in the snapshot, if it is there.
+fn version_of(s: &ClientSnapshot, kind: EntityKind, id: &rowcol_core::ExternalId) -> Option<VersionToken> {
+    transactions(s)
+        .find(|t| t.kind == kind && &t.meta.external_id == id)
+        .map(|t| t.meta.version.clone())
+}
+
+/// `closed_period_changed`.
+pub(super) const CLOSED_PERIOD_CHANGED: RuleSpec = RuleSpec {
+    id: "closed_period_changed",
+    family: "dating",
+    severity: Severity::Error,
+    summary: "a transaction dated on or before the close date changed after it",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| {
+        let Some(close) = ctx.s.settings.close_date else { return };
+        for c in &ctx.s.late_changes {
+            if c.txn_date <= close && c.changed_at.date_naive() > close {
+                // A record no longer in the snapshot is keyed by its change
+                // time, so an approval covers exactly that change.
+                let version = version_of(ctx.s, c.kind, &c.external_id)
+                    .unwrap_or_else(|| VersionToken::new(c.changed_at.to_rfc3339()));
+                emit.flag(
+                    vec![EntityRef { kind: c.kind, id: c.external_id.clone(), version }],
+                    format!(
+                        "The {} {} dated {} changed on {}, after the books were closed through {close}.",
+                        c.kind,
+                        c.external_id,
+                        c.txn_date,
+                        c.changed_at.date_naive()
+                    ),
+                    "Confirm the change with the client; reverse it or reopen the period and re-file.",
+                    None,
+                );
+            }
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use rowcol_core::entity::AccountType;
+    use rowcol_core::fixtures::{self, date};
+    use rowcol_core::{EntityKind, LateChange};
+    use rust_decimal_macros::dec;
+
+    use crate::hygiene::rules::test_support::run;
+    use crate::test_snapshot::{account, snapshot};
+
+    #[test]
+    fn future_dated_movement() {
+        let mut s = snapshot();
+        s.purchases.push(fixtures::purchase("acme", "1", dec!(40))); // 2026-01-15
+        assert!(run("future_dated_transaction", &s, date("2026-02-01")).is_empty());
+        assert_eq!(run("future_dated_transaction", &s, date("2026-01-10")).len(), 1);
+    }
+
+    #[test]
+    fn posting_to_an_inactive_account() {
+        let mut s = snapshot();
+        s.purchases.push(fixtures::purchase("acme", "1", dec!(40)));
+        assert!(run("inactive_account_transaction", &s, date("2026-02-01")).is_empty());
+        s.accounts.push(account("41", "Old Visa", AccountType::CreditCard, dec!(0)));
+        s.accounts.retain(|a| a.name != "Visa");
+        s.accounts.iter_mut().for_each(|a| a.active = a.name != "Old Visa");
+        assert_eq!(run("inactive_account_transaction", &s, date("2026-02-01")).len(), 1);
+    }
+
+    #[test]
+    fn change_after_close() {
+        let mut s = snapshot();
+        s.late_changes.push(LateChange {
+            kind: EntityKind::Bill,
+            external_id: fixtures::id("1"),
+            txn_date: date("2025-12-20"),
+            changed_at: fixtures::time("2026-01-20T10:00:00-08:00"),
+        });
+        assert!(run("closed_period_changed", &s, date("2026-02-01")).is_empty(), "no close date");
+        s.settings.close_date = Some(date("2025-12-31"));
+        assert_eq!(run("closed_period_changed", &s, date("2026-02-01")).len(), 1);
+        s.settings.close_date = Some(date("2026-01-31"));
+        assert!(run("closed_period_changed", &s, date("2026-02-01")).is_empty(), "change inside the open period");
+    }
+}

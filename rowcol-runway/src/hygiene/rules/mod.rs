@@ -1,0 +1,115 @@
+//! The hygiene rules, one file per family. [`catalogue`] lists them all with
+//! their ids, severities and thresholds.
+
+mod balances;
+mod banking;
+mod bills;
+mod coding;
+mod dating;
+mod receivables;
+
+use chrono::NaiveDate;
+use rowcol_core::{ClientSnapshot, Money};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{EntityRef, Finding, Severity};
+use crate::index::SnapshotIndex;
+
+/// What a rule sees.
+pub(crate) struct RuleCtx<'a, 'r> {
+    pub(crate) s: &'a ClientSnapshot,
+    pub(crate) as_of: NaiveDate,
+    pub(crate) ix: &'r SnapshotIndex<'a>,
+}
+
+/// Where a rule reports what it found.
+pub(crate) struct Emit<'r> {
+    rule: &'static RuleSpec,
+    out: &'r mut Vec<Finding>,
+}
+
+impl<'r> Emit<'r> {
+    pub(super) fn new(rule: &'static RuleSpec, out: &'r mut Vec<Finding>) -> Self {
+        Emit { rule, out }
+    }
+
+    /// Records a finding of this rule.
+    pub(crate) fn flag(&mut self, entities: Vec<EntityRef>, explanation: String, fix: &str, amount: Option<Money>) {
+        self.out.push(Finding {
+            rule_id: self.rule.id.to_owned(),
+            severity: self.rule.severity,
+            explanation,
+            entities,
+            suggested_fix: fix.to_owned(),
+            amount,
+        });
+    }
+}
+
+/// A rule: id, severity, what it checks and its threshold.
+#[derive(Debug, Serialize)]
+pub struct RuleSpec {
+    /// Stable id, the key of `ClientSettings::rules` and of review states.
+    pub id: &'static str,
+    /// The family (file) it belongs to.
+    pub family: &'static str,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// What it checks, in one line.
+    pub summary: &'static str,
+    /// Threshold used when the client sets none.
+    pub default_threshold: Option<Decimal>,
+    /// What the threshold means (unit), when the rule has one.
+    pub threshold_meaning: Option<&'static str>,
+    #[serde(skip)]
+    pub(crate) check: fn(&RuleCtx<'_, '_>, Decimal, &mut Emit<'_>),
+}
+
+/// Every rule, in the order they run.
+pub fn catalogue() -> &'static [RuleSpec] {
+    CATALOGUE
+}
+
+static CATALOGUE: &[RuleSpec] = &[
+    bills::MISSING_DUE_DATE,
+    bills::MISSING_VENDOR,
+    bills::INACTIVE_VENDOR,
+    bills::DUPLICATE,
+    bills::LINES_MISMATCH,
+    receivables::OVERDUE_NOT_SENT,
+    receivables::PAYMENT_UNAPPLIED,
+    balances::CREDIT_UNAPPLIED,
+    balances::NEGATIVE_PARTY_BALANCE,
+    banking::NEGATIVE_BANK_BALANCE,
+    banking::UNDEPOSITED_FUNDS,
+    coding::UNCATEGORIZED,
+    coding::UNUSUAL_ACCOUNT,
+    coding::PURCHASE_WITHOUT_PAYEE,
+    dating::FUTURE_DATED,
+    dating::INACTIVE_ACCOUNT,
+    dating::CLOSED_PERIOD_CHANGED,
+];
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Runs one rule over a snapshot for the firing / not-firing tests.
+    use super::*;
+
+    /// Findings of rule `id` alone, with its default threshold.
+    pub(crate) fn run(id: &str, s: &ClientSnapshot, as_of: NaiveDate) -> Vec<Finding> {
+        let ix = SnapshotIndex::new(s);
+        let ctx = RuleCtx { s, as_of, ix: &ix };
+        let mut out = Vec::new();
+        for rule in catalogue().iter().filter(|r| r.id == id) {
+            (rule.check)(&ctx, rule.default_threshold.unwrap_or_default(), &mut Emit::new(rule, &mut out));
+        }
+        assert!(catalogue().iter().any(|r| r.id == id), "no rule {id}");
+        out
+    }
+}
+
+/// A small non-negative constant threshold (`n` x 10^-`scale`).
+const fn threshold(n: u32, scale: u32) -> Option<Decimal> {
+    Some(Decimal::from_parts(n, 0, 0, false, scale))
+}

@@ -1,0 +1,50 @@
+//! Lookups by external id over one snapshot, built once per computation.
+
+use std::collections::HashMap;
+
+use rowcol_core::entity::{Account, Bill, Customer, Invoice, Payment, Term, Vendor};
+use rowcol_core::{ClientSnapshot, ExternalId};
+
+/// Records of one snapshot by external id (deleted records left out).
+pub(crate) struct SnapshotIndex<'a> {
+    /// Chart of accounts.
+    pub(crate) accounts: HashMap<&'a ExternalId, &'a Account>,
+    /// Vendors.
+    pub(crate) vendors: HashMap<&'a ExternalId, &'a Vendor>,
+    /// Customers.
+    pub(crate) customers: HashMap<&'a ExternalId, &'a Customer>,
+    /// Payment terms.
+    pub(crate) terms: HashMap<&'a ExternalId, &'a Term>,
+    /// Bills.
+    pub(crate) bills: HashMap<&'a ExternalId, &'a Bill>,
+    /// Invoices.
+    pub(crate) invoices: HashMap<&'a ExternalId, &'a Invoice>,
+    /// Customer payments.
+    pub(crate) payments: HashMap<&'a ExternalId, &'a Payment>,
+}
+
+fn by_id<'a, T>(
+    items: &'a [T],
+    meta: impl Fn(&'a T) -> &'a rowcol_core::entity::SourceMeta,
+) -> HashMap<&'a ExternalId, &'a T> {
+    items
+        .iter()
+        .filter(|t| !meta(t).deleted)
+        .map(|t| (&meta(t).external_id, t))
+        .collect()
+}
+
+impl<'a> SnapshotIndex<'a> {
+    /// Indexes a snapshot.
+    pub(crate) fn new(s: &'a ClientSnapshot) -> Self {
+        SnapshotIndex {
+            accounts: by_id(&s.accounts, |a| &a.meta),
+            vendors: by_id(&s.vendors, |v| &v.party.meta),
+            customers: by_id(&s.customers, |c| &c.party.meta),
+            terms: by_id(&s.terms, |t| &t.meta),
+            bills: by_id(&s.bills, |b| &b.meta),
+            invoices: by_id(&s.invoices, |i| &i.meta),
+            payments: by_id(&s.payments, |p| &p.meta),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! A small client snapshot for unit tests: bank account 35 "Checking"
+//! (USD 10,000), card 41 "Visa" (nothing owed), expense account 60
+//! "Supplies", vendor 56, customer 58, no transactions, data synced at
+//! 2026-02-01T00:00Z, as of 2026-02-01 with history from 2025-08-01.
+
+use chrono::{DateTime, Utc};
+use rowcol_core::entity::{Account, AccountType};
+use rowcol_core::fixtures::{self, date, id};
+use rowcol_core::{ClientHealth, ClientSettings, ClientSnapshot, ConnectionStatus, Currency, EntityKind, KindHealth};
+use rust_decimal_macros::dec;
+
+/// When the test data was last synced.
+pub(crate) fn synced_at() -> DateTime<Utc> {
+    fixtures::time("2026-02-01T00:00:00+00:00").with_timezone(&Utc)
+}
+
+/// An account of a type with a balance.
+pub(crate) fn account(external_id: &str, name: &str, kind: AccountType, balance: rust_decimal::Decimal) -> Account {
+    let mut a = fixtures::bank_account("acme", external_id, name, balance);
+    a.account_type = kind;
+    a.sub_type = None;
+    a
+}
+
+/// The base snapshot.
+pub(crate) fn snapshot() -> ClientSnapshot {
+    ClientSnapshot {
+        client: id("acme"),
+        name: "Acme Bakery".to_owned(),
+        home_currency: Currency::USD,
+        as_of: date("2026-02-01"),
+        history_start: date("2025-08-01"),
+        loaded_at: synced_at(),
+        health: ClientHealth {
+            client: id("acme"),
+            connection: Some(ConnectionStatus::Active),
+            kinds: EntityKind::ALL
+                .iter()
+                .map(|k| KindHealth {
+                    kind: *k,
+                    last_success: Some(synced_at()),
+                    last_attempt: Some(synced_at()),
+                    consecutive_failures: 0,
+                    dead_letters: 0,
+                })
+                .collect(),
+        },
+        settings: ClientSettings::default(),
+        reviews: vec![],
+        company: Some(fixtures::company("acme", "Acme Bakery")),
+        accounts: vec![
+            fixtures::bank_account("acme", "35", "Checking", dec!(10000)),
+            account("41", "Visa", AccountType::CreditCard, dec!(0)),
+            account("60", "Supplies", AccountType::Expense, dec!(0)),
+        ],
+        terms: vec![],
+        vendors: vec![fixtures::vendor("acme", "56", "Acme Supplies")],
+        customers: vec![fixtures::customer("acme", "58", "Bright Cafe")],
+        bills: vec![],
+        invoices: vec![],
+        payments: vec![],
+        bill_payments: vec![],
+        purchases: vec![],
+        deposits: vec![],
+        late_changes: vec![],
+    }
+}
