@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use rowcol_core::entity::{Account, Bill, Customer, Invoice, Payment, Term, Vendor};
+use rowcol_core::entity::{Account, Customer, Invoice, Payment, Term, Vendor};
 use rowcol_core::{ClientSnapshot, ExternalId};
 
 /// Records of one snapshot by external id (deleted records left out).
@@ -15,8 +15,6 @@ pub(crate) struct SnapshotIndex<'a> {
     pub(crate) customers: HashMap<&'a ExternalId, &'a Customer>,
     /// Payment terms.
     pub(crate) terms: HashMap<&'a ExternalId, &'a Term>,
-    /// Bills.
-    pub(crate) bills: HashMap<&'a ExternalId, &'a Bill>,
     /// Invoices.
     pub(crate) invoices: HashMap<&'a ExternalId, &'a Invoice>,
     /// Customer payments.
@@ -42,7 +40,6 @@ impl<'a> SnapshotIndex<'a> {
             vendors: by_id(&s.vendors, |v| &v.party.meta),
             customers: by_id(&s.customers, |c| &c.party.meta),
             terms: by_id(&s.terms, |t| &t.meta),
-            bills: by_id(&s.bills, |b| &b.meta),
             invoices: by_id(&s.invoices, |i| &i.meta),
             payments: by_id(&s.payments, |p| &p.meta),
         }

@@ -1,12 +1,11 @@
 //! Gross and net burn over trailing full months, as a monthly figure.
 
-use std::collections::HashMap;
-
-use rowcol_core::{ClientSnapshot, EntityKind, ExternalId, Money};
+use rowcol_core::{ClientSnapshot, EntityKind, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::home::HomeRates;
+use crate::index::SnapshotIndex;
 use crate::period::Window;
 
 /// Cash out and cash in over a window.
@@ -43,10 +42,11 @@ impl Burn {
 
 /// Computes burn over the `months` full months before `as_of`'s month.
 pub fn burn(s: &ClientSnapshot, as_of: chrono::NaiveDate, months: u32) -> Burn {
-    burn_with(s, &HomeRates::from_snapshot(s), Window::trailing_full_months(as_of, months))
+    let ix = SnapshotIndex::new(s);
+    burn_with(s, &HomeRates::from_snapshot(s), &ix, Window::trailing_full_months(as_of, months))
 }
 
-pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, window: Window) -> Burn {
+pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotIndex<'_>, window: Window) -> Burn {
     let mut n = 0u32;
     let mut sum = |txn: &rowcol_core::entity::TxnCommon| -> Decimal {
         if window.contains(txn.txn_date) {
@@ -61,8 +61,6 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, window: Window) -
     let payments: Decimal = s.payments.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)).sum();
     // A deposit that carries payments out of Undeposited Funds holds money
     // already counted as those payments: only the rest is new cash in.
-    let payment_totals: HashMap<&ExternalId, &rowcol_core::entity::Payment> =
-        s.payments.iter().map(|p| (&p.meta.external_id, p)).collect();
     let deposits: Decimal = s
         .deposits
         .iter()
@@ -75,7 +73,7 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, window: Window) -
                 .filter(|l| l.kind == EntityKind::Payment)
                 .filter_map(|l| match l.amount {
                     Some(a) => rates.on_txn(&d.txn, a),
-                    None => payment_totals.get(&l.id).and_then(|p| rates.total(&p.txn)),
+                    None => ix.payments.get(&l.id).and_then(|p| rates.total(&p.txn)),
                 })
                 .sum();
             (gross - carried).max(Decimal::ZERO)

@@ -70,7 +70,7 @@ pub(crate) fn outlook_with<'a>(
 ) -> CashOutlook {
     let window = Window::trailing_full_months(as_of, s.settings.burn_window_months);
     let cash = cash::cash_position_with(s, rates);
-    let burn = burn::burn_with(s, rates, window);
+    let burn = burn::burn_with(s, rates, ix, window);
     let runway = runway::runway(&cash, &burn);
     let level = guardrail::level(s.settings.guardrail, &burn, rates);
     let habits = PaymentHabits::learn(s, ix);

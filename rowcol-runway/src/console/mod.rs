@@ -1,1 +1,260 @@
-//! todo
+//! The decision console: which open bills to pay now, which can wait, which
+//! are at risk, the suggested payment set for the coming week, and the
+//! invoices to chase.
+//!
+//! A bill needs a decision this week when its send-by date (due date less
+//! the payment method's lead time) falls in the week, it is overdue, or an
+//! early-payment discount worth more than the client's cost of money must be
+//! sent this week. Those bills are taken in priority order (vendor tier,
+//! overdue first, discount, send-by date, larger first, id) into the payment
+//! set while the projected balance stays above the guardrail in every
+//! forecast week ([`payment_set`]); a bill that needs paying but does not fit
+//! is *at risk* (a deferrable vendor's simply *can wait*). Bills with open
+//! hygiene issues are held back until fixed.
+
+pub mod payment_set;
+pub mod terms;
+
+use chrono::{Duration, NaiveDate};
+use rowcol_core::entity::{Bill, PaymentMethod};
+use rowcol_core::{ClientId, ClientSnapshot, EntityKind, Money, VendorTier};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::calc::forecast::{bill_pay_date, week_index};
+use crate::calc::habits::PaymentHabits;
+use crate::calc::runway::round_ratio;
+use crate::calc::{CashOutlook, outlook_with};
+use crate::home::HomeRates;
+use crate::hygiene::{EntityRef, HygieneTray};
+use crate::index::SnapshotIndex;
+use crate::period::days_between;
+use crate::services::{BillService, BusinessService, ChaseItem, InvoiceService};
+use payment_set::{Candidate, PaymentSet};
+use terms::{EarlyDiscount, UsualMethods, lead_days};
+
+/// Where a bill lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// In this week's payment set.
+    PayNow,
+    /// Not needed this week (or a deferrable vendor).
+    CanWait,
+    /// Needs paying this week but does not fit above the guardrail.
+    AtRisk,
+}
+
+/// One open bill with the decision and its reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillDecision {
+    /// The bill.
+    pub bill: EntityRef,
+    /// The vendor's display name, when known.
+    pub vendor: Option<String>,
+    /// The vendor's tier.
+    pub tier: VendorTier,
+    /// Open balance in the home currency.
+    pub amount: Money,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// How the vendor is usually paid.
+    pub method: PaymentMethod,
+    /// Days that method takes to arrive.
+    pub lead_days: i64,
+    /// Last day to send the payment for it to arrive by the due date.
+    pub send_by: NaiveDate,
+    /// Days past due (0 when not due yet).
+    pub days_overdue: i64,
+    /// True when the payment will arrive late unless sent now (or already is late).
+    pub late_fee_risk: bool,
+    /// An early-payment discount on its terms.
+    pub discount: Option<EarlyDiscount>,
+    /// The decision.
+    pub decision: Decision,
+    /// Why, in plain words, most important first.
+    pub reasons: Vec<String>,
+    /// Change in runway months if paid now (`None` when not burning), 2 decimals.
+    pub runway_effect_months: Option<Decimal>,
+}
+
+/// The decision console of one client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionConsole {
+    /// The client.
+    pub client: ClientId,
+    /// The date decided as of.
+    pub as_of: NaiveDate,
+    /// The figures decisions rest on.
+    pub outlook: CashOutlook,
+    /// In this week's payment set, in priority order.
+    pub pay_now: Vec<BillDecision>,
+    /// Needing payment this week but not fitting, in priority order.
+    pub at_risk: Vec<BillDecision>,
+    /// Not needed this week, by send-by date.
+    pub can_wait: Vec<BillDecision>,
+    /// Open bills with hygiene issues, not decided until fixed.
+    pub held_for_hygiene: Vec<EntityRef>,
+    /// The suggested payment set.
+    pub payment_set: PaymentSet,
+    /// Overdue invoices, best to chase first.
+    pub to_chase: Vec<ChaseItem>,
+}
+
+/// Builds the console for `s` as of `as_of`, holding back the bills `tray`
+/// has issues with.
+pub fn console(s: &ClientSnapshot, as_of: NaiveDate, tray: &HygieneTray) -> DecisionConsole {
+    let rates = HomeRates::from_snapshot(s);
+    let ix = SnapshotIndex::new(s);
+    let outlook = outlook_with(s, as_of, &rates, &ix);
+    console_with(s, as_of, tray, outlook, &rates, &ix)
+}
+
+/// A bill being decided, before the payment set is chosen.
+struct Draft<'a> {
+    bill: &'a Bill,
+    d: BillDecision,
+    urgent: bool,
+    discount_now: bool,
+}
+
+fn draft<'a>(
+    bill: &'a Bill,
+    as_of: NaiveDate,
+    ctx: (&SnapshotIndex<'a>, &UsualMethods<'a>, &HomeRates, BusinessService<'a>),
+    net_burn: Decimal,
+) -> Option<Draft<'a>> {
+    let (ix, methods, rates, business) = ctx;
+    let due = bill.due_date?;
+    let amount = rates.on_txn(&bill.txn, bill.balance)?;
+    let vendor_id = bill.vendor.as_ref().map(|v| &v.id);
+    let tier = vendor_id.map(|v| business.vendor_tier(v)).unwrap_or_default();
+    let method = methods.of(vendor_id);
+    let lead = lead_days(method);
+    let send_by = due - Duration::days(lead);
+    let week_end = as_of + Duration::days(6);
+    let days_overdue = days_between(due, as_of).max(0);
+    let late_fee_risk = send_by < as_of;
+    let discount = terms::discount(bill, ix, business.cost_of_money());
+    let discount_send_by = discount.as_ref().map(|d| d.deadline - Duration::days(lead));
+    let discount_now = discount.as_ref().is_some_and(|d| d.worth_taking)
+        && discount_send_by.is_some_and(|s| as_of <= s && s <= week_end);
+    let mut reasons = Vec::new();
+    match tier {
+        VendorTier::Taxes | VendorTier::Payroll => reasons.push(format!("{tier:?} vendor: pay on time, always")),
+        VendorTier::KeepTheDoorsOpen => reasons.push("keeps the doors open: the business stops without it".to_owned()),
+        VendorTier::Deferrable => reasons.push("deferrable vendor: can wait when cash is short".to_owned()),
+        VendorTier::Standard => {}
+    }
+    if days_overdue > 0 {
+        reasons.push(format!("{days_overdue} days overdue: late fees and the relationship at risk"));
+    } else if late_fee_risk {
+        reasons.push(format!("due {due}; {method:?} takes {lead} days, so it arrives late unless sent today"));
+    } else {
+        reasons.push(format!("due {due}; {method:?} takes {lead} days, so send by {send_by}"));
+    }
+    if let Some(d) = &discount {
+        let verdict = if d.worth_taking { "worth taking" } else { "not worth taking" };
+        reasons.push(format!(
+            "{}% off if paid by {} ({} saved): {}% a year against a cost of money of {}%: {verdict}",
+            d.percent,
+            d.deadline,
+            d.saving.round_to_minor_units(),
+            round_ratio(d.annualised_rate * Decimal::ONE_HUNDRED),
+            round_ratio(d.cost_of_money * Decimal::ONE_HUNDRED)
+        ));
+    }
+    let effect = (net_burn > Decimal::ZERO).then(|| round_ratio(-(amount / net_burn)));
+    Some(Draft {
+        bill,
+        urgent: send_by <= week_end || discount_now,
+        discount_now,
+        d: BillDecision {
+            bill: EntityRef::new(EntityKind::Bill, &bill.meta),
+            vendor: vendor_id.and_then(|v| ix.vendors.get(v)).map(|v| v.party.display_name.clone()),
+            tier,
+            amount: rates.money(amount),
+            due_date: due,
+            method,
+            lead_days: lead,
+            send_by,
+            days_overdue,
+            late_fee_risk,
+            discount,
+            decision: Decision::CanWait,
+            reasons,
+            runway_effect_months: effect,
+        },
+    })
+}
+
+pub(crate) fn console_with<'a>(
+    s: &'a ClientSnapshot,
+    as_of: NaiveDate,
+    tray: &HygieneTray,
+    outlook: CashOutlook,
+    rates: &HomeRates,
+    ix: &SnapshotIndex<'a>,
+) -> DecisionConsole {
+    let bills = BillService::new(s);
+    let methods = UsualMethods::learn(s);
+    let net_burn = outlook.burn.net_monthly.amount();
+    let mut drafts: Vec<Draft<'_>> = bills
+        .bills_ready_for_decision(tray)
+        .into_iter()
+        .filter_map(|b| draft(b, as_of, (ix, &methods, rates, BusinessService::new(s)), net_burn))
+        .collect();
+    drafts.sort_by(|a, b| {
+        let key = |x: &Draft<'_>| (x.d.tier, x.d.days_overdue == 0, !x.discount_now, x.d.send_by);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| b.d.amount.amount().cmp(&a.d.amount.amount()))
+            .then_with(|| a.d.bill.id.cmp(&b.d.bill.id))
+    });
+    let (urgent, later): (Vec<Draft<'_>>, Vec<Draft<'_>>) = drafts.into_iter().partition(|d| d.urgent);
+    let candidates: Vec<Candidate> = urgent
+        .iter()
+        .map(|d| Candidate {
+            amount: d.d.amount.amount(),
+            week: week_index(as_of, bill_pay_date(d.bill)),
+        })
+        .collect();
+    let refs = urgent.iter().map(|d| d.d.bill.clone()).collect();
+    let selection = payment_set::choose(&candidates, refs, &outlook.forecast, outlook.cash.cash, net_burn);
+    let (mut pay_now, mut at_risk, mut can_wait) = (Vec::new(), Vec::new(), Vec::new());
+    for (mut d, chosen) in urgent.into_iter().zip(selection.chosen) {
+        if chosen {
+            d.d.decision = Decision::PayNow;
+            d.d.reasons.push("fits this week's payment set above the guardrail".to_owned());
+            pay_now.push(d.d);
+        } else if d.d.tier == VendorTier::Deferrable {
+            d.d.reasons.push("paying it now would take a forecast week under the guardrail".to_owned());
+            can_wait.push(d.d);
+        } else {
+            d.d.decision = Decision::AtRisk;
+            d.d.reasons.push("paying it now would take a forecast week under the guardrail".to_owned());
+            at_risk.push(d.d);
+        }
+    }
+    can_wait.extend(later.into_iter().map(|mut d| {
+        d.d.reasons.push("not needed this week".to_owned());
+        d.d
+    }));
+    can_wait.sort_by(|a, b| (a.send_by, &a.bill.id).cmp(&(b.send_by, &b.bill.id)));
+    let habits = PaymentHabits::learn(s, ix);
+    DecisionConsole {
+        client: s.client.clone(),
+        as_of,
+        pay_now,
+        at_risk,
+        can_wait,
+        held_for_hygiene: bills
+            .bills_with_issues(tray)
+            .into_iter()
+            .map(|b| EntityRef::new(EntityKind::Bill, &b.meta))
+            .collect(),
+        payment_set: selection.set,
+        to_chase: InvoiceService::new(s).ranked_with(as_of, ix, &habits, rates),
+        outlook,
+    }
+}

@@ -1,1 +1,348 @@
-//! todo
+//! The portfolio digest: per client runway, cash, guardrail status and the
+//! top items of the hygiene tray and the decision console, sorted by
+//! urgency, with portfolio totals.
+//!
+//! Each client's entry is [`compose`]d from that client's [`HygieneTray`]
+//! and [`DecisionConsole`]; nothing is recomputed beside them. Every figure
+//! carries the freshness of the kinds of data it rests on ([`freshness`]);
+//! figures on stale data are flagged. Clients are processed in parallel.
+
+pub mod freshness;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rayon::prelude::*;
+use rowcol_core::{ClientId, ClientSnapshot, Currency, Money};
+use serde::{Deserialize, Serialize};
+
+use crate::calc::runway::{Runway, RunwayState};
+use crate::console::{BillDecision, DecisionConsole, console_with};
+use crate::hygiene::{Finding, HygieneTray, SeverityCounts, tray_with};
+use crate::home::HomeRates;
+use crate::index::SnapshotIndex;
+use crate::services::ChaseItem;
+use freshness::{BOOKS_KINDS, CASH_KINDS, Freshness, GUARDRAIL_KINDS, RUNWAY_KINDS, Stated};
+
+/// Top items kept per list.
+pub const TOP_ITEMS: usize = 3;
+
+/// How soon a client needs the advisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// Under the guardrail now, cash negative, or under 3 months of runway.
+    Critical,
+    /// Under the guardrail within the forecast, bills at risk, or under 6 months of runway.
+    High,
+    /// Hygiene errors, runway unknown, or stale data.
+    Watch,
+    /// Nothing pressing.
+    Calm,
+}
+
+/// Where the guardrail stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardrailSummary {
+    /// The buffer, home currency (`None`: cannot be sized).
+    pub amount: Option<Money>,
+    /// How it was sized.
+    pub basis: String,
+    /// Cash under it now.
+    pub breached_now: bool,
+    /// First forecast week under it.
+    pub first_week_below: Option<u32>,
+}
+
+/// The hygiene tray in brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraySummary {
+    /// Open findings per severity.
+    pub counts: SeverityCounts,
+    /// The most severe findings, in tray order.
+    pub top: Vec<Finding>,
+}
+
+/// The decision console in brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleSummary {
+    /// Bills in this week's payment set.
+    pub pay_now: u32,
+    /// Their total.
+    pub pay_now_total: Money,
+    /// Bills at risk.
+    pub at_risk: u32,
+    /// Their total.
+    pub at_risk_total: Money,
+    /// Bills that can wait.
+    pub can_wait: u32,
+    /// Bills held for hygiene issues.
+    pub held_for_hygiene: u32,
+    /// Overdue invoices to chase.
+    pub to_chase: u32,
+    /// Top bills: at risk first, then pay now, in console order.
+    pub top_bills: Vec<BillDecision>,
+    /// Top invoices to chase.
+    pub top_to_chase: Vec<ChaseItem>,
+    /// The payment set's explanation.
+    pub payment_set: String,
+}
+
+/// One client's line in the digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientDigest {
+    /// The client.
+    pub client: ClientId,
+    /// Its name.
+    pub name: String,
+    /// Its home currency.
+    pub home_currency: Currency,
+    /// How soon it needs the advisor.
+    pub urgency: Urgency,
+    /// Why.
+    pub urgency_reasons: Vec<String>,
+    /// True when any figure below rests on stale data.
+    pub stale: bool,
+    /// Available cash.
+    pub cash: Stated<Money>,
+    /// Runway, with its definition.
+    pub runway: Stated<Runway>,
+    /// The guardrail.
+    pub guardrail: Stated<GuardrailSummary>,
+    /// The hygiene tray in brief.
+    pub hygiene: Stated<TraySummary>,
+    /// The decision console in brief.
+    pub decisions: Stated<ConsoleSummary>,
+}
+
+/// Sums over the portfolio.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortfolioTotals {
+    /// Clients in the digest.
+    pub clients: u32,
+    /// Clients per urgency, most urgent first.
+    pub by_urgency: Vec<(Urgency, u32)>,
+    /// Clients with any figure on stale data.
+    pub stale_clients: u32,
+    /// Clients under their guardrail now.
+    pub guardrail_breached_now: u32,
+    /// Open hygiene findings per severity.
+    pub findings: SeverityCounts,
+    /// Bills at risk.
+    pub at_risk_bills: u32,
+    /// Bills in payment sets.
+    pub pay_now_bills: u32,
+    /// Available cash per home currency (never added across currencies).
+    pub cash: Vec<Money>,
+    /// At-risk bill totals per home currency.
+    pub at_risk: Vec<Money>,
+}
+
+/// The portfolio digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    /// The date figures are as of.
+    pub as_of: NaiveDate,
+    /// The time freshness is judged at.
+    pub now: DateTime<Utc>,
+    /// The freshness target, in seconds.
+    pub freshness_target_seconds: u64,
+    /// Clients, most urgent first (then shortest runway, then id).
+    pub clients: Vec<ClientDigest>,
+    /// Portfolio totals.
+    pub totals: PortfolioTotals,
+}
+
+/// When and against what freshness target the digest is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestClock {
+    /// The date figures are as of.
+    pub as_of: NaiveDate,
+    /// The time freshness is judged at.
+    pub now: DateTime<Utc>,
+    /// Data older than this is stale.
+    pub freshness_target: Duration,
+}
+
+/// The digest of a portfolio, clients in parallel.
+pub fn digest(snapshots: &[ClientSnapshot], clock: DigestClock) -> Digest {
+    let mut clients: Vec<ClientDigest> = snapshots.par_iter().map(|s| client_digest(s, clock)).collect();
+    clients.sort_by(|a, b| {
+        let months = |c: &ClientDigest| c.runway.value.months();
+        a.urgency
+            .cmp(&b.urgency)
+            .then_with(|| match (months(a), months(b)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.client.cmp(&b.client))
+    });
+    Digest {
+        as_of: clock.as_of,
+        now: clock.now,
+        freshness_target_seconds: clock.freshness_target.as_secs(),
+        totals: totals(&clients),
+        clients,
+    }
+}
+
+/// One client's digest line: its tray and console, then [`compose`].
+pub fn client_digest(s: &ClientSnapshot, clock: DigestClock) -> ClientDigest {
+    // Built once and shared by the tray and the console.
+    let rates = HomeRates::from_snapshot(s);
+    let ix = SnapshotIndex::new(s);
+    let tray = tray_with(s, clock.as_of, &ix);
+    let outlook = crate::calc::outlook_with(s, clock.as_of, &rates, &ix);
+    let console = console_with(s, clock.as_of, &tray, outlook, &rates, &ix);
+    compose(s, &tray, &console, clock)
+}
+
+/// Composes a client's digest line from its tray and console outputs.
+pub fn compose(s: &ClientSnapshot, tray: &HygieneTray, console: &DecisionConsole, clock: DigestClock) -> ClientDigest {
+    let fresh = |kinds| freshness::freshness(&s.health, kinds, clock.now, clock.freshness_target);
+    let o = &console.outlook;
+    let home = s.home_currency;
+    let total = |bills: &[BillDecision]| Money::new(bills.iter().map(|b| b.amount.amount()).sum(), home);
+    let runway = Stated {
+        value: o.runway.clone(),
+        freshness: fresh(RUNWAY_KINDS),
+    };
+    let guardrail = Stated {
+        value: GuardrailSummary {
+            amount: o.guardrail.level.amount,
+            basis: o.guardrail.level.basis.clone(),
+            breached_now: o.guardrail.breached_now,
+            first_week_below: o.guardrail.first_week_below,
+        },
+        freshness: fresh(GUARDRAIL_KINDS),
+    };
+    let decisions = ConsoleSummary {
+        pay_now: count(console.pay_now.len()),
+        pay_now_total: total(&console.pay_now),
+        at_risk: count(console.at_risk.len()),
+        at_risk_total: total(&console.at_risk),
+        can_wait: count(console.can_wait.len()),
+        held_for_hygiene: count(console.held_for_hygiene.len()),
+        to_chase: count(console.to_chase.len()),
+        top_bills: console.at_risk.iter().chain(&console.pay_now).take(TOP_ITEMS).cloned().collect(),
+        top_to_chase: console.to_chase.iter().take(TOP_ITEMS).cloned().collect(),
+        payment_set: console.payment_set.explanation.clone(),
+    };
+    let books = fresh(BOOKS_KINDS);
+    let mut line = ClientDigest {
+        client: s.client.clone(),
+        name: s.name.clone(),
+        home_currency: home,
+        urgency: Urgency::Calm,
+        urgency_reasons: Vec::new(),
+        stale: false,
+        cash: Stated {
+            value: o.cash.cash,
+            freshness: fresh(CASH_KINDS),
+        },
+        runway,
+        guardrail,
+        hygiene: Stated {
+            value: TraySummary {
+                counts: tray.counts,
+                top: tray.findings.iter().take(TOP_ITEMS).cloned().collect(),
+            },
+            freshness: books.clone(),
+        },
+        decisions: Stated {
+            value: decisions,
+            freshness: books,
+        },
+    };
+    line.stale = [
+        &line.cash.freshness,
+        &line.runway.freshness,
+        &line.guardrail.freshness,
+        &line.hygiene.freshness,
+        &line.decisions.freshness,
+    ]
+    .iter()
+    .any(|f: &&Freshness| f.stale);
+    (line.urgency, line.urgency_reasons) = urgency(&line);
+    line
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The urgency of a composed line, with its reasons.
+fn urgency(line: &ClientDigest) -> (Urgency, Vec<String>) {
+    let mut reasons = Vec::new();
+    let mut level = Urgency::Calm;
+    let mut raise = |to: Urgency, why: String| {
+        level = level.min(to);
+        reasons.push(why);
+    };
+    let g = &line.guardrail.value;
+    let months = line.runway.value.months();
+    if g.breached_now {
+        raise(Urgency::Critical, "cash is under the guardrail now".to_owned());
+    }
+    if line.cash.value.is_negative() {
+        raise(Urgency::Critical, "cash is negative".to_owned());
+    }
+    match months {
+        Some(m) if m < rust_decimal::Decimal::from(3) => raise(Urgency::Critical, format!("{m} months of runway")),
+        Some(m) if m < rust_decimal::Decimal::from(6) => raise(Urgency::High, format!("{m} months of runway")),
+        _ => {}
+    }
+    if let (false, Some(w)) = (g.breached_now, g.first_week_below) {
+        raise(Urgency::High, format!("cash falls under the guardrail in week {w}"));
+    }
+    let d = &line.decisions.value;
+    if d.at_risk > 0 {
+        raise(Urgency::High, format!("{} bills at risk ({})", d.at_risk, d.at_risk_total.round_to_minor_units()));
+    }
+    if line.hygiene.value.counts.error > 0 {
+        raise(Urgency::Watch, format!("{} hygiene errors", line.hygiene.value.counts.error));
+    }
+    if let RunwayState::InsufficientData { reason } = &line.runway.value.state {
+        raise(Urgency::Watch, format!("runway unknown: {reason}"));
+    }
+    if line.stale {
+        raise(Urgency::Watch, "figures rest on stale data".to_owned());
+    }
+    (level, reasons)
+}
+
+fn totals(clients: &[ClientDigest]) -> PortfolioTotals {
+    let mut by_urgency: BTreeMap<Urgency, u32> = BTreeMap::new();
+    let mut cash: BTreeMap<Currency, rust_decimal::Decimal> = BTreeMap::new();
+    let mut at_risk: BTreeMap<Currency, rust_decimal::Decimal> = BTreeMap::new();
+    let mut findings = SeverityCounts::default();
+    let (mut stale, mut breached, mut at_risk_bills, mut pay_now_bills) = (0, 0, 0, 0);
+    for c in clients {
+        *by_urgency.entry(c.urgency).or_default() += 1;
+        *cash.entry(c.home_currency).or_default() += c.cash.value.amount();
+        *at_risk.entry(c.home_currency).or_default() += c.decisions.value.at_risk_total.amount();
+        let counts = c.hygiene.value.counts;
+        findings.error += counts.error;
+        findings.warning += counts.warning;
+        findings.info += counts.info;
+        stale += u32::from(c.stale);
+        breached += u32::from(c.guardrail.value.breached_now);
+        at_risk_bills += c.decisions.value.at_risk;
+        pay_now_bills += c.decisions.value.pay_now;
+    }
+    let per_currency = |m: BTreeMap<Currency, rust_decimal::Decimal>| m.into_iter().map(|(c, a)| Money::new(a, c)).collect();
+    PortfolioTotals {
+        clients: count(clients.len()),
+        by_urgency: by_urgency.into_iter().collect(),
+        stale_clients: stale,
+        guardrail_breached_now: breached,
+        findings,
+        at_risk_bills,
+        pay_now_bills,
+        cash: per_currency(cash),
+        at_risk: per_currency(at_risk),
+    }
+}

@@ -1,1 +1,11 @@
-//! todo
+//! Domain services: named filters over one client snapshot.
+
+mod balance;
+mod bills;
+mod business;
+mod invoices;
+
+pub use balance::{BalanceAsOf, BalanceService};
+pub use bills::BillService;
+pub use business::BusinessService;
+pub use invoices::{CHASE_METHOD, ChaseItem, InvoiceService};

@@ -91,6 +91,11 @@ static CATALOGUE: &[RuleSpec] = &[
     dating::CLOSED_PERIOD_CHANGED,
 ];
 
+/// A small non-negative constant threshold (`n` x 10^-`scale`).
+const fn threshold(n: u32, scale: u32) -> Option<Decimal> {
+    Some(Decimal::from_parts(n, 0, 0, false, scale))
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     //! Runs one rule over a snapshot for the firing / not-firing tests.
@@ -107,9 +112,4 @@ pub(crate) mod test_support {
         assert!(catalogue().iter().any(|r| r.id == id), "no rule {id}");
         out
     }
-}
-
-/// A small non-negative constant threshold (`n` x 10^-`scale`).
-const fn threshold(n: u32, scale: u32) -> Option<Decimal> {
-    Some(Decimal::from_parts(n, 0, 0, false, scale))
 }
