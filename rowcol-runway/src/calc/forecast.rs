@@ -112,7 +112,13 @@ pub(crate) fn forecast_with<'a>(
         }
     }
     let (spend, days) = inp.direct_spend;
-    let recurring = if days > 0 { spend * Decimal::from(7) / Decimal::from(days) } else { Decimal::ZERO };
+    // A projected weekly payment, so rounded to the minor unit (half away
+    // from zero): the weeks then add up exactly to the totals.
+    let recurring = if days > 0 {
+        rates.money(spend * Decimal::from(7) / Decimal::from(days)).round_to_minor_units().amount()
+    } else {
+        Decimal::ZERO
+    };
     let mut weeks = Vec::with_capacity(WEEKS);
     let mut balance = inp.starting_cash.amount();
     let mut first_below = None;
@@ -149,7 +155,7 @@ pub(crate) fn forecast_with<'a>(
         method: "weeks of 7 days from the as-of date; inflows: open invoices at the due date plus the customer's \
                  average lateness (else the client's, else none), overdue ones in week 1, more than 90 days past due \
                  left out as doubtful; outflows: open bills at their due date (date + 30 days when none), overdue ones \
-                 in week 1, plus purchases over the burn window as a weekly rate"
+                 in week 1, plus purchases over the burn window as a weekly rate rounded to the minor unit"
             .to_owned(),
     }
 }

@@ -101,3 +101,6 @@ pub(crate) fn outlook_with<'a>(
         guardrail,
     }
 }
+
+#[cfg(test)]
+mod tests;

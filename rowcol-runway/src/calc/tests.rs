@@ -1,0 +1,290 @@
+//! Hand-worked cases for every calculator, with the arithmetic written out,
+//! and the property tests.
+
+use proptest::prelude::*;
+use rowcol_core::entity::{AccountType, TxnLink};
+use rowcol_core::fixtures::{self, date, usd};
+use rowcol_core::{ClientSnapshot, Currency, EntityKind, Guardrail, Money};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use super::aging::{AgingBucket, Side, aging};
+use super::runway::{RunwayState, runway};
+use super::*;
+use crate::test_snapshot::{account, snapshot};
+
+const AS_OF: &str = "2026-04-15";
+
+fn dated<T>(mut t: T, d: &str, txn: impl Fn(&mut T) -> &mut rowcol_core::entity::TxnCommon) -> T {
+    txn(&mut t).txn_date = date(d);
+    t
+}
+
+/// The worked client, as of 2026-04-15 (burn window: January to March 2026,
+/// 31 + 28 + 31 = 90 days).
+///
+/// Balances: Checking USD 10,000; a EUR account holding EUR 1,000; Visa owes
+/// USD 1,500. The only EUR rate on the data is 1.10 (bill B2), so the EUR
+/// account is USD 1,100 and cash is 10,000 + 1,100 = USD 11,100.
+///
+/// In the window: bill payments 3 x 3,000 = 9,000; purchases 3 x 600 =
+/// 1,800; customer payments 3 x 1,500 = 4,500; a deposit of 2,000 carrying
+/// payment P1 (1,500) adds 500, and a plain deposit adds 700. Outside it: a
+/// purchase in December and one in April.
+///
+/// Open bills: B1 USD 1,000 due 04-20; B2 EUR 500 at 1.10 = USD 550 due
+/// 04-01; B3 USD 2,000 due 01-05. Open invoices: I1 4,000 due 04-30; I2 1,000
+/// due 02-20; I3 300 due 2025-12-31. Paid invoices PI1-PI3 were each paid 10
+/// days after their due date by customer 58.
+fn worked() -> ClientSnapshot {
+    let mut s = snapshot();
+    s.as_of = date(AS_OF);
+    s.history_start = date("2025-10-15");
+    s.accounts.push(account("36", "Euro account", AccountType::Bank, dec!(0)));
+    s.accounts.last_mut().unwrap().current_balance = Money::new(dec!(1000), Currency::EUR);
+    s.accounts[1].current_balance = usd(dec!(1500));
+
+    for (i, d) in ["2026-01-10", "2026-02-10", "2026-03-10"].iter().enumerate() {
+        let bp = fixtures::bill_payment("acme", &format!("bp{i}"), dec!(3000), &format!("90{i}"));
+        s.bill_payments.push(dated(bp, d, |t| &mut t.txn));
+    }
+    for (i, d) in ["2025-12-20", "2026-01-20", "2026-02-20", "2026-03-20", "2026-04-05"].iter().enumerate() {
+        let amount = if i == 0 || i == 4 { dec!(999) } else { dec!(600) };
+        s.purchases.push(dated(fixtures::purchase("acme", &format!("pu{i}"), amount), d, |t| &mut t.txn));
+    }
+    let paid = [("2026-01-05", "2026-01-15", "2025-12-06"), ("2026-02-05", "2026-02-15", "2026-01-06"), ("2026-03-05", "2026-03-15", "2026-02-03")];
+    for (i, (due, paid_on, dated_on)) in paid.iter().enumerate() {
+        let mut inv = fixtures::invoice("acme", &format!("PI{}", i + 1), dec!(1500));
+        inv.txn.txn_date = date(dated_on);
+        inv.due_date = Some(date(due));
+        inv.balance = usd(dec!(0));
+        s.invoices.push(inv);
+        let p = fixtures::payment("acme", &format!("P{}", i + 1), dec!(1500), &format!("PI{}", i + 1));
+        s.payments.push(dated(p, paid_on, |t| &mut t.txn));
+    }
+    let mut carrying = dated(fixtures::deposit("acme", "D1", dec!(2000)), "2026-02-16", |t| &mut t.txn);
+    carrying.linked.push(TxnLink { kind: EntityKind::Payment, id: fixtures::id("P1"), amount: None });
+    s.deposits.push(carrying);
+    s.deposits.push(dated(fixtures::deposit("acme", "D2", dec!(700)), "2026-03-03", |t| &mut t.txn));
+
+    let mut b1 = dated(fixtures::bill("acme", "B1", dec!(1000)), "2026-03-21", |t| &mut t.txn);
+    b1.due_date = Some(date("2026-04-20"));
+    let mut b2 = dated(fixtures::bill("acme", "B2", dec!(500)), "2026-03-02", |t| &mut t.txn);
+    b2.txn.total = Money::new(dec!(500), Currency::EUR);
+    b2.txn.lines[0].amount = b2.txn.total;
+    b2.txn.exchange_rate = Some(dec!(1.10));
+    b2.balance = b2.txn.total;
+    b2.due_date = Some(date("2026-04-01"));
+    let mut b3 = dated(fixtures::bill("acme", "B3", dec!(2000)), "2025-12-06", |t| &mut t.txn);
+    b3.due_date = Some(date("2026-01-05"));
+    s.bills = vec![b1, b2, b3];
+    for (id, amount, dated_on, due) in [("I1", dec!(4000), "2026-03-31", "2026-04-30"), ("I2", dec!(1000), "2026-01-21", "2026-02-20"), ("I3", dec!(300), "2025-12-01", "2025-12-31")] {
+        let mut inv = dated(fixtures::invoice("acme", id, amount), dated_on, |t| &mut t.txn);
+        inv.due_date = Some(date(due));
+        s.invoices.push(inv);
+    }
+    s
+}
+
+#[test]
+fn cash_position_by_currency_and_in_home_currency() {
+    let o = outlook(&worked(), date(AS_OF));
+    // 10,000 + EUR 1,000 x 1.10 = 11,100; card 1,500; net 9,600.
+    assert_eq!(o.cash.cash, usd(dec!(11100.00)));
+    assert_eq!(o.cash.card_debt, usd(dec!(1500)));
+    assert_eq!(o.cash.net, usd(dec!(9600.00)));
+    assert_eq!(o.cash.by_currency.iter().map(|c| c.currency).collect::<Vec<_>>(), [Currency::EUR, Currency::USD]);
+    assert_eq!(o.cash.by_currency[0].rate_to_home, Some(dec!(1.10)));
+    assert!(o.cash.unconverted.is_empty());
+}
+
+#[test]
+fn a_currency_without_a_rate_is_left_out_not_added() {
+    let mut s = worked();
+    s.accounts.push(account("37", "Loonie", AccountType::Bank, dec!(0)));
+    s.accounts.last_mut().unwrap().current_balance = Money::new(dec!(5000), Currency::CAD);
+    let cash = cash::cash_position(&s);
+    assert_eq!(cash.cash, usd(dec!(11100.00)));
+    assert_eq!(cash.unconverted, [Currency::CAD]);
+}
+
+#[test]
+fn burn_over_three_full_months() {
+    let o = outlook(&worked(), date(AS_OF));
+    let b = &o.burn;
+    assert_eq!((b.window.start, b.window.end), (date("2026-01-01"), date("2026-04-01")));
+    // Out: 9,000 + 1,800 = 10,800; gross 10,800 / 3 = 3,600 a month.
+    assert_eq!(b.cash_out, usd(dec!(10800)));
+    assert_eq!(b.gross_monthly, usd(dec!(3600)));
+    // In: 4,500 + (2,000 - 1,500) + 700 = 5,700; net (10,800 - 5,700) / 3 = 1,700.
+    assert_eq!(b.cash_in, usd(dec!(5700)));
+    assert_eq!(b.net_monthly, usd(dec!(1700)));
+    assert!(!b.too_thin());
+}
+
+#[test]
+fn runway_in_months_and_weeks() {
+    let o = outlook(&worked(), date(AS_OF));
+    // 11,100 / 1,700 = 6.5294...; weeks 6.5294... x 52 / 12 = 28.2941...
+    assert_eq!(o.runway.state, RunwayState::Months { months: dec!(6.53), weeks: dec!(28.29) });
+    assert!(o.runway.definition.contains("net burn"));
+}
+
+#[test]
+fn runway_not_burning_and_insufficient_data() {
+    let mut s = worked();
+    // A 20,000 deposit in March: net burn (10,800 - 25,700) / 3 < 0.
+    s.deposits.push(dated(fixtures::deposit("acme", "D3", dec!(20000)), "2026-03-05", |t| &mut t.txn));
+    assert_eq!(outlook(&s, date(AS_OF)).runway.state, RunwayState::NotBurning);
+    let mut thin = worked();
+    thin.history_start = date("2026-02-01"); // history starts after the window does
+    assert!(matches!(outlook(&thin, date(AS_OF)).runway.state, RunwayState::InsufficientData { .. }));
+}
+
+#[test]
+fn aging_buckets_as_of_a_date() {
+    let s = worked();
+    let ap = aging(&s, Side::Payable, date(AS_OF));
+    // B1 not due: current 1,000; B2 14 days: 1-30 550; B3 100 days: 90+ 2,000.
+    let amounts: Vec<Decimal> = ap.buckets.iter().map(|b| b.amount.amount()).collect();
+    assert_eq!(amounts, [dec!(1000), dec!(550.00), dec!(0), dec!(0), dec!(2000)]);
+    assert_eq!(ap.total, usd(dec!(3550.00)));
+    let ar = aging(&s, Side::Receivable, date(AS_OF));
+    // I1 current 4,000; I2 54 days: 31-60 1,000; I3 105 days: 90+ 300.
+    let amounts: Vec<Decimal> = ar.buckets.iter().map(|b| b.amount.amount()).collect();
+    assert_eq!(amounts, [dec!(4000), dec!(0), dec!(1000), dec!(0), dec!(300)]);
+    assert_eq!(AgingBucket::for_days_past_due(30), AgingBucket::Days1To30);
+    assert_eq!(AgingBucket::for_days_past_due(31), AgingBucket::Days31To60);
+    assert_eq!(AgingBucket::for_days_past_due(91), AgingBucket::Over90);
+}
+
+#[test]
+fn dso_and_dpo_over_the_window() {
+    let o = outlook(&worked(), date(AS_OF));
+    // Invoiced in the window: PI2 1,500 + PI3 1,500 + I1 4,000 + I2 1,000 = 8,000.
+    // DSO = 5,300 / 8,000 x 90 = 59.625 -> 59.63.
+    assert_eq!(o.dso.period_amount, usd(dec!(8000)));
+    assert_eq!(o.dso.days, Some(dec!(59.63)));
+    // Billed in the window: B1 1,000 + B2 550 = 1,550. DPO = 3,550 / 1,550 x 90 = 206.129... -> 206.13.
+    assert_eq!(o.dpo.days, Some(dec!(206.13)));
+}
+
+#[test]
+fn thirteen_week_forecast() {
+    let o = outlook(&worked(), date(AS_OF));
+    let f = &o.forecast;
+    let closing: Vec<Decimal> = f.weeks.iter().map(|w| w.closing.amount()).collect();
+    // Recurring: purchases 1,800 over 90 days = 140 a week.
+    // Week 1: 11,100 + I2 1,000 (due 02-20 + 10 days late: overdue) - bills 3,550 - 140 = 8,410.
+    // Weeks 2-3: -140 each. Week 4 (05-06..05-12): + I1 4,000 (due 04-30 + 10 = 05-10) - 140 = 11,990.
+    // Weeks 5-13: -140 each: 11,990 - 9 x 140 = 10,730. I3 (105 days overdue) is doubtful.
+    assert_eq!(closing[..4], [dec!(8410.00), dec!(8270.00), dec!(8130.00), dec!(11990.00)]);
+    assert_eq!(closing[12], dec!(10730.00));
+    assert_eq!(f.doubtful_receivables, usd(dec!(300)));
+    assert_eq!(f.weeks[3].start, date("2026-05-06"));
+    // Start 11,100 + in 5,000 - out (3,550 + 13 x 140 = 5,370) = 10,730.
+    assert_eq!(f.total_inflows, usd(dec!(5000)));
+    assert_eq!(f.total_outflows.amount(), dec!(5370));
+}
+
+#[test]
+fn guardrail_default_and_fixed() {
+    let o = outlook(&worked(), date(AS_OF));
+    // 4 weeks of gross burn: 3,600 x 12 / 52 x 4 = 3,323.0769...
+    let g = o.guardrail.level.amount.unwrap();
+    assert_eq!(g.round_to_minor_units(), usd(dec!(3323.08)));
+    assert!(!o.guardrail.breached_within_forecast());
+    let mut s = worked();
+    // Fixed 8,300: cash 11,100 is above it now; week 2 closes at 8,270, under it.
+    s.settings.guardrail = Guardrail::Fixed(usd(dec!(8300)));
+    let o = outlook(&s, date(AS_OF));
+    assert!(!o.guardrail.breached_now);
+    assert_eq!(o.guardrail.first_week_below, Some(2));
+    s.settings.guardrail = Guardrail::Fixed(usd(dec!(12000)));
+    assert!(outlook(&s, date(AS_OF)).guardrail.breached_now);
+}
+
+#[test]
+fn outputs_are_stable_and_serialisable() {
+    let s = worked();
+    let a = outlook(&s, date(AS_OF));
+    assert_eq!(a, outlook(&s, date(AS_OF)));
+    let json = serde_json::to_string(&a).unwrap();
+    assert_eq!(serde_json::from_str::<CashOutlook>(&json).unwrap(), a);
+    assert!(!json.contains("e-"), "no float notation: {json}");
+}
+
+/// Open documents from generated (amount in cents, days from as-of to due).
+fn with_open(invoices: &[(i64, i64)], bills: &[(i64, i64)]) -> ClientSnapshot {
+    let mut s = snapshot();
+    let as_of = date(AS_OF);
+    for (i, (cents, due)) in invoices.iter().enumerate() {
+        let mut inv = fixtures::invoice("acme", &format!("i{i}"), Decimal::new(*cents, 2));
+        inv.due_date = Some(as_of + chrono::Duration::days(*due));
+        s.invoices.push(inv);
+    }
+    for (i, (cents, due)) in bills.iter().enumerate() {
+        let mut b = fixtures::bill("acme", &format!("b{i}"), Decimal::new(*cents, 2));
+        b.due_date = Some(as_of + chrono::Duration::days(*due));
+        s.bills.push(b);
+    }
+    s
+}
+
+proptest! {
+    /// Aging buckets sum to the open balance, on both sides.
+    #[test]
+    fn aging_buckets_sum_to_open_balance(
+        docs in proptest::collection::vec((-1_000_000i64..100_000_000, -400i64..120), 0..40)
+    ) {
+        let s = with_open(&docs, &docs);
+        let open: Decimal = docs.iter().map(|(c, _)| Decimal::new(*c, 2)).sum();
+        for side in [Side::Receivable, Side::Payable] {
+            let a = aging(&s, side, date(AS_OF));
+            let sum: Decimal = a.buckets.iter().map(|b| b.amount.amount()).sum();
+            prop_assert_eq!(sum, a.total.amount());
+            prop_assert_eq!(a.total.amount(), open);
+            prop_assert_eq!(a.buckets.iter().map(|b| b.count as usize).sum::<usize>(), docs.iter().filter(|(c, _)| *c != 0).count());
+        }
+    }
+
+    /// More net burn never means more runway.
+    #[test]
+    fn runway_falls_as_burn_rises(cash in 0i64..10_000_000, b1 in 1i64..1_000_000, extra in 0i64..1_000_000) {
+        let o = outlook(&worked(), date(AS_OF));
+        let mut c = o.cash.clone();
+        c.cash = usd(Decimal::new(cash, 2));
+        let with = |net: i64| {
+            let mut b = o.burn.clone();
+            b.net_monthly = usd(Decimal::new(net, 2));
+            runway(&c, &b).months()
+        };
+        let (low, high) = (with(b1), with(b1 + extra));
+        prop_assert!(low.is_some() && high.is_some());
+        prop_assert!(high <= low, "burn {} -> {:?}, burn {} -> {:?}", b1, low, b1 + extra, high);
+    }
+
+    /// Week 13 closes at start + inflows - outflows, and every week at
+    /// opening + inflows - outflows.
+    #[test]
+    fn forecast_closes_at_start_plus_inflows_minus_outflows(
+        invoices in proptest::collection::vec((1i64..10_000_000, -200i64..120), 0..30),
+        bills in proptest::collection::vec((1i64..10_000_000, -200i64..120), 0..30),
+        purchases in proptest::collection::vec((1i64..1_000_000, 0i64..90), 0..20),
+    ) {
+        let mut s = with_open(&invoices, &bills);
+        for (i, (cents, day)) in purchases.iter().enumerate() {
+            let p = fixtures::purchase("acme", &format!("p{i}"), Decimal::new(*cents, 2));
+            s.purchases.push(dated(p, &(date("2026-01-01") + chrono::Duration::days(*day)).to_string(), |t| &mut t.txn));
+        }
+        let f = outlook(&s, date(AS_OF)).forecast;
+        prop_assert_eq!(f.weeks.len(), 13);
+        for w in &f.weeks {
+            prop_assert_eq!(w.closing.amount(), w.opening.amount() + w.inflows.amount() - w.bill_outflows.amount() - w.recurring_outflows.amount());
+        }
+        prop_assert_eq!(
+            f.weeks[12].closing.amount(),
+            f.starting_cash.amount() + f.total_inflows.amount() - f.total_outflows.amount()
+        );
+    }
+}
