@@ -28,7 +28,6 @@ mod index;
 
 pub use calc::{CashOutlook, outlook};
 
-
 pub use console::{DecisionConsole, console};
 pub use digest::{ClientDigest, Digest, DigestClock, digest};
 pub use hygiene::{Finding, HygieneTray, Severity, tray};

@@ -71,3 +71,26 @@ fn a_typical_client_exercises_every_experience() {
     assert!(!c.to_chase.is_empty());
     assert!(!(c.pay_now.is_empty() && c.at_risk.is_empty() && c.can_wait.is_empty()));
 }
+
+#[test]
+#[ignore = "prints what a typical client's tray and console hold; run with --ignored --nocapture"]
+fn show_a_typical_client() {
+    let s = &portfolio(1, clock().as_of, synced_at())[0];
+    let t = tray(s, clock().as_of);
+    let mut per_rule = std::collections::BTreeMap::new();
+    for f in &t.findings {
+        *per_rule.entry(f.rule_id.as_str()).or_insert(0) += 1;
+    }
+    let c = console(s, clock().as_of, &t);
+    println!("{per_rule:?}");
+    println!(
+        "pay_now {} at_risk {} can_wait {} held {} chase {}",
+        c.pay_now.len(),
+        c.at_risk.len(),
+        c.can_wait.len(),
+        c.held_for_hygiene.len(),
+        c.to_chase.len()
+    );
+    println!("{}", serde_json::to_string_pretty(&c.outlook.runway).unwrap());
+    println!("{}", c.payment_set.explanation);
+}

@@ -43,7 +43,12 @@ impl Burn {
 /// Computes burn over the `months` full months before `as_of`'s month.
 pub fn burn(s: &ClientSnapshot, as_of: chrono::NaiveDate, months: u32) -> Burn {
     let ix = SnapshotIndex::new(s);
-    burn_with(s, &HomeRates::from_snapshot(s), &ix, Window::trailing_full_months(as_of, months))
+    burn_with(
+        s,
+        &HomeRates::from_snapshot(s),
+        &ix,
+        Window::trailing_full_months(as_of, months),
+    )
 }
 
 pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotIndex<'_>, window: Window) -> Burn {
@@ -56,8 +61,18 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotInde
             Decimal::ZERO
         }
     };
-    let bill_payments: Decimal = s.bill_payments.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)).sum();
-    let purchases: Decimal = s.purchases.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)).sum();
+    let bill_payments: Decimal = s
+        .bill_payments
+        .iter()
+        .filter(|p| !p.meta.deleted)
+        .map(|p| sum(&p.txn))
+        .sum();
+    let purchases: Decimal = s
+        .purchases
+        .iter()
+        .filter(|p| !p.meta.deleted)
+        .map(|p| sum(&p.txn))
+        .sum();
     let payments: Decimal = s.payments.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)).sum();
     // A deposit that carries payments out of Undeposited Funds holds money
     // already counted as those payments: only the rest is new cash in.

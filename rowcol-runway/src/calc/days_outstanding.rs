@@ -5,9 +5,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::aging::{Side, open_items};
+use super::runway::round_ratio;
 use crate::home::HomeRates;
 use crate::period::Window;
-use super::runway::round_ratio;
 
 /// DSO or DPO with the amounts it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,11 +40,25 @@ pub(crate) fn days_outstanding_with(
 ) -> DaysOutstanding {
     let open: Decimal = open_items(s, side, rates).iter().map(|i| i.balance).sum();
     let in_window = |txn: &rowcol_core::entity::TxnCommon| {
-        if window.contains(txn.txn_date) { rates.total(txn).unwrap_or_default() } else { Decimal::ZERO }
+        if window.contains(txn.txn_date) {
+            rates.total(txn).unwrap_or_default()
+        } else {
+            Decimal::ZERO
+        }
     };
     let period: Decimal = match side {
-        Side::Receivable => s.invoices.iter().filter(|i| !i.meta.deleted).map(|i| in_window(&i.txn)).sum(),
-        Side::Payable => s.bills.iter().filter(|b| !b.meta.deleted).map(|b| in_window(&b.txn)).sum(),
+        Side::Receivable => s
+            .invoices
+            .iter()
+            .filter(|i| !i.meta.deleted)
+            .map(|i| in_window(&i.txn))
+            .sum(),
+        Side::Payable => s
+            .bills
+            .iter()
+            .filter(|b| !b.meta.deleted)
+            .map(|b| in_window(&b.txn))
+            .sum(),
     };
     let days = (period > Decimal::ZERO).then(|| round_ratio(open / period * Decimal::from(window.days())));
     let (name, docs) = match side {

@@ -94,7 +94,9 @@ pub(crate) fn forecast_with<'a>(
     let mut bills = [Decimal::ZERO; WEEKS];
     let mut doubtful = Decimal::ZERO;
     for inv in s.invoices.iter().filter(|i| !i.meta.deleted && i.balance.is_positive()) {
-        let Some(amount) = rates.on_txn(&inv.txn, inv.balance) else { continue };
+        let Some(amount) = rates.on_txn(&inv.txn, inv.balance) else {
+            continue;
+        };
         let due = inv.due_date.unwrap_or(inv.txn.txn_date);
         if days_between(due, inp.as_of) > DOUBTFUL_AFTER_DAYS {
             doubtful += amount;
@@ -106,7 +108,9 @@ pub(crate) fn forecast_with<'a>(
         }
     }
     for bill in s.bills.iter().filter(|b| !b.meta.deleted && b.balance.is_positive()) {
-        let Some(amount) = rates.on_txn(&bill.txn, bill.balance) else { continue };
+        let Some(amount) = rates.on_txn(&bill.txn, bill.balance) else {
+            continue;
+        };
         if let Some(w) = week_index(inp.as_of, bill_pay_date(bill)) {
             bills[w] += amount;
         }
@@ -115,7 +119,10 @@ pub(crate) fn forecast_with<'a>(
     // A projected weekly payment, so rounded to the minor unit (half away
     // from zero): the weeks then add up exactly to the totals.
     let recurring = if days > 0 {
-        rates.money(spend * Decimal::from(7) / Decimal::from(days)).round_to_minor_units().amount()
+        rates
+            .money(spend * Decimal::from(7) / Decimal::from(days))
+            .round_to_minor_units()
+            .amount()
     } else {
         Decimal::ZERO
     };

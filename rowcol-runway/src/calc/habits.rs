@@ -56,7 +56,9 @@ impl<'a> PaymentHabits<'a> {
         for p in s.payments.iter().filter(|p| !p.meta.deleted) {
             for link in p.applied_to.iter().filter(|l| l.kind == EntityKind::Invoice) {
                 let Some(inv) = ix.invoices.get(&link.id) else { continue };
-                let (Some(due), Some(customer)) = (inv.due_date, inv.customer.as_ref()) else { continue };
+                let (Some(due), Some(customer)) = (inv.due_date, inv.customer.as_ref()) else {
+                    continue;
+                };
                 let late = days_between(due, p.txn.txn_date);
                 let entry = habits.per_customer.entry(&customer.id).or_default();
                 entry.0 += late;

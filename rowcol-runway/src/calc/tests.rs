@@ -40,7 +40,8 @@ fn worked() -> ClientSnapshot {
     let mut s = snapshot();
     s.as_of = date(AS_OF);
     s.history_start = date("2025-10-15");
-    s.accounts.push(account("36", "Euro account", AccountType::Bank, dec!(0)));
+    s.accounts
+        .push(account("36", "Euro account", AccountType::Bank, dec!(0)));
     s.accounts.last_mut().unwrap().current_balance = Money::new(dec!(1000), Currency::EUR);
     s.accounts[1].current_balance = usd(dec!(1500));
 
@@ -48,11 +49,21 @@ fn worked() -> ClientSnapshot {
         let bp = fixtures::bill_payment("acme", &format!("bp{i}"), dec!(3000), &format!("90{i}"));
         s.bill_payments.push(dated(bp, d, |t| &mut t.txn));
     }
-    for (i, d) in ["2025-12-20", "2026-01-20", "2026-02-20", "2026-03-20", "2026-04-05"].iter().enumerate() {
+    for (i, d) in ["2025-12-20", "2026-01-20", "2026-02-20", "2026-03-20", "2026-04-05"]
+        .iter()
+        .enumerate()
+    {
         let amount = if i == 0 || i == 4 { dec!(999) } else { dec!(600) };
-        s.purchases.push(dated(fixtures::purchase("acme", &format!("pu{i}"), amount), d, |t| &mut t.txn));
+        s.purchases
+            .push(dated(fixtures::purchase("acme", &format!("pu{i}"), amount), d, |t| {
+                &mut t.txn
+            }));
     }
-    let paid = [("2026-01-05", "2026-01-15", "2025-12-06"), ("2026-02-05", "2026-02-15", "2026-01-06"), ("2026-03-05", "2026-03-15", "2026-02-03")];
+    let paid = [
+        ("2026-01-05", "2026-01-15", "2025-12-06"),
+        ("2026-02-05", "2026-02-15", "2026-01-06"),
+        ("2026-03-05", "2026-03-15", "2026-02-03"),
+    ];
     for (i, (due, paid_on, dated_on)) in paid.iter().enumerate() {
         let mut inv = fixtures::invoice("acme", &format!("PI{}", i + 1), dec!(1500));
         inv.txn.txn_date = date(dated_on);
@@ -62,10 +73,19 @@ fn worked() -> ClientSnapshot {
         let p = fixtures::payment("acme", &format!("P{}", i + 1), dec!(1500), &format!("PI{}", i + 1));
         s.payments.push(dated(p, paid_on, |t| &mut t.txn));
     }
-    let mut carrying = dated(fixtures::deposit("acme", "D1", dec!(2000)), "2026-02-16", |t| &mut t.txn);
-    carrying.linked.push(TxnLink { kind: EntityKind::Payment, id: fixtures::id("P1"), amount: None });
+    let mut carrying = dated(fixtures::deposit("acme", "D1", dec!(2000)), "2026-02-16", |t| {
+        &mut t.txn
+    });
+    carrying.linked.push(TxnLink {
+        kind: EntityKind::Payment,
+        id: fixtures::id("P1"),
+        amount: None,
+    });
     s.deposits.push(carrying);
-    s.deposits.push(dated(fixtures::deposit("acme", "D2", dec!(700)), "2026-03-03", |t| &mut t.txn));
+    s.deposits
+        .push(dated(fixtures::deposit("acme", "D2", dec!(700)), "2026-03-03", |t| {
+            &mut t.txn
+        }));
 
     let mut b1 = dated(fixtures::bill("acme", "B1", dec!(1000)), "2026-03-21", |t| &mut t.txn);
     b1.due_date = Some(date("2026-04-20"));
@@ -78,7 +98,11 @@ fn worked() -> ClientSnapshot {
     let mut b3 = dated(fixtures::bill("acme", "B3", dec!(2000)), "2025-12-06", |t| &mut t.txn);
     b3.due_date = Some(date("2026-01-05"));
     s.bills = vec![b1, b2, b3];
-    for (id, amount, dated_on, due) in [("I1", dec!(4000), "2026-03-31", "2026-04-30"), ("I2", dec!(1000), "2026-01-21", "2026-02-20"), ("I3", dec!(300), "2025-12-01", "2025-12-31")] {
+    for (id, amount, dated_on, due) in [
+        ("I1", dec!(4000), "2026-03-31", "2026-04-30"),
+        ("I2", dec!(1000), "2026-01-21", "2026-02-20"),
+        ("I3", dec!(300), "2025-12-01", "2025-12-31"),
+    ] {
         let mut inv = dated(fixtures::invoice("acme", id, amount), dated_on, |t| &mut t.txn);
         inv.due_date = Some(date(due));
         s.invoices.push(inv);
@@ -93,7 +117,10 @@ fn cash_position_by_currency_and_in_home_currency() {
     assert_eq!(o.cash.cash, usd(dec!(11100.00)));
     assert_eq!(o.cash.card_debt, usd(dec!(1500)));
     assert_eq!(o.cash.net, usd(dec!(9600.00)));
-    assert_eq!(o.cash.by_currency.iter().map(|c| c.currency).collect::<Vec<_>>(), [Currency::EUR, Currency::USD]);
+    assert_eq!(
+        o.cash.by_currency.iter().map(|c| c.currency).collect::<Vec<_>>(),
+        [Currency::EUR, Currency::USD]
+    );
     assert_eq!(o.cash.by_currency[0].rate_to_home, Some(dec!(1.10)));
     assert!(o.cash.unconverted.is_empty());
 }
@@ -126,7 +153,13 @@ fn burn_over_three_full_months() {
 fn runway_in_months_and_weeks() {
     let o = outlook(&worked(), date(AS_OF));
     // 11,100 / 1,700 = 6.5294...; weeks 6.5294... x 52 / 12 = 28.2941...
-    assert_eq!(o.runway.state, RunwayState::Months { months: dec!(6.53), weeks: dec!(28.29) });
+    assert_eq!(
+        o.runway.state,
+        RunwayState::Months {
+            months: dec!(6.53),
+            weeks: dec!(28.29)
+        }
+    );
     assert!(o.runway.definition.contains("net burn"));
 }
 
@@ -134,11 +167,17 @@ fn runway_in_months_and_weeks() {
 fn runway_not_burning_and_insufficient_data() {
     let mut s = worked();
     // A 20,000 deposit in March: net burn (10,800 - 25,700) / 3 < 0.
-    s.deposits.push(dated(fixtures::deposit("acme", "D3", dec!(20000)), "2026-03-05", |t| &mut t.txn));
+    s.deposits
+        .push(dated(fixtures::deposit("acme", "D3", dec!(20000)), "2026-03-05", |t| {
+            &mut t.txn
+        }));
     assert_eq!(outlook(&s, date(AS_OF)).runway.state, RunwayState::NotBurning);
     let mut thin = worked();
     thin.history_start = date("2026-02-01"); // history starts after the window does
-    assert!(matches!(outlook(&thin, date(AS_OF)).runway.state, RunwayState::InsufficientData { .. }));
+    assert!(matches!(
+        outlook(&thin, date(AS_OF)).runway.state,
+        RunwayState::InsufficientData { .. }
+    ));
 }
 
 #[test]
@@ -178,7 +217,10 @@ fn thirteen_week_forecast() {
     // Week 1: 11,100 + I2 1,000 (due 02-20 + 10 days late: overdue) - bills 3,550 - 140 = 8,410.
     // Weeks 2-3: -140 each. Week 4 (05-06..05-12): + I1 4,000 (due 04-30 + 10 = 05-10) - 140 = 11,990.
     // Weeks 5-13: -140 each: 11,990 - 9 x 140 = 10,730. I3 (105 days overdue) is doubtful.
-    assert_eq!(closing[..4], [dec!(8410.00), dec!(8270.00), dec!(8130.00), dec!(11990.00)]);
+    assert_eq!(
+        closing[..4],
+        [dec!(8410.00), dec!(8270.00), dec!(8130.00), dec!(11990.00)]
+    );
     assert_eq!(closing[12], dec!(10730.00));
     assert_eq!(f.doubtful_receivables, usd(dec!(300)));
     assert_eq!(f.weeks[3].start, date("2026-05-06"));

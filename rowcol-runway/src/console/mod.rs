@@ -147,14 +147,22 @@ fn draft<'a>(
         VendorTier::Standard => {}
     }
     if days_overdue > 0 {
-        reasons.push(format!("{days_overdue} days overdue: late fees and the relationship at risk"));
+        reasons.push(format!(
+            "{days_overdue} days overdue: late fees and the relationship at risk"
+        ));
     } else if late_fee_risk {
-        reasons.push(format!("due {due}; {method:?} takes {lead} days, so it arrives late unless sent today"));
+        reasons.push(format!(
+            "due {due}; {method:?} takes {lead} days, so it arrives late unless sent today"
+        ));
     } else {
         reasons.push(format!("due {due}; {method:?} takes {lead} days, so send by {send_by}"));
     }
     if let Some(d) = &discount {
-        let verdict = if d.worth_taking { "worth taking" } else { "not worth taking" };
+        let verdict = if d.worth_taking {
+            "worth taking"
+        } else {
+            "not worth taking"
+        };
         reasons.push(format!(
             "{}% off if paid by {} ({} saved): {}% a year against a cost of money of {}%: {verdict}",
             d.percent,
@@ -171,7 +179,9 @@ fn draft<'a>(
         discount_now,
         d: BillDecision {
             bill: EntityRef::new(EntityKind::Bill, &bill.meta),
-            vendor: vendor_id.and_then(|v| ix.vendors.get(v)).map(|v| v.party.display_name.clone()),
+            vendor: vendor_id
+                .and_then(|v| ix.vendors.get(v))
+                .map(|v| v.party.display_name.clone()),
             tier,
             amount: rates.money(amount),
             due_date: due,
@@ -225,14 +235,17 @@ pub(crate) fn console_with<'a>(
     for (mut d, chosen) in urgent.into_iter().zip(selection.chosen) {
         if chosen {
             d.d.decision = Decision::PayNow;
-            d.d.reasons.push("fits this week's payment set above the guardrail".to_owned());
+            d.d.reasons
+                .push("fits this week's payment set above the guardrail".to_owned());
             pay_now.push(d.d);
         } else if d.d.tier == VendorTier::Deferrable {
-            d.d.reasons.push("paying it now would take a forecast week under the guardrail".to_owned());
+            d.d.reasons
+                .push("paying it now would take a forecast week under the guardrail".to_owned());
             can_wait.push(d.d);
         } else {
             d.d.decision = Decision::AtRisk;
-            d.d.reasons.push("paying it now would take a forecast week under the guardrail".to_owned());
+            d.d.reasons
+                .push("paying it now would take a forecast week under the guardrail".to_owned());
             at_risk.push(d.d);
         }
     }
@@ -258,3 +271,6 @@ pub(crate) fn console_with<'a>(
         outlook,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -85,7 +85,12 @@ pub(crate) fn choose(
             total += c.amount;
         }
     }
-    let bills: Vec<EntityRef> = refs.into_iter().zip(&chosen).filter(|(_, c)| **c).map(|(r, _)| r).collect();
+    let bills: Vec<EntityRef> = refs
+        .into_iter()
+        .zip(&chosen)
+        .filter(|(_, c)| **c)
+        .map(|(r, _)| r)
+        .collect();
     let before = exact_months(cash.amount(), net_burn_monthly).map(round_ratio);
     let after = exact_months(cash.amount() - total, net_burn_monthly).map(round_ratio);
     let skipped = chosen.iter().filter(|c| !**c).count();
@@ -100,7 +105,11 @@ pub(crate) fn choose(
             money(total).round_to_minor_units(),
             money(b - total).round_to_minor_units(),
             money(floor).round_to_minor_units(),
-            if skipped > 0 { format!("; {skipped} did not fit and are left out of the projection until decided") } else { String::new() },
+            if skipped > 0 {
+                format!("; {skipped} did not fit and are left out of the projection until decided")
+            } else {
+                String::new()
+            },
         ),
         None => "no forecast weeks to test against".to_owned(),
     };

@@ -50,7 +50,10 @@ impl<'a> UsualMethods<'a> {
     }
 
     pub(crate) fn of(&self, vendor: Option<&ExternalId>) -> PaymentMethod {
-        vendor.and_then(|v| self.0.get(v)).copied().unwrap_or(PaymentMethod::Check)
+        vendor
+            .and_then(|v| self.0.get(v))
+            .copied()
+            .unwrap_or(PaymentMethod::Check)
     }
 }
 
@@ -106,7 +109,10 @@ pub(crate) fn discount(bill: &Bill, ix: &SnapshotIndex<'_>, cost_of_money: Decim
         discount_days,
         due_days,
         deadline: bill.txn.txn_date + Duration::days(i64::from(discount_days)),
-        saving: Money::new(bill.balance.amount() * percent / Decimal::ONE_HUNDRED, bill.balance.currency()),
+        saving: Money::new(
+            bill.balance.amount() * percent / Decimal::ONE_HUNDRED,
+            bill.balance.currency(),
+        ),
         annualised_rate: rate.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
         cost_of_money,
         worth_taking: rate > cost_of_money,

@@ -71,7 +71,11 @@ pub fn freshness(health: &ClientHealth, kinds: &[EntityKind], now: DateTime<Utc>
     }
     let mut never = false;
     for kind in kinds {
-        let last = health.kinds.iter().find(|k| k.kind == *kind).and_then(|k| k.last_success);
+        let last = health
+            .kinds
+            .iter()
+            .find(|k| k.kind == *kind)
+            .and_then(|k| k.last_success);
         match last {
             None => {
                 never = true;

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::calc::runway::{Runway, RunwayState};
 use crate::console::{BillDecision, DecisionConsole, console_with};
-use crate::hygiene::{Finding, HygieneTray, SeverityCounts, tray_with};
 use crate::home::HomeRates;
+use crate::hygiene::{Finding, HygieneTray, SeverityCounts, tray_with};
 use crate::index::SnapshotIndex;
 use crate::services::ChaseItem;
 use freshness::{BOOKS_KINDS, CASH_KINDS, Freshness, GUARDRAIL_KINDS, RUNWAY_KINDS, Stated};
@@ -227,7 +227,13 @@ pub fn compose(s: &ClientSnapshot, tray: &HygieneTray, console: &DecisionConsole
         can_wait: count(console.can_wait.len()),
         held_for_hygiene: count(console.held_for_hygiene.len()),
         to_chase: count(console.to_chase.len()),
-        top_bills: console.at_risk.iter().chain(&console.pay_now).take(TOP_ITEMS).cloned().collect(),
+        top_bills: console
+            .at_risk
+            .iter()
+            .chain(&console.pay_now)
+            .take(TOP_ITEMS)
+            .cloned()
+            .collect(),
         top_to_chase: console.to_chase.iter().take(TOP_ITEMS).cloned().collect(),
         payment_set: console.payment_set.explanation.clone(),
     };
@@ -300,10 +306,20 @@ fn urgency(line: &ClientDigest) -> (Urgency, Vec<String>) {
     }
     let d = &line.decisions.value;
     if d.at_risk > 0 {
-        raise(Urgency::High, format!("{} bills at risk ({})", d.at_risk, d.at_risk_total.round_to_minor_units()));
+        raise(
+            Urgency::High,
+            format!(
+                "{} bills at risk ({})",
+                d.at_risk,
+                d.at_risk_total.round_to_minor_units()
+            ),
+        );
     }
     if line.hygiene.value.counts.error > 0 {
-        raise(Urgency::Watch, format!("{} hygiene errors", line.hygiene.value.counts.error));
+        raise(
+            Urgency::Watch,
+            format!("{} hygiene errors", line.hygiene.value.counts.error),
+        );
     }
     if let RunwayState::InsufficientData { reason } = &line.runway.value.state {
         raise(Urgency::Watch, format!("runway unknown: {reason}"));
@@ -333,7 +349,8 @@ fn totals(clients: &[ClientDigest]) -> PortfolioTotals {
         at_risk_bills += c.decisions.value.at_risk;
         pay_now_bills += c.decisions.value.pay_now;
     }
-    let per_currency = |m: BTreeMap<Currency, rust_decimal::Decimal>| m.into_iter().map(|(c, a)| Money::new(a, c)).collect();
+    let per_currency =
+        |m: BTreeMap<Currency, rust_decimal::Decimal>| m.into_iter().map(|(c, a)| Money::new(a, c)).collect();
     PortfolioTotals {
         clients: count(clients.len()),
         by_urgency: by_urgency.into_iter().collect(),

@@ -133,11 +133,7 @@ pub fn tray(s: &ClientSnapshot, as_of: NaiveDate) -> HygieneTray {
     tray_with(s, as_of, &SnapshotIndex::new(s))
 }
 
-pub(crate) fn tray_with<'a>(
-    s: &'a ClientSnapshot,
-    as_of: NaiveDate,
-    ix: &SnapshotIndex<'a>,
-) -> HygieneTray {
+pub(crate) fn tray_with<'a>(s: &'a ClientSnapshot, as_of: NaiveDate, ix: &SnapshotIndex<'a>) -> HygieneTray {
     let ctx = rules::RuleCtx { s, as_of, ix };
     let mut raw = Vec::new();
     let mut rules_run = Vec::new();
@@ -209,4 +205,107 @@ fn latest_reviews(reviews: &[ReviewState]) -> HashMap<ReviewKey<'_>, &ReviewStat
         }
     }
     latest
+}
+
+#[cfg(test)]
+mod tests {
+    use rowcol_core::fixtures::{self, date};
+    use rowcol_core::{ReviewDecision, ReviewState, RuleSetting, VersionToken};
+    use rust_decimal_macros::dec;
+
+    use super::*;
+    use crate::test_snapshot::{snapshot, synced_at};
+
+    fn review(decision: ReviewDecision, version: &str) -> ReviewState {
+        ReviewState {
+            client: fixtures::id("acme"),
+            rule_id: "bill_missing_due_date".to_owned(),
+            kind: EntityKind::Bill,
+            external_id: fixtures::id("1"),
+            version: VersionToken::new(version),
+            decision,
+            by: fixtures::id("jane-cfo"),
+            at: synced_at(),
+        }
+    }
+
+    fn with_undated_bill() -> ClientSnapshot {
+        let mut s = snapshot();
+        let mut b = fixtures::bill("acme", "1", dec!(100));
+        b.due_date = None;
+        s.bills.push(b);
+        s
+    }
+
+    #[test]
+    fn approval_stays_quiet_until_the_entity_changes() {
+        let mut s = with_undated_bill();
+        s.reviews.push(review(ReviewDecision::Approved, "0"));
+        let t = tray(&s, date("2026-02-01"));
+        assert!(t.findings.iter().all(|f| f.rule_id != "bill_missing_due_date"));
+        assert_eq!(t.quiet_approved, 1);
+        s.bills[0].meta.version = VersionToken::new("1"); // edited since
+        let t = tray(&s, date("2026-02-01"));
+        assert!(t.findings.iter().any(|f| f.rule_id == "bill_missing_due_date"));
+    }
+
+    #[test]
+    fn exclusion_stays_quiet_for_good() {
+        let mut s = with_undated_bill();
+        s.reviews.push(review(ReviewDecision::Excluded, "0"));
+        s.bills[0].meta.version = VersionToken::new("7");
+        let t = tray(&s, date("2026-02-01"));
+        assert!(t.findings.iter().all(|f| f.rule_id != "bill_missing_due_date"));
+        assert_eq!(t.quiet_excluded, 1);
+    }
+
+    #[test]
+    fn rules_switch_off_and_take_thresholds_per_client() {
+        let mut s = with_undated_bill();
+        s.settings.rules.insert(
+            "bill_missing_due_date".to_owned(),
+            RuleSetting {
+                enabled: false,
+                threshold: None,
+            },
+        );
+        let t = tray(&s, date("2026-02-01"));
+        assert!(!t.rules_run.iter().any(|r| r == "bill_missing_due_date"));
+        assert!(t.findings.iter().all(|f| f.rule_id != "bill_missing_due_date"));
+        // Two same-amount bills 3 days apart: a duplicate by default (5 days), not with 2.
+        let mut s = snapshot();
+        let mut b = fixtures::bill("acme", "2", dec!(100));
+        b.txn.txn_date = date("2026-01-18");
+        s.bills = vec![fixtures::bill("acme", "1", dec!(100)), b];
+        let duplicates = |s: &ClientSnapshot| {
+            tray(s, date("2026-02-01"))
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == "duplicate_bill")
+                .count()
+        };
+        assert_eq!(duplicates(&s), 1);
+        s.settings.rules.insert(
+            "duplicate_bill".to_owned(),
+            RuleSetting {
+                enabled: true,
+                threshold: Some(dec!(2)),
+            },
+        );
+        assert_eq!(duplicates(&s), 0);
+    }
+
+    #[test]
+    fn every_rule_has_a_unique_id_and_an_explained_threshold() {
+        let rules = rules::catalogue();
+        let mut ids: Vec<&str> = rules.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), rules.len());
+        assert!(
+            rules
+                .iter()
+                .all(|r| r.default_threshold.is_some() == r.threshold_meaning.is_some())
+        );
+    }
 }

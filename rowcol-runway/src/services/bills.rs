@@ -20,7 +20,10 @@ impl<'a> BillService<'a> {
 
     /// Bills still owing money (positive balance, not deleted).
     pub fn open(&self) -> impl Iterator<Item = &'a Bill> + 'a {
-        self.s.bills.iter().filter(|b| !b.meta.deleted && b.balance.is_positive())
+        self.s
+            .bills
+            .iter()
+            .filter(|b| !b.meta.deleted && b.balance.is_positive())
     }
 
     fn sorted(mut bills: Vec<&'a Bill>) -> Vec<&'a Bill> {
@@ -36,7 +39,11 @@ impl<'a> BillService<'a> {
     /// Open bills due from `as_of` to `as_of + days`, both included.
     pub fn due_within(&self, as_of: NaiveDate, days: u32) -> Vec<&'a Bill> {
         let last = as_of + Duration::days(i64::from(days));
-        Self::sorted(self.open().filter(|b| b.due_date.is_some_and(|d| as_of <= d && d <= last)).collect())
+        Self::sorted(
+            self.open()
+                .filter(|b| b.due_date.is_some_and(|d| as_of <= d && d <= last))
+                .collect(),
+        )
     }
 
     /// Open bills named by an open hygiene finding of warning or error
@@ -48,7 +55,11 @@ impl<'a> BillService<'a> {
     /// Open bills with a due date and no such finding: the console decides
     /// about these.
     pub fn bills_ready_for_decision(&self, tray: &HygieneTray) -> Vec<&'a Bill> {
-        Self::sorted(self.open().filter(|b| b.due_date.is_some() && !has_issue(b, tray)).collect())
+        Self::sorted(
+            self.open()
+                .filter(|b| b.due_date.is_some() && !has_issue(b, tray))
+                .collect(),
+        )
     }
 }
 
@@ -78,7 +89,11 @@ mod tests {
         undated.due_date = None;
         s.bills = vec![late, soon, paid, undated];
         let svc = BillService::new(&s);
-        let ids = |v: Vec<&Bill>| v.iter().map(|b| b.meta.external_id.as_str().to_owned()).collect::<Vec<_>>();
+        let ids = |v: Vec<&Bill>| {
+            v.iter()
+                .map(|b| b.meta.external_id.as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(svc.overdue(date("2026-02-01"))), ["1"]);
         assert_eq!(ids(svc.due_within(date("2026-02-01"), 13)), ["2"]);
         assert_eq!(ids(svc.due_within(date("2026-02-01"), 12)), Vec::<String>::new());

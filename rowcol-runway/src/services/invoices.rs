@@ -56,10 +56,14 @@ fn overdue_weight(days: i64) -> (Decimal, &'static str) {
 
 fn history_weight(days: i64, history: &CollectionBasis) -> (Decimal, String) {
     match history {
-        CollectionBasis::CustomerHistory { average_days_late, .. } if Decimal::from(days) > *average_days_late + Decimal::from(7) => (
-            Decimal::ONE,
-            format!("later than this customer's usual {average_days_late} days"),
-        ),
+        CollectionBasis::CustomerHistory { average_days_late, .. }
+            if Decimal::from(days) > *average_days_late + Decimal::from(7) =>
+        {
+            (
+                Decimal::ONE,
+                format!("later than this customer's usual {average_days_late} days"),
+            )
+        }
         CollectionBasis::CustomerHistory { average_days_late, .. } => (
             Decimal::new(6, 1),
             format!("within this customer's usual {average_days_late} days late"),
@@ -113,7 +117,10 @@ impl<'a> InvoiceService<'a> {
                 Some(ChaseItem {
                     invoice: EntityRef::new(EntityKind::Invoice, &inv.meta),
                     customer: customer.and_then(|c| {
-                        ix.customers.get(&c.id).map(|k| k.party.display_name.clone()).or_else(|| c.name.clone())
+                        ix.customers
+                            .get(&c.id)
+                            .map(|k| k.party.display_name.clone())
+                            .or_else(|| c.name.clone())
                     }),
                     amount: rates.money(amount),
                     days_overdue: days,
@@ -180,6 +187,9 @@ mod tests {
         let ranked = InvoiceService::new(&s).ranked_to_chase(date("2026-02-01"));
         assert_eq!(ranked.len(), 1);
         assert_eq!(ranked[0].score, dec!(480));
-        assert!(matches!(ranked[0].history, CollectionBasis::CustomerHistory { observations: 1, .. }));
+        assert!(matches!(
+            ranked[0].history,
+            CollectionBasis::CustomerHistory { observations: 1, .. }
+        ));
     }
 }

@@ -49,7 +49,10 @@ fn usd(a: Decimal) -> Money {
 }
 
 fn reference(id_: &str) -> Reference {
-    Reference { id: id(id_), name: None }
+    Reference {
+        id: id(id_),
+        name: None,
+    }
 }
 
 fn txn(date: NaiveDate, total: Decimal, account: &str) -> TxnCommon {
@@ -81,26 +84,69 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
     let request = SnapshotRequest::as_of(as_of);
     let start = request.history_start();
     let span = (as_of - start).num_days();
-    let day = |rng: &mut Rng| start + Duration::days(i64::try_from(rng.below(u64::try_from(span).unwrap_or(1))).unwrap_or(0));
+    let day =
+        |rng: &mut Rng| start + Duration::days(i64::try_from(rng.below(u64::try_from(span).unwrap_or(1))).unwrap_or(0));
 
     // Cash varies by client so that urgencies vary across the portfolio.
-    let cash = Decimal::from(20_000 + (i as i64 % 10) * 25_000);
+    let cash = Decimal::from(40_000 + (i as i64 % 10) * 30_000);
     let mut accounts = vec![
         account(c, 1, "Checking", AccountType::Bank, Some("Checking"), cash),
-        account(c, 2, "Savings", AccountType::Bank, Some("Savings"), Decimal::from(10_000)),
+        account(
+            c,
+            2,
+            "Savings",
+            AccountType::Bank,
+            Some("Savings"),
+            Decimal::from(10_000),
+        ),
         account(c, 3, "Visa", AccountType::CreditCard, None, rng.dollars(500, 5_000)),
-        account(c, 4, "Undeposited Funds", AccountType::OtherCurrentAsset, Some("UndepositedFunds"), Decimal::ZERO),
-        account(c, 5, "Accounts Payable", AccountType::AccountsPayable, None, Decimal::ZERO),
-        account(c, 6, "Accounts Receivable", AccountType::AccountsReceivable, None, Decimal::ZERO),
+        account(
+            c,
+            4,
+            "Undeposited Funds",
+            AccountType::OtherCurrentAsset,
+            Some("UndepositedFunds"),
+            Decimal::ZERO,
+        ),
+        account(
+            c,
+            5,
+            "Accounts Payable",
+            AccountType::AccountsPayable,
+            None,
+            Decimal::ZERO,
+        ),
+        account(
+            c,
+            6,
+            "Accounts Receivable",
+            AccountType::AccountsReceivable,
+            None,
+            Decimal::ZERO,
+        ),
         account(c, 7, "Sales", AccountType::Income, None, Decimal::ZERO),
         account(c, 8, "Services", AccountType::Income, None, Decimal::ZERO),
         account(c, 9, "Owner's Equity", AccountType::Equity, None, Decimal::ZERO),
     ];
     for n in EXPENSES..EXPENSES + 15 {
-        accounts.push(account(c, n, &format!("Expense {n}"), AccountType::Expense, None, Decimal::ZERO));
+        accounts.push(account(
+            c,
+            n,
+            &format!("Expense {n}"),
+            AccountType::Expense,
+            None,
+            Decimal::ZERO,
+        ));
     }
-    accounts.push(account(c, 25, "Ask My Accountant", AccountType::Expense, None, Decimal::ZERO));
-    if i % 7 == 0 {
+    accounts.push(account(
+        c,
+        25,
+        "Ask My Accountant",
+        AccountType::Expense,
+        None,
+        Decimal::ZERO,
+    ));
+    if i.is_multiple_of(7) {
         accounts[12].active = false;
     }
 
@@ -112,15 +158,15 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
         fixtures::term(c, "5", "Due on receipt", 0, None),
     ];
 
-    let vendors: Vec<Vendor> = (0..30)
+    let mut vendors: Vec<Vendor> = (0..30)
         .map(|v| {
             let mut x = fixtures::vendor(c, &format!("{}", 100 + v), &format!("Vendor {v}"));
             x.party.terms = Some(reference(&(1 + v % 5).to_string()));
-            x.party.active = !(v == 29 && i % 3 == 0);
+            x.party.active = !(v == 29 && i.is_multiple_of(3));
             x
         })
         .collect();
-    let customers: Vec<Customer> = (0..40)
+    let mut customers: Vec<Customer> = (0..40)
         .map(|k| fixtures::customer(c, &format!("{}", 200 + k), &format!("Customer {k}")))
         .collect();
     let vendor_account = |v: u64| (EXPENSES + u32::try_from(v % 15).unwrap_or(0)).to_string();
@@ -130,24 +176,37 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
     for n in 0..300u32 {
         let v = rng.below(30);
         let date = day(&mut rng);
-        let total = rng.dollars(100, 4_000);
-        let coded = if rng.chance(3) { "25".to_owned() } else { vendor_account(v) };
+        let total = rng.dollars(100, 1_500);
+        let coded = if rng.chance(3) {
+            "25".to_owned()
+        } else {
+            vendor_account(v)
+        };
         let mut b = fixtures::bill(c, &format!("{}", 1000 + n), total);
         b.txn = txn(date, total, &coded);
         b.vendor = Some(reference(&format!("{}", 100 + v)));
         b.terms = Some(reference(&(1 + v % 5).to_string()));
-        b.due_date = Some(date + Duration::days(i64::try_from([15, 30, 30, 45, 0][(v % 5) as usize]).unwrap_or(30)));
+        b.due_date = Some(date + Duration::days([15i64, 30, 30, 45, 0][(v % 5) as usize]));
         if rng.chance(1) {
             b.due_date = None;
         }
-        // Paid: all but the last ~50 bills by date order of generation.
-        let paid = n < 250 && b.due_date.is_some_and(|d| d < as_of);
+        // Paid when due a few days ago, but for a few left overdue.
+        let paid =
+            bill_payments.len() < 250 && b.due_date.is_some_and(|d| d + Duration::days(3) < as_of) && !rng.chance(4);
         if paid {
             b.balance = usd(Decimal::ZERO);
             let mut p = fixtures::bill_payment(c, &format!("{}", 3000 + n), total, &format!("{}", 1000 + n));
-            p.txn = txn((b.due_date.unwrap_or(date) + Duration::days(i64::try_from(rng.below(10)).unwrap_or(0))).min(as_of), total, "1");
+            p.txn = txn(
+                (b.due_date.unwrap_or(date) + Duration::days(i64::try_from(rng.below(10)).unwrap_or(0))).min(as_of),
+                total,
+                "1",
+            );
             p.vendor = b.vendor.clone();
-            p.method = [PaymentMethod::Check, PaymentMethod::BankTransfer, PaymentMethod::CreditCard][(v % 3) as usize];
+            p.method = [
+                PaymentMethod::Check,
+                PaymentMethod::BankTransfer,
+                PaymentMethod::CreditCard,
+            ][(v % 3) as usize];
             p.paid_from = Some(reference("1"));
             bill_payments.push(p);
         }
@@ -175,7 +234,8 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
     for n in 0..300u32 {
         let k = rng.below(40);
         let date = day(&mut rng);
-        let total = rng.dollars(300, 6_000);
+        // Sales vary by client, so some burn cash and some do not.
+        let total = rng.dollars(300, 1_500 + (i as i64 % 5) * 500);
         let mut inv = fixtures::invoice(c, &format!("{}", 5000 + n), total);
         inv.txn = txn(date, total, "7");
         inv.customer = Some(reference(&format!("{}", 200 + k)));
@@ -186,7 +246,7 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
         // Each customer pays about (k % 5) x 7 - 3 days late.
         let late = i64::try_from((k % 5) * 7).unwrap_or(0) - 3 + i64::try_from(rng.below(7)).unwrap_or(0);
         let paid_on = date + Duration::days(30 + late);
-        if payments.len() < 250 && paid_on < as_of {
+        if payments.len() < 250 && paid_on < as_of && !rng.chance(5) {
             inv.balance = usd(Decimal::ZERO);
             let mut p = fixtures::payment(c, &format!("{}", 7000 + n), total, &format!("{}", 5000 + n));
             p.txn = txn(paid_on, total, "6");
@@ -204,7 +264,7 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
     let mut purchases = Vec::with_capacity(200);
     for n in 0..200u32 {
         let v = rng.below(30);
-        let total = rng.dollars(20, 1_500);
+        let total = rng.dollars(20, 600);
         let mut p = fixtures::purchase(c, &format!("{}", 8000 + n), total);
         p.txn = txn(day(&mut rng), total, &vendor_account(v));
         p.payee = (!rng.chance(4)).then(|| reference(&format!("{}", 100 + v)));
@@ -218,7 +278,10 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
     }
 
     // Deposits: most carry the payments parked in Undeposited Funds.
-    let parked: Vec<&Payment> = payments.iter().filter(|p| p.deposit_to.as_ref().is_some_and(|r| r.id.as_str() == "4")).collect();
+    let parked: Vec<&Payment> = payments
+        .iter()
+        .filter(|p| p.deposit_to.as_ref().is_some_and(|r| r.id.as_str() == "4"))
+        .collect();
     let mut deposits = Vec::with_capacity(60);
     for n in 0..60u32 {
         let mut d = fixtures::deposit(c, &format!("{}", 9000 + n), Decimal::ZERO);
@@ -226,7 +289,11 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
         match parked.get(n as usize) {
             Some(p) if p.txn.txn_date + Duration::days(3) < as_of => {
                 d.txn = txn(p.txn.txn_date + Duration::days(2), p.txn.total.amount(), "4");
-                d.linked.push(TxnLink { kind: EntityKind::Payment, id: p.meta.external_id.clone(), amount: Some(p.txn.total) });
+                d.linked.push(TxnLink {
+                    kind: EntityKind::Payment,
+                    id: p.meta.external_id.clone(),
+                    amount: Some(p.txn.total),
+                });
             }
             _ => {
                 let total = rng.dollars(50, 3_000);
@@ -243,15 +310,45 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
     settings.vendor_tiers.insert(id("128"), VendorTier::Deferrable);
 
     // Every tenth client's data is two hours old: stale against a 30-minute target.
-    let last = if i % 10 == 9 { synced_at - Duration::hours(2) } else { synced_at };
+    let last = if i % 10 == 9 {
+        synced_at - Duration::hours(2)
+    } else {
+        synced_at
+    };
     let health = ClientHealth {
         client: id(c),
         connection: Some(ConnectionStatus::Active),
         kinds: EntityKind::ALL
             .iter()
-            .map(|k| KindHealth { kind: *k, last_success: Some(last), last_attempt: Some(last), consecutive_failures: 0, dead_letters: 0 })
+            .map(|k| KindHealth {
+                kind: *k,
+                last_success: Some(last),
+                last_attempt: Some(last),
+                consecutive_failures: 0,
+                dead_letters: 0,
+            })
             .collect(),
     };
+
+    // Party balances as the rail reports them: what the open documents add
+    // up to, less one vendor credit left unapplied.
+    for v in &mut vendors {
+        let open: Decimal = bills
+            .iter()
+            .filter(|b| b.vendor.as_ref().is_some_and(|r| r.id == v.party.meta.external_id))
+            .map(|b| b.balance.amount())
+            .sum();
+        v.party.balance = usd(open);
+    }
+    vendors[5].party.balance = usd(vendors[5].party.balance.amount() - Decimal::from(200));
+    for k in &mut customers {
+        let open: Decimal = invoices
+            .iter()
+            .filter(|i| i.customer.as_ref().is_some_and(|r| r.id == k.party.meta.external_id))
+            .map(|i| i.balance.amount())
+            .sum();
+        k.party.balance = usd(open);
+    }
 
     let mut s = ClientSnapshot {
         client: id(c),
@@ -284,12 +381,15 @@ pub fn typical_client(i: usize, as_of: NaiveDate, synced_at: DateTime<Utc>) -> C
 fn sort_by_id(s: &mut ClientSnapshot) {
     s.accounts.sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
     s.terms.sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
-    s.vendors.sort_by(|a, b| a.party.meta.external_id.cmp(&b.party.meta.external_id));
-    s.customers.sort_by(|a, b| a.party.meta.external_id.cmp(&b.party.meta.external_id));
+    s.vendors
+        .sort_by(|a, b| a.party.meta.external_id.cmp(&b.party.meta.external_id));
+    s.customers
+        .sort_by(|a, b| a.party.meta.external_id.cmp(&b.party.meta.external_id));
     s.bills.sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
     s.invoices.sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
     s.payments.sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
-    s.bill_payments.sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
+    s.bill_payments
+        .sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
     s.purchases.sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
     s.deposits.sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
 }

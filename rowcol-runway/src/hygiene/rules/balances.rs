@@ -11,7 +11,9 @@ use super::{Emit, RuleCtx, RuleSpec, threshold};
 use crate::hygiene::{EntityRef, Severity};
 
 /// Open balances of documents per party, in the party's balance currency.
-fn open_per_party<'a>(docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)>) -> HashMap<&'a ExternalId, Vec<Money>> {
+fn open_per_party<'a>(
+    docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)>,
+) -> HashMap<&'a ExternalId, Vec<Money>> {
     let mut map: HashMap<&ExternalId, Vec<Money>> = HashMap::new();
     for (party, balance) in docs {
         if let Some(p) = party {
@@ -27,7 +29,11 @@ fn open_per_party<'a>(docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)
 fn unapplied_credit(party: &Party, kind: EntityKind, open: Option<&Vec<Money>>, min: Decimal, emit: &mut Emit<'_>) {
     let Some(open) = open else { return };
     let currency = party.balance.currency();
-    let docs: Decimal = open.iter().filter(|m| m.currency() == currency).map(Money::amount).sum();
+    let docs: Decimal = open
+        .iter()
+        .filter(|m| m.currency() == currency)
+        .map(Money::amount)
+        .sum();
     let credit = docs - party.balance.amount();
     if docs > Decimal::ZERO && credit > min {
         let (who, what) = match kind {
@@ -56,19 +62,44 @@ pub(super) const CREDIT_UNAPPLIED: RuleSpec = RuleSpec {
     threshold_meaning: Some("smallest unapplied credit flagged, in the party's currency"),
     check: |ctx, min, emit| {
         let bills = open_per_party(
-            ctx.s.bills.iter().filter(|b| !b.meta.deleted && !b.balance.is_zero()).map(|b| (b.vendor.as_ref().map(|r| &r.id), b.balance)),
+            ctx.s
+                .bills
+                .iter()
+                .filter(|b| !b.meta.deleted && !b.balance.is_zero())
+                .map(|b| (b.vendor.as_ref().map(|r| &r.id), b.balance)),
         );
         let invoices = open_per_party(
-            ctx.s.invoices.iter().filter(|i| !i.meta.deleted && !i.balance.is_zero()).map(|i| (i.customer.as_ref().map(|r| &r.id), i.balance)),
+            ctx.s
+                .invoices
+                .iter()
+                .filter(|i| !i.meta.deleted && !i.balance.is_zero())
+                .map(|i| (i.customer.as_ref().map(|r| &r.id), i.balance)),
         );
         for v in ctx.s.vendors.iter().filter(|v| !v.party.meta.deleted) {
-            unapplied_credit(&v.party, EntityKind::Vendor, bills.get(&v.party.meta.external_id), min, emit);
+            unapplied_credit(
+                &v.party,
+                EntityKind::Vendor,
+                bills.get(&v.party.meta.external_id),
+                min,
+                emit,
+            );
         }
         for c in ctx.s.customers.iter().filter(|c| !c.party.meta.deleted) {
-            unapplied_credit(&c.party, EntityKind::Customer, invoices.get(&c.party.meta.external_id), min, emit);
+            unapplied_credit(
+                &c.party,
+                EntityKind::Customer,
+                invoices.get(&c.party.meta.external_id),
+                min,
+                emit,
+            );
         }
         // A payment applied in part leaves the rest as a customer credit.
-        for p in ctx.s.payments.iter().filter(|p| !p.meta.deleted && !p.applied_to.is_empty()) {
+        for p in ctx
+            .s
+            .payments
+            .iter()
+            .filter(|p| !p.meta.deleted && !p.applied_to.is_empty())
+        {
             if p.unapplied.amount() > min {
                 emit.flag(
                     vec![EntityRef::new(EntityKind::Payment, &p.meta)],

@@ -25,7 +25,11 @@ pub(super) const NEGATIVE_BANK_BALANCE: RuleSpec = RuleSpec {
     default_threshold: None,
     threshold_meaning: None,
     check: |ctx, _, emit| {
-        let banks = ctx.s.accounts.iter().filter(|a| !a.meta.deleted && a.account_type == AccountType::Bank);
+        let banks = ctx
+            .s
+            .accounts
+            .iter()
+            .filter(|a| !a.meta.deleted && a.account_type == AccountType::Bank);
         for a in banks.filter(|a| a.current_balance.is_negative()) {
             emit.flag(
                 vec![EntityRef::new(EntityKind::Account, &a.meta)],
@@ -83,9 +87,9 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
 
 #[cfg(test)]
 mod tests {
+    use rowcol_core::EntityKind;
     use rowcol_core::entity::{AccountType, TxnLink};
     use rowcol_core::fixtures::{self, date};
-    use rowcol_core::EntityKind;
     use rust_decimal_macros::dec;
 
     use crate::hygiene::rules::test_support::run;
@@ -102,7 +106,12 @@ mod tests {
     #[test]
     fn undeposited_funds_older_than_seven_days() {
         let mut s = snapshot();
-        s.accounts.push(account("4", "Undeposited Funds", AccountType::OtherCurrentAsset, dec!(100)));
+        s.accounts.push(account(
+            "4",
+            "Undeposited Funds",
+            AccountType::OtherCurrentAsset,
+            dec!(100),
+        ));
         let mut p = fixtures::payment("acme", "1", dec!(100), "9"); // dated 2026-01-15
         p.deposit_to = Some(fixtures::reference("4", "Undeposited Funds"));
         s.payments.push(p);
@@ -110,8 +119,15 @@ mod tests {
         assert!(run("undeposited_funds_aging", &s, date("2026-01-20")).is_empty());
         assert_eq!(run("undeposited_funds_aging", &s, date("2026-01-25")).len(), 1);
         let mut d = fixtures::deposit("acme", "2", dec!(100));
-        d.linked.push(TxnLink { kind: EntityKind::Payment, id: fixtures::id("1"), amount: None });
+        d.linked.push(TxnLink {
+            kind: EntityKind::Payment,
+            id: fixtures::id("1"),
+            amount: None,
+        });
         s.deposits.push(d);
-        assert!(run("undeposited_funds_aging", &s, date("2026-01-25")).is_empty(), "deposited");
+        assert!(
+            run("undeposited_funds_aging", &s, date("2026-01-25")).is_empty(),
+            "deposited"
+        );
     }
 }

@@ -75,7 +75,9 @@ pub(super) const INACTIVE_VENDOR: RuleSpec = RuleSpec {
     threshold_meaning: None,
     check: |ctx, _, emit| {
         for b in open_bills(ctx) {
-            let Some(v) = b.vendor.as_ref().and_then(|v| ctx.ix.vendors.get(&v.id)) else { continue };
+            let Some(v) = b.vendor.as_ref().and_then(|v| ctx.ix.vendors.get(&v.id)) else {
+                continue;
+            };
             if !v.party.active {
                 emit.flag(
                     vec![bill_ref(b), EntityRef::new(EntityKind::Vendor, &v.party.meta)],
@@ -134,7 +136,9 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
         }
         let mut seen = BTreeSet::new();
         found.retain(|(later, earlier, _)| seen.insert((&later.meta.external_id, &earlier.meta.external_id)));
-        found.sort_by(|a, b| (&a.0.meta.external_id, &a.1.meta.external_id).cmp(&(&b.0.meta.external_id, &b.1.meta.external_id)));
+        found.sort_by(|a, b| {
+            (&a.0.meta.external_id, &a.1.meta.external_id).cmp(&(&b.0.meta.external_id, &b.1.meta.external_id))
+        });
         for (later, earlier, why) in found {
             emit.flag(
                 vec![bill_ref(later), bill_ref(earlier)],

@@ -38,7 +38,10 @@ fn spending<'a>(ctx: &RuleCtx<'a, '_>) -> impl Iterator<Item = Spend<'a>> {
 }
 
 fn account_name<'a>(ctx: &RuleCtx<'a, '_>, id: &ExternalId) -> &'a str {
-    ctx.ix.accounts.get(id).map_or("an unknown account", |a| a.name.as_str())
+    ctx.ix
+        .accounts
+        .get(id)
+        .map_or("an unknown account", |a| a.name.as_str())
 }
 
 /// `uncategorized_spending`.
@@ -55,7 +58,11 @@ pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
             .accounts
             .iter()
             .filter(|a| {
-                let name = a.fully_qualified_name.as_deref().unwrap_or(&a.name).to_ascii_lowercase();
+                let name = a
+                    .fully_qualified_name
+                    .as_deref()
+                    .unwrap_or(&a.name)
+                    .to_ascii_lowercase();
                 name.contains("uncategorized") || name.contains("ask my accountant")
             })
             .map(|a| &a.meta.external_id)
@@ -64,7 +71,11 @@ pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
             return;
         }
         for sp in spending(ctx) {
-            let hit = sp.lines.iter().filter_map(|l| l.account.as_ref()).find(|r| catch_all.contains(&r.id));
+            let hit = sp
+                .lines
+                .iter()
+                .filter_map(|l| l.account.as_ref())
+                .find(|r| catch_all.contains(&r.id));
             if let Some(acc) = hit {
                 emit.flag(
                     vec![EntityRef::new(sp.kind, sp.meta)],
@@ -111,8 +122,14 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
             })
             .collect();
         for sp in spending(ctx) {
-            let Some((acc, n, total)) = sp.vendor.and_then(|v| usual.get(v)) else { continue };
-            let odd = sp.lines.iter().filter_map(|l| l.account.as_ref()).find(|r| &r.id != *acc);
+            let Some((acc, n, total)) = sp.vendor.and_then(|v| usual.get(v)) else {
+                continue;
+            };
+            let odd = sp
+                .lines
+                .iter()
+                .filter_map(|l| l.account.as_ref())
+                .find(|r| &r.id != *acc);
             if let Some(odd) = odd {
                 emit.flag(
                     vec![EntityRef::new(sp.kind, sp.meta)],
@@ -143,7 +160,10 @@ pub(super) const PURCHASE_WITHOUT_PAYEE: RuleSpec = RuleSpec {
         for p in ctx.s.purchases.iter().filter(|p| !p.meta.deleted && p.payee.is_none()) {
             emit.flag(
                 vec![EntityRef::new(EntityKind::Purchase, &p.meta)],
-                format!("Purchase {} of {} on {} names no payee.", p.meta.external_id, p.txn.total, p.txn.txn_date),
+                format!(
+                    "Purchase {} of {} on {} names no payee.",
+                    p.meta.external_id, p.txn.total, p.txn.txn_date
+                ),
                 "Add the payee so spending by vendor and 1099 reporting are right.",
                 Some(p.txn.total),
             );
@@ -165,7 +185,8 @@ mod tests {
         let mut s = snapshot();
         s.purchases.push(fixtures::purchase("acme", "1", dec!(40))); // coded to 60 Supplies
         assert!(run("uncategorized_spending", &s, date("2026-02-01")).is_empty());
-        s.accounts.push(account("61", "Ask My Accountant", AccountType::Expense, dec!(0)));
+        s.accounts
+            .push(account("61", "Ask My Accountant", AccountType::Expense, dec!(0)));
         s.purchases[0].txn.lines[0].account = Some(fixtures::reference("61", "Ask My Accountant"));
         assert_eq!(run("uncategorized_spending", &s, date("2026-02-01")).len(), 1);
     }

@@ -18,15 +18,40 @@ struct Txn<'a> {
 }
 
 fn transactions(s: &ClientSnapshot) -> impl Iterator<Item = Txn<'_>> {
-    let t = |kind, meta, txn, accounts| Txn { kind, meta, txn, accounts };
+    let t = |kind, meta, txn, accounts| Txn {
+        kind,
+        meta,
+        txn,
+        accounts,
+    };
     s.bills
         .iter()
         .map(move |b| t(EntityKind::Bill, &b.meta, &b.txn, b.ap_account.as_ref()))
-        .chain(s.invoices.iter().map(move |i| t(EntityKind::Invoice, &i.meta, &i.txn, None)))
-        .chain(s.payments.iter().map(move |p| t(EntityKind::Payment, &p.meta, &p.txn, p.deposit_to.as_ref())))
-        .chain(s.bill_payments.iter().map(move |p| t(EntityKind::BillPayment, &p.meta, &p.txn, p.paid_from.as_ref())))
-        .chain(s.purchases.iter().map(move |p| t(EntityKind::Purchase, &p.meta, &p.txn, p.paid_from.as_ref())))
-        .chain(s.deposits.iter().map(move |d| t(EntityKind::Deposit, &d.meta, &d.txn, d.deposit_to.as_ref())))
+        .chain(
+            s.invoices
+                .iter()
+                .map(move |i| t(EntityKind::Invoice, &i.meta, &i.txn, None)),
+        )
+        .chain(
+            s.payments
+                .iter()
+                .map(move |p| t(EntityKind::Payment, &p.meta, &p.txn, p.deposit_to.as_ref())),
+        )
+        .chain(
+            s.bill_payments
+                .iter()
+                .map(move |p| t(EntityKind::BillPayment, &p.meta, &p.txn, p.paid_from.as_ref())),
+        )
+        .chain(
+            s.purchases
+                .iter()
+                .map(move |p| t(EntityKind::Purchase, &p.meta, &p.txn, p.paid_from.as_ref())),
+        )
+        .chain(
+            s.deposits
+                .iter()
+                .map(move |d| t(EntityKind::Deposit, &d.meta, &d.txn, d.deposit_to.as_ref())),
+        )
         .filter(|t| !t.meta.deleted)
 }
 
@@ -45,7 +70,10 @@ pub(super) const FUTURE_DATED: RuleSpec = RuleSpec {
             if t.txn.txn_date > limit {
                 emit.flag(
                     vec![EntityRef::new(t.kind, t.meta)],
-                    format!("The {} {} is dated {}, after {}.", t.kind, t.meta.external_id, t.txn.txn_date, ctx.as_of),
+                    format!(
+                        "The {} {} is dated {}, after {}.",
+                        t.kind, t.meta.external_id, t.txn.txn_date, ctx.as_of
+                    ),
                     "Correct the date; a future-dated movement distorts cash and burn.",
                     Some(t.txn.total),
                 );
@@ -68,8 +96,14 @@ pub(super) const INACTIVE_ACCOUNT: RuleSpec = RuleSpec {
             let inactive = refs.filter_map(|r| ctx.ix.accounts.get(&r.id)).find(|a| !a.active);
             if let Some(a) = inactive {
                 emit.flag(
-                    vec![EntityRef::new(t.kind, t.meta), EntityRef::new(EntityKind::Account, &a.meta)],
-                    format!("The {} {} posts to the inactive account \"{}\".", t.kind, t.meta.external_id, a.name),
+                    vec![
+                        EntityRef::new(t.kind, t.meta),
+                        EntityRef::new(EntityKind::Account, &a.meta),
+                    ],
+                    format!(
+                        "The {} {} posts to the inactive account \"{}\".",
+                        t.kind, t.meta.external_id, a.name
+                    ),
                     "Recode it to an active account, or reactivate the account if it is still used.",
                     Some(t.txn.total),
                 );
@@ -102,7 +136,11 @@ pub(super) const CLOSED_PERIOD_CHANGED: RuleSpec = RuleSpec {
                 let version = version_of(ctx.s, c.kind, &c.external_id)
                     .unwrap_or_else(|| VersionToken::new(c.changed_at.to_rfc3339()));
                 emit.flag(
-                    vec![EntityRef { kind: c.kind, id: c.external_id.clone(), version }],
+                    vec![EntityRef {
+                        kind: c.kind,
+                        id: c.external_id.clone(),
+                        version,
+                    }],
                     format!(
                         "The {} {} dated {} changed on {}, after the books were closed through {close}.",
                         c.kind,
@@ -141,7 +179,8 @@ mod tests {
         let mut s = snapshot();
         s.purchases.push(fixtures::purchase("acme", "1", dec!(40)));
         assert!(run("inactive_account_transaction", &s, date("2026-02-01")).is_empty());
-        s.accounts.push(account("41", "Old Visa", AccountType::CreditCard, dec!(0)));
+        s.accounts
+            .push(account("41", "Old Visa", AccountType::CreditCard, dec!(0)));
         s.accounts.retain(|a| a.name != "Visa");
         s.accounts.iter_mut().for_each(|a| a.active = a.name != "Old Visa");
         assert_eq!(run("inactive_account_transaction", &s, date("2026-02-01")).len(), 1);
@@ -156,10 +195,16 @@ mod tests {
             txn_date: date("2025-12-20"),
             changed_at: fixtures::time("2026-01-20T10:00:00-08:00"),
         });
-        assert!(run("closed_period_changed", &s, date("2026-02-01")).is_empty(), "no close date");
+        assert!(
+            run("closed_period_changed", &s, date("2026-02-01")).is_empty(),
+            "no close date"
+        );
         s.settings.close_date = Some(date("2025-12-31"));
         assert_eq!(run("closed_period_changed", &s, date("2026-02-01")).len(), 1);
         s.settings.close_date = Some(date("2026-01-31"));
-        assert!(run("closed_period_changed", &s, date("2026-02-01")).is_empty(), "change inside the open period");
+        assert!(
+            run("closed_period_changed", &s, date("2026-02-01")).is_empty(),
+            "change inside the open period"
+        );
     }
 }

@@ -107,7 +107,11 @@ pub(crate) mod test_support {
         let ctx = RuleCtx { s, as_of, ix: &ix };
         let mut out = Vec::new();
         for rule in catalogue().iter().filter(|r| r.id == id) {
-            (rule.check)(&ctx, rule.default_threshold.unwrap_or_default(), &mut Emit::new(rule, &mut out));
+            (rule.check)(
+                &ctx,
+                rule.default_threshold.unwrap_or_default(),
+                &mut Emit::new(rule, &mut out),
+            );
         }
         assert!(catalogue().iter().any(|r| r.id == id), "no rule {id}");
         out

@@ -19,7 +19,12 @@ pub(super) const OVERDUE_NOT_SENT: RuleSpec = RuleSpec {
     default_threshold: threshold(0, 0),
     threshold_meaning: Some("days past due"),
     check: |ctx, days, emit| {
-        for inv in ctx.s.invoices.iter().filter(|i| !i.meta.deleted && i.balance.is_positive()) {
+        for inv in ctx
+            .s
+            .invoices
+            .iter()
+            .filter(|i| !i.meta.deleted && i.balance.is_positive())
+        {
             let Some(due) = inv.due_date else { continue };
             let late = Decimal::from(days_between(due, ctx.as_of));
             if late > days && inv.email_status != EmailStatus::EmailSent {
@@ -78,7 +83,10 @@ mod tests {
         let mut s = snapshot();
         s.invoices.push(fixtures::invoice("acme", "1", dec!(100))); // due 2026-02-14, sent
         s.invoices[0].email_status = EmailStatus::NotSet;
-        assert!(run("overdue_invoice_not_sent", &s, date("2026-02-14")).is_empty(), "not overdue yet");
+        assert!(
+            run("overdue_invoice_not_sent", &s, date("2026-02-14")).is_empty(),
+            "not overdue yet"
+        );
         assert_eq!(run("overdue_invoice_not_sent", &s, date("2026-02-20")).len(), 1);
         s.invoices[0].email_status = EmailStatus::EmailSent;
         assert!(run("overdue_invoice_not_sent", &s, date("2026-02-20")).is_empty());
