@@ -1,1 +1,235 @@
-//! rowcol-mirror: placeholder until its issue lands.
+//! # rowcol-mirror
+//!
+//! RowCol's [`MirrorStore`] and [`CredentialStore`] on SQLite (the embedded
+//! default, a file or memory) and PostgreSQL (production), from one generic
+//! implementation over sqlx with a small per-backend dialect. Versioned
+//! migrations for each backend (`migrations/sqlite`, `migrations/postgres`)
+//! are applied on open.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), rowcol_core::RowcolError> {
+//! use rowcol_mirror::{CredentialKey, open};
+//! let mirror = open("sqlite://rowcol.db", CredentialKey::generate()).await?;
+//! let clients = mirror.portfolio(&"jane-cfo".parse()?).await?;
+//! # Ok(()) }
+//! ```
+
+mod backend;
+mod codec;
+mod crypto;
+mod error;
+mod journal;
+mod plan;
+mod read;
+mod registry;
+mod store;
+mod write;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use rowcol_core::entity::{Bill, Invoice};
+use rowcol_core::snapshot::{ClientSnapshot, SnapshotRequest};
+use rowcol_core::sync::{
+    ApplyOutcome, AuditEntry, AuditVerification, BalancePoint, Checkpoint, DeadLetter, RunCounts, RunId, RunStatus,
+    SyncBatch, SyncMode, SyncRun, SyncTrigger,
+};
+use rowcol_core::{
+    Advisor, AdvisorId, Client, ClientHealth, ClientId, ClientSettings, Connection, ConnectionStatus,
+    CredentialStore, ErrorContext, MirrorStore, Rail, RailCredentials, ReviewState, RowcolError,
+};
+
+pub use backend::Backend;
+pub use crypto::CredentialKey;
+pub use store::{PostgresMirror, SqlMirror, SqliteMirror};
+
+use crate::error::store_error;
+use crate::store::{bind_text, need_int, need_text, sql};
+
+/// A store that is both the mirror and the credential store.
+pub trait Mirror: MirrorStore + CredentialStore {}
+
+impl<T: MirrorStore + CredentialStore> Mirror for T {}
+
+/// Opens the mirror a URL names: `postgres://` or `postgresql://` for
+/// PostgreSQL, `sqlite:`, a path, or `sqlite::memory:` for SQLite.
+pub async fn open(url: &str, key: CredentialKey) -> Result<Arc<dyn Mirror>, RowcolError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresMirror::connect(url, key).await?))
+    } else {
+        Ok(Arc::new(SqliteMirror::open(url, key).await?))
+    }
+}
+
+#[async_trait]
+impl<DB: Backend> MirrorStore for SqlMirror<DB> {
+    async fn upsert_advisor(&self, advisor: &Advisor) -> Result<(), RowcolError> {
+        self.put_advisor(advisor).await
+    }
+
+    async fn upsert_client(&self, client: &Client) -> Result<(), RowcolError> {
+        self.put_client(client).await
+    }
+
+    async fn set_connection_status(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        status: ConnectionStatus,
+    ) -> Result<(), RowcolError> {
+        self.put_connection_status(client, rail, status).await
+    }
+
+    async fn portfolio(&self, advisor: &AdvisorId) -> Result<Vec<Client>, RowcolError> {
+        self.list_clients(advisor).await
+    }
+
+    async fn connections(&self) -> Result<Vec<Connection>, RowcolError> {
+        self.all_connections().await
+    }
+
+    async fn apply(&self, batch: &SyncBatch) -> Result<ApplyOutcome, RowcolError> {
+        self.apply_batch(batch).await
+    }
+
+    async fn checkpoint(&self, client: &ClientId, rail: Rail) -> Result<Option<Checkpoint>, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("SELECT position, committed_us FROM checkpoints WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND rail = ");
+        bind_text(&mut q, rail.as_str());
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading the checkpoint"))?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let position = serde_json::from_str(&need_text::<DB>(row, 0)?)
+            .map_err(|e| codec::corrupt(format!("stored checkpoint of {client} does not parse: {e}")))?;
+        Ok(Some(Checkpoint {
+            client: client.clone(),
+            rail,
+            position,
+            committed_at: codec::instant(need_int::<DB>(row, 1)?)?,
+        }))
+    }
+
+    async fn start_run(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        trigger: SyncTrigger,
+        mode: SyncMode,
+    ) -> Result<RunId, RowcolError> {
+        self.insert_run(client, rail, trigger, mode).await
+    }
+
+    async fn finish_run(
+        &self,
+        run: RunId,
+        status: RunStatus,
+        counts: RunCounts,
+        error: Option<String>,
+    ) -> Result<(), RowcolError> {
+        self.close_run(run, status, counts, error).await
+    }
+
+    async fn runs(&self, client: &ClientId, limit: u32) -> Result<Vec<SyncRun>, RowcolError> {
+        self.list_runs(client, limit).await
+    }
+
+    async fn dead_letters(&self, client: &ClientId) -> Result<Vec<DeadLetter>, RowcolError> {
+        self.list_dead_letters(client).await
+    }
+
+    async fn resolve_dead_letter(&self, client: &ClientId, id: i64) -> Result<(), RowcolError> {
+        self.delete_dead_letter(client, id).await
+    }
+
+    async fn audit_entries(&self, client: &ClientId, after: i64, limit: u32) -> Result<Vec<AuditEntry>, RowcolError> {
+        self.read_audit(client, after, limit).await
+    }
+
+    async fn verify_audit(&self, client: &ClientId) -> Result<AuditVerification, RowcolError> {
+        self.verify_chain(client).await
+    }
+
+    async fn settings(&self, advisor: &AdvisorId, client: &ClientId) -> Result<ClientSettings, RowcolError> {
+        self.get_settings(advisor, client).await
+    }
+
+    async fn save_settings(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        settings: &ClientSettings,
+    ) -> Result<(), RowcolError> {
+        self.put_settings(advisor, client, settings).await
+    }
+
+    async fn save_review(&self, advisor: &AdvisorId, review: &ReviewState) -> Result<(), RowcolError> {
+        self.put_review(advisor, review).await
+    }
+
+    async fn snapshot(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        request: SnapshotRequest,
+    ) -> Result<ClientSnapshot, RowcolError> {
+        self.load_snapshot(advisor, client, request).await
+    }
+
+    async fn bills_due(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Bill>, RowcolError> {
+        self.bills_due_between(advisor, client, from, to).await
+    }
+
+    async fn overdue_invoices(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        as_of: NaiveDate,
+    ) -> Result<Vec<Invoice>, RowcolError> {
+        self.invoices_overdue(advisor, client, as_of).await
+    }
+
+    async fn balance_history(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<BalancePoint>, RowcolError> {
+        self.read_balance_history(advisor, client, from, to).await
+    }
+
+    async fn health(&self, advisor: &AdvisorId, client: &ClientId) -> Result<ClientHealth, RowcolError> {
+        let mut conn = self.conn(&ErrorContext::client(client)).await?;
+        self.check_scope(&mut conn, advisor, client).await?;
+        self.read_health(&mut conn, client).await
+    }
+}
+
+#[async_trait]
+impl<DB: Backend> CredentialStore for SqlMirror<DB> {
+    async fn save_credentials(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        credentials: &RailCredentials,
+    ) -> Result<(), RowcolError> {
+        self.put_credentials(client, rail, credentials).await
+    }
+
+    async fn load_credentials(&self, client: &ClientId, rail: Rail) -> Result<Option<RailCredentials>, RowcolError> {
+        self.get_credentials(client, rail).await
+    }
+}

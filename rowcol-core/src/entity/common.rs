@@ -32,12 +32,23 @@ impl SourceMeta {
     /// version token. Replays and out-of-order deliveries of older states
     /// therefore never win.
     pub fn is_newer_than(&self, other: &SourceMeta) -> bool {
-        match self.updated_at.cmp(&other.updated_at) {
-            std::cmp::Ordering::Greater => true,
-            std::cmp::Ordering::Less => false,
-            std::cmp::Ordering::Equal => self.version.cmp_version(&other.version) == std::cmp::Ordering::Greater,
-        }
+        state_order(self.updated_at, &self.version, other.updated_at, &other.version) == std::cmp::Ordering::Greater
     }
+}
+
+/// Orders two states of one record: by update instant (offsets do not
+/// matter: `17:00Z` equals `09:00-08:00`), then by version token. Stores use
+/// it to decide whether an incoming state replaces the one they hold.
+pub fn state_order<A: chrono::TimeZone, B: chrono::TimeZone>(
+    a_updated: DateTime<A>,
+    a_version: &VersionToken,
+    b_updated: DateTime<B>,
+    b_version: &VersionToken,
+) -> std::cmp::Ordering {
+    a_updated
+        .timestamp_micros()
+        .cmp(&b_updated.timestamp_micros())
+        .then_with(|| a_version.cmp_version(b_version))
 }
 
 /// A reference to another record of the same client (QBO `{"value", "name"}`).

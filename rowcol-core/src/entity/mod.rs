@@ -12,7 +12,7 @@ mod receivables;
 
 use serde::{Deserialize, Serialize};
 
-pub use common::{Line, Reference, SourceMeta, TxnCommon, TxnLink};
+pub use common::{Line, Reference, SourceMeta, TxnCommon, TxnLink, state_order};
 pub use kind::{EntityKind, UnknownEntityKind};
 pub use ledger::{Account, AccountType, CompanyInfo, Term};
 pub use parties::{Customer, Party, Vendor};

@@ -119,31 +119,68 @@ impl AuditVerification {
     /// in `seq`, a `prev_hash` that is not the previous entry's hash, or a
     /// hash that does not match the entry's fields.
     pub fn walk<'a>(client: ClientId, entries: impl IntoIterator<Item = &'a AuditEntry>) -> Self {
-        let mut checked = 0u64;
-        let mut prev_hash = GENESIS_HASH.to_owned();
-        for (expected_seq, entry) in (1i64..).zip(entries) {
-            checked += 1;
-            let broken =
-                entry.seq != expected_seq || entry.prev_hash != prev_hash || entry.hash != entry.expected_hash();
-            if broken {
-                return AuditVerification {
-                    client,
-                    entries_checked: checked,
-                    first_broken: Some(entry.seq),
-                };
+        let mut walker = ChainWalker::new(client);
+        for entry in entries {
+            if !walker.push(entry) {
+                break;
             }
-            prev_hash.clone_from(&entry.hash);
         }
-        AuditVerification {
-            client,
-            entries_checked: checked,
-            first_broken: None,
-        }
+        walker.finish()
     }
 
     /// True when the chain is intact.
     pub fn is_intact(&self) -> bool {
         self.first_broken.is_none()
+    }
+}
+
+/// Verifies a chain fed in pieces (a store reads it page by page).
+#[derive(Debug, Clone)]
+pub struct ChainWalker {
+    client: ClientId,
+    expected_seq: i64,
+    prev_hash: String,
+    checked: u64,
+    first_broken: Option<i64>,
+}
+
+impl ChainWalker {
+    /// A walker at the start of `client`'s chain.
+    pub fn new(client: ClientId) -> Self {
+        ChainWalker {
+            client,
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_owned(),
+            checked: 0,
+            first_broken: None,
+        }
+    }
+
+    /// Checks the next entry; returns false once the chain is broken (later
+    /// entries are then not worth checking).
+    pub fn push(&mut self, entry: &AuditEntry) -> bool {
+        if self.first_broken.is_some() {
+            return false;
+        }
+        self.checked += 1;
+        let broken =
+            entry.seq != self.expected_seq || entry.prev_hash != self.prev_hash || entry.hash != entry.expected_hash();
+        if broken {
+            self.first_broken = Some(entry.seq);
+            return false;
+        }
+        self.prev_hash.clone_from(&entry.hash);
+        self.expected_seq += 1;
+        true
+    }
+
+    /// The verdict.
+    pub fn finish(self) -> AuditVerification {
+        AuditVerification {
+            client: self.client,
+            entries_checked: self.checked,
+            first_broken: self.first_broken,
+        }
     }
 }
 

@@ -6,7 +6,7 @@ mod batch;
 mod health;
 mod run;
 
-pub use audit::{AuditAction, AuditEntry, AuditVerification, GENESIS_HASH};
+pub use audit::{AuditAction, AuditEntry, AuditVerification, ChainWalker, GENESIS_HASH};
 pub use batch::{
     ApplyOutcome, BalancePoint, Checkpoint, DeadLetter, PageCursor, Rejected, SourceRecord, SyncBatch, SyncPosition,
     Tombstone,

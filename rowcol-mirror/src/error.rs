@@ -1,0 +1,101 @@
+//! The one place where sqlx errors become RowCol store errors.
+
+use rowcol_core::{ErrorContext, RowcolError, StoreErrorKind};
+
+/// The store error kind for a sqlx error: connection trouble is
+/// `Unavailable`, lock and serialisation conflicts are `Busy` (both
+/// retryable), constraint violations `Invalid`, undecodable data `Corrupt`.
+pub(crate) fn kind_of(err: &sqlx::Error) -> StoreErrorKind {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => StoreErrorKind::Unavailable,
+        sqlx::Error::RowNotFound => StoreErrorKind::NotFound,
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnIndexOutOfBounds { .. }
+        | sqlx::Error::TypeNotFound { .. } => StoreErrorKind::Corrupt,
+        sqlx::Error::Migrate(_) => StoreErrorKind::Migration,
+        sqlx::Error::Database(db) => database_kind(db.code().as_deref()),
+        _ => StoreErrorKind::Invalid,
+    }
+}
+
+/// Kinds by database error code: SQLite's primary result codes (5 BUSY,
+/// 6 LOCKED and their extended forms such as 517, 262) and PostgreSQL's
+/// SQLSTATEs (40001 serialization failure, 40P01 deadlock, 55P03 lock not
+/// available, class 08 connection, 57P0x shutdown, class 23 constraints).
+fn database_kind(code: Option<&str>) -> StoreErrorKind {
+    let Some(code) = code else {
+        return StoreErrorKind::Invalid;
+    };
+    if let Ok(n) = code.parse::<i64>() {
+        // SQLite: the primary code is the low byte of the extended code.
+        return match n & 0xff {
+            5 | 6 => StoreErrorKind::Busy,
+            10 | 14 => StoreErrorKind::Unavailable,
+            11 | 26 => StoreErrorKind::Corrupt,
+            _ => StoreErrorKind::Invalid,
+        };
+    }
+    match code {
+        "40001" | "40P01" | "55P03" => StoreErrorKind::Busy,
+        c if c.starts_with("08") || c.starts_with("57P") => StoreErrorKind::Unavailable,
+        _ => StoreErrorKind::Invalid,
+    }
+}
+
+/// Wraps a sqlx error with what was being done and for whom; the driver's
+/// error is kept as the source (it holds no bound values).
+pub(crate) fn store_error(err: sqlx::Error, context: ErrorContext, doing: &str) -> RowcolError {
+    let kind = kind_of(&err);
+    RowcolError::store_with_source(kind, context, doing.to_owned(), err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_kinds() {
+        for (code, kind) in [
+            (Some("5"), StoreErrorKind::Busy),
+            (Some("517"), StoreErrorKind::Busy),
+            (Some("6"), StoreErrorKind::Busy),
+            (Some("262"), StoreErrorKind::Busy),
+            (Some("14"), StoreErrorKind::Unavailable),
+            (Some("11"), StoreErrorKind::Corrupt),
+            (Some("19"), StoreErrorKind::Invalid),
+            (Some("2067"), StoreErrorKind::Invalid),
+            (Some("40001"), StoreErrorKind::Busy),
+            (Some("40P01"), StoreErrorKind::Busy),
+            (Some("08006"), StoreErrorKind::Unavailable),
+            (Some("57P01"), StoreErrorKind::Unavailable),
+            (Some("23505"), StoreErrorKind::Invalid),
+            (Some("P0001"), StoreErrorKind::Invalid),
+            (None, StoreErrorKind::Invalid),
+        ] {
+            assert_eq!(database_kind(code), kind, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn driver_errors_map_to_kinds_and_retryability() {
+        let cases = [
+            (sqlx::Error::PoolTimedOut, StoreErrorKind::Unavailable, true),
+            (sqlx::Error::PoolClosed, StoreErrorKind::Unavailable, true),
+            (sqlx::Error::RowNotFound, StoreErrorKind::NotFound, false),
+            (sqlx::Error::Io(std::io::Error::other("reset")), StoreErrorKind::Unavailable, true),
+            (sqlx::Error::ColumnNotFound("x".into()), StoreErrorKind::Corrupt, false),
+        ];
+        for (err, kind, retry) in cases {
+            let e = store_error(err, ErrorContext::default(), "reading");
+            assert_eq!(e.store_kind(), Some(kind));
+            assert_eq!(e.retryable(), retry);
+        }
+    }
+}

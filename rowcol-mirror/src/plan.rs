@@ -1,0 +1,291 @@
+//! Deciding what an `apply` writes, before any SQL runs: which records are
+//! new, newer, unchanged or stale, which tombstones delete something, and
+//! the audit entries that follow. Pure, so the rule is tested without a
+//! database and shared by both backends.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rowcol_core::entity::{EntityKind, state_order};
+use rowcol_core::sync::{ApplyOutcome, AuditAction, SourceRecord, SyncBatch, Tombstone};
+use rowcol_core::{ErrorContext, ExternalId, RowcolError, VersionToken};
+
+use crate::codec::{self, RecordColumns};
+
+/// A record's identity within one client and rail.
+pub(crate) type Key = (EntityKind, ExternalId);
+
+/// What the mirror holds for a record, as far as ordering is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub version: VersionToken,
+    pub updated_us: i64,
+    pub deleted: bool,
+}
+
+/// A full row to upsert.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordWrite<'a> {
+    pub record: &'a SourceRecord,
+    pub columns: RecordColumns,
+    pub doc: String,
+    pub updated_us: i64,
+}
+
+/// A tombstone to write (deleting a held row, or remembering a deletion of
+/// a record never seen).
+#[derive(Debug, Clone)]
+pub(crate) struct TombstoneWrite<'a> {
+    pub tombstone: &'a Tombstone,
+    pub deleted_us: i64,
+}
+
+/// An audit entry before it is chained (seq and hashes come at write time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuditDraft {
+    pub action: AuditAction,
+    pub kind: EntityKind,
+    pub external_id: ExternalId,
+    pub version: VersionToken,
+    pub source_updated_at: chrono::DateTime<chrono::FixedOffset>,
+    pub txn_date: Option<chrono::NaiveDate>,
+}
+
+/// Everything one apply writes.
+#[derive(Debug, Default)]
+pub(crate) struct Plan<'a> {
+    pub records: Vec<RecordWrite<'a>>,
+    pub tombstones: Vec<TombstoneWrite<'a>>,
+    pub audit: Vec<AuditDraft>,
+    pub outcome: ApplyOutcome,
+}
+
+/// Refuses a batch holding a record of another client or rail: nothing of
+/// it is written.
+pub(crate) fn check_batch(batch: &SyncBatch) -> Result<(), RowcolError> {
+    for record in &batch.records {
+        let meta = record.entity.meta();
+        if meta.client != batch.client || meta.rail != batch.rail {
+            return Err(RowcolError::InvalidInput {
+                context: ErrorContext::client(&batch.client)
+                    .with_kind(record.entity.kind())
+                    .with_id(&meta.external_id),
+                reason: format!(
+                    "record belongs to client {} on {}, not to the batch's client on {}",
+                    meta.client, meta.rail, batch.rail
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Decides the batch against what the mirror `held` (updated in place as the
+/// batch is walked, so duplicates inside one batch resolve the same way as
+/// across batches).
+pub(crate) fn plan<'a>(batch: &'a SyncBatch, held: &mut HashMap<Key, Held>) -> Result<Plan<'a>, RowcolError> {
+    let mut plan = Plan::default();
+    // Later duplicates of a key replace earlier planned writes.
+    let mut record_slot: HashMap<Key, usize> = HashMap::new();
+    for record in &batch.records {
+        let meta = record.entity.meta();
+        let key = (record.entity.kind(), meta.external_id.clone());
+        let incoming_us = meta.updated_at.timestamp_micros();
+        let action = match held.get(&key) {
+            None => AuditAction::Insert,
+            Some(h) if h.deleted => {
+                // A deletion wins ties: only a strictly later state revives a record.
+                if incoming_us <= h.updated_us {
+                    plan.outcome.stale += 1;
+                    continue;
+                }
+                AuditAction::Insert
+            }
+            Some(h) => {
+                let held_at = DateTime::<Utc>::from_timestamp_micros(h.updated_us).unwrap_or_default();
+                match state_order(meta.updated_at, &meta.version, held_at, &h.version) {
+                    std::cmp::Ordering::Greater => AuditAction::Update,
+                    std::cmp::Ordering::Equal => {
+                        plan.outcome.unchanged += 1;
+                        continue;
+                    }
+                    std::cmp::Ordering::Less => {
+                        plan.outcome.stale += 1;
+                        continue;
+                    }
+                }
+            }
+        };
+        match action {
+            AuditAction::Update => plan.outcome.updated += 1,
+            _ => plan.outcome.inserted += 1,
+        }
+        held.insert(
+            key.clone(),
+            Held {
+                version: meta.version.clone(),
+                updated_us: incoming_us,
+                deleted: false,
+            },
+        );
+        let write = RecordWrite {
+            record,
+            columns: codec::columns(&record.entity),
+            doc: codec::encode(&record.entity)?,
+            updated_us: incoming_us,
+        };
+        match record_slot.get(&key) {
+            Some(&i) => plan.records[i] = write,
+            None => {
+                record_slot.insert(key, plan.records.len());
+                plan.records.push(write);
+            }
+        }
+        plan.audit.push(AuditDraft {
+            action,
+            kind: record.entity.kind(),
+            external_id: meta.external_id.clone(),
+            version: meta.version.clone(),
+            source_updated_at: meta.updated_at,
+            txn_date: record.entity.txn().map(|t| t.txn_date),
+        });
+    }
+    for tombstone in &batch.tombstones {
+        let key = (tombstone.kind, tombstone.external_id.clone());
+        let deleted_us = tombstone.deleted_at.timestamp_micros();
+        let version = match held.get(&key) {
+            Some(h) if h.deleted => {
+                plan.outcome.unchanged += 1;
+                continue;
+            }
+            Some(h) if h.updated_us > deleted_us => {
+                // The record changed after this deletion was reported: the
+                // deletion is older news.
+                plan.outcome.stale += 1;
+                continue;
+            }
+            Some(h) => h.version.clone(),
+            None => VersionToken::new(""),
+        };
+        held.insert(
+            key,
+            Held {
+                version: version.clone(),
+                updated_us: deleted_us,
+                deleted: true,
+            },
+        );
+        plan.outcome.deleted += 1;
+        plan.tombstones.push(TombstoneWrite { tombstone, deleted_us });
+        plan.audit.push(AuditDraft {
+            action: AuditAction::Delete,
+            kind: tombstone.kind,
+            external_id: tombstone.external_id.clone(),
+            version,
+            source_updated_at: tombstone.deleted_at,
+            txn_date: None,
+        });
+    }
+    plan.outcome.dead_lettered = u32::try_from(batch.rejects.len()).unwrap_or(u32::MAX);
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rowcol_core::fixtures;
+    use rowcol_core::sync::SourceRecord;
+    use rowcol_core::{Entity, Rail};
+    use rust_decimal_macros::dec;
+
+    fn record(id: &str, version: &str, updated: &str) -> SourceRecord {
+        let mut bill = fixtures::bill("acme", id, dec!(10));
+        bill.meta.version = VersionToken::new(version);
+        bill.meta.updated_at = fixtures::time(updated);
+        SourceRecord {
+            entity: Entity::Bill(bill),
+            raw: "{}".into(),
+        }
+    }
+
+    fn batch(records: Vec<SourceRecord>, tombstones: Vec<Tombstone>) -> SyncBatch {
+        let mut b = SyncBatch::new(fixtures::id("acme"), Rail::Qbo);
+        b.records = records;
+        b.tombstones = tombstones;
+        b
+    }
+
+    fn tombstone(id: &str, at: &str) -> Tombstone {
+        Tombstone {
+            kind: EntityKind::Bill,
+            external_id: fixtures::id(id),
+            deleted_at: fixtures::time(at),
+            merged_into: None,
+        }
+    }
+
+    #[test]
+    fn new_newer_same_and_older_states() {
+        let b = batch(
+            vec![
+                record("1", "0", "2026-01-01T10:00:00-08:00"),
+                record("1", "1", "2026-01-01T11:00:00-08:00"),
+                record("1", "1", "2026-01-01T19:00:00+00:00"), // same instant as above
+                record("1", "0", "2026-01-01T10:00:00-08:00"), // older: stale
+            ],
+            vec![],
+        );
+        let mut held = HashMap::new();
+        let p = plan(&b, &mut held).unwrap();
+        assert_eq!(
+            (p.outcome.inserted, p.outcome.updated, p.outcome.unchanged, p.outcome.stale),
+            (1, 1, 1, 1)
+        );
+        assert_eq!(p.records.len(), 1, "one row per key, the newest");
+        assert_eq!(p.records[0].record.entity.meta().version.as_str(), "1");
+        assert_eq!(
+            p.audit.iter().map(|a| a.action).collect::<Vec<_>>(),
+            vec![AuditAction::Insert, AuditAction::Update]
+        );
+    }
+
+    #[test]
+    fn replaying_a_planned_batch_changes_nothing() {
+        let b = batch(
+            vec![record("1", "0", "2026-01-01T10:00:00-08:00")],
+            vec![tombstone("2", "2026-01-02T00:00:00Z")],
+        );
+        let mut held = HashMap::new();
+        let first = plan(&b, &mut held).unwrap();
+        assert_eq!((first.outcome.inserted, first.outcome.deleted), (1, 1));
+        let again = plan(&b, &mut held).unwrap();
+        assert_eq!(again.outcome.unchanged, 2);
+        assert!(again.records.is_empty() && again.tombstones.is_empty() && again.audit.is_empty());
+    }
+
+    #[test]
+    fn a_deletion_is_not_undone_by_an_older_or_equal_state() {
+        let mut held = HashMap::new();
+        plan(&batch(vec![], vec![tombstone("1", "2026-01-02T00:00:00Z")]), &mut held).unwrap();
+        let late = batch(vec![record("1", "5", "2026-01-01T00:00:00Z")], vec![]);
+        assert_eq!(plan(&late, &mut held).unwrap().outcome.stale, 1);
+        let tie = batch(vec![record("1", "6", "2026-01-02T00:00:00Z")], vec![]);
+        assert_eq!(plan(&tie, &mut held).unwrap().outcome.stale, 1);
+    }
+
+    #[test]
+    fn a_deletion_older_than_the_held_state_is_stale() {
+        let mut held = HashMap::new();
+        plan(&batch(vec![record("1", "3", "2026-01-05T00:00:00Z")], vec![]), &mut held).unwrap();
+        let old_delete = batch(vec![], vec![tombstone("1", "2026-01-01T00:00:00Z")]);
+        let p = plan(&old_delete, &mut held).unwrap();
+        assert_eq!((p.outcome.stale, p.outcome.deleted), (1, 0));
+    }
+
+    #[test]
+    fn records_of_another_client_are_refused() {
+        let mut b = batch(vec![record("1", "0", "2026-01-01T10:00:00-08:00")], vec![]);
+        b.client = fixtures::id("other");
+        assert!(matches!(check_batch(&b), Err(RowcolError::InvalidInput { .. })));
+    }
+}

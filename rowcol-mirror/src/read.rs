@@ -1,0 +1,345 @@
+//! The read side: snapshots for the calculators, purpose queries, health.
+
+use chrono::NaiveDate;
+use rowcol_core::entity::{Bill, Entity, EntityKind, Invoice};
+use rowcol_core::snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
+use rowcol_core::sync::{BalancePoint, ClientHealth, KindHealth, RunStatus};
+use rowcol_core::{AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, Money, RowcolError};
+use rust_decimal::Decimal;
+
+use crate::backend::Backend;
+use crate::codec::{self, corrupt, parse};
+use crate::error::store_error;
+use crate::store::{SqlMirror, bind_int, bind_text, count, need_int, need_text, opt_int, sql};
+
+/// Runs looked at to compute health: enough to count a long failure streak.
+const HEALTH_RUNS: i64 = 200;
+
+impl<DB: Backend> SqlMirror<DB> {
+    pub(crate) async fn load_snapshot(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        request: SnapshotRequest,
+    ) -> Result<ClientSnapshot, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        self.check_scope(&mut conn, advisor, client).await?;
+        let loaded_at = self.clock.now();
+
+        let mut q = sql::<DB>("SELECT name, home_currency FROM clients WHERE id = ");
+        bind_text(&mut q, client.as_str());
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx.clone(), "reading the client"))?;
+        let row = rows.first().ok_or_else(|| corrupt(format!("client {client} vanished")))?;
+        let name = need_text::<DB>(row, 0)?;
+        let home_currency: Currency = parse(&need_text::<DB>(row, 1)?, "currency")?;
+
+        let settings = self.read_settings(&mut conn, client).await?;
+        let reviews = self.read_reviews(&mut conn, client).await?;
+        let health = self.read_health(&mut conn, client).await?;
+        let history_start = request.history_start();
+        let start = codec::date_text(history_start);
+
+        let mut q = sql::<DB>("SELECT kind, doc FROM records WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(
+            " AND deleted = FALSE AND doc IS NOT NULL AND (kind IN ('account', 'term', 'vendor', 'customer', \
+             'company_info') OR (kind IN ('bill', 'invoice') AND (is_open = TRUE OR txn_date >= ",
+        );
+        bind_text(&mut q, &start);
+        q.push(")) OR (kind IN ('payment', 'bill_payment', 'purchase', 'deposit') AND txn_date >= ");
+        bind_text(&mut q, &start);
+        q.push(")) ORDER BY kind, external_id");
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx.clone(), "reading the snapshot"))?;
+
+        let mut snap = ClientSnapshot {
+            client: client.clone(),
+            name,
+            home_currency,
+            as_of: request.as_of,
+            history_start,
+            loaded_at,
+            health,
+            settings,
+            reviews,
+            company: None,
+            accounts: Vec::new(),
+            terms: Vec::new(),
+            vendors: Vec::new(),
+            customers: Vec::new(),
+            bills: Vec::new(),
+            invoices: Vec::new(),
+            payments: Vec::new(),
+            bill_payments: Vec::new(),
+            purchases: Vec::new(),
+            deposits: Vec::new(),
+            late_changes: Vec::new(),
+        };
+        for row in &rows {
+            let kind: EntityKind = parse(&need_text::<DB>(row, 0)?, "kind")?;
+            match codec::decode(kind, &need_text::<DB>(row, 1)?)? {
+                Entity::Account(e) => snap.accounts.push(e),
+                Entity::Term(e) => snap.terms.push(e),
+                Entity::Vendor(e) => snap.vendors.push(e),
+                Entity::Customer(e) => snap.customers.push(e),
+                Entity::Bill(e) => snap.bills.push(e),
+                Entity::Invoice(e) => snap.invoices.push(e),
+                Entity::Payment(e) => snap.payments.push(e),
+                Entity::BillPayment(e) => snap.bill_payments.push(e),
+                Entity::Purchase(e) => snap.purchases.push(e),
+                Entity::Deposit(e) => snap.deposits.push(e),
+                Entity::CompanyInfo(e) => snap.company = Some(e),
+            }
+        }
+        if let Some(close) = snap.settings.close_date {
+            snap.late_changes = self.read_late_changes(&mut conn, client, close).await?;
+        }
+        Ok(snap)
+    }
+
+    /// Audit entries for transactions dated on or before `close` whose source
+    /// change happened after the close date's end (UTC); latest per record.
+    async fn read_late_changes(
+        &self,
+        conn: &mut DB::Connection,
+        client: &ClientId,
+        close: NaiveDate,
+    ) -> Result<Vec<LateChange>, RowcolError> {
+        let after = close
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().timestamp_micros())
+            .unwrap_or(i64::MAX);
+        let mut q = sql::<DB>(
+            "SELECT kind, external_id, txn_date, source_updated_at FROM audit_log WHERE client_id = ",
+        );
+        bind_text(&mut q, client.as_str());
+        q.push(" AND txn_date <= ");
+        bind_text(&mut q, &codec::date_text(close));
+        q.push(" AND source_updated_us >= ");
+        bind_int(&mut q, after);
+        q.push(" ORDER BY seq");
+        let rows = DB::fetch_all(conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ErrorContext::client(client), "reading late changes"))?;
+        let mut latest: std::collections::BTreeMap<(EntityKind, String), LateChange> = Default::default();
+        for row in &rows {
+            let kind: EntityKind = parse(&need_text::<DB>(row, 0)?, "kind")?;
+            let id = need_text::<DB>(row, 1)?;
+            let change = LateChange {
+                kind,
+                external_id: parse(&id, "external id")?,
+                txn_date: codec::parse_date(&need_text::<DB>(row, 2)?)?,
+                changed_at: chrono::DateTime::parse_from_rfc3339(&need_text::<DB>(row, 3)?)
+                    .map_err(|_| corrupt("audit source time does not parse".to_owned()))?,
+            };
+            latest.insert((kind, id), change);
+        }
+        Ok(latest.into_values().collect())
+    }
+
+    pub(crate) async fn read_settings(
+        &self,
+        conn: &mut DB::Connection,
+        client: &ClientId,
+    ) -> Result<ClientSettings, RowcolError> {
+        let mut q = sql::<DB>("SELECT settings FROM client_settings WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        let rows = DB::fetch_all(conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ErrorContext::client(client), "reading settings"))?;
+        match rows.first() {
+            None => Ok(ClientSettings::default()),
+            Some(row) => serde_json::from_str(&need_text::<DB>(row, 0)?)
+                .map_err(|e| corrupt(format!("stored settings of {client} do not parse: {e}"))),
+        }
+    }
+
+    /// Open records of `kind` whose due date lies in `[from, to]` (either end
+    /// open when `None`), by due date then id.
+    pub(crate) async fn open_by_due_date(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        kind: EntityKind,
+        from: Option<NaiveDate>,
+        to_exclusive: Option<NaiveDate>,
+        to_inclusive: Option<NaiveDate>,
+    ) -> Result<Vec<Entity>, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        self.check_scope(&mut conn, advisor, client).await?;
+        let mut q = sql::<DB>("SELECT doc FROM records WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND kind = ");
+        bind_text(&mut q, kind.as_str());
+        q.push(" AND deleted = FALSE AND is_open = TRUE AND due_date IS NOT NULL");
+        if let Some(from) = from {
+            q.push(" AND due_date >= ");
+            bind_text(&mut q, &codec::date_text(from));
+        }
+        if let Some(to) = to_exclusive {
+            q.push(" AND due_date < ");
+            bind_text(&mut q, &codec::date_text(to));
+        }
+        if let Some(to) = to_inclusive {
+            q.push(" AND due_date <= ");
+            bind_text(&mut q, &codec::date_text(to));
+        }
+        q.push(" ORDER BY due_date, external_id");
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading records by due date"))?;
+        rows.iter()
+            .map(|row| codec::decode(kind, &need_text::<DB>(row, 0)?))
+            .collect()
+    }
+
+    pub(crate) async fn bills_due_between(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Bill>, RowcolError> {
+        let records = self
+            .open_by_due_date(advisor, client, EntityKind::Bill, Some(from), None, Some(to))
+            .await?;
+        Ok(records
+            .into_iter()
+            .filter_map(|e| match e {
+                Entity::Bill(b) => Some(b),
+                _ => None,
+            })
+            .collect())
+    }
+
+    pub(crate) async fn invoices_overdue(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        as_of: NaiveDate,
+    ) -> Result<Vec<Invoice>, RowcolError> {
+        let records = self
+            .open_by_due_date(advisor, client, EntityKind::Invoice, None, Some(as_of), None)
+            .await?;
+        Ok(records
+            .into_iter()
+            .filter_map(|e| match e {
+                Entity::Invoice(i) => Some(i),
+                _ => None,
+            })
+            .collect())
+    }
+
+    pub(crate) async fn read_balance_history(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<BalancePoint>, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        self.check_scope(&mut conn, advisor, client).await?;
+        let mut q = sql::<DB>("SELECT account_id, on_date, currency, ");
+        q.push(DB::money_out("balance"));
+        q.push(" FROM balance_history WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND on_date >= ");
+        bind_text(&mut q, &codec::date_text(from));
+        q.push(" AND on_date <= ");
+        bind_text(&mut q, &codec::date_text(to));
+        q.push(" ORDER BY account_id, on_date");
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading balance history"))?;
+        rows.iter()
+            .map(|row| {
+                let amount: Decimal = parse(&need_text::<DB>(row, 3)?, "balance")?;
+                Ok(BalancePoint {
+                    account: parse(&need_text::<DB>(row, 0)?, "account id")?,
+                    on: codec::parse_date(&need_text::<DB>(row, 1)?)?,
+                    balance: Money::new(amount, parse(&need_text::<DB>(row, 2)?, "currency")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Health from the run journal: runs cover every kind, so last success,
+    /// last attempt and the failure streak are the client's; dead letters
+    /// are counted per kind.
+    pub(crate) async fn read_health(
+        &self,
+        conn: &mut DB::Connection,
+        client: &ClientId,
+    ) -> Result<ClientHealth, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut q = sql::<DB>("SELECT status, started_us, finished_us FROM sync_runs WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" ORDER BY id DESC LIMIT ");
+        bind_int(&mut q, HEALTH_RUNS);
+        let runs = DB::fetch_all(conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx.clone(), "reading runs for health"))?;
+        let mut last_attempt = None;
+        let mut last_success = None;
+        let mut failures = 0u32;
+        for (i, row) in runs.iter().enumerate() {
+            if i == 0 {
+                last_attempt = Some(codec::instant(need_int::<DB>(row, 1)?)?);
+            }
+            let status: RunStatus = codec::parse_enum(&need_text::<DB>(row, 0)?, "run status")?;
+            match status {
+                RunStatus::Succeeded => {
+                    last_success = opt_int::<DB>(row, 2)?.map(codec::instant).transpose()?;
+                    break;
+                }
+                RunStatus::Failed => failures += 1,
+                RunStatus::Pending | RunStatus::Running => {}
+            }
+        }
+
+        let mut q = sql::<DB>("SELECT kind, COUNT(*) FROM dead_letters WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" GROUP BY kind");
+        let letters = DB::fetch_all(conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx.clone(), "counting dead letters"))?;
+        let mut per_kind = std::collections::HashMap::new();
+        for row in &letters {
+            let kind: EntityKind = parse(&need_text::<DB>(row, 0)?, "kind")?;
+            per_kind.insert(kind, count::<DB>(row, 1)?);
+        }
+
+        let mut q = sql::<DB>("SELECT status FROM connections WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" ORDER BY rail LIMIT 1");
+        let conns = DB::fetch_all(conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading the connection"))?;
+        let connection = match conns.first() {
+            Some(row) => Some(codec::parse_enum(&need_text::<DB>(row, 0)?, "connection status")?),
+            None => None,
+        };
+
+        Ok(ClientHealth {
+            client: client.clone(),
+            connection,
+            kinds: EntityKind::ALL
+                .iter()
+                .map(|kind| KindHealth {
+                    kind: *kind,
+                    last_success,
+                    last_attempt,
+                    consecutive_failures: failures,
+                    dead_letters: per_kind.get(kind).copied().unwrap_or(0),
+                })
+                .collect(),
+        })
+    }
+}
