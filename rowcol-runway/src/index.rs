@@ -1,6 +1,6 @@
 //! Lookups by external id over one snapshot, built once per computation.
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 
 use rowcol_core::entity::{Account, Customer, Invoice, Payment, Term, Vendor};
 use rowcol_core::{ClientSnapshot, ExternalId};
@@ -8,23 +8,23 @@ use rowcol_core::{ClientSnapshot, ExternalId};
 /// Records of one snapshot by external id (deleted records left out).
 pub(crate) struct SnapshotIndex<'a> {
     /// Chart of accounts.
-    pub(crate) accounts: HashMap<&'a ExternalId, &'a Account>,
+    pub(crate) accounts: IdMap<&'a ExternalId, &'a Account>,
     /// Vendors.
-    pub(crate) vendors: HashMap<&'a ExternalId, &'a Vendor>,
+    pub(crate) vendors: IdMap<&'a ExternalId, &'a Vendor>,
     /// Customers.
-    pub(crate) customers: HashMap<&'a ExternalId, &'a Customer>,
+    pub(crate) customers: IdMap<&'a ExternalId, &'a Customer>,
     /// Payment terms.
-    pub(crate) terms: HashMap<&'a ExternalId, &'a Term>,
+    pub(crate) terms: IdMap<&'a ExternalId, &'a Term>,
     /// Invoices.
-    pub(crate) invoices: HashMap<&'a ExternalId, &'a Invoice>,
+    pub(crate) invoices: IdMap<&'a ExternalId, &'a Invoice>,
     /// Customer payments.
-    pub(crate) payments: HashMap<&'a ExternalId, &'a Payment>,
+    pub(crate) payments: IdMap<&'a ExternalId, &'a Payment>,
 }
 
 fn by_id<'a, T>(
     items: &'a [T],
     meta: impl Fn(&'a T) -> &'a rowcol_core::entity::SourceMeta,
-) -> HashMap<&'a ExternalId, &'a T> {
+) -> IdMap<&'a ExternalId, &'a T> {
     items
         .iter()
         .filter(|t| !meta(t).deleted)

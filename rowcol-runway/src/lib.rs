@@ -15,6 +15,27 @@
 //! - [`console`]: the decision console ([`console::console`]).
 //! - [`digest`]: the portfolio digest ([`digest::digest`]), composed from the
 //!   tray and the console, clients in parallel.
+//!
+//! ```
+//! use rowcol_core::fixtures::{bank_account, date};
+//! use rust_decimal_macros::dec;
+//! # use rowcol_core::*;
+//! # let mut s = ClientSnapshot {
+//! #     client: "acme".parse().unwrap(), name: "Acme".into(), home_currency: Currency::USD,
+//! #     as_of: date("2026-04-15"), history_start: date("2025-10-15"),
+//! #     loaded_at: chrono::Utc::now(),
+//! #     health: ClientHealth { client: "acme".parse().unwrap(), connection: None, kinds: vec![] },
+//! #     settings: ClientSettings::default(), reviews: vec![], company: None, accounts: vec![],
+//! #     terms: vec![], vendors: vec![], customers: vec![], bills: vec![], invoices: vec![],
+//! #     payments: vec![], bill_payments: vec![], purchases: vec![], deposits: vec![], late_changes: vec![],
+//! # };
+//! s.accounts.push(bank_account("acme", "35", "Checking", dec!(12000)));
+//! let tray = rowcol_runway::tray(&s, date("2026-04-15"));
+//! let console = rowcol_runway::console(&s, date("2026-04-15"), &tray);
+//! assert_eq!(console.outlook.cash.cash.amount(), dec!(12000));
+//! // No money moved in the burn window: runway says so instead of guessing.
+//! assert!(console.outlook.runway.months().is_none());
+//! ```
 
 pub mod calc;
 pub mod console;
@@ -24,6 +45,7 @@ pub mod period;
 pub mod services;
 
 mod home;
+mod id_map;
 mod index;
 
 pub use calc::{CashOutlook, outlook};

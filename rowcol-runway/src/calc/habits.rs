@@ -1,6 +1,6 @@
 //! Customers' payment habits: how late each pays, from its own history.
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 
 use chrono::NaiveDate;
 use rowcol_core::{ClientSnapshot, EntityKind, ExternalId};
@@ -44,7 +44,7 @@ impl CollectionBasis {
 /// Lateness observed per customer and over the whole client.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PaymentHabits<'a> {
-    per_customer: HashMap<&'a ExternalId, (i64, u32)>,
+    per_customer: IdMap<&'a ExternalId, (i64, u32)>,
     all: (i64, u32),
 }
 

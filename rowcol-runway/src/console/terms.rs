@@ -1,7 +1,7 @@
 //! What a bill's terms and the vendor's payment method say about timing:
 //! lead time, early-payment discount.
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 
 use chrono::{Duration, NaiveDate};
 use rowcol_core::entity::{Bill, PaymentMethod, Term};
@@ -26,11 +26,11 @@ pub fn lead_days(method: PaymentMethod) -> i64 {
 
 /// The method each vendor is usually paid by: the most frequent in its bill
 /// payments (ties to the faster method); vendors never paid default to cheque.
-pub(crate) struct UsualMethods<'a>(HashMap<&'a ExternalId, PaymentMethod>);
+pub(crate) struct UsualMethods<'a>(IdMap<&'a ExternalId, PaymentMethod>);
 
 impl<'a> UsualMethods<'a> {
     pub(crate) fn learn(s: &'a ClientSnapshot) -> Self {
-        let mut counts: HashMap<&ExternalId, HashMap<PaymentMethod, u32>> = HashMap::new();
+        let mut counts: IdMap<&ExternalId, IdMap<PaymentMethod, u32>> = IdMap::default();
         for p in s.bill_payments.iter().filter(|p| !p.meta.deleted) {
             if let Some(v) = &p.vendor {
                 *counts.entry(&v.id).or_default().entry(p.method).or_default() += 1;

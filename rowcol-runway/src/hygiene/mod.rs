@@ -9,7 +9,7 @@
 
 pub mod rules;
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 
 use chrono::NaiveDate;
 use rowcol_core::entity::SourceMeta;
@@ -196,8 +196,8 @@ pub(crate) fn tray_with<'a>(s: &'a ClientSnapshot, as_of: NaiveDate, ix: &Snapsh
 type ReviewKey<'a> = (&'a str, EntityKind, &'a ExternalId);
 
 /// The latest review per rule and record (by decision time).
-fn latest_reviews(reviews: &[ReviewState]) -> HashMap<ReviewKey<'_>, &ReviewState> {
-    let mut latest: HashMap<ReviewKey<'_>, &ReviewState> = HashMap::new();
+fn latest_reviews(reviews: &[ReviewState]) -> IdMap<ReviewKey<'_>, &ReviewState> {
+    let mut latest: IdMap<ReviewKey<'_>, &ReviewState> = IdMap::default();
     for r in reviews {
         let key = (r.rule_id.as_str(), r.kind, &r.external_id);
         if latest.get(&key).is_none_or(|old| r.at >= old.at) {

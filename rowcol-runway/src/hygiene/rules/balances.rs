@@ -1,7 +1,7 @@
 //! Rules about vendor and customer balances: unapplied credits, negative
 //! balances.
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 
 use rowcol_core::entity::Party;
 use rowcol_core::{EntityKind, ExternalId, Money};
@@ -13,8 +13,8 @@ use crate::hygiene::{EntityRef, Severity};
 /// Open balances of documents per party, in the party's balance currency.
 fn open_per_party<'a>(
     docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)>,
-) -> HashMap<&'a ExternalId, Vec<Money>> {
-    let mut map: HashMap<&ExternalId, Vec<Money>> = HashMap::new();
+) -> IdMap<&'a ExternalId, Vec<Money>> {
+    let mut map: IdMap<&ExternalId, Vec<Money>> = IdMap::default();
     for (party, balance) in docs {
         if let Some(p) = party {
             map.entry(p).or_default().push(balance);

@@ -1,7 +1,7 @@
 //! Rules about bank accounts: negative balances, money waiting in
 //! Undeposited Funds.
 
-use std::collections::HashSet;
+use crate::id_map::IdSet;
 
 use chrono::Duration;
 use rowcol_core::entity::{Account, AccountType};
@@ -50,7 +50,7 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
     default_threshold: threshold(7, 0),
     threshold_meaning: Some("days a payment may wait before being deposited"),
     check: |ctx, days, emit| {
-        let uf: HashSet<&ExternalId> = ctx
+        let uf: IdSet<&ExternalId> = ctx
             .s
             .accounts
             .iter()
@@ -60,7 +60,7 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
         if uf.is_empty() {
             return;
         }
-        let deposited: HashSet<&ExternalId> = ctx
+        let deposited: IdSet<&ExternalId> = ctx
             .s
             .deposits
             .iter()

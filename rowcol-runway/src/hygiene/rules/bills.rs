@@ -1,6 +1,8 @@
 //! Rules about bills: due date, vendor, duplicates, lines.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::id_map::IdMap;
 
 use rowcol_core::entity::Bill;
 use rowcol_core::{EntityKind, ExternalId};
@@ -117,8 +119,8 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
     default_threshold: threshold(5, 0),
     threshold_meaning: Some("days between the two bills' dates"),
     check: |ctx, days, emit| {
-        let mut by_amount: HashMap<(&ExternalId, rowcol_core::Money), Vec<&Bill>> = HashMap::new();
-        let mut by_doc: HashMap<(&ExternalId, &str), Vec<&Bill>> = HashMap::new();
+        let mut by_amount: IdMap<(&ExternalId, rowcol_core::Money), Vec<&Bill>> = IdMap::default();
+        let mut by_doc: IdMap<(&ExternalId, &str), Vec<&Bill>> = IdMap::default();
         for b in live_bills(ctx) {
             let Some(v) = &b.vendor else { continue };
             by_amount.entry((&v.id, b.txn.total)).or_default().push(b);

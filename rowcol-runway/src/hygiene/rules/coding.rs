@@ -1,7 +1,7 @@
 //! Rules about how spending is coded: catch-all accounts, a vendor's unusual
 //! account, purchases without a payee.
 
-use std::collections::{HashMap, HashSet};
+use crate::id_map::{IdMap, IdSet};
 
 use rowcol_core::entity::{Line, SourceMeta};
 use rowcol_core::{EntityKind, ExternalId, Money};
@@ -53,7 +53,7 @@ pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
     default_threshold: None,
     threshold_meaning: None,
     check: |ctx, _, emit| {
-        let catch_all: HashSet<&ExternalId> = ctx
+        let catch_all: IdSet<&ExternalId> = ctx
             .s
             .accounts
             .iter()
@@ -105,14 +105,14 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
     threshold_meaning: Some("share (0-1) of the vendor's coded lines on its usual account"),
     check: |ctx, share, emit| {
         // Lines per vendor and account; a vendor needs 4 coded lines for a habit.
-        let mut counts: HashMap<&ExternalId, HashMap<&ExternalId, u32>> = HashMap::new();
+        let mut counts: IdMap<&ExternalId, IdMap<&ExternalId, u32>> = IdMap::default();
         for sp in spending(ctx) {
             let Some(v) = sp.vendor else { continue };
             for acc in sp.lines.iter().filter_map(|l| l.account.as_ref()) {
                 *counts.entry(v).or_default().entry(&acc.id).or_default() += 1;
             }
         }
-        let usual: HashMap<&ExternalId, (&ExternalId, u32, u32)> = counts
+        let usual: IdMap<&ExternalId, (&ExternalId, u32, u32)> = counts
             .iter()
             .filter_map(|(v, per)| {
                 let total: u32 = per.values().sum();

@@ -91,6 +91,9 @@ pub(super) const INACTIVE_ACCOUNT: RuleSpec = RuleSpec {
     default_threshold: None,
     threshold_meaning: None,
     check: |ctx, _, emit| {
+        if ctx.s.accounts.iter().all(|a| a.active) {
+            return;
+        }
         for t in transactions(ctx.s) {
             let refs = t.txn.lines.iter().filter_map(|l| l.account.as_ref()).chain(t.accounts);
             let inactive = refs.filter_map(|r| ctx.ix.accounts.get(&r.id)).find(|a| !a.active);
