@@ -1,0 +1,1060 @@
+//! One realm's books over 24 months: chart of accounts, terms, vendors,
+//! customers, bills, invoices, payments, bill payments, purchases, deposits,
+//! with consistent balances and a few deliberate bookkeeping problems.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use super::Size;
+use super::names;
+use crate::money::num;
+use crate::store::{Kind, RealmData};
+
+/// Days of history generated.
+const HISTORY_DAYS: i64 = 730;
+
+/// `{"value": id, "name": name}`
+pub(crate) fn reference(id: u64, name: &str) -> Value {
+    json!({ "value": id.to_string(), "name": name })
+}
+
+/// A currency a multi-currency realm trades in: code, name, rate to home.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Currency {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// Home-currency units per unit, 4 decimals.
+    pub rate: i64,
+}
+
+pub(crate) const HOME: Currency = Currency {
+    code: "USD",
+    name: "United States Dollar",
+    rate: 10000,
+};
+const FOREIGN: [Currency; 3] = [
+    Currency {
+        code: "EUR",
+        name: "Euro",
+        rate: 10850,
+    },
+    Currency {
+        code: "GBP",
+        name: "British Pound Sterling",
+        rate: 12690,
+    },
+    Currency {
+        code: "CAD",
+        name: "Canadian Dollar",
+        rate: 7310,
+    },
+];
+
+/// A party (vendor or customer) as the generator remembers it.
+#[derive(Debug, Clone)]
+pub(crate) struct Party {
+    pub id: u64,
+    pub name: String,
+    pub active: bool,
+    pub term: usize,
+    pub currency: Currency,
+}
+
+/// The accounts the generator posts to, by role.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chart {
+    pub by_name: HashMap<&'static str, u64>,
+    pub expense: Vec<&'static str>,
+    pub income: Vec<&'static str>,
+}
+
+impl Chart {
+    pub fn r(&self, name: &'static str) -> Value {
+        reference(self.by_name.get(name).copied().unwrap_or(0), name)
+    }
+}
+
+/// Chart of accounts: (name, AccountType, AccountSubType, Classification).
+const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
+    ("Checking", "Bank", "Checking", "Asset"),
+    ("Savings", "Bank", "Savings", "Asset"),
+    ("Mastercard", "Credit Card", "CreditCard", "Liability"),
+    (
+        "Accounts Payable (A/P)",
+        "Accounts Payable",
+        "AccountsPayable",
+        "Liability",
+    ),
+    (
+        "Accounts Receivable (A/R)",
+        "Accounts Receivable",
+        "AccountsReceivable",
+        "Asset",
+    ),
+    ("Undeposited Funds", "Other Current Asset", "UndepositedFunds", "Asset"),
+    ("Opening Balance Equity", "Equity", "OpeningBalanceEquity", "Equity"),
+    ("Services", "Income", "ServiceFeeIncome", "Revenue"),
+    ("Sales of Product Income", "Income", "SalesOfProductIncome", "Revenue"),
+    ("Consulting Income", "Income", "ServiceFeeIncome", "Revenue"),
+    ("Interest Earned", "Other Income", "InterestEarned", "Revenue"),
+    ("Uncategorized Income", "Income", "OtherPrimaryIncome", "Revenue"),
+    (
+        "Uncategorized Expense",
+        "Expense",
+        "OtherMiscellaneousServiceCost",
+        "Expense",
+    ),
+    ("Advertising", "Expense", "AdvertisingPromotional", "Expense"),
+    ("Rent or Lease", "Expense", "RentOrLeaseOfBuildings", "Expense"),
+    ("Utilities", "Expense", "Utilities", "Expense"),
+    (
+        "Office Supplies",
+        "Expense",
+        "OfficeGeneralAdministrativeExpenses",
+        "Expense",
+    ),
+    (
+        "Software Subscriptions",
+        "Expense",
+        "OtherMiscellaneousServiceCost",
+        "Expense",
+    ),
+    ("Insurance", "Expense", "Insurance", "Expense"),
+    (
+        "Legal & Professional Fees",
+        "Expense",
+        "LegalProfessionalFees",
+        "Expense",
+    ),
+    ("Meals and Entertainment", "Expense", "EntertainmentMeals", "Expense"),
+    ("Travel", "Expense", "Travel", "Expense"),
+    ("Bank Charges", "Expense", "BankCharges", "Expense"),
+    ("Repairs and Maintenance", "Expense", "RepairMaintenance", "Expense"),
+    ("Contractors", "Expense", "OtherMiscellaneousServiceCost", "Expense"),
+    (
+        "Cost of Goods Sold",
+        "Cost of Goods Sold",
+        "SuppliesMaterialsCogs",
+        "Expense",
+    ),
+];
+
+/// Expense accounts used for ordinary spending.
+const SPEND: &[&str] = &[
+    "Advertising",
+    "Rent or Lease",
+    "Utilities",
+    "Office Supplies",
+    "Software Subscriptions",
+    "Insurance",
+    "Legal & Professional Fees",
+    "Meals and Entertainment",
+    "Travel",
+    "Repairs and Maintenance",
+    "Contractors",
+    "Cost of Goods Sold",
+];
+
+/// Terms: (name, DueDays, DiscountPercent, DiscountDays).
+pub(crate) const TERMS: &[(&str, i64, i64, i64)] = &[
+    ("Due on receipt", 0, 0, 0),
+    ("Net 15", 15, 0, 0),
+    ("Net 30", 30, 0, 0),
+    ("Net 60", 60, 0, 0),
+    ("2% 10 Net 30", 30, 2, 10),
+];
+
+pub(crate) struct Books {
+    pub rng: StdRng,
+    pub realm: RealmData,
+    pub now: DateTime<Utc>,
+    pub chart: Chart,
+    pub term_ids: Vec<u64>,
+    pub vendors: Vec<Party>,
+    pub customers: Vec<Party>,
+    /// Home-currency movements per account name.
+    pub ledger: HashMap<&'static str, Decimal>,
+    /// Open balances in the party's currency.
+    pub party_balance: HashMap<u64, Decimal>,
+}
+
+/// Generates one realm.
+pub fn generate_realm(
+    realm_id: &str,
+    seed: u64,
+    size: Size,
+    multi_currency: bool,
+    offset: FixedOffset,
+    now: DateTime<Utc>,
+) -> RealmData {
+    let mut books = Books {
+        rng: StdRng::seed_from_u64(seed),
+        realm: RealmData::new(realm_id, offset, HOME.code),
+        now,
+        chart: Chart::default(),
+        term_ids: Vec::new(),
+        vendors: Vec::new(),
+        customers: Vec::new(),
+        ledger: HashMap::new(),
+        party_balance: HashMap::new(),
+    };
+    books.company(multi_currency);
+    if size == Size::Empty {
+        return books.realm;
+    }
+    let counts = size.counts();
+    books.terms();
+    books.accounts(multi_currency);
+    books.items();
+    books.parties(counts.vendors, counts.customers, multi_currency);
+    let bills = books.bills(counts.bills);
+    let invoices = books.invoices(counts.invoices);
+    books.bill_payments(&bills);
+    let uf_payments = books.payments(&invoices);
+    books.purchases(counts.purchases);
+    books.deposits(uf_payments, counts.deposits);
+    books.finish_balances();
+    books.realm
+}
+
+impl Books {
+    fn offset(&self) -> FixedOffset {
+        self.realm.offset
+    }
+
+    fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.offset()).date_naive()
+    }
+
+    /// A random instant in the history, business hours-ish.
+    pub fn past_instant(&mut self, min_days_ago: i64, max_days_ago: i64) -> DateTime<Utc> {
+        let days = self.rng.random_range(min_days_ago..=max_days_ago.max(min_days_ago));
+        let secs = self.rng.random_range(0..8 * 3600);
+        let t = self.now - Duration::days(days) - Duration::hours(4) + Duration::seconds(secs);
+        t.min(self.now - Duration::minutes(5))
+    }
+
+    /// Last update: mostly the creation, sometimes later (an edit), never in the future.
+    fn updated_after(&mut self, created: DateTime<Utc>) -> DateTime<Utc> {
+        if self.rng.random_bool(0.2) {
+            let later = created + Duration::hours(self.rng.random_range(1..24 * 20));
+            later.min(self.now - Duration::minutes(1))
+        } else {
+            created
+        }
+    }
+
+    pub fn amount(&mut self, low_cents: i64, high_cents: i64) -> Decimal {
+        Decimal::new(self.rng.random_range(low_cents..high_cents), 2)
+    }
+
+    pub fn home_amount(amount: Decimal, currency: Currency) -> Decimal {
+        (amount * Decimal::new(currency.rate, 4)).round_dp(2)
+    }
+
+    pub fn post(&mut self, account: &'static str, delta: Decimal) {
+        *self.ledger.entry(account).or_default() += delta;
+    }
+
+    fn currency_fields(obj: &mut serde_json::Map<String, Value>, currency: Currency) {
+        obj.insert(
+            "CurrencyRef".into(),
+            json!({ "value": currency.code, "name": currency.name }),
+        );
+        if currency.code != HOME.code {
+            obj.insert("ExchangeRate".into(), num(Decimal::new(currency.rate, 4)));
+        }
+    }
+
+    fn company(&mut self, multi_currency: bool) {
+        let name = *names::COMPANY.choose(&mut self.rng).unwrap_or(&"Sim Company");
+        let created = self.now - Duration::days(HISTORY_DAYS + 30);
+        let realm_id = self.realm.realm_id.clone();
+        self.realm.insert(
+            Kind::CompanyInfo,
+            json!({
+                "CompanyName": name,
+                "LegalName": format!("{name} LLC"),
+                "Country": "US",
+                "FiscalYearStartMonth": "January",
+                "CompanyStartDate": self.local_date(created).to_string(),
+                "Email": { "Address": format!("books@{}.example", realm_id) },
+                "CompanyAddr": { "Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA", "PostalCode": "87999" },
+                "SupportedLanguages": "en",
+                "NameValue": [
+                    { "Name": "HomeCurrency", "Value": HOME.code },
+                    { "Name": "MultiCurrencyEnabled", "Value": if multi_currency { "true" } else { "false" } },
+                ],
+            }),
+            created,
+            created,
+        );
+    }
+
+    fn terms(&mut self) {
+        let created = self.now - Duration::days(HISTORY_DAYS + 20);
+        for (name, due, pct, disc) in TERMS {
+            let mut body = json!({ "Name": name, "Active": true, "Type": "STANDARD", "DueDays": due });
+            if *pct > 0 {
+                body["DiscountPercent"] = json!(pct);
+                body["DiscountDays"] = json!(disc);
+            }
+            let row = self.realm.insert(Kind::Term, body, created, created);
+            self.term_ids.push(id_of(&row));
+        }
+    }
+
+    pub fn term_ref(&self, index: usize) -> Value {
+        reference(
+            self.term_ids.get(index).copied().unwrap_or(0),
+            TERMS[index % TERMS.len()].0,
+        )
+    }
+
+    fn accounts(&mut self, multi_currency: bool) {
+        let created = self.now - Duration::days(HISTORY_DAYS + 20);
+        for (name, kind, sub, class) in ACCOUNTS {
+            let row = self.realm.insert(
+                Kind::Account,
+                json!({
+                    "Name": name, "FullyQualifiedName": name, "AccountType": kind, "AccountSubType": sub,
+                    "Classification": class, "Active": true, "SubAccount": false,
+                    "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0,
+                    "CurrencyRef": { "value": HOME.code, "name": HOME.name },
+                }),
+                created,
+                created,
+            );
+            self.chart.by_name.insert(name, id_of(&row));
+        }
+        // A closed account: inactive rows are hidden from plain name-list queries.
+        self.realm.insert(
+            Kind::Account,
+            json!({
+                "Name": "Old Checking (closed)", "FullyQualifiedName": "Old Checking (closed)", "AccountType": "Bank",
+                "AccountSubType": "Checking", "Classification": "Asset", "Active": false, "SubAccount": false,
+                "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0,
+                "CurrencyRef": { "value": HOME.code, "name": HOME.name },
+            }),
+            created,
+            created,
+        );
+        if multi_currency {
+            let created = created + Duration::days(1);
+            self.realm.insert(
+                Kind::Account,
+                json!({
+                    "Name": "Checking EUR", "FullyQualifiedName": "Checking EUR", "AccountType": "Bank",
+                    "AccountSubType": "Checking", "Classification": "Asset", "Active": true, "SubAccount": false,
+                    "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0,
+                    "CurrencyRef": { "value": "EUR", "name": "Euro" },
+                }),
+                created,
+                created,
+            );
+        }
+        self.chart.expense = SPEND.to_vec();
+        self.chart.income = vec!["Services", "Sales of Product Income", "Consulting Income"];
+    }
+
+    fn items(&mut self) {
+        let created = self.now - Duration::days(HISTORY_DAYS + 15);
+        for (name, income) in [
+            ("Services", "Services"),
+            ("Hardware", "Sales of Product Income"),
+            ("Consulting", "Consulting Income"),
+        ] {
+            let income_ref = self.chart.r(income);
+            self.realm.insert(
+                Kind::Item,
+                json!({ "Name": name, "FullyQualifiedName": name, "Active": true, "Type": "Service", "IncomeAccountRef": income_ref }),
+                created,
+                created,
+            );
+        }
+    }
+
+    fn parties(&mut self, vendors: usize, customers: usize, multi_currency: bool) {
+        let mut used = std::collections::HashSet::new();
+        for i in 0..vendors + customers {
+            let is_vendor = i < vendors;
+            let (first, second) = if is_vendor {
+                (names::VENDOR_FIRST, names::VENDOR_SECOND)
+            } else {
+                (names::CUSTOMER_FIRST, names::CUSTOMER_SECOND)
+            };
+            let mut name = String::new();
+            for attempt in 0.. {
+                let a = first.choose(&mut self.rng).copied().unwrap_or("Sim");
+                let b = second.choose(&mut self.rng).copied().unwrap_or("Co");
+                name = if attempt < 20 {
+                    format!("{a} {b}")
+                } else {
+                    format!("{a} {b} {attempt}")
+                };
+                if used.insert(name.clone()) {
+                    break;
+                }
+            }
+            let created = self.past_instant(HISTORY_DAYS, HISTORY_DAYS + 10);
+            let updated = self.updated_after(created);
+            let active = !self.rng.random_bool(0.06);
+            let term = if self.rng.random_bool(0.2) {
+                4
+            } else {
+                *[2usize, 2, 2, 1, 3, 0].choose(&mut self.rng).unwrap_or(&2)
+            };
+            let currency = if multi_currency && self.rng.random_bool(0.25) {
+                *FOREIGN.choose(&mut self.rng).unwrap_or(&HOME)
+            } else {
+                HOME
+            };
+            let slug: String = name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_lowercase();
+            let mut body = json!({
+                "DisplayName": name,
+                "CompanyName": name,
+                "PrintOnCheckName": name,
+                "Active": active,
+                "Balance": 0,
+                "PrimaryEmailAddr": { "Address": format!("ap@{slug}.example") },
+                "CurrencyRef": { "value": currency.code, "name": currency.name },
+            });
+            let kind = if is_vendor {
+                body["TermRef"] = self.term_ref(term);
+                body["Vendor1099"] = json!(self.rng.random_bool(0.3));
+                Kind::Vendor
+            } else {
+                body["SalesTermRef"] = self.term_ref(term);
+                body["PrimaryEmailAddr"] = json!({ "Address": format!("billing@{slug}.example") });
+                Kind::Customer
+            };
+            let row = self.realm.insert(kind, body, created, updated);
+            let party = Party {
+                id: id_of(&row),
+                name,
+                active,
+                term,
+                currency,
+            };
+            if is_vendor {
+                self.vendors.push(party);
+            } else {
+                self.customers.push(party);
+            }
+        }
+    }
+
+    fn pick(&mut self, vendors: bool) -> Option<Party> {
+        let list = if vendors { &self.vendors } else { &self.customers };
+        let active: Vec<&Party> = list.iter().filter(|p| p.active).collect();
+        active
+            .choose(&mut self.rng)
+            .map(|p| (*p).clone())
+            .or_else(|| list.first().cloned())
+    }
+
+    /// Bills: (id, vendor id, txn instant, total, currency). Includes a bill
+    /// without due date, a duplicate bill and an uncategorized one.
+    fn bills(&mut self, count: usize) -> Vec<(u64, u64, DateTime<Utc>, Decimal, Currency)> {
+        let mut out = Vec::new();
+        let mut previous: Option<Value> = None;
+        for i in 0..count {
+            let Some(vendor) = self.pick(true) else { break };
+            let created = self.past_instant(0, HISTORY_DAYS);
+            let txn_date = self.local_date(created);
+            let (_, due_days, _, _) = TERMS[vendor.term % TERMS.len()];
+            let lines = self.rng.random_range(1..=3);
+            let mut total = Decimal::ZERO;
+            let mut line_values = Vec::new();
+            let uncategorized = i == 3;
+            let duplicate = i == 5 && previous.is_some();
+            for n in 0..lines {
+                let amount = self.amount(2_000, 250_000);
+                total += amount;
+                let account = if uncategorized {
+                    "Uncategorized Expense"
+                } else {
+                    *self
+                        .chart
+                        .expense
+                        .choose(&mut self.rng)
+                        .unwrap_or(&"Uncategorized Expense")
+                };
+                if !duplicate {
+                    self.post(account, Self::home_amount(amount, vendor.currency));
+                }
+                line_values.push(json!({
+                    "Id": (n + 1).to_string(), "LineNum": n + 1, "Amount": num(amount),
+                    "DetailType": "AccountBasedExpenseLineDetail",
+                    "AccountBasedExpenseLineDetail": { "AccountRef": self.chart.r(account), "BillableStatus": "NotBillable" },
+                }));
+            }
+            let mut body = json!({
+                "VendorRef": reference(vendor.id, &vendor.name),
+                "APAccountRef": self.chart.r("Accounts Payable (A/P)"),
+                "TxnDate": txn_date.to_string(),
+                "DueDate": (txn_date + Duration::days(due_days)).to_string(),
+                "SalesTermRef": self.term_ref(vendor.term),
+                "DocNumber": format!("{}-{}", vendor.name.chars().take(3).collect::<String>().to_uppercase(), 1000 + i),
+                "TotalAmt": num(total),
+                "Balance": num(total),
+                "Line": line_values,
+            });
+            if let Some(obj) = body.as_object_mut() {
+                Self::currency_fields(obj, vendor.currency);
+                if uncategorized {
+                    obj.insert("PrivateNote".into(), json!("receipt lost, category unknown"));
+                }
+                if i == 1 {
+                    // Deliberate problem: a bill without a due date.
+                    obj.remove("DueDate");
+                    obj.remove("SalesTermRef");
+                }
+            }
+            if duplicate && let Some(prev) = previous.clone() {
+                // Deliberate problem: the previous bill entered twice.
+                body = prev;
+                total = crate::money::field(&body, "TotalAmt");
+                for line in body["Line"].as_array().cloned().unwrap_or_default() {
+                    let name = line["AccountBasedExpenseLineDetail"]["AccountRef"]["name"]
+                        .as_str()
+                        .unwrap_or_default();
+                    if let Some(account) = SPEND
+                        .iter()
+                        .chain(["Uncategorized Expense"].iter())
+                        .copied()
+                        .find(|a| *a == name)
+                    {
+                        self.post(
+                            account,
+                            Self::home_amount(crate::money::field(&line, "Amount"), vendor_currency(&body)),
+                        );
+                    }
+                }
+            }
+            let home = Self::home_amount(total, vendor_currency(&body));
+            self.post("Accounts Payable (A/P)", home);
+            let vendor_id = body["VendorRef"]["value"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(vendor.id);
+            *self.party_balance.entry(vendor_id).or_default() += total;
+            previous = Some(body.clone());
+            let updated = self.updated_after(created);
+            let row = self.realm.insert(Kind::Bill, body, created, updated);
+            out.push((id_of(&row), vendor_id, created, total, vendor_currency(&row)));
+        }
+        out
+    }
+
+    /// Invoices: (id, customer id, txn instant, total, currency).
+    fn invoices(&mut self, count: usize) -> Vec<(u64, u64, DateTime<Utc>, Decimal, Currency)> {
+        let mut out = Vec::new();
+        for i in 0..count {
+            let Some(customer) = self.pick(false) else { break };
+            let created = self.past_instant(0, HISTORY_DAYS);
+            let txn_date = self.local_date(created);
+            let (_, due_days, _, _) = TERMS[customer.term % TERMS.len()];
+            let lines = self.rng.random_range(1..=3);
+            let mut total = Decimal::ZERO;
+            let mut line_values = Vec::new();
+            for n in 0..lines {
+                let qty = self.rng.random_range(1..=10);
+                let price = self.amount(5_000, 60_000);
+                let amount = price * Decimal::from(qty);
+                total += amount;
+                let item = self.rng.random_range(0..3usize);
+                let (item_name, income) = [
+                    ("Services", "Services"),
+                    ("Hardware", "Sales of Product Income"),
+                    ("Consulting", "Consulting Income"),
+                ][item];
+                self.post(income, Self::home_amount(amount, customer.currency));
+                let memo = names::INCOME_MEMOS.choose(&mut self.rng).copied().unwrap_or("Services");
+                let item_id = self.realm.kind_rows(Kind::Item).nth(item).map(id_of).unwrap_or(0);
+                line_values.push(json!({
+                    "Id": (n + 1).to_string(), "LineNum": n + 1, "Description": memo, "Amount": num(amount),
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": { "ItemRef": reference(item_id, item_name), "UnitPrice": num(price), "Qty": qty },
+                }));
+            }
+            line_values
+                .push(json!({ "Amount": num(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {} }));
+            let roll = self.rng.random_range(0..100);
+            let email_status = if roll < 85 {
+                "EmailSent"
+            } else if roll < 95 {
+                "NeedToSend"
+            } else {
+                "NotSet"
+            };
+            let slug: String = customer
+                .name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_lowercase();
+            let mut body = json!({
+                "CustomerRef": reference(customer.id, &customer.name),
+                "TxnDate": txn_date.to_string(),
+                "DueDate": (txn_date + Duration::days(due_days)).to_string(),
+                "SalesTermRef": self.term_ref(customer.term),
+                "DocNumber": (1001 + i).to_string(),
+                "TotalAmt": num(total),
+                "Balance": num(total),
+                "EmailStatus": email_status,
+                "BillEmail": { "Address": format!("billing@{slug}.example") },
+                "Line": line_values,
+                "LinkedTxn": [],
+            });
+            if let Some(obj) = body.as_object_mut() {
+                Self::currency_fields(obj, customer.currency);
+            }
+            self.post("Accounts Receivable (A/R)", Self::home_amount(total, customer.currency));
+            *self.party_balance.entry(customer.id).or_default() += total;
+            let updated = self.updated_after(created);
+            let row = self.realm.insert(Kind::Invoice, body, created, updated);
+            out.push((id_of(&row), customer.id, created, total, customer.currency));
+        }
+        out
+    }
+
+    /// How an open document gets paid: list of (fraction in percent, days after).
+    fn payment_plan(&mut self, created: DateTime<Utc>) -> Vec<(i64, i64)> {
+        let age = (self.now - created).num_days();
+        let p_paid = if age > 60 {
+            0.86
+        } else if age > 30 {
+            0.6
+        } else {
+            0.3
+        };
+        if !self.rng.random_bool(p_paid) {
+            return Vec::new();
+        }
+        let roll = self.rng.random_range(0..100);
+        let first = self.rng.random_range(3..(age.clamp(4, 45)));
+        if roll < 10 {
+            let later = (first + self.rng.random_range(5..30)).min(age.max(1) - 1).max(first);
+            vec![(40, first), (60, later)]
+        } else if roll < 20 {
+            vec![(self.rng.random_range(20..80), first)]
+        } else {
+            vec![(100, first)]
+        }
+    }
+
+    /// Bill payments linked to bills; bills' balances and LinkedTxn follow.
+    fn bill_payments(&mut self, bills: &[(u64, u64, DateTime<Utc>, Decimal, Currency)]) {
+        for &(bill_id, vendor_id, created, total, currency) in bills {
+            let plan = self.payment_plan(created);
+            let mut paid = Decimal::ZERO;
+            for (k, (percent, days)) in plan.iter().enumerate() {
+                let amount = if k + 1 == plan.len() && *percent == 60 {
+                    total - paid
+                } else {
+                    (total * Decimal::new(*percent, 2)).round_dp(2)
+                };
+                if amount <= Decimal::ZERO {
+                    continue;
+                }
+                paid += amount;
+                let when = (created + Duration::days(*days)).min(self.now - Duration::hours(1));
+                let by_card = self.rng.random_bool(0.2);
+                let vendor = self.vendors.iter().find(|v| v.id == vendor_id).cloned();
+                let vendor_name = vendor.as_ref().map(|v| v.name.clone()).unwrap_or_default();
+                let mut body = json!({
+                    "VendorRef": reference(vendor_id, &vendor_name),
+                    "PayType": if by_card { "CreditCard" } else { "Check" },
+                    "TxnDate": self.local_date(when).to_string(),
+                    "TotalAmt": num(amount),
+                    "APAccountRef": self.chart.r("Accounts Payable (A/P)"),
+                    "Line": [{ "Amount": num(amount), "LinkedTxn": [{ "TxnId": bill_id.to_string(), "TxnType": "Bill" }] }],
+                });
+                let home = Self::home_amount(amount, currency);
+                if by_card {
+                    body["CreditCardPayment"] = json!({ "CCAccountRef": self.chart.r("Mastercard") });
+                    self.post("Mastercard", home);
+                } else {
+                    body["CheckPayment"] =
+                        json!({ "BankAccountRef": self.chart.r("Checking"), "PrintStatus": "NotSet" });
+                    self.post("Checking", -home);
+                }
+                if let Some(obj) = body.as_object_mut() {
+                    Self::currency_fields(obj, currency);
+                }
+                self.post("Accounts Payable (A/P)", -home);
+                *self.party_balance.entry(vendor_id).or_default() -= amount;
+                let row = self.realm.insert(Kind::BillPayment, body, when, when);
+                let pay_type = if by_card {
+                    "BillPaymentCreditCard"
+                } else {
+                    "BillPaymentCheck"
+                };
+                self.apply_to(Kind::Bill, bill_id, amount, id_of(&row), pay_type, when);
+            }
+        }
+    }
+
+    /// Reduces a document's balance and links the payment to it.
+    pub fn apply_to(
+        &mut self,
+        kind: Kind,
+        doc_id: u64,
+        amount: Decimal,
+        payment_id: u64,
+        pay_type: &str,
+        when: DateTime<Utc>,
+    ) {
+        let offset = self.offset();
+        if let Some(row) = self.realm.rows.get_mut(&kind).and_then(|rows| rows.get_mut(&doc_id)) {
+            let balance = crate::money::field(row, "Balance") - amount;
+            row["Balance"] = num(balance.max(Decimal::ZERO));
+            let link = json!({ "TxnId": payment_id.to_string(), "TxnType": pay_type });
+            match row.get_mut("LinkedTxn").and_then(Value::as_array_mut) {
+                Some(list) => list.push(link),
+                None => row["LinkedTxn"] = json!([link]),
+            }
+            crate::store::touch(row, when, offset);
+        }
+    }
+
+    /// Customer payments linked to invoices; returns the ones left in
+    /// Undeposited Funds: (id, instant, home amount).
+    fn payments(
+        &mut self,
+        invoices: &[(u64, u64, DateTime<Utc>, Decimal, Currency)],
+    ) -> Vec<(u64, DateTime<Utc>, Decimal)> {
+        let mut undeposited = Vec::new();
+        let mut never_sent_done = false;
+        for &(invoice_id, customer_id, created, total, currency) in invoices {
+            let plan = self.payment_plan(created);
+            if plan.is_empty() && !never_sent_done && (self.now - created).num_days() > 75 {
+                // Deliberate problem: an overdue invoice that was never sent.
+                if let Some(row) = self
+                    .realm
+                    .rows
+                    .get_mut(&Kind::Invoice)
+                    .and_then(|r| r.get_mut(&invoice_id))
+                {
+                    row["EmailStatus"] = json!("NotSet");
+                    never_sent_done = true;
+                }
+            }
+            let mut paid = Decimal::ZERO;
+            for (k, (percent, days)) in plan.iter().enumerate() {
+                let amount = if k + 1 == plan.len() && *percent == 60 {
+                    total - paid
+                } else {
+                    (total * Decimal::new(*percent, 2)).round_dp(2)
+                };
+                if amount <= Decimal::ZERO {
+                    continue;
+                }
+                paid += amount;
+                let when = (created + Duration::days(*days)).min(self.now - Duration::hours(1));
+                let to_uf = self.rng.random_bool(0.7);
+                let customer_name = self
+                    .customers
+                    .iter()
+                    .find(|c| c.id == customer_id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
+                let deposit_to = if to_uf { "Undeposited Funds" } else { "Checking" };
+                let mut body = json!({
+                    "CustomerRef": reference(customer_id, &customer_name),
+                    "TxnDate": self.local_date(when).to_string(),
+                    "TotalAmt": num(amount),
+                    "UnappliedAmt": num(Decimal::ZERO),
+                    "DepositToAccountRef": self.chart.r(deposit_to),
+                    "ARAccountRef": self.chart.r("Accounts Receivable (A/R)"),
+                    "PaymentRefNum": format!("{}", 5000 + self.rng.random_range(0..90000)),
+                    "Line": [{ "Amount": num(amount), "LinkedTxn": [{ "TxnId": invoice_id.to_string(), "TxnType": "Invoice" }] }],
+                });
+                if let Some(obj) = body.as_object_mut() {
+                    Self::currency_fields(obj, currency);
+                }
+                let home = Self::home_amount(amount, currency);
+                self.post(deposit_to, home);
+                self.post("Accounts Receivable (A/R)", -home);
+                *self.party_balance.entry(customer_id).or_default() -= amount;
+                let row = self.realm.insert(Kind::Payment, body, when, when);
+                let payment_id = id_of(&row);
+                self.apply_to(Kind::Invoice, invoice_id, amount, payment_id, "Payment", when);
+                if to_uf {
+                    undeposited.push((payment_id, when, home));
+                }
+            }
+        }
+        // Deliberate problem: payments received but applied to nothing.
+        for _ in 0..2 {
+            let Some(customer) = self.pick(false) else { break };
+            let when = self.past_instant(10, 120);
+            let amount = self.amount(10_000, 150_000);
+            let body = json!({
+                "CustomerRef": reference(customer.id, &customer.name),
+                "TxnDate": self.local_date(when).to_string(),
+                "TotalAmt": num(amount),
+                "UnappliedAmt": num(amount),
+                "DepositToAccountRef": self.chart.r("Checking"),
+                "ARAccountRef": self.chart.r("Accounts Receivable (A/R)"),
+                "CurrencyRef": { "value": HOME.code, "name": HOME.name },
+                "Line": [],
+            });
+            self.post("Checking", amount);
+            self.post("Accounts Receivable (A/R)", -amount);
+            *self.party_balance.entry(customer.id).or_default() -= amount;
+            self.realm.insert(Kind::Payment, body, when, when);
+        }
+        undeposited
+    }
+
+    /// Purchases: cash, check or card spending; a few without payee or category.
+    fn purchases(&mut self, count: usize) {
+        for i in 0..count {
+            let created = self.past_instant(0, HISTORY_DAYS);
+            let roll = self.rng.random_range(0..100);
+            let (payment_type, account) = if roll < 45 {
+                ("CreditCard", "Mastercard")
+            } else if roll < 75 {
+                ("Check", "Checking")
+            } else {
+                ("Cash", "Checking")
+            };
+            let amount = self.amount(500, 120_000);
+            let expense = if i % 40 == 7 {
+                "Uncategorized Expense"
+            } else {
+                *self.chart.expense.choose(&mut self.rng).unwrap_or(&"Office Supplies")
+            };
+            let mut body = json!({
+                "PaymentType": payment_type,
+                "AccountRef": self.chart.r(account),
+                "TxnDate": self.local_date(created).to_string(),
+                "TotalAmt": num(amount),
+                "CurrencyRef": { "value": HOME.code, "name": HOME.name },
+                "Line": [{
+                    "Id": "1", "Amount": num(amount), "DetailType": "AccountBasedExpenseLineDetail",
+                    "AccountBasedExpenseLineDetail": { "AccountRef": self.chart.r(expense), "BillableStatus": "NotBillable" },
+                }],
+            });
+            if payment_type == "Check" {
+                body["DocNumber"] = json!((7000 + i).to_string());
+            }
+            // Deliberate problem: some purchases have no payee.
+            if i % 25 != 11
+                && let Some(vendor) = self.pick(true)
+            {
+                body["EntityRef"] = json!({ "value": vendor.id.to_string(), "name": vendor.name, "type": "Vendor" });
+            }
+            if account == "Mastercard" {
+                self.post("Mastercard", amount);
+            } else {
+                self.post("Checking", -amount);
+            }
+            self.post(expense, amount);
+            let updated = self.updated_after(created);
+            self.realm.insert(Kind::Purchase, body, created, updated);
+        }
+    }
+
+    /// Deposits of Undeposited Funds payments into Checking, topped up with
+    /// other income (interest, refunds) to reach `target`.
+    fn deposits(&mut self, mut undeposited: Vec<(u64, DateTime<Utc>, Decimal)>, target: usize) {
+        if target == 0 {
+            return;
+        }
+        undeposited.sort_by_key(|(_, t, _)| *t);
+        // Payments of the last week stay in Undeposited Funds.
+        let cutoff = self.now - Duration::days(7);
+        let ready: Vec<_> = undeposited.iter().copied().filter(|(_, t, _)| *t < cutoff).collect();
+        let group = (ready.len() / target.max(1)).max(1) + 1;
+        let mut made = 0;
+        for chunk in ready.chunks(group) {
+            if made >= target {
+                break;
+            }
+            let last = chunk.iter().map(|(_, t, _)| *t).max().unwrap_or(self.now);
+            let when = (last + Duration::days(self.rng.random_range(1..4))).min(self.now - Duration::hours(2));
+            let total: Decimal = chunk.iter().map(|(_, _, a)| *a).sum();
+            let lines: Vec<Value> = chunk
+                .iter()
+                .map(|(id, _, amount)| json!({ "Amount": num(*amount), "LinkedTxn": [{ "TxnId": id.to_string(), "TxnType": "Payment", "TxnLineId": "0" }] }))
+                .collect();
+            let body = json!({
+                "DepositToAccountRef": self.chart.r("Checking"),
+                "TxnDate": self.local_date(when).to_string(),
+                "TotalAmt": num(total),
+                "CurrencyRef": { "value": HOME.code, "name": HOME.name },
+                "Line": lines,
+            });
+            self.post("Undeposited Funds", -total);
+            self.post("Checking", total);
+            self.realm.insert(Kind::Deposit, body, when, when);
+            made += 1;
+        }
+        while made < target {
+            let when = self.past_instant(0, HISTORY_DAYS);
+            let amount = self.amount(100, 40_000);
+            let source = if self.rng.random_bool(0.5) {
+                "Interest Earned"
+            } else {
+                "Uncategorized Income"
+            };
+            let body = json!({
+                "DepositToAccountRef": self.chart.r("Checking"),
+                "TxnDate": self.local_date(when).to_string(),
+                "TotalAmt": num(amount),
+                "CurrencyRef": { "value": HOME.code, "name": HOME.name },
+                "Line": [{ "Amount": num(amount), "DetailType": "DepositLineDetail", "DepositLineDetail": { "AccountRef": self.chart.r(source) } }],
+            });
+            self.post("Checking", amount);
+            self.post(source, amount);
+            self.realm.insert(Kind::Deposit, body, when, when);
+            made += 1;
+        }
+    }
+
+    /// Opening balances, then every account's and party's `Balance` written back.
+    fn finish_balances(&mut self) {
+        let opening = self.amount(2_500_000, 9_000_000);
+        self.post("Checking", opening);
+        self.post("Opening Balance Equity", opening);
+        let savings = self.amount(1_000_000, 5_000_000);
+        self.post("Savings", savings);
+        self.post("Opening Balance Equity", savings);
+        let ids = self.chart.by_name.clone();
+        for (name, id) in ids {
+            let balance = self.ledger.get(name).copied().unwrap_or_default();
+            if let Some(row) = self.realm.rows.get_mut(&Kind::Account).and_then(|r| r.get_mut(&id)) {
+                row["CurrentBalance"] = num(balance);
+                row["CurrentBalanceWithSubAccounts"] = num(balance);
+            }
+        }
+        for kind in [Kind::Vendor, Kind::Customer] {
+            let balances = self.party_balance.clone();
+            if let Some(rows) = self.realm.rows.get_mut(&kind) {
+                for (id, row) in rows.iter_mut() {
+                    row["Balance"] = num(balances.get(id).copied().unwrap_or_default());
+                }
+            }
+        }
+    }
+}
+
+fn vendor_currency(row: &Value) -> Currency {
+    let code = row["CurrencyRef"]["value"].as_str().unwrap_or(HOME.code);
+    FOREIGN.iter().copied().find(|c| c.code == code).unwrap_or(HOME)
+}
+
+/// The numeric id of a row.
+pub(crate) fn id_of(row: &Value) -> u64 {
+    row.get("Id")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::field;
+
+    fn realm(size: Size, multi: bool) -> RealmData {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T16:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        generate_realm("123", 7, size, multi, FixedOffset::west_opt(8 * 3600).unwrap(), now)
+    }
+
+    #[test]
+    fn is_deterministic() {
+        let a = realm(Size::Small, true);
+        let b = realm(Size::Small, true);
+        assert_eq!(a.rows, b.rows);
+    }
+
+    #[test]
+    fn typical_books_have_the_stated_shape_and_consistent_balances() {
+        let r = realm(Size::Typical, false);
+        let count = |k| r.kind_rows(k).count();
+        assert_eq!(count(Kind::Vendor), 30);
+        assert_eq!(count(Kind::Customer), 40);
+        assert_eq!(count(Kind::Bill), 300);
+        assert_eq!(count(Kind::Invoice), 300);
+        assert!((200..=300).contains(&count(Kind::Payment)), "{}", count(Kind::Payment));
+        assert!(
+            (200..=300).contains(&count(Kind::BillPayment)),
+            "{}",
+            count(Kind::BillPayment)
+        );
+        assert_eq!(count(Kind::Purchase), 200);
+        assert_eq!(count(Kind::Deposit), 60);
+        assert!(count(Kind::Account) >= 25);
+        // Invoice balance = total - linked payments.
+        let payments: HashMap<String, Decimal> = r
+            .kind_rows(Kind::Payment)
+            .map(|p| (p["Id"].as_str().unwrap().to_string(), field(p, "TotalAmt")))
+            .collect();
+        for inv in r.kind_rows(Kind::Invoice) {
+            let paid: Decimal = inv["LinkedTxn"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| payments[l["TxnId"].as_str().unwrap()])
+                .sum();
+            assert_eq!(field(inv, "Balance"), field(inv, "TotalAmt") - paid);
+        }
+        // A/R equals the open invoices less unapplied payments.
+        let open: Decimal = r.kind_rows(Kind::Invoice).map(|i| field(i, "Balance")).sum();
+        let unapplied: Decimal = r.kind_rows(Kind::Payment).map(|p| field(p, "UnappliedAmt")).sum();
+        let ar = r
+            .kind_rows(Kind::Account)
+            .find(|a| a["Name"] == "Accounts Receivable (A/R)")
+            .unwrap();
+        assert_eq!(field(ar, "CurrentBalance"), open - unapplied);
+        // Deliberate problems are there.
+        assert!(r.kind_rows(Kind::Bill).any(|b| b.get("DueDate").is_none()));
+        assert!(r.kind_rows(Kind::Purchase).any(|p| p.get("EntityRef").is_none()));
+        assert!(
+            r.kind_rows(Kind::Payment)
+                .any(|p| field(p, "UnappliedAmt") > Decimal::ZERO)
+        );
+        assert!(
+            r.kind_rows(Kind::Invoice)
+                .any(|i| i["EmailStatus"] == "NotSet" && field(i, "Balance") > Decimal::ZERO)
+        );
+        let docs: Vec<_> = r
+            .kind_rows(Kind::Bill)
+            .map(|b| (b["DocNumber"].clone(), b["TotalAmt"].to_string()))
+            .collect();
+        let unique: std::collections::HashSet<_> = docs.iter().collect();
+        assert!(unique.len() < docs.len(), "a duplicate bill");
+    }
+
+    #[test]
+    fn multi_currency_realms_carry_exchange_rates() {
+        let r = realm(Size::Small, true);
+        assert!(
+            r.kind_rows(Kind::Customer)
+                .chain(r.kind_rows(Kind::Vendor))
+                .any(|c| c["CurrencyRef"]["value"] != "USD")
+        );
+        let r = realm(Size::Typical, true);
+        assert!(
+            r.kind_rows(Kind::Invoice)
+                .chain(r.kind_rows(Kind::Bill))
+                .any(|i| i.get("ExchangeRate").is_some())
+        );
+    }
+}
