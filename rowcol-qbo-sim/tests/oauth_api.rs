@@ -1,4 +1,5 @@
 //! OAuth over real HTTP: code flow, expiry, rotation, revoke, 401 Fault, intuit_tid.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The query, read and companyinfo surface over real HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

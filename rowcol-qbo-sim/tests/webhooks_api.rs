@@ -1,4 +1,5 @@
 //! Webhook delivery to a real local receiver: signatures, formats, retries.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 
@@ -15,9 +16,11 @@ use rowcol_qbo_sim::webhooks::verify;
 use rowcol_qbo_sim::{Kind, Size, WebhookConfig, WebhookFormat};
 use serde_json::{Value, json};
 
+type Deliveries = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 #[derive(Clone, Default)]
 struct Receiver {
-    got: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    got: Deliveries,
     fail_first: Arc<Mutex<u32>>,
 }
 

@@ -110,11 +110,10 @@ fn new_document(realm: &mut RealmData, rng: &mut StdRng, now: DateTime<Utc>, kin
     };
     let row = realm.create(kind, body, now);
     add_balance(realm, party_kind, party_id, amount);
-    realm
-        .rows
-        .get_mut(&party_kind)
-        .and_then(|r| r.get_mut(&party_id))
-        .map(|p| crate::store::touch(p, now, realm.offset));
+    let offset = realm.offset;
+    if let Some(p) = realm.rows.get_mut(&party_kind).and_then(|r| r.get_mut(&party_id)) {
+        crate::store::touch(p, now, offset);
+    }
     vec![
         (kind, id_of(&row), Operation::Create),
         (party_kind, party_id, Operation::Update),

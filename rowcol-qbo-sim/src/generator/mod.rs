@@ -131,7 +131,7 @@ impl PortfolioSpec {
 
     /// Whether the `index`-th realm is multi-currency.
     pub fn is_multi_currency(&self, index: usize) -> bool {
-        self.multi_currency_every > 0 && (index + 1) % self.multi_currency_every == 0
+        self.multi_currency_every > 0 && (index + 1).is_multiple_of(self.multi_currency_every)
     }
 
     /// The company offset of the `index`-th realm.

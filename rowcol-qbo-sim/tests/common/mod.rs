@@ -1,5 +1,5 @@
 //! Shared helpers: start a look-alike in-process and talk HTTP to it.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::time::Duration;
 
