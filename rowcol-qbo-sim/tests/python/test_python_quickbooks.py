@@ -23,6 +23,11 @@ from quickbooks.cdc import change_data_capture
 from quickbooks.objects.bill import Bill
 from quickbooks.objects.invoice import Invoice
 
+# The look-alike serves plain HTTP on loopback; oauthlib (under requests-oauthlib,
+# which python-quickbooks uses) refuses non-HTTPS URLs unless told otherwise by
+# this documented switch. No library code is changed.
+os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
 REPO = pathlib.Path(__file__).resolve().parents[3]
 CLIENT_ID = "sim-client-id"
 CLIENT_SECRET = "sim-client-secret"
