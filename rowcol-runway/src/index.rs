@@ -1,9 +1,9 @@
 //! Lookups by external id over one snapshot, built once per computation.
 
-use crate::id_map::IdMap;
-
 use rowcol_core::entity::{Account, Customer, Invoice, Payment, Term, Vendor};
 use rowcol_core::{ClientSnapshot, ExternalId};
+
+use crate::id_map::IdMap;
 
 /// Records of one snapshot by external id (deleted records left out).
 pub(crate) struct SnapshotIndex<'a> {
@@ -25,11 +25,14 @@ fn by_id<'a, T>(
     items: &'a [T],
     meta: impl Fn(&'a T) -> &'a rowcol_core::entity::SourceMeta,
 ) -> IdMap<&'a ExternalId, &'a T> {
-    items
-        .iter()
-        .filter(|t| !meta(t).deleted)
-        .map(|t| (&meta(t).external_id, t))
-        .collect()
+    let mut map = IdMap::with_capacity_and_hasher(items.len(), Default::default());
+    map.extend(
+        items
+            .iter()
+            .filter(|t| !meta(t).deleted)
+            .map(|t| (&meta(t).external_id, t)),
+    );
+    map
 }
 
 impl<'a> SnapshotIndex<'a> {

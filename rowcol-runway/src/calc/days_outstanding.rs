@@ -29,16 +29,18 @@ pub struct DaysOutstanding {
 
 /// DSO (receivable side) or DPO (payable side) over `window`.
 pub fn days_outstanding(s: &ClientSnapshot, side: Side, window: Window) -> DaysOutstanding {
-    days_outstanding_with(s, side, window, &HomeRates::from_snapshot(s))
+    let rates = HomeRates::from_snapshot(s);
+    let open = open_items(s, side, &rates).iter().map(|i| i.balance).sum();
+    days_outstanding_with(s, side, window, open, &rates)
 }
 
 pub(crate) fn days_outstanding_with(
     s: &ClientSnapshot,
     side: Side,
     window: Window,
+    open: Decimal,
     rates: &HomeRates,
 ) -> DaysOutstanding {
-    let open: Decimal = open_items(s, side, rates).iter().map(|i| i.balance).sum();
     let in_window = |txn: &rowcol_core::entity::TxnCommon| {
         if window.contains(txn.txn_date) {
             rates.total(txn).unwrap_or_default()

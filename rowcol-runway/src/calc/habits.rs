@@ -1,12 +1,11 @@
 //! Customers' payment habits: how late each pays, from its own history.
 
-use crate::id_map::IdMap;
-
 use chrono::NaiveDate;
 use rowcol_core::{ClientSnapshot, EntityKind, ExternalId};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::id_map::IdMap;
 use crate::index::SnapshotIndex;
 use crate::period::days_between;
 
@@ -44,15 +43,22 @@ impl CollectionBasis {
 /// Lateness observed per customer and over the whole client.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PaymentHabits<'a> {
-    per_customer: IdMap<&'a ExternalId, (i64, u32)>,
-    all: (i64, u32),
+    per_customer: IdMap<&'a ExternalId, CollectionBasis>,
+    fallback: CollectionBasis,
+}
+
+impl Default for CollectionBasis {
+    fn default() -> Self {
+        CollectionBasis::DueDate
+    }
 }
 
 impl<'a> PaymentHabits<'a> {
     /// Learns from every payment applied to an invoice whose due date is
     /// known: days late = payment date - invoice due date.
     pub(crate) fn learn(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) -> Self {
-        let mut habits = PaymentHabits::default();
+        let mut per_customer: IdMap<&ExternalId, (i64, u32)> = IdMap::default();
+        let mut all = (0i64, 0u32);
         for p in s.payments.iter().filter(|p| !p.meta.deleted) {
             for link in p.applied_to.iter().filter(|l| l.kind == EntityKind::Invoice) {
                 let Some(inv) = ix.invoices.get(&link.id) else { continue };
@@ -60,29 +66,41 @@ impl<'a> PaymentHabits<'a> {
                     continue;
                 };
                 let late = days_between(due, p.txn.txn_date);
-                let entry = habits.per_customer.entry(&customer.id).or_default();
+                let entry = per_customer.entry(&customer.id).or_default();
                 entry.0 += late;
                 entry.1 += 1;
-                habits.all.0 += late;
-                habits.all.1 += 1;
+                all.0 += late;
+                all.1 += 1;
             }
         }
-        habits
+        // Averages once here: callers ask per open invoice.
+        PaymentHabits {
+            per_customer: per_customer
+                .into_iter()
+                .map(|(c, (days, n))| {
+                    let basis = CollectionBasis::CustomerHistory {
+                        average_days_late: average(days, n),
+                        observations: n,
+                    };
+                    (c, basis)
+                })
+                .collect(),
+            fallback: if all.1 > 0 {
+                CollectionBasis::ClientAverage {
+                    average_days_late: average(all.0, all.1),
+                }
+            } else {
+                CollectionBasis::DueDate
+            },
+        }
     }
 
     /// How late `customer` is expected to pay, and on what basis.
     pub(crate) fn basis_for(&self, customer: Option<&ExternalId>) -> CollectionBasis {
-        let own = customer.and_then(|c| self.per_customer.get(c));
-        match (own, self.all) {
-            (Some(&(days, n)), _) if n > 0 => CollectionBasis::CustomerHistory {
-                average_days_late: average(days, n),
-                observations: n,
-            },
-            (_, (days, n)) if n > 0 => CollectionBasis::ClientAverage {
-                average_days_late: average(days, n),
-            },
-            _ => CollectionBasis::DueDate,
-        }
+        customer
+            .and_then(|c| self.per_customer.get(c))
+            .unwrap_or(&self.fallback)
+            .clone()
     }
 }
 

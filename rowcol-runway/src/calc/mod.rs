@@ -59,7 +59,7 @@ pub struct CashOutlook {
 pub fn outlook(s: &ClientSnapshot, as_of: NaiveDate) -> CashOutlook {
     let rates = HomeRates::from_snapshot(s);
     let ix = SnapshotIndex::new(s);
-    outlook_with(s, as_of, &rates, &ix)
+    outlook_with(s, as_of, &rates, &ix, &PaymentHabits::learn(s, &ix))
 }
 
 pub(crate) fn outlook_with<'a>(
@@ -67,16 +67,16 @@ pub(crate) fn outlook_with<'a>(
     as_of: NaiveDate,
     rates: &HomeRates,
     ix: &SnapshotIndex<'a>,
+    habits: &PaymentHabits<'a>,
 ) -> CashOutlook {
     let window = Window::trailing_full_months(as_of, s.settings.burn_window_months);
     let cash = cash::cash_position_with(s, rates);
     let burn = burn::burn_with(s, rates, ix, window);
     let runway = runway::runway(&cash, &burn);
     let level = guardrail::level(s.settings.guardrail, &burn, rates);
-    let habits = PaymentHabits::learn(s, ix);
     let forecast = forecast::forecast_with(
         s,
-        &habits,
+        habits,
         &ForecastInputs {
             as_of,
             starting_cash: cash.cash,
@@ -86,14 +86,19 @@ pub(crate) fn outlook_with<'a>(
         },
     );
     let guardrail = guardrail::status(level, cash.cash, forecast.first_week_below_guardrail);
-    let ar = aging::open_items(s, Side::Receivable, rates);
-    let ap = aging::open_items(s, Side::Payable, rates);
+    let ar_aging = aging::aging_of(
+        &aging::open_items(s, Side::Receivable, rates),
+        Side::Receivable,
+        as_of,
+        rates,
+    );
+    let ap_aging = aging::aging_of(&aging::open_items(s, Side::Payable, rates), Side::Payable, as_of, rates);
     CashOutlook {
         as_of,
-        ar_aging: aging::aging_of(&ar, Side::Receivable, as_of, rates),
-        ap_aging: aging::aging_of(&ap, Side::Payable, as_of, rates),
-        dso: days_outstanding::days_outstanding_with(s, Side::Receivable, window, rates),
-        dpo: days_outstanding::days_outstanding_with(s, Side::Payable, window, rates),
+        dso: days_outstanding::days_outstanding_with(s, Side::Receivable, window, ar_aging.total.amount(), rates),
+        dpo: days_outstanding::days_outstanding_with(s, Side::Payable, window, ap_aging.total.amount(), rates),
+        ar_aging,
+        ap_aging,
         cash,
         burn,
         runway,

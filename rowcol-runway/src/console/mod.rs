@@ -106,8 +106,9 @@ pub struct DecisionConsole {
 pub fn console(s: &ClientSnapshot, as_of: NaiveDate, tray: &HygieneTray) -> DecisionConsole {
     let rates = HomeRates::from_snapshot(s);
     let ix = SnapshotIndex::new(s);
-    let outlook = outlook_with(s, as_of, &rates, &ix);
-    console_with(s, as_of, tray, outlook, &rates, &ix)
+    let habits = PaymentHabits::learn(s, &ix);
+    let outlook = outlook_with(s, as_of, &rates, &ix, &habits);
+    console_with(s, as_of, tray, outlook, (&rates, &ix, &habits))
 }
 
 /// A bill being decided, before the payment set is chosen.
@@ -203,8 +204,7 @@ pub(crate) fn console_with<'a>(
     as_of: NaiveDate,
     tray: &HygieneTray,
     outlook: CashOutlook,
-    rates: &HomeRates,
-    ix: &SnapshotIndex<'a>,
+    (rates, ix, habits): (&HomeRates, &SnapshotIndex<'a>, &PaymentHabits<'a>),
 ) -> DecisionConsole {
     let bills = BillService::new(s);
     let methods = UsualMethods::learn(s);
@@ -254,7 +254,6 @@ pub(crate) fn console_with<'a>(
         d.d
     }));
     can_wait.sort_by(|a, b| (a.send_by, &a.bill.id).cmp(&(b.send_by, &b.bill.id)));
-    let habits = PaymentHabits::learn(s, ix);
     DecisionConsole {
         client: s.client.clone(),
         as_of,
@@ -267,7 +266,7 @@ pub(crate) fn console_with<'a>(
             .map(|b| EntityRef::new(EntityKind::Bill, &b.meta))
             .collect(),
         payment_set: selection.set,
-        to_chase: InvoiceService::new(s).ranked_with(as_of, ix, &habits, rates),
+        to_chase: InvoiceService::new(s).ranked_with(as_of, ix, habits, rates),
         outlook,
     }
 }

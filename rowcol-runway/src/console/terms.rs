@@ -1,14 +1,13 @@
 //! What a bill's terms and the vendor's payment method say about timing:
 //! lead time, early-payment discount.
 
-use crate::id_map::IdMap;
-
 use chrono::{Duration, NaiveDate};
 use rowcol_core::entity::{Bill, PaymentMethod, Term};
 use rowcol_core::{ClientSnapshot, ExternalId, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::id_map::IdMap;
 use crate::index::SnapshotIndex;
 
 /// Days a payment by `method` takes to reach the vendor: cash 0, card 1,

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use rowcol_core::{ClientId, ClientSnapshot, Currency, Money};
 use serde::{Deserialize, Serialize};
 
+use crate::calc::habits::PaymentHabits;
 use crate::calc::runway::{Runway, RunwayState};
 use crate::console::{BillDecision, DecisionConsole, console_with};
 use crate::home::HomeRates;
@@ -194,9 +195,10 @@ pub fn client_digest(s: &ClientSnapshot, clock: DigestClock) -> ClientDigest {
     // Built once and shared by the tray and the console.
     let rates = HomeRates::from_snapshot(s);
     let ix = SnapshotIndex::new(s);
+    let habits = PaymentHabits::learn(s, &ix);
     let tray = tray_with(s, clock.as_of, &ix);
-    let outlook = crate::calc::outlook_with(s, clock.as_of, &rates, &ix);
-    let console = console_with(s, clock.as_of, &tray, outlook, &rates, &ix);
+    let outlook = crate::calc::outlook_with(s, clock.as_of, &rates, &ix, &habits);
+    let console = console_with(s, clock.as_of, &tray, outlook, (&rates, &ix, &habits));
     compose(s, &tray, &console, clock)
 }
 

@@ -9,13 +9,12 @@
 
 pub mod rules;
 
-use crate::id_map::IdMap;
-
 use chrono::NaiveDate;
 use rowcol_core::entity::SourceMeta;
 use rowcol_core::{ClientId, ClientSnapshot, EntityKind, ExternalId, Money, ReviewDecision, ReviewState, VersionToken};
 use serde::{Deserialize, Serialize};
 
+use crate::id_map::{IdMap, IdSet};
 use crate::index::SnapshotIndex;
 
 /// How much a finding matters.
@@ -120,6 +119,16 @@ pub struct HygieneTray {
 }
 
 impl HygieneTray {
+    /// Ids of the records of `kind` named by an open finding of at least
+    /// `severity`.
+    pub(crate) fn flagged(&self, kind: EntityKind, severity: Severity) -> IdSet<&ExternalId> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= severity)
+            .flat_map(|f| f.entities.iter().filter(|e| e.kind == kind).map(|e| &e.id))
+            .collect()
+    }
+
     /// Open findings that name the record `kind`/`id`.
     pub fn findings_about<'t>(&'t self, kind: EntityKind, id: &'t ExternalId) -> impl Iterator<Item = &'t Finding> {
         self.findings

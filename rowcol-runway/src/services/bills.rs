@@ -2,9 +2,10 @@
 
 use chrono::{Duration, NaiveDate};
 use rowcol_core::entity::Bill;
-use rowcol_core::{ClientSnapshot, EntityKind};
+use rowcol_core::{ClientSnapshot, EntityKind, ExternalId};
 
 use crate::hygiene::{HygieneTray, Severity};
+use crate::id_map::IdSet;
 
 /// Filters over a snapshot's bills. Lists come back by due date, then id.
 #[derive(Debug, Clone, Copy)]
@@ -49,23 +50,25 @@ impl<'a> BillService<'a> {
     /// Open bills named by an open hygiene finding of warning or error
     /// severity: fix these before paying them.
     pub fn bills_with_issues(&self, tray: &HygieneTray) -> Vec<&'a Bill> {
-        Self::sorted(self.open().filter(|b| has_issue(b, tray)).collect())
+        let flagged = flagged_bills(tray);
+        Self::sorted(self.open().filter(|b| flagged.contains(&b.meta.external_id)).collect())
     }
 
     /// Open bills with a due date and no such finding: the console decides
     /// about these.
     pub fn bills_ready_for_decision(&self, tray: &HygieneTray) -> Vec<&'a Bill> {
+        let flagged = flagged_bills(tray);
         Self::sorted(
             self.open()
-                .filter(|b| b.due_date.is_some() && !has_issue(b, tray))
+                .filter(|b| b.due_date.is_some() && !flagged.contains(&b.meta.external_id))
                 .collect(),
         )
     }
 }
 
-fn has_issue(b: &Bill, tray: &HygieneTray) -> bool {
-    tray.findings_about(EntityKind::Bill, &b.meta.external_id)
-        .any(|f| f.severity >= Severity::Warning)
+/// Bills named by an open finding of warning or error severity.
+fn flagged_bills(tray: &HygieneTray) -> IdSet<&ExternalId> {
+    tray.flagged(EntityKind::Bill, Severity::Warning)
 }
 
 #[cfg(test)]

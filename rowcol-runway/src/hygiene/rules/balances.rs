@@ -1,23 +1,22 @@
 //! Rules about vendor and customer balances: unapplied credits, negative
 //! balances.
 
-use crate::id_map::IdMap;
-
 use rowcol_core::entity::Party;
-use rowcol_core::{EntityKind, ExternalId, Money};
+use rowcol_core::{Currency, EntityKind, ExternalId, Money};
 use rust_decimal::Decimal;
 
 use super::{Emit, RuleCtx, RuleSpec, threshold};
 use crate::hygiene::{EntityRef, Severity};
+use crate::id_map::IdMap;
 
-/// Open balances of documents per party, in the party's balance currency.
-fn open_per_party<'a>(
-    docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)>,
-) -> IdMap<&'a ExternalId, Vec<Money>> {
-    let mut map: IdMap<&ExternalId, Vec<Money>> = IdMap::default();
+/// Open balances of documents per party and currency.
+type OpenPerParty<'a> = IdMap<(&'a ExternalId, Currency), Decimal>;
+
+fn open_per_party<'a>(docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)>) -> OpenPerParty<'a> {
+    let mut map = OpenPerParty::default();
     for (party, balance) in docs {
         if let Some(p) = party {
-            map.entry(p).or_default().push(balance);
+            *map.entry((p, balance.currency())).or_default() += balance.amount();
         }
     }
     map
@@ -26,14 +25,11 @@ fn open_per_party<'a>(
 /// Flags a party whose rail balance is below its open documents: credits
 /// (vendor credits, credit memos, unapplied payments) that could be set
 /// against those documents but are not.
-fn unapplied_credit(party: &Party, kind: EntityKind, open: Option<&Vec<Money>>, min: Decimal, emit: &mut Emit<'_>) {
-    let Some(open) = open else { return };
+fn unapplied_credit(party: &Party, kind: EntityKind, open: &OpenPerParty<'_>, min: Decimal, emit: &mut Emit<'_>) {
     let currency = party.balance.currency();
-    let docs: Decimal = open
-        .iter()
-        .filter(|m| m.currency() == currency)
-        .map(Money::amount)
-        .sum();
+    let Some(&docs) = open.get(&(&party.meta.external_id, currency)) else {
+        return;
+    };
     let credit = docs - party.balance.amount();
     if docs > Decimal::ZERO && credit > min {
         let (who, what) = match kind {
@@ -76,22 +72,10 @@ pub(super) const CREDIT_UNAPPLIED: RuleSpec = RuleSpec {
                 .map(|i| (i.customer.as_ref().map(|r| &r.id), i.balance)),
         );
         for v in ctx.s.vendors.iter().filter(|v| !v.party.meta.deleted) {
-            unapplied_credit(
-                &v.party,
-                EntityKind::Vendor,
-                bills.get(&v.party.meta.external_id),
-                min,
-                emit,
-            );
+            unapplied_credit(&v.party, EntityKind::Vendor, &bills, min, emit);
         }
         for c in ctx.s.customers.iter().filter(|c| !c.party.meta.deleted) {
-            unapplied_credit(
-                &c.party,
-                EntityKind::Customer,
-                invoices.get(&c.party.meta.external_id),
-                min,
-                emit,
-            );
+            unapplied_credit(&c.party, EntityKind::Customer, &invoices, min, emit);
         }
         // A payment applied in part leaves the rest as a customer credit.
         for p in ctx

@@ -1,8 +1,6 @@
 //! Rules about bank accounts: negative balances, money waiting in
 //! Undeposited Funds.
 
-use crate::id_map::IdSet;
-
 use chrono::Duration;
 use rowcol_core::entity::{Account, AccountType};
 use rowcol_core::{EntityKind, ExternalId};
@@ -10,6 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::{RuleSpec, threshold};
 use crate::hygiene::{EntityRef, Severity};
+use crate::id_map::IdSet;
 
 /// True for the account QBO uses to hold payments not yet banked.
 pub(crate) fn is_undeposited_funds(a: &Account) -> bool {

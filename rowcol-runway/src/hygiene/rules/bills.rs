@@ -1,15 +1,16 @@
 //! Rules about bills: due date, vendor, duplicates, lines.
 
 use std::collections::BTreeSet;
+use std::hash::Hash;
 
-use crate::id_map::IdMap;
+use rowcol_core::EntityKind;
 
 use rowcol_core::entity::Bill;
-use rowcol_core::{EntityKind, ExternalId};
 use rust_decimal::Decimal;
 
 use super::{RuleCtx, RuleSpec, threshold};
 use crate::hygiene::{EntityRef, Severity};
+use crate::id_map::IdMap;
 use crate::period::days_between;
 
 fn bill_ref(b: &Bill) -> EntityRef {
@@ -98,13 +99,31 @@ pub(super) const INACTIVE_VENDOR: RuleSpec = RuleSpec {
 /// A later bill, the earlier one it repeats, and why.
 type Pair<'a> = (&'a Bill, &'a Bill, &'static str);
 
-/// Neighbours by date within one group of look-alike bills.
-fn neighbours<'a>(group: &mut [&'a Bill], within: Option<Decimal>, why: &'static str, found: &mut Vec<Pair<'a>>) {
-    group.sort_by(|a, b| (a.txn.txn_date, &a.meta.external_id).cmp(&(b.txn.txn_date, &b.meta.external_id)));
-    for pair in group.windows(2) {
-        let (earlier, later) = (pair[0], pair[1]);
+/// Pairs of bills sharing a key: counts keys first (most are unique), then
+/// sorts only the bills whose key repeats by key, date and id, and pairs
+/// each with the one before it under the same key.
+fn neighbours<'a, K: Ord + Hash + Copy>(
+    keyed: Vec<(K, &'a Bill)>,
+    within: Option<Decimal>,
+    why: &'static str,
+    found: &mut Vec<Pair<'a>>,
+) {
+    let mut counts: IdMap<K, u32> = IdMap::with_capacity_and_hasher(keyed.len(), Default::default());
+    for (k, _) in &keyed {
+        *counts.entry(*k).or_default() += 1;
+    }
+    let mut shared: Vec<(K, &Bill)> = keyed
+        .into_iter()
+        .filter(|(k, _)| counts.get(k).is_some_and(|n| *n > 1))
+        .collect();
+    shared.sort_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb)
+            .then_with(|| (a.txn.txn_date, &a.meta.external_id).cmp(&(b.txn.txn_date, &b.meta.external_id)))
+    });
+    for pair in shared.windows(2) {
+        let ((k1, earlier), (k2, later)) = (pair[0], pair[1]);
         let apart = Decimal::from(days_between(earlier.txn.txn_date, later.txn.txn_date));
-        if within.is_none_or(|d| apart <= d) {
+        if k1 == k2 && within.is_none_or(|d| apart <= d) {
             found.push((later, earlier, why));
         }
     }
@@ -119,23 +138,22 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
     default_threshold: threshold(5, 0),
     threshold_meaning: Some("days between the two bills' dates"),
     check: |ctx, days, emit| {
-        let mut by_amount: IdMap<(&ExternalId, rowcol_core::Money), Vec<&Bill>> = IdMap::default();
-        let mut by_doc: IdMap<(&ExternalId, &str), Vec<&Bill>> = IdMap::default();
+        // Amounts are keyed normalised (100 and 100.00 are the same amount)
+        // as mantissa and scale, which hash fast.
+        let mut by_amount = Vec::new();
+        let mut by_doc = Vec::new();
         for b in live_bills(ctx) {
             let Some(v) = &b.vendor else { continue };
-            by_amount.entry((&v.id, b.txn.total)).or_default().push(b);
+            let amount = b.txn.total.amount().normalize();
+            by_amount.push(((&v.id, b.txn.total.currency(), amount.mantissa(), amount.scale()), b));
             if let Some(doc) = b.txn.doc_number.as_deref().filter(|d| !d.trim().is_empty()) {
-                by_doc.entry((&v.id, doc)).or_default().push(b);
+                by_doc.push(((&v.id, doc), b));
             }
         }
         // (later, earlier) pairs, so a pair found both ways is flagged once.
         let mut found: Vec<Pair<'_>> = Vec::new();
-        for group in by_doc.values_mut().filter(|g| g.len() > 1) {
-            neighbours(group, None, "the same doc number", &mut found);
-        }
-        for group in by_amount.values_mut().filter(|g| g.len() > 1) {
-            neighbours(group, Some(days), "the same amount", &mut found);
-        }
+        neighbours(by_doc, None, "the same doc number", &mut found);
+        neighbours(by_amount, Some(days), "the same amount", &mut found);
         let mut seen = BTreeSet::new();
         found.retain(|(later, earlier, _)| seen.insert((&later.meta.external_id, &earlier.meta.external_id)));
         found.sort_by(|a, b| {

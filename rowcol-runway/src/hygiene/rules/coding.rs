@@ -1,14 +1,13 @@
 //! Rules about how spending is coded: catch-all accounts, a vendor's unusual
 //! account, purchases without a payee.
 
-use crate::id_map::{IdMap, IdSet};
-
 use rowcol_core::entity::{Line, SourceMeta};
 use rowcol_core::{EntityKind, ExternalId, Money};
 use rust_decimal::Decimal;
 
 use super::{RuleCtx, RuleSpec, threshold};
 use crate::hygiene::{EntityRef, Severity};
+use crate::id_map::{IdMap, IdSet};
 
 /// A spending transaction: bill or purchase, with its vendor.
 struct Spend<'a> {
@@ -104,21 +103,31 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
     default_threshold: threshold(75, 2),
     threshold_meaning: Some("share (0-1) of the vendor's coded lines on its usual account"),
     check: |ctx, share, emit| {
-        // Lines per vendor and account; a vendor needs 4 coded lines for a habit.
-        let mut counts: IdMap<&ExternalId, IdMap<&ExternalId, u32>> = IdMap::default();
+        // Lines per (vendor, account) and per vendor; a vendor needs 4
+        // coded lines for a habit. The usual account is the most used, ties
+        // to the lower id, so map order never matters.
+        let mut counts: IdMap<(&ExternalId, &ExternalId), u32> = IdMap::default();
+        let mut totals: IdMap<&ExternalId, u32> = IdMap::default();
         for sp in spending(ctx) {
             let Some(v) = sp.vendor else { continue };
             for acc in sp.lines.iter().filter_map(|l| l.account.as_ref()) {
-                *counts.entry(v).or_default().entry(&acc.id).or_default() += 1;
+                *counts.entry((v, &acc.id)).or_default() += 1;
+                *totals.entry(v).or_default() += 1;
             }
         }
-        let usual: IdMap<&ExternalId, (&ExternalId, u32, u32)> = counts
-            .iter()
-            .filter_map(|(v, per)| {
-                let total: u32 = per.values().sum();
-                let (acc, n) = per.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
-                let habitual = total >= 4 && Decimal::from(*n) >= share * Decimal::from(total);
-                habitual.then_some((*v, (*acc, *n, total)))
+        let mut best: IdMap<&ExternalId, (&ExternalId, u32)> = IdMap::default();
+        for (&(v, acc), &n) in &counts {
+            let slot = best.entry(v).or_insert((acc, n));
+            if n > slot.1 || (n == slot.1 && acc < slot.0) {
+                *slot = (acc, n);
+            }
+        }
+        let usual: IdMap<&ExternalId, (&ExternalId, u32, u32)> = best
+            .into_iter()
+            .filter_map(|(v, (acc, n))| {
+                let total = totals.get(v).copied().unwrap_or(0);
+                let habitual = total >= 4 && Decimal::from(n) >= share * Decimal::from(total);
+                habitual.then_some((v, (acc, n, total)))
             })
             .collect();
         for sp in spending(ctx) {
