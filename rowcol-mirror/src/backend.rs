@@ -64,7 +64,8 @@ pub trait Backend: Database + Sized + sealed::Sealed {
     async fn execute(conn: &mut Self::Connection, qb: &mut QueryBuilder<Self>) -> Result<u64, sqlx::Error>;
 
     /// Runs a query, returning its rows.
-    async fn fetch_all(conn: &mut Self::Connection, qb: &mut QueryBuilder<Self>) -> Result<Vec<Self::Row>, sqlx::Error>;
+    async fn fetch_all(conn: &mut Self::Connection, qb: &mut QueryBuilder<Self>)
+    -> Result<Vec<Self::Row>, sqlx::Error>;
 
     /// Column `i` as optional text.
     fn text(row: &Self::Row, i: usize) -> Result<Option<String>, sqlx::Error>;
@@ -140,7 +141,15 @@ macro_rules! backend {
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-backend!(Sqlite, "SQLite", "BEGIN IMMEDIATE", "", ("", ""), "{column}", SQLITE_MIGRATIONS);
+backend!(
+    Sqlite,
+    "SQLite",
+    "BEGIN IMMEDIATE",
+    "",
+    ("", ""),
+    "{column}",
+    SQLITE_MIGRATIONS
+);
 backend!(
     Postgres,
     "PostgreSQL",

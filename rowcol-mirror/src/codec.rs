@@ -33,7 +33,8 @@ pub(crate) fn corrupt(message: String) -> RowcolError {
 
 /// Parses a value stored as text with `FromStr` (ids, kinds, rails, currencies).
 pub(crate) fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, RowcolError> {
-    text.parse().map_err(|_| corrupt(format!("stored {what} {text:?} does not parse")))
+    text.parse()
+        .map_err(|_| corrupt(format!("stored {what} {text:?} does not parse")))
 }
 
 /// A unit enum's serde name (`needs_reauth`, `succeeded`, ...), as stored.

@@ -87,7 +87,13 @@ pub(crate) fn seal(
         refresh_token: credentials.refresh_token.expose_secret().to_owned(),
         refresh_expires_at: credentials.refresh_expires_at,
     };
-    let failed = || RowcolError::store(StoreErrorKind::Invalid, context(client, rail), "cannot seal credentials");
+    let failed = || {
+        RowcolError::store(
+            StoreErrorKind::Invalid,
+            context(client, rail),
+            "cannot seal credentials",
+        )
+    };
     let msg = serde_json::to_vec(&plain).map_err(|_| failed())?;
     let mut nonce = [0u8; NONCE_LEN];
     rand::rng().fill_bytes(&mut nonce);
@@ -126,7 +132,11 @@ pub(crate) fn open(
         .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: &aad })
         .map_err(|_| wrong_key())?;
     let plain: Plain = serde_json::from_slice(&msg).map_err(|_| {
-        RowcolError::store(StoreErrorKind::Corrupt, context(client, rail), "sealed credentials do not parse")
+        RowcolError::store(
+            StoreErrorKind::Corrupt,
+            context(client, rail),
+            "sealed credentials do not parse",
+        )
     })?;
     Ok(RailCredentials {
         access_token: SecretString::from(plain.access_token),
@@ -165,14 +175,26 @@ mod tests {
         let client: ClientId = "acme".parse().unwrap();
         let sealed = seal(&key, &client, Rail::Qbo, &creds()).unwrap();
         let kind = |r: Result<RailCredentials, RowcolError>| r.err().and_then(|e| e.store_kind());
-        assert_eq!(kind(open(&CredentialKey::generate(), &client, Rail::Qbo, &sealed)), Some(StoreErrorKind::WrongKey));
+        assert_eq!(
+            kind(open(&CredentialKey::generate(), &client, Rail::Qbo, &sealed)),
+            Some(StoreErrorKind::WrongKey)
+        );
         let other: ClientId = "other".parse().unwrap();
-        assert_eq!(kind(open(&key, &other, Rail::Qbo, &sealed)), Some(StoreErrorKind::WrongKey));
+        assert_eq!(
+            kind(open(&key, &other, Rail::Qbo, &sealed)),
+            Some(StoreErrorKind::WrongKey)
+        );
         let mut tampered = sealed.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
-        assert_eq!(kind(open(&key, &client, Rail::Qbo, &tampered)), Some(StoreErrorKind::WrongKey));
-        assert_eq!(kind(open(&key, &client, Rail::Qbo, &[1, 2, 3])), Some(StoreErrorKind::WrongKey));
+        assert_eq!(
+            kind(open(&key, &client, Rail::Qbo, &tampered)),
+            Some(StoreErrorKind::WrongKey)
+        );
+        assert_eq!(
+            kind(open(&key, &client, Rail::Qbo, &[1, 2, 3])),
+            Some(StoreErrorKind::WrongKey)
+        );
     }
 
     #[test]

@@ -20,31 +20,38 @@ pub(crate) fn kind_of(err: &sqlx::Error) -> StoreErrorKind {
         | sqlx::Error::ColumnIndexOutOfBounds { .. }
         | sqlx::Error::TypeNotFound { .. } => StoreErrorKind::Corrupt,
         sqlx::Error::Migrate(_) => StoreErrorKind::Migration,
-        sqlx::Error::Database(db) => database_kind(db.code().as_deref()),
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                sqlite_kind(code.as_deref().and_then(|c| c.parse().ok()))
+            } else {
+                sqlstate_kind(code.as_deref())
+            }
+        }
         _ => StoreErrorKind::Invalid,
     }
 }
 
-/// Kinds by database error code: SQLite's primary result codes (5 BUSY,
-/// 6 LOCKED and their extended forms such as 517, 262) and PostgreSQL's
-/// SQLSTATEs (40001 serialization failure, 40P01 deadlock, 55P03 lock not
-/// available, class 08 connection, 57P0x shutdown, class 23 constraints).
-fn database_kind(code: Option<&str>) -> StoreErrorKind {
-    let Some(code) = code else {
-        return StoreErrorKind::Invalid;
-    };
-    if let Ok(n) = code.parse::<i64>() {
-        // SQLite: the primary code is the low byte of the extended code.
-        return match n & 0xff {
-            5 | 6 => StoreErrorKind::Busy,
-            10 | 14 => StoreErrorKind::Unavailable,
-            11 | 26 => StoreErrorKind::Corrupt,
-            _ => StoreErrorKind::Invalid,
-        };
+/// Kinds by SQLite result code: the primary code is the low byte of the
+/// extended one (5 BUSY and 6 LOCKED, with extended forms such as 517 and
+/// 262, are worth retrying; 10 IOERR and 14 CANTOPEN mean unavailable;
+/// 11 CORRUPT and 26 NOTADB corrupt).
+fn sqlite_kind(code: Option<i64>) -> StoreErrorKind {
+    match code.map(|c| c & 0xff) {
+        Some(5 | 6) => StoreErrorKind::Busy,
+        Some(10 | 14) => StoreErrorKind::Unavailable,
+        Some(11 | 26) => StoreErrorKind::Corrupt,
+        _ => StoreErrorKind::Invalid,
     }
+}
+
+/// Kinds by PostgreSQL SQLSTATE: 40001 serialization failure, 40P01
+/// deadlock and 55P03 lock not available are worth retrying; class 08
+/// (connection) and 57P0x (shutdown, e.g. a restart) mean unavailable.
+fn sqlstate_kind(code: Option<&str>) -> StoreErrorKind {
     match code {
-        "40001" | "40P01" | "55P03" => StoreErrorKind::Busy,
-        c if c.starts_with("08") || c.starts_with("57P") => StoreErrorKind::Unavailable,
+        Some("40001" | "40P01" | "55P03") => StoreErrorKind::Busy,
+        Some(c) if c.starts_with("08") || c.starts_with("57P") => StoreErrorKind::Unavailable,
         _ => StoreErrorKind::Invalid,
     }
 }
@@ -61,25 +68,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_map_to_kinds() {
+    fn sqlite_codes_map_to_kinds() {
         for (code, kind) in [
-            (Some("5"), StoreErrorKind::Busy),
-            (Some("517"), StoreErrorKind::Busy),
-            (Some("6"), StoreErrorKind::Busy),
-            (Some("262"), StoreErrorKind::Busy),
-            (Some("14"), StoreErrorKind::Unavailable),
-            (Some("11"), StoreErrorKind::Corrupt),
-            (Some("19"), StoreErrorKind::Invalid),
-            (Some("2067"), StoreErrorKind::Invalid),
+            (Some(5), StoreErrorKind::Busy),
+            (Some(517), StoreErrorKind::Busy),
+            (Some(6), StoreErrorKind::Busy),
+            (Some(262), StoreErrorKind::Busy),
+            (Some(14), StoreErrorKind::Unavailable),
+            (Some(11), StoreErrorKind::Corrupt),
+            (Some(19), StoreErrorKind::Invalid),
+            (Some(2067), StoreErrorKind::Invalid),
+            (None, StoreErrorKind::Invalid),
+        ] {
+            assert_eq!(sqlite_kind(code), kind, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn sqlstates_map_to_kinds() {
+        for (code, kind) in [
             (Some("40001"), StoreErrorKind::Busy),
             (Some("40P01"), StoreErrorKind::Busy),
+            (Some("55P03"), StoreErrorKind::Busy),
             (Some("08006"), StoreErrorKind::Unavailable),
             (Some("57P01"), StoreErrorKind::Unavailable),
             (Some("23505"), StoreErrorKind::Invalid),
             (Some("P0001"), StoreErrorKind::Invalid),
             (None, StoreErrorKind::Invalid),
         ] {
-            assert_eq!(database_kind(code), kind, "{code:?}");
+            assert_eq!(sqlstate_kind(code), kind, "{code:?}");
         }
     }
 
@@ -89,7 +106,11 @@ mod tests {
             (sqlx::Error::PoolTimedOut, StoreErrorKind::Unavailable, true),
             (sqlx::Error::PoolClosed, StoreErrorKind::Unavailable, true),
             (sqlx::Error::RowNotFound, StoreErrorKind::NotFound, false),
-            (sqlx::Error::Io(std::io::Error::other("reset")), StoreErrorKind::Unavailable, true),
+            (
+                sqlx::Error::Io(std::io::Error::other("reset")),
+                StoreErrorKind::Unavailable,
+                true,
+            ),
             (sqlx::Error::ColumnNotFound("x".into()), StoreErrorKind::Corrupt, false),
         ];
         for (err, kind, retry) in cases {

@@ -1,7 +1,8 @@
 //! The sync journal: runs, dead letters and the audit log.
 
 use rowcol_core::sync::{
-    AuditEntry, AuditVerification, ChainWalker, DeadLetter, Rejected, RunCounts, RunId, RunStatus, SyncMode, SyncRun, SyncTrigger,
+    AuditEntry, AuditVerification, ChainWalker, DeadLetter, Rejected, RunCounts, RunId, RunStatus, SyncMode, SyncRun,
+    SyncTrigger,
 };
 use rowcol_core::{ClientId, ErrorContext, Rail, RowcolError, StoreErrorKind, VersionToken};
 
@@ -39,7 +40,9 @@ impl<DB: Backend> SqlMirror<DB> {
         let rows = DB::fetch_all(&mut conn, &mut q)
             .await
             .map_err(|e| store_error(e, ctx, "starting a run"))?;
-        let row = rows.first().ok_or_else(|| corrupt("run insert returned no id".to_owned()))?;
+        let row = rows
+            .first()
+            .ok_or_else(|| corrupt("run insert returned no id".to_owned()))?;
         Ok(RunId(need_int::<DB>(row, 0)?))
     }
 
@@ -75,7 +78,11 @@ impl<DB: Backend> SqlMirror<DB> {
             .await
             .map_err(|e| store_error(e, ctx.clone(), "finishing a run"))?;
         if changed == 0 {
-            return Err(RowcolError::store(StoreErrorKind::NotFound, ctx, format!("no run {}", run.0)));
+            return Err(RowcolError::store(
+                StoreErrorKind::NotFound,
+                ctx,
+                format!("no run {}", run.0),
+            ));
         }
         Ok(())
     }
@@ -163,7 +170,11 @@ impl<DB: Backend> SqlMirror<DB> {
             .await
             .map_err(|e| store_error(e, ctx.clone(), "resolving a dead letter"))?;
         if changed == 0 {
-            return Err(RowcolError::store(StoreErrorKind::NotFound, ctx, format!("no dead letter {id}")));
+            return Err(RowcolError::store(
+                StoreErrorKind::NotFound,
+                ctx,
+                format!("no dead letter {id}"),
+            ));
         }
         Ok(())
     }

@@ -36,8 +36,8 @@ use rowcol_core::sync::{
     SyncBatch, SyncMode, SyncRun, SyncTrigger,
 };
 use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientHealth, ClientId, ClientSettings, Connection, ConnectionStatus,
-    CredentialStore, ErrorContext, MirrorStore, Rail, RailCredentials, ReviewState, RowcolError,
+    Advisor, AdvisorId, Client, ClientHealth, ClientId, ClientSettings, Connection, ConnectionStatus, CredentialStore,
+    ErrorContext, MirrorStore, Rail, RailCredentials, ReviewState, RowcolError,
 };
 
 pub use backend::Backend;

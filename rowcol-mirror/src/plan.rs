@@ -238,7 +238,12 @@ mod tests {
         let mut held = HashMap::new();
         let p = plan(&b, &mut held).unwrap();
         assert_eq!(
-            (p.outcome.inserted, p.outcome.updated, p.outcome.unchanged, p.outcome.stale),
+            (
+                p.outcome.inserted,
+                p.outcome.updated,
+                p.outcome.unchanged,
+                p.outcome.stale
+            ),
             (1, 1, 1, 1)
         );
         assert_eq!(p.records.len(), 1, "one row per key, the newest");
@@ -276,7 +281,11 @@ mod tests {
     #[test]
     fn a_deletion_older_than_the_held_state_is_stale() {
         let mut held = HashMap::new();
-        plan(&batch(vec![record("1", "3", "2026-01-05T00:00:00Z")], vec![]), &mut held).unwrap();
+        plan(
+            &batch(vec![record("1", "3", "2026-01-05T00:00:00Z")], vec![]),
+            &mut held,
+        )
+        .unwrap();
         let old_delete = batch(vec![], vec![tombstone("1", "2026-01-01T00:00:00Z")]);
         let p = plan(&old_delete, &mut held).unwrap();
         assert_eq!((p.outcome.stale, p.outcome.deleted), (1, 0));

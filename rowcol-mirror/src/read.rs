@@ -32,7 +32,9 @@ impl<DB: Backend> SqlMirror<DB> {
         let rows = DB::fetch_all(&mut conn, &mut q)
             .await
             .map_err(|e| store_error(e, ctx.clone(), "reading the client"))?;
-        let row = rows.first().ok_or_else(|| corrupt(format!("client {client} vanished")))?;
+        let row = rows
+            .first()
+            .ok_or_else(|| corrupt(format!("client {client} vanished")))?;
         let name = need_text::<DB>(row, 0)?;
         let home_currency: Currency = parse(&need_text::<DB>(row, 1)?, "currency")?;
 
@@ -114,9 +116,8 @@ impl<DB: Backend> SqlMirror<DB> {
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .map(|t| t.and_utc().timestamp_micros())
             .unwrap_or(i64::MAX);
-        let mut q = sql::<DB>(
-            "SELECT kind, external_id, txn_date, source_updated_at FROM audit_log WHERE client_id = ",
-        );
+        let mut q =
+            sql::<DB>("SELECT kind, external_id, txn_date, source_updated_at FROM audit_log WHERE client_id = ");
         bind_text(&mut q, client.as_str());
         q.push(" AND txn_date <= ");
         bind_text(&mut q, &codec::date_text(close));

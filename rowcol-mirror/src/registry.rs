@@ -43,10 +43,18 @@ impl<DB: Backend> SqlMirror<DB> {
             let ctx = ctx.clone();
             move |e: sqlx::Error| store_error(e, ctx, doing)
         };
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.map_err(fail("starting a transaction"))?;
+        let mut tx = self
+            .pool
+            .begin_with(DB::BEGIN_WRITE)
+            .await
+            .map_err(fail("starting a transaction"))?;
         let mut q = sql::<DB>("SELECT 1 FROM advisors WHERE id = ");
         bind_text(&mut q, client.advisor.as_str());
-        if DB::fetch_all(&mut tx, &mut q).await.map_err(fail("finding the advisor"))?.is_empty() {
+        if DB::fetch_all(&mut tx, &mut q)
+            .await
+            .map_err(fail("finding the advisor"))?
+            .is_empty()
+        {
             return Err(RowcolError::InvalidInput {
                 context: ctx,
                 reason: format!("unknown advisor {}", client.advisor),
@@ -54,16 +62,20 @@ impl<DB: Backend> SqlMirror<DB> {
         }
         let mut q = sql::<DB>("SELECT advisor_id FROM clients WHERE id = ");
         bind_text(&mut q, client.id.as_str());
-        let owner = DB::fetch_all(&mut tx, &mut q).await.map_err(fail("finding the client"))?;
-        if let Some(row) = owner.first() {
-            if need_text::<DB>(row, 0)? != client.advisor.as_str() {
-                // Moving a client between portfolios is not an upsert.
-                return Err(RowcolError::store(
-                    StoreErrorKind::OutsidePortfolio,
-                    ctx,
-                    format!("client belongs to another advisor, not {}", client.advisor),
-                ));
-            }
+        let owner = DB::fetch_all(&mut tx, &mut q)
+            .await
+            .map_err(fail("finding the client"))?;
+        let owned_elsewhere = match owner.first() {
+            Some(row) => need_text::<DB>(row, 0)? != client.advisor.as_str(),
+            None => false,
+        };
+        if owned_elsewhere {
+            // Moving a client between portfolios is not an upsert.
+            return Err(RowcolError::store(
+                StoreErrorKind::OutsidePortfolio,
+                ctx,
+                format!("client belongs to another advisor, not {}", client.advisor),
+            ));
         }
         let mut q = sql::<DB>("INSERT INTO clients (id, advisor_id, name, home_currency) VALUES (");
         bind_text(&mut q, client.id.as_str());
@@ -87,7 +99,9 @@ impl<DB: Backend> SqlMirror<DB> {
             q.push(
                 ") ON CONFLICT (client_id, rail) DO UPDATE SET realm_id = excluded.realm_id, status = excluded.status",
             );
-            DB::execute(&mut tx, &mut q).await.map_err(fail("saving a connection"))?;
+            DB::execute(&mut tx, &mut q)
+                .await
+                .map_err(fail("saving a connection"))?;
         }
         tx.commit().await.map_err(fail("committing the client"))?;
         Ok(())
@@ -212,7 +226,9 @@ impl<DB: Backend> SqlMirror<DB> {
         DB::bind(&mut q, Val::Bytes(sealed));
         q.push(", ");
         bind_int(&mut q, self.now_us());
-        q.push(") ON CONFLICT (client_id, rail) DO UPDATE SET sealed = excluded.sealed, updated_us = excluded.updated_us");
+        q.push(
+            ") ON CONFLICT (client_id, rail) DO UPDATE SET sealed = excluded.sealed, updated_us = excluded.updated_us",
+        );
         DB::execute(&mut conn, &mut q)
             .await
             .map_err(|e| store_error(e, ctx, "saving credentials"))?;
@@ -272,7 +288,9 @@ impl<DB: Backend> SqlMirror<DB> {
         bind_text(&mut q, &json);
         q.push(", ");
         bind_int(&mut q, self.now_us());
-        q.push(") ON CONFLICT (client_id) DO UPDATE SET settings = excluded.settings, updated_us = excluded.updated_us");
+        q.push(
+            ") ON CONFLICT (client_id) DO UPDATE SET settings = excluded.settings, updated_us = excluded.updated_us",
+        );
         DB::execute(&mut conn, &mut q)
             .await
             .map_err(|e| store_error(e, ctx, "saving settings"))?;

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rowcol_core::{AdvisorId, Clock, ClientId, ErrorContext, RowcolError, StoreErrorKind, SystemClock};
+use rowcol_core::{AdvisorId, ClientId, Clock, ErrorContext, RowcolError, StoreErrorKind, SystemClock};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Postgres, QueryBuilder, Sqlite};
@@ -28,7 +28,9 @@ pub type PostgresMirror = SqlMirror<Postgres>;
 
 impl<DB: Backend> std::fmt::Debug for SqlMirror<DB> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlMirror").field("backend", &DB::LABEL).finish_non_exhaustive()
+        f.debug_struct("SqlMirror")
+            .field("backend", &DB::LABEL)
+            .finish_non_exhaustive()
     }
 }
 
@@ -115,7 +117,11 @@ impl SqliteMirror {
             .map_err(|e| store_error(e, ctx.clone(), "parsing the SQLite URL"))?
             .create_if_missing(true)
             .foreign_keys(true)
-            .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            .journal_mode(if memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
         // One connection for an in-memory database: each connection would

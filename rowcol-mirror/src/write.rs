@@ -27,13 +27,21 @@ impl<DB: Backend> SqlMirror<DB> {
             move |e: sqlx::Error| store_error(e, ctx, doing)
         };
         let now = self.clock.now();
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.map_err(fail("starting the apply transaction"))?;
+        let mut tx = self
+            .pool
+            .begin_with(DB::BEGIN_WRITE)
+            .await
+            .map_err(fail("starting the apply transaction"))?;
 
         // Lock the client's row: audit appends for one client are serialised.
         let mut q = sql::<DB>("SELECT id FROM clients WHERE id = ");
         bind_text(&mut q, batch.client.as_str());
         q.push(DB::FOR_UPDATE);
-        if DB::fetch_all(&mut tx, &mut q).await.map_err(fail("locking the client"))?.is_empty() {
+        if DB::fetch_all(&mut tx, &mut q)
+            .await
+            .map_err(fail("locking the client"))?
+            .is_empty()
+        {
             return Err(RowcolError::InvalidInput {
                 context: ctx,
                 reason: "unknown client: register it before syncing".to_owned(),
@@ -64,7 +72,9 @@ impl<DB: Backend> SqlMirror<DB> {
                 ") ON CONFLICT (client_id, rail) DO UPDATE SET position = excluded.position, \
                  committed_us = excluded.committed_us",
             );
-            DB::execute(&mut tx, &mut q).await.map_err(fail("moving the checkpoint"))?;
+            DB::execute(&mut tx, &mut q)
+                .await
+                .map_err(fail("moving the checkpoint"))?;
         }
         tx.commit().await.map_err(fail("committing the batch"))?;
         Ok(plan.outcome)
@@ -78,7 +88,10 @@ impl<DB: Backend> SqlMirror<DB> {
     ) -> Result<HashMap<Key, Held>, RowcolError> {
         let mut by_kind: HashMap<EntityKind, Vec<&ExternalId>> = HashMap::new();
         for r in &batch.records {
-            by_kind.entry(r.entity.kind()).or_default().push(&r.entity.meta().external_id);
+            by_kind
+                .entry(r.entity.kind())
+                .or_default()
+                .push(&r.entity.meta().external_id);
         }
         for t in &batch.tombstones {
             by_kind.entry(t.kind).or_default().push(&t.external_id);
@@ -86,7 +99,8 @@ impl<DB: Backend> SqlMirror<DB> {
         let mut held = HashMap::new();
         for (kind, ids) in by_kind {
             for chunk in ids.chunks(CHUNK) {
-                let mut q = sql::<DB>("SELECT external_id, version, updated_us, deleted FROM records WHERE client_id = ");
+                let mut q =
+                    sql::<DB>("SELECT external_id, version, updated_us, deleted FROM records WHERE client_id = ");
                 bind_text(&mut q, batch.client.as_str());
                 q.push(" AND rail = ");
                 bind_text(&mut q, batch.rail.as_str());
@@ -220,7 +234,10 @@ impl<DB: Backend> SqlMirror<DB> {
                 q.push(", ");
                 DB::bind(&mut q, Val::Bool(true));
                 q.push(", ");
-                DB::bind(&mut q, Val::OptText(t.tombstone.merged_into.as_ref().map(ToString::to_string)));
+                DB::bind(
+                    &mut q,
+                    Val::OptText(t.tombstone.merged_into.as_ref().map(ToString::to_string)),
+                );
                 q.push(", ");
                 DB::bind(&mut q, Val::Bool(false));
                 q.push(", ");
@@ -348,7 +365,10 @@ impl<DB: Backend> SqlMirror<DB> {
             q.push(", ");
             bind_text(&mut q, &fingerprint);
             q.push(", ");
-            DB::bind(&mut q, Val::OptText(reject.external_id.as_ref().map(ToString::to_string)));
+            DB::bind(
+                &mut q,
+                Val::OptText(reject.external_id.as_ref().map(ToString::to_string)),
+            );
             q.push(", ");
             bind_text(&mut q, &reject.raw);
             q.push(", ");

@@ -1,0 +1,896 @@
+//! The `MirrorStore` behaviour suite: written once against the port, stamped
+//! onto each backend by `tests/sqlite.rs` and `tests/postgres.rs` with one
+//! `for_each_behaviour!` line. Each test checks a "Behaviour" rule from the
+//! port's documentation.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use rowcol_core::entity::{Entity, EntityKind};
+use rowcol_core::fixtures::{self, date, time};
+use rowcol_core::snapshot::SnapshotRequest;
+use rowcol_core::sync::{
+    BalancePoint, Rejected, RunCounts, RunStatus, SourceRecord, SyncBatch, SyncMode, SyncPosition, SyncTrigger,
+    Tombstone,
+};
+use rowcol_core::{
+    Advisor, AdvisorId, Client, ClientId, ClientSettings, Connection, ConnectionStatus, Currency, Rail,
+    RailCredentials, ReviewDecision, ReviewState, RowcolError, StoreErrorKind, VersionToken,
+};
+use rowcol_mirror::{CredentialKey, Mirror};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use secrecy::SecretString;
+
+/// Which backend a harness runs on (for the few tests that need raw SQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+type BoxFut<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What a backend gives the suite.
+pub struct Harness {
+    pub kind: Kind,
+    pub store: Arc<dyn Mirror>,
+    /// Opens the same database again with another credential key.
+    pub reopen: Box<dyn Fn(CredentialKey) -> BoxFut<Arc<dyn Mirror>> + Send + Sync>,
+    /// Runs raw SQL against the database (sabotage and tampering).
+    pub exec: Box<dyn Fn(String) -> BoxFut<Result<(), String>> + Send + Sync>,
+    /// Runs a raw `SELECT COUNT(*) ...` and returns the count.
+    pub count: Box<dyn Fn(String) -> BoxFut<i64> + Send + Sync>,
+}
+
+/// Lists every behaviour test, for a backend's instantiation macro.
+#[macro_export]
+macro_rules! for_each_behaviour {
+    ($m:ident) => {
+        $m!(
+            reapplying_a_batch_changes_nothing_and_audits_nothing,
+            an_older_version_never_replaces_a_newer_one,
+            tombstones_hide_records_and_block_late_resurrection,
+            a_batch_failing_midway_leaves_nothing_and_keeps_the_checkpoint,
+            audit_chain_verifies_and_detects_tampering,
+            audit_rows_cannot_be_updated_or_deleted,
+            credentials_round_trip_encrypted_and_a_wrong_key_is_a_clear_error,
+            reads_are_scoped_to_the_advisors_portfolio,
+            concurrent_writers_to_different_clients_all_land,
+            snapshot_holds_open_items_and_the_history_window,
+            purpose_queries_filter_and_order,
+            runs_health_and_dead_letters,
+            checkpoint_settings_and_reviews_survive_resync,
+            balance_history_keeps_one_point_per_account_per_day,
+            late_changes_to_closed_periods_come_from_the_audit_log,
+            money_keeps_its_exact_digits,
+            unknown_clients_and_foreign_records_are_refused_whole,
+            registry_upserts_and_connection_status
+        );
+    };
+}
+
+// ------------------------------------------------------------------ helpers
+
+fn advisor_id(s: &str) -> AdvisorId {
+    fixtures::id(s)
+}
+
+fn client_id(s: &str) -> ClientId {
+    fixtures::id(s)
+}
+
+async fn register(store: &dyn Mirror, advisor: &str, clients: &[&str]) {
+    store
+        .upsert_advisor(&Advisor {
+            id: advisor_id(advisor),
+            name: format!("Advisor {advisor}"),
+        })
+        .await
+        .unwrap();
+    for (i, c) in clients.iter().enumerate() {
+        store
+            .upsert_client(&Client {
+                id: client_id(c),
+                advisor: advisor_id(advisor),
+                name: format!("Client {c}"),
+                home_currency: Currency::USD,
+                connections: vec![Connection {
+                    client: client_id(c),
+                    rail: Rail::Qbo,
+                    realm: fixtures::id(&format!("{}", 9_130_000 + i)),
+                    status: ConnectionStatus::Active,
+                }],
+            })
+            .await
+            .unwrap();
+    }
+}
+
+fn bill(client: &str, id: &str, version: &str, updated: &str, total: Decimal) -> SourceRecord {
+    let mut b = fixtures::bill(client, id, total);
+    b.meta.version = VersionToken::new(version);
+    b.meta.updated_at = time(updated);
+    SourceRecord {
+        raw: format!(r#"{{"Id":"{id}","SyncToken":"{version}","TotalAmt":{total}}}"#),
+        entity: Entity::Bill(b),
+    }
+}
+
+fn batch(client: &str, records: Vec<SourceRecord>) -> SyncBatch {
+    let mut b = SyncBatch::new(client_id(client), Rail::Qbo);
+    b.records = records;
+    b
+}
+
+fn incremental(at: &str) -> SyncPosition {
+    SyncPosition::Incremental { since: time(at) }
+}
+
+async fn snapshot(store: &dyn Mirror, advisor: &str, client: &str) -> rowcol_core::ClientSnapshot {
+    store
+        .snapshot(
+            &advisor_id(advisor),
+            &client_id(client),
+            SnapshotRequest::as_of(date("2026-03-01")),
+        )
+        .await
+        .unwrap()
+}
+
+fn store_kind(r: Result<impl Sized, RowcolError>) -> Option<StoreErrorKind> {
+    r.err().and_then(|e| e.store_kind())
+}
+
+// ------------------------------------------------------------------ tests
+
+pub async fn reapplying_a_batch_changes_nothing_and_audits_nothing(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let b = batch(
+        "acme",
+        vec![
+            bill("acme", "1", "0", "2026-01-10T09:00:00-08:00", dec!(100)),
+            bill("acme", "2", "0", "2026-01-10T09:00:00-08:00", dec!(200)),
+        ],
+    );
+    let first = s.apply(&b).await.unwrap();
+    assert_eq!((first.inserted, first.updated, first.unchanged), (2, 0, 0));
+    let again = s.apply(&b).await.unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2));
+    let audit = s.audit_entries(&client_id("acme"), 0, 100).await.unwrap();
+    assert_eq!(audit.len(), 2, "only the first apply writes audit entries");
+    assert_eq!(snapshot(s, "adv", "acme").await.bills.len(), 2);
+}
+
+pub async fn an_older_version_never_replaces_a_newer_one(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let newer = bill("acme", "1", "3", "2026-01-12T09:00:00-08:00", dec!(150));
+    let older = bill("acme", "1", "2", "2026-01-11T09:00:00-08:00", dec!(120));
+    s.apply(&batch("acme", vec![newer])).await.unwrap();
+    let outcome = s.apply(&batch("acme", vec![older])).await.unwrap();
+    assert_eq!((outcome.stale, outcome.updated), (1, 0));
+    let snap = snapshot(s, "adv", "acme").await;
+    assert_eq!(snap.bills[0].meta.version.as_str(), "3");
+    assert_eq!(snap.bills[0].txn.total.amount(), dec!(150));
+    // A newer state still lands and is audited as an update.
+    let newest = bill("acme", "1", "4", "2026-01-13T09:00:00-08:00", dec!(175));
+    assert_eq!(s.apply(&batch("acme", vec![newest])).await.unwrap().updated, 1);
+    let audit = s.audit_entries(&client_id("acme"), 0, 10).await.unwrap();
+    assert_eq!(
+        audit.iter().map(|a| a.version.as_str().to_owned()).collect::<Vec<_>>(),
+        vec!["3", "4"]
+    );
+}
+
+pub async fn tombstones_hide_records_and_block_late_resurrection(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    s.apply(&batch(
+        "acme",
+        vec![bill("acme", "1", "0", "2026-01-10T09:00:00-08:00", dec!(10))],
+    ))
+    .await
+    .unwrap();
+    let mut b = batch("acme", vec![]);
+    b.tombstones = vec![
+        Tombstone {
+            kind: EntityKind::Bill,
+            external_id: fixtures::id("1"),
+            deleted_at: time("2026-01-11T09:00:00-08:00"),
+            merged_into: None,
+        },
+        Tombstone {
+            kind: EntityKind::Bill,
+            external_id: fixtures::id("99"),
+            deleted_at: time("2026-01-11T09:00:00-08:00"),
+            merged_into: Some(fixtures::id("98")),
+        },
+    ];
+    let outcome = s.apply(&b).await.unwrap();
+    assert_eq!(outcome.deleted, 2);
+    assert!(snapshot(s, "adv", "acme").await.bills.is_empty());
+    // Replayed deletions change nothing.
+    assert_eq!(s.apply(&b).await.unwrap().unchanged, 2);
+    // An older state of a record deleted before we ever saw it stays dead.
+    let late = bill("acme", "99", "5", "2026-01-10T09:00:00-08:00", dec!(10));
+    assert_eq!(s.apply(&batch("acme", vec![late])).await.unwrap().stale, 1);
+    assert!(snapshot(s, "adv", "acme").await.bills.is_empty());
+    let deletes = s
+        .audit_entries(&client_id("acme"), 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == rowcol_core::sync::AuditAction::Delete)
+        .count();
+    assert_eq!(deletes, 2);
+}
+
+pub async fn a_batch_failing_midway_leaves_nothing_and_keeps_the_checkpoint(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let mut first = batch(
+        "acme",
+        vec![bill("acme", "1", "0", "2026-01-10T09:00:00-08:00", dec!(10))],
+    );
+    first.checkpoint = Some(incremental("2026-01-10T10:00:00-08:00"));
+    s.apply(&first).await.unwrap();
+
+    // Make the checkpoint write (the last step of apply) fail.
+    let sabotage = match h.kind {
+        Kind::Sqlite => {
+            "CREATE TRIGGER sabotage BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT, 'sabotage'); END"
+        }
+        Kind::Postgres => {
+            "CREATE FUNCTION sabotage() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'sabotage'; END; $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER sabotage BEFORE UPDATE ON checkpoints FOR EACH ROW EXECUTE FUNCTION sabotage()"
+        }
+    };
+    (h.exec)(sabotage.to_owned()).await.unwrap();
+    let mut second = batch(
+        "acme",
+        vec![
+            bill("acme", "2", "0", "2026-01-11T09:00:00-08:00", dec!(20)),
+            bill("acme", "1", "1", "2026-01-11T09:00:00-08:00", dec!(11)),
+        ],
+    );
+    second.rejects = vec![Rejected {
+        kind: EntityKind::Bill,
+        external_id: Some(fixtures::id("3")),
+        raw: "{}".into(),
+        reason: "TotalAmt missing".into(),
+    }];
+    second.checkpoint = Some(incremental("2026-01-11T10:00:00-08:00"));
+    assert!(s.apply(&second).await.is_err());
+
+    let snap = snapshot(s, "adv", "acme").await;
+    assert_eq!(snap.bills.len(), 1);
+    assert_eq!(snap.bills[0].meta.version.as_str(), "0");
+    assert_eq!(s.audit_entries(&client_id("acme"), 0, 10).await.unwrap().len(), 1);
+    assert!(s.dead_letters(&client_id("acme")).await.unwrap().is_empty());
+    let cp = s.checkpoint(&client_id("acme"), Rail::Qbo).await.unwrap().unwrap();
+    assert_eq!(cp.position, incremental("2026-01-10T10:00:00-08:00"));
+    assert!(s.verify_audit(&client_id("acme")).await.unwrap().is_intact());
+}
+
+pub async fn audit_chain_verifies_and_detects_tampering(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    for i in 1..=5 {
+        s.apply(&batch(
+            "acme",
+            vec![bill("acme", &i.to_string(), "0", "2026-01-10T09:00:00-08:00", dec!(10))],
+        ))
+        .await
+        .unwrap();
+    }
+    let v = s.verify_audit(&client_id("acme")).await.unwrap();
+    assert!(v.is_intact());
+    assert_eq!(v.entries_checked, 5);
+
+    // Someone with database access drops the guard and edits entry 3.
+    let tamper = match h.kind {
+        Kind::Sqlite => "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET version = '9' WHERE seq = 3",
+        Kind::Postgres => {
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; \
+             UPDATE audit_log SET version = '9' WHERE seq = 3"
+        }
+    };
+    (h.exec)(tamper.to_owned()).await.unwrap();
+    let v = s.verify_audit(&client_id("acme")).await.unwrap();
+    assert_eq!(v.first_broken, Some(3));
+}
+
+pub async fn audit_rows_cannot_be_updated_or_deleted(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    s.apply(&batch(
+        "acme",
+        vec![bill("acme", "1", "0", "2026-01-10T09:00:00-08:00", dec!(10))],
+    ))
+    .await
+    .unwrap();
+    let update = (h.exec)("UPDATE audit_log SET version = '9'".to_owned()).await;
+    assert!(update.unwrap_err().contains("append-only"));
+    let delete = (h.exec)("DELETE FROM audit_log".to_owned()).await;
+    assert!(delete.unwrap_err().contains("append-only"));
+    assert_eq!(
+        s.audit_entries(&client_id("acme"), 0, 10).await.unwrap()[0]
+            .version
+            .as_str(),
+        "0"
+    );
+}
+
+pub async fn credentials_round_trip_encrypted_and_a_wrong_key_is_a_clear_error(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let creds = RailCredentials {
+        access_token: SecretString::from("eyJ-access-TOPSECRET"),
+        access_expires_at: time("2026-01-10T10:00:00Z").to_utc(),
+        refresh_token: SecretString::from("AB11-refresh-TOPSECRET"),
+        refresh_expires_at: Some(time("2026-04-10T10:00:00Z").to_utc()),
+    };
+    assert!(
+        s.load_credentials(&client_id("acme"), Rail::Qbo)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    s.save_credentials(&client_id("acme"), Rail::Qbo, &creds).await.unwrap();
+    let back = s
+        .load_credentials(&client_id("acme"), Rail::Qbo)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(back.same_tokens(&creds));
+    assert_eq!(back.refresh_expires_at, creds.refresh_expires_at);
+    // Nothing readable at rest.
+    let leak = match h.kind {
+        Kind::Sqlite => "SELECT COUNT(*) FROM credentials WHERE instr(sealed, CAST('TOPSECRET' AS BLOB)) > 0",
+        Kind::Postgres => "SELECT COUNT(*) FROM credentials WHERE position('TOPSECRET'::bytea in sealed) > 0",
+    };
+    assert_eq!((h.count)(leak.to_owned()).await, 0);
+    assert_eq!((h.count)("SELECT COUNT(*) FROM credentials".to_owned()).await, 1);
+    // Another key: a typed error, not garbage and not "none".
+    let other = (h.reopen)(CredentialKey::generate()).await;
+    let err = other.load_credentials(&client_id("acme"), Rail::Qbo).await.unwrap_err();
+    assert_eq!(err.store_kind(), Some(StoreErrorKind::WrongKey));
+    assert!(!err.retryable());
+    assert!(!format!("{err} {err:?}").contains("TOPSECRET"));
+}
+
+pub async fn reads_are_scoped_to_the_advisors_portfolio(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv-a", &["acme"]).await;
+    register(s, "adv-b", &["bolt"]).await;
+    let (b, acme) = (advisor_id("adv-b"), client_id("acme"));
+    let d = date("2026-03-01");
+    let outside = Some(StoreErrorKind::OutsidePortfolio);
+    assert_eq!(
+        store_kind(s.snapshot(&b, &acme, SnapshotRequest::as_of(d)).await),
+        outside
+    );
+    assert_eq!(store_kind(s.settings(&b, &acme).await), outside);
+    assert_eq!(
+        store_kind(s.save_settings(&b, &acme, &ClientSettings::default()).await),
+        outside
+    );
+    assert_eq!(store_kind(s.bills_due(&b, &acme, d, d).await), outside);
+    assert_eq!(store_kind(s.overdue_invoices(&b, &acme, d).await), outside);
+    assert_eq!(store_kind(s.balance_history(&b, &acme, d, d).await), outside);
+    assert_eq!(store_kind(s.health(&b, &acme).await), outside);
+    let review = ReviewState {
+        client: acme.clone(),
+        rule_id: "bill_without_due_date".into(),
+        kind: EntityKind::Bill,
+        external_id: fixtures::id("1"),
+        version: VersionToken::new("0"),
+        decision: ReviewDecision::Approved,
+        by: b.clone(),
+        at: time("2026-01-10T10:00:00Z").to_utc(),
+    };
+    assert_eq!(store_kind(s.save_review(&b, &review).await), outside);
+    // A client that does not exist looks the same as someone else's.
+    assert_eq!(store_kind(s.settings(&b, &client_id("nobody")).await), outside);
+    // Portfolios list only their own clients; an unknown advisor is not found.
+    let ids: Vec<String> = s
+        .portfolio(&b)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    assert_eq!(ids, vec!["bolt"]);
+    assert_eq!(
+        store_kind(s.portfolio(&advisor_id("ghost")).await),
+        Some(StoreErrorKind::NotFound)
+    );
+    // A client cannot be moved into another portfolio by an upsert.
+    let steal = Client {
+        id: acme.clone(),
+        advisor: b.clone(),
+        name: "stolen".into(),
+        home_currency: Currency::USD,
+        connections: vec![],
+    };
+    assert_eq!(store_kind(s.upsert_client(&steal).await), outside);
+    assert_eq!(snapshot(s, "adv-a", "acme").await.name, "Client acme");
+}
+
+pub async fn concurrent_writers_to_different_clients_all_land(h: Harness) {
+    let clients: Vec<String> = (0..6).map(|i| format!("c{i}")).collect();
+    let names: Vec<&str> = clients.iter().map(String::as_str).collect();
+    register(h.store.as_ref(), "adv", &names).await;
+    let mut tasks = Vec::new();
+    for c in &clients {
+        let store = Arc::clone(&h.store);
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            for round in 0..5 {
+                let records = (0..50)
+                    .map(|i| bill(&c, &format!("{round}-{i}"), "0", "2026-01-10T09:00:00-08:00", dec!(1.5)))
+                    .collect();
+                store.apply(&batch(&c, records)).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for c in &clients {
+        assert_eq!(snapshot(h.store.as_ref(), "adv", c).await.bills.len(), 250, "{c}");
+        let v = h.store.verify_audit(&client_id(c)).await.unwrap();
+        assert!(v.is_intact());
+        assert_eq!(v.entries_checked, 250);
+    }
+}
+
+pub async fn snapshot_holds_open_items_and_the_history_window(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let mut old_open = fixtures::bill("acme", "1", dec!(50));
+    old_open.txn.txn_date = date("2024-01-01");
+    let mut old_paid = fixtures::bill("acme", "2", dec!(50));
+    old_paid.txn.txn_date = date("2024-01-01");
+    old_paid.balance = fixtures::usd(dec!(0));
+    let mut recent_paid = fixtures::bill("acme", "3", dec!(50));
+    recent_paid.balance = fixtures::usd(dec!(0));
+    let mut old_payment = fixtures::payment("acme", "20", dec!(5), "9");
+    old_payment.txn.txn_date = date("2025-01-01");
+    let inactive_vendor = {
+        let mut v = fixtures::vendor("acme", "56", "Old Supplier");
+        v.party.active = false;
+        v
+    };
+    let records = vec![
+        Entity::Bill(old_open),
+        Entity::Bill(old_paid),
+        Entity::Bill(recent_paid),
+        Entity::Invoice(fixtures::invoice("acme", "10", dec!(75))),
+        Entity::Payment(fixtures::payment("acme", "21", dec!(5), "10")),
+        Entity::Payment(old_payment),
+        Entity::BillPayment(fixtures::bill_payment("acme", "30", dec!(50), "3")),
+        Entity::Purchase(fixtures::purchase("acme", "31", dec!(9.99))),
+        Entity::Deposit(fixtures::deposit("acme", "32", dec!(100))),
+        Entity::Account(fixtures::bank_account("acme", "35", "Checking", dec!(1000))),
+        Entity::Vendor(inactive_vendor),
+        Entity::Customer(fixtures::customer("acme", "58", "Bright Cafe")),
+        Entity::Term(fixtures::term("acme", "3", "Net 30", 30, None)),
+        Entity::CompanyInfo(fixtures::company("acme", "Acme Bakery")),
+    ]
+    .into_iter()
+    .map(|entity| SourceRecord {
+        entity,
+        raw: "{}".into(),
+    })
+    .collect();
+    s.apply(&batch("acme", records)).await.unwrap();
+    let snap = snapshot(s, "adv", "acme").await;
+    let ids = |v: Vec<String>| v;
+    assert_eq!(
+        ids(snap.bills.iter().map(|b| b.meta.external_id.to_string()).collect()),
+        vec!["1", "3"],
+        "open bills whatever their date, paid ones only inside the window"
+    );
+    assert_eq!(snap.invoices.len(), 1);
+    assert_eq!(
+        snap.payments
+            .iter()
+            .map(|p| p.meta.external_id.to_string())
+            .collect::<Vec<_>>(),
+        vec!["21"]
+    );
+    assert_eq!(
+        (snap.bill_payments.len(), snap.purchases.len(), snap.deposits.len()),
+        (1, 1, 1)
+    );
+    assert_eq!(snap.accounts.len(), 1);
+    assert_eq!(snap.vendors.len(), 1, "inactive vendors are kept");
+    assert!(!snap.vendors[0].party.active);
+    assert_eq!((snap.customers.len(), snap.terms.len()), (1, 1));
+    assert_eq!(
+        snap.company.as_ref().map(|c| c.company_name.as_str()),
+        Some("Acme Bakery")
+    );
+    assert_eq!(snap.history_start, date("2025-09-01"));
+    assert_eq!(snap.home_currency, Currency::USD);
+}
+
+pub async fn purpose_queries_filter_and_order(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let due = |id: &str, d: &str, open: bool| {
+        let mut b = fixtures::bill("acme", id, dec!(10));
+        b.due_date = Some(date(d));
+        if !open {
+            b.balance = fixtures::usd(dec!(0));
+        }
+        SourceRecord {
+            entity: Entity::Bill(b),
+            raw: "{}".into(),
+        }
+    };
+    let inv = |id: &str, d: &str| {
+        let mut i = fixtures::invoice("acme", id, dec!(10));
+        i.due_date = Some(date(d));
+        SourceRecord {
+            entity: Entity::Invoice(i),
+            raw: "{}".into(),
+        }
+    };
+    s.apply(&batch(
+        "acme",
+        vec![
+            due("1", "2026-03-10", true),
+            due("2", "2026-03-05", true),
+            due("3", "2026-03-07", false),
+            due("4", "2026-04-01", true),
+            inv("10", "2026-02-01"),
+            inv("11", "2026-01-15"),
+            inv("12", "2026-03-01"),
+        ],
+    ))
+    .await
+    .unwrap();
+    let (a, c) = (advisor_id("adv"), client_id("acme"));
+    let bills = s
+        .bills_due(&a, &c, date("2026-03-01"), date("2026-03-10"))
+        .await
+        .unwrap();
+    assert_eq!(
+        bills.iter().map(|b| b.meta.external_id.to_string()).collect::<Vec<_>>(),
+        vec!["2", "1"]
+    );
+    let overdue = s.overdue_invoices(&a, &c, date("2026-03-01")).await.unwrap();
+    assert_eq!(
+        overdue
+            .iter()
+            .map(|i| i.meta.external_id.to_string())
+            .collect::<Vec<_>>(),
+        vec!["11", "10"]
+    );
+}
+
+pub async fn runs_health_and_dead_letters(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let (a, c) = (advisor_id("adv"), client_id("acme"));
+    let fresh = s.health(&a, &c).await.unwrap();
+    assert_eq!(fresh.kinds.len(), EntityKind::ALL.len());
+    assert!(fresh.kinds.iter().all(|k| k.last_success.is_none()));
+    assert_eq!(fresh.connection, Some(ConnectionStatus::Active));
+
+    let ok = s
+        .start_run(&c, Rail::Qbo, SyncTrigger::Schedule, SyncMode::Full)
+        .await
+        .unwrap();
+    let counts = RunCounts {
+        fetched: 10,
+        applied: 9,
+        unchanged: 1,
+        deleted: 0,
+        dead_lettered: 1,
+        api_calls: 2,
+    };
+    s.finish_run(ok, RunStatus::Succeeded, counts, None).await.unwrap();
+    for _ in 0..2 {
+        let bad = s
+            .start_run(&c, Rail::Qbo, SyncTrigger::Webhook, SyncMode::Incremental)
+            .await
+            .unwrap();
+        s.finish_run(
+            bad,
+            RunStatus::Failed,
+            RunCounts::default(),
+            Some("throttled: client acme".into()),
+        )
+        .await
+        .unwrap();
+    }
+    let runs = s.runs(&c, 10).await.unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[2].counts, counts);
+    assert_eq!(runs[0].status, RunStatus::Failed);
+    assert_eq!(runs[0].trigger, SyncTrigger::Webhook);
+    assert_eq!(runs[0].error.as_deref(), Some("throttled: client acme"));
+    assert_eq!(
+        store_kind(
+            s.finish_run(rowcol_core::sync::RunId(999_999), RunStatus::Failed, counts, None)
+                .await
+        ),
+        Some(StoreErrorKind::NotFound)
+    );
+
+    let reject = Rejected {
+        kind: EntityKind::Invoice,
+        external_id: Some(fixtures::id("77")),
+        raw: r#"{"Id":"77","TotalAmt":"abc"}"#.into(),
+        reason: "TotalAmt is not a number".into(),
+    };
+    let mut b = batch("acme", vec![]);
+    b.rejects = vec![reject.clone()];
+    assert_eq!(s.apply(&b).await.unwrap().dead_lettered, 1);
+    s.apply(&b).await.unwrap();
+    let letters = s.dead_letters(&c).await.unwrap();
+    assert_eq!(letters.len(), 1, "the same record rejected again is one letter");
+    assert_eq!(letters[0].attempts, 2);
+    assert_eq!(letters[0].rejected, reject);
+
+    let health = s.health(&a, &c).await.unwrap();
+    let invoice = health.kinds.iter().find(|k| k.kind == EntityKind::Invoice).unwrap();
+    assert_eq!(invoice.dead_letters, 1);
+    assert_eq!(invoice.consecutive_failures, 2);
+    assert!(invoice.last_success.is_some());
+    assert!(invoice.last_attempt >= invoice.last_success);
+    assert_eq!(
+        health
+            .kinds
+            .iter()
+            .find(|k| k.kind == EntityKind::Bill)
+            .unwrap()
+            .dead_letters,
+        0
+    );
+
+    s.resolve_dead_letter(&c, letters[0].id).await.unwrap();
+    assert!(s.dead_letters(&c).await.unwrap().is_empty());
+    assert_eq!(
+        store_kind(s.resolve_dead_letter(&c, letters[0].id).await),
+        Some(StoreErrorKind::NotFound)
+    );
+}
+
+pub async fn checkpoint_settings_and_reviews_survive_resync(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let (a, c) = (advisor_id("adv"), client_id("acme"));
+    assert!(s.checkpoint(&c, Rail::Qbo).await.unwrap().is_none());
+    let mut settings = ClientSettings {
+        close_date: Some(date("2025-12-31")),
+        cost_of_money: dec!(0.085),
+        ..ClientSettings::default()
+    };
+    settings
+        .vendor_tiers
+        .insert(fixtures::id("56"), rowcol_core::VendorTier::Payroll);
+    s.save_settings(&a, &c, &settings).await.unwrap();
+    let review = ReviewState {
+        client: c.clone(),
+        rule_id: "bill_without_due_date".into(),
+        kind: EntityKind::Bill,
+        external_id: fixtures::id("1"),
+        version: VersionToken::new("0"),
+        decision: ReviewDecision::Approved,
+        by: a.clone(),
+        at: time("2026-01-10T10:00:00Z").to_utc(),
+    };
+    s.save_review(&a, &review).await.unwrap();
+
+    let full = SyncPosition::FullSync {
+        started_at: time("2026-01-10T09:00:00-08:00"),
+        pending: [
+            (EntityKind::Bill, None),
+            (EntityKind::Invoice, Some(rowcol_core::sync::PageCursor("1001".into()))),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    for position in [full, incremental("2026-01-10T10:00:00-08:00")] {
+        let mut b = batch(
+            "acme",
+            vec![bill("acme", "1", "0", "2026-01-10T09:00:00-08:00", dec!(10))],
+        );
+        b.checkpoint = Some(position.clone());
+        s.apply(&b).await.unwrap();
+        let cp = s.checkpoint(&c, Rail::Qbo).await.unwrap().unwrap();
+        assert_eq!(cp.position, position);
+    }
+    let snap = snapshot(s, "adv", "acme").await;
+    assert_eq!(snap.settings, settings);
+    assert_eq!(snap.reviews, vec![review.clone()]);
+    assert_eq!(s.settings(&a, &c).await.unwrap(), settings);
+    // A later review of the same item replaces the first.
+    let excluded = ReviewState {
+        decision: ReviewDecision::Excluded,
+        ..review
+    };
+    s.save_review(&a, &excluded).await.unwrap();
+    assert_eq!(snapshot(s, "adv", "acme").await.reviews, vec![excluded]);
+}
+
+pub async fn balance_history_keeps_one_point_per_account_per_day(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let point = |acct: &str, d: &str, amount: Decimal| BalancePoint {
+        account: fixtures::id(acct),
+        on: date(d),
+        balance: fixtures::usd(amount),
+    };
+    let mut b = batch("acme", vec![]);
+    b.balance_points = vec![
+        point("35", "2026-01-10", dec!(100.10)),
+        point("41", "2026-01-10", dec!(-50)),
+    ];
+    s.apply(&b).await.unwrap();
+    b.balance_points = vec![
+        point("35", "2026-01-10", dec!(120.25)),
+        point("35", "2026-01-11", dec!(90)),
+    ];
+    s.apply(&b).await.unwrap();
+    let history = s
+        .balance_history(
+            &advisor_id("adv"),
+            &client_id("acme"),
+            date("2026-01-01"),
+            date("2026-01-31"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        history,
+        vec![
+            point("35", "2026-01-10", dec!(120.25)),
+            point("35", "2026-01-11", dec!(90)),
+            point("41", "2026-01-10", dec!(-50))
+        ]
+    );
+}
+
+pub async fn late_changes_to_closed_periods_come_from_the_audit_log(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let (a, c) = (advisor_id("adv"), client_id("acme"));
+    let settings = ClientSettings {
+        close_date: Some(date("2026-01-31")),
+        ..ClientSettings::default()
+    };
+    s.save_settings(&a, &c, &settings).await.unwrap();
+    // Dated and last changed inside the closed period: fine.
+    let quiet = bill("acme", "1", "0", "2026-01-20T09:00:00-08:00", dec!(10));
+    // Dated inside the closed period, changed after it: flagged.
+    let edited = bill("acme", "2", "3", "2026-02-05T09:00:00-08:00", dec!(10));
+    // Dated after the close: fine.
+    let mut later = fixtures::bill("acme", "3", dec!(10));
+    later.txn.txn_date = date("2026-02-10");
+    later.meta.updated_at = time("2026-02-10T09:00:00-08:00");
+    s.apply(&batch(
+        "acme",
+        vec![
+            quiet,
+            edited,
+            SourceRecord {
+                entity: Entity::Bill(later),
+                raw: "{}".into(),
+            },
+        ],
+    ))
+    .await
+    .unwrap();
+    let snap = snapshot(s, "adv", "acme").await;
+    assert_eq!(snap.late_changes.len(), 1);
+    assert_eq!(snap.late_changes[0].external_id.as_str(), "2");
+    assert_eq!(snap.late_changes[0].txn_date, date("2026-01-15"));
+    assert_eq!(snap.late_changes[0].changed_at, time("2026-02-05T09:00:00-08:00"));
+}
+
+pub async fn money_keeps_its_exact_digits(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let mut b = fixtures::bill("acme", "1", dec!(12345678901234.5678));
+    b.balance = fixtures::usd(dec!(0.1000));
+    b.txn.total = Money::new(dec!(12345678901234.5678), "CAD".parse().unwrap());
+    b.txn.exchange_rate = Some(dec!(0.731200));
+    let mut p = batch(
+        "acme",
+        vec![SourceRecord {
+            entity: Entity::Bill(b.clone()),
+            raw: "{}".into(),
+        }],
+    );
+    p.balance_points = vec![BalancePoint {
+        account: fixtures::id("35"),
+        on: date("2026-01-10"),
+        balance: fixtures::usd(dec!(0.30)),
+    }];
+    s.apply(&p).await.unwrap();
+    let snap = snapshot(s, "adv", "acme").await;
+    assert_eq!(snap.bills[0], b);
+    assert_eq!(snap.bills[0].balance.amount().to_string(), "0.1000");
+    let history = s
+        .balance_history(
+            &advisor_id("adv"),
+            &client_id("acme"),
+            date("2026-01-01"),
+            date("2026-01-31"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(history[0].balance.amount(), dec!(0.30));
+}
+
+use rowcol_core::Money;
+
+pub async fn unknown_clients_and_foreign_records_are_refused_whole(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme", "bolt"]).await;
+    let err = s
+        .apply(&batch(
+            "ghost",
+            vec![bill("ghost", "1", "0", "2026-01-10T09:00:00-08:00", dec!(1))],
+        ))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RowcolError::InvalidInput { .. }), "{err}");
+    // A batch for acme smuggling a record of bolt: refused, nothing written.
+    let b = batch(
+        "acme",
+        vec![
+            bill("acme", "1", "0", "2026-01-10T09:00:00-08:00", dec!(1)),
+            bill("bolt", "2", "0", "2026-01-10T09:00:00-08:00", dec!(1)),
+        ],
+    );
+    assert!(matches!(s.apply(&b).await, Err(RowcolError::InvalidInput { .. })));
+    assert!(snapshot(s, "adv", "acme").await.bills.is_empty());
+    assert!(snapshot(s, "adv", "bolt").await.bills.is_empty());
+}
+
+pub async fn registry_upserts_and_connection_status(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme", "bolt"]).await;
+    register(s, "adv", &["acme", "bolt"]).await; // idempotent
+    let portfolio = s.portfolio(&advisor_id("adv")).await.unwrap();
+    assert_eq!(portfolio.len(), 2);
+    assert_eq!(portfolio[0].connections.len(), 1);
+    s.set_connection_status(&client_id("acme"), Rail::Qbo, ConnectionStatus::NeedsReauth)
+        .await
+        .unwrap();
+    let conns = s.connections().await.unwrap();
+    assert_eq!(conns.len(), 2);
+    assert_eq!(conns[0].status, ConnectionStatus::NeedsReauth);
+    assert_eq!(conns[1].status, ConnectionStatus::Active);
+    assert_eq!(
+        store_kind(
+            s.set_connection_status(&client_id("acme"), Rail::Ramp, ConnectionStatus::Active)
+                .await
+        ),
+        Some(StoreErrorKind::NotFound)
+    );
+    let orphan = Client {
+        id: client_id("orphan"),
+        advisor: advisor_id("ghost"),
+        name: "Orphan".into(),
+        home_currency: Currency::USD,
+        connections: vec![],
+    };
+    assert!(matches!(
+        s.upsert_client(&orphan).await,
+        Err(RowcolError::InvalidInput { .. })
+    ));
+    let health = s.health(&advisor_id("adv"), &client_id("acme")).await.unwrap();
+    assert_eq!(health.connection, Some(ConnectionStatus::NeedsReauth));
+}
