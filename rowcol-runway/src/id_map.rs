@@ -30,11 +30,12 @@ impl Hasher for IdHasher {
             word.copy_from_slice(chunk);
             self.add(u64::from_le_bytes(word));
         }
+        // Ids are short: build the tail word byte by byte rather than with a
+        // variable-length copy, which compiles to a memcpy call.
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+            let word = rest.iter().rev().fold(0u64, |w, b| (w << 8) | u64::from(*b));
+            self.add(word);
         }
     }
 

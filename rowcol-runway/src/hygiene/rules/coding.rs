@@ -103,42 +103,46 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
     default_threshold: threshold(75, 2),
     threshold_meaning: Some("share (0-1) of the vendor's coded lines on its usual account"),
     check: |ctx, share, emit| {
-        // Lines per (vendor, account) and per vendor; a vendor needs 4
-        // coded lines for a habit. The usual account is the most used, ties
-        // to the lower id, so map order never matters.
-        let mut counts: IdMap<(&ExternalId, &ExternalId), u32> = IdMap::default();
-        let mut totals: IdMap<&ExternalId, u32> = IdMap::default();
+        // Coded lines per vendor: a slot per vendor holding its few accounts
+        // with counts (found by a short scan, cheaper than hashing pairs).
+        // A vendor needs 4 coded lines for a habit; its usual account is the
+        // most used, ties to the lower id.
+        let mut slot_of: IdMap<&ExternalId, usize> = IdMap::default();
+        let mut slots: Vec<Vec<(&ExternalId, u32)>> = Vec::new();
         for sp in spending(ctx) {
             let Some(v) = sp.vendor else { continue };
+            let i = *slot_of.entry(v).or_insert_with(|| {
+                slots.push(Vec::new());
+                slots.len() - 1
+            });
             for acc in sp.lines.iter().filter_map(|l| l.account.as_ref()) {
-                *counts.entry((v, &acc.id)).or_default() += 1;
-                *totals.entry(v).or_default() += 1;
+                match slots[i].iter_mut().find(|(a, _)| *a == &acc.id) {
+                    Some((_, n)) => *n += 1,
+                    None => slots[i].push((&acc.id, 1)),
+                }
             }
         }
-        let mut best: IdMap<&ExternalId, (&ExternalId, u32)> = IdMap::default();
-        for (&(v, acc), &n) in &counts {
-            let slot = best.entry(v).or_insert((acc, n));
-            if n > slot.1 || (n == slot.1 && acc < slot.0) {
-                *slot = (acc, n);
-            }
-        }
-        let usual: IdMap<&ExternalId, (&ExternalId, u32, u32)> = best
-            .into_iter()
-            .filter_map(|(v, (acc, n))| {
-                let total = totals.get(v).copied().unwrap_or(0);
+        let usual: Vec<Option<(&ExternalId, u32, u32)>> = slots
+            .iter()
+            .map(|accounts| {
+                let total: u32 = accounts.iter().map(|(_, n)| n).sum();
+                let (acc, n) = accounts
+                    .iter()
+                    .copied()
+                    .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))?;
                 let habitual = total >= 4 && Decimal::from(n) >= share * Decimal::from(total);
-                habitual.then_some((v, (acc, n, total)))
+                habitual.then_some((acc, n, total))
             })
             .collect();
         for sp in spending(ctx) {
-            let Some((acc, n, total)) = sp.vendor.and_then(|v| usual.get(v)) else {
+            let Some(&(acc, n, total)) = sp.vendor.and_then(|v| slot_of.get(v)).and_then(|i| usual[*i].as_ref()) else {
                 continue;
             };
             let odd = sp
                 .lines
                 .iter()
                 .filter_map(|l| l.account.as_ref())
-                .find(|r| &r.id != *acc);
+                .find(|r| &r.id != acc);
             if let Some(odd) = odd {
                 emit.flag(
                     vec![EntityRef::new(sp.kind, sp.meta)],
