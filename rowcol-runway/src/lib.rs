@@ -12,8 +12,8 @@
 //!   [`services::BusinessService`]).
 //! - [`hygiene`]: the hygiene tray ([`hygiene::tray`]), rules in
 //!   [`hygiene::rules`].
-//! - [`console`]: the decision console ([`console::console`]).
-//! - [`digest`]: the portfolio digest ([`digest::digest`]), composed from the
+//! - [`console`](mod@console): the decision console ([`console::console`]).
+//! - [`digest`](mod@digest): the portfolio digest ([`digest::digest`]), composed from the
 //!   tray and the console, clients in parallel.
 //!
 //! ```

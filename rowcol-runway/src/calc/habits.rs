@@ -41,16 +41,10 @@ impl CollectionBasis {
 }
 
 /// Lateness observed per customer and over the whole client.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct PaymentHabits<'a> {
     per_customer: IdMap<&'a ExternalId, CollectionBasis>,
     fallback: CollectionBasis,
-}
-
-impl Default for CollectionBasis {
-    fn default() -> Self {
-        CollectionBasis::DueDate
-    }
 }
 
 impl<'a> PaymentHabits<'a> {
