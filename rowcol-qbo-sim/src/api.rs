@@ -161,10 +161,27 @@ pub fn run_query(state: &SimState, realm_id: &str, statement: &str) -> Result<Va
 
 fn answer_query(state: &SimState, realm_id: &str, statement: &str) -> Response {
     let time = now_text(state, realm_id);
-    match run_query(state, realm_id, statement) {
-        Ok(result) => ok(json!({ "QueryResponse": result, "time": time })),
+    let answer = query::parse(statement)
+        .map_err(|e| QboFault::query_parser(e.0))
+        .and_then(|parsed| {
+            with_realm(state, realm_id, |realm| query::execute_text(&parsed, realm))
+                .ok_or_else(QboFault::authorization_failed)?
+                .map_err(|e| QboFault::query_parser(e.0))
+        });
+    match answer {
+        // Rows are spliced in as cached JSON text: no clone, no re-serialisation.
+        Ok(inner) => json_text_response(format!("{{\"QueryResponse\":{inner},\"time\":\"{time}\"}}")),
         Err(fault) => fault.into_response_at(&time),
     }
+}
+
+fn json_text_response(text: String) -> Response {
+    let mut response = Response::new(Body::from(text));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    response
 }
 
 async fn query_get(

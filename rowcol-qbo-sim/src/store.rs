@@ -1,8 +1,8 @@
 //! Per-realm books: QBO-shaped JSON entities by kind and id, tombstones, and the
 //! mutations the admin API applies (create, update, delete, void).
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
@@ -181,6 +181,72 @@ pub struct RealmData {
     pub tombstones: Vec<Tombstone>,
     /// Next id to hand out.
     pub next_id: u64,
+    /// Serialised rows, reused by queries while a row's version is unchanged.
+    pub raw_cache: RawCache,
+}
+
+/// Cached JSON text of rows, keyed by kind and id, valid for one
+/// (`SyncToken`, `LastUpdatedTime`) pair. Every change after generation goes
+/// through [`touch`], which moves at least one of the two.
+#[derive(Debug, Default)]
+pub struct RawCache(Mutex<HashMap<(Kind, u64), CachedRow>>);
+
+#[derive(Debug)]
+struct CachedRow {
+    sync_token: String,
+    updated: String,
+    text: Arc<str>,
+}
+
+impl Clone for RawCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+fn version(row: &Value) -> (&str, &str) {
+    (
+        row.get("SyncToken").and_then(Value::as_str).unwrap_or_default(),
+        row.get("MetaData")
+            .and_then(|m| m.get("LastUpdatedTime"))
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    )
+}
+
+impl RawCache {
+    /// The JSON text of each row, from the cache when its version is unchanged.
+    pub fn texts(&self, kind: Kind, rows: &[&Value]) -> Vec<Arc<str>> {
+        let Ok(mut cache) = self.0.lock() else {
+            return rows.iter().map(|r| Arc::from(r.to_string())).collect();
+        };
+        rows.iter()
+            .map(|row| {
+                let id = row
+                    .get("Id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .unwrap_or(0);
+                let (sync_token, updated) = version(row);
+                if let Some(hit) = cache.get(&(kind, id))
+                    && hit.sync_token == sync_token
+                    && hit.updated == updated
+                {
+                    return Arc::clone(&hit.text);
+                }
+                let text: Arc<str> = Arc::from(row.to_string());
+                cache.insert(
+                    (kind, id),
+                    CachedRow {
+                        sync_token: sync_token.to_string(),
+                        updated: updated.to_string(),
+                        text: Arc::clone(&text),
+                    },
+                );
+                text
+            })
+            .collect()
+    }
 }
 
 impl RealmData {
@@ -193,6 +259,7 @@ impl RealmData {
             rows: BTreeMap::new(),
             tombstones: Vec::new(),
             next_id: 1,
+            raw_cache: RawCache::default(),
         }
     }
 

@@ -17,10 +17,67 @@ pub const DEFAULT_MAX_RESULTS: u64 = 100;
 /// The most rows one answer carries.
 pub const MAX_MAX_RESULTS: u64 = 1000;
 
+/// What a statement selected: a count, or one page of rows.
+#[derive(Debug)]
+pub enum Selection<'a> {
+    /// `SELECT COUNT(*)`
+    Count(usize),
+    /// A page: 1-based start and the rows (possibly none).
+    Page {
+        /// STARTPOSITION answered.
+        start: u64,
+        /// The rows of the page.
+        rows: Vec<&'a Value>,
+    },
+}
+
 /// Runs `query` and returns the `QueryResponse` object.
-///
-/// Name lists answer active rows only unless the statement filters on `Active`.
 pub fn execute(query: &Query, realm: &RealmData) -> Result<Value, QueryError> {
+    match select(query, realm)? {
+        Selection::Count(n) => Ok(json!({ "totalCount": n })),
+        Selection::Page { rows, .. } if rows.is_empty() => Ok(Value::Object(Map::new())),
+        Selection::Page { start, rows } => {
+            let count = rows.len();
+            let mut out = Map::new();
+            out.insert(
+                query.kind.name().to_string(),
+                Value::Array(rows.into_iter().cloned().collect()),
+            );
+            out.insert("startPosition".into(), json!(start));
+            out.insert("maxResults".into(), json!(count));
+            Ok(Value::Object(out))
+        }
+    }
+}
+
+/// Like [`execute`], but writes the `QueryResponse` object as JSON text,
+/// reusing the realm's cached row texts (the hot path of the query endpoint).
+pub fn execute_text(query: &Query, realm: &RealmData) -> Result<String, QueryError> {
+    match select(query, realm)? {
+        Selection::Count(n) => Ok(format!("{{\"totalCount\":{n}}}")),
+        Selection::Page { rows, .. } if rows.is_empty() => Ok("{}".to_string()),
+        Selection::Page { start, rows } => {
+            let texts = realm.raw_cache.texts(query.kind, &rows);
+            let size: usize = texts.iter().map(|t| t.len() + 1).sum();
+            let mut out = String::with_capacity(size + 64);
+            out.push_str("{\"");
+            out.push_str(query.kind.name());
+            out.push_str("\":[");
+            for (i, text) in texts.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(text);
+            }
+            out.push_str(&format!("],\"startPosition\":{start},\"maxResults\":{}}}", texts.len()));
+            Ok(out)
+        }
+    }
+}
+
+/// Filters, orders and pages. Name lists answer active rows only unless the
+/// statement filters on `Active`.
+pub fn select<'a>(query: &Query, realm: &'a RealmData) -> Result<Selection<'a>, QueryError> {
     if query.max_results == Some(0) {
         return Err(QueryError("MAXRESULTS must be at least 1".into()));
     }
@@ -56,28 +113,25 @@ pub fn execute(query: &Query, realm: &RealmData) -> Result<Value, QueryError> {
         }
     }
     if query.projection == Projection::Count {
-        return Ok(json!({ "totalCount": rows.len() }));
+        return Ok(Selection::Count(rows.len()));
     }
     if !query.order.is_empty() {
-        rows.sort_by(|a, b| compare_rows(a, b, &query.order));
+        // Keys computed once per row, not once per comparison.
+        let mut keyed: Vec<(Vec<SortKey>, &Value)> = rows
+            .into_iter()
+            .map(|row| (query.order.iter().map(|k| sort_key(row, &k.path)).collect(), row))
+            .collect();
+        keyed.sort_by(|(a, _), (b, _)| compare_keys(a, b, &query.order));
+        rows = keyed.into_iter().map(|(_, row)| row).collect();
     }
     let start = query.start_position.unwrap_or(1).max(1);
     let max = query.max_results.unwrap_or(DEFAULT_MAX_RESULTS).min(MAX_MAX_RESULTS);
-    let page: Vec<Value> = rows
+    let page: Vec<&Value> = rows
         .into_iter()
         .skip(usize::try_from(start - 1).unwrap_or(usize::MAX))
         .take(usize::try_from(max).unwrap_or(usize::MAX))
-        .cloned()
         .collect();
-    if page.is_empty() {
-        return Ok(Value::Object(Map::new()));
-    }
-    let count = page.len();
-    let mut out = Map::new();
-    out.insert(query.kind.name().to_string(), Value::Array(page));
-    out.insert("startPosition".into(), json!(start));
-    out.insert("maxResults".into(), json!(count));
-    Ok(Value::Object(out))
+    Ok(Selection::Page { start, rows: page })
 }
 
 /// A typed value of a field, for comparison.
@@ -237,11 +291,9 @@ fn sort_key(row: &Value, path: &str) -> SortKey {
     }
 }
 
-fn compare_rows(a: &Value, b: &Value, order: &[OrderKey]) -> Ordering {
-    for key in order {
-        let ord = sort_key(a, &key.path)
-            .partial_cmp(&sort_key(b, &key.path))
-            .unwrap_or(Ordering::Equal);
+fn compare_keys(a: &[SortKey], b: &[SortKey], order: &[OrderKey]) -> Ordering {
+    for ((ka, kb), key) in a.iter().zip(b).zip(order) {
+        let ord = ka.partial_cmp(kb).unwrap_or(Ordering::Equal);
         let ord = if key.descending { ord.reverse() } else { ord };
         if ord != Ordering::Equal {
             return ord;
@@ -301,6 +353,24 @@ mod tests {
         assert_eq!(r["maxResults"], 1, "{r}");
         let r = run("select * from Vendor where Id IN ('1', '3') and Active IN (true, false)");
         assert_eq!(r["maxResults"], 2);
+    }
+
+    #[test]
+    fn text_path_matches_value_path() {
+        let realm = realm();
+        for statement in [
+            "select * from Vendor",
+            "select count(*) from Vendor",
+            "select * from Bill",
+            "select * from Vendor order by Id desc maxresults 1",
+        ] {
+            let q = parse(statement).unwrap();
+            let text: Value = serde_json::from_str(&execute_text(&q, &realm).unwrap()).unwrap();
+            assert_eq!(text, execute(&q, &realm).unwrap(), "{statement}");
+            // Second time from the cache.
+            let again: Value = serde_json::from_str(&execute_text(&q, &realm).unwrap()).unwrap();
+            assert_eq!(again, text);
+        }
     }
 
     #[test]

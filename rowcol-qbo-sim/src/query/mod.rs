@@ -6,7 +6,7 @@ pub mod eval;
 pub mod lexer;
 pub mod parser;
 
-pub use eval::execute;
+pub use eval::{execute, execute_text};
 pub use parser::{Query, parse};
 
 /// A statement QBO would refuse with `QueryParserError` (400, code 4000).
