@@ -208,11 +208,12 @@ pub(crate) fn console_with<'a>(
 ) -> DecisionConsole {
     let bills = BillService::new(s);
     let methods = UsualMethods::learn(s);
+    let business = BusinessService::new(s);
     let net_burn = outlook.burn.net_monthly.amount();
     let mut drafts: Vec<Draft<'_>> = bills
         .bills_ready_for_decision(tray)
         .into_iter()
-        .filter_map(|b| draft(b, as_of, (ix, &methods, rates, BusinessService::new(s)), net_burn))
+        .filter_map(|b| draft(b, as_of, (ix, &methods, rates, business), net_burn))
         .collect();
     drafts.sort_by(|a, b| {
         let key = |x: &Draft<'_>| (x.d.tier, x.d.days_overdue == 0, !x.discount_now, x.d.send_by);
