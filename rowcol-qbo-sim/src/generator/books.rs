@@ -644,10 +644,10 @@ impl Books {
         }
         let roll = self.rng.random_range(0..100);
         let first = self.rng.random_range(3..(age.clamp(4, 45)));
-        if roll < 10 {
+        if roll < 3 {
             let later = (first + self.rng.random_range(5..30)).min(age.max(1) - 1).max(first);
             vec![(40, first), (60, later)]
-        } else if roll < 20 {
+        } else if roll < 13 {
             vec![(self.rng.random_range(20..80), first)]
         } else {
             vec![(100, first)]
