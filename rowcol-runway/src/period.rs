@@ -36,6 +36,14 @@ impl Window {
     }
 }
 
+/// `date` moved by `days` (negative: earlier), saturating at the ends of the
+/// calendar instead of panicking on absurd inputs (a threshold of 10^15 days).
+pub(crate) fn shift(date: NaiveDate, days: i64) -> NaiveDate {
+    chrono::Duration::try_days(days)
+        .and_then(|d| date.checked_add_signed(d))
+        .unwrap_or(if days < 0 { NaiveDate::MIN } else { NaiveDate::MAX })
+}
+
 /// Whole days from `from` to `to` (negative when `to` is earlier).
 pub(crate) fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()

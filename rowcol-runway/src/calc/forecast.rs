@@ -1,6 +1,6 @@
 //! The 13-week cash forecast.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use rowcol_core::entity::Bill;
 use rowcol_core::{ClientSnapshot, Money};
 use rust_decimal::Decimal;
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::habits::{PaymentHabits, expected_date};
 use crate::home::HomeRates;
-use crate::period::days_between;
+use crate::period::{days_between, shift};
 
 /// Weeks in the forecast.
 pub const WEEKS: usize = 13;
@@ -71,7 +71,7 @@ pub(crate) fn week_index(as_of: NaiveDate, date: NaiveDate) -> Option<usize> {
 /// When an open bill is expected to be paid: its due date, or 30 days after
 /// its date when it has none.
 pub(crate) fn bill_pay_date(bill: &Bill) -> NaiveDate {
-    bill.due_date.unwrap_or(bill.txn.txn_date + Duration::days(30))
+    bill.due_date.unwrap_or(shift(bill.txn.txn_date, 30))
 }
 
 /// Inputs the forecast takes beside the snapshot.
@@ -136,11 +136,11 @@ pub(crate) fn forecast_with<'a>(
         if first_below.is_none() && inp.guardrail.is_some_and(|g| balance < g.amount()) {
             first_below = Some(week);
         }
-        let start = inp.as_of + Duration::days(7 * (i64::from(week) - 1));
+        let start = shift(inp.as_of, 7 * (i64::from(week) - 1));
         weeks.push(ForecastWeek {
             week,
             start,
-            end: start + Duration::days(6),
+            end: shift(start, 6),
             opening: rates.money(opening),
             inflows: rates.money(inflows[w]),
             bill_outflows: rates.money(bills[w]),

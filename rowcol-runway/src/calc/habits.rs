@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id_map::IdMap;
 use crate::index::SnapshotIndex;
-use crate::period::days_between;
+use crate::period::{days_between, shift};
 
 /// Where an expected collection date came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,5 +109,5 @@ pub(crate) fn expected_date(due: NaiveDate, basis: &CollectionBasis) -> NaiveDat
         .days_late()
         .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     let days = rust_decimal::prelude::ToPrimitive::to_i64(&days).unwrap_or(0);
-    due.checked_add_signed(chrono::Duration::days(days)).unwrap_or(due)
+    shift(due, days)
 }

@@ -15,7 +15,7 @@
 pub mod payment_set;
 pub mod terms;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use rowcol_core::entity::{Bill, PaymentMethod};
 use rowcol_core::{ClientId, ClientSnapshot, EntityKind, Money, VendorTier};
 use rust_decimal::Decimal;
@@ -28,7 +28,7 @@ use crate::calc::{CashOutlook, outlook_with};
 use crate::home::HomeRates;
 use crate::hygiene::{EntityRef, HygieneTray};
 use crate::index::SnapshotIndex;
-use crate::period::days_between;
+use crate::period::{days_between, shift};
 use crate::services::{BillService, BusinessService, ChaseItem, InvoiceService};
 use payment_set::{Candidate, PaymentSet};
 use terms::{EarlyDiscount, UsualMethods, lead_days};
@@ -132,12 +132,12 @@ fn draft<'a>(
     let tier = vendor_id.map(|v| business.vendor_tier(v)).unwrap_or_default();
     let method = methods.of(vendor_id);
     let lead = lead_days(method);
-    let send_by = due - Duration::days(lead);
-    let week_end = as_of + Duration::days(6);
+    let send_by = shift(due, -lead);
+    let week_end = shift(as_of, 6);
     let days_overdue = days_between(due, as_of).max(0);
     let late_fee_risk = send_by < as_of;
     let discount = terms::discount(bill, ix, business.cost_of_money());
-    let discount_send_by = discount.as_ref().map(|d| d.deadline - Duration::days(lead));
+    let discount_send_by = discount.as_ref().map(|d| shift(d.deadline, -lead));
     let discount_now = discount.as_ref().is_some_and(|d| d.worth_taking)
         && discount_send_by.is_some_and(|s| as_of <= s && s <= week_end);
     let mut reasons = Vec::new();

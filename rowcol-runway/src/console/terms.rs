@@ -1,7 +1,7 @@
 //! What a bill's terms and the vendor's payment method say about timing:
 //! lead time, early-payment discount.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use rowcol_core::entity::{Bill, PaymentMethod, Term};
 use rowcol_core::{ClientSnapshot, ExternalId, Money};
 use rust_decimal::Decimal;
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id_map::IdMap;
 use crate::index::SnapshotIndex;
+use crate::period::shift;
 
 /// Days a payment by `method` takes to reach the vendor: cash 0, card 1,
 /// bank transfer 2 (ACH settles in 1-2 business days), cheque 7 (post and
@@ -107,7 +108,7 @@ pub(crate) fn discount(bill: &Bill, ix: &SnapshotIndex<'_>, cost_of_money: Decim
         percent,
         discount_days,
         due_days,
-        deadline: bill.txn.txn_date + Duration::days(i64::from(discount_days)),
+        deadline: shift(bill.txn.txn_date, i64::from(discount_days)),
         saving: Money::new(
             bill.balance.amount() * percent / Decimal::ONE_HUNDRED,
             bill.balance.currency(),

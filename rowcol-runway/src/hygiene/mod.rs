@@ -305,6 +305,23 @@ mod tests {
     }
 
     #[test]
+    fn absurd_thresholds_do_not_panic() {
+        let mut s = with_undated_bill();
+        s.payments.push(fixtures::payment("acme", "9", dec!(5), "1"));
+        s.purchases.push(fixtures::purchase("acme", "8", dec!(5)));
+        for threshold in [dec!(-1e20), dec!(-9223372036854775808), dec!(1e20)] {
+            for rule in rules::catalogue().iter().filter(|r| r.default_threshold.is_some()) {
+                let setting = RuleSetting {
+                    enabled: true,
+                    threshold: Some(threshold),
+                };
+                s.settings.rules.insert(rule.id.to_owned(), setting);
+            }
+            let _ = tray(&s, date("2026-02-01"));
+        }
+    }
+
+    #[test]
     fn every_rule_has_a_unique_id_and_an_explained_threshold() {
         let rules = rules::catalogue();
         let mut ids: Vec<&str> = rules.iter().map(|r| r.id).collect();

@@ -1,11 +1,12 @@
 //! Bills: overdue, due soon, with hygiene issues, ready for a decision.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use rowcol_core::entity::Bill;
 use rowcol_core::{ClientSnapshot, EntityKind, ExternalId};
 
 use crate::hygiene::{HygieneTray, Severity};
 use crate::id_map::IdSet;
+use crate::period::shift;
 
 /// Filters over a snapshot's bills. Lists come back by due date, then id.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +40,7 @@ impl<'a> BillService<'a> {
 
     /// Open bills due from `as_of` to `as_of + days`, both included.
     pub fn due_within(&self, as_of: NaiveDate, days: u32) -> Vec<&'a Bill> {
-        let last = as_of + Duration::days(i64::from(days));
+        let last = shift(as_of, i64::from(days));
         Self::sorted(
             self.open()
                 .filter(|b| b.due_date.is_some_and(|d| as_of <= d && d <= last))

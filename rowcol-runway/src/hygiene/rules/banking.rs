@@ -1,7 +1,6 @@
 //! Rules about bank accounts: negative balances, money waiting in
 //! Undeposited Funds.
 
-use chrono::Duration;
 use rowcol_core::entity::{Account, AccountType};
 use rowcol_core::{EntityKind, ExternalId};
 use rust_decimal::prelude::ToPrimitive;
@@ -9,6 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::{RuleSpec, threshold};
 use crate::hygiene::{EntityRef, Severity};
 use crate::id_map::IdSet;
+use crate::period::shift;
 
 /// True for the account QBO uses to hold payments not yet banked.
 pub(crate) fn is_undeposited_funds(a: &Account) -> bool {
@@ -66,7 +66,7 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
             .filter(|d| !d.meta.deleted)
             .flat_map(|d| d.linked.iter().filter(|l| l.kind == EntityKind::Payment).map(|l| &l.id))
             .collect();
-        let cutoff = ctx.as_of - Duration::days(days.to_i64().unwrap_or(7));
+        let cutoff = shift(ctx.as_of, days.to_i64().unwrap_or(7).saturating_neg());
         for p in ctx.s.payments.iter().filter(|p| !p.meta.deleted) {
             let in_uf = p.deposit_to.as_ref().is_some_and(|r| uf.contains(&r.id));
             if in_uf && !deposited.contains(&p.meta.external_id) && p.txn.txn_date < cutoff {

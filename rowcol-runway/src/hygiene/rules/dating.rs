@@ -1,13 +1,13 @@
 //! Rules about when and where transactions sit: future dates, inactive
 //! accounts, changes to closed periods.
 
-use chrono::Duration;
 use rowcol_core::entity::{Reference, SourceMeta, TxnCommon};
 use rowcol_core::{ClientSnapshot, EntityKind, VersionToken};
 use rust_decimal::prelude::ToPrimitive;
 
 use super::{RuleSpec, threshold};
 use crate::hygiene::{EntityRef, Severity};
+use crate::period::shift;
 
 /// A transaction with the accounts it names outside its lines.
 struct Txn<'a> {
@@ -64,7 +64,7 @@ pub(super) const FUTURE_DATED: RuleSpec = RuleSpec {
     default_threshold: threshold(0, 0),
     threshold_meaning: Some("days after the as-of date tolerated"),
     check: |ctx, days, emit| {
-        let limit = ctx.as_of + Duration::days(days.to_i64().unwrap_or(0));
+        let limit = shift(ctx.as_of, days.to_i64().unwrap_or(0));
         // Invoices and bills are legitimately raised ahead; money movements are not.
         for t in transactions(ctx.s).filter(|t| !matches!(t.kind, EntityKind::Invoice | EntityKind::Bill)) {
             if t.txn.txn_date > limit {

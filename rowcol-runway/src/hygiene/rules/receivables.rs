@@ -1,6 +1,5 @@
 //! Rules about money owed to the client: unsent invoices, unapplied payments.
 
-use chrono::Duration;
 use rowcol_core::EntityKind;
 use rowcol_core::entity::EmailStatus;
 use rust_decimal::Decimal;
@@ -8,7 +7,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::{RuleSpec, threshold};
 use crate::hygiene::{EntityRef, Severity};
-use crate::period::days_between;
+use crate::period::{days_between, shift};
 
 /// `overdue_invoice_not_sent`: threshold = days past due before flagging.
 pub(super) const OVERDUE_NOT_SENT: RuleSpec = RuleSpec {
@@ -51,7 +50,7 @@ pub(super) const PAYMENT_UNAPPLIED: RuleSpec = RuleSpec {
     default_threshold: threshold(0, 0),
     threshold_meaning: Some("days since the payment"),
     check: |ctx, days, emit| {
-        let cutoff = ctx.as_of - Duration::days(days.to_i64().unwrap_or(0));
+        let cutoff = shift(ctx.as_of, days.to_i64().unwrap_or(0).saturating_neg());
         for p in ctx.s.payments.iter().filter(|p| !p.meta.deleted) {
             let applied = p.applied_to.iter().any(|l| l.kind == EntityKind::Invoice);
             if !applied && p.txn.total.is_positive() && p.txn.txn_date <= cutoff {
