@@ -23,7 +23,7 @@
 //! # let mut s = ClientSnapshot {
 //! #     client: "acme".parse().unwrap(), name: "Acme".into(), home_currency: Currency::USD,
 //! #     as_of: date("2026-04-15"), history_start: date("2025-10-15"),
-//! #     loaded_at: chrono::Utc::now(),
+//! #     loaded_at: rowcol_core::fixtures::time("2026-04-15T08:00:00Z").to_utc(),
 //! #     health: ClientHealth { client: "acme".parse().unwrap(), connection: None, kinds: vec![] },
 //! #     settings: ClientSettings::default(), reviews: vec![], company: None, accounts: vec![],
 //! #     terms: vec![], vendors: vec![], customers: vec![], bills: vec![], invoices: vec![],
@@ -49,7 +49,6 @@ mod id_map;
 mod index;
 
 pub use calc::{CashOutlook, outlook};
-
 pub use console::{DecisionConsole, console};
 pub use digest::{ClientDigest, Digest, DigestClock, digest};
 pub use hygiene::{Finding, HygieneTray, Severity, tray};
