@@ -14,7 +14,7 @@ async fn rate_limit_answers_429_throttle_exceeded_and_counts() {
     let s = sim_with(SimConfig {
         portfolio: spec(Size::Empty, 1),
         throttle: ThrottleConfig {
-            window: Duration::from_millis(600),
+            window: Duration::from_millis(1500),
             requests_per_window: 5,
             batch_per_window: 2,
             ..ThrottleConfig::default()
@@ -30,11 +30,11 @@ async fn rate_limit_answers_429_throttle_exceeded_and_counts() {
     assert_eq!(body["Fault"]["type"], "ThrottleExceeded");
     assert_eq!(body["Fault"]["Error"][0]["code"], "003001");
     assert_eq!(body["Fault"]["Error"][0]["Message"], "ThrottleExceeded");
-    tokio::time::sleep(Duration::from_millis(650)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(s.query("select * from Bill").await.0, 200, "the window slides");
     // Batch requests have their own, lower limit.
     let batch = serde_json::json!({ "BatchItemRequest": [{ "bId": "1", "Query": "select * from Bill" }] });
-    tokio::time::sleep(Duration::from_millis(650)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     let mut statuses = Vec::new();
     for _ in 0..3 {
         statuses.push(
@@ -67,7 +67,7 @@ async fn concurrency_limit_is_ten_per_realm() {
     s.server.admin().set_faults(
         &s.realm,
         FaultConfig {
-            latency: Duration::from_millis(300),
+            latency: Duration::from_millis(1000),
             ..FaultConfig::default()
         },
     );
