@@ -30,18 +30,13 @@ impl HomeRates {
             home: s.home_currency,
             latest: BTreeMap::new(),
         };
-        let txns = s
-            .bills
-            .iter()
-            .map(|b| &b.txn)
-            .chain(s.invoices.iter().map(|i| &i.txn))
-            .chain(s.payments.iter().map(|p| &p.txn))
-            .chain(s.bill_payments.iter().map(|p| &p.txn))
-            .chain(s.purchases.iter().map(|p| &p.txn))
-            .chain(s.deposits.iter().map(|d| &d.txn));
-        for txn in txns {
-            rates.learn(txn);
-        }
+        // One loop per list: cheaper than a chain of six iterators.
+        s.bills.iter().for_each(|b| rates.learn(&b.txn));
+        s.invoices.iter().for_each(|i| rates.learn(&i.txn));
+        s.payments.iter().for_each(|p| rates.learn(&p.txn));
+        s.bill_payments.iter().for_each(|p| rates.learn(&p.txn));
+        s.purchases.iter().for_each(|p| rates.learn(&p.txn));
+        s.deposits.iter().for_each(|d| rates.learn(&d.txn));
         rates
     }
 

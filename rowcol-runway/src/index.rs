@@ -1,5 +1,7 @@
 //! Lookups by external id over one snapshot, built once per computation.
 
+use std::cell::OnceCell;
+
 use rowcol_core::entity::{Account, Customer, Invoice, Payment, Term, Vendor};
 use rowcol_core::{ClientSnapshot, ExternalId};
 
@@ -17,8 +19,10 @@ pub(crate) struct SnapshotIndex<'a> {
     pub(crate) terms: IdMap<&'a ExternalId, &'a Term>,
     /// Invoices.
     pub(crate) invoices: IdMap<&'a ExternalId, &'a Invoice>,
-    /// Customer payments.
-    pub(crate) payments: IdMap<&'a ExternalId, &'a Payment>,
+    /// Customer payments, built on first use: only a deposit link without
+    /// an amount needs them.
+    payments: OnceCell<IdMap<&'a ExternalId, &'a Payment>>,
+    snapshot: &'a ClientSnapshot,
 }
 
 fn by_id<'a, T>(
@@ -36,6 +40,14 @@ fn by_id<'a, T>(
 }
 
 impl<'a> SnapshotIndex<'a> {
+    /// A customer payment by id.
+    pub(crate) fn payment(&self, id: &ExternalId) -> Option<&'a Payment> {
+        self.payments
+            .get_or_init(|| by_id(&self.snapshot.payments, |p| &p.meta))
+            .get(id)
+            .copied()
+    }
+
     /// Indexes a snapshot.
     pub(crate) fn new(s: &'a ClientSnapshot) -> Self {
         SnapshotIndex {
@@ -44,7 +56,8 @@ impl<'a> SnapshotIndex<'a> {
             customers: by_id(&s.customers, |c| &c.party.meta),
             terms: by_id(&s.terms, |t| &t.meta),
             invoices: by_id(&s.invoices, |i| &i.meta),
-            payments: by_id(&s.payments, |p| &p.meta),
+            payments: OnceCell::new(),
+            snapshot: s,
         }
     }
 }

@@ -88,7 +88,7 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotInde
                 .filter(|l| l.kind == EntityKind::Payment)
                 .filter_map(|l| match l.amount {
                     Some(a) => rates.on_txn(&d.txn, a),
-                    None => ix.payments.get(&l.id).and_then(|p| rates.total(&p.txn)),
+                    None => ix.payment(&l.id).and_then(|p| rates.total(&p.txn)),
                 })
                 .sum();
             (gross - carried).max(Decimal::ZERO)
