@@ -51,6 +51,70 @@ pub fn apply_burst(realm: &mut RealmData, n: usize, seed: u64, now: DateTime<Utc
 
 type Made = Vec<(Kind, u64, Operation)>;
 
+/// Posts a transaction's effect on account balances (`sign` +1 on create,
+/// -1 on void or delete), in home currency, and touches each account changed.
+fn post_txn(realm: &mut RealmData, kind: Kind, row: &Value, sign: Decimal, now: DateTime<Utc>) {
+    let rate = row
+        .get("ExchangeRate")
+        .and_then(crate::money::dec)
+        .unwrap_or(Decimal::ONE);
+    let home = |v: Decimal| (v * rate).round_dp(2) * sign;
+    let total = home(field(row, "TotalAmt"));
+    let name_of = |v: &Value| v["name"].as_str().unwrap_or_default().to_string();
+    let mut postings: Vec<(String, Decimal)> = Vec::new();
+    let lines = row["Line"].as_array().cloned().unwrap_or_default();
+    let expense_lines = |postings: &mut Vec<(String, Decimal)>| {
+        for line in &lines {
+            let account = name_of(&line["AccountBasedExpenseLineDetail"]["AccountRef"]);
+            if !account.is_empty() {
+                postings.push((account, home(field(line, "Amount"))));
+            }
+        }
+    };
+    match kind {
+        Kind::Bill => {
+            postings.push(("Accounts Payable (A/P)".into(), total));
+            expense_lines(&mut postings);
+        }
+        Kind::Invoice => {
+            postings.push(("Accounts Receivable (A/R)".into(), total));
+            postings.push(("Services".into(), total));
+        }
+        Kind::Payment => {
+            postings.push((name_of(&row["DepositToAccountRef"]), total));
+            postings.push(("Accounts Receivable (A/R)".into(), -total));
+        }
+        Kind::BillPayment => {
+            if row.get("CreditCardPayment").is_some() {
+                postings.push((name_of(&row["CreditCardPayment"]["CCAccountRef"]), total));
+            } else {
+                postings.push((name_of(&row["CheckPayment"]["BankAccountRef"]), -total));
+            }
+            postings.push(("Accounts Payable (A/P)".into(), -total));
+        }
+        Kind::Purchase => {
+            let paid_from = name_of(&row["AccountRef"]);
+            let is_card = realm
+                .kind_rows(Kind::Account)
+                .any(|a| a["Name"] == paid_from.as_str() && a["AccountType"] == "Credit Card");
+            postings.push((paid_from, if is_card { total } else { -total }));
+            expense_lines(&mut postings);
+        }
+        _ => {}
+    }
+    let offset = realm.offset;
+    if let Some(accounts) = realm.rows.get_mut(&Kind::Account) {
+        for (name, delta) in postings {
+            if let Some(account) = accounts.values_mut().find(|a| a["Name"] == name.as_str()) {
+                let balance = num(field(account, "CurrentBalance") + delta);
+                account["CurrentBalance"] = balance.clone();
+                account["CurrentBalanceWithSubAccounts"] = balance;
+                crate::store::touch(account, now, offset);
+            }
+        }
+    }
+}
+
 fn random_row(realm: &RealmData, rng: &mut StdRng, kind: Kind, keep: impl Fn(&Value) -> bool) -> Option<Value> {
     let rows: Vec<&Value> = realm.kind_rows(kind).filter(|r| keep(r)).collect();
     rows.choose(rng).map(|r| (*r).clone())
@@ -109,6 +173,7 @@ fn new_document(realm: &mut RealmData, rng: &mut StdRng, now: DateTime<Utc>, kin
         })
     };
     let row = realm.create(kind, body, now);
+    post_txn(realm, kind, &row, Decimal::ONE, now);
     add_balance(realm, party_kind, party_id, amount);
     let offset = realm.offset;
     if let Some(p) = realm.rows.get_mut(&party_kind).and_then(|r| r.get_mut(&party_id)) {
@@ -151,7 +216,12 @@ fn pay_open(realm: &mut RealmData, rng: &mut StdRng, now: DateTime<Utc>, doc_kin
         });
         (Kind::BillPayment, Kind::Vendor, party, body)
     };
+    let mut body = body;
+    if let Some(rate) = doc.get("ExchangeRate") {
+        body["ExchangeRate"] = rate.clone();
+    }
     let payment = realm.create(pay_kind, body, now);
+    post_txn(realm, pay_kind, &payment, Decimal::ONE, now);
     let payment_id = id_of(&payment);
     let pay_type = if doc_kind == Kind::Invoice {
         "Payment"
@@ -212,7 +282,10 @@ fn void_one(realm: &mut RealmData, rng: &mut StdRng, now: DateTime<Utc>) -> Made
     };
     let id = id_of(&purchase);
     match realm.void(Kind::Purchase, id, now) {
-        Ok(_) => vec![(Kind::Purchase, id, Operation::Void)],
+        Ok(_) => {
+            post_txn(realm, Kind::Purchase, &purchase, -Decimal::ONE, now);
+            vec![(Kind::Purchase, id, Operation::Void)]
+        }
         Err(_) => Vec::new(),
     }
 }
@@ -228,6 +301,7 @@ fn delete_unpaid_bill(realm: &mut RealmData, rng: &mut StdRng, now: DateTime<Utc
     if realm.delete(Kind::Bill, id, now).is_err() {
         return Vec::new();
     }
+    post_txn(realm, Kind::Bill, &bill, -Decimal::ONE, now);
     let mut made = vec![(Kind::Bill, id, Operation::Delete)];
     if let Some(vendor_id) = bill["VendorRef"]["value"].as_str().and_then(|s| s.parse().ok()) {
         add_balance(realm, Kind::Vendor, vendor_id, -total);
@@ -250,5 +324,36 @@ fn new_purchase(realm: &mut RealmData, rng: &mut StdRng, now: DateTime<Utc>) -> 
             "AccountBasedExpenseLineDetail": { "AccountRef": account_ref(realm, "Meals and Entertainment") } }],
     });
     let row = realm.create(Kind::Purchase, body, now);
+    post_txn(realm, Kind::Purchase, &row, Decimal::ONE, now);
     vec![(Kind::Purchase, id_of(&row), Operation::Create)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generator::{Size, generate_realm};
+
+    #[test]
+    fn bursts_keep_receivables_and_payables_consistent() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T16:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let off = chrono::FixedOffset::west_opt(8 * 3600).unwrap();
+        let mut realm = generate_realm("5", 3, Size::Small, false, off, now);
+        let changes = apply_burst(&mut realm, 200, 9, now + Duration::minutes(1));
+        assert_eq!(changes.len(), 200);
+        let account = |realm: &RealmData, name: &str| {
+            field(
+                realm.kind_rows(Kind::Account).find(|a| a["Name"] == name).unwrap(),
+                "CurrentBalance",
+            )
+        };
+        let open_invoices: Decimal = realm.kind_rows(Kind::Invoice).map(|i| field(i, "Balance")).sum();
+        let unapplied: Decimal = realm.kind_rows(Kind::Payment).map(|p| field(p, "UnappliedAmt")).sum();
+        assert_eq!(account(&realm, "Accounts Receivable (A/R)"), open_invoices - unapplied);
+        let open_bills: Decimal = realm.kind_rows(Kind::Bill).map(|b| field(b, "Balance")).sum();
+        assert_eq!(account(&realm, "Accounts Payable (A/P)"), open_bills);
+        let customers: Decimal = realm.kind_rows(Kind::Customer).map(|c| field(c, "Balance")).sum();
+        assert_eq!(customers, open_invoices - unapplied);
+    }
 }
