@@ -7,6 +7,7 @@
 //! known rate are left out of home-currency totals and reported as such; they
 //! are never added across currencies.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -15,41 +16,49 @@ use rowcol_core::{ClientSnapshot, Currency, Money};
 use rust_decimal::Decimal;
 
 /// Rates into one client's home currency, learned from its transactions.
+///
+/// The table of latest rates is built on first need (a balance in a foreign
+/// currency): most clients keep every account in the home currency, and a
+/// pass over every transaction is the costliest thing a calculator does.
 #[derive(Debug, Clone)]
-pub(crate) struct HomeRates {
+pub(crate) struct HomeRates<'a> {
     home: Currency,
-    latest: BTreeMap<Currency, (NaiveDate, Decimal)>,
+    snapshot: Option<&'a ClientSnapshot>,
+    latest: OnceCell<Latest>,
 }
 
-impl HomeRates {
+type Latest = BTreeMap<Currency, (NaiveDate, Decimal)>;
+
+impl<'a> HomeRates<'a> {
+    /// Rates for `s`, learned when first needed.
+    pub(crate) fn from_snapshot(s: &'a ClientSnapshot) -> Self {
+        HomeRates {
+            home: s.home_currency,
+            snapshot: Some(s),
+            latest: OnceCell::new(),
+        }
+    }
+
     /// Learns the latest rate per foreign currency from every transaction in
     /// the snapshot (latest by transaction date; on a tie, the later id in the
     /// snapshot's id order wins, so the choice is stable).
-    pub(crate) fn from_snapshot(s: &ClientSnapshot) -> Self {
-        let mut rates = HomeRates {
-            home: s.home_currency,
-            latest: BTreeMap::new(),
-        };
-        // One loop per list: cheaper than a chain of six iterators.
-        s.bills.iter().for_each(|b| rates.learn(&b.txn));
-        s.invoices.iter().for_each(|i| rates.learn(&i.txn));
-        s.payments.iter().for_each(|p| rates.learn(&p.txn));
-        s.bill_payments.iter().for_each(|p| rates.learn(&p.txn));
-        s.purchases.iter().for_each(|p| rates.learn(&p.txn));
-        s.deposits.iter().for_each(|d| rates.learn(&d.txn));
-        rates
+    fn learn_all(home: Currency, s: &ClientSnapshot) -> Latest {
+        let mut latest = Latest::new();
+        let mut learn = |txn: &TxnCommon| learn(home, &mut latest, txn);
+        s.bills.iter().for_each(|b| learn(&b.txn));
+        s.invoices.iter().for_each(|i| learn(&i.txn));
+        s.payments.iter().for_each(|p| learn(&p.txn));
+        s.bill_payments.iter().for_each(|p| learn(&p.txn));
+        s.purchases.iter().for_each(|p| learn(&p.txn));
+        s.deposits.iter().for_each(|d| learn(&d.txn));
+        latest
     }
 
-    fn learn(&mut self, txn: &TxnCommon) {
-        let currency = txn.total.currency();
-        let Some(rate) = txn.exchange_rate else { return };
-        if currency == self.home || rate <= Decimal::ZERO {
-            return;
-        }
-        let newer = self.latest.get(&currency).is_none_or(|(d, _)| txn.txn_date >= *d);
-        if newer {
-            self.latest.insert(currency, (txn.txn_date, rate));
-        }
+    fn latest(&self) -> &Latest {
+        self.latest.get_or_init(|| match self.snapshot {
+            Some(s) => Self::learn_all(self.home, s),
+            None => Latest::new(),
+        })
     }
 
     /// The home currency.
@@ -62,7 +71,7 @@ impl HomeRates {
         if currency == self.home {
             Some(Decimal::ONE)
         } else {
-            self.latest.get(&currency).map(|(_, r)| *r)
+            self.latest().get(&currency).map(|(_, r)| *r)
         }
     }
 
@@ -94,6 +103,18 @@ impl HomeRates {
     }
 }
 
+/// Keeps `txn`'s rate when it is the latest seen for its currency.
+fn learn(home: Currency, latest: &mut Latest, txn: &TxnCommon) {
+    let currency = txn.total.currency();
+    let Some(rate) = txn.exchange_rate else { return };
+    if currency == home || rate <= Decimal::ZERO {
+        return;
+    }
+    if latest.get(&currency).is_none_or(|(d, _)| txn.txn_date >= *d) {
+        latest.insert(currency, (txn.txn_date, rate));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,12 +129,14 @@ mod tests {
         let mut newer = older.clone();
         newer.txn_date = fixtures::date("2026-02-01");
         newer.exchange_rate = Some(dec!(0.75));
-        let mut rates = HomeRates {
+        let mut latest = Latest::new();
+        learn(Currency::USD, &mut latest, &newer);
+        learn(Currency::USD, &mut latest, &older);
+        let rates = HomeRates {
             home: Currency::USD,
-            latest: BTreeMap::new(),
+            snapshot: None,
+            latest: OnceCell::from(latest),
         };
-        rates.learn(&newer);
-        rates.learn(&older);
         // CAD 100 at its own 0.70 = USD 70; a CAD balance uses the latest (Feb) 0.75.
         assert_eq!(rates.total(&older), Some(dec!(70.00)));
         assert_eq!(rates.balance(Money::new(dec!(10), Currency::CAD)), Some(dec!(7.50)));

@@ -81,7 +81,7 @@ pub(crate) struct ForecastInputs<'r> {
     /// Purchases in the burn window and the window's length in days.
     pub(crate) direct_spend: (Decimal, i64),
     pub(crate) guardrail: Option<Money>,
-    pub(crate) rates: &'r HomeRates,
+    pub(crate) rates: &'r HomeRates<'r>,
 }
 
 pub(crate) fn forecast_with<'a>(
