@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the `rowcol` Python package into a venv and runs its pytest suite.
+#
+#   ROWCOL_VENV       venv to create or reuse (default: <repo>/.venv)
+#   PYTHON            interpreter that creates the venv (default: python3)
+#   CARGO_TARGET_DIR  honoured, so the Rust build shares the workspace target/
+#
+# Fails when a test fails or when no test ran (pytest exits 5 then).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+venv="${ROWCOL_VENV:-$repo/.venv}"
+python="${PYTHON:-python3}"
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo "== creating venv $venv"
+  "$python" -m venv "$venv"
+fi
+py="$venv/bin/python"
+
+echo "== installing build and test tools"
+"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.7,<2" "pytest>=7" "pandas>=1.5"
+
+echo "== building and installing rowcol (debug, abi3)"
+# maturin develop builds in place into the venv; the Rust build uses
+# CARGO_TARGET_DIR when set, else the workspace target/.
+(cd "$here" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" "$venv/bin/maturin" develop --quiet)
+
+echo "== pytest"
+cd "$here"
+set +e
+"$py" -m pytest -p no:cacheprovider tests "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "no Python tests ran" >&2
+  exit 1
+fi
+exit "$status"

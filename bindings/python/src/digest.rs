@@ -1,0 +1,232 @@
+//! The portfolio digest and the portfolio it is computed over.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use rowcol_core::{ClientSnapshot, StandardPolicy};
+use rowcol_runway::{Digest as DigestT, DigestClock};
+
+use crate::calculators::Outlook;
+use crate::convert;
+use crate::error::Error;
+use crate::results::result_class;
+use crate::runtime::compute;
+use crate::snapshot::Snapshot;
+
+result_class!(
+    /// The portfolio digest: one line per client (urgency, cash, runway,
+    /// guardrail, hygiene and decisions in brief, each with its freshness),
+    /// most urgent first, and portfolio totals.
+    Digest,
+    DigestT,
+    "digest",
+    {
+        /// Number of clients.
+        fn __len__(&self) -> usize {
+            self.inner.clients.len()
+        }
+
+        /// The date figures are as of.
+        #[getter]
+        fn as_of<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
+            Ok(convert::date(py, self.inner.as_of)?)
+        }
+
+        /// The client ids, most urgent first.
+        #[getter]
+        fn client_ids(&self) -> Vec<String> {
+            self.inner.clients.iter().map(|c| c.client.to_string()).collect()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("Digest(as_of={}, clients={})", self.inner.as_of, self.inner.clients.len())
+        }
+    }
+);
+
+/// A duration from a `datetime.timedelta` or a whole number of seconds.
+fn duration(value: &Bound<'_, PyAny>) -> Result<Duration, Error> {
+    if let Ok(secs) = value.extract::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let days: i64 = value.getattr("days")?.extract()?;
+    let secs: i64 = value.getattr("seconds")?.extract()?;
+    let micros: i64 = value.getattr("microseconds")?.extract()?;
+    let total = days * 86_400 * 1_000_000 + secs * 1_000_000 + micros;
+    u64::try_from(total)
+        .map(Duration::from_micros)
+        .map_err(|_| Error::input("freshness_target must not be negative"))
+}
+
+/// The digest clock from Python arguments; `as_of` defaults to the
+/// snapshots' common date, `now` to the current time, the freshness target
+/// to the standard sync policy's.
+pub fn clock(
+    snapshots: &[ClientSnapshot],
+    as_of: Option<&Bound<'_, PyAny>>,
+    now: Option<&Bound<'_, PyAny>>,
+    freshness_target: Option<&Bound<'_, PyAny>>,
+) -> Result<DigestClock, Error> {
+    let as_of = match as_of {
+        Some(d) => convert::to_date(d, "as_of")?,
+        None => common_as_of(snapshots)?,
+    };
+    Ok(DigestClock {
+        as_of,
+        now: match now {
+            Some(t) => convert::to_datetime(t, "now")?.with_timezone(&Utc),
+            None => Utc::now(),
+        },
+        freshness_target: match freshness_target {
+            Some(d) => duration(d)?,
+            None => StandardPolicy::default().freshness_target,
+        },
+    })
+}
+
+fn common_as_of(snapshots: &[ClientSnapshot]) -> Result<NaiveDate, Error> {
+    let mut dates = snapshots.iter().map(|s| s.as_of);
+    let first = dates.next().ok_or_else(|| Error::input("as_of is needed for an empty portfolio"))?;
+    if dates.all(|d| d == first) {
+        Ok(first)
+    } else {
+        Err(Error::input("the snapshots have different dates: pass as_of"))
+    }
+}
+
+/// The snapshots of several clients, held on the Rust side so that a digest
+/// over them costs no conversion.
+#[pyclass(module = "rowcol._rowcol", frozen)]
+pub struct Portfolio {
+    pub(crate) inner: Arc<Vec<ClientSnapshot>>,
+}
+
+impl Portfolio {
+    /// Wraps loaded snapshots.
+    pub fn new(snapshots: Vec<ClientSnapshot>) -> Self {
+        Portfolio {
+            inner: Arc::new(snapshots),
+        }
+    }
+}
+
+#[pymethods]
+impl Portfolio {
+    /// A portfolio of the given snapshots (copied).
+    #[new]
+    fn py_new(snapshots: Vec<PyRef<'_, Snapshot>>) -> Self {
+        Portfolio::new(snapshots.iter().map(|s| (*s.inner).clone()).collect())
+    }
+
+    /// A portfolio from JSON text: a list of snapshots (what `to_json()` returns).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> Result<Self, Error> {
+        let text = text.to_owned();
+        compute(py, move || serde_json::from_str(&text))
+            .map(Portfolio::new)
+            .map_err(|e| Error::input(format!("portfolio JSON: {e}")))
+    }
+
+    /// The portfolio as JSON text.
+    fn to_json(&self, py: Python<'_>) -> Result<String, Error> {
+        let inner = Arc::clone(&self.inner);
+        compute(py, move || convert::to_json_text(&*inner))
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// The snapshots, one per client.
+    #[getter]
+    fn snapshots<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.inner.iter().map(|s| Snapshot::new(s.clone())))
+    }
+
+    /// The client ids, in load order.
+    #[getter]
+    fn client_ids(&self) -> Vec<String> {
+        self.inner.iter().map(|s| s.client.to_string()).collect()
+    }
+
+    /// The digest as of `as_of` (default: the snapshots' date), judging
+    /// freshness at `now` (aware datetime, default: now) against
+    /// `freshness_target` (timedelta or seconds; default: the standard sync
+    /// policy's 30 minutes). Clients are computed in parallel, GIL released.
+    #[pyo3(signature = (as_of=None, *, now=None, freshness_target=None))]
+    fn digest(
+        &self,
+        py: Python<'_>,
+        as_of: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+        freshness_target: Option<&Bound<'_, PyAny>>,
+    ) -> Result<Digest, Error> {
+        let clock = clock(&self.inner, as_of, now, freshness_target)?;
+        let inner = Arc::clone(&self.inner);
+        Ok(Digest::new(compute(py, move || rowcol_runway::digest(&inner, clock))))
+    }
+
+    /// Every client's cash outlook (runway, forecast, aging, ...) as of `as_of`.
+    #[pyo3(signature = (as_of=None))]
+    fn outlooks(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Vec<Outlook>, Error> {
+        let as_of = match as_of {
+            Some(d) => convert::to_date(d, "as_of")?,
+            None => common_as_of(&self.inner)?,
+        };
+        let inner = Arc::clone(&self.inner);
+        let outlooks = compute(py, move || {
+            inner.iter().map(|s| rowcol_runway::outlook(s, as_of)).collect::<Vec<_>>()
+        });
+        Ok(outlooks.into_iter().map(Outlook::new).collect())
+    }
+
+    /// Benchmark aid: runs the digest `runs` times inside Rust (no Python
+    /// between runs) and returns each run's wall time in seconds.
+    #[pyo3(signature = (runs, as_of=None, *, now=None, freshness_target=None))]
+    fn _time_digest(
+        &self,
+        py: Python<'_>,
+        runs: u32,
+        as_of: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+        freshness_target: Option<&Bound<'_, PyAny>>,
+    ) -> Result<Vec<f64>, Error> {
+        let clock = clock(&self.inner, as_of, now, freshness_target)?;
+        let inner = Arc::clone(&self.inner);
+        Ok(compute(py, move || {
+            (0..runs)
+                .map(|_| {
+                    let start = Instant::now();
+                    std::hint::black_box(rowcol_runway::digest(std::hint::black_box(&inner), clock));
+                    start.elapsed().as_secs_f64()
+                })
+                .collect()
+        }))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Portfolio(clients={})", self.inner.len())
+    }
+}
+
+/// The digest of the given snapshots (a list of `Snapshot` or a `Portfolio`).
+#[pyfunction]
+#[pyo3(signature = (snapshots, as_of=None, *, now=None, freshness_target=None))]
+pub fn digest(
+    py: Python<'_>,
+    snapshots: &Bound<'_, PyAny>,
+    as_of: Option<&Bound<'_, PyAny>>,
+    now: Option<&Bound<'_, PyAny>>,
+    freshness_target: Option<&Bound<'_, PyAny>>,
+) -> Result<Digest, Error> {
+    let portfolio = match snapshots.downcast::<Portfolio>() {
+        Ok(p) => Portfolio {
+            inner: Arc::clone(&p.get().inner),
+        },
+        Err(_) => Portfolio::py_new(snapshots.extract()?),
+    };
+    portfolio.digest(py, as_of, now, freshness_target)
+}

@@ -1,0 +1,279 @@
+//! The one place where Rust errors become Python exceptions.
+//!
+//! ```text
+//! RowcolError                 .retryable .client .realm .rail .entity_kind .external_id .kind
+//! ├── RailError               + .http_status .code .trace_id .retry_after (seconds)
+//! ├── StoreError
+//! │   ├── NotFoundError
+//! │   ├── OutsidePortfolioError
+//! │   └── WrongKeyError
+//! ├── MappingError
+//! ├── InvalidInputError       bad ids, currencies, records, floats on the money path
+//! └── MoneyError              mixed currencies, overflow
+//! ```
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use rowcol_core::{RailErrorKind, RowcolError, StoreErrorKind};
+
+create_exception!(rowcol, RowcolErrorPy, PyException, "Base of every RowCol error.");
+create_exception!(rowcol, RailError, RowcolErrorPy, "A call to a rail (QBO) failed.");
+create_exception!(rowcol, StoreError, RowcolErrorPy, "A mirror (database) operation failed.");
+create_exception!(rowcol, NotFoundError, StoreError, "The thing asked for does not exist.");
+create_exception!(
+    rowcol,
+    OutsidePortfolioError,
+    StoreError,
+    "The client is not in the asking advisor's portfolio."
+);
+create_exception!(
+    rowcol,
+    WrongKeyError,
+    StoreError,
+    "Stored credentials do not decrypt with the key given."
+);
+create_exception!(rowcol, MappingError, RowcolErrorPy, "A record from a rail could not be mapped.");
+create_exception!(
+    rowcol,
+    InvalidInputError,
+    RowcolErrorPy,
+    "Input was refused (bad id, currency, record shape, or a float on the money path); nothing was written."
+);
+create_exception!(
+    rowcol,
+    MoneyError,
+    RowcolErrorPy,
+    "Money arithmetic refused (mixed currencies or overflow)."
+);
+
+/// Why a binding call failed: a core error, refused input, or Python itself.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An error from RowCol's crates.
+    #[error(transparent)]
+    Core(#[from] RowcolError),
+    /// Input the binding refused before calling Rust.
+    #[error("{0}")]
+    Input(String),
+    /// A Python exception raised while converting.
+    #[error(transparent)]
+    Python(#[from] PyErr),
+}
+
+impl Error {
+    /// Refused input, with the reason.
+    pub fn input(reason: impl Into<String>) -> Self {
+        Error::Input(reason.into())
+    }
+}
+
+/// The attributes every RowCol exception carries.
+#[derive(Default)]
+struct Attrs {
+    retryable: bool,
+    client: Option<String>,
+    realm: Option<String>,
+    rail: Option<String>,
+    entity_kind: Option<String>,
+    external_id: Option<String>,
+    kind: Option<String>,
+    http_status: Option<u16>,
+    code: Option<String>,
+    trace_id: Option<String>,
+    retry_after: Option<f64>,
+}
+
+fn rail_kind(kind: &RailErrorKind) -> &'static str {
+    match kind {
+        RailErrorKind::Throttled { .. } => "throttled",
+        RailErrorKind::Transient => "transient",
+        RailErrorKind::Timeout => "timeout",
+        RailErrorKind::Unauthorized => "unauthorized",
+        RailErrorKind::NeedsReauth => "needs_reauth",
+        RailErrorKind::Forbidden => "forbidden",
+        RailErrorKind::NotFound => "not_found",
+        RailErrorKind::Invalid => "invalid",
+        RailErrorKind::CursorTooOld => "cursor_too_old",
+        RailErrorKind::BudgetExhausted => "budget_exhausted",
+    }
+}
+
+fn store_kind(kind: StoreErrorKind) -> &'static str {
+    match kind {
+        StoreErrorKind::Unavailable => "unavailable",
+        StoreErrorKind::Busy => "busy",
+        StoreErrorKind::NotFound => "not_found",
+        StoreErrorKind::OutsidePortfolio => "outside_portfolio",
+        StoreErrorKind::WrongKey => "wrong_key",
+        StoreErrorKind::Corrupt => "corrupt",
+        StoreErrorKind::Invalid => "invalid",
+        StoreErrorKind::Migration => "migration",
+    }
+}
+
+/// The Python exception for a core error, with its attributes set.
+pub fn core_to_py(py: Python<'_>, err: &RowcolError) -> PyErr {
+    let message = err.to_string();
+    let mut attrs = Attrs {
+        retryable: err.retryable(),
+        ..Attrs::default()
+    };
+    if let Some(ctx) = err.context() {
+        attrs.client = ctx.client.as_ref().map(ToString::to_string);
+        attrs.realm = ctx.realm.as_ref().map(ToString::to_string);
+        attrs.rail = ctx.rail.map(|r| r.as_str().to_owned());
+        attrs.entity_kind = ctx.kind.map(|k| k.as_str().to_owned());
+        attrs.external_id = ctx.external_id.as_ref().map(ToString::to_string);
+    }
+    let exc = match err {
+        RowcolError::Rail { kind, failure, .. } => {
+            attrs.kind = Some(rail_kind(kind).to_owned());
+            attrs.http_status = failure.http_status;
+            attrs.code.clone_from(&failure.code);
+            attrs.trace_id.clone_from(&failure.trace_id);
+            attrs.retry_after = err.retry_after().map(|d| d.as_secs_f64());
+            RailError::new_err(message)
+        }
+        RowcolError::RailDisabled(e) => {
+            attrs.kind = Some("disabled".to_owned());
+            attrs.rail = Some(e.rail.as_str().to_owned());
+            RailError::new_err(message)
+        }
+        RowcolError::Store { kind, .. } => {
+            attrs.kind = Some(store_kind(*kind).to_owned());
+            match kind {
+                StoreErrorKind::NotFound => NotFoundError::new_err(message),
+                StoreErrorKind::OutsidePortfolio => OutsidePortfolioError::new_err(message),
+                StoreErrorKind::WrongKey => WrongKeyError::new_err(message),
+                _ => StoreError::new_err(message),
+            }
+        }
+        RowcolError::Mapping { .. } => MappingError::new_err(message),
+        RowcolError::InvalidInput { .. } | RowcolError::Id(_) | RowcolError::Currency(_) => {
+            InvalidInputError::new_err(message)
+        }
+        RowcolError::Money(_) => MoneyError::new_err(message),
+    };
+    set_attrs(py, &exc, attrs);
+    exc
+}
+
+fn set_attrs(py: Python<'_>, exc: &PyErr, a: Attrs) {
+    let value = exc.value(py);
+    // Setting attributes on a fresh exception instance cannot fail short of
+    // memory exhaustion; the message stays correct either way.
+    let _ = value.setattr("retryable", a.retryable);
+    let _ = value.setattr("client", a.client);
+    let _ = value.setattr("realm", a.realm);
+    let _ = value.setattr("rail", a.rail);
+    let _ = value.setattr("entity_kind", a.entity_kind);
+    let _ = value.setattr("external_id", a.external_id);
+    let _ = value.setattr("kind", a.kind);
+    let _ = value.setattr("http_status", a.http_status);
+    let _ = value.setattr("code", a.code);
+    let _ = value.setattr("trace_id", a.trace_id);
+    let _ = value.setattr("retry_after", a.retry_after);
+}
+
+impl From<Error> for PyErr {
+    fn from(err: Error) -> PyErr {
+        match err {
+            Error::Python(e) => e,
+            Error::Core(e) => Python::attach(|py| core_to_py(py, &e)),
+            Error::Input(reason) => Python::attach(|py| {
+                let exc = InvalidInputError::new_err(reason);
+                set_attrs(py, &exc, Attrs::default());
+                exc
+            }),
+        }
+    }
+}
+
+/// Registers the exception classes on the module, with class-level defaults
+/// for the attributes so that `except RowcolError as e: e.retryable` always works.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let base = py.get_type::<RowcolErrorPy>();
+    for (name, value) in [
+        ("retryable", false.into_pyobject(py)?.to_owned().into_any()),
+        ("client", py.None().into_bound(py)),
+        ("realm", py.None().into_bound(py)),
+        ("rail", py.None().into_bound(py)),
+        ("entity_kind", py.None().into_bound(py)),
+        ("external_id", py.None().into_bound(py)),
+        ("kind", py.None().into_bound(py)),
+        ("http_status", py.None().into_bound(py)),
+        ("code", py.None().into_bound(py)),
+        ("trace_id", py.None().into_bound(py)),
+        ("retry_after", py.None().into_bound(py)),
+    ] {
+        base.setattr(name, value)?;
+    }
+    m.add("RowcolError", base)?;
+    m.add("RailError", py.get_type::<RailError>())?;
+    m.add("StoreError", py.get_type::<StoreError>())?;
+    m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("OutsidePortfolioError", py.get_type::<OutsidePortfolioError>())?;
+    m.add("WrongKeyError", py.get_type::<WrongKeyError>())?;
+    m.add("MappingError", py.get_type::<MappingError>())?;
+    m.add("InvalidInputError", py.get_type::<InvalidInputError>())?;
+    m.add("MoneyError", py.get_type::<MoneyError>())?;
+    Ok(())
+}
+
+/// A representative core error of each family, mapped: lets the Python
+/// tests check the whole table, including the rail errors no bound call can
+/// raise yet (sync is not bound).
+#[pyfunction]
+#[pyo3(name = "_sample_error")]
+pub fn sample_error(py: Python<'_>, family: &str) -> PyResult<PyErr> {
+    use rowcol_core::{Currency, ErrorContext, MoneyError, Rail, RailFailure};
+    use std::time::Duration;
+    let client: rowcol_core::ClientId = crate::records::client_id("acme")?;
+    let realm: rowcol_core::RealmId = "9130".parse().map_err(|e: rowcol_core::IdError| Error::Core(e.into()))?;
+    let ctx = ErrorContext::client(&client).with_realm(Rail::Qbo, &realm);
+    let err = match family {
+        "throttled" => RowcolError::rail(
+            RailErrorKind::Throttled {
+                retry_after: Some(Duration::from_secs(60)),
+            },
+            ctx,
+            RailFailure {
+                http_status: Some(429),
+                code: Some("003001".into()),
+                trace_id: Some("1-abc".into()),
+                message: "ThrottleExceeded".into(),
+            },
+        ),
+        "needs_reauth" => RowcolError::rail(
+            RailErrorKind::NeedsReauth,
+            ctx,
+            RailFailure {
+                http_status: Some(400),
+                code: None,
+                trace_id: None,
+                message: "invalid_grant".into(),
+            },
+        ),
+        "busy" => RowcolError::store(StoreErrorKind::Busy, ctx, "locked"),
+        "not_found" => RowcolError::store(StoreErrorKind::NotFound, ctx, "no such client"),
+        "outside_portfolio" => RowcolError::store(StoreErrorKind::OutsidePortfolio, ctx, "not yours"),
+        "wrong_key" => RowcolError::store(StoreErrorKind::WrongKey, ctx, "sealed"),
+        "mapping" => RowcolError::Mapping {
+            context: ctx,
+            reason: "TotalAmt missing".into(),
+        },
+        "invalid_input" => RowcolError::InvalidInput {
+            context: ctx,
+            reason: "bad".into(),
+        },
+        "money" => RowcolError::Money(MoneyError::CurrencyMismatch {
+            operation: "add",
+            left: Currency::USD,
+            right: Currency::EUR,
+        }),
+        other => return Err(Error::input(format!("unknown error family {other:?}")).into()),
+    };
+    Ok(core_to_py(py, &err))
+}

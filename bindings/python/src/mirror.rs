@@ -1,0 +1,391 @@
+//! The mirror: open by URL, register advisors and clients, apply records,
+//! and read snapshots and figures, each call with the GIL released.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use pyo3::prelude::*;
+use rowcol_core::snapshot::SnapshotRequest;
+use rowcol_core::sync::{SourceRecord, SyncBatch};
+use rowcol_core::{
+    Advisor, AdvisorId, Client, ClientId, ClientSnapshot, Connection, ConnectionStatus, Currency, Rail,
+    RailCredentials, RowcolError, StoreErrorKind,
+};
+use rowcol_mirror::CredentialKey;
+
+use crate::calculators::{Forecast, Outlook, Runway};
+use crate::console::DecisionConsole;
+use crate::convert;
+use crate::digest::{Digest, Portfolio, clock};
+use crate::error::Error;
+use crate::hygiene::HygieneTray;
+use crate::records::{self, advisor_id, client_id};
+use crate::runtime::block_on;
+use crate::snapshot::{Snapshot, settings_from};
+
+/// The URL sqlx understands for what a Python user wrote. SQLite URLs
+/// follow SQLAlchemy: `sqlite:///relative.db`, `sqlite:////abs/path.db`
+/// (so `f"sqlite:///{path}"` works for an absolute `path`), `sqlite://` or
+/// `sqlite::memory:` for memory; a driver suffix (`postgresql+psycopg://`)
+/// is dropped.
+pub fn normalize_url(url: &str) -> String {
+    let url = url.trim();
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((base, _driver)) = scheme.split_once('+')
+    {
+        return normalize_url(&format!("{base}://{rest}"));
+    }
+    match url {
+        "sqlite://" | "sqlite:" | ":memory:" | "sqlite:///:memory:" | "sqlite://:memory:" => {
+            return "sqlite::memory:".to_owned();
+        }
+        _ => {}
+    }
+    if let Some(path) = url.strip_prefix("sqlite:///") {
+        return format!("sqlite://{path}");
+    }
+    url.to_owned()
+}
+
+fn rail(text: &str) -> Result<Rail, Error> {
+    text.parse().map_err(|e: rowcol_core::UnknownRail| Error::input(e.to_string()))
+}
+
+fn backend_name(url: &str) -> &'static str {
+    if url.starts_with("postgres") { "postgresql" } else { "sqlite" }
+}
+
+/// A RowCol mirror (SQLite or PostgreSQL).
+#[pyclass(module = "rowcol._rowcol", frozen)]
+pub struct Mirror {
+    store: Arc<dyn rowcol_mirror::Mirror>,
+    backend: &'static str,
+    pid: u32,
+}
+
+impl Mirror {
+    fn store(&self) -> Result<Arc<dyn rowcol_mirror::Mirror>, Error> {
+        if self.pid != std::process::id() {
+            return Err(Error::Core(RowcolError::store(
+                StoreErrorKind::Unavailable,
+                rowcol_core::ErrorContext::default(),
+                "this mirror was opened before fork(): open it again in this process",
+            )));
+        }
+        Ok(Arc::clone(&self.store))
+    }
+
+    async fn load(
+        store: &dyn rowcol_mirror::Mirror,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        request: SnapshotRequest,
+    ) -> Result<ClientSnapshot, Error> {
+        Ok(store.snapshot(advisor, client, request).await?)
+    }
+
+    fn one(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        as_of: &Bound<'_, PyAny>,
+        history_months: u32,
+    ) -> Result<(Arc<dyn rowcol_mirror::Mirror>, AdvisorId, ClientId, SnapshotRequest), Error> {
+        let _ = py;
+        Ok((
+            self.store()?,
+            advisor_id(advisor)?,
+            client_id(client)?,
+            SnapshotRequest {
+                as_of: convert::to_date(as_of, "as_of")?,
+                history_months,
+            },
+        ))
+    }
+}
+
+#[pymethods]
+impl Mirror {
+    /// Opens (and migrates) the mirror a URL names: `sqlite:///relative.db`,
+    /// `sqlite:////absolute/path.db`, `sqlite::memory:`, a plain file path,
+    /// or `postgresql://user@host/db`. `key_hex` is the 64-hex-digit key
+    /// that seals stored rail credentials; without it a fresh key is made
+    /// for this process (credentials saved with it cannot be read later).
+    #[staticmethod]
+    #[pyo3(signature = (url, key_hex=None))]
+    fn open(py: Python<'_>, url: &str, key_hex: Option<&str>) -> Result<Self, Error> {
+        let url = normalize_url(url);
+        let key = match key_hex {
+            Some(hex) => CredentialKey::from_hex(hex)?,
+            None => CredentialKey::generate(),
+        };
+        let target = url.clone();
+        let store = block_on(py, async move { Ok(rowcol_mirror::open(&target, key).await?) })?;
+        Ok(Mirror {
+            store,
+            backend: backend_name(&url),
+            pid: std::process::id(),
+        })
+    }
+
+    /// `"sqlite"` or `"postgresql"`.
+    #[getter]
+    fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Creates or renames an advisor.
+    fn add_advisor(&self, py: Python<'_>, advisor: &str, name: &str) -> Result<(), Error> {
+        let store = self.store()?;
+        let a = Advisor {
+            id: advisor_id(advisor)?,
+            name: name.to_owned(),
+        };
+        block_on(py, async move { Ok(store.upsert_advisor(&a).await?) })
+    }
+
+    /// Creates or updates a client in an advisor's portfolio; with `realm`,
+    /// also its active connection to `rail`.
+    #[pyo3(signature = (advisor, client, name, *, home_currency="USD", realm=None, rail="qbo"))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_client(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        name: &str,
+        home_currency: &str,
+        realm: Option<&str>,
+        rail: &str,
+    ) -> Result<(), Error> {
+        let store = self.store()?;
+        let id = client_id(client)?;
+        let connections = match realm {
+            Some(r) => vec![Connection {
+                client: id.clone(),
+                rail: self::rail(rail)?,
+                realm: r.parse().map_err(|e: rowcol_core::IdError| Error::Core(e.into()))?,
+                status: ConnectionStatus::Active,
+            }],
+            None => Vec::new(),
+        };
+        let c = Client {
+            id,
+            advisor: advisor_id(advisor)?,
+            name: name.to_owned(),
+            home_currency: home_currency
+                .parse::<Currency>()
+                .map_err(|e| Error::Core(e.into()))?,
+            connections,
+        };
+        block_on(py, async move { Ok(store.upsert_client(&c).await?) })
+    }
+
+    /// The advisor's clients with their connections, by client id (dicts).
+    fn portfolio<'py>(&self, py: Python<'py>, advisor: &str) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let a = advisor_id(advisor)?;
+        let clients = block_on(py, async move { Ok(store.portfolio(&a).await?) })?;
+        convert::to_py(py, &clients)
+    }
+
+    /// Applies records to a client's mirror in one transaction, as a sync
+    /// would: newer versions replace older ones, replays change nothing.
+    /// Returns the counts (`inserted`, `updated`, `unchanged`, `stale`, ...).
+    #[pyo3(signature = (client, records, *, rail="qbo"))]
+    fn apply<'py>(
+        &self,
+        py: Python<'py>,
+        client: &str,
+        records: &Bound<'py, PyAny>,
+        rail: &str,
+    ) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let id = client_id(client)?;
+        let mut batch = SyncBatch::new(id.clone(), self::rail(rail)?);
+        batch.records = records::parse(records, &id)?
+            .into_iter()
+            .map(|(entity, raw)| SourceRecord { entity, raw })
+            .collect();
+        let outcome = block_on(py, async move { Ok(store.apply(&batch).await?) })?;
+        convert::to_py(py, &outcome)
+    }
+
+    /// One client's snapshot as of a date, with `history_months` of history.
+    #[pyo3(signature = (advisor, client, as_of, *, history_months=6))]
+    fn snapshot(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        as_of: &Bound<'_, PyAny>,
+        history_months: u32,
+    ) -> Result<Snapshot, Error> {
+        let (store, a, c, req) = self.one(py, advisor, client, as_of, history_months)?;
+        block_on(py, async move { Mirror::load(store.as_ref(), &a, &c, req).await }).map(Snapshot::new)
+    }
+
+    /// Every client's snapshot in the advisor's portfolio as of a date.
+    #[pyo3(signature = (advisor, as_of, *, history_months=6))]
+    fn load_portfolio(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        as_of: &Bound<'_, PyAny>,
+        history_months: u32,
+    ) -> Result<Portfolio, Error> {
+        let store = self.store()?;
+        let a = advisor_id(advisor)?;
+        let req = SnapshotRequest {
+            as_of: convert::to_date(as_of, "as_of")?,
+            history_months,
+        };
+        let snapshots = block_on(py, async move {
+            let mut out = Vec::new();
+            for client in store.portfolio(&a).await? {
+                out.push(Mirror::load(store.as_ref(), &a, &client.id, req).await?);
+            }
+            Ok(out)
+        })?;
+        Ok(Portfolio::new(snapshots))
+    }
+
+    /// The portfolio digest as of a date (see `Portfolio.digest`).
+    #[pyo3(signature = (advisor, as_of, *, now=None, freshness_target=None, history_months=6))]
+    #[allow(clippy::too_many_arguments)]
+    fn digest(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        as_of: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        freshness_target: Option<&Bound<'_, PyAny>>,
+        history_months: u32,
+    ) -> Result<Digest, Error> {
+        let portfolio = self.load_portfolio(py, advisor, as_of, history_months)?;
+        let clock = clock(&portfolio.inner, Some(as_of), now, freshness_target)?;
+        let inner = Arc::clone(&portfolio.inner);
+        Ok(Digest::new(crate::runtime::compute(py, move || rowcol_runway::digest(&inner, clock))))
+    }
+
+    /// One client's hygiene tray as of a date.
+    fn tray(&self, py: Python<'_>, advisor: &str, client: &str, as_of: &Bound<'_, PyAny>) -> Result<HygieneTray, Error> {
+        let (store, a, c, req) = self.one(py, advisor, client, as_of, 6)?;
+        block_on(py, async move {
+            let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
+            Ok(HygieneTray::new(rowcol_runway::tray(&s, req.as_of)))
+        })
+    }
+
+    /// One client's decision console as of a date.
+    fn console(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        as_of: &Bound<'_, PyAny>,
+    ) -> Result<DecisionConsole, Error> {
+        let (store, a, c, req) = self.one(py, advisor, client, as_of, 6)?;
+        block_on(py, async move {
+            let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
+            let tray = rowcol_runway::tray(&s, req.as_of);
+            Ok(DecisionConsole::new(rowcol_runway::console(&s, req.as_of, &tray)))
+        })
+    }
+
+    /// One client's cash outlook (every calculator) as of a date.
+    fn outlook(&self, py: Python<'_>, advisor: &str, client: &str, as_of: &Bound<'_, PyAny>) -> Result<Outlook, Error> {
+        let (store, a, c, req) = self.one(py, advisor, client, as_of, 6)?;
+        block_on(py, async move {
+            let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
+            Ok(Outlook::new(rowcol_runway::outlook(&s, req.as_of)))
+        })
+    }
+
+    /// One client's runway as of a date.
+    fn runway(&self, py: Python<'_>, advisor: &str, client: &str, as_of: &Bound<'_, PyAny>) -> Result<Runway, Error> {
+        let o = self.outlook(py, advisor, client, as_of)?;
+        Ok(Runway::new(o.inner.runway.clone()))
+    }
+
+    /// One client's 13-week forecast from a date.
+    fn forecast(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        as_of: &Bound<'_, PyAny>,
+    ) -> Result<Forecast, Error> {
+        let o = self.outlook(py, advisor, client, as_of)?;
+        Ok(Forecast::new(o.inner.forecast.clone()))
+    }
+
+    /// One client's sync health (per entity kind), as a dict.
+    fn health<'py>(&self, py: Python<'py>, advisor: &str, client: &str) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        let h = block_on(py, async move { Ok(store.health(&a, &c).await?) })?;
+        convert::to_py(py, &h)
+    }
+
+    /// One client's settings (guardrail, close date, vendor tiers, rules), as a dict.
+    fn settings<'py>(&self, py: Python<'py>, advisor: &str, client: &str) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        let s = block_on(py, async move { Ok(store.settings(&a, &c).await?) })?;
+        convert::to_py(py, &s)
+    }
+
+    /// Saves one client's settings: a partial dict laid over the defaults.
+    fn save_settings(&self, py: Python<'_>, advisor: &str, client: &str, settings: &Bound<'_, PyAny>) -> Result<(), Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        let s = settings_from(Some(settings))?;
+        block_on(py, async move { Ok(store.save_settings(&a, &c, &s).await?) })
+    }
+
+    /// Stores a client's rail tokens, sealed with the mirror's key. The
+    /// tokens are never logged nor shown.
+    #[pyo3(signature = (client, *, access_token, refresh_token, access_expires_at, refresh_expires_at=None, rail="qbo"))]
+    #[allow(clippy::too_many_arguments)]
+    fn save_credentials(
+        &self,
+        py: Python<'_>,
+        client: &str,
+        access_token: String,
+        refresh_token: String,
+        access_expires_at: &Bound<'_, PyAny>,
+        refresh_expires_at: Option<&Bound<'_, PyAny>>,
+        rail: &str,
+    ) -> Result<(), Error> {
+        let store = self.store()?;
+        let c = client_id(client)?;
+        let r = self::rail(rail)?;
+        let creds = RailCredentials {
+            access_token: access_token.into(),
+            access_expires_at: convert::to_datetime(access_expires_at, "access_expires_at")?.with_timezone(&Utc),
+            refresh_token: refresh_token.into(),
+            refresh_expires_at: refresh_expires_at
+                .map(|t| convert::to_datetime(t, "refresh_expires_at").map(|t| t.with_timezone(&Utc)))
+                .transpose()?,
+        };
+        block_on(py, async move { Ok(store.save_credentials(&c, r, &creds).await?) })
+    }
+
+    /// True when the client has rail credentials that open with this
+    /// mirror's key; `WrongKeyError` when they exist but do not open.
+    #[pyo3(signature = (client, *, rail="qbo"))]
+    fn has_credentials(&self, py: Python<'_>, client: &str, rail: &str) -> Result<bool, Error> {
+        let store = self.store()?;
+        let c = client_id(client)?;
+        let r = self::rail(rail)?;
+        block_on(py, async move { Ok(store.load_credentials(&c, r).await?.is_some()) })
+    }
+
+    fn __repr__(&self) -> String {
+        // Never the URL: it may hold a password.
+        format!("Mirror(backend={:?})", self.backend)
+    }
+}
+

@@ -1,0 +1,280 @@
+//! Client snapshots: loaded from a mirror, or built from plain Python data
+//! for notebooks; the calculators run on them with the GIL released.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use pyo3::prelude::*;
+use rowcol_core::entity::Entity;
+use rowcol_core::{
+    ClientHealth, ClientSettings, ClientSnapshot, ConnectionStatus, Currency, EntityKind, KindHealth, SnapshotRequest,
+};
+use rowcol_runway::calc::aging::Side;
+
+use crate::calculators::{Aging, Forecast, Outlook, Runway};
+use crate::console::DecisionConsole;
+use crate::convert;
+use crate::error::Error;
+use crate::hygiene::HygieneTray;
+use crate::records;
+use crate::runtime::compute;
+
+/// Everything the calculators need about one client, as of one date.
+#[pyclass(module = "rowcol._rowcol", frozen)]
+pub struct Snapshot {
+    pub(crate) inner: Arc<ClientSnapshot>,
+}
+
+impl Snapshot {
+    /// Wraps a loaded snapshot.
+    pub fn new(s: ClientSnapshot) -> Self {
+        Snapshot { inner: Arc::new(s) }
+    }
+
+    fn date_or_own(&self, as_of: Option<&Bound<'_, PyAny>>) -> Result<NaiveDate, Error> {
+        as_of.map_or(Ok(self.inner.as_of), |d| convert::to_date(d, "as_of"))
+    }
+}
+
+/// Settings from a partial dict laid over the defaults.
+pub fn settings_from(value: Option<&Bound<'_, PyAny>>) -> Result<ClientSettings, Error> {
+    let Some(value) = value else {
+        return Ok(ClientSettings::default());
+    };
+    let mut base = serde_json::to_value(ClientSettings::default())
+        .map_err(|e| Error::input(format!("settings: {e}")))?;
+    let given = convert::to_json(value, "settings")?;
+    let (Some(base_map), serde_json::Value::Object(given)) = (base.as_object_mut(), given) else {
+        return Err(Error::input("settings: expected a dict"));
+    };
+    base_map.extend(given);
+    serde_json::from_value(base).map_err(|e| Error::input(format!("settings: {e}")))
+}
+
+fn sort<T>(items: &mut [T], key: impl Fn(&T) -> &rowcol_core::ExternalId) {
+    items.sort_by(|a, b| key(a).cmp(key(b)));
+}
+
+#[pymethods]
+impl Snapshot {
+    /// A snapshot from a dict shaped like the serde JSON of `ClientSnapshot`
+    /// (what `to_dict()` returns).
+    #[staticmethod]
+    fn from_dict(data: &Bound<'_, PyAny>) -> Result<Self, Error> {
+        Ok(Snapshot::new(convert::from_py(data, "snapshot")?))
+    }
+
+    /// A snapshot from JSON text (what `to_json()` returns).
+    #[staticmethod]
+    fn from_json(text: &str) -> Result<Self, Error> {
+        serde_json::from_str(text)
+            .map(Snapshot::new)
+            .map_err(|e| Error::input(format!("snapshot JSON: {e}")))
+    }
+
+    /// A snapshot built from plain records (dicts as `rowcol.records` makes
+    /// them, or shaped like the serde JSON of `rowcol_core::Entity`), for
+    /// running the calculators in a notebook without a mirror.
+    ///
+    /// Deleted records are left out, as the mirror leaves them out.
+    /// `settings` is a partial dict over the defaults. `synced_at` (aware
+    /// datetime) marks every kind as synced then, with an active connection;
+    /// without it the data counts as never synced (figures flagged stale).
+    #[staticmethod]
+    #[pyo3(signature = (client, records, as_of, *, name=None, home_currency="USD", settings=None, synced_at=None, history_months=6))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_records(
+        client: &str,
+        records: &Bound<'_, PyAny>,
+        as_of: &Bound<'_, PyAny>,
+        name: Option<String>,
+        home_currency: &str,
+        settings: Option<&Bound<'_, PyAny>>,
+        synced_at: Option<&Bound<'_, PyAny>>,
+        history_months: u32,
+    ) -> Result<Self, Error> {
+        let client = records::client_id(client)?;
+        let as_of = convert::to_date(as_of, "as_of")?;
+        let home: Currency = home_currency.parse().map_err(|e: rowcol_core::CurrencyError| Error::Core(e.into()))?;
+        let synced = synced_at.map(|t| convert::to_datetime(t, "synced_at")).transpose()?;
+        let request = SnapshotRequest { as_of, history_months };
+        let mut s = ClientSnapshot {
+            client: client.clone(),
+            name: name.clone().unwrap_or_else(|| client.to_string()),
+            home_currency: home,
+            as_of,
+            history_start: request.history_start(),
+            loaded_at: synced.map_or_else(Utc::now, |t| t.with_timezone(&Utc)),
+            health: ClientHealth {
+                client: client.clone(),
+                connection: synced.map(|_| ConnectionStatus::Active),
+                kinds: synced
+                    .map(|t| {
+                        EntityKind::ALL
+                            .iter()
+                            .map(|kind| KindHealth {
+                                kind: *kind,
+                                last_success: Some(t.with_timezone(&Utc)),
+                                last_attempt: Some(t.with_timezone(&Utc)),
+                                consecutive_failures: 0,
+                                dead_letters: 0,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            settings: settings_from(settings)?,
+            reviews: Vec::new(),
+            company: None,
+            accounts: Vec::new(),
+            terms: Vec::new(),
+            vendors: Vec::new(),
+            customers: Vec::new(),
+            bills: Vec::new(),
+            invoices: Vec::new(),
+            payments: Vec::new(),
+            bill_payments: Vec::new(),
+            purchases: Vec::new(),
+            deposits: Vec::new(),
+            late_changes: Vec::new(),
+        };
+        for (entity, _) in records::parse(records, &client)? {
+            if entity.meta().deleted {
+                continue;
+            }
+            match entity {
+                Entity::Account(e) => s.accounts.push(e),
+                Entity::Term(e) => s.terms.push(e),
+                Entity::Vendor(e) => s.vendors.push(e),
+                Entity::Customer(e) => s.customers.push(e),
+                Entity::Bill(e) => s.bills.push(e),
+                Entity::Invoice(e) => s.invoices.push(e),
+                Entity::Payment(e) => s.payments.push(e),
+                Entity::BillPayment(e) => s.bill_payments.push(e),
+                Entity::Purchase(e) => s.purchases.push(e),
+                Entity::Deposit(e) => s.deposits.push(e),
+                Entity::CompanyInfo(e) => {
+                    if name.is_none() {
+                        s.name.clone_from(&e.company_name);
+                    }
+                    s.company = Some(e);
+                }
+            }
+        }
+        // The snapshot's documented order: lists sorted by external id.
+        sort(&mut s.accounts, |e| &e.meta.external_id);
+        sort(&mut s.terms, |e| &e.meta.external_id);
+        sort(&mut s.vendors, |e| &e.party.meta.external_id);
+        sort(&mut s.customers, |e| &e.party.meta.external_id);
+        sort(&mut s.bills, |e| &e.meta.external_id);
+        sort(&mut s.invoices, |e| &e.meta.external_id);
+        sort(&mut s.payments, |e| &e.meta.external_id);
+        sort(&mut s.bill_payments, |e| &e.meta.external_id);
+        sort(&mut s.purchases, |e| &e.meta.external_id);
+        sort(&mut s.deposits, |e| &e.meta.external_id);
+        Ok(Snapshot::new(s))
+    }
+
+    /// The client id.
+    #[getter]
+    fn client(&self) -> String {
+        self.inner.client.to_string()
+    }
+
+    /// The client's display name.
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+
+    /// The home currency code.
+    #[getter]
+    fn home_currency(&self) -> String {
+        self.inner.home_currency.to_string()
+    }
+
+    /// The date the snapshot was taken as of.
+    #[getter]
+    fn as_of<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
+        Ok(convert::date(py, self.inner.as_of)?)
+    }
+
+    /// The snapshot as plain Python data.
+    fn to_dict<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
+        convert::to_py(py, &*self.inner)
+    }
+
+    /// The snapshot as JSON text.
+    fn to_json(&self) -> Result<String, Error> {
+        convert::to_json_text(&*self.inner)
+    }
+
+    /// Every figure (cash, burn, runway, aging, DSO/DPO, forecast, guardrail)
+    /// as of `as_of` (default: the snapshot's date).
+    #[pyo3(signature = (as_of=None))]
+    fn outlook(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Outlook, Error> {
+        let d = self.date_or_own(as_of)?;
+        let s = Arc::clone(&self.inner);
+        Ok(Outlook::new(compute(py, move || rowcol_runway::outlook(&s, d))))
+    }
+
+    /// Runway as of `as_of`.
+    #[pyo3(signature = (as_of=None))]
+    fn runway(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Runway, Error> {
+        let d = self.date_or_own(as_of)?;
+        let s = Arc::clone(&self.inner);
+        Ok(Runway::new(compute(py, move || rowcol_runway::outlook(&s, d).runway)))
+    }
+
+    /// The 13-week forecast from `as_of`.
+    #[pyo3(signature = (as_of=None))]
+    fn forecast(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Forecast, Error> {
+        let d = self.date_or_own(as_of)?;
+        let s = Arc::clone(&self.inner);
+        Ok(Forecast::new(compute(py, move || rowcol_runway::outlook(&s, d).forecast)))
+    }
+
+    /// Receivables (`side="receivable"`) or payables (`"payable"`) aging.
+    #[pyo3(signature = (side, as_of=None))]
+    fn aging(&self, py: Python<'_>, side: &str, as_of: Option<&Bound<'_, PyAny>>) -> Result<Aging, Error> {
+        let side = match side {
+            "receivable" | "ar" => Side::Receivable,
+            "payable" | "ap" => Side::Payable,
+            other => return Err(Error::input(format!("side {other:?}: expected \"receivable\" or \"payable\""))),
+        };
+        let d = self.date_or_own(as_of)?;
+        let s = Arc::clone(&self.inner);
+        Ok(Aging::new(compute(py, move || rowcol_runway::calc::aging::aging(&s, side, d))))
+    }
+
+    /// The hygiene tray as of `as_of`.
+    #[pyo3(signature = (as_of=None))]
+    fn tray(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<HygieneTray, Error> {
+        let d = self.date_or_own(as_of)?;
+        let s = Arc::clone(&self.inner);
+        Ok(HygieneTray::new(compute(py, move || rowcol_runway::tray(&s, d))))
+    }
+
+    /// The decision console as of `as_of` (its tray is computed first).
+    #[pyo3(signature = (as_of=None))]
+    fn console(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<DecisionConsole, Error> {
+        let d = self.date_or_own(as_of)?;
+        let s = Arc::clone(&self.inner);
+        Ok(DecisionConsole::new(compute(py, move || {
+            let tray = rowcol_runway::tray(&s, d);
+            rowcol_runway::console(&s, d, &tray)
+        })))
+    }
+
+    fn __repr__(&self) -> String {
+        let s = &self.inner;
+        format!(
+            "Snapshot(client={}, as_of={}, accounts={}, bills={}, invoices={})",
+            s.client,
+            s.as_of,
+            s.accounts.len(),
+            s.bills.len(),
+            s.invoices.len()
+        )
+    }
+}
