@@ -1,0 +1,79 @@
+"""Conversion guard: no float anywhere in a result, and no date, time or
+amount left behind as text (a new Rust field the conversion table misses
+fails here)."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import rowcol
+
+from conftest import SYNCED
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+NUMBER = re.compile(r"^-?\d+\.\d+$")
+# Text fields that may legitimately look like numbers.
+TEXT_KEYS = {"id", "external_id", "version", "client", "realm", "doc_number", "rule_id", "name", "code"}
+
+
+def walk(value, key, seen):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            walk(v, k, seen)
+    elif isinstance(value, list):
+        for v in value:
+            walk(v, key, seen)
+    else:
+        seen.append((key, value))
+
+
+def leaves(result):
+    seen = []
+    walk(result.to_dict(), "", seen)
+    return seen
+
+
+def check(result):
+    for key, value in leaves(result):
+        assert not isinstance(value, float), (key, value)
+        if isinstance(value, str):
+            assert not DATE.match(value) and not TIME.match(value), (key, value)
+            assert key in TEXT_KEYS or not NUMBER.match(value), (key, value)
+
+
+def test_every_result_converts_fully(snapshot):
+    p = rowcol.Portfolio([snapshot])
+    for result in (
+        snapshot.outlook(),
+        snapshot.tray(),
+        snapshot.console(),
+        snapshot.forecast(),
+        snapshot.runway(),
+        snapshot.aging("payable"),
+        p.digest(now=SYNCED),
+    ):
+        check(result)
+
+
+def test_snapshot_converts_fully(snapshot):
+    seen = []
+    walk(snapshot.to_dict(), "", seen)
+    kinds = {type(v) for _, v in seen}
+    assert float not in kinds
+    assert {Decimal, dt.date, dt.datetime} <= kinds
+    for key, value in seen:
+        if isinstance(value, dt.datetime):
+            assert value.tzinfo is not None, key
+        if isinstance(value, str):
+            assert not DATE.match(value) and not TIME.match(value), (key, value)
+
+
+def test_times_keep_their_offset():
+    from rowcol import records as r
+
+    t = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
+    bill = r.bill("acme", "b1", 5, txn_date=dt.date(2026, 1, 15), updated_at=t)
+    snap = rowcol.Snapshot.from_records("acme", [bill], dt.date(2026, 2, 1))
+    got = snap.to_dict()["bills"][0]["meta"]["updated_at"]
+    assert got == t and got.utcoffset() == dt.timedelta(hours=-8)

@@ -1,0 +1,155 @@
+"""The mirror from Python: URLs, registry, apply, reads and figures."""
+
+import datetime as dt
+import os
+from decimal import Decimal
+
+import pytest
+
+import rowcol
+from rowcol import records as r
+
+from conftest import AS_OF, SYNCED, client_records
+
+
+def test_sqlalchemy_style_urls(tmp_path, monkeypatch):
+    rowcol.Mirror.open(f"sqlite:///{tmp_path}/abs.db")  # four slashes: absolute
+    assert (tmp_path / "abs.db").exists()
+    monkeypatch.chdir(tmp_path)
+    rowcol.Mirror.open("sqlite:///rel.db")  # three slashes: relative
+    assert (tmp_path / "rel.db").exists()
+    rowcol.Mirror.open(str(tmp_path / "plain.db"))
+    assert (tmp_path / "plain.db").exists()
+    for url in ("sqlite::memory:", "sqlite://", ":memory:"):
+        m = rowcol.Mirror.open(url)
+        assert m.backend == "sqlite" and repr(m) == 'Mirror(backend="sqlite")'
+
+
+def test_portfolio_lists_clients_with_connections(mirror):
+    clients = mirror.portfolio("jane-cfo")
+    assert [c["id"] for c in clients] == ["acme", "bolt"]
+    assert clients[0]["connections"] == [{"client": "acme", "rail": "qbo", "realm": "9130", "status": "active"}]
+    assert clients[0]["home_currency"] == "USD"
+
+
+def test_apply_is_idempotent_and_newer_versions_win(mirror):
+    again = mirror.apply("acme", client_records("acme"))
+    assert again["inserted"] == 0 and again["updated"] == 0 and again["unchanged"] == len(client_records())
+    newer = r.bill("acme", "b1", Decimal("1500.01"), txn_date=dt.date(2026, 7, 1), version="1",
+                   updated_at=dt.datetime(2026, 7, 2, tzinfo=dt.timezone.utc))
+    assert mirror.apply("acme", [newer])["updated"] == 1
+    bills = {b["meta"]["external_id"]: b for b in mirror.snapshot("jane-cfo", "acme", AS_OF).to_dict()["bills"]}
+    assert bills["b1"]["txn"]["total"]["amount"] == Decimal("1500.01")
+
+
+def test_amounts_keep_their_exact_digits_through_the_database(mirror):
+    mirror.apply("acme", [r.invoice("acme", "i9", "0.30000000000000000004", txn_date=AS_OF)])
+    inv = {i["meta"]["external_id"]: i for i in mirror.snapshot("jane-cfo", "acme", AS_OF).to_dict()["invoices"]}
+    assert inv["i9"]["balance"]["amount"] == Decimal("0.30000000000000000004")
+    assert inv["i1"]["balance"]["amount"] + inv["i2"]["balance"]["amount"] == Decimal("0.3")
+
+
+def test_figures_from_the_mirror_match_the_same_data_in_memory(mirror):
+    plain = rowcol.Snapshot.from_records("acme", client_records("acme"), AS_OF)
+    assert mirror.runway("jane-cfo", "acme", AS_OF).to_dict() == plain.runway().to_dict()
+    assert mirror.forecast("jane-cfo", "acme", AS_OF).to_dict() == plain.forecast().to_dict()
+    assert mirror.outlook("jane-cfo", "acme", AS_OF).to_dict() == plain.outlook().to_dict()
+    assert mirror.tray("jane-cfo", "acme", AS_OF).to_dict()["counts"] == plain.tray().to_dict()["counts"]
+    console = mirror.console("jane-cfo", "acme", AS_OF).to_dict()
+    assert [b["bill"]["id"] for b in console["pay_now"]] == [b["bill"]["id"] for b in plain.console().to_dict()["pay_now"]]
+
+
+def test_digest_and_portfolio_from_the_mirror(mirror):
+    p = mirror.load_portfolio("jane-cfo", AS_OF)
+    assert p.client_ids == ["acme", "bolt"]
+    d = mirror.digest("jane-cfo", AS_OF, now=SYNCED)
+    assert sorted(d.client_ids) == ["acme", "bolt"]
+    # Never synced by a sync engine: every figure says it is stale.
+    assert all(c["stale"] for c in d.to_dict()["clients"])
+
+
+def test_health_and_settings(mirror):
+    health = mirror.health("jane-cfo", "acme")
+    assert health["client"] == "acme" and health["connection"] == "active"
+    assert mirror.settings("jane-cfo", "acme")["burn_window_months"] == 3
+    mirror.save_settings("jane-cfo", "acme", {"guardrail": {"fixed": {"amount": "12345.67", "currency": "USD"}},
+                                               "close_date": dt.date(2026, 6, 30)})
+    s = mirror.settings("jane-cfo", "acme")
+    assert s["guardrail"] == {"fixed": {"amount": Decimal("12345.67"), "currency": "USD"}}
+    assert s["close_date"] == dt.date(2026, 6, 30)
+
+
+def test_reads_are_scoped_to_the_advisor(mirror):
+    mirror.add_advisor("other", "Other")
+    with pytest.raises(rowcol.OutsidePortfolioError) as e:
+        mirror.snapshot("other", "acme", AS_OF)
+    assert isinstance(e.value, rowcol.StoreError) and e.value.retryable is False
+    assert e.value.kind == "outside_portfolio"
+    with pytest.raises(rowcol.NotFoundError):
+        mirror.portfolio("nobody")
+
+
+def test_unknown_advisor_for_a_client_is_refused(mirror):
+    with pytest.raises(rowcol.RowcolError) as e:
+        mirror.add_client("ghost", "acme2", "Acme 2")
+    assert e.value.retryable is False
+
+
+def test_credentials_open_only_with_their_key(tmp_path):
+    key = "11" * 32
+    url = f"sqlite:///{tmp_path}/creds.db"
+    m = rowcol.Mirror.open(url, key_hex=key)
+    m.add_advisor("jane-cfo", "Jane")
+    m.add_client("jane-cfo", "acme", "Acme", realm="9130")
+    assert m.has_credentials("acme") is False
+    m.save_credentials("acme", access_token="SECRET-a", refresh_token="SECRET-r",
+                       access_expires_at=SYNCED + dt.timedelta(hours=1))
+    assert m.has_credentials("acme") is True
+    other = rowcol.Mirror.open(url, key_hex="22" * 32)
+    with pytest.raises(rowcol.WrongKeyError) as e:
+        other.has_credentials("acme")
+    assert "SECRET" not in str(e.value)
+    with pytest.raises(rowcol.RowcolError):
+        rowcol.Mirror.open(url, key_hex="not hex")
+
+
+def test_bad_input_is_refused_before_the_database(mirror):
+    with pytest.raises(rowcol.InvalidInputError):
+        mirror.snapshot("jane-cfo", "no spaces allowed", AS_OF)
+    with pytest.raises(rowcol.InvalidInputError):
+        mirror.add_client("jane-cfo", "x", "X", home_currency="dollars")
+    with pytest.raises(rowcol.InvalidInputError, match="float"):
+        mirror.apply("acme", [r.bill("acme", "b7", 12.5, txn_date=AS_OF)])
+    with pytest.raises(rowcol.InvalidInputError, match="rail"):
+        mirror.apply("acme", [], rail="xero")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_runtime_is_recreated_after_fork(mirror, tmp_path):
+    pid = os.fork()
+    if pid == 0:  # child: a fresh mirror works, the parent's refuses clearly
+        code = 0
+        try:
+            m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/child.db")
+            m.add_advisor("kid", "Kid")
+            try:
+                mirror.portfolio("jane-cfo")
+                code = 2
+            except rowcol.StoreError as e:
+                code = 0 if "fork" in str(e) and e.retryable else 3
+        except BaseException:
+            code = 4
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert mirror.portfolio("jane-cfo")  # the parent's mirror still works
+
+
+def test_postgresql_when_configured():
+    url = os.environ.get("ROWCOL_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("ROWCOL_TEST_POSTGRES_URL not set: the PostgreSQL backend was NOT exercised from Python")
+    m = rowcol.Mirror.open(url)
+    assert m.backend == "postgresql"
+    m.add_advisor("py-test-advisor", "Py")
+    assert isinstance(m.portfolio("py-test-advisor"), list)
