@@ -26,10 +26,21 @@ echo "== building and installing rowcol (debug, abi3)"
 # CARGO_TARGET_DIR when set, else the workspace target/.
 (cd "$here" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" "$venv/bin/maturin" develop --quiet)
 
+# PostgreSQL: ROWCOL_TEST_POSTGRES_URL wins; else, when DATABASE_URL points at
+# a server and psql is here, a scratch database rowcol_python_test is made
+# on it (recreated each run). Without either, the PostgreSQL test is
+# reported as skipped, by name, in the summary.
+if [ -z "${ROWCOL_TEST_POSTGRES_URL:-}" ] && [ -n "${DATABASE_URL:-}" ] && command -v psql >/dev/null 2>&1; then
+  if psql "$DATABASE_URL" -qAtc "DROP DATABASE IF EXISTS rowcol_python_test" >/dev/null 2>&1 \
+     && psql "$DATABASE_URL" -qAtc "CREATE DATABASE rowcol_python_test" >/dev/null 2>&1; then
+    export ROWCOL_TEST_POSTGRES_URL="${DATABASE_URL%/*}/rowcol_python_test"
+  fi
+fi
+
 echo "== pytest"
 cd "$here"
 set +e
-"$py" -m pytest -p no:cacheprovider tests "$@"
+"$py" -m pytest -p no:cacheprovider -rs tests "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

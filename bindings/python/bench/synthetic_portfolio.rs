@@ -19,7 +19,9 @@ mod synthetic;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let out = args.next().ok_or("usage: synthetic_portfolio OUT.json [CLIENTS] [RUNS]")?;
+    let out = args
+        .next()
+        .ok_or("usage: synthetic_portfolio OUT.json [CLIENTS] [RUNS]")?;
     let clients: usize = args.next().map_or(Ok(100), |a| a.parse())?;
     let runs: u32 = args.next().map_or(Ok(30), |a| a.parse())?;
     let as_of = NaiveDate::from_ymd_opt(2026, 7, 15).ok_or("bad date")?;

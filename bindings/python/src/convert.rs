@@ -86,7 +86,12 @@ static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static TIMEZONE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static TIMEDELTA: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn class<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyAny>>, module: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
+fn class<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    module: &str,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     cell.get_or_try_init(py, || Ok::<_, PyErr>(py.import(module)?.getattr(name)?.unbind()))
         .map(|c| c.bind(py).clone())
 }
@@ -126,7 +131,9 @@ pub fn datetime<'py>(py: Python<'py>, t: DateTime<FixedOffset>) -> PyResult<Boun
 /// A Python `date` (not a `datetime`) as a `NaiveDate`.
 pub fn to_date(value: &Bound<'_, PyAny>, what: &str) -> Result<NaiveDate, Error> {
     if value.is_instance(&class(value.py(), &DATETIME, "datetime", "datetime")?)? {
-        return Err(Error::input(format!("{what}: expected a datetime.date, got a datetime")));
+        return Err(Error::input(format!(
+            "{what}: expected a datetime.date, got a datetime"
+        )));
     }
     if !value.is_instance(&class(value.py(), &DATE, "datetime", "date")?)? {
         return Err(Error::input(format!("{what}: expected a datetime.date")));

@@ -89,7 +89,9 @@ pub fn clock(
 
 fn common_as_of(snapshots: &[ClientSnapshot]) -> Result<NaiveDate, Error> {
     let mut dates = snapshots.iter().map(|s| s.as_of);
-    let first = dates.next().ok_or_else(|| Error::input("as_of is needed for an empty portfolio"))?;
+    let first = dates
+        .next()
+        .ok_or_else(|| Error::input("as_of is needed for an empty portfolio"))?;
     if dates.all(|d| d == first) {
         Ok(first)
     } else {
@@ -178,7 +180,10 @@ impl Portfolio {
         };
         let inner = Arc::clone(&self.inner);
         let outlooks = compute(py, move || {
-            inner.iter().map(|s| rowcol_runway::outlook(s, as_of)).collect::<Vec<_>>()
+            inner
+                .iter()
+                .map(|s| rowcol_runway::outlook(s, as_of))
+                .collect::<Vec<_>>()
         });
         Ok(outlooks.into_iter().map(Outlook::new).collect())
     }

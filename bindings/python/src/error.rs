@@ -19,7 +19,12 @@ use rowcol_core::{RailErrorKind, RowcolError, StoreErrorKind};
 
 create_exception!(rowcol, RowcolErrorPy, PyException, "Base of every RowCol error.");
 create_exception!(rowcol, RailError, RowcolErrorPy, "A call to a rail (QBO) failed.");
-create_exception!(rowcol, StoreError, RowcolErrorPy, "A mirror (database) operation failed.");
+create_exception!(
+    rowcol,
+    StoreError,
+    RowcolErrorPy,
+    "A mirror (database) operation failed."
+);
 create_exception!(rowcol, NotFoundError, StoreError, "The thing asked for does not exist.");
 create_exception!(
     rowcol,
@@ -33,7 +38,12 @@ create_exception!(
     StoreError,
     "Stored credentials do not decrypt with the key given."
 );
-create_exception!(rowcol, MappingError, RowcolErrorPy, "A record from a rail could not be mapped.");
+create_exception!(
+    rowcol,
+    MappingError,
+    RowcolErrorPy,
+    "A record from a rail could not be mapped."
+);
 create_exception!(
     rowcol,
     InvalidInputError,
@@ -231,7 +241,9 @@ pub fn sample_error(py: Python<'_>, family: &str) -> PyResult<PyErr> {
     use rowcol_core::{Currency, ErrorContext, MoneyError, Rail, RailFailure};
     use std::time::Duration;
     let client: rowcol_core::ClientId = crate::records::client_id("acme")?;
-    let realm: rowcol_core::RealmId = "9130".parse().map_err(|e: rowcol_core::IdError| Error::Core(e.into()))?;
+    let realm: rowcol_core::RealmId = "9130"
+        .parse()
+        .map_err(|e: rowcol_core::IdError| Error::Core(e.into()))?;
     let ctx = ErrorContext::client(&client).with_realm(Rail::Qbo, &realm);
     let err = match family {
         "throttled" => RowcolError::rail(

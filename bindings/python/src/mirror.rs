@@ -48,11 +48,16 @@ pub fn normalize_url(url: &str) -> String {
 }
 
 fn rail(text: &str) -> Result<Rail, Error> {
-    text.parse().map_err(|e: rowcol_core::UnknownRail| Error::input(e.to_string()))
+    text.parse()
+        .map_err(|e: rowcol_core::UnknownRail| Error::input(e.to_string()))
 }
 
 fn backend_name(url: &str) -> &'static str {
-    if url.starts_with("postgres") { "postgresql" } else { "sqlite" }
+    if url.starts_with("postgres") {
+        "postgresql"
+    } else {
+        "sqlite"
+    }
 }
 
 /// A RowCol mirror (SQLite or PostgreSQL).
@@ -174,9 +179,7 @@ impl Mirror {
             id,
             advisor: advisor_id(advisor)?,
             name: name.to_owned(),
-            home_currency: home_currency
-                .parse::<Currency>()
-                .map_err(|e| Error::Core(e.into()))?,
+            home_currency: home_currency.parse::<Currency>().map_err(|e| Error::Core(e.into()))?,
             connections,
         };
         block_on(py, async move { Ok(store.upsert_client(&c).await?) })
@@ -266,11 +269,19 @@ impl Mirror {
         let portfolio = self.load_portfolio(py, advisor, as_of, history_months)?;
         let clock = clock(&portfolio.inner, Some(as_of), now, freshness_target)?;
         let inner = Arc::clone(&portfolio.inner);
-        Ok(Digest::new(crate::runtime::compute(py, move || rowcol_runway::digest(&inner, clock))))
+        Ok(Digest::new(crate::runtime::compute(py, move || {
+            rowcol_runway::digest(&inner, clock)
+        })))
     }
 
     /// One client's hygiene tray as of a date.
-    fn tray(&self, py: Python<'_>, advisor: &str, client: &str, as_of: &Bound<'_, PyAny>) -> Result<HygieneTray, Error> {
+    fn tray(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        as_of: &Bound<'_, PyAny>,
+    ) -> Result<HygieneTray, Error> {
         let (store, a, c, req) = self.one(py, advisor, client, as_of, 6)?;
         block_on(py, async move {
             let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
@@ -338,7 +349,13 @@ impl Mirror {
     }
 
     /// Saves one client's settings: a partial dict laid over the defaults.
-    fn save_settings(&self, py: Python<'_>, advisor: &str, client: &str, settings: &Bound<'_, PyAny>) -> Result<(), Error> {
+    fn save_settings(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        settings: &Bound<'_, PyAny>,
+    ) -> Result<(), Error> {
         let store = self.store()?;
         let (a, c) = (advisor_id(advisor)?, client_id(client)?);
         let s = settings_from(Some(settings))?;
@@ -389,3 +406,24 @@ impl Mirror {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::normalize_url;
+
+    #[test]
+    fn sqlite_urls_follow_sqlalchemy_and_drivers_are_dropped() {
+        for (given, sqlx) in [
+            ("sqlite:////tmp/x.db", "sqlite:///tmp/x.db"),
+            ("sqlite:///rel.db", "sqlite://rel.db"),
+            ("sqlite://", "sqlite::memory:"),
+            (":memory:", "sqlite::memory:"),
+            ("sqlite::memory:", "sqlite::memory:"),
+            (" sqlite::memory: ", "sqlite::memory:"),
+            ("/var/rowcol.db", "/var/rowcol.db"),
+            ("postgresql+psycopg://u@h/db", "postgresql://u@h/db"),
+            ("postgres://u@h:5432/db", "postgres://u@h:5432/db"),
+        ] {
+            assert_eq!(normalize_url(given), sqlx, "{given}");
+        }
+    }
+}

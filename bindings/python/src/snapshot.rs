@@ -41,8 +41,8 @@ pub fn settings_from(value: Option<&Bound<'_, PyAny>>) -> Result<ClientSettings,
     let Some(value) = value else {
         return Ok(ClientSettings::default());
     };
-    let mut base = serde_json::to_value(ClientSettings::default())
-        .map_err(|e| Error::input(format!("settings: {e}")))?;
+    let mut base =
+        serde_json::to_value(ClientSettings::default()).map_err(|e| Error::input(format!("settings: {e}")))?;
     let given = convert::to_json(value, "settings")?;
     let (Some(base_map), serde_json::Value::Object(given)) = (base.as_object_mut(), given) else {
         return Err(Error::input("settings: expected a dict"));
@@ -95,7 +95,9 @@ impl Snapshot {
     ) -> Result<Self, Error> {
         let client = records::client_id(client)?;
         let as_of = convert::to_date(as_of, "as_of")?;
-        let home: Currency = home_currency.parse().map_err(|e: rowcol_core::CurrencyError| Error::Core(e.into()))?;
+        let home: Currency = home_currency
+            .parse()
+            .map_err(|e: rowcol_core::CurrencyError| Error::Core(e.into()))?;
         let synced = synced_at.map(|t| convert::to_datetime(t, "synced_at")).transpose()?;
         let request = SnapshotRequest { as_of, history_months };
         let mut s = ClientSnapshot {
@@ -231,7 +233,9 @@ impl Snapshot {
     fn forecast(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Forecast, Error> {
         let d = self.date_or_own(as_of)?;
         let s = Arc::clone(&self.inner);
-        Ok(Forecast::new(compute(py, move || rowcol_runway::outlook(&s, d).forecast)))
+        Ok(Forecast::new(compute(py, move || {
+            rowcol_runway::outlook(&s, d).forecast
+        })))
     }
 
     /// Receivables (`side="receivable"`) or payables (`"payable"`) aging.
@@ -240,11 +244,17 @@ impl Snapshot {
         let side = match side {
             "receivable" | "ar" => Side::Receivable,
             "payable" | "ap" => Side::Payable,
-            other => return Err(Error::input(format!("side {other:?}: expected \"receivable\" or \"payable\""))),
+            other => {
+                return Err(Error::input(format!(
+                    "side {other:?}: expected \"receivable\" or \"payable\""
+                )));
+            }
         };
         let d = self.date_or_own(as_of)?;
         let s = Arc::clone(&self.inner);
-        Ok(Aging::new(compute(py, move || rowcol_runway::calc::aging::aging(&s, side, d))))
+        Ok(Aging::new(compute(py, move || {
+            rowcol_runway::calc::aging::aging(&s, side, d)
+        })))
     }
 
     /// The hygiene tray as of `as_of`.

@@ -152,4 +152,8 @@ def test_postgresql_when_configured():
     m = rowcol.Mirror.open(url)
     assert m.backend == "postgresql"
     m.add_advisor("py-test-advisor", "Py")
-    assert isinstance(m.portfolio("py-test-advisor"), list)
+    m.add_client("py-test-advisor", "py-acme", "Acme", realm="9130")
+    m.apply("py-acme", client_records("py-acme"))
+    plain = rowcol.Snapshot.from_records("py-acme", client_records("py-acme"), AS_OF)
+    assert m.outlook("py-test-advisor", "py-acme", AS_OF).to_dict() == plain.outlook().to_dict()
+    assert m.digest("py-test-advisor", AS_OF, now=SYNCED).client_ids == ["py-acme"]
