@@ -13,7 +13,7 @@ in), dates are ``datetime.date``, times are aware ``datetime.datetime``.
 Every computation runs in Rust with the GIL released.
 """
 
-from rowcol import records
+from rowcol import aio, records
 from rowcol._rowcol import (
     Aging,
     DecisionConsole,
@@ -59,6 +59,7 @@ __all__ = [
     "StoreError",
     "WrongKeyError",
     "__version__",
+    "aio",
     "digest",
     "records",
 ]
