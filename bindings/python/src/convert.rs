@@ -246,7 +246,14 @@ pub fn json_to_py<'py>(py: Python<'py>, value: &Value, key: &str) -> Result<Boun
             let text = n.to_string();
             if DECIMAL_FIELDS.contains(&key) || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
                 decimal(py, &text)?
+            } else if let Some(i) = n.as_i64() {
+                let Ok(v) = i.into_pyobject(py);
+                v.into_any()
+            } else if let Some(u) = n.as_u64() {
+                let Ok(v) = u.into_pyobject(py);
+                v.into_any()
             } else {
+                // Larger than 64 bits: Python's int reads the exact text.
                 py.import("builtins")?.getattr("int")?.call1((text,))?
             }
         }

@@ -91,13 +91,11 @@ impl Mirror {
 
     fn one(
         &self,
-        py: Python<'_>,
         advisor: &str,
         client: &str,
         as_of: &Bound<'_, PyAny>,
         history_months: u32,
     ) -> Result<(Arc<dyn rowcol_mirror::Mirror>, AdvisorId, ClientId, SnapshotRequest), Error> {
-        let _ = py;
         Ok((
             self.store()?,
             advisor_id(advisor)?,
@@ -225,7 +223,7 @@ impl Mirror {
         as_of: &Bound<'_, PyAny>,
         history_months: u32,
     ) -> Result<Snapshot, Error> {
-        let (store, a, c, req) = self.one(py, advisor, client, as_of, history_months)?;
+        let (store, a, c, req) = self.one(advisor, client, as_of, history_months)?;
         block_on(py, async move { Mirror::load(store.as_ref(), &a, &c, req).await }).map(Snapshot::new)
     }
 
@@ -282,7 +280,7 @@ impl Mirror {
         client: &str,
         as_of: &Bound<'_, PyAny>,
     ) -> Result<HygieneTray, Error> {
-        let (store, a, c, req) = self.one(py, advisor, client, as_of, 6)?;
+        let (store, a, c, req) = self.one(advisor, client, as_of, 6)?;
         block_on(py, async move {
             let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
             Ok(HygieneTray::new(rowcol_runway::tray(&s, req.as_of)))
@@ -297,7 +295,7 @@ impl Mirror {
         client: &str,
         as_of: &Bound<'_, PyAny>,
     ) -> Result<DecisionConsole, Error> {
-        let (store, a, c, req) = self.one(py, advisor, client, as_of, 6)?;
+        let (store, a, c, req) = self.one(advisor, client, as_of, 6)?;
         block_on(py, async move {
             let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
             let tray = rowcol_runway::tray(&s, req.as_of);
@@ -307,7 +305,7 @@ impl Mirror {
 
     /// One client's cash outlook (every calculator) as of a date.
     fn outlook(&self, py: Python<'_>, advisor: &str, client: &str, as_of: &Bound<'_, PyAny>) -> Result<Outlook, Error> {
-        let (store, a, c, req) = self.one(py, advisor, client, as_of, 6)?;
+        let (store, a, c, req) = self.one(advisor, client, as_of, 6)?;
         block_on(py, async move {
             let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
             Ok(Outlook::new(rowcol_runway::outlook(&s, req.as_of)))

@@ -134,3 +134,44 @@ def test_deleted_records_are_left_out():
     bill["bill"]["meta"]["deleted"] = True
     snap = rowcol.Snapshot.from_records("acme", [bill], AS_OF)
     assert snap.to_dict()["bills"] == []
+
+
+def test_every_record_builder_makes_a_record_the_snapshot_takes():
+    day = dt.date(2026, 7, 1)
+    recs = [
+        r.term("acme", "t1", "2% 10 Net 30", due_days=30, discount_percent=Decimal("2"), discount_days=10),
+        r.vendor("acme", "v1", "Mill", terms="t1", is_1099=True),
+        r.customer("acme", "c1", "Cafe", email="ap@cafe.example"),
+        r.bill("acme", "b1", Decimal("100.00"), txn_date=day, due_date=day, balance=Decimal("40.00"), vendor="v1", terms="t1"),
+        r.bill_payment("acme", "bp1", Decimal("60.00"), txn_date=day, vendor="v1", bills={"b1": Decimal("60.00")}, paid_from="1"),
+        r.invoice("acme", "i1", Decimal("80.00"), txn_date=day, customer="c1", balance=0),
+        r.payment("acme", "pay1", Decimal("80.00"), txn_date=day, customer="c1", invoices={"i1": Decimal("80.00")}),
+        r.deposit("acme", "d1", Decimal("80.00"), txn_date=day, deposit_to="1"),
+        r.purchase("acme", "p1", Decimal("12.34"), txn_date=day, account="10", payee="v1", method="cash"),
+        r.credit_card("acme", "3", "Visa", Decimal("5")),
+        r.company("acme", "Acme Co", home_currency="USD"),
+    ]
+    snap = rowcol.Snapshot.from_records("acme", recs, AS_OF)
+    d = snap.to_dict()
+    assert d["terms"][0]["discount_percent"] == Decimal("2")
+    assert d["vendors"][0]["is_1099"] is True
+    assert d["bill_payments"][0]["applied_to"] == [
+        {"kind": "bill", "id": "b1", "amount": {"amount": Decimal("60.00"), "currency": "USD"}}
+    ]
+    assert d["payments"][0]["applied_to"][0]["id"] == "i1"
+    assert d["purchases"][0]["method"] == "cash"
+    assert d["deposits"][0]["txn"]["total"]["amount"] == Decimal("80.00")
+    assert d["company"]["company_name"] == "Acme Co" and snap.name == "Acme Co"
+    assert d["bills"][0]["balance"]["amount"] == Decimal("40.00")
+
+
+def test_forecast_reports_the_first_week_under_the_guardrail():
+    recs = client_records(cash="2000")
+    snap = rowcol.Snapshot.from_records(
+        "acme", recs, AS_OF, settings={"guardrail": {"fixed": {"amount": "1000", "currency": "USD"}}}
+    )
+    f = snap.forecast()
+    weeks = f.to_dict()["weeks"]
+    first = next(w["week"] for w in weeks if w["closing"]["amount"] < Decimal("1000"))
+    assert f.first_week_below_guardrail == first
+    assert repr(f).startswith("Forecast(as_of=2026-07-15")
