@@ -29,7 +29,11 @@ mod synthetic;
 const BENCH_DB: &str = "rowcol_bench";
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn server_url() -> String {
@@ -39,14 +43,25 @@ fn server_url() -> String {
 /// A fresh `rowcol_bench` database on the server at `DATABASE_URL`.
 async fn postgres() -> Arc<dyn Mirror> {
     let admin_url = server_url();
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL at DATABASE_URL");
-    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")))
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("PostgreSQL at DATABASE_URL");
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {BENCH_DB}")))
         .execute(&mut admin)
         .await
         .unwrap();
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {BENCH_DB}"))).execute(&mut admin).await.unwrap();
     let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
-    Arc::new(PostgresMirror::connect(&format!("{base}/{BENCH_DB}"), CredentialKey::generate()).await.unwrap())
+    Arc::new(
+        PostgresMirror::connect(&format!("{base}/{BENCH_DB}"), CredentialKey::generate())
+            .await
+            .unwrap(),
+    )
 }
 
 async fn sqlite(dir: &tempfile::TempDir) -> Arc<dyn Mirror> {
@@ -55,7 +70,13 @@ async fn sqlite(dir: &tempfile::TempDir) -> Arc<dyn Mirror> {
 }
 
 async fn register(store: &dyn Mirror, clients: usize) {
-    store.upsert_advisor(&Advisor { id: fixtures::id("adv"), name: "Bench".into() }).await.unwrap();
+    store
+        .upsert_advisor(&Advisor {
+            id: fixtures::id("adv"),
+            name: "Bench".into(),
+        })
+        .await
+        .unwrap();
     for i in 0..clients {
         let id = fixtures::id(&format!("client-{i:03}"));
         store
@@ -84,7 +105,12 @@ fn records(snap: &ClientSnapshot) -> Vec<SourceRecord> {
     out.extend(snap.bill_payments.iter().cloned().map(Entity::BillPayment));
     out.extend(snap.purchases.iter().cloned().map(Entity::Purchase));
     out.extend(snap.deposits.iter().cloned().map(Entity::Deposit));
-    out.into_iter().map(|entity| SourceRecord { raw: "{}".into(), entity }).collect()
+    out.into_iter()
+        .map(|entity| SourceRecord {
+            raw: "{}".into(),
+            entity,
+        })
+        .collect()
 }
 
 /// 1000 new bills for client-000, ids from `next`.
@@ -95,7 +121,10 @@ fn thousand_bills(next: &AtomicU64) -> SyncBatch {
             let n = next.fetch_add(1, Ordering::Relaxed);
             let mut bill = fixtures::bill("client-000", &n.to_string(), dec!(1234.56));
             bill.meta.updated_at = time("2026-07-01T09:00:00-07:00");
-            SourceRecord { raw: format!(r#"{{"Id":"{n}","TotalAmt":1234.56}}"#), entity: Entity::Bill(bill) }
+            SourceRecord {
+                raw: format!(r#"{{"Id":"{n}","TotalAmt":1234.56}}"#),
+                entity: Entity::Bill(bill),
+            }
         })
         .collect();
     b
@@ -107,7 +136,10 @@ fn bench_apply(c: &mut Criterion) {
     let mut group = c.benchmark_group("mirror/apply_1000_entities");
     group.throughput(Throughput::Elements(1000));
     group.sample_size(20);
-    for (name, store) in [("sqlite", rt.block_on(sqlite(&dir))), ("postgres", rt.block_on(postgres()))] {
+    for (name, store) in [
+        ("sqlite", rt.block_on(sqlite(&dir))),
+        ("postgres", rt.block_on(postgres())),
+    ] {
         rt.block_on(register(store.as_ref(), 1));
         let next = AtomicU64::new(1);
         group.bench_function(name, |b| {
@@ -134,7 +166,10 @@ fn bench_snapshots(c: &mut Criterion) {
     let mut group = c.benchmark_group("mirror/snapshots_100_clients");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
-    for (name, store) in [("sqlite", rt.block_on(sqlite(&dir))), ("postgres", rt.block_on(postgres()))] {
+    for (name, store) in [
+        ("sqlite", rt.block_on(sqlite(&dir))),
+        ("postgres", rt.block_on(postgres())),
+    ] {
         rt.block_on(async {
             register(store.as_ref(), portfolio.len()).await;
             for snap in &portfolio {
@@ -151,11 +186,17 @@ fn bench_snapshots(c: &mut Criterion) {
                         let store = Arc::clone(&store);
                         let (advisor, client) = (advisor.clone(), snap.client.clone());
                         tokio::spawn(async move {
-                            store.snapshot(&advisor, &client, SnapshotRequest::as_of(as_of)).await.unwrap()
+                            store
+                                .snapshot(&advisor, &client, SnapshotRequest::as_of(as_of))
+                                .await
+                                .unwrap()
                         })
                     });
-                    let snaps: Vec<ClientSnapshot> =
-                        futures::future::join_all(loads).await.into_iter().map(Result::unwrap).collect();
+                    let snaps: Vec<ClientSnapshot> = futures::future::join_all(loads)
+                        .await
+                        .into_iter()
+                        .map(Result::unwrap)
+                        .collect();
                     assert_eq!(snaps.len(), 100);
                 })
             })

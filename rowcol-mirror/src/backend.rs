@@ -80,7 +80,7 @@ pub trait Backend: Database + Sized + sealed::Sealed {
 /// Implements `Backend` for one sqlx database: the dialect values differ,
 /// the typed primitives are the same text with other types.
 macro_rules! backend {
-    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $migrator:ident) => {
+    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $migrator:ident, $persistent:literal) => {
         #[async_trait]
         impl Backend for $db {
             const LABEL: &'static str = $label;
@@ -109,14 +109,19 @@ macro_rules! backend {
             }
 
             async fn execute(conn: &mut Self::Connection, qb: &mut QueryBuilder<Self>) -> Result<u64, sqlx::Error> {
-                Ok(qb.build().execute(&mut *conn).await?.rows_affected())
+                Ok(qb
+                    .build()
+                    .persistent($persistent)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected())
             }
 
             async fn fetch_all(
                 conn: &mut Self::Connection,
                 qb: &mut QueryBuilder<Self>,
             ) -> Result<Vec<Self::Row>, sqlx::Error> {
-                qb.build().fetch_all(&mut *conn).await
+                qb.build().persistent($persistent).fetch_all(&mut *conn).await
             }
 
             fn text(row: &Self::Row, i: usize) -> Result<Option<String>, sqlx::Error> {
@@ -141,6 +146,10 @@ macro_rules! backend {
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+// SQLite keeps prepared statements cached. PostgreSQL plans each statement
+// afresh (unnamed statements): a cached generic plan made while a table was
+// small keeps scanning it whole once it has grown (seen: 600 ms per
+// 500-id lookup after 20,000 rows instead of under 1 ms).
 backend!(
     Sqlite,
     "SQLite",
@@ -148,7 +157,8 @@ backend!(
     "",
     ("", ""),
     "{column}",
-    SQLITE_MIGRATIONS
+    SQLITE_MIGRATIONS,
+    true
 );
 backend!(
     Postgres,
@@ -157,5 +167,6 @@ backend!(
     " FOR UPDATE",
     ("CAST(", " AS NUMERIC)"),
     "CAST({column} AS TEXT)",
-    POSTGRES_MIGRATIONS
+    POSTGRES_MIGRATIONS,
+    false
 );
