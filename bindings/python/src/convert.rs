@@ -244,7 +244,9 @@ pub fn json_to_py<'py>(py: Python<'py>, value: &Value, key: &str) -> Result<Boun
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
         Value::Number(n) => {
             let text = n.to_string();
-            if DECIMAL_FIELDS.contains(&key) || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+            // Decimals serialise as strings, so a JSON number is a counter
+            // (u32, i64): an int. Anything else keeps its exact text.
+            if !text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
                 decimal(py, &text)?
             } else if let Some(i) = n.as_i64() {
                 let Ok(v) = i.into_pyobject(py);

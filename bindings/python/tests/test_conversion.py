@@ -77,3 +77,11 @@ def test_times_keep_their_offset():
     snap = rowcol.Snapshot.from_records("acme", [bill], dt.date(2026, 2, 1))
     got = snap.to_dict()["bills"][0]["meta"]["updated_at"]
     assert got == t and got.utcoffset() == dt.timedelta(hours=-8)
+
+
+def test_counters_stay_ints_and_decimals_stay_decimals(snapshot):
+    o = snapshot.outlook().to_dict()
+    assert o["burn"]["window"]["months"] == 3 and type(o["burn"]["window"]["months"]) is int
+    assert type(o["burn"]["transactions"]) is int
+    assert type(o["runway"]["state"]["months"]) is Decimal
+    assert type(o["dso"]["days"]) in (Decimal, type(None))
