@@ -157,3 +157,15 @@ def test_postgresql_when_configured():
     plain = rowcol.Snapshot.from_records("py-acme", client_records("py-acme"), AS_OF)
     assert m.outlook("py-test-advisor", "py-acme", AS_OF).to_dict() == plain.outlook().to_dict()
     assert m.digest("py-test-advisor", AS_OF, now=SYNCED).client_ids == ["py-acme"]
+
+
+def test_unreachable_database_is_retryable_and_never_shows_the_password():
+    with pytest.raises(rowcol.StoreError) as e:
+        rowcol.Mirror.open("postgresql://user:SECRETPW@127.0.0.1:1/db")
+    assert e.value.retryable is True and e.value.kind == "unavailable"
+    assert "SECRETPW" not in str(e.value) and "SECRETPW" not in repr(e.value)
+
+
+def test_unopenable_sqlite_file_is_a_store_error(tmp_path):
+    with pytest.raises(rowcol.StoreError):
+        rowcol.Mirror.open(f"sqlite:///{tmp_path}/missing-dir/x.db")
