@@ -82,6 +82,24 @@ impl Entity {
         }
     }
 
+    /// Mutable source metadata, for adapters that stamp the client and rail
+    /// a record was read for.
+    pub fn meta_mut(&mut self) -> &mut SourceMeta {
+        match self {
+            Entity::Account(e) => &mut e.meta,
+            Entity::Term(e) => &mut e.meta,
+            Entity::Vendor(e) => &mut e.party.meta,
+            Entity::Customer(e) => &mut e.party.meta,
+            Entity::Bill(e) => &mut e.meta,
+            Entity::Invoice(e) => &mut e.meta,
+            Entity::Payment(e) => &mut e.meta,
+            Entity::BillPayment(e) => &mut e.meta,
+            Entity::Purchase(e) => &mut e.meta,
+            Entity::Deposit(e) => &mut e.meta,
+            Entity::CompanyInfo(e) => &mut e.meta,
+        }
+    }
+
     /// The dated fields, for transactions; `None` for name lists.
     pub fn txn(&self) -> Option<&TxnCommon> {
         match self {
