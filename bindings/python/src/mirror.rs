@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::{SourceRecord, SyncBatch};
 use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, ClientSnapshot, Connection, ConnectionStatus, Currency, Rail,
-    RailCredentials, RowcolError, StoreErrorKind,
+    Advisor, AdvisorId, Client, ClientId, ClientSnapshot, Connection, ConnectionStatus, Currency, EntityKind,
+    ExternalId, Rail, RailCredentials, ReviewDecision, ReviewState, RowcolError, StoreErrorKind, VersionToken,
 };
 use rowcol_mirror::CredentialKey;
 
@@ -358,6 +358,42 @@ impl Mirror {
         let (a, c) = (advisor_id(advisor)?, client_id(client)?);
         let s = settings_from(Some(settings))?;
         block_on(py, async move { Ok(store.save_settings(&a, &c, &s).await?) })
+    }
+
+    /// Records an advisor's review of a hygiene finding: `decision` is
+    /// `"approved"` (quiet until the record changes from `version`) or
+    /// `"excluded"` (never flag it under this rule). `at` defaults to now.
+    #[pyo3(signature = (advisor, client, *, rule_id, kind, external_id, version, decision, at=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn save_review(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        rule_id: &str,
+        kind: &str,
+        external_id: &str,
+        version: &str,
+        decision: &str,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> Result<(), Error> {
+        let store = self.store()?;
+        let a = advisor_id(advisor)?;
+        let review = ReviewState {
+            client: client_id(client)?,
+            rule_id: rule_id.to_owned(),
+            kind: kind.parse::<EntityKind>().map_err(|e| Error::input(e.to_string()))?,
+            external_id: external_id.parse::<ExternalId>().map_err(|e| Error::Core(e.into()))?,
+            version: VersionToken::new(version),
+            decision: serde_json::from_value::<ReviewDecision>(serde_json::Value::String(decision.to_owned()))
+                .map_err(|_| Error::input(format!("decision {decision:?}: expected \"approved\" or \"excluded\"")))?,
+            by: a.clone(),
+            at: match at {
+                Some(t) => convert::to_datetime(t, "at")?.with_timezone(&Utc),
+                None => Utc::now(),
+            },
+        };
+        block_on(py, async move { Ok(store.save_review(&a, &review).await?) })
     }
 
     /// Stores a client's rail tokens, sealed with the mirror's key. The

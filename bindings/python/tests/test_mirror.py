@@ -169,3 +169,18 @@ def test_unreachable_database_is_retryable_and_never_shows_the_password():
 def test_unopenable_sqlite_file_is_a_store_error(tmp_path):
     with pytest.raises(rowcol.StoreError):
         rowcol.Mirror.open(f"sqlite:///{tmp_path}/missing-dir/x.db")
+
+
+def test_reviews_quiet_findings_until_the_record_changes(mirror):
+    tray = mirror.tray("jane-cfo", "acme", AS_OF).to_dict()
+    finding = tray["findings"][0]
+    subject = finding["entities"][0]
+    mirror.save_review("jane-cfo", "acme", rule_id=finding["rule_id"], kind=subject["kind"],
+                       external_id=subject["id"], version=subject["version"], decision="approved", at=SYNCED)
+    after = mirror.tray("jane-cfo", "acme", AS_OF).to_dict()
+    assert len(after["findings"]) == len(tray["findings"]) - 1
+    assert after["quiet_approved"] == 1
+    with pytest.raises(rowcol.InvalidInputError, match="decision"):
+        mirror.save_review("jane-cfo", "acme", rule_id="x", kind="bill", external_id="b1", version="0", decision="maybe")
+    with pytest.raises(rowcol.InvalidInputError, match="entity kind"):
+        mirror.save_review("jane-cfo", "acme", rule_id="x", kind="widget", external_id="b1", version="0", decision="approved")

@@ -194,6 +194,18 @@ class Mirror:
     def health(self, advisor: str, client: str) -> Dict[str, Any]: ...
     def settings(self, advisor: str, client: str) -> Dict[str, Any]: ...
     def save_settings(self, advisor: str, client: str, settings: Dict[str, Any]) -> None: ...
+    def save_review(
+        self,
+        advisor: str,
+        client: str,
+        *,
+        rule_id: str,
+        kind: str,
+        external_id: str,
+        version: str,
+        decision: str,
+        at: Optional[datetime.datetime] = None,
+    ) -> None: ...
     def save_credentials(
         self,
         client: str,
