@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use rowcol_runway::{DigestClock, digest};
 
+// The file is shared with the runway tests (and may be a re-export of
+// `rowcol_core::fixtures::synthetic`): only `portfolio` is used here.
 #[path = "../../../rowcol-runway/tests/support/synthetic.rs"]
+#[allow(dead_code, unused_imports)]
 mod synthetic;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
