@@ -112,11 +112,43 @@ def pandas_figures(acc, it, fl, as_of: dt.date, months: int = 3):
     return aging, runway
 
 
+LISTS = {
+    "accounts": "account", "terms": "term", "vendors": "vendor", "customers": "customer", "bills": "bill",
+    "invoices": "invoice", "payments": "payment", "bill_payments": "bill_payment", "purchases": "purchase",
+    "deposits": "deposit",
+}
+
+
+def mirror_figures(snapshots: list, out_dir: Path, runs: int) -> dict:
+    """Seeds a SQLite mirror with every snapshot's records (through
+    Mirror.apply, as a sync would write them) and times the digest read from it."""
+    db = out_dir / "mirror.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    m = rowcol.Mirror.open(f"sqlite:///{db}")
+    m.add_advisor("bench", "Bench")
+    start = time.perf_counter()
+    for i, s in enumerate(snapshots):
+        m.add_client("bench", s["client"], s["name"], realm=str(9_130_000 + i))
+        recs = [{kind: item} for key, kind in LISTS.items() for item in s[key]]
+        if s["company"] is not None:
+            recs.append({"company_info": s["company"]})
+        m.apply(s["client"], recs)
+    seed = time.perf_counter() - start
+    load_digest = median_time(lambda: m.digest("bench", AS_OF, now=NOW, freshness_target=TARGET), max(3, runs // 3))
+    return {
+        "mirror_seed_s (apply every record from Python, once)": round(seed, 2),
+        "mirror_load_plus_digest_ms (Mirror.digest from SQLite, median)": round(load_digest * 1e3, 2),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--dev", action="store_true", help="smoke run: Rust side in the dev profile")
+    ap.add_argument("--mirror", action="store_true",
+                    help="also seed a SQLite mirror with the same records and time Mirror.digest (load + digest)")
     args = ap.parse_args()
 
     out_dir = HERE / "out"
@@ -188,6 +220,8 @@ def main() -> None:
         "pandas_aging_bucket_mismatches": aging_mismatch,
         "cpus": os.cpu_count(),
     }
+    if args.mirror:
+        report.update(mirror_figures(json.loads(text), out_dir, args.runs))
     print(json.dumps(report, indent=2))
 
 
