@@ -1,7 +1,7 @@
-//! Mirror throughput on both backends: `apply` of 1000-entity batches, and
+//! Mirror throughput on both backends (issue "rowcol-mirror"): `apply` of 1000-entity batches, and
 //! loading the snapshots of a 100-client portfolio of typical clients.
 //!
-//! `cargo bench -p rowcol-mirror --bench mirror` (PostgreSQL at
+//! `cargo bench -p rowcol-benches --bench mirror` (PostgreSQL at
 //! `DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`;
 //! the bench creates and drops its own database `rowcol_bench`).
 
@@ -15,103 +15,15 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rowcol_core::entity::Entity;
-use rowcol_core::fixtures::{self, date, time};
+use rowcol_core::fixtures::{self, date, synthetic, time};
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::{SourceRecord, SyncBatch};
-use rowcol_core::{Advisor, Client, ClientSnapshot, Currency, Rail};
-use rowcol_mirror::{CredentialKey, Mirror, PostgresMirror, SqliteMirror};
+use rowcol_core::{ClientSnapshot, Rail};
 use rust_decimal_macros::dec;
-use sqlx::{AssertSqlSafe, Connection};
 
-#[path = "../../rowcol-runway/tests/support/synthetic.rs"]
-mod synthetic;
+mod support;
 
 const BENCH_DB: &str = "rowcol_bench";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn server_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// A fresh `rowcol_bench` database on the server at `DATABASE_URL`.
-async fn postgres() -> Arc<dyn Mirror> {
-    let admin_url = server_url();
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("PostgreSQL at DATABASE_URL");
-    sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {BENCH_DB}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
-    Arc::new(
-        PostgresMirror::connect(&format!("{base}/{BENCH_DB}"), CredentialKey::generate())
-            .await
-            .unwrap(),
-    )
-}
-
-async fn sqlite(dir: &tempfile::TempDir) -> Arc<dyn Mirror> {
-    let path = dir.path().join("bench.db").display().to_string();
-    Arc::new(SqliteMirror::open(&path, CredentialKey::generate()).await.unwrap())
-}
-
-async fn register(store: &dyn Mirror, clients: usize) {
-    store
-        .upsert_advisor(&Advisor {
-            id: fixtures::id("adv"),
-            name: "Bench".into(),
-        })
-        .await
-        .unwrap();
-    for i in 0..clients {
-        let id = fixtures::id(&format!("client-{i:03}"));
-        store
-            .upsert_client(&Client {
-                id,
-                advisor: fixtures::id("adv"),
-                name: format!("Client {i}"),
-                home_currency: Currency::USD,
-                connections: vec![],
-            })
-            .await
-            .unwrap();
-    }
-}
-
-/// Every record of a generated snapshot, as the sync engine would apply it.
-fn records(snap: &ClientSnapshot) -> Vec<SourceRecord> {
-    let mut out: Vec<Entity> = Vec::new();
-    out.extend(snap.accounts.iter().cloned().map(Entity::Account));
-    out.extend(snap.terms.iter().cloned().map(Entity::Term));
-    out.extend(snap.vendors.iter().cloned().map(Entity::Vendor));
-    out.extend(snap.customers.iter().cloned().map(Entity::Customer));
-    out.extend(snap.bills.iter().cloned().map(Entity::Bill));
-    out.extend(snap.invoices.iter().cloned().map(Entity::Invoice));
-    out.extend(snap.payments.iter().cloned().map(Entity::Payment));
-    out.extend(snap.bill_payments.iter().cloned().map(Entity::BillPayment));
-    out.extend(snap.purchases.iter().cloned().map(Entity::Purchase));
-    out.extend(snap.deposits.iter().cloned().map(Entity::Deposit));
-    out.into_iter()
-        .map(|entity| SourceRecord {
-            raw: "{}".into(),
-            entity,
-        })
-        .collect()
-}
 
 /// 1000 new bills for client-000, ids from `next`.
 fn thousand_bills(next: &AtomicU64) -> SyncBatch {
@@ -131,16 +43,16 @@ fn thousand_bills(next: &AtomicU64) -> SyncBatch {
 }
 
 fn bench_apply(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let mut group = c.benchmark_group("mirror/apply_1000_entities");
     group.throughput(Throughput::Elements(1000));
     group.sample_size(20);
     for (name, store) in [
-        ("sqlite", rt.block_on(sqlite(&dir))),
-        ("postgres", rt.block_on(postgres())),
+        ("sqlite", rt.block_on(support::sqlite(&dir))),
+        ("postgres", rt.block_on(support::fresh_postgres(BENCH_DB))),
     ] {
-        rt.block_on(register(store.as_ref(), 1));
+        rt.block_on(support::register(store.as_ref(), 1));
         let next = AtomicU64::new(1);
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
@@ -159,7 +71,7 @@ fn bench_apply(c: &mut Criterion) {
 }
 
 fn bench_snapshots(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let as_of = date("2026-07-15");
     let portfolio = synthetic::portfolio(100, as_of, Utc::now());
@@ -167,18 +79,10 @@ fn bench_snapshots(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
     for (name, store) in [
-        ("sqlite", rt.block_on(sqlite(&dir))),
-        ("postgres", rt.block_on(postgres())),
+        ("sqlite", rt.block_on(support::sqlite(&dir))),
+        ("postgres", rt.block_on(support::fresh_postgres(BENCH_DB))),
     ] {
-        rt.block_on(async {
-            register(store.as_ref(), portfolio.len()).await;
-            for snap in &portfolio {
-                let mut b = SyncBatch::new(snap.client.clone(), Rail::Qbo);
-                b.records = records(snap);
-                store.apply(&b).await.unwrap();
-            }
-        });
-        let advisor: rowcol_core::AdvisorId = fixtures::id("adv");
+        let advisor = rt.block_on(support::seed(store.as_ref(), &portfolio));
         group.bench_function(name, |b| {
             b.iter(|| {
                 rt.block_on(async {

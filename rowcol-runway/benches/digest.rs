@@ -8,11 +8,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
-use rowcol_core::fixtures::{date, time};
+use rowcol_core::fixtures::{date, synthetic, time};
 use rowcol_runway::{DigestClock, digest};
-
-#[path = "../tests/support/synthetic.rs"]
-mod synthetic;
 
 fn bench_digest(c: &mut Criterion) {
     let synced_at = time("2026-07-15T08:00:00+00:00").with_timezone(&Utc);

@@ -1,15 +1,13 @@
 //! The digest over a synthetic portfolio: composed from its parts, sorted by
 //! urgency, stale data flagged, stable and serialisable.
 
-mod support;
-
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rowcol_core::fixtures::date;
+use rowcol_core::fixtures::synthetic::portfolio;
 use rowcol_runway::digest::{DigestClock, compose};
 use rowcol_runway::{console, digest, tray};
-use support::synthetic::portfolio;
 
 fn clock() -> DigestClock {
     DigestClock {

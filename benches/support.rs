@@ -1,0 +1,89 @@
+//! Set-up shared by the benches: mirrors to measure, seeded like a first sync.
+
+use std::sync::Arc;
+
+use rowcol_core::fixtures::{self, synthetic};
+use rowcol_core::sync::SyncBatch;
+use rowcol_core::{Advisor, AdvisorId, Client, ClientSnapshot, Currency, Rail};
+use rowcol_mirror::{CredentialKey, Mirror, PostgresMirror, SqliteMirror};
+use sqlx::{AssertSqlSafe, Connection};
+
+/// A two-worker tokio runtime (the machine the figures come from has 2 cores).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// A fresh database `name` on the PostgreSQL server at `DATABASE_URL`
+/// (default `postgres://postgres@127.0.0.1:5432/postgres`), dropped first if
+/// it exists.
+pub async fn fresh_postgres(name: &str) -> Arc<dyn Mirror> {
+    let url =
+        std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let mut admin = sqlx::PgConnection::connect(&url)
+        .await
+        .expect("PostgreSQL at DATABASE_URL");
+    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+        .execute(&mut admin)
+        .await
+        .expect("drop the bench database");
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create the bench database");
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+    Arc::new(
+        PostgresMirror::connect(&format!("{base}/{name}"), CredentialKey::generate())
+            .await
+            .expect("open the bench database"),
+    )
+}
+
+/// A SQLite mirror in a file under `dir`.
+pub async fn sqlite(dir: &tempfile::TempDir) -> Arc<dyn Mirror> {
+    let path = dir.path().join("bench.db").display().to_string();
+    Arc::new(
+        SqliteMirror::open(&path, CredentialKey::generate())
+            .await
+            .expect("open SQLite"),
+    )
+}
+
+/// Registers advisor `adv` and `clients` clients named `client-000`, ... (the
+/// synthetic generator's names), without connections.
+pub async fn register(store: &dyn Mirror, clients: usize) -> AdvisorId {
+    let advisor: AdvisorId = fixtures::id("adv");
+    store
+        .upsert_advisor(&Advisor {
+            id: advisor.clone(),
+            name: "Bench".into(),
+        })
+        .await
+        .expect("register the advisor");
+    for i in 0..clients {
+        let client = Client {
+            id: fixtures::id(&format!("client-{i:03}")),
+            advisor: advisor.clone(),
+            name: format!("Client {i}"),
+            home_currency: Currency::USD,
+            connections: vec![],
+        };
+        store.upsert_client(&client).await.expect("register a client");
+    }
+    advisor
+}
+
+/// Registers the portfolio's clients and applies every record, as a first
+/// sync would leave the mirror.
+pub async fn seed(store: &dyn Mirror, portfolio: &[ClientSnapshot]) -> AdvisorId {
+    let advisor = register(store, portfolio.len()).await;
+    for snap in portfolio {
+        let mut batch = SyncBatch::new(snap.client.clone(), Rail::Qbo);
+        batch.records = synthetic::records(snap);
+        store.apply(&batch).await.expect("seed a client");
+    }
+    advisor
+}
