@@ -13,8 +13,10 @@ Steps:
 3. pandas computes AR/AP aging and runway on frames built from the same
    snapshots; its figures are checked against rowcol's before timing counts.
 
-Install the package in release mode first (``maturin develop --release`` or
-``pip install ./bindings/python``) or the Python side is timed unoptimised.
+Install the package from a release wheel first (``maturin build --release``
+then ``pip install`` the wheel, or ``pip install ./bindings/python``): an
+editable ``maturin develop`` shares its native module with the debug builds
+of ``run-tests.sh``, and the Python side is then timed unoptimised.
 """
 
 from __future__ import annotations
@@ -151,6 +153,9 @@ def main() -> None:
                     help="also seed a SQLite mirror with the same records and time Mirror.digest (load + digest)")
     args = ap.parse_args()
 
+    if Path(rowcol.__file__).resolve().is_relative_to(HERE.parent / "python"):
+        print("warning: rowcol is an editable install from this tree; its native module may be a debug "
+              "build (see the README)", file=sys.stderr)
     out_dir = HERE / "out"
     out_dir.mkdir(exist_ok=True)
     data = out_dir / f"portfolio-{args.clients}.json"
