@@ -6,19 +6,14 @@
 //! cargo run --release -p rowcol-python --example synthetic_portfolio -- OUT.json [CLIENTS] [RUNS]
 //! ```
 //!
-//! The generator is `rowcol-runway/tests/support/synthetic.rs`, included by
-//! path so the binding never carries a copy of it.
+//! The generator is `rowcol_core::fixtures::synthetic` (the one the runway
+//! tests and benches use; a dev-dependency, never part of the binding).
 
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
+use rowcol_core::fixtures::synthetic;
 use rowcol_runway::{DigestClock, digest};
-
-// The file is shared with the runway tests (and may be a re-export of
-// `rowcol_core::fixtures::synthetic`): only `portfolio` is used here.
-#[path = "../../../rowcol-runway/tests/support/synthetic.rs"]
-#[allow(dead_code, unused_imports)]
-mod synthetic;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
