@@ -107,10 +107,110 @@ pub struct ClientSnapshot {
     pub late_changes: Vec<LateChange>,
 }
 
+impl ClientSnapshot {
+    /// A snapshot with no records yet; fill it with [`ClientSnapshot::add`].
+    pub fn empty(
+        client: ClientId,
+        name: String,
+        home_currency: Currency,
+        request: SnapshotRequest,
+        loaded_at: DateTime<Utc>,
+        health: ClientHealth,
+        settings: ClientSettings,
+    ) -> Self {
+        ClientSnapshot {
+            client,
+            name,
+            home_currency,
+            as_of: request.as_of,
+            history_start: request.history_start(),
+            loaded_at,
+            health,
+            settings,
+            reviews: Vec::new(),
+            company: None,
+            accounts: Vec::new(),
+            terms: Vec::new(),
+            vendors: Vec::new(),
+            customers: Vec::new(),
+            bills: Vec::new(),
+            invoices: Vec::new(),
+            payments: Vec::new(),
+            bill_payments: Vec::new(),
+            purchases: Vec::new(),
+            deposits: Vec::new(),
+            late_changes: Vec::new(),
+        }
+    }
+
+    /// Puts a record in its list (the company record replaces any before).
+    /// Callers add records in external-id order to keep lists sorted.
+    pub fn add(&mut self, entity: Entity) {
+        match entity {
+            Entity::Account(e) => self.accounts.push(e),
+            Entity::Term(e) => self.terms.push(e),
+            Entity::Vendor(e) => self.vendors.push(e),
+            Entity::Customer(e) => self.customers.push(e),
+            Entity::Bill(e) => self.bills.push(e),
+            Entity::Invoice(e) => self.invoices.push(e),
+            Entity::Payment(e) => self.payments.push(e),
+            Entity::BillPayment(e) => self.bill_payments.push(e),
+            Entity::Purchase(e) => self.purchases.push(e),
+            Entity::Deposit(e) => self.deposits.push(e),
+            Entity::CompanyInfo(e) => self.company = Some(e),
+        }
+    }
+
+    /// Every record of the snapshot, names before transactions.
+    pub fn entities(&self) -> impl Iterator<Item = Entity> + '_ {
+        self.company
+            .iter()
+            .cloned()
+            .map(Entity::CompanyInfo)
+            .chain(self.accounts.iter().cloned().map(Entity::Account))
+            .chain(self.terms.iter().cloned().map(Entity::Term))
+            .chain(self.vendors.iter().cloned().map(Entity::Vendor))
+            .chain(self.customers.iter().cloned().map(Entity::Customer))
+            .chain(self.bills.iter().cloned().map(Entity::Bill))
+            .chain(self.invoices.iter().cloned().map(Entity::Invoice))
+            .chain(self.payments.iter().cloned().map(Entity::Payment))
+            .chain(self.bill_payments.iter().cloned().map(Entity::BillPayment))
+            .chain(self.purchases.iter().cloned().map(Entity::Purchase))
+            .chain(self.deposits.iter().cloned().map(Entity::Deposit))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::date;
+    use crate::fixtures::{self, date};
+
+    #[test]
+    fn add_routes_records_and_entities_gives_them_back() {
+        let request = SnapshotRequest::as_of(date("2026-03-01"));
+        let client: ClientId = fixtures::id("acme");
+        let health = ClientHealth {
+            client: client.clone(),
+            connection: None,
+            kinds: vec![],
+        };
+        let mut s = ClientSnapshot::empty(
+            client,
+            "Acme".into(),
+            Currency::USD,
+            request,
+            Utc::now(),
+            health,
+            ClientSettings::default(),
+        );
+        assert_eq!(s.history_start, date("2025-09-01"));
+        let bill = Entity::Bill(fixtures::bill("acme", "1", rust_decimal::Decimal::ONE));
+        let vendor = Entity::Vendor(fixtures::vendor("acme", "56", "Acme Supplies"));
+        s.add(bill.clone());
+        s.add(vendor.clone());
+        assert_eq!((s.bills.len(), s.vendors.len()), (1, 1));
+        assert_eq!(s.entities().collect::<Vec<_>>(), vec![vendor, bill]);
+    }
 
     #[test]
     fn history_start_clamps_to_month_end() {

@@ -41,8 +41,7 @@ impl<DB: Backend> SqlMirror<DB> {
         let settings = self.read_settings(&mut conn, client).await?;
         let reviews = self.read_reviews(&mut conn, client).await?;
         let health = self.read_health(&mut conn, client).await?;
-        let history_start = request.history_start();
-        let start = codec::date_text(history_start);
+        let start = codec::date_text(request.history_start());
 
         let mut q = sql::<DB>("SELECT kind, doc FROM records WHERE client_id = ");
         bind_text(&mut q, client.as_str());
@@ -58,44 +57,19 @@ impl<DB: Backend> SqlMirror<DB> {
             .await
             .map_err(|e| store_error(e, ctx.clone(), "reading the snapshot"))?;
 
-        let mut snap = ClientSnapshot {
-            client: client.clone(),
+        let mut snap = ClientSnapshot::empty(
+            client.clone(),
             name,
             home_currency,
-            as_of: request.as_of,
-            history_start,
+            request,
             loaded_at,
             health,
             settings,
-            reviews,
-            company: None,
-            accounts: Vec::new(),
-            terms: Vec::new(),
-            vendors: Vec::new(),
-            customers: Vec::new(),
-            bills: Vec::new(),
-            invoices: Vec::new(),
-            payments: Vec::new(),
-            bill_payments: Vec::new(),
-            purchases: Vec::new(),
-            deposits: Vec::new(),
-            late_changes: Vec::new(),
-        };
+        );
+        snap.reviews = reviews;
         for row in &rows {
             let kind: EntityKind = parse(&need_text::<DB>(row, 0)?, "kind")?;
-            match codec::decode(kind, &need_text::<DB>(row, 1)?)? {
-                Entity::Account(e) => snap.accounts.push(e),
-                Entity::Term(e) => snap.terms.push(e),
-                Entity::Vendor(e) => snap.vendors.push(e),
-                Entity::Customer(e) => snap.customers.push(e),
-                Entity::Bill(e) => snap.bills.push(e),
-                Entity::Invoice(e) => snap.invoices.push(e),
-                Entity::Payment(e) => snap.payments.push(e),
-                Entity::BillPayment(e) => snap.bill_payments.push(e),
-                Entity::Purchase(e) => snap.purchases.push(e),
-                Entity::Deposit(e) => snap.deposits.push(e),
-                Entity::CompanyInfo(e) => snap.company = Some(e),
-            }
+            snap.add(codec::decode(kind, &need_text::<DB>(row, 1)?)?);
         }
         if let Some(close) = snap.settings.close_date {
             snap.late_changes = self.read_late_changes(&mut conn, client, close).await?;

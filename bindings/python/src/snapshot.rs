@@ -100,68 +100,41 @@ impl Snapshot {
             .map_err(|e: rowcol_core::CurrencyError| Error::Core(e.into()))?;
         let synced = synced_at.map(|t| convert::to_datetime(t, "synced_at")).transpose()?;
         let request = SnapshotRequest { as_of, history_months };
-        let mut s = ClientSnapshot {
+        let health = ClientHealth {
             client: client.clone(),
-            name: name.clone().unwrap_or_else(|| client.to_string()),
-            home_currency: home,
-            as_of,
-            history_start: request.history_start(),
-            loaded_at: synced.map_or_else(Utc::now, |t| t.with_timezone(&Utc)),
-            health: ClientHealth {
-                client: client.clone(),
-                connection: synced.map(|_| ConnectionStatus::Active),
-                kinds: synced
-                    .map(|t| {
-                        EntityKind::ALL
-                            .iter()
-                            .map(|kind| KindHealth {
-                                kind: *kind,
-                                last_success: Some(t.with_timezone(&Utc)),
-                                last_attempt: Some(t.with_timezone(&Utc)),
-                                consecutive_failures: 0,
-                                dead_letters: 0,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            },
-            settings: settings_from(settings)?,
-            reviews: Vec::new(),
-            company: None,
-            accounts: Vec::new(),
-            terms: Vec::new(),
-            vendors: Vec::new(),
-            customers: Vec::new(),
-            bills: Vec::new(),
-            invoices: Vec::new(),
-            payments: Vec::new(),
-            bill_payments: Vec::new(),
-            purchases: Vec::new(),
-            deposits: Vec::new(),
-            late_changes: Vec::new(),
+            connection: synced.map(|_| ConnectionStatus::Active),
+            kinds: synced
+                .map(|t| {
+                    EntityKind::ALL
+                        .iter()
+                        .map(|kind| KindHealth {
+                            kind: *kind,
+                            last_success: Some(t.with_timezone(&Utc)),
+                            last_attempt: Some(t.with_timezone(&Utc)),
+                            consecutive_failures: 0,
+                            dead_letters: 0,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
+        let mut s = ClientSnapshot::empty(
+            client.clone(),
+            name.clone().unwrap_or_else(|| client.to_string()),
+            home,
+            request,
+            synced.map_or_else(Utc::now, |t| t.with_timezone(&Utc)),
+            health,
+            settings_from(settings)?,
+        );
         for (entity, _) in records::parse(records, &client)? {
             if entity.meta().deleted {
                 continue;
             }
-            match entity {
-                Entity::Account(e) => s.accounts.push(e),
-                Entity::Term(e) => s.terms.push(e),
-                Entity::Vendor(e) => s.vendors.push(e),
-                Entity::Customer(e) => s.customers.push(e),
-                Entity::Bill(e) => s.bills.push(e),
-                Entity::Invoice(e) => s.invoices.push(e),
-                Entity::Payment(e) => s.payments.push(e),
-                Entity::BillPayment(e) => s.bill_payments.push(e),
-                Entity::Purchase(e) => s.purchases.push(e),
-                Entity::Deposit(e) => s.deposits.push(e),
-                Entity::CompanyInfo(e) => {
-                    if name.is_none() {
-                        s.name.clone_from(&e.company_name);
-                    }
-                    s.company = Some(e);
-                }
+            if let (Entity::CompanyInfo(company), None) = (&entity, &name) {
+                s.name.clone_from(&company.company_name);
             }
+            s.add(entity);
         }
         // The snapshot's documented order: lists sorted by external id.
         sort(&mut s.accounts, |e| &e.meta.external_id);
