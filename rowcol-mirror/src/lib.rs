@@ -233,3 +233,8 @@ impl<DB: Backend> CredentialStore for SqlMirror<DB> {
         self.get_credentials(client, rail).await
     }
 }
+
+/// The README's Rust snippets, compiled as doc tests so they cannot drift.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
