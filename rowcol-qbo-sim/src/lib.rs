@@ -46,3 +46,8 @@ pub use server::{SimConfig, SimServer, StartError, start};
 pub use store::{Change, Kind, Operation};
 pub use throttle::{RealmCounters, ThrottleConfig};
 pub use webhooks::{WebhookConfig, WebhookFormat};
+
+/// The README's Rust snippets, compiled as doc tests so they cannot drift.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
