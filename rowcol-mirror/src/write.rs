@@ -7,6 +7,7 @@ use rowcol_core::entity::EntityKind;
 use rowcol_core::sync::{ApplyOutcome, AuditEntry, GENESIS_HASH, SyncBatch};
 use rowcol_core::{ErrorContext, ExternalId, RowcolError, VersionToken};
 use sha2::{Digest, Sha256};
+use sqlx::QueryBuilder;
 
 use crate::backend::{Backend, Val};
 use crate::codec::{self, parse};
@@ -17,6 +18,20 @@ use crate::store::{SqlMirror, bind_int, bind_money, bind_text, need_int, need_te
 /// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's
 /// 65,535 bound parameters at 19 columns a row.
 const CHUNK: usize = 500;
+
+/// Opens the `i`-th row tuple of a multi-row insert into `records` with its
+/// key (client, rail, kind, external id) and a trailing separator.
+fn push_key<DB: Backend>(q: &mut QueryBuilder<DB>, i: usize, batch: &SyncBatch, kind: EntityKind, id: &ExternalId) {
+    q.push(if i == 0 { "(" } else { ", (" });
+    bind_text(q, batch.client.as_str());
+    q.push(", ");
+    bind_text(q, batch.rail.as_str());
+    q.push(", ");
+    bind_text(q, kind.as_str());
+    q.push(", ");
+    bind_text(q, id.as_str());
+    q.push(", ");
+}
 
 impl<DB: Backend> SqlMirror<DB> {
     pub(crate) async fn apply_batch(&self, batch: &SyncBatch) -> Result<ApplyOutcome, RowcolError> {
@@ -152,15 +167,7 @@ impl<DB: Backend> SqlMirror<DB> {
             for (i, w) in chunk.iter().enumerate() {
                 let meta = w.record.entity.meta();
                 let c = &w.columns;
-                q.push(if i == 0 { "(" } else { ", (" });
-                bind_text(&mut q, batch.client.as_str());
-                q.push(", ");
-                bind_text(&mut q, batch.rail.as_str());
-                q.push(", ");
-                bind_text(&mut q, w.record.entity.kind().as_str());
-                q.push(", ");
-                bind_text(&mut q, meta.external_id.as_str());
-                q.push(", ");
+                push_key(&mut q, i, batch, w.record.entity.kind(), &meta.external_id);
                 bind_text(&mut q, meta.version.as_str());
                 q.push(", ");
                 bind_int(&mut q, w.updated_us);
@@ -221,15 +228,8 @@ impl<DB: Backend> SqlMirror<DB> {
                  merged_into, is_open, synced_us) VALUES ",
             );
             for (i, t) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                bind_text(&mut q, batch.client.as_str());
-                q.push(", ");
-                bind_text(&mut q, batch.rail.as_str());
-                q.push(", ");
-                bind_text(&mut q, t.tombstone.kind.as_str());
-                q.push(", ");
-                bind_text(&mut q, t.tombstone.external_id.as_str());
-                q.push(", '', ");
+                push_key(&mut q, i, batch, t.tombstone.kind, &t.tombstone.external_id);
+                q.push("'', ");
                 bind_int(&mut q, t.deleted_us);
                 q.push(", ");
                 DB::bind(&mut q, Val::Bool(true));
