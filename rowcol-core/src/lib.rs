@@ -8,7 +8,7 @@
 //! - Money is [`Money`]: a `rust_decimal::Decimal` plus a [`Currency`]; never a float.
 //! - Ids are validated newtypes: [`ClientId`], [`AdvisorId`], [`RealmId`], [`ExternalId`].
 //! - Mirrored records are [`entity`] types; RowCol-owned records live in [`owned`].
-//! - Ports: [`LedgerRail`], [`MirrorStore`], [`CredentialStore`], [`SyncPolicy`].
+//! - Ports: [`LedgerRail`], [`MirrorStore`], [`CredentialStore`], [`LeaseStore`], [`SyncPolicy`].
 //! - Errors: [`RowcolError`], with [`RowcolError::retryable`].
 //!
 //! ```
@@ -46,7 +46,9 @@ pub use owned::{
     ReviewState, RuleSetting, VendorTier,
 };
 pub use policy::{RetrySettings, StandardPolicy};
-pub use ports::{CredentialStore, DataSource, LedgerRail, MirrorStore, RateLimit, RetryDecision, SyncPolicy};
+pub use ports::{
+    CredentialStore, DataSource, LeaseStore, LedgerRail, MirrorStore, RateLimit, RetryDecision, SyncPolicy,
+};
 pub use rail::{EnabledRails, Rail, RailDisabled, UnknownRail};
 pub use snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
 pub use sync::{ClientHealth, KindHealth};

@@ -19,6 +19,7 @@ mod codec;
 mod crypto;
 mod error;
 mod journal;
+mod lease;
 mod plan;
 mod read;
 mod registry;
@@ -37,7 +38,8 @@ use rowcol_core::sync::{
 };
 use rowcol_core::{
     Advisor, AdvisorId, Client, ClientHealth, ClientId, ClientSettings, Connection, ConnectionStatus, CredentialStore,
-    ErrorContext, MirrorStore, Rail, RailCredentials, ReviewState, RowcolError,
+    EntityKind, ErrorContext, ExternalId, LeaseStore, MirrorStore, Rail, RailCredentials, ReviewState, RowcolError,
+    VersionToken,
 };
 
 pub use backend::Backend;
@@ -47,10 +49,10 @@ pub use store::{PostgresMirror, SqlMirror, SqliteMirror};
 use crate::error::store_error;
 use crate::store::{bind_text, need_int, need_text, sql};
 
-/// A store that is both the mirror and the credential store.
-pub trait Mirror: MirrorStore + CredentialStore {}
+/// A store that is the mirror, the credential store and the lease store.
+pub trait Mirror: MirrorStore + CredentialStore + LeaseStore {}
 
-impl<T: MirrorStore + CredentialStore> Mirror for T {}
+impl<T: MirrorStore + CredentialStore + LeaseStore> Mirror for T {}
 
 /// Opens the mirror a URL names: `postgres://` or `postgresql://` for
 /// PostgreSQL, `sqlite:`, a path, or `sqlite::memory:` for SQLite.
@@ -91,6 +93,15 @@ impl<DB: Backend> MirrorStore for SqlMirror<DB> {
 
     async fn apply(&self, batch: &SyncBatch) -> Result<ApplyOutcome, RowcolError> {
         self.apply_batch(batch).await
+    }
+
+    async fn live_versions(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        kind: EntityKind,
+    ) -> Result<Vec<(ExternalId, VersionToken)>, RowcolError> {
+        self.read_live_versions(client, rail, kind).await
     }
 
     async fn checkpoint(&self, client: &ClientId, rail: Rail) -> Result<Option<Checkpoint>, RowcolError> {
@@ -231,6 +242,17 @@ impl<DB: Backend> CredentialStore for SqlMirror<DB> {
 
     async fn load_credentials(&self, client: &ClientId, rail: Rail) -> Result<Option<RailCredentials>, RowcolError> {
         self.get_credentials(client, rail).await
+    }
+}
+
+#[async_trait]
+impl<DB: Backend> LeaseStore for SqlMirror<DB> {
+    async fn try_acquire(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool, RowcolError> {
+        self.take_lease(name, holder, ttl).await
+    }
+
+    async fn release(&self, name: &str, holder: &str) -> Result<(), RowcolError> {
+        self.drop_lease(name, holder).await
     }
 }
 

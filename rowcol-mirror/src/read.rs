@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use rowcol_core::entity::{Bill, Entity, EntityKind, Invoice};
 use rowcol_core::snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
 use rowcol_core::sync::{BalancePoint, ClientHealth, KindHealth, RunStatus};
-use rowcol_core::{AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, Money, RowcolError};
+use rowcol_core::{
+    AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, ExternalId, Money, Rail, RowcolError, VersionToken,
+};
 use rust_decimal::Decimal;
 
 use crate::backend::Backend;
@@ -16,6 +18,32 @@ use crate::store::{SqlMirror, bind_int, bind_text, count, need_int, need_text, o
 const HEALTH_RUNS: i64 = 200;
 
 impl<DB: Backend> SqlMirror<DB> {
+    pub(crate) async fn read_live_versions(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        kind: EntityKind,
+    ) -> Result<Vec<(ExternalId, VersionToken)>, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("SELECT external_id, version FROM records WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND rail = ");
+        bind_text(&mut q, rail.as_str());
+        q.push(" AND kind = ");
+        bind_text(&mut q, kind.as_str());
+        q.push(" AND deleted = FALSE ORDER BY external_id");
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading record versions"))?;
+        rows.iter()
+            .map(|row| {
+                let id: ExternalId = parse(&need_text::<DB>(row, 0)?, "external id")?;
+                Ok((id, VersionToken::new(need_text::<DB>(row, 1)?)))
+            })
+            .collect()
+    }
+
     pub(crate) async fn load_snapshot(
         &self,
         advisor: &AdvisorId,

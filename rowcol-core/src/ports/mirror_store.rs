@@ -11,8 +11,8 @@ use crate::sync::{
     SyncBatch, SyncMode, SyncRun, SyncTrigger,
 };
 use crate::{
-    Advisor, AdvisorId, Client, ClientHealth, ClientId, ClientSettings, Connection, ConnectionStatus, Rail, Result,
-    ReviewState,
+    Advisor, AdvisorId, Client, ClientHealth, ClientId, ClientSettings, Connection, ConnectionStatus, EntityKind,
+    ExternalId, Rail, Result, ReviewState, VersionToken,
 };
 
 /// The mirror: written by the sync engine, read by the views.
@@ -72,6 +72,19 @@ pub trait MirrorStore: Send + Sync {
     /// - A tombstone for a record never seen MUST still be kept, so a late
     ///   older upsert cannot resurrect it.
     async fn apply(&self, batch: &SyncBatch) -> Result<ApplyOutcome>;
+
+    /// Ids and versions of the client's live (not deleted) records of one
+    /// kind on a rail, ordered by id: what a full re-sync compares with the
+    /// source to find deletions, and what reconciliation checks.
+    ///
+    /// Behaviour:
+    /// - MUST leave out tombstoned records.
+    async fn live_versions(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        kind: EntityKind,
+    ) -> Result<Vec<(ExternalId, VersionToken)>>;
 
     /// The client's committed checkpoint on a rail.
     ///

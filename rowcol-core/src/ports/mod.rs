@@ -7,17 +7,21 @@
 //! proven object-safe below.
 
 mod credential_store;
+mod lease_store;
 mod ledger_rail;
 mod mirror_store;
 mod sync_policy;
 
 pub use credential_store::CredentialStore;
+pub use lease_store::LeaseStore;
 pub use ledger_rail::{ChangeSet, LedgerRail, LiveBalance, Page, PageRequest};
 pub use mirror_store::MirrorStore;
 pub use sync_policy::{DataSource, RateLimit, RetryDecision, SyncPolicy};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use credential_store::MockCredentialStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use lease_store::MockLeaseStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use ledger_rail::MockLedgerRail;
 #[cfg(any(test, feature = "mocks"))]
@@ -28,4 +32,11 @@ pub use sync_policy::MockSyncPolicy;
 /// Compile-time proof that every port can be used as a trait object, so a
 /// second rail or store plugs in behind `Arc<dyn Port>` without generics.
 #[allow(dead_code)]
-fn ports_are_object_safe(_: &dyn LedgerRail, _: &dyn MirrorStore, _: &dyn CredentialStore, _: &dyn SyncPolicy) {}
+fn ports_are_object_safe(
+    _: &dyn LedgerRail,
+    _: &dyn MirrorStore,
+    _: &dyn CredentialStore,
+    _: &dyn LeaseStore,
+    _: &dyn SyncPolicy,
+) {
+}

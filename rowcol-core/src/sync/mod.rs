@@ -4,6 +4,7 @@
 mod audit;
 mod batch;
 mod health;
+mod notice;
 mod run;
 
 pub use audit::{AuditAction, AuditEntry, AuditVerification, ChainWalker, GENESIS_HASH};
@@ -12,4 +13,5 @@ pub use batch::{
     Tombstone,
 };
 pub use health::{ClientHealth, KindHealth};
+pub use notice::{ChangeNotice, NoticeOperation};
 pub use run::{RunCounts, RunId, RunStatus, SyncMode, SyncRun, SyncTrigger};

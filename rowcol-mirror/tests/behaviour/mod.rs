@@ -68,7 +68,9 @@ macro_rules! for_each_behaviour {
             late_changes_to_closed_periods_come_from_the_audit_log,
             money_keeps_its_exact_digits,
             unknown_clients_and_foreign_records_are_refused_whole,
-            registry_upserts_and_connection_status
+            registry_upserts_and_connection_status,
+            leases_are_exclusive_renewable_and_expire,
+            live_versions_list_live_records_of_one_kind
         );
     };
 }
@@ -893,4 +895,89 @@ pub async fn registry_upserts_and_connection_status(h: Harness) {
     ));
     let health = s.health(&advisor_id("adv"), &client_id("acme")).await.unwrap();
     assert_eq!(health.connection, Some(ConnectionStatus::NeedsReauth));
+}
+
+pub async fn leases_are_exclusive_renewable_and_expire(h: Harness) {
+    let store = h.store;
+    let ttl = std::time::Duration::from_secs(60);
+    assert!(store.try_acquire("sync:acme:qbo", "worker-a", ttl).await.unwrap());
+    assert!(
+        !store.try_acquire("sync:acme:qbo", "worker-b", ttl).await.unwrap(),
+        "held by a"
+    );
+    assert!(
+        store.try_acquire("sync:acme:qbo", "worker-a", ttl).await.unwrap(),
+        "a renews"
+    );
+    assert!(
+        store.try_acquire("sync:other:qbo", "worker-b", ttl).await.unwrap(),
+        "names are independent"
+    );
+
+    store.release("sync:acme:qbo", "worker-b").await.unwrap();
+    assert!(
+        !store.try_acquire("sync:acme:qbo", "worker-b", ttl).await.unwrap(),
+        "b cannot release a's lease"
+    );
+    store.release("sync:acme:qbo", "worker-a").await.unwrap();
+    assert!(
+        store.try_acquire("sync:acme:qbo", "worker-b", ttl).await.unwrap(),
+        "free after release"
+    );
+
+    let short = std::time::Duration::from_millis(30);
+    assert!(store.try_acquire("refresh:acme:qbo", "worker-a", short).await.unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(80)).await;
+    assert!(
+        store.try_acquire("refresh:acme:qbo", "worker-b", ttl).await.unwrap(),
+        "an expired lease is taken over"
+    );
+
+    let mut racers = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let store = store.clone();
+        racers.spawn(async move { store.try_acquire("race", &format!("worker-{i}"), ttl).await.unwrap() });
+    }
+    let won = racers.join_all().await;
+    assert_eq!(
+        won.iter().filter(|w| **w).count(),
+        1,
+        "exactly one of eight racers wins: {won:?}"
+    );
+}
+
+pub async fn live_versions_list_live_records_of_one_kind(h: Harness) {
+    let store = h.store;
+    register(store.as_ref(), "jane", &["acme"]).await;
+    let mut b = batch(
+        "acme",
+        vec![
+            bill("acme", "2", "0", "2026-01-02T10:00:00-08:00", dec!(20)),
+            bill("acme", "1", "3", "2026-01-02T10:00:00-08:00", dec!(10)),
+            bill("acme", "3", "1", "2026-01-02T10:00:00-08:00", dec!(30)),
+        ],
+    );
+    b.tombstones.push(Tombstone {
+        kind: EntityKind::Bill,
+        external_id: fixtures::id("3"),
+        deleted_at: time("2026-01-03T10:00:00-08:00"),
+        merged_into: None,
+    });
+    store.apply(&b).await.unwrap();
+    let versions = store
+        .live_versions(&client_id("acme"), Rail::Qbo, EntityKind::Bill)
+        .await
+        .unwrap();
+    let got: Vec<(String, String)> = versions
+        .iter()
+        .map(|(id, v)| (id.as_str().to_owned(), v.as_str().to_owned()))
+        .collect();
+    assert_eq!(got, vec![("1".into(), "3".into()), ("2".into(), "0".into())]);
+    assert!(
+        store
+            .live_versions(&client_id("acme"), Rail::Qbo, EntityKind::Invoice)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -1,0 +1,37 @@
+//! The `LeaseStore` port: short exclusive leases shared by every process of a
+//! deployment, so that two workers never sync the same realm at once and
+//! never spend the same refresh token.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::Result;
+
+/// Named, expiring, exclusive leases.
+///
+/// A lease is held by one `holder` (a process-unique string) until it is
+/// released or its time-to-live runs out, so a killed holder's lease frees
+/// itself.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// Takes the lease `name` for `holder` for `ttl`, or renews it when
+    /// `holder` already has it.
+    ///
+    /// Behaviour:
+    /// - MUST answer `Ok(false)` (and change nothing) while another holder's
+    ///   lease on `name` is unexpired.
+    /// - MUST answer `Ok(true)` when the lease was free, expired, or already
+    ///   held by `holder` (its expiry then moves to now + `ttl`).
+    /// - MUST be atomic across processes sharing the store: of two holders
+    ///   asking at once, at most one gets `true`.
+    async fn try_acquire(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool>;
+
+    /// Gives the lease back.
+    ///
+    /// Behaviour:
+    /// - MUST only release a lease `holder` holds; releasing someone else's
+    ///   (or a free one) is a no-op, not an error.
+    async fn release(&self, name: &str, holder: &str) -> Result<()>;
+}

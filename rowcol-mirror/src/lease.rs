@@ -1,0 +1,47 @@
+//! The `LeaseStore` port: one row per lease, taken or renewed by a single
+//! conditional upsert so that two processes asking at once cannot both win.
+
+use std::time::Duration;
+
+use rowcol_core::{ErrorContext, RowcolError};
+
+use crate::backend::Backend;
+use crate::error::store_error;
+use crate::store::{SqlMirror, bind_int, bind_text, sql};
+
+impl<DB: Backend> SqlMirror<DB> {
+    pub(crate) async fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, RowcolError> {
+        let ctx = ErrorContext::default();
+        let mut conn = self.conn(&ctx).await?;
+        let now = self.now_us();
+        let ttl_us = i64::try_from(ttl.as_micros()).unwrap_or(i64::MAX);
+        let mut q = sql::<DB>("INSERT INTO leases (name, holder, expires_us) VALUES (");
+        bind_text(&mut q, name);
+        q.push(", ");
+        bind_text(&mut q, holder);
+        q.push(", ");
+        bind_int(&mut q, now.saturating_add(ttl_us));
+        q.push(
+            ") ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_us = excluded.expires_us \
+             WHERE leases.holder = excluded.holder OR leases.expires_us <= ",
+        );
+        bind_int(&mut q, now);
+        let changed = DB::execute(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "taking a lease"))?;
+        Ok(changed == 1)
+    }
+
+    pub(crate) async fn drop_lease(&self, name: &str, holder: &str) -> Result<(), RowcolError> {
+        let ctx = ErrorContext::default();
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("DELETE FROM leases WHERE name = ");
+        bind_text(&mut q, name);
+        q.push(" AND holder = ");
+        bind_text(&mut q, holder);
+        DB::execute(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "releasing a lease"))?;
+        Ok(())
+    }
+}
