@@ -1,0 +1,240 @@
+//! Reading QBO's common fields: ids, `SyncToken`, `MetaData` times, references,
+//! money (exactly, from the number's text), currencies, dates, lines and links.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rowcol_core::entity::{Line, Reference, SourceMeta, TxnCommon, TxnLink};
+use rowcol_core::{ClientId, Currency, ExternalId, Money, Rail, VersionToken};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use super::kind_from_txn_type;
+
+/// Why a record could not be mapped (names the field).
+pub(crate) type Reason = String;
+
+/// What mapping needs besides the row: whose books, and the home currency
+/// for rows that carry no `CurrencyRef`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MapCtx<'a> {
+    pub client: &'a ClientId,
+    pub home: Option<Currency>,
+}
+
+/// A QBO object being read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Row<'a>(pub &'a Value);
+
+/// An exact decimal from a JSON number's text (or a numeric string); never f64.
+fn decimal(value: &Value) -> Option<Decimal> {
+    let text = match value {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_owned(),
+        _ => return None,
+    };
+    Decimal::from_str(&text)
+        .or_else(|_| Decimal::from_scientific(&text))
+        .ok()
+}
+
+impl<'a> Row<'a> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    pub(crate) fn path(&self, keys: &[&str]) -> Option<&'a Value> {
+        keys.iter().try_fold(self.0, |v, k| v.get(*k)).filter(|v| !v.is_null())
+    }
+
+    pub(crate) fn text(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(Value::as_str).map(str::to_owned)
+    }
+
+    pub(crate) fn required_text(&self, key: &str) -> Result<String, Reason> {
+        self.text(key).ok_or_else(|| format!("{key} is missing or not text"))
+    }
+
+    pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool, Reason> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+            Some(_) => Err(format!("{key} is not a boolean")),
+        }
+    }
+
+    pub(crate) fn amount(&self, key: &str) -> Result<Option<Decimal>, Reason> {
+        self.get(key)
+            .map(|v| decimal(v).ok_or_else(|| format!("{key} is not a number")))
+            .transpose()
+    }
+
+    /// `key` as money; absent counts as zero (QBO omits zero balances).
+    pub(crate) fn money_or_zero(&self, key: &str, currency: Currency) -> Result<Money, Reason> {
+        Ok(Money::new(self.amount(key)?.unwrap_or(Decimal::ZERO), currency))
+    }
+
+    pub(crate) fn whole(&self, key: &str) -> Result<Option<u32>, Reason> {
+        match self.amount(key)? {
+            None => Ok(None),
+            Some(d) if d.fract().is_zero() => u32::try_from(d.mantissa() / 10i128.pow(d.scale()))
+                .map(Some)
+                .map_err(|_| format!("{key} is out of range")),
+            Some(_) => Err(format!("{key} is not a whole number")),
+        }
+    }
+
+    pub(crate) fn date(&self, key: &str) -> Result<Option<NaiveDate>, Reason> {
+        self.text(key)
+            .map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| format!("{key} is not a date: {s:?}")))
+            .transpose()
+    }
+
+    pub(crate) fn id(&self) -> Result<ExternalId, Reason> {
+        let id = self.required_text("Id")?;
+        id.parse().map_err(|_| format!("Id {id:?} is not a valid id"))
+    }
+
+    /// `{"value": "56", "name": "Acme"}` under `key`.
+    pub(crate) fn reference(&self, key: &str) -> Result<Option<Reference>, Reason> {
+        reference(self.get(key), key)
+    }
+
+    pub(crate) fn currency(&self, ctx: &MapCtx<'_>) -> Result<Currency, Reason> {
+        match self.path(&["CurrencyRef", "value"]).and_then(Value::as_str) {
+            Some(code) => Currency::from_str(code).map_err(|_| format!("CurrencyRef {code:?} is not a currency")),
+            None => ctx
+                .home
+                .ok_or_else(|| "CurrencyRef is missing and the company's home currency is unknown".to_owned()),
+        }
+    }
+
+    pub(crate) fn meta(&self, ctx: &MapCtx<'_>) -> Result<SourceMeta, Reason> {
+        let updated = time(self.path(&["MetaData", "LastUpdatedTime"]), "MetaData.LastUpdatedTime")?;
+        let created = match self.path(&["MetaData", "CreateTime"]) {
+            Some(v) => time(Some(v), "MetaData.CreateTime")?,
+            None => updated,
+        };
+        Ok(SourceMeta {
+            client: ctx.client.clone(),
+            rail: Rail::Qbo,
+            external_id: self.id()?,
+            version: VersionToken::new(self.text("SyncToken").unwrap_or_else(|| "0".to_owned())),
+            created_at: created,
+            updated_at: updated,
+            deleted: false,
+        })
+    }
+
+    /// Date, total, rate, number, note and lines of a transaction, with its currency.
+    pub(crate) fn txn(&self, ctx: &MapCtx<'_>) -> Result<(TxnCommon, Currency), Reason> {
+        let currency = self.currency(ctx)?;
+        let txn = TxnCommon {
+            txn_date: self.date("TxnDate")?.ok_or("TxnDate is missing")?,
+            total: Money::new(self.amount("TotalAmt")?.ok_or("TotalAmt is missing")?, currency),
+            exchange_rate: self.amount("ExchangeRate")?,
+            doc_number: self.text("DocNumber"),
+            private_note: self.text("PrivateNote"),
+            lines: self.lines(currency)?,
+        };
+        Ok((txn, currency))
+    }
+
+    fn line_items(&self) -> &'a [Value] {
+        self.get("Line")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Lines with an amount; subtotal lines are skipped (they repeat the others).
+    fn lines(&self, currency: Currency) -> Result<Vec<Line>, Reason> {
+        let mut lines = Vec::new();
+        for item in self.line_items() {
+            let line = Row(item);
+            if line.text("DetailType").as_deref() == Some("SubTotalLineDetail") {
+                continue;
+            }
+            let Some(amount) = line.amount("Amount")? else {
+                continue;
+            };
+            // The account sits inside the detail object the DetailType names.
+            let account = match line.text("DetailType") {
+                Some(detail) => reference(line.path(&[detail.as_str(), "AccountRef"]), "Line.AccountRef")?,
+                None => None,
+            };
+            lines.push(Line {
+                amount: Money::new(amount, currency),
+                account,
+                description: line.text("Description"),
+            });
+        }
+        Ok(lines)
+    }
+
+    /// The document's own `LinkedTxn` list (payments applied to a bill or invoice).
+    pub(crate) fn links(&self) -> Result<Vec<TxnLink>, Reason> {
+        links(self.get("LinkedTxn"), None)
+    }
+
+    /// Links carried by lines (a payment's lines each pay some documents),
+    /// with the line amount.
+    pub(crate) fn line_links(&self, currency: Currency) -> Result<Vec<TxnLink>, Reason> {
+        let mut out = Vec::new();
+        for item in self.line_items() {
+            let line = Row(item);
+            let amount = line.amount("Amount")?.map(|a| Money::new(a, currency));
+            out.extend(links(line.get("LinkedTxn"), amount)?);
+        }
+        Ok(out)
+    }
+}
+
+fn reference(value: Option<&Value>, key: &str) -> Result<Option<Reference>, Reason> {
+    let Some(value) = value else { return Ok(None) };
+    let id = match value.get("value") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err(format!("{key}.value is missing")),
+    };
+    Ok(Some(Reference {
+        id: id
+            .parse()
+            .map_err(|_| format!("{key}.value {id:?} is not a valid id"))?,
+        name: value.get("name").and_then(Value::as_str).map(str::to_owned),
+    }))
+}
+
+/// `LinkedTxn` entries of a kind RowCol mirrors; others (credit memos,
+/// estimates, ...) stay only in the raw payload.
+fn links(value: Option<&Value>, amount: Option<Money>) -> Result<Vec<TxnLink>, Reason> {
+    let Some(items) = value.and_then(Value::as_array) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let link = Row(item);
+        let Some(kind) = link.text("TxnType").as_deref().and_then(kind_from_txn_type) else {
+            continue;
+        };
+        let id = link.required_text("TxnId").map_err(|r| format!("LinkedTxn: {r}"))?;
+        out.push(TxnLink {
+            kind,
+            id: id
+                .parse()
+                .map_err(|_| format!("LinkedTxn.TxnId {id:?} is not a valid id"))?,
+            amount,
+        });
+    }
+    Ok(out)
+}
+
+/// A QBO time with its offset (`2026-03-04T10:15:00-08:00`).
+pub(crate) fn time(value: Option<&Value>, key: &str) -> Result<DateTime<FixedOffset>, Reason> {
+    let text = value
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{key} is missing"))?;
+    DateTime::parse_from_rfc3339(text).map_err(|_| format!("{key} is not a time with offset: {text:?}"))
+}

@@ -1,0 +1,58 @@
+//! Money going out: bills, bill payments, purchases.
+
+use rowcol_core::entity::{Bill, BillPayment, PaymentMethod, Purchase};
+
+use super::fields::{MapCtx, Reason, Row};
+
+fn method(text: Option<String>) -> PaymentMethod {
+    match text.as_deref() {
+        Some("Cash") => PaymentMethod::Cash,
+        Some("Check") => PaymentMethod::Check,
+        Some("CreditCard") => PaymentMethod::CreditCard,
+        _ => PaymentMethod::Other,
+    }
+}
+
+pub(crate) fn bill(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<Bill, Reason> {
+    let (txn, currency) = row.txn(ctx)?;
+    Ok(Bill {
+        meta: row.meta(ctx)?,
+        vendor: row.reference("VendorRef")?,
+        ap_account: row.reference("APAccountRef")?,
+        due_date: row.date("DueDate")?,
+        terms: row.reference("SalesTermRef")?,
+        balance: row.money_or_zero("Balance", currency)?,
+        linked: row.links()?,
+        txn,
+    })
+}
+
+pub(crate) fn bill_payment(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<BillPayment, Reason> {
+    let (txn, currency) = row.txn(ctx)?;
+    let paid_from = if let Some(check) = row.get("CheckPayment") {
+        Row(check).reference("BankAccountRef")?
+    } else if let Some(card) = row.get("CreditCardPayment") {
+        Row(card).reference("CCAccountRef")?
+    } else {
+        None
+    };
+    Ok(BillPayment {
+        meta: row.meta(ctx)?,
+        vendor: row.reference("VendorRef")?,
+        method: method(row.text("PayType")),
+        paid_from,
+        applied_to: row.line_links(currency)?,
+        txn,
+    })
+}
+
+pub(crate) fn purchase(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<Purchase, Reason> {
+    let (txn, _) = row.txn(ctx)?;
+    Ok(Purchase {
+        meta: row.meta(ctx)?,
+        method: method(row.text("PaymentType")),
+        paid_from: row.reference("AccountRef")?,
+        payee: row.reference("EntityRef")?,
+        txn,
+    })
+}

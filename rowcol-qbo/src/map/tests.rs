@@ -1,0 +1,164 @@
+use std::str::FromStr;
+
+use rowcol_core::entity::{AccountType, EmailStatus, PaymentMethod};
+use rowcol_core::{ClientId, Currency, Entity, EntityKind};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use super::{Mapped, kind_from_qbo_name, map_row};
+
+fn client() -> ClientId {
+    "acme".parse().unwrap()
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+fn record(kind: EntityKind, text: &str) -> (Entity, String) {
+    match map_row(&client(), Some(Currency::USD), kind, &parse(text)) {
+        Mapped::Record(r) => (r.entity, r.raw),
+        other => panic!("expected a record, got {other:?}"),
+    }
+}
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+const BILL: &str = r#"{
+  "Id": "145", "SyncToken": "3", "domain": "QBO", "SomeFutureField": {"x": [1, 2]},
+  "MetaData": {"CreateTime": "2026-03-04T10:15:00-08:00", "LastUpdatedTime": "2026-03-05T11:00:00-08:00"},
+  "VendorRef": {"value": "56", "name": "O'Brien & Sons"},
+  "APAccountRef": {"value": "33"},
+  "TxnDate": "2026-03-04", "DueDate": "2026-04-03",
+  "CurrencyRef": {"value": "EUR", "name": "Euro"}, "ExchangeRate": 1.0835,
+  "TotalAmt": 1234567.891, "Balance": 0.10,
+  "Line": [
+    {"Id": "1", "Amount": 1234567.791, "DetailType": "AccountBasedExpenseLineDetail",
+     "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "7", "name": "Rent"}}},
+    {"Id": "2", "Amount": 0.1, "DetailType": "AccountBasedExpenseLineDetail",
+     "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "8"}}, "Description": "fee"},
+    {"Amount": 1234567.891, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
+  ],
+  "LinkedTxn": [{"TxnId": "900", "TxnType": "BillPaymentCheck"}, {"TxnId": "5", "TxnType": "VendorCredit"}]
+}"#;
+
+#[test]
+fn bills_keep_exact_money_currency_rate_offsets_and_links() {
+    let (entity, raw) = record(EntityKind::Bill, BILL);
+    let Entity::Bill(bill) = entity else { panic!() };
+    assert_eq!(bill.txn.total.amount(), dec("1234567.891"));
+    assert_eq!(bill.txn.total.currency(), Currency::EUR);
+    assert_eq!(bill.balance.amount(), dec("0.10"));
+    assert_eq!(bill.txn.exchange_rate, Some(dec("1.0835")));
+    assert_eq!(bill.txn.lines.len(), 2, "the subtotal line is skipped");
+    assert_eq!(bill.txn.lines[1].amount.amount(), dec("0.1"));
+    assert_eq!(bill.txn.lines[0].account.as_ref().unwrap().id.as_str(), "7");
+    assert_eq!(bill.vendor.as_ref().unwrap().name.as_deref(), Some("O'Brien & Sons"));
+    assert_eq!(bill.meta.updated_at.offset().local_minus_utc(), -8 * 3600);
+    assert_eq!(bill.meta.version.as_str(), "3");
+    assert_eq!(bill.linked.len(), 1, "kinds not mirrored stay in the raw payload only");
+    assert_eq!(bill.linked[0].kind, EntityKind::BillPayment);
+    assert!(raw.contains("1234567.891") && raw.contains("SomeFutureField"));
+}
+
+#[test]
+fn inactive_parties_stay_inactive() {
+    let (entity, _) = record(
+        EntityKind::Vendor,
+        r#"{"Id": "9", "SyncToken": "0", "DisplayName": "Old Co", "Active": false, "Balance": 0,
+            "CurrencyRef": {"value": "USD"}, "Vendor1099": true,
+            "MetaData": {"CreateTime": "2025-01-01T00:00:00-05:00", "LastUpdatedTime": "2025-02-01T00:00:00-05:00"}}"#,
+    );
+    let Entity::Vendor(v) = entity else { panic!() };
+    assert!(!v.party.active && !v.party.meta.deleted && v.is_1099);
+}
+
+#[test]
+fn deleted_rows_become_tombstones() {
+    let row = parse(
+        r#"{"Id": "42", "status": "Deleted", "domain": "QBO", "MetaData": {"LastUpdatedTime": "2026-03-05T11:00:00-08:00"}}"#,
+    );
+    let Mapped::Deleted(t) = map_row(&client(), None, EntityKind::Invoice, &row) else {
+        panic!()
+    };
+    assert_eq!(
+        (t.kind, t.external_id.as_str(), t.merged_into),
+        (EntityKind::Invoice, "42", None)
+    );
+}
+
+#[test]
+fn unmappable_rows_are_rejected_with_raw_and_reason() {
+    let row = parse(
+        r#"{"Id": "7", "TotalAmt": "lots", "TxnDate": "2026-01-01", "MetaData": {"LastUpdatedTime": "2026-03-05T11:00:00-08:00"}}"#,
+    );
+    let Mapped::Rejected(r) = map_row(&client(), Some(Currency::USD), EntityKind::Invoice, &row) else {
+        panic!()
+    };
+    assert_eq!(r.external_id.as_ref().map(|i| i.as_str()), Some("7"));
+    assert!(r.reason.contains("TotalAmt"), "{}", r.reason);
+    assert!(r.raw.contains("lots"));
+    let no_currency =
+        parse(r#"{"Id": "8", "DisplayName": "X", "MetaData": {"LastUpdatedTime": "2026-03-05T11:00:00-08:00"}}"#);
+    let Mapped::Rejected(r) = map_row(&client(), None, EntityKind::Customer, &no_currency) else {
+        panic!()
+    };
+    assert!(r.reason.contains("CurrencyRef"));
+}
+
+#[test]
+fn payments_accounts_and_company_map() {
+    let (entity, _) = record(
+        EntityKind::BillPayment,
+        r#"{"Id": "3", "SyncToken": "1", "PayType": "CreditCard", "TxnDate": "2026-02-02", "TotalAmt": 50,
+            "CreditCardPayment": {"CCAccountRef": {"value": "41", "name": "Mastercard"}},
+            "Line": [{"Amount": 50.00, "LinkedTxn": [{"TxnId": "145", "TxnType": "Bill"}]}],
+            "MetaData": {"LastUpdatedTime": "2026-03-05T11:00:00-08:00"}}"#,
+    );
+    let Entity::BillPayment(bp) = entity else { panic!() };
+    assert_eq!(bp.method, PaymentMethod::CreditCard);
+    assert_eq!(bp.paid_from.unwrap().id.as_str(), "41");
+    assert_eq!(bp.applied_to[0].amount.unwrap().amount(), dec("50.00"));
+    assert_eq!(
+        bp.txn.total.currency(),
+        Currency::USD,
+        "home currency when no CurrencyRef"
+    );
+
+    let (entity, _) = record(
+        EntityKind::Account,
+        r#"{"Id": "41", "Name": "Mastercard", "AccountType": "Credit Card", "CurrentBalance": -12.5,
+            "Active": true, "CurrencyRef": {"value": "USD"}, "MetaData": {"LastUpdatedTime": "2026-03-05T11:00:00-08:00"}}"#,
+    );
+    let Entity::Account(a) = entity else { panic!() };
+    assert_eq!(a.account_type, AccountType::CreditCard);
+    assert_eq!(a.current_balance.amount(), dec("-12.5"));
+
+    let (entity, _) = record(
+        EntityKind::CompanyInfo,
+        r#"{"Id": "1", "CompanyName": "Sim Co", "Country": "US", "FiscalYearStartMonth": "April",
+            "NameValue": [{"Name": "HomeCurrency", "Value": "CAD"}],
+            "MetaData": {"LastUpdatedTime": "2026-03-05T11:00:00-08:00"}}"#,
+    );
+    let Entity::CompanyInfo(c) = entity else { panic!() };
+    assert_eq!((c.fiscal_year_start_month, c.home_currency), (Some(4), Currency::CAD));
+
+    let (entity, _) = record(
+        EntityKind::Invoice,
+        r#"{"Id": "2", "TxnDate": "2026-02-02", "TotalAmt": 10, "EmailStatus": "NeedToSend",
+            "MetaData": {"LastUpdatedTime": "2026-03-05T11:00:00-08:00"}}"#,
+    );
+    let Entity::Invoice(i) = entity else { panic!() };
+    assert_eq!(i.email_status, EmailStatus::NeedToSend);
+}
+
+#[test]
+fn qbo_names_round_trip() {
+    for kind in EntityKind::ALL {
+        assert_eq!(kind_from_qbo_name(super::qbo_name(kind)), Some(kind));
+    }
+    assert_eq!(kind_from_qbo_name("billpayment"), Some(EntityKind::BillPayment));
+    assert_eq!(kind_from_qbo_name("Estimate"), None);
+}
