@@ -2,8 +2,8 @@
 //!
 //! The heart of RowCol, the data layer under an accounting advisor's product:
 //! domain types, the ports every adapter implements, the error taxonomy, and
-//! (from the sync-engine issue on) the sync engine written only against the
-//! ports. It knows no HTTP and no SQL.
+//! the sync engine written only against the
+//! ports ([`engine`]). It knows no HTTP and no SQL.
 //!
 //! - Money is [`Money`]: a `rust_decimal::Decimal` plus a [`Currency`]; never a float.
 //! - Ids are validated newtypes: [`ClientId`], [`AdvisorId`], [`RealmId`], [`ExternalId`].
@@ -23,6 +23,7 @@
 //! ```
 
 pub mod clock;
+pub mod engine;
 pub mod entity;
 pub mod error;
 #[cfg(any(test, feature = "fixtures"))]
@@ -37,6 +38,7 @@ pub mod snapshot;
 pub mod sync;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use engine::{SyncEngine, SyncOutcome, SyncReport};
 pub use entity::{Entity, EntityKind};
 pub use error::{ErrorContext, RailErrorKind, RailFailure, Result, RowcolError, StoreErrorKind};
 pub use ids::{AdvisorId, ClientId, ExternalId, IdError, RealmId, VersionToken};

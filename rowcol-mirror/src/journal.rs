@@ -1,5 +1,6 @@
 //! The sync journal: runs, dead letters and the audit log.
 
+use chrono::{DateTime, Utc};
 use rowcol_core::sync::{
     AuditEntry, AuditVerification, ChainWalker, DeadLetter, Rejected, RunCounts, RunId, RunStatus, SyncMode, SyncRun,
     SyncTrigger,
@@ -85,6 +86,23 @@ impl<DB: Backend> SqlMirror<DB> {
             ));
         }
         Ok(())
+    }
+
+    pub(crate) async fn sum_api_calls(&self, rail: Rail, since: DateTime<Utc>) -> Result<u64, RowcolError> {
+        let ctx = ErrorContext::default();
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("SELECT CAST(COALESCE(SUM(api_calls), 0) AS BIGINT) FROM sync_runs WHERE rail = ");
+        bind_text(&mut q, rail.as_str());
+        q.push(" AND started_us >= ");
+        bind_int(&mut q, codec::micros(since));
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "summing API calls"))?;
+        let total = match rows.first() {
+            Some(row) => need_int::<DB>(row, 0)?,
+            None => 0,
+        };
+        Ok(u64::try_from(total).unwrap_or(0))
     }
 
     pub(crate) async fn list_runs(&self, client: &ClientId, limit: u32) -> Result<Vec<SyncRun>, RowcolError> {

@@ -29,7 +29,7 @@ mod write;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rowcol_core::entity::{Bill, Invoice};
 use rowcol_core::snapshot::{ClientSnapshot, SnapshotRequest};
 use rowcol_core::sync::{
@@ -145,6 +145,10 @@ impl<DB: Backend> MirrorStore for SqlMirror<DB> {
         error: Option<String>,
     ) -> Result<(), RowcolError> {
         self.close_run(run, status, counts, error).await
+    }
+
+    async fn api_calls_since(&self, rail: Rail, since: DateTime<Utc>) -> Result<u64, RowcolError> {
+        self.sum_api_calls(rail, since).await
     }
 
     async fn runs(&self, client: &ClientId, limit: u32) -> Result<Vec<SyncRun>, RowcolError> {

@@ -2,7 +2,7 @@
 //! records RowCol owns.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::entity::{Bill, Invoice};
 use crate::snapshot::{ClientSnapshot, SnapshotRequest};
@@ -105,6 +105,11 @@ pub trait MirrorStore: Send + Sync {
 
     /// The client's latest runs, newest first.
     async fn runs(&self, client: &ClientId, limit: u32) -> Result<Vec<SyncRun>>;
+
+    /// API calls recorded by runs on `rail` (every client) that started at or
+    /// after `since`: what the app spent of a metered monthly budget, as seen
+    /// by every worker sharing this store.
+    async fn api_calls_since(&self, rail: Rail, since: DateTime<Utc>) -> Result<u64>;
 
     /// The client's dead letters, oldest first.
     async fn dead_letters(&self, client: &ClientId) -> Result<Vec<DeadLetter>>;

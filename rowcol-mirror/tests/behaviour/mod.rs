@@ -70,7 +70,8 @@ macro_rules! for_each_behaviour {
             unknown_clients_and_foreign_records_are_refused_whole,
             registry_upserts_and_connection_status,
             leases_are_exclusive_renewable_and_expire,
-            live_versions_list_live_records_of_one_kind
+            live_versions_list_live_records_of_one_kind,
+            api_calls_are_summed_across_clients_since_a_time
         );
     };
 }
@@ -979,5 +980,35 @@ pub async fn live_versions_list_live_records_of_one_kind(h: Harness) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+pub async fn api_calls_are_summed_across_clients_since_a_time(h: Harness) {
+    let store = h.store;
+    register(store.as_ref(), "jane", &["acme", "bolt"]).await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    assert_eq!(store.api_calls_since(Rail::Qbo, before).await.unwrap(), 0);
+    for (client, calls) in [("acme", 7), ("bolt", 5), ("acme", 1)] {
+        let run = store
+            .start_run(
+                &client_id(client),
+                Rail::Qbo,
+                SyncTrigger::Schedule,
+                SyncMode::Incremental,
+            )
+            .await
+            .unwrap();
+        let counts = RunCounts {
+            api_calls: calls,
+            ..RunCounts::default()
+        };
+        store.finish_run(run, RunStatus::Succeeded, counts, None).await.unwrap();
+    }
+    assert_eq!(store.api_calls_since(Rail::Qbo, before).await.unwrap(), 13);
+    let later = chrono::Utc::now() + chrono::Duration::seconds(5);
+    assert_eq!(
+        store.api_calls_since(Rail::Qbo, later).await.unwrap(),
+        0,
+        "runs before `since` do not count"
     );
 }

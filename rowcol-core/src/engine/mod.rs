@@ -1,0 +1,331 @@
+//! The sync engine: what to sync, in what order, how to apply it and when to
+//! give up, written only against the ports. Running it as durable jobs is
+//! `rowcol-worker`'s business; this module knows no job engine, HTTP or SQL.
+//!
+//! One call of [`SyncEngine::sync_connection`] brings one client's mirror on
+//! one rail up to date:
+//! - no checkpoint yet: a **full sync** pages through every mirrored kind;
+//! - a checkpoint inside a full sync (a crash interrupted it): the full sync
+//!   resumes;
+//! - an incremental checkpoint: one **CDC** read of every kind since it;
+//!   when the rail says the cursor is older than its change window, a full
+//!   **re-sync** follows, which also finds deletions by difference.
+//!
+//! Every rail answer is applied as one atomic batch together with the next
+//! checkpoint, so a crash anywhere loses nothing and the next call starts
+//! from the last committed checkpoint.
+
+mod budget;
+mod events;
+mod full;
+mod health;
+mod incremental;
+mod notices;
+mod report;
+mod schedule;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use rand::RngCore;
+use tokio::sync::broadcast;
+
+use crate::ports::RetryDecision;
+use crate::sync::{
+    BalancePoint, ChangeNotice, RunStatus, SourceRecord, SyncBatch, SyncMode, SyncPosition, SyncTrigger,
+};
+use crate::{
+    Clock, Connection, ConnectionStatus, Entity, ErrorContext, LeaseStore, LedgerRail, MirrorStore, Rail, RailDisabled,
+    RailErrorKind, Result, RowcolError, StoreErrorKind, SyncPolicy, SystemClock,
+};
+
+pub use budget::{BudgetPlan, MAX_STRETCH, is_quiet, month_start, monthly_calls};
+pub use events::ChangeEvent;
+pub use health::PortfolioHealth;
+pub use notices::NoticeInbox;
+use report::Progress;
+pub use report::{SyncOutcome, SyncReport};
+pub use schedule::next_slot;
+
+/// How long a realm's sync lease lasts before it must be renewed; a killed
+/// worker's lease frees itself after this.
+pub const SYNC_LEASE_TTL: Duration = Duration::from_secs(120);
+
+/// Change events kept for slow subscribers before the oldest are dropped.
+const EVENT_BUFFER: usize = 1024;
+
+/// The sync engine. Cheap to share behind an `Arc`; every method takes `&self`.
+pub struct SyncEngine {
+    mirror: Arc<dyn MirrorStore>,
+    rails: BTreeMap<Rail, Arc<dyn LedgerRail>>,
+    policy: Arc<dyn SyncPolicy>,
+    clock: Arc<dyn Clock>,
+    leases: Option<(Arc<dyn LeaseStore>, String)>,
+    events: broadcast::Sender<ChangeEvent>,
+}
+
+impl SyncEngine {
+    /// An engine over a mirror and a policy, with no rail yet, the system
+    /// clock and no cross-process leases.
+    pub fn new(mirror: Arc<dyn MirrorStore>, policy: Arc<dyn SyncPolicy>) -> Self {
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        SyncEngine {
+            mirror,
+            rails: BTreeMap::new(),
+            policy,
+            clock: Arc::new(SystemClock),
+            leases: None,
+            events,
+        }
+    }
+
+    /// Adds a rail (replacing one of the same `Rail`).
+    pub fn with_rail(mut self, rail: Arc<dyn LedgerRail>) -> Self {
+        self.rails.insert(rail.rail(), rail);
+        self
+    }
+
+    /// Uses `clock` for run times and budget months.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Guards each realm's sync with a lease named `sync:<client>:<rail>`
+    /// held by `holder` (unique per process), so that processes sharing
+    /// `leases` never sync one realm at once.
+    pub fn with_leases(mut self, leases: Arc<dyn LeaseStore>, holder: impl Into<String>) -> Self {
+        self.leases = Some((leases, holder.into()));
+        self
+    }
+
+    /// The mirror the engine writes.
+    pub fn mirror(&self) -> &Arc<dyn MirrorStore> {
+        &self.mirror
+    }
+
+    /// The policy the engine follows.
+    pub fn policy(&self) -> &Arc<dyn SyncPolicy> {
+        &self.policy
+    }
+
+    /// The engine's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Subscribes to change events: one per sync that changed the mirror.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.events.subscribe()
+    }
+
+    /// Syncs one connection once: full, resumed or incremental as its
+    /// checkpoint says (see the module docs). `notices` are the webhook hints
+    /// that asked for this sync (may be empty); merges among them tombstone
+    /// the merged-away records.
+    ///
+    /// Answers `SyncOutcome::Skipped` without calling the rail when the
+    /// connection is not active or another process holds the realm's lease.
+    /// On a rail or store error the run is recorded as failed (with what was
+    /// committed before it kept) and the error is returned; `NeedsReauth`
+    /// also marks the connection so that no later sync spends calls on it.
+    pub async fn sync_connection(
+        &self,
+        connection: &Connection,
+        trigger: SyncTrigger,
+        notices: &[ChangeNotice],
+    ) -> Result<SyncReport> {
+        if connection.status != ConnectionStatus::Active {
+            return Ok(SyncReport::skipped(
+                connection,
+                SyncOutcome::NotActive(connection.status),
+            ));
+        }
+        let rail = self.rail_for(connection)?;
+        let lease = self.lease_name(connection);
+        if let Some((leases, holder)) = &self.leases
+            && !leases.try_acquire(&lease, holder, SYNC_LEASE_TTL).await?
+        {
+            return Ok(SyncReport::skipped(connection, SyncOutcome::Busy));
+        }
+        let result = self.sync_held(connection, rail.as_ref(), trigger, notices).await;
+        if let Some((leases, holder)) = &self.leases {
+            // A failed release only delays the next sync until the lease expires.
+            if let Err(e) = leases.release(&lease, holder).await {
+                tracing::warn!(error = %e, client = %connection.client, "could not release the sync lease");
+            }
+        }
+        result
+    }
+
+    /// Like [`SyncEngine::sync_connection`], retrying failed attempts as the
+    /// policy says (waiting between them) until one succeeds or the policy
+    /// gives up. `rng` draws the jitter.
+    pub async fn sync_with_retries(
+        &self,
+        connection: &Connection,
+        trigger: SyncTrigger,
+        notices: &[ChangeNotice],
+        rng: &mut (dyn RngCore + Send),
+    ) -> Result<SyncReport> {
+        let mut attempt = 1;
+        loop {
+            match self.sync_connection(connection, trigger, notices).await {
+                Ok(report) => return Ok(report),
+                Err(error) => match self.policy.retry(&error, attempt, rng) {
+                    RetryDecision::RetryAfter(wait) => {
+                        tracing::info!(client = %connection.client, attempt, ?wait, error = %error, "sync failed; retrying");
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                    }
+                    RetryDecision::GiveUp(_) => return Err(error),
+                },
+            }
+        }
+    }
+
+    fn rail_for(&self, connection: &Connection) -> Result<Arc<dyn LedgerRail>> {
+        self.rails.get(&connection.rail).cloned().ok_or_else(|| {
+            RowcolError::RailDisabled(RailDisabled {
+                rail: connection.rail,
+                enabled: self.rails.keys().map(Rail::as_str).collect::<Vec<_>>().join(", "),
+            })
+        })
+    }
+
+    fn lease_name(&self, connection: &Connection) -> String {
+        format!("sync:{}:{}", connection.client, connection.rail)
+    }
+
+    /// Renews the realm's lease between rail calls; fails when another
+    /// process took it over (this one stalled past the lease's life).
+    async fn renew_lease(&self, connection: &Connection) -> Result<()> {
+        let Some((leases, holder)) = &self.leases else {
+            return Ok(());
+        };
+        if leases
+            .try_acquire(&self.lease_name(connection), holder, SYNC_LEASE_TTL)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(RowcolError::store(
+                StoreErrorKind::Busy,
+                ErrorContext::client(&connection.client).with_realm(connection.rail, &connection.realm),
+                "the realm's sync lease was taken over by another worker; stopping this sync",
+            ))
+        }
+    }
+
+    async fn sync_held(
+        &self,
+        connection: &Connection,
+        rail: &dyn LedgerRail,
+        trigger: SyncTrigger,
+        notices: &[ChangeNotice],
+    ) -> Result<SyncReport> {
+        let checkpoint = self.mirror.checkpoint(&connection.client, connection.rail).await?;
+        let started = Instant::now();
+        let mut report = SyncReport::new(connection, trigger);
+        let resume = match checkpoint.map(|c| c.position) {
+            Some(SyncPosition::Incremental { since }) => {
+                let mut progress = self.begin(connection, trigger, SyncMode::Incremental).await?;
+                let outcome = incremental::run(self, connection, rail, since, notices, &mut progress).await;
+                match self.end(connection, progress, outcome, &mut report).await {
+                    Ok(()) => None,
+                    Err(e) if is_cursor_too_old(&e) => {
+                        tracing::info!(client = %connection.client, "change cursor too old; full re-sync");
+                        Some(None)
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            other => Some(other),
+        };
+        if let Some(position) = resume {
+            let mut progress = self.begin(connection, trigger, SyncMode::Full).await?;
+            let outcome = full::run(self, connection, rail, position, notices, &mut progress).await;
+            self.end(connection, progress, outcome, &mut report).await?;
+        }
+        report.duration = started.elapsed();
+        if let Some(event) = report.change_event() {
+            // No subscriber is fine: events are a convenience, the mirror is the truth.
+            let _ = self.events.send(event);
+        }
+        Ok(report)
+    }
+
+    /// Records the start of a run.
+    async fn begin(&self, connection: &Connection, trigger: SyncTrigger, mode: SyncMode) -> Result<Progress> {
+        let run = self
+            .mirror
+            .start_run(&connection.client, connection.rail, trigger, mode)
+            .await?;
+        Ok(Progress::new(run, mode))
+    }
+
+    /// Records how a run ended: succeeded with its counts, or failed with the
+    /// error's text (never a secret: errors carry none). `NeedsReauth` also
+    /// marks the connection.
+    async fn end(
+        &self,
+        connection: &Connection,
+        progress: Progress,
+        outcome: Result<()>,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let (status, error) = match &outcome {
+            Ok(()) => (RunStatus::Succeeded, None),
+            Err(e) => (RunStatus::Failed, Some(e.to_string())),
+        };
+        self.mirror
+            .finish_run(progress.run, status, progress.counts, error)
+            .await?;
+        if let Err(RowcolError::Rail {
+            kind: RailErrorKind::NeedsReauth,
+            ..
+        }) = &outcome
+        {
+            self.mirror
+                .set_connection_status(&connection.client, connection.rail, ConnectionStatus::NeedsReauth)
+                .await?;
+        }
+        report.absorb(progress);
+        outcome
+    }
+
+    /// Applies one batch and adds its outcome to the run's counts.
+    async fn apply(&self, mut batch: SyncBatch, progress: &mut Progress) -> Result<()> {
+        batch.run = Some(progress.run);
+        let outcome = self.mirror.apply(&batch).await?;
+        progress.record(&batch, outcome);
+        Ok(())
+    }
+}
+
+/// One balance-history point per account in `records`, on the rail's day.
+fn balance_points(records: &[SourceRecord], on: NaiveDate) -> Vec<BalancePoint> {
+    records
+        .iter()
+        .filter_map(|record| match &record.entity {
+            Entity::Account(account) => Some(BalancePoint {
+                account: account.meta.external_id.clone(),
+                on,
+                balance: account.current_balance,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_cursor_too_old(error: &RowcolError) -> bool {
+    matches!(
+        error,
+        RowcolError::Rail {
+            kind: RailErrorKind::CursorTooOld,
+            ..
+        }
+    )
+}

@@ -1,0 +1,137 @@
+//! What a sync did: the report a caller gets and the counts a run records.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::sync::{ApplyOutcome, RunCounts, RunId, SyncBatch, SyncMode, SyncTrigger};
+use crate::{ClientId, Connection, ConnectionStatus, EntityKind, ExternalId, Rail};
+
+use super::ChangeEvent;
+
+/// How a sync call ended when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncOutcome {
+    /// The mirror was brought up to date.
+    Synced,
+    /// Another process holds the realm's lease and is syncing it now.
+    Busy,
+    /// The connection is not active (needs re-auth or disabled): no call made.
+    NotActive(ConnectionStatus),
+}
+
+/// What one call of `sync_connection` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    /// The client.
+    pub client: ClientId,
+    /// The rail.
+    pub rail: Rail,
+    /// What asked for the sync.
+    pub trigger: SyncTrigger,
+    /// How it ended.
+    pub outcome: SyncOutcome,
+    /// The runs recorded, with their modes, in order (an incremental run whose
+    /// cursor was too old is followed by a full one).
+    pub runs: Vec<(RunId, SyncMode)>,
+    /// Counts over every run of this call.
+    pub counts: RunCounts,
+    /// Wall time.
+    pub duration: Duration,
+    /// Records inserted, updated or deleted in the mirror, by kind and id.
+    pub changed: BTreeSet<(EntityKind, ExternalId)>,
+}
+
+impl SyncReport {
+    pub(super) fn new(connection: &Connection, trigger: SyncTrigger) -> Self {
+        SyncReport {
+            client: connection.client.clone(),
+            rail: connection.rail,
+            trigger,
+            outcome: SyncOutcome::Synced,
+            runs: Vec::new(),
+            counts: RunCounts::default(),
+            duration: Duration::ZERO,
+            changed: BTreeSet::new(),
+        }
+    }
+
+    pub(super) fn skipped(connection: &Connection, outcome: SyncOutcome) -> Self {
+        SyncReport {
+            outcome,
+            ..SyncReport::new(connection, SyncTrigger::OnDemand)
+        }
+    }
+
+    /// Adds a finished run's progress.
+    pub(super) fn absorb(&mut self, progress: Progress) {
+        self.runs.push((progress.run, progress.mode));
+        let (a, b) = (&mut self.counts, progress.counts);
+        a.fetched += b.fetched;
+        a.applied += b.applied;
+        a.unchanged += b.unchanged;
+        a.deleted += b.deleted;
+        a.dead_lettered += b.dead_lettered;
+        a.api_calls += b.api_calls;
+        self.changed.extend(progress.changed);
+    }
+
+    /// The event to tell subscribers, when the mirror changed.
+    pub(super) fn change_event(&self) -> Option<ChangeEvent> {
+        if self.changed.is_empty() {
+            return None;
+        }
+        Some(ChangeEvent {
+            client: self.client.clone(),
+            rail: self.rail,
+            kinds: self.changed.iter().map(|(kind, _)| *kind).collect(),
+            ids: self.changed.iter().cloned().collect(),
+        })
+    }
+}
+
+/// A run in progress: its id and what it has done so far.
+#[derive(Debug)]
+pub(super) struct Progress {
+    pub(super) run: RunId,
+    pub(super) mode: SyncMode,
+    pub(super) counts: RunCounts,
+    changed: BTreeSet<(EntityKind, ExternalId)>,
+}
+
+impl Progress {
+    pub(super) fn new(run: RunId, mode: SyncMode) -> Self {
+        Progress {
+            run,
+            mode,
+            counts: RunCounts::default(),
+            changed: BTreeSet::new(),
+        }
+    }
+
+    /// Counts API calls made to the rail.
+    pub(super) fn called(&mut self, calls: u32) {
+        self.counts.api_calls += calls;
+    }
+
+    /// Adds an applied batch. The ids of a batch that changed something are
+    /// all noted as changed (the mirror counts changes, it does not name
+    /// them), so subscribers may see a few unchanged ids, never miss one.
+    pub(super) fn record(&mut self, batch: &SyncBatch, outcome: ApplyOutcome) {
+        let c = &mut self.counts;
+        c.fetched += u32::try_from(batch.records.len() + batch.rejects.len()).unwrap_or(u32::MAX);
+        c.applied += outcome.inserted + outcome.updated;
+        c.unchanged += outcome.unchanged + outcome.stale;
+        c.deleted += outcome.deleted;
+        c.dead_lettered += outcome.dead_lettered;
+        if outcome.inserted + outcome.updated + outcome.deleted > 0 {
+            self.changed.extend(
+                batch
+                    .records
+                    .iter()
+                    .map(|r| (r.entity.kind(), r.entity.meta().external_id.clone())),
+            );
+            self.changed
+                .extend(batch.tombstones.iter().map(|t| (t.kind, t.external_id.clone())));
+        }
+    }
+}
