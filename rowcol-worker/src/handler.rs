@@ -1,0 +1,116 @@
+//! Running one sync job: find the connection, skip work a later sync already
+//! did, sync once, and on failure let the policy choose between a delayed
+//! retry (a new job) and giving up (the job stays dead for replay).
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use apalis::prelude::{AbortError, BoxDynError, Data};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rowcol_core::sync::RunStatus;
+use rowcol_core::{RetryDecision, SyncEngine, SyncOutcome};
+
+use crate::error::{Result, WorkerError};
+use crate::job::{JobOutcome, SyncJob, connection_of};
+use crate::queue::JobQueue;
+
+/// What every job of a worker shares.
+pub(crate) struct JobContext {
+    engine: Arc<SyncEngine>,
+    queue: JobQueue,
+    busy_delay: Duration,
+    rng: Mutex<StdRng>,
+}
+
+impl JobContext {
+    pub(crate) fn new(engine: Arc<SyncEngine>, queue: JobQueue, busy_delay: Duration) -> Self {
+        JobContext {
+            engine,
+            queue,
+            busy_delay,
+            rng: Mutex::new(StdRng::from_os_rng()),
+        }
+    }
+
+    /// Runs one job. An error means the job is dead.
+    pub(crate) async fn run(&self, job: &SyncJob) -> Result<JobOutcome> {
+        let connection = connection_of(&self.engine, &job.client, job.rail).await?;
+        if self.already_synced(job).await? {
+            tracing::debug!(client = %job.client, rail = %job.rail, "a later sync covered this job");
+            return Ok(JobOutcome::Coalesced);
+        }
+        match self
+            .engine
+            .sync_connection(&connection, job.trigger, &job.notices)
+            .await
+        {
+            Ok(report) => match report.outcome {
+                SyncOutcome::Synced => Ok(JobOutcome::Synced {
+                    fetched: report.counts.fetched,
+                    api_calls: report.counts.api_calls,
+                }),
+                SyncOutcome::NotActive(status) => Ok(JobOutcome::NotActive {
+                    status: status.as_str().to_owned(),
+                }),
+                SyncOutcome::Busy => {
+                    // Another worker syncs this realm now: run again shortly
+                    // rather than drop the request.
+                    self.queue.push(job, self.busy_delay, None).await?;
+                    Ok(JobOutcome::Requeued { after: self.busy_delay })
+                }
+            },
+            Err(error) => {
+                let decision = {
+                    let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
+                    self.engine.policy().retry(&error, job.attempt, &mut *rng)
+                };
+                match decision {
+                    RetryDecision::RetryAfter(wait) => {
+                        tracing::info!(client = %job.client, attempt = job.attempt, ?wait, %error, "sync failed; retry queued");
+                        self.queue.push(&job.next_attempt(), wait, None).await?;
+                        Ok(JobOutcome::Retrying {
+                            attempt: job.attempt,
+                            after: wait,
+                            error: error.to_string(),
+                        })
+                    }
+                    RetryDecision::GiveUp(reason) => Err(WorkerError::GaveUp {
+                        client: job.client.clone(),
+                        rail: job.rail,
+                        reason,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// True when a sync of the job's realm started after the job was asked
+    /// for and succeeded: it read everything the job would (a burst of
+    /// webhooks thus costs one sync). Jobs carrying merges always run, as
+    /// only they can tombstone the merged-away records.
+    async fn already_synced(&self, job: &SyncJob) -> Result<bool> {
+        if job.carries_merges() {
+            return Ok(false);
+        }
+        let runs = self.engine.mirror().runs(&job.client, 8).await?;
+        Ok(runs
+            .iter()
+            .any(|r| r.rail == job.rail && r.status == RunStatus::Succeeded && r.started_at >= job.requested_at))
+    }
+}
+
+/// The apalis job function. A dead job ends `Killed` (apalis' "do not retry"):
+/// retries are separate jobs queued with the policy's backoff.
+pub(crate) async fn sync_job(job: SyncJob, context: Data<Arc<JobContext>>) -> Result<JobOutcome, BoxDynError> {
+    match context.run(&job).await {
+        Ok(outcome) => {
+            tracing::info!(client = %job.client, rail = %job.rail, trigger = ?job.trigger, ?outcome, "sync job done");
+            Ok(outcome)
+        }
+        Err(error) => {
+            tracing::warn!(client = %job.client, rail = %job.rail, %error, "sync job dead");
+            Err(Box::new(AbortError::new(error)))
+        }
+    }
+}

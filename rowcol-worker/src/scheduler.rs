@@ -1,0 +1,163 @@
+//! The schedule: each tick queues a sync for every client whose slot came
+//! and went without a sync. Slots come from the policy's interval and the
+//! client's stable offset ([`next_slot`]), so a portfolio spreads over the
+//! interval; a quiet client's interval stretches when the month's call
+//! budget runs ahead of pace, and a spent budget queues nothing (webhook and
+//! on-demand syncs still run).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rowcol_core::engine::{BudgetPlan, is_quiet, month_start, next_slot};
+use rowcol_core::sync::{SyncRun, SyncTrigger};
+use rowcol_core::{ClientId, Connection, ConnectionStatus, Rail, SyncEngine};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::job::SyncJob;
+use crate::queue::{JobQueue, Pushed};
+
+/// Runs read per client to judge whether it is quiet.
+const RECENT_RUNS: u32 = 8;
+
+/// Queues scheduled syncs. Several schedulers may tick against one queue:
+/// a job's idempotency key is its client, rail and slot, so a slot is queued
+/// once however many processes tick.
+pub struct Scheduler {
+    engine: Arc<SyncEngine>,
+    queue: JobQueue,
+}
+
+/// What one tick did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TickReport {
+    /// Clients whose sync was queued by this tick, in connection order.
+    pub queued: Vec<ClientId>,
+    /// Due clients whose slot another tick had queued already.
+    pub already_queued: usize,
+    /// Active connections not due yet.
+    pub not_due: usize,
+    /// Due connections skipped because their rail's monthly budget is spent.
+    pub over_budget: usize,
+}
+
+impl Scheduler {
+    /// A scheduler queueing syncs of the engine's connections into `queue`.
+    pub fn new(engine: Arc<SyncEngine>, queue: JobQueue) -> Self {
+        Scheduler { engine, queue }
+    }
+
+    /// Now, by the engine's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.engine.clock().now()
+    }
+
+    /// Queues a sync for every active connection due at `now`.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport> {
+        let mirror = self.engine.mirror();
+        let mut plans: BTreeMap<Rail, BudgetPlan> = BTreeMap::new();
+        let mut report = TickReport::default();
+        for connection in mirror.connections().await? {
+            if connection.status != ConnectionStatus::Active {
+                continue;
+            }
+            let plan = match plans.get(&connection.rail) {
+                Some(plan) => *plan,
+                None => {
+                    let plan = self.budget_plan(connection.rail, now).await?;
+                    plans.insert(connection.rail, plan);
+                    plan
+                }
+            };
+            let runs: Vec<SyncRun> = mirror
+                .runs(&connection.client, RECENT_RUNS)
+                .await?
+                .into_iter()
+                .filter(|r| r.rail == connection.rail)
+                .collect();
+            let Some(slot) = self.due_slot(&connection, &plan, &runs, now) else {
+                report.not_due += 1;
+                continue;
+            };
+            if plan.exhausted() {
+                report.over_budget += 1;
+                continue;
+            }
+            let job = SyncJob::new(&connection, SyncTrigger::Schedule, slot);
+            let key = format!(
+                "schedule:{}:{}:{}",
+                connection.client,
+                connection.rail,
+                slot.timestamp()
+            );
+            match self.queue.push(&job, Duration::ZERO, Some(&key)).await? {
+                Pushed::Queued => report.queued.push(connection.client.clone()),
+                Pushed::AlreadyQueued => report.already_queued += 1,
+            }
+        }
+        if !report.queued.is_empty() {
+            tracing::info!(
+                queued = report.queued.len(),
+                over_budget = report.over_budget,
+                "scheduled syncs queued"
+            );
+        }
+        Ok(report)
+    }
+
+    async fn budget_plan(&self, rail: Rail, now: DateTime<Utc>) -> Result<BudgetPlan> {
+        let budget = self.engine.policy().monthly_call_budget(rail);
+        let spent = self.engine.mirror().api_calls_since(rail, month_start(now)).await?;
+        Ok(BudgetPlan::new(budget, spent, now))
+    }
+
+    /// The connection's latest slot at or before `now`, when no run started
+    /// at or after it (`runs`: the connection's recent runs, newest first).
+    fn due_slot(
+        &self,
+        connection: &Connection,
+        plan: &BudgetPlan,
+        runs: &[SyncRun],
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let policy = self.engine.policy();
+        let interval = plan.interval(policy.interval(&connection.client), is_quiet(runs));
+        let offset = policy.schedule_offset(&connection.client);
+        latest_slot(interval, offset, now).filter(|slot| !runs.iter().any(|r| r.started_at >= *slot))
+    }
+}
+
+/// The latest slot at or before `now` (slots at `offset + k * interval`).
+fn latest_slot(interval: Duration, offset: Duration, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let before = now - chrono::Duration::from_std(interval.max(Duration::from_secs(1))).ok()?;
+    Some(next_slot(interval, offset, before))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_latest_slot_is_at_or_before_now() {
+        let fifteen = Duration::from_secs(900);
+        let offset = Duration::from_secs(450);
+        assert_eq!(
+            latest_slot(fifteen, offset, at("2026-11-23T10:07:30Z")),
+            Some(at("2026-11-23T10:07:30Z"))
+        );
+        assert_eq!(
+            latest_slot(fifteen, offset, at("2026-11-23T10:07:29Z")),
+            Some(at("2026-11-23T09:52:30Z"))
+        );
+        assert_eq!(
+            latest_slot(fifteen, offset, at("2026-11-23T10:22:00Z")),
+            Some(at("2026-11-23T10:07:30Z"))
+        );
+    }
+}
