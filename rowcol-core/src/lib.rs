@@ -32,6 +32,7 @@ pub mod ids;
 pub mod money;
 pub mod owned;
 pub mod policy;
+pub mod portfolio;
 pub mod ports;
 pub mod rail;
 pub mod snapshot;

@@ -362,3 +362,29 @@ async fn a_merge_notice_tombstones_the_loser_and_names_the_survivor() {
             .all(|e| e.external_id != survivor || e.action != AuditAction::Delete)
     );
 }
+
+#[tokio::test]
+async fn sync_all_syncs_every_connection_and_reports_each_and_the_portfolio_loads() {
+    let w = world(4, 200).await;
+    let heard = std::sync::atomic::AtomicUsize::new(0);
+    let results = w
+        .engine
+        .sync_all(&w.connections, SyncTrigger::OnDemand, 2, |_, result| {
+            assert!(result.is_ok());
+            heard.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+        .await;
+    assert_eq!(results.len(), 4);
+    assert_eq!(heard.into_inner(), 4);
+    for connection in &w.connections {
+        assert_mirror_equals_source(&w, connection).await;
+    }
+    let request = rowcol_core::SnapshotRequest::as_of(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+    let snapshots = rowcol_core::portfolio::load_snapshots(w.mirror.as_ref(), &fixtures::id("jane"), request)
+        .await
+        .unwrap();
+    let ids: Vec<_> = snapshots.iter().map(|s| s.client.clone()).collect();
+    let expected: Vec<_> = w.connections.iter().map(|c| c.client.clone()).collect();
+    assert_eq!(ids, expected, "one snapshot per client, in portfolio order");
+    assert!(snapshots.iter().all(|s| !s.bills.is_empty()));
+}

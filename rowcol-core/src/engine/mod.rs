@@ -29,7 +29,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use rand::RngCore;
+use futures::StreamExt;
+use rand::{RngCore, SeedableRng};
 use tokio::sync::broadcast;
 
 use crate::ports::RetryDecision;
@@ -184,6 +185,29 @@ impl SyncEngine {
                 },
             }
         }
+    }
+
+    /// Syncs every connection once, at most `concurrency` at a time, with
+    /// retries as the policy says; `on_done` hears each result as it
+    /// arrives (for progress). Answers the results in completion order.
+    pub async fn sync_all(
+        &self,
+        connections: &[Connection],
+        trigger: SyncTrigger,
+        concurrency: usize,
+        on_done: impl Fn(&Connection, &Result<SyncReport>),
+    ) -> Vec<(Connection, Result<SyncReport>)> {
+        let on_done = &on_done;
+        let syncs = connections.iter().map(|connection| async move {
+            let mut rng = rand::rngs::StdRng::from_os_rng();
+            let result = self.sync_with_retries(connection, trigger, &[], &mut rng).await;
+            on_done(connection, &result);
+            (connection.clone(), result)
+        });
+        futures::stream::iter(syncs)
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await
     }
 
     fn rail_for(&self, connection: &Connection) -> Result<Arc<dyn LedgerRail>> {
