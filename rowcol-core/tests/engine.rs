@@ -388,3 +388,34 @@ async fn sync_all_syncs_every_connection_and_reports_each_and_the_portfolio_load
     assert_eq!(ids, expected, "one snapshot per client, in portfolio order");
     assert!(snapshots.iter().all(|s| !s.bills.is_empty()));
 }
+
+#[tokio::test]
+async fn replay_lands_dead_letters_whose_record_now_reads_and_keeps_the_rest() {
+    let w = world(1, 1000).await;
+    let c = &w.connections[0];
+    w.engine.sync_connection(c, SyncTrigger::Schedule, &[]).await.unwrap();
+    let (_, bill, _) = w
+        .rail
+        .live(&c.realm)
+        .into_iter()
+        .find(|(k, _, _)| *k == EntityKind::Bill)
+        .unwrap();
+    let mut batch = rowcol_core::sync::SyncBatch::new(c.client.clone(), Rail::Qbo);
+    for (id, reason) in [(Some(bill.clone()), "bad date"), (None, "no id at all")] {
+        batch.rejects.push(rowcol_core::sync::Rejected {
+            kind: EntityKind::Bill,
+            external_id: id,
+            raw: "{\"TxnDate\":\"not a date\"}".into(),
+            reason: reason.into(),
+        });
+    }
+    w.mirror.apply(&batch).await.unwrap();
+    assert_eq!(w.mirror.dead_letters(&c.client).await.unwrap().len(), 2);
+
+    let report = w.engine.replay_dead_letters(c).await.unwrap();
+    assert_eq!((report.resolved, report.kept), (1, 1));
+    let left = w.mirror.dead_letters(&c.client).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].rejected.reason, "no id at all");
+    assert_mirror_equals_source(&w, c).await;
+}

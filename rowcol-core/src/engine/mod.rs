@@ -21,6 +21,7 @@ mod full;
 mod health;
 mod incremental;
 mod notices;
+mod replay;
 mod report;
 mod schedule;
 
@@ -46,6 +47,7 @@ pub use budget::{BudgetPlan, MAX_STRETCH, is_quiet, month_start, monthly_calls};
 pub use events::ChangeEvent;
 pub use health::PortfolioHealth;
 pub use notices::NoticeInbox;
+pub use replay::ReplayReport;
 use report::Progress;
 pub use report::{SyncOutcome, SyncReport};
 pub use schedule::next_slot;
