@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use apalis::prelude::{BoxDynError, Data, WorkerBuilder as ApalisWorker, WorkerBuilderExt};
+use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder as ApalisWorker, WorkerBuilderExt};
 use apalis_cron::{CronScheduler, Schedule, Tick};
 use futures::FutureExt;
 use rowcol_core::SyncEngine;
@@ -21,7 +21,8 @@ pub struct Worker;
 
 impl Worker {
     /// A worker running `engine`'s syncs from `queue`: named after the
-    /// process, two jobs at a time, ticking the schedule every minute.
+    /// process, two jobs at a time, polling every second, ticking the
+    /// schedule every minute.
     pub fn builder(engine: Arc<SyncEngine>, queue: JobQueue) -> WorkerBuilder {
         WorkerBuilder {
             engine,
@@ -30,6 +31,7 @@ impl Worker {
             concurrency: 2,
             heartbeat: Heartbeat::default(),
             busy_delay: Duration::from_secs(5),
+            poll_every: Duration::from_secs(1),
             tick_every: Some(Duration::from_secs(60)),
         }
     }
@@ -43,6 +45,7 @@ pub struct WorkerBuilder {
     concurrency: usize,
     heartbeat: Heartbeat,
     busy_delay: Duration,
+    poll_every: Duration,
     tick_every: Option<Duration>,
 }
 
@@ -74,6 +77,12 @@ impl WorkerBuilder {
         self
     }
 
+    /// How often an idle worker looks for new jobs (default: every second).
+    pub fn poll_every(mut self, period: Duration) -> Self {
+        self.poll_every = period;
+        self
+    }
+
     /// Ticks the schedule every `period` (whole seconds, at least one), or
     /// never with `None` (another process schedules).
     pub fn tick_every(mut self, period: Option<Duration>) -> Self {
@@ -101,7 +110,7 @@ impl WorkerBuilder {
         macro_rules! sync_worker {
             ($storage:expr) => {
                 ApalisWorker::new(name.as_str())
-                    .backend($storage)
+                    .backend($storage.poll_with_interval(self.poll_every))
                     .concurrency(self.concurrency)
                     .data(context)
                     .build(sync_job)

@@ -191,7 +191,8 @@ impl JobQueue {
     }
 
     /// Queues `job` to run after `delay`, at the job's priority. With a `key`,
-    /// a second push of the same key adds nothing (across processes).
+    /// a second push of the same key adds nothing, across processes (a
+    /// lookup answers most; the key's unique index settles races).
     ///
     /// Every job gets one apalis attempt: retries are new jobs that the
     /// handler queues with the policy's backoff, so a job that fails for
@@ -202,6 +203,13 @@ impl JobQueue {
             .max_attempts(1)
             .run_after(delay);
         if let Some(key) = key {
+            let exists = match &self.storage {
+                Storage::Sqlite(s) => sqlite::key_exists(s.pool(), key).await?,
+                Storage::Postgres(s) => postgres::key_exists(s.pool(), key).await?,
+            };
+            if exists {
+                return Ok(Pushed::AlreadyQueued);
+            }
             task = task.idempotency_key(key);
         }
         let task = task.build();

@@ -43,6 +43,16 @@ pub(super) fn is_duplicate(error: &TaskSinkError<apalis_postgres::Error>) -> boo
     )
 }
 
+/// True when a job with idempotency key `key` exists (in any state).
+pub(super) async fn key_exists(pool: &PgPool, key: &str) -> Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM apalis.jobs WHERE job_type = $1 AND idempotency_key = $2)")
+        .bind(QUEUE_NAME)
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .map_err(|e| WorkerError::queue(NAME, "look up an idempotency key", e))
+}
+
 /// Jobs whose status is one of `statuses` (one or two of them).
 pub(super) async fn list(pool: &PgPool, [first, second]: [&str; 2]) -> Result<Vec<RawJob>> {
     sqlx::query(
