@@ -201,15 +201,26 @@ pub fn legacy_body(events: &[Change]) -> Value {
     })
 }
 
-/// The CloudEvents body: a JSON array, one event per change.
+/// The CloudEvents body: a JSON array, one event per change. A change sent
+/// twice (a duplicate) keeps its event `id`, as a redelivered CloudEvent does,
+/// so receivers can collapse it.
 pub fn cloudevents_body(events: &[Change], rng: &mut StdRng) -> Value {
+    let mut ids: Vec<(&Change, String)> = Vec::new();
     Value::Array(
         events
             .iter()
             .map(|e| {
+                let id = match ids.iter().find(|(seen, _)| *seen == e) {
+                    Some((_, id)) => id.clone(),
+                    None => {
+                        let id = uuid_v4(rng);
+                        ids.push((e, id.clone()));
+                        id
+                    }
+                };
                 json!({
                     "specversion": "1.0",
-                    "id": uuid_v4(rng),
+                    "id": id,
                     "source": "intuit.qbo-sim",
                     "type": format!("qbo.{}.{}.v1", e.kind.name().to_lowercase(), past_tense(e.operation)),
                     "datacontenttype": "application/json",
@@ -399,5 +410,20 @@ mod tests {
         assert_eq!(ce[1]["type"], "qbo.invoice.deleted.v1");
         assert_eq!(ce[1]["intuitaccountid"], "2");
         assert_eq!(ce[0]["id"].as_str().unwrap().len(), 36);
+    }
+
+    #[test]
+    fn duplicated_cloudevents_keep_their_id() {
+        let at = Utc::now();
+        let change = |id: &str| Change {
+            realm_id: "1".into(),
+            kind: Kind::Bill,
+            id: id.into(),
+            operation: Operation::Update,
+            at,
+        };
+        let ce = cloudevents_body(&[change("1"), change("2"), change("1")], &mut StdRng::seed_from_u64(1));
+        assert_eq!(ce[0]["id"], ce[2]["id"], "a duplicate is the same event");
+        assert_ne!(ce[0]["id"], ce[1]["id"]);
     }
 }

@@ -51,11 +51,15 @@ async fn pages_at_0_1_1000_and_1001_rows_in_few_batched_calls() {
         .collect();
     admin.create_many(&h.realm, Kind::Vendor, vendors).unwrap();
     let customers = (0..1000)
-        .map(|i| json!({"DisplayName": format!("Customer {i}"), "CurrencyRef": {"value": "USD"}}))
+        .map(|i| json!({"DisplayName": format!("Customer {i}"), "Active": true, "CurrencyRef": {"value": "USD"}}))
         .collect();
     admin.create_many(&h.realm, Kind::Customer, customers).unwrap();
     admin
-        .create(&h.realm, Kind::Term, json!({"Name": "Net 9", "DueDays": 9}))
+        .create(
+            &h.realm,
+            Kind::Term,
+            json!({"Name": "Net 9", "DueDays": 9, "Active": true}),
+        )
         .unwrap();
     let rail = h.rail();
 
