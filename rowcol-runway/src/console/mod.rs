@@ -108,7 +108,7 @@ pub fn console(s: &ClientSnapshot, as_of: NaiveDate, tray: &HygieneTray) -> Deci
     let ix = SnapshotIndex::new(s);
     let habits = PaymentHabits::learn(s, &ix);
     let outlook = outlook_with(s, as_of, &rates, &ix, &habits);
-    console_with(s, as_of, tray, outlook, (&rates, &ix, &habits))
+    console_with(s, as_of, tray, outlook, (&rates, &ix, &habits), Explain::All)
 }
 
 /// A bill being decided, before the payment set is chosen.
@@ -117,6 +117,8 @@ struct Draft<'a> {
     d: BillDecision,
     urgent: bool,
     discount_now: bool,
+    /// The last reason, set when the decision is taken.
+    closing: &'static str,
 }
 
 fn draft<'a>(
@@ -140,44 +142,12 @@ fn draft<'a>(
     let discount_send_by = discount.as_ref().map(|d| shift(d.deadline, -lead));
     let discount_now = discount.as_ref().is_some_and(|d| d.worth_taking)
         && discount_send_by.is_some_and(|s| as_of <= s && s <= week_end);
-    let mut reasons = Vec::new();
-    match tier {
-        VendorTier::Taxes | VendorTier::Payroll => reasons.push(format!("{tier:?} vendor: pay on time, always")),
-        VendorTier::KeepTheDoorsOpen => reasons.push("keeps the doors open: the business stops without it".to_owned()),
-        VendorTier::Deferrable => reasons.push("deferrable vendor: can wait when cash is short".to_owned()),
-        VendorTier::Standard => {}
-    }
-    if days_overdue > 0 {
-        reasons.push(format!(
-            "{days_overdue} days overdue: late fees and the relationship at risk"
-        ));
-    } else if late_fee_risk {
-        reasons.push(format!(
-            "due {due}; {method:?} takes {lead} days, so it arrives late unless sent today"
-        ));
-    } else {
-        reasons.push(format!("due {due}; {method:?} takes {lead} days, so send by {send_by}"));
-    }
-    if let Some(d) = &discount {
-        let verdict = if d.worth_taking {
-            "worth taking"
-        } else {
-            "not worth taking"
-        };
-        reasons.push(format!(
-            "{}% off if paid by {} ({} saved): {}% a year against a cost of money of {}%: {verdict}",
-            d.percent,
-            d.deadline,
-            d.saving.round_to_minor_units(),
-            round_ratio(d.annualised_rate * Decimal::ONE_HUNDRED),
-            round_ratio(d.cost_of_money * Decimal::ONE_HUNDRED)
-        ));
-    }
     let effect = (net_burn > Decimal::ZERO).then(|| round_ratio(-(amount / net_burn)));
     Some(Draft {
         bill,
         urgent: send_by <= week_end || discount_now,
         discount_now,
+        closing: NOT_NEEDED_THIS_WEEK,
         d: BillDecision {
             bill: EntityRef::new(EntityKind::Bill, &bill.meta),
             vendor: vendor_id
@@ -193,10 +163,87 @@ fn draft<'a>(
             late_fee_risk,
             discount,
             decision: Decision::CanWait,
-            reasons,
+            reasons: Vec::new(),
             runway_effect_months: effect,
         },
     })
+}
+
+const FITS: &str = "fits this week's payment set above the guardrail";
+const UNDER_GUARDRAIL: &str = "paying it now would take a forecast week under the guardrail";
+const NOT_NEEDED_THIS_WEEK: &str = "not needed this week";
+
+impl Draft<'_> {
+    /// The decision with its reasons written out (tier, timing, discount,
+    /// then the closing reason), all from the decision's own fields.
+    fn explained(self) -> BillDecision {
+        let mut d = self.d;
+        let (due, method, lead) = (d.due_date, d.method, d.lead_days);
+        let mut reasons = Vec::with_capacity(4);
+        match d.tier {
+            VendorTier::Taxes | VendorTier::Payroll => {
+                reasons.push(format!("{:?} vendor: pay on time, always", d.tier))
+            }
+            VendorTier::KeepTheDoorsOpen => {
+                reasons.push("keeps the doors open: the business stops without it".to_owned())
+            }
+            VendorTier::Deferrable => reasons.push("deferrable vendor: can wait when cash is short".to_owned()),
+            VendorTier::Standard => {}
+        }
+        if d.days_overdue > 0 {
+            reasons.push(format!(
+                "{} days overdue: late fees and the relationship at risk",
+                d.days_overdue
+            ));
+        } else if d.late_fee_risk {
+            reasons.push(format!(
+                "due {due}; {method:?} takes {lead} days, so it arrives late unless sent today"
+            ));
+        } else {
+            reasons.push(format!(
+                "due {due}; {method:?} takes {lead} days, so send by {}",
+                d.send_by
+            ));
+        }
+        if let Some(x) = &d.discount {
+            let verdict = if x.worth_taking {
+                "worth taking"
+            } else {
+                "not worth taking"
+            };
+            reasons.push(format!(
+                "{}% off if paid by {} ({} saved): {}% a year against a cost of money of {}%: {verdict}",
+                x.percent,
+                x.deadline,
+                x.saving.round_to_minor_units(),
+                round_ratio(x.annualised_rate * Decimal::ONE_HUNDRED),
+                round_ratio(x.cost_of_money * Decimal::ONE_HUNDRED)
+            ));
+        }
+        reasons.push(self.closing.to_owned());
+        d.reasons = reasons;
+        d
+    }
+}
+
+/// Which decisions get their reasons written out: every one (the console),
+/// or only the first few the digest shows. Reasons are most of the
+/// console's cost and the digest shows three bills and three invoices.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Explain {
+    /// Every bill and invoice.
+    All,
+    /// The first `n` of at-risk-then-pay-now bills and of invoices to chase.
+    Top(usize),
+}
+
+/// The first `keep` drafts explained, the rest with their reasons left empty.
+fn finish(drafts: Vec<Draft<'_>>, keep: usize) -> Vec<BillDecision> {
+    drafts
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| if i < keep { d.explained() } else { d.d })
+        .collect()
 }
 
 pub(crate) fn console_with<'a>(
@@ -205,6 +252,7 @@ pub(crate) fn console_with<'a>(
     tray: &HygieneTray,
     outlook: CashOutlook,
     (rates, ix, habits): (&HomeRates, &SnapshotIndex<'a>, &PaymentHabits<'a>),
+    explain: Explain,
 ) -> DecisionConsole {
     let bills = BillService::new(s);
     let methods = UsualMethods::learn(s);
@@ -236,38 +284,40 @@ pub(crate) fn console_with<'a>(
     for (mut d, chosen) in urgent.into_iter().zip(selection.chosen) {
         if chosen {
             d.d.decision = Decision::PayNow;
-            d.d.reasons
-                .push("fits this week's payment set above the guardrail".to_owned());
-            pay_now.push(d.d);
+            d.closing = FITS;
+            pay_now.push(d);
         } else if d.d.tier == VendorTier::Deferrable {
-            d.d.reasons
-                .push("paying it now would take a forecast week under the guardrail".to_owned());
-            can_wait.push(d.d);
+            d.closing = UNDER_GUARDRAIL;
+            can_wait.push(d);
         } else {
             d.d.decision = Decision::AtRisk;
-            d.d.reasons
-                .push("paying it now would take a forecast week under the guardrail".to_owned());
-            at_risk.push(d.d);
+            d.closing = UNDER_GUARDRAIL;
+            at_risk.push(d);
         }
     }
-    can_wait.extend(later.into_iter().map(|mut d| {
-        d.d.reasons.push("not needed this week".to_owned());
-        d.d
-    }));
-    can_wait.sort_by(|a, b| (a.send_by, &a.bill.id).cmp(&(b.send_by, &b.bill.id)));
+    can_wait.extend(later);
+    can_wait.sort_by(|a, b| (a.d.send_by, &a.d.bill.id).cmp(&(b.d.send_by, &b.d.bill.id)));
+    let (at_risk_keep, pay_now_keep, can_wait_keep) = match explain {
+        Explain::All => (usize::MAX, usize::MAX, usize::MAX),
+        Explain::Top(n) => (n, n.saturating_sub(at_risk.len()), 0),
+    };
+    let chase_keep = match explain {
+        Explain::All => usize::MAX,
+        Explain::Top(n) => n,
+    };
     DecisionConsole {
         client: s.client.clone(),
         as_of,
-        pay_now,
-        at_risk,
-        can_wait,
+        pay_now: finish(pay_now, pay_now_keep),
+        at_risk: finish(at_risk, at_risk_keep),
+        can_wait: finish(can_wait, can_wait_keep),
         held_for_hygiene: bills
             .bills_with_issues(tray)
             .into_iter()
             .map(|b| EntityRef::new(EntityKind::Bill, &b.meta))
             .collect(),
         payment_set: selection.set,
-        to_chase: InvoiceService::new(s).ranked_with(as_of, ix, habits, rates),
+        to_chase: InvoiceService::new(s).ranked_with(as_of, ix, habits, rates, chase_keep),
         outlook,
     }
 }

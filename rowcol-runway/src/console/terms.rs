@@ -24,26 +24,40 @@ pub fn lead_days(method: PaymentMethod) -> i64 {
     }
 }
 
+/// Every payment method, in the order `UsualMethods` counts them.
+const METHODS: [PaymentMethod; 5] = [
+    PaymentMethod::Cash,
+    PaymentMethod::Check,
+    PaymentMethod::CreditCard,
+    PaymentMethod::BankTransfer,
+    PaymentMethod::Other,
+];
+
 /// The method each vendor is usually paid by: the most frequent in its bill
 /// payments (ties to the faster method); vendors never paid default to cheque.
 pub(crate) struct UsualMethods<'a>(IdMap<&'a ExternalId, PaymentMethod>);
 
 impl<'a> UsualMethods<'a> {
     pub(crate) fn learn(s: &'a ClientSnapshot) -> Self {
-        let mut counts: IdMap<&ExternalId, IdMap<PaymentMethod, u32>> = IdMap::default();
+        // Counts per method, indexed like `METHODS`: five counters per vendor
+        // instead of a map per vendor.
+        let mut counts: IdMap<&ExternalId, [u32; METHODS.len()]> = IdMap::default();
         for p in s.bill_payments.iter().filter(|p| !p.meta.deleted) {
             if let Some(v) = &p.vendor {
-                *counts.entry(&v.id).or_default().entry(p.method).or_default() += 1;
+                let slot = METHODS.iter().position(|m| *m == p.method).unwrap_or(0);
+                counts.entry(&v.id).or_default()[slot] += 1;
             }
         }
         UsualMethods(
             counts
                 .into_iter()
                 .filter_map(|(v, per)| {
-                    let best = per
-                        .into_iter()
-                        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| lead_days(b.0).cmp(&lead_days(a.0))))?;
-                    Some((v, best.0))
+                    let best = METHODS
+                        .iter()
+                        .zip(per)
+                        .filter(|(_, n)| *n > 0)
+                        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| lead_days(*b.0).cmp(&lead_days(*a.0))))?;
+                    Some((v, *best.0))
                 })
                 .collect(),
         )

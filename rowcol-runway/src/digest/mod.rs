@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calc::habits::PaymentHabits;
 use crate::calc::runway::{Runway, RunwayState};
-use crate::console::{BillDecision, DecisionConsole, console_with};
+use crate::console::{BillDecision, DecisionConsole, Explain, console_with};
 use crate::home::HomeRates;
 use crate::hygiene::{Finding, HygieneTray, SeverityCounts, tray_with};
 use crate::index::SnapshotIndex;
@@ -198,7 +198,9 @@ pub fn client_digest(s: &ClientSnapshot, clock: DigestClock) -> ClientDigest {
     let habits = PaymentHabits::learn(s, &ix);
     let tray = tray_with(s, clock.as_of, &ix);
     let outlook = crate::calc::outlook_with(s, clock.as_of, &rates, &ix, &habits);
-    let console = console_with(s, clock.as_of, &tray, outlook, (&rates, &ix, &habits));
+    // Only the items the line shows get their reasons written out.
+    let explain = Explain::Top(TOP_ITEMS);
+    let console = console_with(s, clock.as_of, &tray, outlook, (&rates, &ix, &habits), explain);
     compose(s, &tray, &console, clock)
 }
 

@@ -54,21 +54,30 @@ fn overdue_weight(days: i64) -> (Decimal, &'static str) {
     }
 }
 
-fn history_weight(days: i64, history: &CollectionBasis) -> (Decimal, String) {
+fn history_weight(days: i64, history: &CollectionBasis) -> Decimal {
     match history {
-        CollectionBasis::CustomerHistory { average_days_late, .. }
-            if Decimal::from(days) > *average_days_late + Decimal::from(7) =>
-        {
-            (
-                Decimal::ONE,
-                format!("later than this customer's usual {average_days_late} days"),
-            )
+        CollectionBasis::CustomerHistory { average_days_late, .. } if later_than_habit(days, *average_days_late) => {
+            Decimal::ONE
         }
-        CollectionBasis::CustomerHistory { average_days_late, .. } => (
-            Decimal::new(6, 1),
-            format!("within this customer's usual {average_days_late} days late"),
-        ),
-        _ => (Decimal::new(8, 1), "no payment history for this customer".to_owned()),
+        CollectionBasis::CustomerHistory { .. } => Decimal::new(6, 1),
+        _ => Decimal::new(8, 1),
+    }
+}
+
+fn later_than_habit(days: i64, average_days_late: Decimal) -> bool {
+    Decimal::from(days) > average_days_late + Decimal::from(7)
+}
+
+/// The history weight's reason, in words.
+fn history_reason(days: i64, history: &CollectionBasis) -> String {
+    match history {
+        CollectionBasis::CustomerHistory { average_days_late, .. } if later_than_habit(days, *average_days_late) => {
+            format!("later than this customer's usual {average_days_late} days")
+        }
+        CollectionBasis::CustomerHistory { average_days_late, .. } => {
+            format!("within this customer's usual {average_days_late} days late")
+        }
+        _ => "no payment history for this customer".to_owned(),
     }
 }
 
@@ -94,15 +103,18 @@ impl<'a> InvoiceService<'a> {
     pub fn ranked_to_chase(&self, as_of: NaiveDate) -> Vec<ChaseItem> {
         let ix = SnapshotIndex::new(self.s);
         let habits = PaymentHabits::learn(self.s, &ix);
-        self.ranked_with(as_of, &ix, &habits, &HomeRates::from_snapshot(self.s))
+        self.ranked_with(as_of, &ix, &habits, &HomeRates::from_snapshot(self.s), usize::MAX)
     }
 
+    /// Overdue invoices ranked for chasing, reasons written out for the
+    /// first `explain` only (the digest shows three).
     pub(crate) fn ranked_with(
         &self,
         as_of: NaiveDate,
         ix: &SnapshotIndex<'a>,
         habits: &PaymentHabits<'a>,
         rates: &HomeRates,
+        explain: usize,
     ) -> Vec<ChaseItem> {
         let mut items: Vec<ChaseItem> = self
             .overdue(as_of)
@@ -112,8 +124,8 @@ impl<'a> InvoiceService<'a> {
                 let days = days_between(inv.due_date?, as_of);
                 let customer = inv.customer.as_ref();
                 let history = habits.basis_for(customer.map(|c| &c.id));
-                let (ow, why_overdue) = overdue_weight(days);
-                let (hw, why_history) = history_weight(days, &history);
+                let (ow, _) = overdue_weight(days);
+                let hw = history_weight(days, &history);
                 Some(ChaseItem {
                     invoice: EntityRef::new(EntityKind::Invoice, &inv.meta),
                     customer: customer.and_then(|c| {
@@ -126,11 +138,7 @@ impl<'a> InvoiceService<'a> {
                     days_overdue: days,
                     history,
                     score: round_ratio(amount * ow * hw),
-                    reasons: vec![
-                        format!("{} open", rates.money(amount).round_to_minor_units()),
-                        format!("{days} days overdue: {why_overdue}"),
-                        why_history,
-                    ],
+                    reasons: Vec::new(),
                 })
             })
             .collect();
@@ -140,8 +148,22 @@ impl<'a> InvoiceService<'a> {
                 .then_with(|| b.amount.amount().cmp(&a.amount.amount()))
                 .then_with(|| a.invoice.id.cmp(&b.invoice.id))
         });
+        for item in items.iter_mut().take(explain) {
+            item.reasons = reasons(item);
+        }
         items
     }
+}
+
+/// Why an invoice ranks where it does: amount, lateness, the customer's habit.
+fn reasons(item: &ChaseItem) -> Vec<String> {
+    let days = item.days_overdue;
+    let (_, why_overdue) = overdue_weight(days);
+    vec![
+        format!("{} open", item.amount.round_to_minor_units()),
+        format!("{days} days overdue: {why_overdue}"),
+        history_reason(days, &item.history),
+    ]
 }
 
 #[cfg(test)]
