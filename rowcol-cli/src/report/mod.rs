@@ -1,2 +1,23 @@
 //! How a digest is shown: a terminal table, JSON, or a self-contained HTML
 //! report with charts.
+//!
+//! - [`table`]: the digest as a terminal table, one row per client then the
+//!   portfolio totals.
+//! - [`html`]: one self-contained HTML page (inline CSS and SVG, no script,
+//!   nothing fetched) with each client's 13-week forecast, aging, hygiene
+//!   findings and decisions.
+//!
+//! Money is printed from its exact `Decimal` (see [`money_text`]); floats
+//! appear only as SVG drawing coordinates.
+
+mod charts;
+mod escape;
+mod html;
+mod svg;
+mod table;
+mod text;
+
+pub use escape::escape;
+pub use html::html;
+pub use table::table;
+pub use text::{ROUNDING_RULE, money_text};
