@@ -163,7 +163,7 @@ impl QboRail {
                     if let Entity::CompanyInfo(info) = &record.entity {
                         self.learn_home(&connection.realm, info.home_currency);
                     }
-                    out.records.push(record);
+                    out.records.push(*record);
                 }
                 Mapped::Deleted(tombstone) => out.tombstones.push(tombstone),
                 Mapped::Rejected(rejected) => out.rejects.push(rejected),

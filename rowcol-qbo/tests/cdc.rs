@@ -1,6 +1,7 @@
 //! Change data capture against the look-alike: a burst over the 1000-object
 //! cap fully captured, deletions seen, the window's edge kept, the 30-day
 //! limit reported.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! OAuth against the look-alike: connecting, refresh on 401, rotation that
 //! survives a crash, one refresh for many concurrent callers and for two
 //! processes, and `invalid_grant` that stops at once without leaking tokens.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

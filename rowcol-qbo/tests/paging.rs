@@ -1,6 +1,7 @@
 //! Full listings against the look-alike: page edges, batching, inactive
 //! name-list rows, exact money, rejects, escaped names, one record, live
 //! balances.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! absorbed within the limits, 5xx, dropped connections, malformed bodies and
 //! timeouts retried as the policy says, validation faults not retried, and
 //! every error carrying its context.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

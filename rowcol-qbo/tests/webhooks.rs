@@ -1,5 +1,6 @@
 //! Webhooks from the look-alike: signatures accepted and refused, both
 //! payload formats parsed, duplicates collapsed.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

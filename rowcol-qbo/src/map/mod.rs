@@ -59,7 +59,7 @@ pub(crate) fn kind_from_txn_type(txn_type: &str) -> Option<EntityKind> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Mapped {
     /// A live record.
-    Record(SourceRecord),
+    Record(Box<SourceRecord>),
     /// A deletion (`"status": "Deleted"` in CDC).
     Deleted(Tombstone),
     /// A row that could not be mapped.
@@ -108,7 +108,7 @@ pub(crate) fn map_row(client: &ClientId, home: Option<Currency>, kind: EntityKin
         };
     }
     match entity(kind, row, &ctx) {
-        Ok(entity) => Mapped::Record(SourceRecord { entity, raw }),
+        Ok(entity) => Mapped::Record(Box::new(SourceRecord { entity, raw })),
         Err(reason) => reject(reason),
     }
 }

@@ -1,7 +1,7 @@
 //! Shared set-up of the integration tests: a look-alike on an ephemeral
 //! port, a SQLite mirror as credential and lease store, and a `QboRail`
 //! with a fast retry policy.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // shared by several test crates; a failed unwrap is a failed test
 
 use std::sync::Arc;
 use std::time::Duration;
