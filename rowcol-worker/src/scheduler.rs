@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rowcol_core::engine::{BudgetPlan, is_quiet, month_start, next_slot};
 use rowcol_core::sync::{SyncRun, SyncTrigger};
-use rowcol_core::{ClientId, Connection, ConnectionStatus, Rail, SyncEngine};
+use rowcol_core::{ClientId, ConnectionStatus, Rail, SyncEngine};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -77,7 +77,10 @@ impl Scheduler {
                 .into_iter()
                 .filter(|r| r.rail == connection.rail)
                 .collect();
-            let Some(slot) = self.due_slot(&connection, &plan, &runs, now) else {
+            let policy = self.engine.policy();
+            let base = policy.interval(&connection.client);
+            let offset = policy.schedule_offset(&connection.client);
+            let Some(slot) = due_slot(&plan, base, offset, &runs, now) else {
                 report.not_due += 1;
                 continue;
             };
@@ -112,21 +115,20 @@ impl Scheduler {
         let spent = self.engine.mirror().api_calls_since(rail, month_start(now)).await?;
         Ok(BudgetPlan::new(budget, spent, now))
     }
+}
 
-    /// The connection's latest slot at or before `now`, when no run started
-    /// at or after it (`runs`: the connection's recent runs, newest first).
-    fn due_slot(
-        &self,
-        connection: &Connection,
-        plan: &BudgetPlan,
-        runs: &[SyncRun],
-        now: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
-        let policy = self.engine.policy();
-        let interval = plan.interval(policy.interval(&connection.client), is_quiet(runs));
-        let offset = policy.schedule_offset(&connection.client);
-        latest_slot(interval, offset, now).filter(|slot| !runs.iter().any(|r| r.started_at >= *slot))
-    }
+/// The latest slot at or before `now` of a client scheduled every `base`
+/// (stretched by `plan` when its `runs`, newest first, are quiet) at
+/// `offset`, when no run started at or after that slot.
+fn due_slot(
+    plan: &BudgetPlan,
+    base: Duration,
+    offset: Duration,
+    runs: &[SyncRun],
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let interval = plan.interval(base, is_quiet(runs));
+    latest_slot(interval, offset, now).filter(|slot| !runs.iter().any(|r| r.started_at >= *slot))
 }
 
 /// The latest slot at or before `now` (slots at `offset + k * interval`).
@@ -137,7 +139,66 @@ fn latest_slot(interval: Duration, offset: Duration, now: DateTime<Utc>) -> Opti
 
 #[cfg(test)]
 mod tests {
+    use rowcol_core::sync::{RunCounts, RunId, RunStatus, SyncMode};
+
     use super::*;
+
+    fn runs(fetched: u32, started: &str) -> Vec<SyncRun> {
+        (0..4)
+            .map(|i| SyncRun {
+                id: RunId(i),
+                client: "acme".parse().unwrap(),
+                rail: Rail::Qbo,
+                trigger: SyncTrigger::Schedule,
+                mode: SyncMode::Incremental,
+                status: RunStatus::Succeeded,
+                started_at: at(started) - chrono::Duration::minutes(15 * i),
+                finished_at: None,
+                counts: RunCounts {
+                    fetched,
+                    ..RunCounts::default()
+                },
+                error: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn over_pace_spending_stretches_only_quiet_clients() {
+        let fifteen = Duration::from_secs(900);
+        let now = at("2026-11-08T12:20:00Z");
+        // On pace: due at the 12:15 slot, the last run was at 12:05.
+        let on_pace = BudgetPlan::new(Some(500_000), 0, now);
+        assert_eq!(
+            due_slot(&on_pace, fifteen, Duration::ZERO, &runs(0, "2026-11-08T12:05:00Z"), now),
+            Some(at("2026-11-08T12:15:00Z"))
+        );
+        // A quarter of the month gone with half the budget spent: a 3x
+        // stretch, so a quiet client's slots are 45 minutes apart (the
+        // latest at 12:00, before its last run) and only the busy one is due.
+        let over_pace = BudgetPlan::new(Some(500_000), 250_000, now);
+        assert_eq!(over_pace.stretch, 3);
+        assert_eq!(
+            due_slot(
+                &over_pace,
+                fifteen,
+                Duration::ZERO,
+                &runs(0, "2026-11-08T12:05:00Z"),
+                now
+            ),
+            None
+        );
+        assert_eq!(
+            due_slot(
+                &over_pace,
+                fifteen,
+                Duration::ZERO,
+                &runs(5, "2026-11-08T12:05:00Z"),
+                now
+            ),
+            Some(at("2026-11-08T12:15:00Z"))
+        );
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
