@@ -32,3 +32,8 @@ pub use metrics::{metrics_text, portfolio_metrics};
 pub use queue::{Heartbeat, JobQueue, JobRecord, JobState, Pushed, QUEUE_NAME, QueueStats};
 pub use scheduler::{Scheduler, TickReport};
 pub use worker::{Worker, WorkerBuilder};
+
+/// The README's snippets, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
