@@ -1,0 +1,146 @@
+//! The digest's presentation: terminal table and HTML report, including a
+//! render in headless Chromium (run `scripts/ensure-chromium` first).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use rowcol_cli::report::{html, money_text, table};
+use rowcol_core::ClientSnapshot;
+use rowcol_core::fixtures::synthetic::portfolio;
+use rowcol_runway::DigestClock;
+
+const HOSTILE: &str = r#"<script>alert(1)</script> & "Co""#;
+
+fn clock() -> DigestClock {
+    DigestClock {
+        as_of: NaiveDate::from_ymd_opt(2026, 4, 15).unwrap(),
+        now: Utc.with_ymd_and_hms(2026, 4, 15, 9, 0, 0).unwrap(),
+        freshness_target: Duration::from_secs(30 * 60),
+    }
+}
+
+fn clients(n: usize) -> Vec<ClientSnapshot> {
+    let synced = Utc.with_ymd_and_hms(2026, 4, 15, 8, 50, 0).unwrap();
+    portfolio(n, clock().as_of, synced)
+}
+
+#[test]
+fn table_has_one_row_per_client_plus_totals_and_exact_money() {
+    let snaps = clients(12);
+    let d = rowcol_runway::digest(&snaps, clock());
+    let t = table(&d);
+    for c in &d.clients {
+        let rows = t
+            .lines()
+            .filter(|l| l.contains(&format!(" {} ", c.client.as_str())))
+            .count();
+        assert_eq!(rows, 1, "client {} rows in\n{t}", c.client.as_str());
+        assert!(t.contains(&money_text(&c.cash.value)), "cash of {}", c.client.as_str());
+    }
+    assert_eq!(t.lines().filter(|l| l.contains("TOTAL")).count(), 1);
+    // Exact text: 40,000 + 10,000 in the bank for client 0, cents kept.
+    assert!(t.contains("USD 50,000.00"), "{t}");
+    for m in &d.totals.cash {
+        assert!(t.contains(&money_text(m)));
+    }
+}
+
+#[test]
+fn html_has_one_chart_pair_per_client_escapes_and_fetches_nothing() {
+    let mut snaps = clients(7);
+    snaps[2].name = HOSTILE.to_owned();
+    let page = html(&snaps, clock());
+    assert_eq!(page.matches(r#"<svg class="forecast-chart""#).count(), 7);
+    assert_eq!(page.matches(r#"<svg class="aging-chart""#).count(), 7);
+    assert!(!page.contains("<script"), "an unescaped script tag");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;"));
+    assert!(!page.contains("http://") && !page.contains("https://"));
+    // Each forecast line has one point per forecast week.
+    let lines: Vec<&str> = page.split(r#"<polyline class="closing" points=""#).skip(1).collect();
+    assert_eq!(lines.len(), 7);
+    for l in lines {
+        let pts = l.split('"').next().unwrap().split_whitespace().count();
+        assert_eq!(pts, rowcol_runway::calc::forecast::WEEKS);
+        assert_eq!(pts, 13);
+    }
+    assert_eq!(page.matches(r#"data-points="13""#).count(), 7);
+}
+
+#[test]
+fn html_flags_stale_clients() {
+    // The fixture makes every tenth client's data two hours old.
+    let page = html(&clients(10), clock());
+    assert!(page.contains("stale data"));
+    assert!(page.contains("Stale:"));
+}
+
+fn chromium() -> &'static str {
+    let found = Command::new("chromium")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "chromium is not on PATH: run scripts/ensure-chromium (installs Debian's chromium); this test never skips"
+    );
+    "chromium"
+}
+
+fn screenshot(page: &str, dir: &Path, png: &Path, height: u32) -> String {
+    let file = dir.join("report.html");
+    std::fs::write(&file, page).unwrap();
+    let url = format!("file://{}", file.display());
+    let common = ["--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars"];
+    let shot = Command::new(chromium())
+        .args(common)
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("--window-size=1280,{height}"))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        shot.status.success(),
+        "screenshot: {}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let dom = Command::new(chromium())
+        .args(common)
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        dom.status.success(),
+        "dump-dom: {}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    String::from_utf8_lossy(&dom.stdout).into_owned()
+}
+
+#[test]
+fn renders_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("report.png");
+    let dom = screenshot(&html(&clients(5), clock()), dir.path(), &png, 4000);
+    let bytes = std::fs::read(&png).expect("chromium wrote no screenshot");
+    assert!(bytes.len() > 50_000, "screenshot only {} bytes", bytes.len());
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(dom.matches(r#"<svg class="forecast-chart""#).count(), 5);
+    assert_eq!(dom.matches(r#"<svg class="aging-chart""#).count(), 5);
+}
+
+/// Refreshes `docs/digest-report.png` (the README's picture) from 3 clients.
+#[test]
+#[ignore = "writes docs/digest-report.png; run with --ignored to refresh it"]
+fn write_docs_screenshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/digest-report.png");
+    let snaps: Vec<ClientSnapshot> = clients(10)
+        .into_iter()
+        .filter(|s| [0, 3, 9].contains(&s.client.as_str()[7..].parse::<usize>().unwrap()))
+        .collect();
+    screenshot(&html(&snaps, clock()), dir.path(), &png, 2300);
+    assert!(std::fs::metadata(&png).unwrap().len() < 500_000);
+}
