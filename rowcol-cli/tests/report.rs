@@ -141,6 +141,6 @@ fn write_docs_screenshot() {
         .into_iter()
         .filter(|s| [0, 3, 9].contains(&s.client.as_str()[7..].parse::<usize>().unwrap()))
         .collect();
-    screenshot(&html(&snaps, clock()), dir.path(), &png, 2300);
+    screenshot(&html(&snaps, clock()), dir.path(), &png, 1800);
     assert!(std::fs::metadata(&png).unwrap().len() < 500_000);
 }
