@@ -1,6 +1,9 @@
 //! The digest's presentation: terminal table and HTML report, including a
 //! render in headless Chromium (run `scripts/ensure-chromium` first).
 
+// A test file: a failed unwrap in a helper is a failed test, with its line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;

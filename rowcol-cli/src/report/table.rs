@@ -35,7 +35,7 @@ pub fn table(digest: &Digest) -> String {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(HEADER.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+        .set_header(HEADER.iter().map(Cell::new).collect::<Vec<_>>());
     for c in &digest.clients {
         let d = &c.decisions.value;
         let h = c.hygiene.value.counts;
