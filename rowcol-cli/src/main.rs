@@ -1,58 +1,70 @@
 //! `rowcol`: the command-line face of RowCol. Wiring only: every decision is
 //! made by the library crates.
 
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod output;
+mod setup;
+
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use rowcol_core::{ClientId, EntityKind, StandardPolicy, SyncPolicy};
+use clap::Parser;
 
-/// RowCol keeps a local mirror of each client's books and computes the
-/// advisor's views from it.
-#[derive(Parser)]
-#[command(name = "rowcol", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Show the sync plan for a demo portfolio: which kinds each client
-    /// mirrors and when its scheduled sync fires inside the interval.
-    /// (Later: sync the local QBO look-alike into SQLite and print the digest.)
-    Demo {
-        /// How many clients the demo portfolio holds.
-        #[arg(long, default_value_t = 100)]
-        clients: u32,
-    },
-}
+use crate::cli::{Cli, Command, DeadLetterAction};
+use crate::config::Config;
+use crate::error::CliResult;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Demo { clients } => demo(clients),
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
     }
 }
 
-fn demo(clients: u32) -> ExitCode {
-    let policy = StandardPolicy::default();
-    let kinds: Vec<&str> = EntityKind::ALL.iter().map(EntityKind::as_str).collect();
-    println!(
-        "Sync plan for {clients} clients: every {} min, mirroring {}",
-        policy.interval.as_secs() / 60,
-        kinds.join(", ")
-    );
-    println!("{:<14} {:>14}", "client", "offset (m:ss)");
-    for i in 1..=clients {
-        let client: ClientId = match format!("client-{i:03}").parse() {
-            Ok(id) => id,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let offset = policy.schedule_offset(&client).as_secs();
-        println!("{:<14} {:>11}:{:02}", client, offset / 60, offset % 60);
+async fn run(cli: Cli) -> CliResult {
+    let env = |name: &str| std::env::var(name).ok();
+    let config = || Config::load(cli.config.as_deref(), &env);
+    match &cli.command {
+        Command::Demo {
+            clients,
+            db,
+            format,
+            out,
+        } => commands::demo::run(*clients, db, *format, out.as_deref()).await,
+        Command::Connect {
+            client,
+            name,
+            currency,
+            listen,
+        } => commands::connect::run(&config()?, client, name, currency, listen).await,
+        Command::Sync { watch, concurrency } => commands::sync::run(&config()?, *watch, *concurrency).await,
+        Command::Health { json } => commands::read::health(&config()?, *json).await,
+        Command::Digest { format, out } => commands::read::digest(&config()?, *format, out.as_deref()).await,
+        Command::VerifyAudit { client } => commands::read::verify_audit(&config()?, client.as_deref()).await,
+        Command::DeadLetters { action } => match action {
+            DeadLetterAction::List { json } => commands::read::dead_letters(&config()?, *json).await,
+            DeadLetterAction::Replay => commands::read::replay(&config()?).await,
+        },
+        Command::Serve { concurrency } => commands::serve::run(&config()?, *concurrency).await,
     }
-    ExitCode::SUCCESS
 }

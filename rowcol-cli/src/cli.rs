@@ -1,0 +1,136 @@
+//! The command line: subcommands, their flags and their help.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// RowCol keeps a local mirror of each client's QuickBooks Online books,
+/// keeps it fresh in the background, and computes the advisor's views
+/// (cash runway, hygiene tray, decision console, digest) from it.
+///
+/// Configuration comes from a TOML file (`--config`, or `rowcol.toml` in the
+/// working directory) and `ROWCOL_*` environment variables, which win:
+/// ROWCOL_DATABASE_URL (sqlite://path or postgres://...), ROWCOL_QUEUE_URL,
+/// ROWCOL_ADVISOR, ROWCOL_QBO_CLIENT_ID, ROWCOL_QBO_REDIRECT_URI,
+/// ROWCOL_QBO_ENVIRONMENT ("production" or a look-alike's base URL),
+/// ROWCOL_LISTEN. Secrets come only from the environment:
+/// ROWCOL_CREDENTIAL_KEY (64 hex characters sealing stored tokens),
+/// ROWCOL_QBO_CLIENT_SECRET, ROWCOL_WEBHOOK_VERIFIER.
+///
+/// Exit codes: 0 done, 1 failure, 2 configuration, 3 credentials (reconnect
+/// or wrong key), 4 database unreachable, 5 QBO unavailable, 6 some clients failed.
+#[derive(Debug, Parser)]
+#[command(name = "rowcol", version, about, long_about)]
+pub struct Cli {
+    /// The configuration file (default: ./rowcol.toml when present).
+    #[arg(long, global = true, env = "ROWCOL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a local QBO look-alike with a portfolio, sync it into a SQLite
+    /// file, and print the digest. Needs no configuration.
+    Demo {
+        /// Clients in the demo portfolio.
+        #[arg(long, default_value_t = 100)]
+        clients: usize,
+        /// The SQLite file to mirror into (replaced).
+        #[arg(long, default_value = "rowcol-demo.db")]
+        db: PathBuf,
+        /// How to show the digest.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the digest to this file instead of the terminal.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Connect a QBO company: prints the consent URL, waits for the redirect
+    /// on a local listener, exchanges the code and stores the tokens
+    /// encrypted.
+    Connect {
+        /// The client's id in RowCol (lower-case letters, digits, dashes).
+        #[arg(long)]
+        client: String,
+        /// The client's display name.
+        #[arg(long)]
+        name: String,
+        /// The client's home currency.
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// Where the redirect listener listens (must match the redirect URI).
+        #[arg(long, default_value = "127.0.0.1:8765")]
+        listen: String,
+    },
+    /// Sync every connected client once (or keep syncing on the schedule).
+    Sync {
+        /// Keep running: sync on the schedule from the job queue until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
+        /// Clients synced at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
+    /// Per-client freshness and failures.
+    Health {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The portfolio digest from the mirror.
+    Digest {
+        /// How to show it.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write it to this file instead of the terminal.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Walk each client's audit chain and report the first broken link.
+    VerifyAudit {
+        /// Only this client.
+        #[arg(long)]
+        client: Option<String>,
+    },
+    /// List or replay records that could not be mirrored.
+    DeadLetters {
+        /// List or replay.
+        #[command(subcommand)]
+        action: DeadLetterAction,
+    },
+    /// Serve webhooks (signature-checked), /healthz and /metrics, and run the
+    /// scheduler and sync workers, until Ctrl-C.
+    Serve {
+        /// Sync jobs run at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
+}
+
+/// What to do with dead letters.
+#[derive(Debug, Subcommand)]
+pub enum DeadLetterAction {
+    /// List them.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read each record again and land those that now map.
+    Replay,
+}
+
+/// How to show a digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A terminal table.
+    Table,
+    /// JSON.
+    Json,
+    /// A self-contained HTML report with charts.
+    Html,
+}

@@ -1,0 +1,146 @@
+//! `rowcol demo`: a QBO look-alike with a portfolio, synced into SQLite,
+//! then the digest.
+
+use std::path::Path;
+
+use chrono::Duration;
+use indicatif::{ProgressBar, ProgressStyle};
+use rowcol_core::portfolio::load_snapshots;
+use rowcol_core::snapshot::SnapshotRequest;
+use rowcol_core::sync::SyncTrigger;
+use rowcol_core::{
+    Advisor, AdvisorId, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, Rail,
+    RailCredentials, RealmId,
+};
+use rowcol_mirror::{CredentialKey, Mirror};
+use rowcol_qbo::QboConfig;
+use rowcol_qbo_sim::{PortfolioSpec, SimConfig, Size};
+use secrecy::SecretString;
+
+use crate::cli::Format;
+use crate::error::{CliError, CliResult};
+use crate::{output, setup};
+
+/// Clients synced at once: QBO's limits are per realm, so realms sync in parallel.
+const CONCURRENCY: usize = 16;
+
+/// Runs the demo.
+pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) -> CliResult {
+    let sim = rowcol_qbo_sim::start(SimConfig {
+        portfolio: PortfolioSpec {
+            realms: clients,
+            size: Size::Typical,
+            ..PortfolioSpec::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .map_err(|e| CliError::Io(format!("cannot start the QBO look-alike: {e}")))?;
+    eprintln!("QBO look-alike with {clients} companies at {}", sim.base_url());
+
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let mirror = rowcol_mirror::open(&format!("sqlite://{}", db.display()), CredentialKey::generate()).await?;
+    let advisor: AdvisorId = parse_id("demo-advisor")?;
+    let admin = sim.admin();
+    let connections = register(mirror.as_ref(), &advisor, &admin).await?;
+
+    let qbo = QboConfig::for_sim(&sim.base_url()).map_err(|e| CliError::Config(e.to_string()))?;
+    let parts = setup::wire(mirror.clone(), qbo, &setup::holder_name("demo"))?;
+    let bar = ProgressBar::new(connections.len() as u64).with_style(
+        ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} clients, {elapsed}")
+            .map_err(|e| CliError::Io(e.to_string()))?
+            .progress_chars("=> "),
+    );
+    bar.set_message("syncing");
+    let results = parts
+        .engine
+        .sync_all(&connections, SyncTrigger::OnDemand, CONCURRENCY, |_, _| bar.inc(1))
+        .await;
+    bar.finish_with_message("synced");
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|(c, r)| r.as_ref().err().map(|e| format!("{}: {e}", c.client)))
+        .collect();
+    let calls: u32 = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .map(|r| r.counts.api_calls)
+        .sum();
+    let records: u32 = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .map(|r| r.counts.applied)
+        .sum();
+    eprintln!(
+        "{records} records mirrored into {} with {calls} API calls",
+        db.display()
+    );
+
+    let clock = output::digest_clock(admin.now());
+    let snapshots = load_snapshots(mirror.as_ref(), &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
+    output::digest(&snapshots, clock, format, out)?;
+    sim.stop().await;
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Partial(format!(
+            "{} clients failed to sync:\n{}",
+            failed.len(),
+            failed.join("\n")
+        )))
+    }
+}
+
+/// Registers the look-alike's companies as the demo advisor's clients, with
+/// tokens the look-alike issues (what `rowcol connect` does with a real company).
+async fn register(
+    mirror: &dyn Mirror,
+    advisor: &AdvisorId,
+    admin: &rowcol_qbo_sim::Admin,
+) -> CliResult<Vec<Connection>> {
+    mirror
+        .upsert_advisor(&Advisor {
+            id: advisor.clone(),
+            name: "Demo advisor".into(),
+        })
+        .await?;
+    let mut connections = Vec::new();
+    for (i, realm) in admin.realm_ids().into_iter().enumerate() {
+        let client: ClientId = parse_id(&format!("client-{:03}", i + 1))?;
+        let realm: RealmId = parse_id(&realm)?;
+        let connection = Connection {
+            client: client.clone(),
+            rail: Rail::Qbo,
+            realm: realm.clone(),
+            status: ConnectionStatus::Active,
+        };
+        mirror
+            .upsert_client(&Client {
+                id: client.clone(),
+                advisor: advisor.clone(),
+                name: format!("Demo client {:03}", i + 1),
+                home_currency: Currency::USD,
+                connections: vec![connection.clone()],
+            })
+            .await?;
+        let tokens = admin.issue_tokens(realm.as_str());
+        let now = admin.now();
+        let credentials = RailCredentials {
+            access_token: SecretString::from(tokens.access_token),
+            access_expires_at: now + Duration::seconds(tokens.expires_in),
+            refresh_token: SecretString::from(tokens.refresh_token),
+            refresh_expires_at: Some(now + Duration::seconds(tokens.x_refresh_token_expires_in)),
+        };
+        CredentialStore::save_credentials(mirror, &client, Rail::Qbo, &credentials).await?;
+        connections.push(connection);
+    }
+    Ok(connections)
+}
+
+/// Parses an id, as a configuration error when it is malformed.
+pub fn parse_id<T: std::str::FromStr<Err = rowcol_core::IdError>>(text: &str) -> CliResult<T> {
+    text.parse()
+        .map_err(|e: rowcol_core::IdError| CliError::Config(e.to_string()))
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand: each wires the library crates, nothing more.
+
+pub mod connect;
+pub mod demo;
+pub mod read;
+pub mod serve;
+pub mod sync;

@@ -1,0 +1,190 @@
+//! Configuration: a TOML file plus `ROWCOL_*` environment variables (which
+//! win). Secrets come only from the environment: the credential key, the QBO
+//! client secret and the webhook verifier token never sit in the file.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::error::{CliError, CliResult};
+
+/// The file's shape. Every field may also come from the environment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    queue_url: Option<String>,
+    advisor: Option<String>,
+    #[serde(default)]
+    qbo: FileQbo,
+    #[serde(default)]
+    serve: FileServe,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileQbo {
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    /// `production`, or the base URL of a look-alike (`http://127.0.0.1:4010`).
+    environment: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileServe {
+    listen: Option<String>,
+}
+
+/// Where QBO is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QboEnvironment {
+    /// Intuit's production endpoints.
+    Production,
+    /// A QBO look-alike at this base URL.
+    Sim(String),
+}
+
+/// The effective configuration of one command.
+#[derive(Debug)]
+pub struct Config {
+    /// The mirror: `sqlite://path` or `postgres://...`.
+    pub database_url: String,
+    /// The job queue (default: the mirror's database).
+    pub queue_url: String,
+    /// Whose portfolio the read commands show.
+    pub advisor: String,
+    /// Hex of the 32-byte key sealing stored tokens (`ROWCOL_CREDENTIAL_KEY`).
+    pub credential_key: Option<SecretString>,
+    /// QBO app id.
+    pub qbo_client_id: Option<String>,
+    /// QBO app secret (`ROWCOL_QBO_CLIENT_SECRET`).
+    pub qbo_client_secret: Option<SecretString>,
+    /// Where QBO sends the user back after consent.
+    pub qbo_redirect_uri: String,
+    /// Where QBO is.
+    pub qbo_environment: QboEnvironment,
+    /// The webhook verifier token (`ROWCOL_WEBHOOK_VERIFIER`).
+    pub webhook_verifier: Option<SecretString>,
+    /// Where `serve` listens.
+    pub listen: String,
+}
+
+/// Reads the environment through a function, so tests need not touch the
+/// process environment.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+impl Config {
+    /// Loads `path` (required when given; `rowcol.toml` in the working
+    /// directory when present otherwise) and applies the environment.
+    pub fn load(path: Option<&Path>, env: Env<'_>) -> CliResult<Config> {
+        let file = match path {
+            Some(path) => read(path)?,
+            None => {
+                let default = PathBuf::from("rowcol.toml");
+                if default.exists() {
+                    read(&default)?
+                } else {
+                    FileConfig::default()
+                }
+            }
+        };
+        let var = |name: &str| env(name).filter(|v| !v.is_empty());
+        let database_url = var("ROWCOL_DATABASE_URL").or(file.database_url).ok_or_else(|| {
+            CliError::Config(
+                "no database: set database_url in rowcol.toml (or --config FILE) or ROWCOL_DATABASE_URL".into(),
+            )
+        })?;
+        let environment = match var("ROWCOL_QBO_ENVIRONMENT").or(file.qbo.environment).as_deref() {
+            None | Some("production") => QboEnvironment::Production,
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                QboEnvironment::Sim(url.to_owned())
+            }
+            Some(other) => {
+                return Err(CliError::Config(format!(
+                    "qbo.environment must be \"production\" or a base URL, not {other:?}"
+                )));
+            }
+        };
+        Ok(Config {
+            queue_url: var("ROWCOL_QUEUE_URL")
+                .or(file.queue_url)
+                .unwrap_or_else(|| database_url.clone()),
+            database_url,
+            advisor: var("ROWCOL_ADVISOR")
+                .or(file.advisor)
+                .unwrap_or_else(|| "advisor".into()),
+            credential_key: var("ROWCOL_CREDENTIAL_KEY").map(SecretString::from),
+            qbo_client_id: var("ROWCOL_QBO_CLIENT_ID").or(file.qbo.client_id),
+            qbo_client_secret: var("ROWCOL_QBO_CLIENT_SECRET").map(SecretString::from),
+            qbo_redirect_uri: var("ROWCOL_QBO_REDIRECT_URI")
+                .or(file.qbo.redirect_uri)
+                .unwrap_or_else(|| "http://127.0.0.1:8765/callback".into()),
+            qbo_environment: environment,
+            webhook_verifier: var("ROWCOL_WEBHOOK_VERIFIER").map(SecretString::from),
+            listen: var("ROWCOL_LISTEN")
+                .or(file.serve.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+        })
+    }
+}
+
+fn read(path: &Path) -> CliResult<FileConfig> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError::Config(format!("cannot read {}: {e}", path.display())))?;
+    // The error's message only: its rendering quotes the offending line,
+    // which could hold a secret pasted into the file by mistake.
+    toml::from_str(&text).map_err(|e| CliError::Config(format!("{} is not valid: {}", path.display(), e.message())))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file_and_secrets_come_only_from_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rowcol.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"sqlite://file.db\"\nadvisor = \"jane\"\n[qbo]\nclient_id = \"abc\"\nenvironment = \"http://127.0.0.1:9\"\n",
+        )
+        .unwrap();
+        let config = Config::load(
+            Some(&path),
+            &env(&[("ROWCOL_ADVISOR", "omar"), ("ROWCOL_QBO_CLIENT_SECRET", "s3cret")]),
+        )
+        .unwrap();
+        assert_eq!(config.database_url, "sqlite://file.db");
+        assert_eq!(config.queue_url, "sqlite://file.db");
+        assert_eq!(config.advisor, "omar");
+        assert_eq!(config.qbo_client_id.as_deref(), Some("abc"));
+        assert_eq!(config.qbo_environment, QboEnvironment::Sim("http://127.0.0.1:9".into()));
+        assert_eq!(config.qbo_client_secret.unwrap().expose_secret(), "s3cret");
+    }
+
+    #[test]
+    fn a_secret_in_the_file_is_refused_and_a_missing_database_is_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rowcol.toml");
+        std::fs::write(&path, "database_url = \"sqlite://x.db\"\nclient_secret = \"oops\"\n").unwrap();
+        let error = Config::load(Some(&path), &env(&[])).unwrap_err();
+        assert!(error.to_string().contains("client_secret"), "{error}");
+        assert!(!error.to_string().contains("oops"), "the value is not echoed: {error}");
+
+        let missing = Config::load(Some(&dir.path().join("nope.toml")), &env(&[])).unwrap_err();
+        assert_eq!(missing.exit_code(), 2);
+        let no_db = Config::load(None, &env(&[])).unwrap_err();
+        assert!(no_db.to_string().contains("ROWCOL_DATABASE_URL"), "{no_db}");
+    }
+}

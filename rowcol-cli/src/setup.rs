@@ -1,0 +1,93 @@
+//! Building the library's pieces from the configuration: the mirror, the QBO
+//! rail and the sync engine.
+
+use std::sync::Arc;
+
+use rowcol_core::{Clock, CredentialStore, LeaseStore, StandardPolicy, SyncEngine, SyncPolicy, SystemClock};
+use rowcol_mirror::{CredentialKey, Mirror};
+use rowcol_qbo::{QboConfig, QboRail};
+use secrecy::ExposeSecret;
+
+use crate::config::{Config, QboEnvironment};
+use crate::error::{CliError, CliResult};
+
+/// The pieces a command works with.
+pub struct Parts {
+    /// The mirror (also the credential and lease store).
+    pub mirror: Arc<dyn Mirror>,
+    /// The QBO rail.
+    pub rail: Arc<QboRail>,
+    /// The engine over both.
+    pub engine: Arc<SyncEngine>,
+}
+
+/// Opens the mirror the configuration names, with its credential key.
+pub async fn mirror(config: &Config) -> CliResult<Arc<dyn Mirror>> {
+    let key = match &config.credential_key {
+        Some(hex) => CredentialKey::from_hex(hex.expose_secret())?,
+        None => {
+            return Err(CliError::Config(
+                "ROWCOL_CREDENTIAL_KEY is not set: 64 hex characters (32 bytes) that seal stored tokens".into(),
+            ));
+        }
+    };
+    Ok(rowcol_mirror::open(&config.database_url, key).await?)
+}
+
+/// The QBO app settings for the configured environment.
+pub fn qbo_config(config: &Config) -> CliResult<QboConfig> {
+    let built = match &config.qbo_environment {
+        QboEnvironment::Sim(base) => QboConfig::for_sim(base),
+        QboEnvironment::Production => {
+            let id = config
+                .qbo_client_id
+                .clone()
+                .ok_or_else(|| CliError::Config("qbo.client_id (or ROWCOL_QBO_CLIENT_ID) is not set".into()))?;
+            let secret = config
+                .qbo_client_secret
+                .clone()
+                .ok_or_else(|| CliError::Config("ROWCOL_QBO_CLIENT_SECRET is not set".into()))?;
+            QboConfig::production(id, secret, config.qbo_redirect_uri.clone())
+        }
+    };
+    built.map_err(|e| CliError::Config(e.to_string()))
+}
+
+/// The mirror, the rail and the engine, all from the configuration.
+pub async fn parts(config: &Config, holder: &str) -> CliResult<Parts> {
+    let mirror = mirror(config).await?;
+    wire(mirror, qbo_config(config)?, holder)
+}
+
+/// The rail and engine over an open mirror.
+pub fn wire(mirror: Arc<dyn Mirror>, qbo: QboConfig, holder: &str) -> CliResult<Parts> {
+    let policy: Arc<dyn SyncPolicy> = Arc::new(StandardPolicy::default());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let credentials: Arc<dyn CredentialStore> = mirror.clone();
+    let leases: Arc<dyn LeaseStore> = mirror.clone();
+    let rail = Arc::new(QboRail::new(
+        qbo,
+        credentials,
+        leases.clone(),
+        policy.clone(),
+        clock.clone(),
+    )?);
+    let engine = SyncEngine::new(mirror.clone(), policy)
+        .with_rail(rail.clone())
+        .with_clock(clock)
+        .with_leases(leases, holder.to_owned());
+    Ok(Parts {
+        mirror,
+        rail,
+        engine: Arc::new(engine),
+    })
+}
+
+/// A process-unique lease holder name: host-less but unique enough (pid + time).
+pub fn holder_name(role: &str) -> String {
+    format!(
+        "{role}-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    )
+}
