@@ -85,7 +85,7 @@ def test_gil_is_released_while_rust_computes():
     ticks = 0
 
     def work():
-        p._time_digest(40, now=SYNCED)
+        p._time_digest(400, now=SYNCED)
         done.set()
 
     t = threading.Thread(target=work)
