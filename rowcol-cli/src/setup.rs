@@ -91,3 +91,9 @@ pub fn holder_name(role: &str) -> String {
         chrono::Utc::now().timestamp_micros()
     )
 }
+
+/// Parses an id, as a configuration error when it is malformed.
+pub fn parse_id<T: std::str::FromStr<Err = rowcol_core::IdError>>(text: &str) -> CliResult<T> {
+    text.parse()
+        .map_err(|e: rowcol_core::IdError| CliError::Config(e.to_string()))
+}

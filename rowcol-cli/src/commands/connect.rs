@@ -9,10 +9,9 @@ use axum::routing::get;
 use rowcol_core::{AdvisorId, Client, ClientId, Currency, RealmId};
 use tokio::sync::mpsc;
 
-use super::demo::parse_id;
 use crate::config::Config;
 use crate::error::{CliError, CliResult};
-use crate::setup;
+use crate::setup::{self, parse_id};
 
 /// Registers the client, prints the consent URL, waits for QBO's redirect
 /// on `listen`, exchanges the code and records the connection.

@@ -19,6 +19,7 @@ use secrecy::SecretString;
 
 use crate::cli::Format;
 use crate::error::{CliError, CliResult};
+use crate::setup::parse_id;
 use crate::{output, setup};
 
 /// Clients synced at once: QBO's limits are per realm, so realms sync in parallel.
@@ -137,10 +138,4 @@ async fn register(
         connections.push(connection);
     }
     Ok(connections)
-}
-
-/// Parses an id, as a configuration error when it is malformed.
-pub fn parse_id<T: std::str::FromStr<Err = rowcol_core::IdError>>(text: &str) -> CliResult<T> {
-    text.parse()
-        .map_err(|e: rowcol_core::IdError| CliError::Config(e.to_string()))
 }

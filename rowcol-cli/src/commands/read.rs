@@ -9,10 +9,10 @@ use rowcol_core::portfolio::load_snapshots;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::{AdvisorId, Client, ClientId, StandardPolicy, SyncPolicy};
 
-use super::demo::parse_id;
 use crate::cli::Format;
 use crate::config::Config;
 use crate::error::{CliError, CliResult};
+use crate::setup::parse_id;
 use crate::{output, setup};
 
 /// `rowcol health`: per-client freshness, failures and dead letters.

@@ -13,10 +13,9 @@ use rowcol_core::{AdvisorId, SyncEngine};
 use rowcol_qbo::{WebhookError, WebhookVerifier};
 use rowcol_worker::{Intake, JobQueue, Worker};
 
-use super::demo::parse_id;
 use crate::config::Config;
 use crate::error::{CliError, CliResult};
-use crate::setup;
+use crate::setup::{self, parse_id};
 
 /// What the HTTP handlers share.
 struct App {

@@ -143,6 +143,7 @@ impl SyncEngine {
         if connection.status != ConnectionStatus::Active {
             return Ok(SyncReport::skipped(
                 connection,
+                trigger,
                 SyncOutcome::NotActive(connection.status),
             ));
         }
@@ -151,7 +152,7 @@ impl SyncEngine {
         if let Some((leases, holder)) = &self.leases
             && !leases.try_acquire(&lease, holder, SYNC_LEASE_TTL).await?
         {
-            return Ok(SyncReport::skipped(connection, SyncOutcome::Busy));
+            return Ok(SyncReport::skipped(connection, trigger, SyncOutcome::Busy));
         }
         let result = self.sync_held(connection, rail.as_ref(), trigger, notices).await;
         if let Some((leases, holder)) = &self.leases {

@@ -55,10 +55,10 @@ impl SyncReport {
         }
     }
 
-    pub(super) fn skipped(connection: &Connection, outcome: SyncOutcome) -> Self {
+    pub(super) fn skipped(connection: &Connection, trigger: SyncTrigger, outcome: SyncOutcome) -> Self {
         SyncReport {
             outcome,
-            ..SyncReport::new(connection, SyncTrigger::OnDemand)
+            ..SyncReport::new(connection, trigger)
         }
     }
 
