@@ -37,7 +37,10 @@ pub async fn mirror(config: &Config) -> CliResult<Arc<dyn Mirror>> {
 /// The QBO app settings for the configured environment.
 pub fn qbo_config(config: &Config) -> CliResult<QboConfig> {
     let built = match &config.qbo_environment {
-        QboEnvironment::Sim(base) => QboConfig::for_sim(base),
+        QboEnvironment::Sim(base) => QboConfig::for_sim(base).map(|sim| QboConfig {
+            redirect_uri: config.qbo_redirect_uri.clone(),
+            ..sim
+        }),
         QboEnvironment::Production => {
             let id = config
                 .qbo_client_id

@@ -87,8 +87,14 @@ pub async fn run(config: &Config, watch: bool, concurrency: usize) -> CliResult 
     }
     println!("{table}");
     if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::Partial(format!("sync failed for {}", failed.join(", "))))
+        return Ok(());
     }
+    if failed.len() == results.len() {
+        // Nothing synced: exit with the first failure's own code (3 for
+        // credentials, 4 for the database, 5 for QBO) so scripts can tell.
+        if let Some((_, Err(first))) = results.into_iter().find(|(_, r)| r.is_err()) {
+            return Err(first.into());
+        }
+    }
+    Err(CliError::Partial(format!("sync failed for {}", failed.join(", "))))
 }

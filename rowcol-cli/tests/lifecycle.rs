@@ -1,0 +1,384 @@
+//! The `rowcol` binary's life with a company, against the QBO look-alike
+//! over real HTTP: `connect` (consent, redirect, code exchange), `sync`,
+//! `serve` (health, metrics, signed webhooks reaching the mirror), and the
+//! errors of bad credentials and bad signatures.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rowcol_core::entity::EntityKind;
+use rowcol_core::sync::SyncTrigger;
+use rowcol_core::{ClientId, Rail};
+use rowcol_mirror::{CredentialKey, Mirror};
+use rowcol_qbo_sim::{FaultConfig, Kind, PortfolioSpec, SimConfig, SimServer, Size, WebhookConfig};
+use secrecy::ExposeSecret;
+
+const KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+const OTHER_KEY: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+const VERIFIER: &str = "lifecycle-verifier-token";
+
+/// A scratch directory, the look-alike, and the environment that points the
+/// binary at both.
+struct World {
+    dir: tempfile::TempDir,
+    sim: SimServer,
+    env: BTreeMap<&'static str, String>,
+}
+
+impl World {
+    async fn start(realms: usize) -> World {
+        let sim = rowcol_qbo_sim::start(SimConfig {
+            portfolio: PortfolioSpec {
+                realms,
+                size: Size::Small,
+                ..PortfolioSpec::default()
+            },
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let env = BTreeMap::from([
+            ("ROWCOL_DATABASE_URL", sqlite_url(&dir.path().join("mirror.db"))),
+            ("ROWCOL_QUEUE_URL", sqlite_url(&dir.path().join("queue.db"))),
+            ("ROWCOL_CREDENTIAL_KEY", KEY.to_owned()),
+            ("ROWCOL_ADVISOR", "jane-cfo".to_owned()),
+            ("ROWCOL_QBO_ENVIRONMENT", sim.base_url()),
+            ("ROWCOL_WEBHOOK_VERIFIER", VERIFIER.to_owned()),
+        ]);
+        World { dir, sim, env }
+    }
+
+    fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rowcol"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("ROWCOL_CONFIG")
+            .envs(&self.env)
+            .envs(extra.iter().copied());
+        command
+    }
+
+    fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        self.command(args, extra).output().unwrap()
+    }
+
+    async fn mirror(&self) -> Arc<dyn Mirror> {
+        rowcol_mirror::open(&self.env["ROWCOL_DATABASE_URL"], CredentialKey::from_hex(KEY).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// `rowcol connect` for `client`, consenting to `realm` as a browser would.
+    async fn connect(&self, client: &str, realm: &str) {
+        let listen = format!("127.0.0.1:{}", free_port());
+        let redirect = format!("http://{listen}/callback");
+        let mut child = self
+            .command(
+                &["connect", "--client", client, "--name", client, "--listen", &listen],
+                &[("ROWCOL_QBO_REDIRECT_URI", redirect.as_str())],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (consent, rest) = consent_url(&mut child);
+        assert!(
+            consent.contains(&urlencode(&redirect)),
+            "{consent} lacks the redirect URI"
+        );
+        // The browser: the look-alike consents at once and redirects to the
+        // listener, which answers with its closing page.
+        let page = reqwest::get(format!("{consent}&realmId={realm}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("connected"), "{page}");
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let said = rest.join().unwrap();
+        assert!(
+            said.contains(&format!("connected {client} to QBO company {realm}")),
+            "{said}"
+        );
+    }
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn urlencode(text: &str) -> String {
+    text.replace(':', "%3A").replace('/', "%2F")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Reads the child's stdout up to the consent URL it prints; the rest of its
+/// stdout is collected by the returned thread, so the child never blocks on
+/// a full pipe.
+fn consent_url(child: &mut Child) -> (String, std::thread::JoinHandle<String>) {
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines().map(Result::unwrap);
+    let url = lines
+        .by_ref()
+        .find(|line| line.starts_with("http"))
+        .expect("connect printed no consent URL");
+    (url, std::thread::spawn(move || lines.collect::<Vec<_>>().join("\n")))
+}
+
+/// Polls `check` until it holds or `limit` passes.
+async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The mirror's live bills of `client` equal the look-alike's (ids and
+/// versions).
+async fn bills_match(world: &World, mirror: &dyn Mirror, client: &str, realm: &str) -> bool {
+    let truth = world.sim.admin().ground_truth(realm).unwrap();
+    let source: BTreeMap<String, String> = truth.kinds.get("Bill").map(|k| k.live.clone()).unwrap_or_default();
+    let mirrored: BTreeMap<String, String> = mirror
+        .live_versions(&client.parse::<ClientId>().unwrap(), Rail::Qbo, EntityKind::Bill)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, version)| (id.as_str().to_owned(), version.as_str().to_owned()))
+        .collect();
+    !source.is_empty() && source == mirrored
+}
+
+fn kill_with_sigint(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_sync_and_serve_keep_the_mirror_equal_to_the_source() {
+    let world = World::start(2).await;
+    let realms = world.sim.admin().realm_ids();
+    let clients = ["acme", "globex"];
+    for (client, realm) in clients.iter().zip(&realms) {
+        world.connect(client, realm).await;
+    }
+
+    // `sync`: both companies, first full sync, mirror equals source.
+    let synced = world.run(&["sync"], &[]);
+    assert!(synced.status.success(), "{}", text(&synced));
+    assert_eq!(
+        String::from_utf8_lossy(&synced.stdout).matches("synced").count(),
+        2,
+        "{}",
+        text(&synced)
+    );
+    let mirror = world.mirror().await;
+    for (client, realm) in clients.iter().zip(&realms) {
+        assert!(
+            bills_match(&world, mirror.as_ref(), client, realm).await,
+            "{client} differs after sync"
+        );
+    }
+    let digest = world.run(&["digest", "--format", "json"], &[]);
+    assert!(digest.status.success(), "{}", text(&digest));
+    let json: serde_json::Value = serde_json::from_slice(&digest.stdout).unwrap();
+    assert_eq!(json["clients"].as_array().unwrap().len(), 2, "{json}");
+
+    // `serve`: health and metrics answer; a forged webhook is refused; the
+    // look-alike's signed webhook brings a changed bill into the mirror
+    // without waiting for the schedule.
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut serve = world
+        .command(&["serve"], &[("ROWCOL_LISTEN", listen.as_str())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let base = format!("http://{listen}");
+    eventually(Duration::from_secs(60), "serve to answer /healthz", || {
+        let request = http.get(format!("{base}/healthz")).send();
+        async move { request.await.is_ok_and(|r| r.status().is_success()) }
+    })
+    .await;
+    let metrics = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert!(metrics.status().is_success());
+    let metrics = metrics.text().await.unwrap();
+    assert!(metrics.contains("acme") && metrics.contains("globex"), "{metrics}");
+
+    let forged = http
+        .post(format!("{base}/webhooks/qbo"))
+        .header("intuit-signature", "bm90IGEgc2lnbmF0dXJl")
+        .body(r#"{"eventNotifications":[]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), reqwest::StatusCode::UNAUTHORIZED);
+
+    let admin = world.sim.admin();
+    admin.set_webhook(Some(WebhookConfig {
+        url: format!("{base}/webhooks/qbo"),
+        verifier_token: VERIFIER.to_owned(),
+        ..WebhookConfig::default()
+    }));
+    let realm = &realms[0];
+    let bill: u64 = admin.ground_truth(realm).unwrap().kinds["Bill"]
+        .live
+        .keys()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    admin
+        .update(
+            realm,
+            Kind::Bill,
+            bill,
+            &serde_json::json!({ "PrivateNote": "changed by the lifecycle test" }),
+        )
+        .unwrap();
+    eventually(Duration::from_secs(60), "the webhook's change in the mirror", || {
+        bills_match(&world, mirror.as_ref(), "acme", realm)
+    })
+    .await;
+    let runs = mirror.runs(&"acme".parse().unwrap(), 1).await.unwrap();
+    assert_eq!(runs[0].trigger, SyncTrigger::Webhook, "{runs:?}");
+    assert!(admin.webhook_stats().delivered >= 1, "{:?}", admin.webhook_stats());
+
+    kill_with_sigint(&serve);
+    let stopped = tokio::task::spawn_blocking(move || serve.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stopped.success(), "serve did not stop cleanly on Ctrl-C: {stopped}");
+
+    // Bad credentials: another key cannot unseal the stored tokens.
+    let wrong_key = world.run(&["sync"], &[("ROWCOL_CREDENTIAL_KEY", OTHER_KEY)]);
+    assert_eq!(wrong_key.status.code(), Some(3), "{}", text(&wrong_key));
+    let said = text(&wrong_key);
+    assert!(said.contains("key"), "{said}");
+    assert!(!said.contains(OTHER_KEY) && !said.contains(KEY), "a key leaked: {said}");
+}
+
+/// The sealed tokens of `client`, as text.
+async fn tokens(mirror: &dyn Mirror, client: &str) -> [String; 2] {
+    let stored = mirror
+        .load_credentials(&client.parse().unwrap(), Rail::Qbo)
+        .await
+        .unwrap()
+        .unwrap();
+    [
+        stored.access_token.expose_secret().to_owned(),
+        stored.refresh_token.expose_secret().to_owned(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_logs_or_error_text_even_under_faults() {
+    let world = World::start(1).await;
+    let realm = world.sim.admin().realm_ids().remove(0);
+    world.connect("acme", &realm).await;
+    let mirror = world.mirror().await;
+    let before = tokens(mirror.as_ref(), "acme").await;
+
+    // The access token is dead, so the sync must refresh; answers fail,
+    // drop and come back malformed along the way.
+    let admin = world.sim.admin();
+    admin.expire_access_tokens(&realm);
+    admin.set_faults(
+        &realm,
+        FaultConfig {
+            seed: 7,
+            error_500: 0.2,
+            drop_connection: 0.1,
+            malformed_json: 0.1,
+            ..FaultConfig::default()
+        },
+    );
+    let trace = [("RUST_LOG", "trace")];
+    let synced = world.run(&["sync"], &trace);
+    assert!(matches!(synced.status.code(), Some(0 | 6)), "{}", text(&synced));
+    let after = tokens(mirror.as_ref(), "acme").await;
+    assert_ne!(before, after, "the sync did not refresh the tokens");
+    admin.clear_faults(&realm);
+
+    // serve, with a forged and a genuine webhook, also at trace level.
+    let listen = format!("127.0.0.1:{}", free_port());
+    let serve = world
+        .command(&["serve"], &[("ROWCOL_LISTEN", listen.as_str()), ("RUST_LOG", "trace")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let hook = format!("http://{listen}/webhooks/qbo");
+    eventually(Duration::from_secs(60), "serve to listen", || {
+        let request = http.get(format!("http://{listen}/healthz")).send();
+        async move { request.await.is_ok() }
+    })
+    .await;
+    let body = format!(r#"{{"eventNotifications":[{{"realmId":"{realm}","dataChangeEvent":{{"entities":[]}}}}]}}"#);
+    for signature in [
+        rowcol_qbo_sim::webhooks::sign(body.as_bytes(), VERIFIER),
+        "Zm9yZ2Vk".to_owned(),
+    ] {
+        http.post(&hook)
+            .header("intuit-signature", signature)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+    }
+    kill_with_sigint(&serve);
+    let served = tokio::task::spawn_blocking(move || serve.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let everything = format!("{}{}", text(&synced), text(&served));
+    assert!(
+        everything.contains(&realm),
+        "the trace logs were not captured:\n{everything}"
+    );
+    let secrets = before
+        .iter()
+        .chain(&after)
+        .map(String::as_str)
+        .chain(["sim-client-secret", VERIFIER, KEY]);
+    for secret in secrets {
+        assert!(!everything.contains(secret), "a secret leaked into the output");
+    }
+}
