@@ -5,164 +5,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
 
+use std::collections::BTreeMap;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{KEY, OTHER_KEY, VERIFIER, World, eventually, free_port, interrupt, text};
 use rowcol_core::entity::EntityKind;
 use rowcol_core::sync::SyncTrigger;
 use rowcol_core::{ClientId, Rail};
-use rowcol_mirror::{CredentialKey, Mirror};
-use rowcol_qbo_sim::{FaultConfig, Kind, PortfolioSpec, SimConfig, SimServer, Size, WebhookConfig};
+use rowcol_mirror::Mirror;
+use rowcol_qbo_sim::{FaultConfig, Kind, WebhookConfig};
 use secrecy::ExposeSecret;
-
-const KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
-const OTHER_KEY: &str = "2222222222222222222222222222222222222222222222222222222222222222";
-const VERIFIER: &str = "lifecycle-verifier-token";
-
-/// A scratch directory, the look-alike, and the environment that points the
-/// binary at both.
-struct World {
-    dir: tempfile::TempDir,
-    sim: SimServer,
-    env: BTreeMap<&'static str, String>,
-}
-
-impl World {
-    async fn start(realms: usize) -> World {
-        let sim = rowcol_qbo_sim::start(SimConfig {
-            portfolio: PortfolioSpec {
-                realms,
-                size: Size::Small,
-                ..PortfolioSpec::default()
-            },
-            ..SimConfig::default()
-        })
-        .await
-        .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let env = BTreeMap::from([
-            ("ROWCOL_DATABASE_URL", sqlite_url(&dir.path().join("mirror.db"))),
-            ("ROWCOL_QUEUE_URL", sqlite_url(&dir.path().join("queue.db"))),
-            ("ROWCOL_CREDENTIAL_KEY", KEY.to_owned()),
-            ("ROWCOL_ADVISOR", "jane-cfo".to_owned()),
-            ("ROWCOL_QBO_ENVIRONMENT", sim.base_url()),
-            ("ROWCOL_WEBHOOK_VERIFIER", VERIFIER.to_owned()),
-        ]);
-        World { dir, sim, env }
-    }
-
-    fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_rowcol"));
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("ROWCOL_CONFIG")
-            .envs(&self.env)
-            .envs(extra.iter().copied());
-        command
-    }
-
-    fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
-        self.command(args, extra).output().unwrap()
-    }
-
-    async fn mirror(&self) -> Arc<dyn Mirror> {
-        rowcol_mirror::open(&self.env["ROWCOL_DATABASE_URL"], CredentialKey::from_hex(KEY).unwrap())
-            .await
-            .unwrap()
-    }
-
-    /// `rowcol connect` for `client`, consenting to `realm` as a browser would.
-    async fn connect(&self, client: &str, realm: &str) {
-        let listen = format!("127.0.0.1:{}", free_port());
-        let redirect = format!("http://{listen}/callback");
-        let mut child = self
-            .command(
-                &["connect", "--client", client, "--name", client, "--listen", &listen],
-                &[("ROWCOL_QBO_REDIRECT_URI", redirect.as_str())],
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (consent, rest) = consent_url(&mut child);
-        assert!(
-            consent.contains(&urlencode(&redirect)),
-            "{consent} lacks the redirect URI"
-        );
-        // The browser: the look-alike consents at once and redirects to the
-        // listener, which answers with its closing page.
-        let page = reqwest::get(format!("{consent}&realmId={realm}"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(page.contains("connected"), "{page}");
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", text(&out));
-        let said = rest.join().unwrap();
-        assert!(
-            said.contains(&format!("connected {client} to QBO company {realm}")),
-            "{said}"
-        );
-    }
-}
-
-fn sqlite_url(path: &Path) -> String {
-    format!("sqlite://{}", path.display())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn urlencode(text: &str) -> String {
-    text.replace(':', "%3A").replace('/', "%2F")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Reads the child's stdout up to the consent URL it prints; the rest of its
-/// stdout is collected by the returned thread, so the child never blocks on
-/// a full pipe.
-fn consent_url(child: &mut Child) -> (String, std::thread::JoinHandle<String>) {
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines().map(Result::unwrap);
-    let url = lines
-        .by_ref()
-        .find(|line| line.starts_with("http"))
-        .expect("connect printed no consent URL");
-    (url, std::thread::spawn(move || lines.collect::<Vec<_>>().join("\n")))
-}
-
-/// Polls `check` until it holds or `limit` passes.
-async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while !check().await {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// The mirror's live bills of `client` equal the look-alike's (ids and
 /// versions).
@@ -177,14 +32,6 @@ async fn bills_match(world: &World, mirror: &dyn Mirror, client: &str, realm: &s
         .map(|(id, version)| (id.as_str().to_owned(), version.as_str().to_owned()))
         .collect();
     !source.is_empty() && source == mirrored
-}
-
-fn kill_with_sigint(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,7 +68,7 @@ async fn connect_sync_and_serve_keep_the_mirror_equal_to_the_source() {
     // look-alike's signed webhook brings a changed bill into the mirror
     // without waiting for the schedule.
     let listen = format!("127.0.0.1:{}", free_port());
-    let mut serve = world
+    let serve = world
         .command(&["serve"], &[("ROWCOL_LISTEN", listen.as_str())])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -278,12 +125,12 @@ async fn connect_sync_and_serve_keep_the_mirror_equal_to_the_source() {
     assert_eq!(runs[0].trigger, SyncTrigger::Webhook, "{runs:?}");
     assert!(admin.webhook_stats().delivered >= 1, "{:?}", admin.webhook_stats());
 
-    kill_with_sigint(&serve);
-    let stopped = tokio::task::spawn_blocking(move || serve.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(stopped.success(), "serve did not stop cleanly on Ctrl-C: {stopped}");
+    let stopped = interrupt(serve).await;
+    assert!(
+        stopped.status.success(),
+        "serve did not stop cleanly on Ctrl-C: {}",
+        text(&stopped)
+    );
 
     // Bad credentials: another key cannot unseal the stored tokens.
     let wrong_key = world.run(&["sync"], &[("ROWCOL_CREDENTIAL_KEY", OTHER_KEY)]);
@@ -362,11 +209,7 @@ async fn no_secret_reaches_logs_or_error_text_even_under_faults() {
             .await
             .unwrap();
     }
-    kill_with_sigint(&serve);
-    let served = tokio::task::spawn_blocking(move || serve.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
+    let served = interrupt(serve).await;
 
     let everything = format!("{}{}", text(&synced), text(&served));
     assert!(

@@ -285,6 +285,10 @@ impl RealmData {
             Value::Object(map) => map,
             _ => Map::new(),
         };
+        if kind.is_name_list() {
+            // QBO creates name-list objects active unless told otherwise.
+            obj.entry("Active").or_insert(Value::Bool(true));
+        }
         obj.insert("Id".into(), Value::String(id.to_string()));
         obj.insert("SyncToken".into(), Value::String("0".into()));
         obj.insert("domain".into(), Value::String("QBO".into()));

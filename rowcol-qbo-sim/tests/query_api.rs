@@ -185,3 +185,29 @@ async fn batch_answers_each_item_by_bid() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+#[tokio::test]
+async fn created_name_list_objects_are_active_unless_told_otherwise() {
+    let s = sim(Size::Empty).await;
+    let admin = s.server.admin();
+    admin
+        .create(&s.realm, Kind::Vendor, json!({ "DisplayName": "Plain" }))
+        .unwrap();
+    admin
+        .create(
+            &s.realm,
+            Kind::Vendor,
+            json!({ "DisplayName": "Retired", "Active": false }),
+        )
+        .unwrap();
+    let (_, body) = s.query("SELECT * FROM Vendor WHERE Active = true").await;
+    let active: Vec<&str> = body["QueryResponse"]["Vendor"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["DisplayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(active, ["Plain"]);
+    let (_, body) = s.query("SELECT * FROM Vendor WHERE Active IN (true, false)").await;
+    assert_eq!(body["QueryResponse"]["Vendor"].as_array().unwrap().len(), 2);
+}
