@@ -35,6 +35,7 @@ pub mod policy;
 pub mod portfolio;
 pub mod ports;
 pub mod rail;
+pub mod reconcile;
 pub mod snapshot;
 pub mod sync;
 

@@ -4,117 +4,23 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::collections::BTreeMap;
+mod support;
+
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use rowcol_core::engine::SyncOutcome;
 use rowcol_core::entity::EntityKind;
-use rowcol_core::fixtures::{self, MemoryRail, synthetic};
+use rowcol_core::fixtures::{self, MemoryRail};
+use rowcol_core::ports::{ChangeSet, LiveBalance, Page, PageRequest};
 use rowcol_core::sync::{
     AuditAction, ChangeNotice, NoticeOperation, RunStatus, SourceRecord, SyncPosition, SyncTrigger,
 };
 use rowcol_core::{
-    Advisor, AdvisorId, Client, Clock, Connection, ConnectionStatus, Currency, LeaseStore, ManualClock, Rail,
-    RailErrorKind, RealmId, StandardPolicy, SyncEngine, VersionToken,
+    Clock, Connection, ConnectionStatus, ExternalId, LeaseStore, LedgerRail, Rail, RailErrorKind, StandardPolicy,
+    SyncEngine, VersionToken,
 };
-use rowcol_mirror::{CredentialKey, Mirror, SqliteMirror};
-
-struct World {
-    _dir: tempfile::TempDir,
-    mirror: Arc<dyn Mirror>,
-    rail: Arc<MemoryRail>,
-    clock: Arc<ManualClock>,
-    engine: SyncEngine,
-    connections: Vec<Connection>,
-}
-
-fn realm(i: usize) -> RealmId {
-    fixtures::id(&format!("{}", 9_130_000 + i))
-}
-
-/// `clients` typical clients in the rail and registered in a fresh mirror.
-async fn world(clients: usize, page_size: usize) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("mirror.db").display().to_string();
-    let mirror: Arc<dyn Mirror> = Arc::new(SqliteMirror::open(&path, CredentialKey::generate()).await.unwrap());
-    let clock = Arc::new(ManualClock::new("2026-11-23T10:00:00Z".parse().unwrap()));
-    let rail = Arc::new(MemoryRail::new(clock.clone()).with_page_size(page_size));
-    let advisor: AdvisorId = fixtures::id("jane");
-    mirror
-        .upsert_advisor(&Advisor {
-            id: advisor.clone(),
-            name: "Jane".into(),
-        })
-        .await
-        .unwrap();
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let mut connections = Vec::new();
-    for i in 0..clients {
-        let snapshot = synthetic::typical_client(i, as_of, Utc::now());
-        for record in synthetic::records(&snapshot) {
-            rail.put(&realm(i), record);
-        }
-        let connection = Connection {
-            client: snapshot.client.clone(),
-            rail: Rail::Qbo,
-            realm: realm(i),
-            status: ConnectionStatus::Active,
-        };
-        mirror
-            .upsert_client(&Client {
-                id: snapshot.client.clone(),
-                advisor: advisor.clone(),
-                name: snapshot.name.clone(),
-                home_currency: Currency::USD,
-                connections: vec![connection.clone()],
-            })
-            .await
-            .unwrap();
-        connections.push(connection);
-    }
-    // The books were written an hour before the first sync.
-    clock.advance(Duration::hours(1));
-    let engine = SyncEngine::new(mirror.clone(), Arc::new(StandardPolicy::default()))
-        .with_rail(rail.clone())
-        .with_clock(clock.clone());
-    World {
-        _dir: dir,
-        mirror,
-        rail,
-        clock,
-        engine,
-        connections,
-    }
-}
-
-/// Mirror equals source: the same live ids and versions for every kind.
-async fn assert_mirror_equals_source(w: &World, connection: &Connection) {
-    let mut source: BTreeMap<EntityKind, Vec<(String, String)>> = BTreeMap::new();
-    for (kind, id, version) in w.rail.live(&connection.realm) {
-        source
-            .entry(kind)
-            .or_default()
-            .push((id.as_str().into(), version.as_str().into()));
-    }
-    for kind in EntityKind::ALL {
-        let mirrored: Vec<(String, String)> = w
-            .mirror
-            .live_versions(&connection.client, Rail::Qbo, kind)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(id, v)| (id.as_str().into(), v.as_str().into()))
-            .collect();
-        let mut expected = source.remove(&kind).unwrap_or_default();
-        expected.sort();
-        assert_eq!(
-            mirrored, expected,
-            "{} {kind}: mirror differs from source",
-            connection.client
-        );
-    }
-}
+use support::{World, assert_mirror_equals_source, world};
 
 fn changed_bill(w: &World, connection: &Connection, version: &str) -> SourceRecord {
     let (_, id, _) = w
@@ -418,4 +324,93 @@ async fn replay_lands_dead_letters_whose_record_now_reads_and_keeps_the_rest() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].rejected.reason, "no id at all");
     assert_mirror_equals_source(&w, c).await;
+}
+
+#[tokio::test]
+async fn two_syncs_of_one_realm_in_one_process_never_overlap() {
+    let w = world(1, 20).await;
+    let c = &w.connections[0];
+    let engine = SyncEngine::new(w.mirror.clone(), Arc::new(StandardPolicy::default()))
+        .with_rail(w.rail.clone())
+        .with_leases(w.mirror.clone(), "one-process");
+    let (a, b) = tokio::join!(
+        engine.sync_connection(c, SyncTrigger::Schedule, &[]),
+        engine.sync_connection(c, SyncTrigger::Webhook, &[]),
+    );
+    let mut outcomes = vec![a.unwrap().outcome, b.unwrap().outcome];
+    outcomes.sort_by_key(|o| format!("{o:?}"));
+    assert_eq!(
+        outcomes,
+        vec![SyncOutcome::Busy, SyncOutcome::Synced],
+        "one attempt synced, the other found the realm busy"
+    );
+    assert_mirror_equals_source(&w, c).await;
+    // Both attempts gave the lease back: a third sync runs.
+    let report = engine.sync_connection(c, SyncTrigger::Schedule, &[]).await.unwrap();
+    assert_eq!(report.outcome, SyncOutcome::Synced);
+}
+
+/// A rail whose full listings stall for a while: a long sync.
+struct SlowRail {
+    inner: Arc<MemoryRail>,
+    stall: std::time::Duration,
+}
+
+#[async_trait::async_trait]
+impl LedgerRail for SlowRail {
+    fn rail(&self) -> Rail {
+        self.inner.rail()
+    }
+    async fn list_pages(&self, connection: &Connection, requests: &[PageRequest]) -> rowcol_core::Result<Vec<Page>> {
+        tokio::time::sleep(self.stall).await;
+        self.inner.list_pages(connection, requests).await
+    }
+    async fn changes_since(
+        &self,
+        connection: &Connection,
+        since: chrono::DateTime<chrono::FixedOffset>,
+        kinds: &[EntityKind],
+    ) -> rowcol_core::Result<ChangeSet> {
+        self.inner.changes_since(connection, since, kinds).await
+    }
+    async fn fetch_one(
+        &self,
+        connection: &Connection,
+        kind: EntityKind,
+        id: &ExternalId,
+    ) -> rowcol_core::Result<Option<SourceRecord>> {
+        self.inner.fetch_one(connection, kind, id).await
+    }
+    async fn live_balances(&self, connection: &Connection) -> rowcol_core::Result<Vec<LiveBalance>> {
+        self.inner.live_balances(connection).await
+    }
+}
+
+#[tokio::test]
+async fn a_short_lease_is_renewed_while_a_long_rail_call_runs() {
+    let w = world(1, 1000).await;
+    let c = w.connections[0].clone();
+    let ttl = std::time::Duration::from_millis(600);
+    let engine = SyncEngine::new(w.mirror.clone(), Arc::new(StandardPolicy::default()))
+        .with_rail(Arc::new(SlowRail {
+            inner: w.rail.clone(),
+            stall: ttl * 3,
+        }))
+        .with_leases(w.mirror.clone(), "worker-a")
+        .with_lease_ttl(ttl);
+    let sync = tokio::spawn(async move { engine.sync_connection(&c, SyncTrigger::Schedule, &[]).await });
+    // Well past the lease's life, inside the stalled call: still held.
+    tokio::time::sleep(ttl * 2).await;
+    let leases: Arc<dyn LeaseStore> = w.mirror.clone();
+    let name = format!("sync:{}:qbo", w.connections[0].client);
+    assert!(
+        !leases.try_acquire(&name, "worker-b", ttl).await.unwrap(),
+        "the heartbeat kept the lease past its time-to-live"
+    );
+    let report = sync.await.unwrap().unwrap();
+    assert_eq!(report.outcome, SyncOutcome::Synced);
+    assert!(
+        leases.try_acquire(&name, "worker-b", ttl).await.unwrap(),
+        "released at the end"
+    );
 }

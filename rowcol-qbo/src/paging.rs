@@ -2,6 +2,8 @@
 //! batch request (QBO allows 30 queries a batch), each kind ordered by `Id`
 //! so paging neither skips nor repeats, 1000 rows a page until a short page.
 
+use std::collections::BTreeMap;
+
 use rowcol_core::ports::{Page, PageRequest};
 use rowcol_core::sync::PageCursor;
 use rowcol_core::{Connection, EntityKind, ErrorContext, Result, RowcolError};
@@ -21,13 +23,29 @@ fn lists_inactive(kind: EntityKind) -> bool {
     )
 }
 
+/// Every row of `kind` a full listing returns: name lists with their
+/// inactive rows.
+fn listing(kind: EntityKind) -> Select {
+    let select = Select::from(kind);
+    if lists_inactive(kind) {
+        select.filter_in("Active", &[Literal::Bool(true), Literal::Bool(false)])
+    } else {
+        select
+    }
+}
+
 /// The statement for one page of `kind` starting at `start` (1-based).
 pub(crate) fn page_statement(kind: EntityKind, start: u64, size: u32) -> String {
-    let mut select = Select::from(kind);
-    if lists_inactive(kind) {
-        select = select.filter_in("Active", &[Literal::Bool(true), Literal::Bool(false)]);
-    }
-    select.order_by("Id").start_position(start).max_results(size).build()
+    listing(kind)
+        .order_by("Id")
+        .start_position(start)
+        .max_results(size)
+        .build()
+}
+
+/// The statement counting the rows a full listing of `kind` returns.
+pub(crate) fn count_statement(kind: EntityKind) -> String {
+    listing(kind).count().build()
 }
 
 fn start_of(connection: &Connection, request: &PageRequest) -> Result<u64> {
@@ -60,7 +78,11 @@ impl QboRail {
         }
         let mut pages = Vec::with_capacity(requests.len());
         for chunk in planned.chunks(self.api.config.batch_max_items.max(1)) {
-            let answers = self.query_chunk(connection, chunk, size, count).await?;
+            let statements: Vec<(EntityKind, String)> = chunk
+                .iter()
+                .map(|(kind, start)| (*kind, page_statement(*kind, *start, size)))
+                .collect();
+            let answers = self.query_chunk(connection, &statements, count).await?;
             for ((kind, start), (response, time)) in chunk.iter().zip(answers) {
                 pages.push(
                     self.page(connection, *kind, *start, size, &response, &time, count)
@@ -71,21 +93,40 @@ impl QboRail {
         Ok(pages)
     }
 
+    /// Counts the live rows of each kind, every kind's `SELECT COUNT(*)`
+    /// carried by one batch call (more when there are more kinds than a
+    /// batch holds).
+    pub(crate) async fn counts(
+        &self,
+        connection: &Connection,
+        kinds: &[EntityKind],
+        count: &CallCount,
+    ) -> Result<BTreeMap<EntityKind, u64>> {
+        let mut counts = BTreeMap::new();
+        for chunk in kinds.chunks(self.api.config.batch_max_items.max(1)) {
+            let statements: Vec<(EntityKind, String)> =
+                chunk.iter().map(|kind| (*kind, count_statement(*kind))).collect();
+            let answers = self.query_chunk(connection, &statements, count).await?;
+            for (kind, (response, _)) in chunk.iter().zip(answers) {
+                let total = response.get("totalCount").and_then(Value::as_u64).ok_or_else(|| {
+                    batch_error(context(connection, Some(*kind)), None, "count answer lacks totalCount")
+                })?;
+                counts.insert(*kind, total);
+            }
+        }
+        Ok(counts)
+    }
+
     /// The `QueryResponse` (and envelope time) of each statement: a plain
     /// query for one, a batch for several.
     async fn query_chunk(
         &self,
         connection: &Connection,
-        chunk: &[(EntityKind, u64)],
-        size: u32,
+        chunk: &[(EntityKind, String)],
         count: &CallCount,
     ) -> Result<Vec<(Value, Value)>> {
-        if let [(kind, start)] = chunk {
-            let request = ApiRequest::get(
-                "query",
-                vec![("query", page_statement(*kind, *start, size))],
-                Some(*kind),
-            );
+        if let [(kind, statement)] = chunk {
+            let request = ApiRequest::get("query", vec![("query", statement.clone())], Some(*kind));
             let answer = self.api.send(connection, &request, count).await?;
             let time = answer.body.get("time").cloned().unwrap_or(Value::Null);
             let response = answer.body.get("QueryResponse").cloned().unwrap_or(Value::Null);
@@ -94,7 +135,7 @@ impl QboRail {
         let items: Vec<Value> = chunk
             .iter()
             .enumerate()
-            .map(|(i, (kind, start))| json!({ "bId": i.to_string(), "Query": page_statement(*kind, *start, size) }))
+            .map(|(i, (_, statement))| json!({ "bId": i.to_string(), "Query": statement }))
             .collect();
         let request = ApiRequest::post("batch", json!({ "BatchItemRequest": items }));
         let answer = self.api.send(connection, &request, count).await?;
@@ -164,6 +205,15 @@ fn batch_error(ctx: ErrorContext, parsed: Option<&QboFault>, fallback: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_ask_for_what_a_listing_returns() {
+        assert_eq!(
+            count_statement(EntityKind::Customer),
+            "SELECT COUNT(*) FROM Customer WHERE Active IN (true, false)"
+        );
+        assert_eq!(count_statement(EntityKind::Bill), "SELECT COUNT(*) FROM Bill");
+    }
 
     #[test]
     fn name_lists_ask_for_inactive_rows_too() {

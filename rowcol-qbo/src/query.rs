@@ -66,6 +66,7 @@ impl Op {
 /// `SELECT * FROM <entity> [WHERE ...] [ORDERBY ...] [STARTPOSITION n] [MAXRESULTS m]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Select {
+    count: bool,
     entity: &'static str,
     terms: Vec<String>,
     order_by: Vec<&'static str>,
@@ -77,12 +78,19 @@ impl Select {
     /// All columns of the QBO entity behind `kind` (`Bill`, `BillPayment`, ...).
     pub fn from(kind: EntityKind) -> Self {
         Select {
+            count: false,
             entity: qbo_name(kind),
             terms: Vec::new(),
             order_by: Vec::new(),
             start: None,
             max: None,
         }
+    }
+
+    /// Asks for `COUNT(*)` instead of the rows (QBO answers `totalCount`).
+    pub fn count(mut self) -> Self {
+        self.count = true;
+        self
     }
 
     /// Adds `field op value` (terms are joined with `AND`, QBO's only joiner).
@@ -118,7 +126,8 @@ impl Select {
 
     /// The statement text.
     pub fn build(&self) -> String {
-        let mut out = format!("SELECT * FROM {}", self.entity);
+        let what = if self.count { "COUNT(*)" } else { "*" };
+        let mut out = format!("SELECT {what} FROM {}", self.entity);
         if !self.terms.is_empty() {
             out.push_str(" WHERE ");
             out.push_str(&self.terms.join(" AND "));

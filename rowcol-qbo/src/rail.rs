@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset};
 use reqwest::Url;
 use rowcol_core::entity::AccountType;
-use rowcol_core::ports::{ChangeSet, LiveBalance, Page, PageRequest};
+use rowcol_core::ports::{ChangeSet, KindCounts, LiveBalance, Page, PageRequest};
 use rowcol_core::sync::{Rejected, SourceRecord, Tombstone};
 use rowcol_core::{
     Clock, Connection, ConnectionStatus, CredentialStore, Currency, Entity, EntityKind, ExternalId, LeaseStore,
@@ -279,6 +279,15 @@ impl LedgerRail for QboRail {
         kinds: &[EntityKind],
     ) -> Result<ChangeSet> {
         self.cdc(connection, since, kinds).await
+    }
+
+    async fn count_live(&self, connection: &Connection, kinds: &[EntityKind]) -> Result<KindCounts> {
+        let count = CallCount::default();
+        let counts = self.counts(connection, kinds, &count).await?;
+        Ok(KindCounts {
+            counts,
+            api_calls: count.get(),
+        })
     }
 
     async fn fetch_one(

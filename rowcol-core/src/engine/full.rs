@@ -13,7 +13,7 @@ use crate::{
     Connection, EntityKind, ErrorContext, ExternalId, LedgerRail, RailErrorKind, RailFailure, Result, RowcolError,
 };
 
-use super::{Progress, SyncEngine, balance_points, notices};
+use super::{Progress, RealmLease, SyncEngine, balance_points, notices};
 
 /// Margin taken off the first answer's server time for the CDC cursor that
 /// follows, so a change landing while the first page was read is not lost.
@@ -29,6 +29,7 @@ pub(super) async fn run(
     rail: &dyn LedgerRail,
     resume: Option<SyncPosition>,
     notices: &[ChangeNotice],
+    lease: Option<&RealmLease>,
     progress: &mut Progress,
 ) -> Result<()> {
     let (mut started_at, mut pending): (Option<DateTime<FixedOffset>>, BTreeMap<EntityKind, Option<PageCursor>>) =
@@ -41,7 +42,9 @@ pub(super) async fn run(
     let mut seen: BTreeMap<EntityKind, HashSet<ExternalId>> = BTreeMap::new();
     let mut merges = notices::merge_tombstones(notices);
     while !pending.is_empty() {
-        engine.renew_lease(connection).await?;
+        if let Some(lease) = lease {
+            lease.check().await?;
+        }
         let requests: Vec<PageRequest> = pending
             .iter()
             .map(|(kind, cursor)| PageRequest {

@@ -20,6 +20,7 @@ mod events;
 mod full;
 mod health;
 mod incremental;
+mod lease;
 mod notices;
 mod replay;
 mod report;
@@ -39,22 +40,21 @@ use crate::sync::{
     BalancePoint, ChangeNotice, RunStatus, SourceRecord, SyncBatch, SyncMode, SyncPosition, SyncTrigger,
 };
 use crate::{
-    Clock, Connection, ConnectionStatus, Entity, ErrorContext, LeaseStore, LedgerRail, MirrorStore, Rail, RailDisabled,
-    RailErrorKind, Result, RowcolError, StoreErrorKind, SyncPolicy, SystemClock,
+    Clock, Connection, ConnectionStatus, Entity, LeaseStore, LedgerRail, MirrorStore, Rail, RailDisabled,
+    RailErrorKind, Result, RowcolError, SyncPolicy, SystemClock,
 };
 
 pub use budget::{BudgetPlan, MAX_STRETCH, is_quiet, month_start, monthly_calls};
 pub use events::ChangeEvent;
 pub use health::PortfolioHealth;
+use lease::LeaseConfig;
+pub(crate) use lease::RealmLease;
+pub use lease::SYNC_LEASE_TTL;
 pub use notices::NoticeInbox;
 pub use replay::ReplayReport;
 use report::Progress;
 pub use report::{SyncOutcome, SyncReport};
 pub use schedule::next_slot;
-
-/// How long a realm's sync lease lasts before it must be renewed; a killed
-/// worker's lease frees itself after this.
-pub const SYNC_LEASE_TTL: Duration = Duration::from_secs(120);
 
 /// Change events kept for slow subscribers before the oldest are dropped.
 const EVENT_BUFFER: usize = 1024;
@@ -65,7 +65,8 @@ pub struct SyncEngine {
     rails: BTreeMap<Rail, Arc<dyn LedgerRail>>,
     policy: Arc<dyn SyncPolicy>,
     clock: Arc<dyn Clock>,
-    leases: Option<(Arc<dyn LeaseStore>, String)>,
+    leases: Option<LeaseConfig>,
+    lease_ttl: Duration,
     events: broadcast::Sender<ChangeEvent>,
 }
 
@@ -80,6 +81,7 @@ impl SyncEngine {
             policy,
             clock: Arc::new(SystemClock),
             leases: None,
+            lease_ttl: SYNC_LEASE_TTL,
             events,
         }
     }
@@ -96,11 +98,23 @@ impl SyncEngine {
         self
     }
 
-    /// Guards each realm's sync with a lease named `sync:<client>:<rail>`
-    /// held by `holder` (unique per process), so that processes sharing
-    /// `leases` never sync one realm at once.
+    /// Guards each realm's sync with a lease named `sync:<client>:<rail>`,
+    /// so that no two syncs of one realm ever overlap: not in two processes
+    /// sharing `leases`, not side by side in one. Each sync attempt holds it
+    /// under its own holder name, `<holder>#<n>`; `holder` must be unique per
+    /// process (host and pid, say). The lease lives [`SYNC_LEASE_TTL`] unless
+    /// [`SyncEngine::with_lease_ttl`] says otherwise, and is renewed while
+    /// the sync runs.
     pub fn with_leases(mut self, leases: Arc<dyn LeaseStore>, holder: impl Into<String>) -> Self {
-        self.leases = Some((leases, holder.into()));
+        self.leases = Some(LeaseConfig::new(leases, holder.into()));
+        self
+    }
+
+    /// Sets how long a realm lease lives without renewal (how soon a killed
+    /// worker's realm is free again); renewals come every third of it.
+    /// Applies to leases set with [`SyncEngine::with_leases`], before or after.
+    pub fn with_lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl;
         self
     }
 
@@ -148,18 +162,14 @@ impl SyncEngine {
             ));
         }
         let rail = self.rail_for(connection)?;
-        let lease = self.lease_name(connection);
-        if let Some((leases, holder)) = &self.leases
-            && !leases.try_acquire(&lease, holder, SYNC_LEASE_TTL).await?
-        {
+        let Ok(lease) = self.acquire_lease(connection).await? else {
             return Ok(SyncReport::skipped(connection, trigger, SyncOutcome::Busy));
-        }
-        let result = self.sync_held(connection, rail.as_ref(), trigger, notices).await;
-        if let Some((leases, holder)) = &self.leases {
-            // A failed release only delays the next sync until the lease expires.
-            if let Err(e) = leases.release(&lease, holder).await {
-                tracing::warn!(error = %e, client = %connection.client, "could not release the sync lease");
-            }
+        };
+        let result = self
+            .sync_held(connection, rail.as_ref(), trigger, notices, lease.as_ref())
+            .await;
+        if let Some(lease) = lease {
+            lease.release().await;
         }
         result
     }
@@ -213,7 +223,27 @@ impl SyncEngine {
             .await
     }
 
-    fn rail_for(&self, connection: &Connection) -> Result<Arc<dyn LedgerRail>> {
+    /// Takes the realm's lease for one attempt: `Ok(None)` when the engine
+    /// has no lease store, `Err(())` when another attempt holds it.
+    pub(crate) async fn acquire_lease(
+        &self,
+        connection: &Connection,
+    ) -> Result<std::result::Result<Option<RealmLease>, ()>> {
+        let Some(leases) = &self.leases else {
+            return Ok(Ok(None));
+        };
+        Ok(leases.acquire(connection, self.lease_ttl).await?.map(Some).ok_or(()))
+    }
+
+    /// Tells subscribers what a sync changed, if anything.
+    pub(crate) fn announce(&self, report: &SyncReport) {
+        if let Some(event) = report.change_event() {
+            // No subscriber is fine: events are a convenience, the mirror is the truth.
+            let _ = self.events.send(event);
+        }
+    }
+
+    pub(crate) fn rail_for(&self, connection: &Connection) -> Result<Arc<dyn LedgerRail>> {
         self.rails.get(&connection.rail).cloned().ok_or_else(|| {
             RowcolError::RailDisabled(RailDisabled {
                 rail: connection.rail,
@@ -222,36 +252,13 @@ impl SyncEngine {
         })
     }
 
-    fn lease_name(&self, connection: &Connection) -> String {
-        format!("sync:{}:{}", connection.client, connection.rail)
-    }
-
-    /// Renews the realm's lease between rail calls; fails when another
-    /// process took it over (this one stalled past the lease's life).
-    async fn renew_lease(&self, connection: &Connection) -> Result<()> {
-        let Some((leases, holder)) = &self.leases else {
-            return Ok(());
-        };
-        if leases
-            .try_acquire(&self.lease_name(connection), holder, SYNC_LEASE_TTL)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(RowcolError::store(
-                StoreErrorKind::Busy,
-                ErrorContext::client(&connection.client).with_realm(connection.rail, &connection.realm),
-                "the realm's sync lease was taken over by another worker; stopping this sync",
-            ))
-        }
-    }
-
     async fn sync_held(
         &self,
         connection: &Connection,
         rail: &dyn LedgerRail,
         trigger: SyncTrigger,
         notices: &[ChangeNotice],
+        lease: Option<&RealmLease>,
     ) -> Result<SyncReport> {
         let checkpoint = self.mirror.checkpoint(&connection.client, connection.rail).await?;
         let started = Instant::now();
@@ -273,19 +280,21 @@ impl SyncEngine {
         };
         if let Some(position) = resume {
             let mut progress = self.begin(connection, trigger, SyncMode::Full).await?;
-            let outcome = full::run(self, connection, rail, position, notices, &mut progress).await;
+            let outcome = full::run(self, connection, rail, position, notices, lease, &mut progress).await;
             self.end(connection, progress, outcome, &mut report).await?;
         }
         report.duration = started.elapsed();
-        if let Some(event) = report.change_event() {
-            // No subscriber is fine: events are a convenience, the mirror is the truth.
-            let _ = self.events.send(event);
-        }
+        self.announce(&report);
         Ok(report)
     }
 
     /// Records the start of a run.
-    async fn begin(&self, connection: &Connection, trigger: SyncTrigger, mode: SyncMode) -> Result<Progress> {
+    pub(crate) async fn begin(
+        &self,
+        connection: &Connection,
+        trigger: SyncTrigger,
+        mode: SyncMode,
+    ) -> Result<Progress> {
         let run = self
             .mirror
             .start_run(&connection.client, connection.rail, trigger, mode)
@@ -296,7 +305,7 @@ impl SyncEngine {
     /// Records how a run ended: succeeded with its counts, or failed with the
     /// error's text (never a secret: errors carry none). `NeedsReauth` also
     /// marks the connection.
-    async fn end(
+    pub(crate) async fn end(
         &self,
         connection: &Connection,
         progress: Progress,
@@ -324,7 +333,7 @@ impl SyncEngine {
     }
 
     /// Applies one batch and adds its outcome to the run's counts.
-    async fn apply(&self, mut batch: SyncBatch, progress: &mut Progress) -> Result<()> {
+    pub(crate) async fn apply(&self, mut batch: SyncBatch, progress: &mut Progress) -> Result<()> {
         batch.run = Some(progress.run);
         let outcome = self.mirror.apply(&batch).await?;
         progress.record(&batch, outcome);
@@ -333,7 +342,7 @@ impl SyncEngine {
 }
 
 /// One balance-history point per account in `records`, on the rail's day.
-fn balance_points(records: &[SourceRecord], on: NaiveDate) -> Vec<BalancePoint> {
+pub(crate) fn balance_points(records: &[SourceRecord], on: NaiveDate) -> Vec<BalancePoint> {
     records
         .iter()
         .filter_map(|record| match &record.entity {

@@ -42,7 +42,7 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
-    pub(super) fn new(connection: &Connection, trigger: SyncTrigger) -> Self {
+    pub(crate) fn new(connection: &Connection, trigger: SyncTrigger) -> Self {
         SyncReport {
             client: connection.client.clone(),
             rail: connection.rail,
@@ -91,8 +91,8 @@ impl SyncReport {
 
 /// A run in progress: its id and what it has done so far.
 #[derive(Debug)]
-pub(super) struct Progress {
-    pub(super) run: RunId,
+pub(crate) struct Progress {
+    pub(crate) run: RunId,
     pub(super) mode: SyncMode,
     pub(super) counts: RunCounts,
     changed: BTreeSet<(EntityKind, ExternalId)>,
@@ -109,7 +109,7 @@ impl Progress {
     }
 
     /// Counts API calls made to the rail.
-    pub(super) fn called(&mut self, calls: u32) {
+    pub(crate) fn called(&mut self, calls: u32) {
         self.counts.api_calls += calls;
     }
 

@@ -1,5 +1,7 @@
 //! The `LedgerRail` port: reading a client's books from a rail.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
@@ -45,6 +47,16 @@ pub struct ChangeSet {
     /// small overlap, never past anything not seen.
     pub next_since: DateTime<FixedOffset>,
     /// Calls made to the rail's API to build this set.
+    pub api_calls: u32,
+}
+
+/// How many live records each kind holds at the source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindCounts {
+    /// Live (not deleted) records per kind asked for, inactive name-list
+    /// records included.
+    pub counts: BTreeMap<EntityKind, u64>,
+    /// Calls made to the rail's API to count them.
     pub api_calls: u32,
 }
 
@@ -97,6 +109,42 @@ pub trait LedgerRail: Send + Sync {
         since: DateTime<FixedOffset>,
         kinds: &[EntityKind],
     ) -> Result<ChangeSet>;
+
+    /// Counts the live records of each kind: what reconciliation compares
+    /// with the mirror before it reads any id.
+    ///
+    /// Behaviour:
+    /// - MUST count what a full listing of the kind would return (inactive
+    ///   name-list records included, deleted records not).
+    /// - SHOULD cost far fewer calls than listing: the default pages through
+    ///   [`LedgerRail::list_pages`]; QBO answers every kind's
+    ///   `SELECT COUNT(*)` in one batch call.
+    async fn count_live(&self, connection: &Connection, kinds: &[EntityKind]) -> Result<KindCounts> {
+        let mut counts = KindCounts::default();
+        let mut pending: Vec<PageRequest> = kinds
+            .iter()
+            .map(|kind| PageRequest {
+                kind: *kind,
+                cursor: None,
+            })
+            .collect();
+        while !pending.is_empty() {
+            let pages = self.list_pages(connection, &pending).await?;
+            counts.api_calls += 1;
+            pending.clear();
+            for page in pages {
+                let listed = page.records.len() + page.rejects.len();
+                *counts.counts.entry(page.kind).or_default() += u64::try_from(listed).unwrap_or(u64::MAX);
+                if let Some(cursor) = page.next {
+                    pending.push(PageRequest {
+                        kind: page.kind,
+                        cursor: Some(cursor),
+                    });
+                }
+            }
+        }
+        Ok(counts)
+    }
 
     /// Reads one record by id.
     ///
