@@ -94,3 +94,19 @@ with tempfile.TemporaryDirectory() as tmp:
         mirror.apply("acme-bakery", [r.bill("acme-bakery", "b9", 0.1, txn_date=AS_OF)])
     except rowcol.InvalidInputError as err:
         print("refused:", str(err)[:60], "...")
+
+# %% Sync: the QBO look-alike in process, synced through the real rail and engine
+with tempfile.TemporaryDirectory() as tmp, rowcol.LookAlike(clients=2, size="small") as sim:
+    synced = rowcol.Mirror.open(f"sqlite:///{Path(tmp) / 'synced.db'}")
+    clients = sim.register(synced, "demo-advisor")
+    results = synced.sync_all(sim.app())
+    print(results, "ok:", results.ok)
+    try:
+        print(results.to_pandas()[["client", "outcome", "modes", "applied", "api_calls"]])
+    except ImportError:
+        pass
+    again = synced.sync(sim.app(), clients[0])  # changes since the checkpoint only
+    print(again, again.modes)
+    print("audit chain:", synced.verify_audit(clients[0]))
+    today = sim.now.date()
+    print(synced.digest("demo-advisor", today, now=sim.now))

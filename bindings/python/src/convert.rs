@@ -73,6 +73,7 @@ const TEMPORAL_FIELDS: &[&str] = &[
     "refresh_expires_at",
     "send_by",
     "server_time",
+    "since",
     "source_updated_at",
     "start",
     "started_at",
@@ -154,6 +155,21 @@ pub fn to_datetime(value: &Bound<'_, PyAny>, what: &str) -> Result<DateTime<Fixe
     }
     let text: String = value.call_method0("isoformat")?.extract()?;
     DateTime::parse_from_rfc3339(&text).map_err(|e| Error::input(format!("{what}: {e}")))
+}
+
+/// A duration from a `datetime.timedelta` or a whole number of seconds;
+/// negative ones are refused.
+pub fn to_duration(value: &Bound<'_, PyAny>, what: &str) -> Result<std::time::Duration, Error> {
+    if let Ok(secs) = value.extract::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let days: i64 = value.getattr("days")?.extract()?;
+    let secs: i64 = value.getattr("seconds")?.extract()?;
+    let micros: i64 = value.getattr("microseconds")?.extract()?;
+    let total = days * 86_400 * 1_000_000 + secs * 1_000_000 + micros;
+    u64::try_from(total)
+        .map(std::time::Duration::from_micros)
+        .map_err(|_| Error::input(format!("{what} must not be negative")))
 }
 
 /// A Python value as JSON, for serde to build a core type from. `path`

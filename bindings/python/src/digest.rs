@@ -1,7 +1,7 @@
 //! The portfolio digest and the portfolio it is computed over.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
 use pyo3::prelude::*;
@@ -47,20 +47,6 @@ result_class!(
     }
 );
 
-/// A duration from a `datetime.timedelta` or a whole number of seconds.
-fn duration(value: &Bound<'_, PyAny>) -> Result<Duration, Error> {
-    if let Ok(secs) = value.extract::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    let days: i64 = value.getattr("days")?.extract()?;
-    let secs: i64 = value.getattr("seconds")?.extract()?;
-    let micros: i64 = value.getattr("microseconds")?.extract()?;
-    let total = days * 86_400 * 1_000_000 + secs * 1_000_000 + micros;
-    u64::try_from(total)
-        .map(Duration::from_micros)
-        .map_err(|_| Error::input("freshness_target must not be negative"))
-}
-
 /// The digest clock from Python arguments; `as_of` defaults to the
 /// snapshots' common date, `now` to the current time, the freshness target
 /// to the standard sync policy's.
@@ -81,7 +67,7 @@ pub fn clock(
             None => Utc::now(),
         },
         freshness_target: match freshness_target {
-            Some(d) => duration(d)?,
+            Some(d) => convert::to_duration(d, "freshness_target")?,
             None => StandardPolicy::default().freshness_target,
         },
     })

@@ -69,6 +69,10 @@ pub enum Error {
     /// A Python exception raised while converting.
     #[error(transparent)]
     Python(#[from] PyErr),
+    /// A local resource failed (the look-alike's port, a stopped server):
+    /// Python's `OSError`.
+    #[error("{0}")]
+    Os(String),
 }
 
 impl Error {
@@ -122,11 +126,85 @@ fn store_kind(kind: StoreErrorKind) -> &'static str {
     }
 }
 
+/// The Python exception class a core error maps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `RailError`.
+    Rail,
+    /// `StoreError`.
+    Store,
+    /// `NotFoundError`.
+    NotFound,
+    /// `OutsidePortfolioError`.
+    OutsidePortfolio,
+    /// `WrongKeyError`.
+    WrongKey,
+    /// `MappingError`.
+    Mapping,
+    /// `InvalidInputError`.
+    InvalidInput,
+    /// `MoneyError`.
+    Money,
+}
+
+impl Family {
+    /// The Python class name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Rail => "RailError",
+            Family::Store => "StoreError",
+            Family::NotFound => "NotFoundError",
+            Family::OutsidePortfolio => "OutsidePortfolioError",
+            Family::WrongKey => "WrongKeyError",
+            Family::Mapping => "MappingError",
+            Family::InvalidInput => "InvalidInputError",
+            Family::Money => "MoneyError",
+        }
+    }
+
+    fn new_err(self, message: String) -> PyErr {
+        match self {
+            Family::Rail => RailError::new_err(message),
+            Family::Store => StoreError::new_err(message),
+            Family::NotFound => NotFoundError::new_err(message),
+            Family::OutsidePortfolio => OutsidePortfolioError::new_err(message),
+            Family::WrongKey => WrongKeyError::new_err(message),
+            Family::Mapping => MappingError::new_err(message),
+            Family::InvalidInput => InvalidInputError::new_err(message),
+            Family::Money => MoneyError::new_err(message),
+        }
+    }
+}
+
+/// The exception class of a core error and its `kind` attribute (the rail
+/// or store error kind; `None` for the other families).
+pub fn classify(err: &RowcolError) -> (Family, Option<&'static str>) {
+    match err {
+        RowcolError::Rail { kind, .. } => (Family::Rail, Some(rail_kind(kind))),
+        RowcolError::RailDisabled(_) => (Family::Rail, Some("disabled")),
+        RowcolError::Store { kind, .. } => (
+            match kind {
+                StoreErrorKind::NotFound => Family::NotFound,
+                StoreErrorKind::OutsidePortfolio => Family::OutsidePortfolio,
+                StoreErrorKind::WrongKey => Family::WrongKey,
+                _ => Family::Store,
+            },
+            Some(store_kind(*kind)),
+        ),
+        RowcolError::Mapping { .. } => (Family::Mapping, None),
+        RowcolError::InvalidInput { .. } | RowcolError::Id(_) | RowcolError::Currency(_) => {
+            (Family::InvalidInput, None)
+        }
+        RowcolError::Money(_) => (Family::Money, None),
+    }
+}
+
 /// The Python exception for a core error, with its attributes set.
 pub fn core_to_py(py: Python<'_>, err: &RowcolError) -> PyErr {
-    let message = err.to_string();
+    let (family, kind) = classify(err);
     let mut attrs = Attrs {
         retryable: err.retryable(),
+        kind: kind.map(str::to_owned),
         ..Attrs::default()
     };
     if let Some(ctx) = err.context() {
@@ -136,35 +214,17 @@ pub fn core_to_py(py: Python<'_>, err: &RowcolError) -> PyErr {
         attrs.entity_kind = ctx.kind.map(|k| k.as_str().to_owned());
         attrs.external_id = ctx.external_id.as_ref().map(ToString::to_string);
     }
-    let exc = match err {
-        RowcolError::Rail { kind, failure, .. } => {
-            attrs.kind = Some(rail_kind(kind).to_owned());
+    match err {
+        RowcolError::Rail { failure, .. } => {
             attrs.http_status = failure.http_status;
             attrs.code.clone_from(&failure.code);
             attrs.trace_id.clone_from(&failure.trace_id);
             attrs.retry_after = err.retry_after().map(|d| d.as_secs_f64());
-            RailError::new_err(message)
         }
-        RowcolError::RailDisabled(e) => {
-            attrs.kind = Some("disabled".to_owned());
-            attrs.rail = Some(e.rail.as_str().to_owned());
-            RailError::new_err(message)
-        }
-        RowcolError::Store { kind, .. } => {
-            attrs.kind = Some(store_kind(*kind).to_owned());
-            match kind {
-                StoreErrorKind::NotFound => NotFoundError::new_err(message),
-                StoreErrorKind::OutsidePortfolio => OutsidePortfolioError::new_err(message),
-                StoreErrorKind::WrongKey => WrongKeyError::new_err(message),
-                _ => StoreError::new_err(message),
-            }
-        }
-        RowcolError::Mapping { .. } => MappingError::new_err(message),
-        RowcolError::InvalidInput { .. } | RowcolError::Id(_) | RowcolError::Currency(_) => {
-            InvalidInputError::new_err(message)
-        }
-        RowcolError::Money(_) => MoneyError::new_err(message),
-    };
+        RowcolError::RailDisabled(e) => attrs.rail = Some(e.rail.as_str().to_owned()),
+        _ => {}
+    }
+    let exc = family.new_err(err.to_string());
     set_attrs(py, &exc, attrs);
     exc
 }
@@ -191,6 +251,7 @@ impl From<Error> for PyErr {
         match err {
             Error::Python(e) => e,
             Error::Core(e) => Python::attach(|py| core_to_py(py, &e)),
+            Error::Os(reason) => pyo3::exceptions::PyOSError::new_err(reason),
             Error::Input(reason) => Python::attach(|py| {
                 let exc = InvalidInputError::new_err(reason);
                 set_attrs(py, &exc, Attrs::default());
@@ -233,8 +294,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// A representative core error of each family, mapped: lets the Python
-/// tests check the whole table, including the rail errors no bound call can
-/// raise yet (sync is not bound).
+/// tests check the whole table, including errors a sync against the
+/// look-alike cannot provoke quickly (a throttle answer waits a minute).
 #[pyfunction]
 #[pyo3(name = "_sample_error")]
 pub fn sample_error(py: Python<'_>, family: &str) -> PyResult<PyErr> {

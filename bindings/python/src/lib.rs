@@ -2,7 +2,8 @@
 //!
 //! The native module `rowcol._rowcol` behind the `rowcol` Python package.
 //! It converts and delegates, nothing more: every figure comes from
-//! `rowcol-runway`, every read and write from `rowcol-mirror`. One file per
+//! `rowcol-runway`, every read and write from `rowcol-mirror`, every sync from
+//! `rowcol-core`'s engine over `rowcol-qbo`'s rail. One file per
 //! concept, errors mapped in [`error`], one tokio runtime in [`runtime`],
 //! all Python/serde conversion in [`convert`].
 
@@ -11,12 +12,15 @@ pub mod console;
 pub mod convert;
 pub mod digest;
 pub mod error;
+pub mod history;
 pub mod hygiene;
+pub mod lookalike;
 pub mod mirror;
 pub mod records;
 pub mod results;
 pub mod runtime;
 pub mod snapshot;
+pub mod sync;
 
 use pyo3::prelude::*;
 
@@ -35,6 +39,14 @@ fn _rowcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<calculators::Runway>()?;
     m.add_class::<calculators::Forecast>()?;
     m.add_class::<calculators::Aging>()?;
+    m.add_class::<sync::QboApp>()?;
+    m.add_class::<sync::SyncReport>()?;
+    m.add_class::<sync::SyncResults>()?;
+    m.add_class::<lookalike::LookAlike>()?;
+    m.add_class::<history::SyncRuns>()?;
+    m.add_class::<history::DeadLetters>()?;
+    m.add_class::<history::AuditLog>()?;
+    m.add_class::<history::BalanceHistory>()?;
     m.add_function(wrap_pyfunction!(digest::digest, m)?)?;
     m.add_function(wrap_pyfunction!(error::sample_error, m)?)?;
     Ok(())

@@ -20,8 +20,10 @@ use crate::digest::{Digest, Portfolio, clock};
 use crate::error::Error;
 use crate::hygiene::HygieneTray;
 use crate::records::{self, advisor_id, client_id};
-use crate::runtime::block_on;
+use crate::runtime::{block_on, block_on_made};
+use crate::history::{AuditData, AuditLog, BalanceHistory, BalancesData, DeadLetters, DeadLettersData, RunsData, SyncRuns};
 use crate::snapshot::{Snapshot, settings_from};
+use crate::sync::{self, DEFAULT_CONCURRENCY, Engines, QboApp, SyncReport, SyncResults};
 
 /// The URL sqlx understands for what a Python user wrote. SQLite URLs
 /// follow SQLAlchemy: `sqlite:///relative.db`, `sqlite:////abs/path.db`
@@ -66,10 +68,12 @@ pub struct Mirror {
     store: Arc<dyn rowcol_mirror::Mirror>,
     backend: &'static str,
     pid: u32,
+    engines: Engines,
 }
 
 impl Mirror {
-    fn store(&self) -> Result<Arc<dyn rowcol_mirror::Mirror>, Error> {
+    /// The store, refused in a child process after `fork()`.
+    pub(crate) fn store(&self) -> Result<Arc<dyn rowcol_mirror::Mirror>, Error> {
         if self.pid != std::process::id() {
             return Err(Error::Core(RowcolError::store(
                 StoreErrorKind::Unavailable,
@@ -129,6 +133,7 @@ impl Mirror {
             store,
             backend: backend_name(&url),
             pid: std::process::id(),
+            engines: Engines::default(),
         })
     }
 
@@ -432,6 +437,153 @@ impl Mirror {
         let c = client_id(client)?;
         let r = self::rail(rail)?;
         block_on(py, async move { Ok(store.load_credentials(&c, r).await?.is_some()) })
+    }
+
+    /// Every connection of every advisor (dicts), ordered by client then rail.
+    fn connections<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let all = block_on(py, async move { Ok(store.connections().await?) })?;
+        convert::to_py(py, &all)
+    }
+
+    /// Sets a connection's status: `"active"` (e.g. after reconnecting),
+    /// `"needs_reauth"` or `"disabled"`.
+    #[pyo3(signature = (client, status, *, rail="qbo"))]
+    fn set_connection_status(&self, py: Python<'_>, client: &str, status: &str, rail: &str) -> Result<(), Error> {
+        let store = self.store()?;
+        let c = client_id(client)?;
+        let r = self::rail(rail)?;
+        let s = serde_json::from_value::<ConnectionStatus>(serde_json::Value::String(status.to_owned())).map_err(|_| {
+            Error::input(format!(
+                "status {status:?}: expected \"active\", \"needs_reauth\" or \"disabled\""
+            ))
+        })?;
+        block_on(py, async move { Ok(store.set_connection_status(&c, r, s).await?) })
+    }
+
+    /// Where the client's sync stands on a rail (dict: `position`,
+    /// `committed_at`), or `None` before its first committed batch.
+    #[pyo3(signature = (client, *, rail="qbo"))]
+    fn checkpoint<'py>(&self, py: Python<'py>, client: &str, rail: &str) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let c = client_id(client)?;
+        let r = self::rail(rail)?;
+        let checkpoint = block_on(py, async move { Ok(store.checkpoint(&c, r).await?) })?;
+        convert::to_py(py, &checkpoint)
+    }
+
+    /// Syncs one client's QBO connection through `app` (full the first
+    /// time, then changes since the checkpoint), retrying as the app's
+    /// policy says; the GIL is released throughout. Raises the error the
+    /// sync ended with (`RailError`, `StoreError`, ... with `retryable`,
+    /// `client`, `realm`).
+    fn sync(&self, py: Python<'_>, app: &QboApp, client: &str) -> Result<SyncReport, Error> {
+        let store = self.store()?;
+        let engine = self.engines.get(&store, app)?;
+        let c = client_id(client)?;
+        block_on_made(py, move || sync::sync_one(engine, store, c)).map(SyncReport::new)
+    }
+
+    /// Syncs every QBO connection of `advisor`'s clients (of every advisor
+    /// when `None`), `concurrency` at a time. A client whose sync fails
+    /// does not stop the others: see `SyncResults.errors`.
+    #[pyo3(signature = (app, *, advisor=None, concurrency=DEFAULT_CONCURRENCY))]
+    fn sync_all(
+        &self,
+        py: Python<'_>,
+        app: &QboApp,
+        advisor: Option<&str>,
+        concurrency: usize,
+    ) -> Result<SyncResults, Error> {
+        let store = self.store()?;
+        let engine = self.engines.get(&store, app)?;
+        let a = advisor.map(advisor_id).transpose()?;
+        block_on_made(py, move || sync::sync_many(engine, store, a, concurrency)).map(SyncResults::new)
+    }
+
+    /// Reads the client's dead letters again from QBO through `app`: those
+    /// that now map (or were deleted at the source) land and are resolved.
+    /// Returns `{"resolved": n, "kept": m}`.
+    fn replay_dead_letters<'py>(
+        &self,
+        py: Python<'py>,
+        app: &QboApp,
+        client: &str,
+    ) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let engine = self.engines.get(&store, app)?;
+        let c = client_id(client)?;
+        let report = block_on(py, async move {
+            let connection = sync::qbo_connection(store.connections().await?, &c)?;
+            Ok(engine.replay_dead_letters(&connection).await?)
+        })?;
+        let out = pyo3::types::PyDict::new(py);
+        out.set_item("resolved", report.resolved)?;
+        out.set_item("kept", report.kept)?;
+        Ok(out.into_any())
+    }
+
+    /// The client's latest sync runs, newest first.
+    #[pyo3(signature = (client, *, limit=20))]
+    fn runs(&self, py: Python<'_>, client: &str, limit: u32) -> Result<SyncRuns, Error> {
+        let store = self.store()?;
+        let c = client_id(client)?;
+        block_on(py, async move {
+            let runs = store.runs(&c, limit).await?;
+            Ok(SyncRuns::new(RunsData { client: c, runs }))
+        })
+    }
+
+    /// The client's dead letters (records that could not be mapped), oldest first.
+    fn dead_letters(&self, py: Python<'_>, client: &str) -> Result<DeadLetters, Error> {
+        let store = self.store()?;
+        let c = client_id(client)?;
+        block_on(py, async move {
+            let dead_letters = store.dead_letters(&c).await?;
+            Ok(DeadLetters::new(DeadLettersData { client: c, dead_letters }))
+        })
+    }
+
+    /// Up to `limit` audit entries of the client after sequence number
+    /// `after`, oldest first (page on with `after=log.last_seq`).
+    #[pyo3(signature = (client, *, after=0, limit=1000))]
+    fn audit_entries(&self, py: Python<'_>, client: &str, after: i64, limit: u32) -> Result<AuditLog, Error> {
+        let store = self.store()?;
+        let c = client_id(client)?;
+        block_on(py, async move {
+            let entries = store.audit_entries(&c, after, limit).await?;
+            Ok(AuditLog::new(AuditData { client: c, entries }))
+        })
+    }
+
+    /// Walks the client's whole audit chain: `{"client", "entries_checked",
+    /// "first_broken" (None when intact), "intact"}`.
+    fn verify_audit<'py>(&self, py: Python<'py>, client: &str) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let c = client_id(client)?;
+        let verdict = block_on(py, async move { Ok(store.verify_audit(&c).await?) })?;
+        let out = convert::to_py(py, &verdict)?;
+        out.set_item("intact", verdict.is_intact())?;
+        Ok(out)
+    }
+
+    /// The client's daily bank and card balances from `start` to `end`
+    /// inclusive, by account then day.
+    fn balance_history(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+    ) -> Result<BalanceHistory, Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        let (start, end) = (convert::to_date(start, "start")?, convert::to_date(end, "end")?);
+        block_on(py, async move {
+            let points = store.balance_history(&a, &c, start, end).await?;
+            Ok(BalanceHistory::new(BalancesData { client: c, start, end, points }))
+        })
     }
 
     fn __repr__(&self) -> String {

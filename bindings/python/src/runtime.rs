@@ -52,6 +52,19 @@ where
     py.detach(|| rt.block_on(fut))
 }
 
+/// Like [`block_on`] for futures that are not `Send` (the sync engine's
+/// fan-out is not): `make` builds the future on the calling thread after
+/// the GIL is released, so only what `make` captures must be `Send`.
+pub fn block_on_made<M, F, T>(py: Python<'_>, make: M) -> Result<T, Error>
+where
+    M: FnOnce() -> F + Send,
+    F: Future<Output = Result<T, Error>>,
+    T: Send,
+{
+    let rt = runtime()?;
+    py.detach(|| rt.block_on(make()))
+}
+
 /// Runs CPU-heavy `work` with the GIL released (pure calculators).
 pub fn compute<F, T>(py: Python<'_>, work: F) -> T
 where

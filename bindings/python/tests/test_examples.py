@@ -12,3 +12,5 @@ def test_notebook_example_runs():
     assert done.returncode == 0, done.stderr
     assert "Digest(as_of=2026-07-15, clients=2)" in done.stdout
     assert "refused: OutsidePortfolioError retryable: False" in done.stdout
+    assert "SyncResults(clients=2, failed=0) ok: True" in done.stdout
+    assert "['incremental']" in done.stdout and "'intact': True" in done.stdout

@@ -1,9 +1,10 @@
 """RowCol for Python: an advisor's client mirror and the runway figures over it.
 
-Open a mirror, seed or read it, and get the portfolio digest, a client's
-hygiene tray, decision console, runway and 13-week forecast as of a date; or
-build a :class:`Snapshot` from plain records and run the same calculators in
-a notebook. Money is ``decimal.Decimal`` (a ``float`` is refused on the way
+Open a mirror, sync it from QBO (or the in-process look-alike), seed or
+read it, and get the portfolio digest, a client's hygiene tray, decision
+console, runway and 13-week forecast as of a date; or build a
+:class:`Snapshot` from plain records and run the same calculators in a
+notebook. Money is ``decimal.Decimal`` (a ``float`` is refused on the way
 in), dates are ``datetime.date``, times are aware ``datetime.datetime``.
 
     >>> import rowcol, datetime
@@ -16,11 +17,15 @@ Every computation runs in Rust with the GIL released.
 from rowcol import aio, records
 from rowcol._rowcol import (
     Aging,
+    AuditLog,
+    BalanceHistory,
+    DeadLetters,
     DecisionConsole,
     Digest,
     Forecast,
     HygieneTray,
     InvalidInputError,
+    LookAlike,
     MappingError,
     Mirror,
     MoneyError,
@@ -28,11 +33,15 @@ from rowcol._rowcol import (
     Outlook,
     OutsidePortfolioError,
     Portfolio,
+    QboApp,
     RailError,
     RowcolError,
     Runway,
     Snapshot,
     StoreError,
+    SyncReport,
+    SyncResults,
+    SyncRuns,
     WrongKeyError,
     __version__,
     digest,
@@ -40,11 +49,15 @@ from rowcol._rowcol import (
 
 __all__ = [
     "Aging",
+    "AuditLog",
+    "BalanceHistory",
+    "DeadLetters",
     "DecisionConsole",
     "Digest",
     "Forecast",
     "HygieneTray",
     "InvalidInputError",
+    "LookAlike",
     "MappingError",
     "Mirror",
     "MoneyError",
@@ -52,11 +65,15 @@ __all__ = [
     "Outlook",
     "OutsidePortfolioError",
     "Portfolio",
+    "QboApp",
     "RailError",
     "RowcolError",
     "Runway",
     "Snapshot",
     "StoreError",
+    "SyncReport",
+    "SyncResults",
+    "SyncRuns",
     "WrongKeyError",
     "__version__",
     "aio",

@@ -163,6 +163,87 @@ def _outlook(o: Dict[str, Any]) -> List[Dict[str, Any]]:
     ]
 
 
+_COUNTS = ["fetched", "applied", "unchanged", "deleted", "dead_lettered", "api_calls"]
+
+
+def _sync_row(client: str, realm: str, report: Optional[Dict[str, Any]], failure: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    counts = report["counts"] if report else {}
+    return {
+        "client": client,
+        "realm": realm,
+        "outcome": report["outcome"] if report else "failed",
+        "modes": ",".join(r["mode"] for r in report["runs"]) if report else None,
+        **{c: counts.get(c) for c in _COUNTS},
+        "duration_ms": report["duration_ms"] if report else None,
+        "error_type": failure["error_type"] if failure else None,
+        "error_kind": failure["kind"] if failure else None,
+        "retryable": failure["retryable"] if failure else None,
+        "error": failure["message"] if failure else None,
+    }
+
+
+def _sync_report(r: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [_sync_row(r["client"], r["realm"], r, None)]
+
+
+def _sync_results(s: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [_sync_row(e["client"], e["realm"], e["report"], e["failure"]) for e in s["results"]]
+
+
+def _runs(r: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [
+        {
+            "id": run["id"],
+            "client": run["client"],
+            "rail": run["rail"],
+            "trigger": run["trigger"],
+            "mode": run["mode"],
+            "status": run["status"],
+            "started_at": run["started_at"],
+            "finished_at": run["finished_at"],
+            **{c: run["counts"][c] for c in _COUNTS},
+            "error": run["error"],
+        }
+        for run in r["runs"]
+    ]
+
+
+def _dead_letters(d: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [
+        {
+            "id": letter["id"],
+            "client": letter["client"],
+            "rail": letter["rail"],
+            "kind": letter["rejected"]["kind"],
+            "external_id": letter["rejected"]["external_id"],
+            "reason": letter["rejected"]["reason"],
+            "first_seen": letter["first_seen"],
+            "last_seen": letter["last_seen"],
+            "attempts": letter["attempts"],
+        }
+        for letter in d["dead_letters"]
+    ]
+
+
+def _audit(a: Dict[str, Any]) -> List[Dict[str, Any]]:
+    keys = ["seq", "client", "recorded_at", "action", "kind", "external_id", "version", "source_updated_at",
+            "txn_date", "run", "hash"]
+    return [{k: e[k] for k in keys} for e in a["entries"]]
+
+
+def _balances(b: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [
+        {
+            "client": b["client"],
+            "account": p["account"],
+            "on": p["on"],
+            "balance": p["balance"]["amount"],
+            "currency": p["balance"]["currency"],
+        }
+        for p in b["points"]
+    ]
+
+
 _SHAPES: Dict[str, Callable[[Dict[str, Any]], List[Dict[str, Any]]]] = {
     "digest": _digest,
     "tray": _tray,
@@ -171,7 +252,16 @@ _SHAPES: Dict[str, Callable[[Dict[str, Any]], List[Dict[str, Any]]]] = {
     "aging": _aging,
     "runway": _runway,
     "outlook": _outlook,
+    "sync_report": _sync_report,
+    "sync_results": _sync_results,
+    "runs": _runs,
+    "dead_letters": _dead_letters,
+    "audit": _audit,
+    "balances": _balances,
 }
+
+_SYNC_COLUMNS = ["client", "realm", "outcome", "modes", *_COUNTS, "duration_ms", "error_type", "error_kind",
+                 "retryable", "error"]
 
 COLUMNS: Dict[str, List[str]] = {
     "digest": [
@@ -188,6 +278,12 @@ COLUMNS: Dict[str, List[str]] = {
         "client", "decision", "external_id", "vendor", "tier", "amount", "currency", "due_date", "send_by",
         "days_overdue", "late_fee_risk", "runway_effect_months",
     ],
+    "sync_results": _SYNC_COLUMNS,
+    "runs": ["id", "client", "rail", "trigger", "mode", "status", "started_at", "finished_at", *_COUNTS, "error"],
+    "dead_letters": ["id", "client", "rail", "kind", "external_id", "reason", "first_seen", "last_seen", "attempts"],
+    "audit": ["seq", "client", "recorded_at", "action", "kind", "external_id", "version", "source_updated_at",
+              "txn_date", "run", "hash"],
+    "balances": ["client", "account", "on", "balance", "currency"],
 }
 """Columns of the frames that may have no rows (so an empty frame keeps its shape)."""
 
