@@ -8,8 +8,7 @@ use std::sync::{Mutex, PoisonError};
 use chrono::Duration;
 use pyo3::prelude::*;
 use rowcol_core::{
-    Advisor, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, Rail,
-    RailCredentials, RealmId,
+    Advisor, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, Rail, RailCredentials, RealmId,
 };
 use rowcol_qbo_sim::{Admin, FaultConfig, Kind, PortfolioSpec, SimConfig, SimServer, Size};
 use secrecy::SecretString;
@@ -32,8 +31,11 @@ pub struct LookAlike {
 }
 
 fn size(text: &str) -> Result<Size, Error> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| Error::input(format!("size {text:?}: expected \"empty\", \"small\", \"typical\" or \"large\"")))
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| {
+        Error::input(format!(
+            "size {text:?}: expected \"empty\", \"small\", \"typical\" or \"large\""
+        ))
+    })
 }
 
 fn kind(text: &str) -> Result<Kind, Error> {
@@ -80,7 +82,13 @@ impl LookAlike {
     /// `multi_currency_every`-th company is multi-currency (0: none).
     #[new]
     #[pyo3(signature = (clients=3, *, size="small", seed=42, multi_currency_every=0))]
-    fn start(py: Python<'_>, clients: usize, size: &str, seed: u64, multi_currency_every: usize) -> Result<Self, Error> {
+    fn start(
+        py: Python<'_>,
+        clients: usize,
+        size: &str,
+        seed: u64,
+        multi_currency_every: usize,
+    ) -> Result<Self, Error> {
         let config = SimConfig {
             portfolio: PortfolioSpec {
                 seed,
@@ -248,7 +256,12 @@ impl LookAlike {
     ) -> Result<Bound<'py, PyAny>, Error> {
         let row = self
             .admin()?
-            .update(realm, self::kind(kind)?, object_id(id)?, &convert::to_json(patch, "patch")?)
+            .update(
+                realm,
+                self::kind(kind)?,
+                object_id(id)?,
+                &convert::to_json(patch, "patch")?,
+            )
             .map_err(admin_error)?;
         convert::json_to_py(py, &row, "")
     }
@@ -263,8 +276,19 @@ impl LookAlike {
     /// Makes a realm misbehave: shares (0 to 1) of answers replaced by 500
     /// or 503 faults or dropped connections, drawn from `seed`.
     #[pyo3(signature = (realm, *, error_500=0.0, error_503=0.0, drop_connection=0.0, seed=0))]
-    fn set_faults(&self, realm: &str, error_500: f64, error_503: f64, drop_connection: f64, seed: u64) -> Result<(), Error> {
-        for (name, share) in [("error_500", error_500), ("error_503", error_503), ("drop_connection", drop_connection)] {
+    fn set_faults(
+        &self,
+        realm: &str,
+        error_500: f64,
+        error_503: f64,
+        drop_connection: f64,
+        seed: u64,
+    ) -> Result<(), Error> {
+        for (name, share) in [
+            ("error_500", error_500),
+            ("error_503", error_503),
+            ("drop_connection", drop_connection),
+        ] {
             if !(0.0..=1.0).contains(&share) {
                 return Err(Error::input(format!("{name} is a share from 0 to 1, got {share}")));
             }

@@ -18,10 +18,12 @@ use crate::console::DecisionConsole;
 use crate::convert;
 use crate::digest::{Digest, Portfolio, clock};
 use crate::error::Error;
+use crate::history::{
+    AuditData, AuditLog, BalanceHistory, BalancesData, DeadLetters, DeadLettersData, RunsData, SyncRuns,
+};
 use crate::hygiene::HygieneTray;
 use crate::records::{self, advisor_id, client_id};
 use crate::runtime::{block_on, block_on_made};
-use crate::history::{AuditData, AuditLog, BalanceHistory, BalancesData, DeadLetters, DeadLettersData, RunsData, SyncRuns};
 use crate::snapshot::{Snapshot, settings_from};
 use crate::sync::{self, DEFAULT_CONCURRENCY, Engines, QboApp, SyncReport, SyncResults};
 
@@ -453,11 +455,12 @@ impl Mirror {
         let store = self.store()?;
         let c = client_id(client)?;
         let r = self::rail(rail)?;
-        let s = serde_json::from_value::<ConnectionStatus>(serde_json::Value::String(status.to_owned())).map_err(|_| {
-            Error::input(format!(
-                "status {status:?}: expected \"active\", \"needs_reauth\" or \"disabled\""
-            ))
-        })?;
+        let s =
+            serde_json::from_value::<ConnectionStatus>(serde_json::Value::String(status.to_owned())).map_err(|_| {
+                Error::input(format!(
+                    "status {status:?}: expected \"active\", \"needs_reauth\" or \"disabled\""
+                ))
+            })?;
         block_on(py, async move { Ok(store.set_connection_status(&c, r, s).await?) })
     }
 
@@ -540,7 +543,10 @@ impl Mirror {
         let c = client_id(client)?;
         block_on(py, async move {
             let dead_letters = store.dead_letters(&c).await?;
-            Ok(DeadLetters::new(DeadLettersData { client: c, dead_letters }))
+            Ok(DeadLetters::new(DeadLettersData {
+                client: c,
+                dead_letters,
+            }))
         })
     }
 
@@ -582,7 +588,12 @@ impl Mirror {
         let (start, end) = (convert::to_date(start, "start")?, convert::to_date(end, "end")?);
         block_on(py, async move {
             let points = store.balance_history(&a, &c, start, end).await?;
-            Ok(BalanceHistory::new(BalancesData { client: c, start, end, points }))
+            Ok(BalanceHistory::new(BalancesData {
+                client: c,
+                start,
+                end,
+                points,
+            }))
         })
     }
 

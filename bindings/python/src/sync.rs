@@ -52,7 +52,9 @@ impl QboApp {
         let mut policy = StandardPolicy::default();
         if let Some(attempts) = max_attempts {
             if attempts == 0 {
-                return Err(Error::input("max_attempts must be at least 1 (the first attempt counts)"));
+                return Err(Error::input(
+                    "max_attempts must be at least 1 (the first attempt counts)",
+                ));
             }
             policy.retry.max_attempts = attempts;
         }
@@ -86,8 +88,8 @@ impl QboApp {
         max_attempts: Option<u32>,
         base_delay: Option<&Bound<'_, PyAny>>,
     ) -> Result<Self, Error> {
-        let config = QboConfig::production(client_id, SecretString::from(client_secret), redirect_uri)
-            .map_err(config_error)?;
+        let config =
+            QboConfig::production(client_id, SecretString::from(client_secret), redirect_uri).map_err(config_error)?;
         QboApp::new(config, max_attempts, base_delay)
     }
 
@@ -250,11 +252,7 @@ impl SyncReportData {
             trigger: report.trigger,
             outcome,
             connection_status,
-            runs: report
-                .runs
-                .into_iter()
-                .map(|(id, mode)| RunRef { id, mode })
-                .collect(),
+            runs: report.runs.into_iter().map(|(id, mode)| RunRef { id, mode }).collect(),
             counts: report.counts,
             duration_ms: u64::try_from(report.duration.as_millis()).unwrap_or(u64::MAX),
             changed: report

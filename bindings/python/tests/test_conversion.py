@@ -85,3 +85,26 @@ def test_counters_stay_ints_and_decimals_stay_decimals(snapshot):
     assert type(o["burn"]["transactions"]) is int
     assert type(o["runway"]["state"]["months"]) is Decimal
     assert type(o["dso"]["days"]) in (Decimal, type(None))
+
+
+def test_sync_reports_and_history_convert_fully(tmp_path):
+    with rowcol.LookAlike(clients=1, size="small", seed=5) as sim:
+        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/c.db")
+        (client,) = sim.register(m, "adv")
+        realm = sim.realm_ids[0]
+        sim.create(realm, "Bill", {"VendorRef": {"name": "no id"}, "TxnDate": "2026-01-05", "TotalAmt": "1.00"})
+        results = m.sync_all(sim.app())
+        today = sim.now.date()
+        for result in (
+            results,
+            results.reports[client],
+            m.runs(client),
+            m.dead_letters(client),
+            m.audit_entries(client, limit=50),
+            m.balance_history("adv", client, today, today),
+        ):
+            check(result)
+        checkpoint = m.checkpoint(client)
+        assert isinstance(checkpoint["committed_at"], dt.datetime)
+        assert isinstance(checkpoint["position"]["incremental"]["since"], dt.datetime)
+        assert len(m.dead_letters(client)) == 1
