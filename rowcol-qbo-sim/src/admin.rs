@@ -217,6 +217,11 @@ impl Admin {
         self.state.faults.clear(realm_id);
     }
 
+    /// Answers spoiled by faults so far, across realms.
+    pub fn faults_injected(&self) -> u64 {
+        self.state.faults.injected()
+    }
+
     /// A realm's fault settings.
     pub fn faults(&self, realm_id: &str) -> FaultConfig {
         self.state.faults.get(realm_id)

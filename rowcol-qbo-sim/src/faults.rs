@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
@@ -79,6 +80,7 @@ struct RealmFaults {
 #[derive(Debug, Default)]
 pub struct Faults {
     realms: Mutex<BTreeMap<String, RealmFaults>>,
+    injected: AtomicU64,
 }
 
 impl Faults {
@@ -104,6 +106,12 @@ impl Faults {
             .ok()
             .and_then(|realms| realms.get(realm).map(|r| r.config.clone()))
             .unwrap_or_default()
+    }
+
+    /// Answers spoiled so far, in every realm: errors, drops, broken or cut
+    /// bodies, stalls and early token expiries (latency alone not counted).
+    pub fn injected(&self) -> u64 {
+        self.injected.load(Ordering::Relaxed)
     }
 
     /// Draws what to do to the next answer of `realm`.
@@ -133,6 +141,9 @@ impl Faults {
         let mut delay = c.latency + jitter;
         if stalled {
             delay += c.stall_for;
+        }
+        if expire_token || stalled || error_500 || error_503 || drop_connection || malformed || truncated {
+            self.injected.fetch_add(1, Ordering::Relaxed);
         }
         FaultPlan {
             delay,

@@ -174,8 +174,19 @@ async fn faults_are_seeded_and_cover_every_kind() {
     for kind in ["200", "500", "503", "dropped", "200-badjson"] {
         assert!(first.iter().any(|o| o == kind), "no {kind} in {first:?}");
     }
+    let spoiled = first.iter().chain(&second).filter(|o| *o != "200").count();
+    assert_eq!(
+        s.server.admin().faults_injected(),
+        spoiled as u64,
+        "every spoiled answer is counted"
+    );
     s.server.admin().clear_faults(&s.realm);
     assert!(outcomes(&s, 10).await.iter().all(|o| o == "200"));
+    assert_eq!(
+        s.server.admin().faults_injected(),
+        spoiled as u64,
+        "clean answers are not counted"
+    );
 }
 
 #[tokio::test]
