@@ -17,7 +17,7 @@ pub mod terms;
 
 use chrono::NaiveDate;
 use rowcol_core::entity::{Bill, PaymentMethod};
-use rowcol_core::{ClientId, ClientSnapshot, EntityKind, Money, VendorTier};
+use rowcol_core::{ClientId, ClientSnapshot, EntityKind, ExternalId, Money, VendorTier};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -27,8 +27,10 @@ use crate::calc::runway::round_ratio;
 use crate::calc::{CashOutlook, outlook_with};
 use crate::home::HomeRates;
 use crate::hygiene::{EntityRef, HygieneTray};
+use crate::id_map::IdSet;
 use crate::index::SnapshotIndex;
 use crate::period::{days_between, shift};
+use crate::services::bills::flagged_bills;
 use crate::services::{BillService, BusinessService, ChaseItem, InvoiceService};
 use payment_set::{Candidate, PaymentSet};
 use terms::{EarlyDiscount, UsualMethods, lead_days};
@@ -108,7 +110,8 @@ pub fn console(s: &ClientSnapshot, as_of: NaiveDate, tray: &HygieneTray) -> Deci
     let ix = SnapshotIndex::new(s);
     let habits = PaymentHabits::learn(s, &ix);
     let outlook = outlook_with(s, as_of, &rates, &ix, &habits);
-    console_with(s, as_of, tray, outlook, (&rates, &ix, &habits), Explain::All)
+    let flagged = flagged_bills(tray);
+    console_with(s, as_of, &flagged, outlook, (&rates, &ix, &habits), Explain::All)
 }
 
 /// A bill being decided, before the payment set is chosen.
@@ -246,10 +249,12 @@ fn finish(drafts: Vec<Draft<'_>>, keep: usize) -> Vec<BillDecision> {
         .collect()
 }
 
+/// The console, holding back the `flagged` bills (named by open hygiene
+/// findings of warning or error severity).
 pub(crate) fn console_with<'a>(
     s: &'a ClientSnapshot,
     as_of: NaiveDate,
-    tray: &HygieneTray,
+    flagged: &IdSet<&ExternalId>,
     outlook: CashOutlook,
     (rates, ix, habits): (&HomeRates, &SnapshotIndex<'a>, &PaymentHabits<'a>),
     explain: Explain,
@@ -259,7 +264,7 @@ pub(crate) fn console_with<'a>(
     let business = BusinessService::new(s);
     let net_burn = outlook.burn.net_monthly.amount();
     let mut drafts: Vec<Draft<'_>> = bills
-        .bills_ready_for_decision(tray)
+        .ready_for_decision(flagged)
         .into_iter()
         .filter_map(|b| draft(b, as_of, (ix, &methods, rates, business), net_burn))
         .collect();
@@ -312,7 +317,7 @@ pub(crate) fn console_with<'a>(
         at_risk: finish(at_risk, at_risk_keep),
         can_wait: finish(can_wait, can_wait_keep),
         held_for_hygiene: bills
-            .bills_with_issues(tray)
+            .with_issues(flagged)
             .into_iter()
             .map(|b| EntityRef::new(EntityKind::Bill, &b.meta))
             .collect(),

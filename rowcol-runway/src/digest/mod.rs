@@ -196,11 +196,12 @@ pub fn client_digest(s: &ClientSnapshot, clock: DigestClock) -> ClientDigest {
     let rates = HomeRates::from_snapshot(s);
     let ix = SnapshotIndex::new(s);
     let habits = PaymentHabits::learn(s, &ix);
-    let tray = tray_with(s, clock.as_of, &ix);
+    // Only the items the line shows get their explanations and reasons
+    // written out.
+    let (tray, flagged) = tray_with(s, clock.as_of, &ix, TOP_ITEMS);
     let outlook = crate::calc::outlook_with(s, clock.as_of, &rates, &ix, &habits);
-    // Only the items the line shows get their reasons written out.
     let explain = Explain::Top(TOP_ITEMS);
-    let console = console_with(s, clock.as_of, &tray, outlook, (&rates, &ix, &habits), explain);
+    let console = console_with(s, clock.as_of, &flagged, outlook, (&rates, &ix, &habits), explain);
     compose(s, &tray, &console, clock)
 }
 

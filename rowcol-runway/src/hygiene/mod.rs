@@ -7,6 +7,7 @@
 //! an *approved* finding stays quiet while the subject's version is the one
 //! approved, an *excluded* one stays quiet for good.
 
+mod pending;
 pub mod rules;
 
 use chrono::NaiveDate;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id_map::{IdMap, IdSet};
 use crate::index::SnapshotIndex;
+use pending::Pending;
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -139,10 +141,19 @@ impl HygieneTray {
 
 /// Runs every enabled rule over `s` as of `as_of` and drops reviewed findings.
 pub fn tray(s: &ClientSnapshot, as_of: NaiveDate) -> HygieneTray {
-    tray_with(s, as_of, &SnapshotIndex::new(s))
+    tray_with(s, as_of, &SnapshotIndex::new(s), usize::MAX).0
 }
 
-pub(crate) fn tray_with<'a>(s: &'a ClientSnapshot, as_of: NaiveDate, ix: &SnapshotIndex<'a>) -> HygieneTray {
+/// The tray with only its first `keep` findings written out (the rest are
+/// counted, not kept), and the ids of the bills any open finding of warning
+/// or error severity names: the digest shows three findings, and the
+/// console holds back the flagged bills.
+pub(crate) fn tray_with<'a>(
+    s: &'a ClientSnapshot,
+    as_of: NaiveDate,
+    ix: &SnapshotIndex<'a>,
+    keep: usize,
+) -> (HygieneTray, IdSet<&'a ExternalId>) {
     let ctx = rules::RuleCtx { s, as_of, ix };
     let mut raw = Vec::new();
     let mut rules_run = Vec::new();
@@ -160,16 +171,16 @@ pub(crate) fn tray_with<'a>(s: &'a ClientSnapshot, as_of: NaiveDate, ix: &Snapsh
     }
     let reviews = latest_reviews(&s.reviews);
     let (mut quiet_approved, mut quiet_excluded) = (0, 0);
-    let mut findings: Vec<Finding> = raw
+    let mut open: Vec<Pending<'a>> = raw
         .into_iter()
         .filter(|f| {
             let Some(subject) = f.subject() else { return true };
-            match reviews.get(&(f.rule_id.as_str(), subject.kind, &subject.id)) {
+            match reviews.get(&(f.rule.id, subject.kind, subject.id)) {
                 Some(r) if r.decision == ReviewDecision::Excluded => {
                     quiet_excluded += 1;
                     false
                 }
-                Some(r) if r.version == subject.version => {
+                Some(r) if r.version == *subject.version => {
                     quiet_approved += 1;
                     false
                 }
@@ -177,29 +188,29 @@ pub(crate) fn tray_with<'a>(s: &'a ClientSnapshot, as_of: NaiveDate, ix: &Snapsh
             }
         })
         .collect();
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| a.entities.cmp(&b.entities))
-    });
+    open.sort_by(Pending::tray_order);
     let mut counts = SeverityCounts::default();
-    for f in &findings {
-        match f.severity {
+    let mut flagged_bills = IdSet::default();
+    for f in &open {
+        match f.rule.severity {
             Severity::Error => counts.error += 1,
             Severity::Warning => counts.warning += 1,
             Severity::Info => counts.info += 1,
         }
+        if f.rule.severity >= Severity::Warning {
+            flagged_bills.extend(f.entities.iter().filter(|e| e.kind == EntityKind::Bill).map(|e| e.id));
+        }
     }
-    HygieneTray {
+    let tray = HygieneTray {
         client: s.client.clone(),
         as_of,
-        findings,
+        findings: open.into_iter().take(keep).map(Pending::finish).collect(),
         counts,
         quiet_approved,
         quiet_excluded,
         rules_run,
-    }
+    };
+    (tray, flagged_bills)
 }
 
 type ReviewKey<'a> = (&'a str, EntityKind, &'a ExternalId);

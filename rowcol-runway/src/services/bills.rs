@@ -51,14 +51,22 @@ impl<'a> BillService<'a> {
     /// Open bills named by an open hygiene finding of warning or error
     /// severity: fix these before paying them.
     pub fn bills_with_issues(&self, tray: &HygieneTray) -> Vec<&'a Bill> {
-        let flagged = flagged_bills(tray);
-        Self::sorted(self.open().filter(|b| flagged.contains(&b.meta.external_id)).collect())
+        self.with_issues(&flagged_bills(tray))
     }
 
     /// Open bills with a due date and no such finding: the console decides
     /// about these.
     pub fn bills_ready_for_decision(&self, tray: &HygieneTray) -> Vec<&'a Bill> {
-        let flagged = flagged_bills(tray);
+        self.ready_for_decision(&flagged_bills(tray))
+    }
+
+    /// [`Self::bills_with_issues`], given the flagged bills' ids.
+    pub(crate) fn with_issues(&self, flagged: &IdSet<&ExternalId>) -> Vec<&'a Bill> {
+        Self::sorted(self.open().filter(|b| flagged.contains(&b.meta.external_id)).collect())
+    }
+
+    /// [`Self::bills_ready_for_decision`], given the flagged bills' ids.
+    pub(crate) fn ready_for_decision(&self, flagged: &IdSet<&ExternalId>) -> Vec<&'a Bill> {
         Self::sorted(
             self.open()
                 .filter(|b| b.due_date.is_some() && !flagged.contains(&b.meta.external_id))
@@ -68,7 +76,7 @@ impl<'a> BillService<'a> {
 }
 
 /// Bills named by an open finding of warning or error severity.
-fn flagged_bills(tray: &HygieneTray) -> IdSet<&ExternalId> {
+pub(crate) fn flagged_bills(tray: &HygieneTray) -> IdSet<&ExternalId> {
     tray.flagged(EntityKind::Bill, Severity::Warning)
 }
 

@@ -1,7 +1,7 @@
 //! Domain services: named filters over one client snapshot.
 
 mod balance;
-mod bills;
+pub(crate) mod bills;
 mod business;
 mod invoices;
 

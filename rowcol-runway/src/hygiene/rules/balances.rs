@@ -6,7 +6,8 @@ use rowcol_core::{Currency, EntityKind, ExternalId, Money};
 use rust_decimal::Decimal;
 
 use super::{Emit, RuleCtx, RuleSpec, threshold};
-use crate::hygiene::{EntityRef, Severity};
+use crate::hygiene::Severity;
+use crate::hygiene::pending::Seen;
 use crate::id_map::IdMap;
 
 /// Open balances of documents per party and currency.
@@ -25,7 +26,13 @@ fn open_per_party<'a>(docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)
 /// Flags a party whose rail balance is below its open documents: credits
 /// (vendor credits, credit memos, unapplied payments) that could be set
 /// against those documents but are not.
-fn unapplied_credit(party: &Party, kind: EntityKind, open: &OpenPerParty<'_>, min: Decimal, emit: &mut Emit<'_>) {
+fn unapplied_credit<'a>(
+    party: &'a Party,
+    kind: EntityKind,
+    open: &OpenPerParty<'_>,
+    min: Decimal,
+    emit: &mut Emit<'_, 'a>,
+) {
     let currency = party.balance.currency();
     let Some(&docs) = open.get(&(&party.meta.external_id, currency)) else {
         return;
@@ -37,11 +44,13 @@ fn unapplied_credit(party: &Party, kind: EntityKind, open: &OpenPerParty<'_>, mi
             _ => ("customer", "open invoices"),
         };
         emit.flag(
-            vec![EntityRef::new(kind, &party.meta)],
-            format!(
-                "The {who} {} has {currency} {docs} of {what} but a balance of {}: {currency} {credit} of credit is not applied.",
-                party.display_name, party.balance
-            ),
+            vec![Seen::new(kind, &party.meta)],
+            move || {
+                format!(
+                    "The {who} {} has {currency} {docs} of {what} but a balance of {}: {currency} {credit} of credit is not applied.",
+                    party.display_name, party.balance
+                )
+            },
             "Apply the credit to the open documents, or refund it.",
             Some(Money::new(credit, currency)),
         );
@@ -86,11 +95,13 @@ pub(super) const CREDIT_UNAPPLIED: RuleSpec = RuleSpec {
         {
             if p.unapplied.amount() > min {
                 emit.flag(
-                    vec![EntityRef::new(EntityKind::Payment, &p.meta)],
-                    format!(
-                        "Payment {} leaves {} unapplied as a customer credit.",
-                        p.meta.external_id, p.unapplied
-                    ),
+                    vec![Seen::new(EntityKind::Payment, &p.meta)],
+                    move || {
+                        format!(
+                            "Payment {} leaves {} unapplied as a customer credit.",
+                            p.meta.external_id, p.unapplied
+                        )
+                    },
                     "Apply the rest to the customer's open invoices, or refund it.",
                     Some(p.unapplied),
                 );
@@ -99,7 +110,7 @@ pub(super) const CREDIT_UNAPPLIED: RuleSpec = RuleSpec {
     },
 };
 
-fn negative(ctx: &RuleCtx<'_, '_>, emit: &mut Emit<'_>) {
+fn negative<'a>(ctx: &RuleCtx<'a, '_>, emit: &mut Emit<'_, 'a>) {
     let parties = ctx
         .s
         .vendors
@@ -108,8 +119,8 @@ fn negative(ctx: &RuleCtx<'_, '_>, emit: &mut Emit<'_>) {
         .chain(ctx.s.customers.iter().map(|c| (EntityKind::Customer, &c.party)));
     for (kind, p) in parties.filter(|(_, p)| !p.meta.deleted && p.balance.is_negative()) {
         emit.flag(
-            vec![EntityRef::new(kind, &p.meta)],
-            format!("The {kind} {} has a negative balance of {}.", p.display_name, p.balance),
+            vec![Seen::new(kind, &p.meta)],
+            move || format!("The {kind} {} has a negative balance of {}.", p.display_name, p.balance),
             "Find the overpayment or unapplied credit behind it and apply or refund it.",
             Some(p.balance),
         );

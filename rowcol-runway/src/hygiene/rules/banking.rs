@@ -6,7 +6,8 @@ use rowcol_core::{EntityKind, ExternalId};
 use rust_decimal::prelude::ToPrimitive;
 
 use super::{RuleSpec, threshold};
-use crate::hygiene::{EntityRef, Severity};
+use crate::hygiene::Severity;
+use crate::hygiene::pending::Seen;
 use crate::id_map::IdSet;
 use crate::period::shift;
 
@@ -31,8 +32,8 @@ pub(super) const NEGATIVE_BANK_BALANCE: RuleSpec = RuleSpec {
             .filter(|a| !a.meta.deleted && a.account_type == AccountType::Bank);
         for a in banks.filter(|a| a.current_balance.is_negative()) {
             emit.flag(
-                vec![EntityRef::new(EntityKind::Account, &a.meta)],
-                format!("Bank account {} shows {}.", a.name, a.current_balance),
+                vec![Seen::new(EntityKind::Account, &a.meta)],
+                move || format!("Bank account {} shows {}.", a.name, a.current_balance),
                 "Reconcile the account: look for unrecorded deposits or payments recorded twice.",
                 Some(a.current_balance),
             );
@@ -71,11 +72,13 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
             let in_uf = p.deposit_to.as_ref().is_some_and(|r| uf.contains(&r.id));
             if in_uf && !deposited.contains(&p.meta.external_id) && p.txn.txn_date < cutoff {
                 emit.flag(
-                    vec![EntityRef::new(EntityKind::Payment, &p.meta)],
-                    format!(
-                        "Payment {} of {} received {} is still in Undeposited Funds.",
-                        p.meta.external_id, p.txn.total, p.txn.txn_date
-                    ),
+                    vec![Seen::new(EntityKind::Payment, &p.meta)],
+                    move || {
+                        format!(
+                            "Payment {} of {} received {} is still in Undeposited Funds.",
+                            p.meta.external_id, p.txn.total, p.txn.txn_date
+                        )
+                    },
                     "Record the bank deposit that carried this payment, or find the missing deposit.",
                     Some(p.txn.total),
                 );

@@ -9,12 +9,13 @@ use rowcol_core::entity::Bill;
 use rust_decimal::Decimal;
 
 use super::{RuleCtx, RuleSpec, threshold};
-use crate::hygiene::{EntityRef, Severity};
+use crate::hygiene::Severity;
+use crate::hygiene::pending::Seen;
 use crate::id_map::IdMap;
 use crate::period::days_between;
 
-fn bill_ref(b: &Bill) -> EntityRef {
-    EntityRef::new(EntityKind::Bill, &b.meta)
+fn bill_ref(b: &Bill) -> Seen<'_> {
+    Seen::new(EntityKind::Bill, &b.meta)
 }
 
 fn live_bills<'a>(ctx: &RuleCtx<'a, '_>) -> impl Iterator<Item = &'a Bill> {
@@ -37,7 +38,7 @@ pub(super) const MISSING_DUE_DATE: RuleSpec = RuleSpec {
         for b in open_bills(ctx).filter(|b| b.due_date.is_none()) {
             emit.flag(
                 vec![bill_ref(b)],
-                format!("Bill {} dated {} has no due date.", b.meta.external_id, b.txn.txn_date),
+                move || format!("Bill {} dated {} has no due date.", b.meta.external_id, b.txn.txn_date),
                 "Set the due date (or the vendor's terms) on the bill.",
                 Some(b.balance),
             );
@@ -59,7 +60,7 @@ pub(super) const MISSING_VENDOR: RuleSpec = RuleSpec {
             if !known {
                 emit.flag(
                     vec![bill_ref(b)],
-                    format!("Bill {} has no vendor the books know.", b.meta.external_id),
+                    move || format!("Bill {} has no vendor the books know.", b.meta.external_id),
                     "Assign the bill to its vendor.",
                     Some(b.txn.total),
                 );
@@ -78,16 +79,18 @@ pub(super) const INACTIVE_VENDOR: RuleSpec = RuleSpec {
     threshold_meaning: None,
     check: |ctx, _, emit| {
         for b in open_bills(ctx) {
-            let Some(v) = b.vendor.as_ref().and_then(|v| ctx.ix.vendors.get(&v.id)) else {
+            let Some(v) = b.vendor.as_ref().and_then(|v| ctx.ix.vendors.get(&v.id).copied()) else {
                 continue;
             };
             if !v.party.active {
                 emit.flag(
-                    vec![bill_ref(b), EntityRef::new(EntityKind::Vendor, &v.party.meta)],
-                    format!(
-                        "Open bill {} is from {}, a vendor marked inactive.",
-                        b.meta.external_id, v.party.display_name
-                    ),
+                    vec![bill_ref(b), Seen::new(EntityKind::Vendor, &v.party.meta)],
+                    move || {
+                        format!(
+                            "Open bill {} is from {}, a vendor marked inactive.",
+                            b.meta.external_id, v.party.display_name
+                        )
+                    },
                     "Reactivate the vendor if the bill is real, or void the bill.",
                     Some(b.balance),
                 );
@@ -162,10 +165,12 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
         for (later, earlier, why) in found {
             emit.flag(
                 vec![bill_ref(later), bill_ref(earlier)],
-                format!(
-                    "Bill {} ({}) looks like a duplicate of bill {} ({}): same vendor and {why}.",
-                    later.meta.external_id, later.txn.txn_date, earlier.meta.external_id, earlier.txn.txn_date
-                ),
+                move || {
+                    format!(
+                        "Bill {} ({}) looks like a duplicate of bill {} ({}): same vendor and {why}.",
+                        later.meta.external_id, later.txn.txn_date, earlier.meta.external_id, earlier.txn.txn_date
+                    )
+                },
                 "Compare the two bills; void the duplicate before it is paid twice.",
                 Some(later.txn.total),
             );
@@ -195,10 +200,12 @@ pub(super) const LINES_MISMATCH: RuleSpec = RuleSpec {
             if diff.abs() > tolerance {
                 emit.flag(
                     vec![bill_ref(b)],
-                    format!(
-                        "Bill {} totals {} but its lines add up to {currency} {lines} (difference {diff}).",
-                        b.meta.external_id, b.txn.total
-                    ),
+                    move || {
+                        format!(
+                            "Bill {} totals {} but its lines add up to {currency} {lines} (difference {diff}).",
+                            b.meta.external_id, b.txn.total
+                        )
+                    },
                     "Correct the lines or the total so they agree.",
                     Some(rowcol_core::Money::new(diff, currency)),
                 );

@@ -6,7 +6,8 @@ use rowcol_core::{EntityKind, ExternalId, Money};
 use rust_decimal::Decimal;
 
 use super::{RuleCtx, RuleSpec, threshold};
-use crate::hygiene::{EntityRef, Severity};
+use crate::hygiene::Severity;
+use crate::hygiene::pending::Seen;
 use crate::id_map::{IdMap, IdSet};
 
 /// A spending transaction: bill or purchase, with its vendor.
@@ -76,15 +77,11 @@ pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
                 .filter_map(|l| l.account.as_ref())
                 .find(|r| catch_all.contains(&r.id));
             if let Some(acc) = hit {
+                let (kind, meta, total) = (sp.kind, sp.meta, sp.total);
+                let name = account_name(ctx, &acc.id);
                 emit.flag(
-                    vec![EntityRef::new(sp.kind, sp.meta)],
-                    format!(
-                        "The {} {} of {} is coded to \"{}\".",
-                        sp.kind,
-                        sp.meta.external_id,
-                        sp.total,
-                        account_name(ctx, &acc.id)
-                    ),
+                    vec![Seen::new(kind, meta)],
+                    move || format!("The {kind} {} of {total} is coded to \"{name}\".", meta.external_id),
                     "Code the spending to the expense account it belongs to.",
                     Some(sp.total),
                 );
@@ -144,15 +141,16 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
                 .filter_map(|l| l.account.as_ref())
                 .find(|r| &r.id != acc);
             if let Some(odd) = odd {
+                let (kind, meta) = (sp.kind, sp.meta);
+                let (odd_name, usual_name) = (account_name(ctx, &odd.id), account_name(ctx, acc));
                 emit.flag(
-                    vec![EntityRef::new(sp.kind, sp.meta)],
-                    format!(
-                        "The {} {} is coded to \"{}\", but this vendor's spending usually goes to \"{}\" ({n} of {total} lines).",
-                        sp.kind,
-                        sp.meta.external_id,
-                        account_name(ctx, &odd.id),
-                        account_name(ctx, acc)
-                    ),
+                    vec![Seen::new(kind, meta)],
+                    move || {
+                        format!(
+                            "The {kind} {} is coded to \"{odd_name}\", but this vendor's spending usually goes to \"{usual_name}\" ({n} of {total} lines).",
+                            meta.external_id
+                        )
+                    },
                     "Check the coding; recode it if the usual account is right.",
                     Some(sp.total),
                 );
@@ -172,11 +170,13 @@ pub(super) const PURCHASE_WITHOUT_PAYEE: RuleSpec = RuleSpec {
     check: |ctx, _, emit| {
         for p in ctx.s.purchases.iter().filter(|p| !p.meta.deleted && p.payee.is_none()) {
             emit.flag(
-                vec![EntityRef::new(EntityKind::Purchase, &p.meta)],
-                format!(
-                    "Purchase {} of {} on {} names no payee.",
-                    p.meta.external_id, p.txn.total, p.txn.txn_date
-                ),
+                vec![Seen::new(EntityKind::Purchase, &p.meta)],
+                move || {
+                    format!(
+                        "Purchase {} of {} on {} names no payee.",
+                        p.meta.external_id, p.txn.total, p.txn.txn_date
+                    )
+                },
                 "Add the payee so spending by vendor and 1099 reporting are right.",
                 Some(p.txn.total),
             );

@@ -1,12 +1,15 @@
 //! Rules about when and where transactions sit: future dates, inactive
 //! accounts, changes to closed periods.
 
+use std::borrow::Cow;
+
 use rowcol_core::entity::{Reference, SourceMeta, TxnCommon};
 use rowcol_core::{ClientSnapshot, EntityKind, VersionToken};
 use rust_decimal::prelude::ToPrimitive;
 
 use super::{RuleSpec, threshold};
-use crate::hygiene::{EntityRef, Severity};
+use crate::hygiene::Severity;
+use crate::hygiene::pending::Seen;
 use crate::period::shift;
 
 /// A transaction with the accounts it names outside its lines.
@@ -64,16 +67,20 @@ pub(super) const FUTURE_DATED: RuleSpec = RuleSpec {
     default_threshold: threshold(0, 0),
     threshold_meaning: Some("days after the as-of date tolerated"),
     check: |ctx, days, emit| {
-        let limit = shift(ctx.as_of, days.to_i64().unwrap_or(0));
+        let as_of = ctx.as_of;
+        let limit = shift(as_of, days.to_i64().unwrap_or(0));
         // Invoices and bills are legitimately raised ahead; money movements are not.
         for t in transactions(ctx.s).filter(|t| !matches!(t.kind, EntityKind::Invoice | EntityKind::Bill)) {
             if t.txn.txn_date > limit {
+                let (kind, meta, txn) = (t.kind, t.meta, t.txn);
                 emit.flag(
-                    vec![EntityRef::new(t.kind, t.meta)],
-                    format!(
-                        "The {} {} is dated {}, after {}.",
-                        t.kind, t.meta.external_id, t.txn.txn_date, ctx.as_of
-                    ),
+                    vec![Seen::new(kind, meta)],
+                    move || {
+                        format!(
+                            "The {kind} {} is dated {}, after {as_of}.",
+                            meta.external_id, txn.txn_date
+                        )
+                    },
                     "Correct the date; a future-dated movement distorts cash and burn.",
                     Some(t.txn.total),
                 );
@@ -96,17 +103,19 @@ pub(super) const INACTIVE_ACCOUNT: RuleSpec = RuleSpec {
         }
         for t in transactions(ctx.s) {
             let refs = t.txn.lines.iter().filter_map(|l| l.account.as_ref()).chain(t.accounts);
-            let inactive = refs.filter_map(|r| ctx.ix.accounts.get(&r.id)).find(|a| !a.active);
+            let inactive = refs
+                .filter_map(|r| ctx.ix.accounts.get(&r.id).copied())
+                .find(|a| !a.active);
             if let Some(a) = inactive {
+                let (kind, meta) = (t.kind, t.meta);
                 emit.flag(
-                    vec![
-                        EntityRef::new(t.kind, t.meta),
-                        EntityRef::new(EntityKind::Account, &a.meta),
-                    ],
-                    format!(
-                        "The {} {} posts to the inactive account \"{}\".",
-                        t.kind, t.meta.external_id, a.name
-                    ),
+                    vec![Seen::new(kind, meta), Seen::new(EntityKind::Account, &a.meta)],
+                    move || {
+                        format!(
+                            "The {kind} {} posts to the inactive account \"{}\".",
+                            meta.external_id, a.name
+                        )
+                    },
                     "Recode it to an active account, or reactivate the account if it is still used.",
                     Some(t.txn.total),
                 );
@@ -116,10 +125,10 @@ pub(super) const INACTIVE_ACCOUNT: RuleSpec = RuleSpec {
 };
 
 /// The current version of a record in the snapshot, if it is there.
-fn version_of(s: &ClientSnapshot, kind: EntityKind, id: &rowcol_core::ExternalId) -> Option<VersionToken> {
+fn version_of<'a>(s: &'a ClientSnapshot, kind: EntityKind, id: &rowcol_core::ExternalId) -> Option<&'a VersionToken> {
     transactions(s)
         .find(|t| t.kind == kind && &t.meta.external_id == id)
-        .map(|t| t.meta.version.clone())
+        .map(|t| &t.meta.version)
 }
 
 /// `closed_period_changed`.
@@ -136,21 +145,25 @@ pub(super) const CLOSED_PERIOD_CHANGED: RuleSpec = RuleSpec {
             if c.txn_date <= close && c.changed_at.date_naive() > close {
                 // A record no longer in the snapshot is keyed by its change
                 // time, so an approval covers exactly that change.
-                let version = version_of(ctx.s, c.kind, &c.external_id)
-                    .unwrap_or_else(|| VersionToken::new(c.changed_at.to_rfc3339()));
+                let version = match version_of(ctx.s, c.kind, &c.external_id) {
+                    Some(v) => Cow::Borrowed(v),
+                    None => Cow::Owned(VersionToken::new(c.changed_at.to_rfc3339())),
+                };
                 emit.flag(
-                    vec![EntityRef {
+                    vec![Seen {
                         kind: c.kind,
-                        id: c.external_id.clone(),
+                        id: &c.external_id,
                         version,
                     }],
-                    format!(
-                        "The {} {} dated {} changed on {}, after the books were closed through {close}.",
-                        c.kind,
-                        c.external_id,
-                        c.txn_date,
-                        c.changed_at.date_naive()
-                    ),
+                    move || {
+                        format!(
+                            "The {} {} dated {} changed on {}, after the books were closed through {close}.",
+                            c.kind,
+                            c.external_id,
+                            c.txn_date,
+                            c.changed_at.date_naive()
+                        )
+                    },
                     "Confirm the change with the client; reverse it or reopen the period and re-file.",
                     None,
                 );

@@ -13,7 +13,8 @@ use rowcol_core::{ClientSnapshot, Money};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{EntityRef, Finding, Severity};
+use super::Severity;
+use super::pending::{Pending, Seen};
 use crate::index::SnapshotIndex;
 
 /// What a rule sees.
@@ -24,26 +25,27 @@ pub(crate) struct RuleCtx<'a, 'r> {
 }
 
 /// Where a rule reports what it found.
-pub(crate) struct Emit<'r> {
+pub(crate) struct Emit<'o, 'a> {
     rule: &'static RuleSpec,
-    out: &'r mut Vec<Finding>,
+    out: &'o mut Vec<Pending<'a>>,
 }
 
-impl<'r> Emit<'r> {
-    pub(super) fn new(rule: &'static RuleSpec, out: &'r mut Vec<Finding>) -> Self {
+impl<'o, 'a> Emit<'o, 'a> {
+    pub(super) fn new(rule: &'static RuleSpec, out: &'o mut Vec<Pending<'a>>) -> Self {
         Emit { rule, out }
     }
 
-    /// Records a finding of this rule.
-    pub(crate) fn flag(&mut self, entities: Vec<EntityRef>, explanation: String, fix: &str, amount: Option<Money>) {
-        self.out.push(Finding {
-            rule_id: self.rule.id.to_owned(),
-            severity: self.rule.severity,
-            explanation,
-            entities,
-            suggested_fix: fix.to_owned(),
-            amount,
-        });
+    /// Records a finding of this rule; `explain` writes its explanation
+    /// when the tray keeps the finding for output.
+    pub(crate) fn flag(
+        &mut self,
+        entities: Vec<Seen<'a>>,
+        explain: impl FnOnce() -> String + 'a,
+        fix: &'static str,
+        amount: Option<Money>,
+    ) {
+        self.out
+            .push(Pending::new(self.rule, entities, Box::new(explain), fix, amount));
     }
 }
 
@@ -63,7 +65,7 @@ pub struct RuleSpec {
     /// What the threshold means (unit), when the rule has one.
     pub threshold_meaning: Option<&'static str>,
     #[serde(skip)]
-    pub(crate) check: fn(&RuleCtx<'_, '_>, Decimal, &mut Emit<'_>),
+    pub(crate) check: for<'a> fn(&RuleCtx<'a, '_>, Decimal, &mut Emit<'_, 'a>),
 }
 
 /// Every rule, in the order they run.
@@ -100,6 +102,7 @@ const fn threshold(n: u32, scale: u32) -> Option<Decimal> {
 pub(crate) mod test_support {
     //! Runs one rule over a snapshot for the firing / not-firing tests.
     use super::*;
+    use crate::hygiene::Finding;
 
     /// Findings of rule `id` alone, with its default threshold.
     pub(crate) fn run(id: &str, s: &ClientSnapshot, as_of: NaiveDate) -> Vec<Finding> {
@@ -114,6 +117,6 @@ pub(crate) mod test_support {
             );
         }
         assert!(catalogue().iter().any(|r| r.id == id), "no rule {id}");
-        out
+        out.into_iter().map(Pending::finish).collect()
     }
 }

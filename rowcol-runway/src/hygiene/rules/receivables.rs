@@ -6,7 +6,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::{RuleSpec, threshold};
-use crate::hygiene::{EntityRef, Severity};
+use crate::hygiene::Severity;
+use crate::hygiene::pending::Seen;
 use crate::period::{days_between, shift};
 
 /// `overdue_invoice_not_sent`: threshold = days past due before flagging.
@@ -28,11 +29,13 @@ pub(super) const OVERDUE_NOT_SENT: RuleSpec = RuleSpec {
             let late = Decimal::from(days_between(due, ctx.as_of));
             if late > days && inv.email_status != EmailStatus::EmailSent {
                 emit.flag(
-                    vec![EntityRef::new(EntityKind::Invoice, &inv.meta)],
-                    format!(
-                        "Invoice {} was due {due} ({late} days ago) and was never sent.",
-                        inv.meta.external_id
-                    ),
+                    vec![Seen::new(EntityKind::Invoice, &inv.meta)],
+                    move || {
+                        format!(
+                            "Invoice {} was due {due} ({late} days ago) and was never sent.",
+                            inv.meta.external_id
+                        )
+                    },
                     "Send the invoice to the customer now, or void it if the work was not billable.",
                     Some(inv.balance),
                 );
@@ -55,11 +58,13 @@ pub(super) const PAYMENT_UNAPPLIED: RuleSpec = RuleSpec {
             let applied = p.applied_to.iter().any(|l| l.kind == EntityKind::Invoice);
             if !applied && p.txn.total.is_positive() && p.txn.txn_date <= cutoff {
                 emit.flag(
-                    vec![EntityRef::new(EntityKind::Payment, &p.meta)],
-                    format!(
-                        "Payment {} of {} received {} is not applied to any invoice.",
-                        p.meta.external_id, p.txn.total, p.txn.txn_date
-                    ),
+                    vec![Seen::new(EntityKind::Payment, &p.meta)],
+                    move || {
+                        format!(
+                            "Payment {} of {} received {} is not applied to any invoice.",
+                            p.meta.external_id, p.txn.total, p.txn.txn_date
+                        )
+                    },
                     "Apply the payment to the invoices it pays, or record it as a customer credit.",
                     Some(p.txn.total),
                 );
