@@ -47,6 +47,7 @@ pub mod services;
 mod home;
 mod id_map;
 mod index;
+mod sign;
 
 pub use calc::{CashOutlook, outlook};
 pub use console::{DecisionConsole, console};

@@ -44,9 +44,10 @@ pub(crate) fn shift(date: NaiveDate, days: i64) -> NaiveDate {
         .unwrap_or(if days < 0 { NaiveDate::MIN } else { NaiveDate::MAX })
 }
 
-/// Whole days from `from` to `to` (negative when `to` is earlier).
+/// Whole days from `from` to `to` (negative when `to` is earlier): the
+/// difference of day numbers, cheaper than a `TimeDelta`.
 pub(crate) fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
-    (to - from).num_days()
+    i64::from(to.num_days_from_ce()) - i64::from(from.num_days_from_ce())
 }
 
 #[cfg(test)]
@@ -63,5 +64,17 @@ mod tests {
         assert_eq!(w.days(), 90);
         assert!(w.contains(date("2026-03-31")) && !w.contains(date("2026-04-01")));
         assert_eq!(Window::trailing_full_months(date("2026-04-15"), 0).months, 1);
+    }
+
+    #[test]
+    fn days_between_counts_calendar_days_either_way() {
+        // 2024 is a leap year: 1 March is 60 days after 1 January (31 + 29).
+        assert_eq!(days_between(date("2024-01-01"), date("2024-03-01")), 60);
+        assert_eq!(days_between(date("2024-03-01"), date("2024-01-01")), -60);
+        assert_eq!(days_between(date("2025-12-31"), date("2026-01-01")), 1);
+        assert_eq!(
+            days_between(NaiveDate::MIN, NaiveDate::MAX),
+            (NaiveDate::MAX - NaiveDate::MIN).num_days()
+        );
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::habits::{PaymentHabits, expected_date};
 use crate::home::HomeRates;
 use crate::period::{days_between, shift};
+use crate::sign::positive;
 
 /// Weeks in the forecast.
 pub const WEEKS: usize = 13;
@@ -93,7 +94,7 @@ pub(crate) fn forecast_with<'a>(
     let mut inflows = [Decimal::ZERO; WEEKS];
     let mut bills = [Decimal::ZERO; WEEKS];
     let mut doubtful = Decimal::ZERO;
-    for inv in s.invoices.iter().filter(|i| !i.meta.deleted && i.balance.is_positive()) {
+    for inv in s.invoices.iter().filter(|i| !i.meta.deleted && positive(i.balance)) {
         let Some(amount) = rates.on_txn(&inv.txn, inv.balance) else {
             continue;
         };
@@ -107,7 +108,7 @@ pub(crate) fn forecast_with<'a>(
             inflows[w] += amount;
         }
     }
-    for bill in s.bills.iter().filter(|b| !b.meta.deleted && b.balance.is_positive()) {
+    for bill in s.bills.iter().filter(|b| !b.meta.deleted && positive(b.balance)) {
         let Some(amount) = rates.on_txn(&bill.txn, bill.balance) else {
             continue;
         };

@@ -7,6 +7,7 @@ use rowcol_core::{ClientSnapshot, EntityKind, ExternalId};
 use crate::hygiene::{HygieneTray, Severity};
 use crate::id_map::IdSet;
 use crate::period::shift;
+use crate::sign::positive;
 
 /// Filters over a snapshot's bills. Lists come back by due date, then id.
 #[derive(Debug, Clone, Copy)]
@@ -22,10 +23,7 @@ impl<'a> BillService<'a> {
 
     /// Bills still owing money (positive balance, not deleted).
     pub fn open(&self) -> impl Iterator<Item = &'a Bill> + 'a {
-        self.s
-            .bills
-            .iter()
-            .filter(|b| !b.meta.deleted && b.balance.is_positive())
+        self.s.bills.iter().filter(|b| !b.meta.deleted && positive(b.balance))
     }
 
     fn sorted(mut bills: Vec<&'a Bill>) -> Vec<&'a Bill> {

@@ -12,6 +12,7 @@ use crate::home::HomeRates;
 use crate::hygiene::EntityRef;
 use crate::index::SnapshotIndex;
 use crate::period::days_between;
+use crate::sign::positive;
 
 /// How the chase ranking scores an invoice.
 pub const CHASE_METHOD: &str = "score = open amount (home currency) x overdue weight x history weight; overdue weight: \
@@ -93,7 +94,7 @@ impl<'a> InvoiceService<'a> {
             .s
             .invoices
             .iter()
-            .filter(|i| !i.meta.deleted && i.balance.is_positive() && i.due_date.is_some_and(|d| d < as_of))
+            .filter(|i| !i.meta.deleted && positive(i.balance) && i.due_date.is_some_and(|d| d < as_of))
             .collect();
         v.sort_by(|a, b| (a.due_date, &a.meta.external_id).cmp(&(b.due_date, &b.meta.external_id)));
         v

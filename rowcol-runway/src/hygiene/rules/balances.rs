@@ -9,6 +9,7 @@ use super::{Emit, RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
 use crate::id_map::IdMap;
+use crate::sign;
 
 /// Open balances of documents per party and currency.
 type OpenPerParty<'a> = IdMap<(&'a ExternalId, Currency), Decimal>;
@@ -117,7 +118,7 @@ fn negative<'a>(ctx: &RuleCtx<'a, '_>, emit: &mut Emit<'_, 'a>) {
         .iter()
         .map(|v| (EntityKind::Vendor, &v.party))
         .chain(ctx.s.customers.iter().map(|c| (EntityKind::Customer, &c.party)));
-    for (kind, p) in parties.filter(|(_, p)| !p.meta.deleted && p.balance.is_negative()) {
+    for (kind, p) in parties.filter(|(_, p)| !p.meta.deleted && sign::negative(p.balance)) {
         emit.flag(
             vec![Seen::new(kind, &p.meta)],
             move || format!("The {kind} {} has a negative balance of {}.", p.display_name, p.balance),

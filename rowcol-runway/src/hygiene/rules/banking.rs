@@ -10,6 +10,7 @@ use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
 use crate::id_map::IdSet;
 use crate::period::shift;
+use crate::sign::negative;
 
 /// True for the account QBO uses to hold payments not yet banked.
 pub(crate) fn is_undeposited_funds(a: &Account) -> bool {
@@ -30,7 +31,7 @@ pub(super) const NEGATIVE_BANK_BALANCE: RuleSpec = RuleSpec {
             .accounts
             .iter()
             .filter(|a| !a.meta.deleted && a.account_type == AccountType::Bank);
-        for a in banks.filter(|a| a.current_balance.is_negative()) {
+        for a in banks.filter(|a| negative(a.current_balance)) {
             emit.flag(
                 vec![Seen::new(EntityKind::Account, &a.meta)],
                 move || format!("Bank account {} shows {}.", a.name, a.current_balance),

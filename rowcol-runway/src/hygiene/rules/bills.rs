@@ -1,7 +1,6 @@
 //! Rules about bills: due date, vendor, duplicates, lines.
 
 use std::collections::BTreeSet;
-use std::hash::Hash;
 
 use rowcol_core::EntityKind;
 
@@ -11,7 +10,6 @@ use rust_decimal::Decimal;
 use super::{RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::IdMap;
 use crate::period::days_between;
 
 fn bill_ref(b: &Bill) -> Seen<'_> {
@@ -102,28 +100,20 @@ pub(super) const INACTIVE_VENDOR: RuleSpec = RuleSpec {
 /// A later bill, the earlier one it repeats, and why.
 type Pair<'a> = (&'a Bill, &'a Bill, &'static str);
 
-/// Pairs of bills sharing a key: counts keys first (most are unique), then
-/// sorts only the bills whose key repeats by key, date and id, and pairs
-/// each with the one before it under the same key.
-fn neighbours<'a, K: Ord + Hash + Copy>(
-    keyed: Vec<(K, &'a Bill)>,
+/// Pairs of bills sharing a key: sorts the bills by key, date and id, and
+/// pairs each with the one before it under the same key. Keys lead with
+/// integers (amounts), so most comparisons end before any text is compared.
+fn neighbours<'a, K: Ord + Copy>(
+    mut keyed: Vec<(K, &'a Bill)>,
     within: Option<Decimal>,
     why: &'static str,
     found: &mut Vec<Pair<'a>>,
 ) {
-    let mut counts: IdMap<K, u32> = IdMap::with_capacity_and_hasher(keyed.len(), Default::default());
-    for (k, _) in &keyed {
-        *counts.entry(*k).or_default() += 1;
-    }
-    let mut shared: Vec<(K, &Bill)> = keyed
-        .into_iter()
-        .filter(|(k, _)| counts.get(k).is_some_and(|n| *n > 1))
-        .collect();
-    shared.sort_by(|(ka, a), (kb, b)| {
+    keyed.sort_by(|(ka, a), (kb, b)| {
         ka.cmp(kb)
             .then_with(|| (a.txn.txn_date, &a.meta.external_id).cmp(&(b.txn.txn_date, &b.meta.external_id)))
     });
-    for pair in shared.windows(2) {
+    for pair in keyed.windows(2) {
         let ((k1, earlier), (k2, later)) = (pair[0], pair[1]);
         let apart = Decimal::from(days_between(earlier.txn.txn_date, later.txn.txn_date));
         if k1 == k2 && within.is_none_or(|d| apart <= d) {
@@ -142,13 +132,13 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
     threshold_meaning: Some("days between the two bills' dates"),
     check: |ctx, days, emit| {
         // Amounts are keyed normalised (100 and 100.00 are the same amount)
-        // as mantissa and scale, which hash fast.
+        // as mantissa and scale, which compare fast.
         let mut by_amount = Vec::new();
         let mut by_doc = Vec::new();
         for b in live_bills(ctx) {
             let Some(v) = &b.vendor else { continue };
             let amount = b.txn.total.amount().normalize();
-            by_amount.push(((&v.id, b.txn.total.currency(), amount.mantissa(), amount.scale()), b));
+            by_amount.push(((amount.mantissa(), amount.scale(), b.txn.total.currency(), &v.id), b));
             if let Some(doc) = b.txn.doc_number.as_deref().filter(|d| !d.trim().is_empty()) {
                 by_doc.push(((&v.id, doc), b));
             }

@@ -104,14 +104,21 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
         // with counts (found by a short scan, cheaper than hashing pairs).
         // A vendor needs 4 coded lines for a habit; its usual account is the
         // most used, ties to the lower id.
+        // Each spending's slot is kept for the second pass, which then needs
+        // no lookups.
         let mut slot_of: IdMap<&ExternalId, usize> = IdMap::default();
         let mut slots: Vec<Vec<(&ExternalId, u32)>> = Vec::new();
+        let mut slot_per_spend: Vec<Option<usize>> = Vec::new();
         for sp in spending(ctx) {
-            let Some(v) = sp.vendor else { continue };
+            let Some(v) = sp.vendor else {
+                slot_per_spend.push(None);
+                continue;
+            };
             let i = *slot_of.entry(v).or_insert_with(|| {
                 slots.push(Vec::new());
                 slots.len() - 1
             });
+            slot_per_spend.push(Some(i));
             for acc in sp.lines.iter().filter_map(|l| l.account.as_ref()) {
                 match slots[i].iter_mut().find(|(a, _)| *a == &acc.id) {
                     Some((_, n)) => *n += 1,
@@ -131,8 +138,8 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
                 habitual.then_some((acc, n, total))
             })
             .collect();
-        for sp in spending(ctx) {
-            let Some(&(acc, n, total)) = sp.vendor.and_then(|v| slot_of.get(v)).and_then(|i| usual[*i].as_ref()) else {
+        for (sp, slot) in spending(ctx).zip(slot_per_spend) {
+            let Some(&(acc, n, total)) = slot.and_then(|i| usual[i].as_ref()) else {
                 continue;
             };
             let odd = sp

@@ -9,6 +9,7 @@ use super::{RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
 use crate::period::{days_between, shift};
+use crate::sign::positive;
 
 /// `overdue_invoice_not_sent`: threshold = days past due before flagging.
 pub(super) const OVERDUE_NOT_SENT: RuleSpec = RuleSpec {
@@ -19,12 +20,7 @@ pub(super) const OVERDUE_NOT_SENT: RuleSpec = RuleSpec {
     default_threshold: threshold(0, 0),
     threshold_meaning: Some("days past due"),
     check: |ctx, days, emit| {
-        for inv in ctx
-            .s
-            .invoices
-            .iter()
-            .filter(|i| !i.meta.deleted && i.balance.is_positive())
-        {
+        for inv in ctx.s.invoices.iter().filter(|i| !i.meta.deleted && positive(i.balance)) {
             let Some(due) = inv.due_date else { continue };
             let late = Decimal::from(days_between(due, ctx.as_of));
             if late > days && inv.email_status != EmailStatus::EmailSent {
@@ -56,7 +52,7 @@ pub(super) const PAYMENT_UNAPPLIED: RuleSpec = RuleSpec {
         let cutoff = shift(ctx.as_of, days.to_i64().unwrap_or(0).saturating_neg());
         for p in ctx.s.payments.iter().filter(|p| !p.meta.deleted) {
             let applied = p.applied_to.iter().any(|l| l.kind == EntityKind::Invoice);
-            if !applied && p.txn.total.is_positive() && p.txn.txn_date <= cutoff {
+            if !applied && positive(p.txn.total) && p.txn.txn_date <= cutoff {
                 emit.flag(
                     vec![Seen::new(EntityKind::Payment, &p.meta)],
                     move || {
