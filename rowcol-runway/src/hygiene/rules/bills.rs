@@ -101,8 +101,7 @@ pub(super) const INACTIVE_VENDOR: RuleSpec = RuleSpec {
 type Pair<'a> = (&'a Bill, &'a Bill, &'static str);
 
 /// Pairs of bills sharing a key: sorts the bills by key, date and id, and
-/// pairs each with the one before it under the same key. Keys lead with
-/// integers (amounts), so most comparisons end before any text is compared.
+/// pairs each with the one before it under the same key.
 fn neighbours<'a, K: Ord + Copy>(
     mut keyed: Vec<(K, &'a Bill)>,
     within: Option<Decimal>,
@@ -143,6 +142,13 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
                 by_doc.push(((&v.id, doc), b));
             }
         }
+        // Nearly every amount is unique: only bills whose amount repeats
+        // (found by sorting bare amounts, which is cheap) are paired up.
+        let mut amounts: Vec<(i128, u32)> = by_amount.iter().map(|((m, sc, _, _), _)| (*m, *sc)).collect();
+        amounts.sort_unstable();
+        let mut repeated: Vec<(i128, u32)> = amounts.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+        repeated.dedup();
+        by_amount.retain(|((m, sc, _, _), _)| repeated.binary_search(&(*m, *sc)).is_ok());
         // (later, earlier) pairs, so a pair found both ways is flagged once.
         let mut found: Vec<Pair<'_>> = Vec::new();
         neighbours(by_doc, None, "the same doc number", &mut found);
