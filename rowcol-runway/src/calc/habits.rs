@@ -51,7 +51,8 @@ impl<'a> PaymentHabits<'a> {
     /// Learns from every payment applied to an invoice whose due date is
     /// known: days late = payment date - invoice due date.
     pub(crate) fn learn(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) -> Self {
-        let mut per_customer: IdMap<&ExternalId, (i64, u32)> = IdMap::default();
+        let mut per_customer: IdMap<&ExternalId, (i64, u32)> =
+            IdMap::with_capacity_and_hasher(s.customers.len(), Default::default());
         let mut all = (0i64, 0u32);
         for p in s.payments.iter().filter(|p| !p.meta.deleted) {
             for link in p.applied_to.iter().filter(|l| l.kind == EntityKind::Invoice) {

@@ -35,39 +35,35 @@ const METHODS: [PaymentMethod; 5] = [
 
 /// The method each vendor is usually paid by: the most frequent in its bill
 /// payments (ties to the faster method); vendors never paid default to cheque.
-pub(crate) struct UsualMethods<'a>(IdMap<&'a ExternalId, PaymentMethod>);
+pub(crate) struct UsualMethods<'a>(IdMap<&'a ExternalId, [u32; METHODS.len()]>);
 
 impl<'a> UsualMethods<'a> {
     pub(crate) fn learn(s: &'a ClientSnapshot) -> Self {
         // Counts per method, indexed like `METHODS`: five counters per vendor
         // instead of a map per vendor.
-        let mut counts: IdMap<&ExternalId, [u32; METHODS.len()]> = IdMap::default();
+        let mut counts: IdMap<&ExternalId, [u32; METHODS.len()]> =
+            IdMap::with_capacity_and_hasher(s.vendors.len(), Default::default());
         for p in s.bill_payments.iter().filter(|p| !p.meta.deleted) {
             if let Some(v) = &p.vendor {
                 let slot = METHODS.iter().position(|m| *m == p.method).unwrap_or(0);
                 counts.entry(&v.id).or_default()[slot] += 1;
             }
         }
-        UsualMethods(
-            counts
-                .into_iter()
-                .filter_map(|(v, per)| {
-                    let best = METHODS
-                        .iter()
-                        .zip(per)
-                        .filter(|(_, n)| *n > 0)
-                        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| lead_days(*b.0).cmp(&lead_days(*a.0))))?;
-                    Some((v, *best.0))
-                })
-                .collect(),
-        )
+        UsualMethods(counts)
     }
 
+    /// The vendor's usual method, picked from its counts when asked (there
+    /// are about as many bills asked about as vendors counted).
     pub(crate) fn of(&self, vendor: Option<&ExternalId>) -> PaymentMethod {
-        vendor
-            .and_then(|v| self.0.get(v))
-            .copied()
-            .unwrap_or(PaymentMethod::Check)
+        let per = vendor.and_then(|v| self.0.get(v));
+        let best = per.and_then(|per| {
+            METHODS
+                .iter()
+                .zip(per)
+                .filter(|(_, n)| **n > 0)
+                .max_by(|a, b| a.1.cmp(b.1).then_with(|| lead_days(*b.0).cmp(&lead_days(*a.0))))
+        });
+        best.map_or(PaymentMethod::Check, |(m, _)| *m)
     }
 }
 

@@ -14,8 +14,8 @@ use crate::sign;
 /// Open balances of documents per party and currency.
 type OpenPerParty<'a> = IdMap<(&'a ExternalId, Currency), Decimal>;
 
-fn open_per_party<'a>(docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)>) -> OpenPerParty<'a> {
-    let mut map = OpenPerParty::default();
+fn open_per_party<'a>(parties: usize, docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)>) -> OpenPerParty<'a> {
+    let mut map = OpenPerParty::with_capacity_and_hasher(parties, Default::default());
     for (party, balance) in docs {
         if let Some(p) = party {
             *map.entry((p, balance.currency())).or_default() += balance.amount();
@@ -68,6 +68,7 @@ pub(super) const CREDIT_UNAPPLIED: RuleSpec = RuleSpec {
     threshold_meaning: Some("smallest unapplied credit flagged, in the party's currency"),
     check: |ctx, min, emit| {
         let bills = open_per_party(
+            ctx.s.vendors.len(),
             ctx.s
                 .bills
                 .iter()
@@ -75,6 +76,7 @@ pub(super) const CREDIT_UNAPPLIED: RuleSpec = RuleSpec {
                 .map(|b| (b.vendor.as_ref().map(|r| &r.id), b.balance)),
         );
         let invoices = open_per_party(
+            ctx.s.customers.len(),
             ctx.s
                 .invoices
                 .iter()

@@ -106,9 +106,10 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
         // most used, ties to the lower id.
         // Each spending's slot is kept for the second pass, which then needs
         // no lookups.
-        let mut slot_of: IdMap<&ExternalId, usize> = IdMap::default();
-        let mut slots: Vec<Vec<(&ExternalId, u32)>> = Vec::new();
-        let mut slot_per_spend: Vec<Option<usize>> = Vec::new();
+        let mut slot_of: IdMap<&ExternalId, usize> =
+            IdMap::with_capacity_and_hasher(ctx.s.vendors.len(), Default::default());
+        let mut slots: Vec<Vec<(&ExternalId, u32)>> = Vec::with_capacity(ctx.s.vendors.len());
+        let mut slot_per_spend: Vec<Option<usize>> = Vec::with_capacity(ctx.s.bills.len() + ctx.s.purchases.len());
         for sp in spending(ctx) {
             let Some(v) = sp.vendor else {
                 slot_per_spend.push(None);
