@@ -139,7 +139,7 @@ mod tests {
         let seen = |i: usize| Seen::new(EntityKind::Bill, &metas[i]);
         let mut owned = Seen::new(EntityKind::Bill, &metas[2]);
         owned.version = Cow::Owned(VersionToken::new("0"));
-        let mut all = vec![
+        let mut all = [
             pending(0, vec![seen(0)], "a"),
             pending(0, vec![seen(1)], "b"),
             pending(0, vec![seen(2)], "c"),
