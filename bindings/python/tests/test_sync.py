@@ -324,3 +324,18 @@ def test_async_mirror_syncs_too(tmp_path):
     with rowcol.LookAlike(clients=1, size="empty") as sim:
         report = asyncio.run(main(sim))
     assert report.outcome == "synced" and report.modes == ["full"]
+
+
+def test_verify_audit_finds_a_forged_entry(one, tmp_path):
+    import sqlite3
+
+    sim, m, client, _ = one
+    m.sync(sim.app(), client)
+    assert m.verify_audit(client)["intact"] is True
+    db = sqlite3.connect(tmp_path / "one.db")
+    with db:  # the table refuses updates, so a forger with the file drops that guard first
+        db.execute("DROP TRIGGER audit_log_no_update")
+        db.execute("UPDATE audit_log SET version = 'forged' WHERE client_id = ? AND seq = 3", (client,))
+    db.close()
+    verdict = m.verify_audit(client)
+    assert (verdict["intact"], verdict["first_broken"], verdict["entries_checked"]) == (False, 3, 3)
