@@ -339,3 +339,19 @@ def test_verify_audit_finds_a_forged_entry(one, tmp_path):
     db.close()
     verdict = m.verify_audit(client)
     assert (verdict["intact"], verdict["first_broken"], verdict["entries_checked"]) == (False, 3, 3)
+
+
+def test_sync_into_postgresql_when_configured():
+    import os
+
+    url = os.environ.get("ROWCOL_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("ROWCOL_TEST_POSTGRES_URL not set: sync into PostgreSQL was NOT exercised from Python")
+    with rowcol.LookAlike(clients=1, size="small", seed=11) as sim:
+        m = rowcol.Mirror.open(url)
+        (client,) = sim.register(m, "py-sync-advisor", prefix="py-sync-")
+        report = m.sync(sim.app(), client)
+        assert report.outcome == "synced" and report.counts["dead_lettered"] == 0
+        assert m.sync(sim.app(), client).modes == ["incremental"]
+        assert m.verify_audit(client)["intact"] is True
+        assert m.runs(client, limit=2)["runs"][0]["status"] == "succeeded"
