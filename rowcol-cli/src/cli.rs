@@ -102,6 +102,23 @@ pub enum Command {
         #[command(subcommand)]
         action: DeadLetterAction,
     },
+    /// Compare each client's mirror with QBO (counts first, ids and versions
+    /// where counts differ) and list every drift; `--repair` re-reads and
+    /// applies what drifted. Exits 6 when drift is left unrepaired.
+    Reconcile {
+        /// Only this client.
+        #[arg(long)]
+        client: Option<String>,
+        /// Compare every kind's ids, versions and money totals, not counts first.
+        #[arg(long)]
+        full: bool,
+        /// Repair the drift found (recorded as a reconcile run).
+        #[arg(long)]
+        repair: bool,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve webhooks (signature-checked), /healthz and /metrics, and run the
     /// scheduler and sync workers, until Ctrl-C.
     Serve {

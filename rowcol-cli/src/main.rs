@@ -65,6 +65,12 @@ async fn run(cli: Cli) -> CliResult {
             DeadLetterAction::List { json } => commands::read::dead_letters(&config()?, *json).await,
             DeadLetterAction::Replay => commands::read::replay(&config()?).await,
         },
+        Command::Reconcile {
+            client,
+            full,
+            repair,
+            json,
+        } => commands::reconcile::run(&config()?, client.as_deref(), *full, *repair, *json).await,
         Command::Serve { concurrency } => commands::serve::run(&config()?, *concurrency).await,
     }
 }

@@ -32,6 +32,20 @@ pub(crate) fn kind_of(err: &sqlx::Error) -> StoreErrorKind {
     }
 }
 
+/// The store error kind for a failed migration run: a database that could
+/// not be reached or locked is `Unavailable`/`Busy` (retry), anything else
+/// (a changed or unknown migration, a failing statement) is `Migration`.
+pub(crate) fn migrate_kind(err: &sqlx::migrate::MigrateError) -> StoreErrorKind {
+    use sqlx::migrate::MigrateError;
+    match err {
+        MigrateError::Execute(inner) | MigrateError::ExecuteMigration(inner, _) => match kind_of(inner) {
+            kind @ (StoreErrorKind::Unavailable | StoreErrorKind::Busy) => kind,
+            _ => StoreErrorKind::Migration,
+        },
+        _ => StoreErrorKind::Migration,
+    }
+}
+
 /// Kinds by SQLite result code: the primary code is the low byte of the
 /// extended one (5 BUSY and 6 LOCKED, with extended forms such as 517 and
 /// 262, are worth retrying; 10 IOERR and 14 CANTOPEN mean unavailable;
@@ -98,6 +112,19 @@ mod tests {
         ] {
             assert_eq!(sqlstate_kind(code), kind, "{code:?}");
         }
+    }
+
+    #[test]
+    fn migrations_cut_off_by_the_connection_are_unavailable_not_broken() {
+        use sqlx::migrate::MigrateError;
+        let cut = MigrateError::Execute(sqlx::Error::PoolTimedOut);
+        assert_eq!(migrate_kind(&cut), StoreErrorKind::Unavailable);
+        let during = MigrateError::ExecuteMigration(sqlx::Error::PoolClosed, 2);
+        assert_eq!(migrate_kind(&during), StoreErrorKind::Unavailable);
+        assert_eq!(
+            migrate_kind(&MigrateError::VersionMissing(3)),
+            StoreErrorKind::Migration
+        );
     }
 
     #[test]

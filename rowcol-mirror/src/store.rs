@@ -39,7 +39,7 @@ impl<DB: Backend> SqlMirror<DB> {
     pub async fn from_pool(pool: Pool<DB>, key: CredentialKey) -> Result<Self, RowcolError> {
         DB::migrate(&pool).await.map_err(|e| {
             RowcolError::store_with_source(
-                StoreErrorKind::Migration,
+                crate::error::migrate_kind(&e),
                 ErrorContext::default(),
                 format!("migrating the {} mirror failed", DB::LABEL),
                 e,

@@ -3,5 +3,6 @@
 pub mod connect;
 pub mod demo;
 pub mod read;
+pub mod reconcile;
 pub mod serve;
 pub mod sync;

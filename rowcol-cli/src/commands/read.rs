@@ -74,7 +74,11 @@ pub async fn digest(config: &Config, format: Format, out: Option<&Path>) -> CliR
 }
 
 /// The advisor's clients, or only `only` (which must be one of them).
-async fn clients(config: &Config, mirror: &dyn rowcol_mirror::Mirror, only: Option<&str>) -> CliResult<Vec<Client>> {
+pub(crate) async fn clients(
+    config: &Config,
+    mirror: &dyn rowcol_mirror::Mirror,
+    only: Option<&str>,
+) -> CliResult<Vec<Client>> {
     let advisor: AdvisorId = parse_id(&config.advisor)?;
     let all = mirror.portfolio(&advisor).await?;
     match only {
