@@ -2,7 +2,6 @@
 //! did, sync once, and on failure let the policy choose between a delayed
 //! retry (a new job) and giving up (the job stays dead for replay).
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use apalis::prelude::{AbortError, BoxDynError, Data};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rowcol_core::sync::RunStatus;
-use rowcol_core::{ClientId, Rail, RetryDecision, SyncEngine, SyncOutcome};
+use rowcol_core::{RetryDecision, SyncEngine, SyncOutcome};
 
 use crate::error::{Result, WorkerError};
 use crate::job::{JobOutcome, SyncJob, connection_of};
@@ -22,22 +21,6 @@ pub(crate) struct JobContext {
     queue: JobQueue,
     busy_delay: Duration,
     rng: Mutex<StdRng>,
-    in_flight: Arc<Mutex<HashSet<(ClientId, Rail)>>>,
-}
-
-/// A realm this process is syncing; freed on drop.
-struct Claim {
-    set: Arc<Mutex<HashSet<(ClientId, Rail)>>>,
-    key: (ClientId, Rail),
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        self.set
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.key);
-    }
 }
 
 impl JobContext {
@@ -47,18 +30,14 @@ impl JobContext {
             queue,
             busy_delay,
             rng: Mutex::new(StdRng::from_os_rng()),
-            in_flight: Arc::default(),
         }
     }
 
     /// Runs one job. An error means the job is dead.
     pub(crate) async fn run(&self, job: &SyncJob) -> Result<JobOutcome> {
         let connection = connection_of(&self.engine, &job.client, job.rail).await?;
-        // The engine's lease keeps other processes off the realm, but every
-        // job of this process holds it under the same name: guard here too.
-        let Some(_claim) = self.claim(job) else {
-            return self.requeue(job).await;
-        };
+        // Overlap on a realm, across processes and within this one, is kept
+        // off by the engine's per-attempt realm lease: a held realm answers Busy.
         if self.already_synced(job).await? {
             tracing::debug!(client = %job.client, rail = %job.rail, "a later sync covered this job");
             return Ok(JobOutcome::Coalesced);
@@ -101,16 +80,6 @@ impl JobContext {
                 }
             }
         }
-    }
-
-    /// Marks the job's realm as synced by this process, unless it already is.
-    fn claim(&self, job: &SyncJob) -> Option<Claim> {
-        let key = (job.client.clone(), job.rail);
-        let mut set = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-        set.insert(key.clone()).then(|| Claim {
-            set: Arc::clone(&self.in_flight),
-            key,
-        })
     }
 
     /// Someone syncs the realm now: run the job again shortly rather than

@@ -1,0 +1,209 @@
+//! Issue 6's bench: 100 typical clients on the QBO look-alike (in process,
+//! real HTTP), through the QBO rail and the sync engine into a SQLite file.
+//! Prints one table:
+//! - first sync: wall time and API calls;
+//! - an incremental cycle after 1% of each client's records changed;
+//! - a quiet cycle (target: 1 call per realm);
+//! - webhook to mirror latency, p50 and p99 (target p99 < 2 s): the
+//!   look-alike delivers signed webhooks to the real route
+//!   (`rowcol_cli::http`), the intake queues, a worker syncs, and the time is
+//!   taken when the engine's change event names the changed record;
+//! - peak memory of the process (VmHWM; the look-alike's books included);
+//! - API calls a month the default schedule spends on 100 quiet clients.
+//!
+//! `cargo bench -p rowcol-benches --bench sync_portfolio`
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // bench set-up: a failure is a failed bench
+
+#[path = "../rowcol-worker/tests/sim_portfolio/mod.rs"]
+mod sim_portfolio;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rowcol_core::engine::{SyncOutcome, monthly_calls};
+use rowcol_core::sync::SyncTrigger;
+use rowcol_core::{Connection, EntityKind, StandardPolicy, SyncEngine, SyncPolicy};
+use rowcol_qbo_sim::{Kind, Size, WebhookConfig};
+use rowcol_worker::DEFAULT_COALESCE;
+use serde_json::json;
+
+const CLIENTS: usize = 100;
+const CONCURRENCY: usize = 16;
+const WEBHOOK_SAMPLES: usize = 200;
+
+struct Cycle {
+    wall: Duration,
+    calls: u64,
+    records: u64,
+}
+
+async fn cycle(l: &sim_portfolio::Lookalike, engine: &SyncEngine, connections: &[Connection]) -> Cycle {
+    l.admin.reset_counters();
+    let started = Instant::now();
+    let results = engine
+        .sync_all(connections, SyncTrigger::Schedule, CONCURRENCY, |_, _| {})
+        .await;
+    let wall = started.elapsed();
+    let mut records = 0;
+    for (c, result) in results {
+        let report = result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
+        assert_eq!(report.outcome, SyncOutcome::Synced);
+        records += u64::from(report.counts.applied + report.counts.deleted);
+    }
+    let calls = l.admin.counters().values().map(|c| c.requests).sum();
+    Cycle { wall, calls, records }
+}
+
+fn vm_hwm_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at.min(sorted.len() - 1)]
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    rt.block_on(run());
+}
+
+async fn run() {
+    let l = sim_portfolio::start(CLIENTS, Size::Typical).await;
+    let after_books = vm_hwm_mb();
+    let (_, engine) = sim_portfolio::engine(
+        l.mirror.clone(),
+        &l.sim.base_url(),
+        "bench",
+        rowcol_core::engine::SYNC_LEASE_TTL,
+        1000,
+    );
+    let first = cycle(&l, &engine, &l.connections).await;
+
+    // 1% of each client's records changed (creates, payments, edits, voids, deletes).
+    let mut changes = 0;
+    for realm in l.admin.realm_ids() {
+        let truth = l.admin.ground_truth(&realm).unwrap();
+        let live: usize = truth.kinds.values().map(|k| k.count).sum();
+        let n = live.div_ceil(100);
+        l.admin.burst(&realm, n).unwrap();
+        changes += n;
+    }
+    let busy = cycle(&l, &engine, &l.connections).await;
+    let quiet = cycle(&l, &engine, &l.connections).await;
+
+    let (p50, p99, coalesce) = webhook_latency(&l, engine.clone()).await;
+
+    let policy = StandardPolicy::default();
+    let interval = policy.interval(&l.connections[0].client);
+    let month = monthly_calls(CLIENTS as u64, interval, 1);
+    let peak = vm_hwm_mb();
+
+    let mb = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.0} MB"));
+    println!("sync_portfolio: {CLIENTS} typical clients, look-alike over HTTP, SQLite file mirror");
+    println!("| what | figure | target |");
+    println!("| --- | --- | --- |");
+    println!(
+        "| first sync | {:.1} s, {} API calls, {} records | — |",
+        first.wall.as_secs_f64(),
+        first.calls,
+        first.records
+    );
+    println!(
+        "| incremental cycle, 1% changed ({changes} changes) | {:.2} s, {} API calls, {} records | — |",
+        busy.wall.as_secs_f64(),
+        busy.calls,
+        busy.records
+    );
+    println!(
+        "| quiet cycle | {:.2} s, {} API calls | 1 per realm ({CLIENTS}) |",
+        quiet.wall.as_secs_f64(),
+        quiet.calls
+    );
+    println!(
+        "| webhook to mirror, {WEBHOOK_SAMPLES} changes (intake coalescing {coalesce:?}) | p50 {:.0} ms, p99 {:.0} ms | p99 < 2 s |",
+        p50.as_secs_f64() * 1000.0,
+        p99.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| peak memory (VmHWM, look-alike included; {} after it generated the books) | {} | < 200 MB |",
+        mb(after_books),
+        mb(peak)
+    );
+    println!(
+        "| API calls a month, default schedule ({} min), 100 quiet clients | {month} | < 500,000 |",
+        interval.as_secs() / 60
+    );
+}
+
+/// Changes one bill at a time across the portfolio and times each from the
+/// change at the look-alike to the engine's change event naming it.
+async fn webhook_latency(l: &sim_portfolio::Lookalike, engine: Arc<SyncEngine>) -> (Duration, Duration, Duration) {
+    let path = sim_portfolio::webhook_path(l, engine.clone(), DEFAULT_COALESCE, WebhookConfig::default()).await;
+    let mut events = engine.subscribe();
+    let mut sent: HashMap<(String, String), Instant> = HashMap::new();
+    let mut latencies = Vec::new();
+    let realms = l.admin.realm_ids();
+    for i in 0..WEBHOOK_SAMPLES {
+        let realm = &realms[i % realms.len()];
+        let client = l.connections[i % realms.len()].client.to_string();
+        let truth = l.admin.ground_truth(realm).unwrap();
+        let id: u64 = truth.kinds["Bill"]
+            .live
+            .keys()
+            .nth(i / realms.len())
+            .unwrap()
+            .parse()
+            .unwrap();
+        l.admin
+            .update(realm, Kind::Bill, id, &json!({ "PrivateNote": format!("bench {i}") }))
+            .unwrap();
+        sent.insert((client, id.to_string()), Instant::now());
+        // About 20 changes a second across the portfolio.
+        let pause = tokio::time::sleep(Duration::from_millis(50));
+        tokio::pin!(pause);
+        loop {
+            tokio::select! {
+                _ = &mut pause => break,
+                Ok(event) = events.recv() => collect(&event, &mut sent, &mut latencies),
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !sent.is_empty() && Instant::now() < deadline {
+        if let Ok(Ok(event)) = tokio::time::timeout(Duration::from_secs(1), events.recv()).await {
+            collect(&event, &mut sent, &mut latencies);
+        }
+    }
+    assert!(sent.is_empty(), "{} changes never reached the mirror", sent.len());
+    path.stop().await;
+    latencies.sort();
+    (
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        DEFAULT_COALESCE,
+    )
+}
+
+fn collect(
+    event: &rowcol_core::engine::ChangeEvent,
+    sent: &mut HashMap<(String, String), Instant>,
+    latencies: &mut Vec<Duration>,
+) {
+    for (kind, id) in &event.ids {
+        if *kind == EntityKind::Bill
+            && let Some(at) = sent.remove(&(event.client.to_string(), id.to_string()))
+        {
+            latencies.push(at.elapsed());
+        }
+    }
+}
