@@ -28,6 +28,9 @@ pub struct LookAlike {
     admin: Admin,
     base_url: String,
     pid: u32,
+    /// The app `app()` answers without options: one, so that a mirror
+    /// reuses one engine for it across calls.
+    default_app: Py<QboApp>,
 }
 
 fn size(text: &str) -> Result<Size, Error> {
@@ -55,6 +58,12 @@ fn object_id(id: &Bound<'_, PyAny>) -> Result<u64, Error> {
     text.trim()
         .parse()
         .map_err(|_| Error::input(format!("id {text:?}: the look-alike's ids are digits")))
+}
+
+fn sim_app(base_url: &str, max_attempts: Option<u32>, base_delay: Option<&Bound<'_, PyAny>>) -> Result<QboApp, Error> {
+    let config =
+        rowcol_qbo::QboConfig::for_sim(base_url).map_err(|e| Error::input(format!("QBO app configuration: {e}")))?;
+    QboApp::new(config, max_attempts, base_delay)
 }
 
 fn admin_error(e: rowcol_qbo_sim::AdminError) -> Error {
@@ -104,11 +113,13 @@ impl LookAlike {
                 .await
                 .map_err(|e| Error::Os(format!("cannot start the QBO look-alike: {e}")))
         })?;
+        let default_app = Py::new(py, sim_app(&server.base_url(), None, None)?)?;
         Ok(LookAlike {
             admin: server.admin(),
             base_url: server.base_url(),
             server: Mutex::new(Some(server)),
             pid: std::process::id(),
+            default_app,
         })
     }
 
@@ -148,12 +159,19 @@ impl LookAlike {
         self.base_url.clone()
     }
 
-    /// The QBO app that reaches it (see `QboApp.look_alike`).
+    /// The QBO app that reaches it (see `QboApp.look_alike`): the same
+    /// object on every call without options, a new one with them.
     #[pyo3(signature = (*, max_attempts=None, base_delay=None))]
-    fn app(&self, max_attempts: Option<u32>, base_delay: Option<&Bound<'_, PyAny>>) -> Result<QboApp, Error> {
-        let config = rowcol_qbo::QboConfig::for_sim(&self.base_url)
-            .map_err(|e| Error::input(format!("QBO app configuration: {e}")))?;
-        QboApp::new(config, max_attempts, base_delay)
+    fn app(
+        &self,
+        py: Python<'_>,
+        max_attempts: Option<u32>,
+        base_delay: Option<&Bound<'_, PyAny>>,
+    ) -> Result<Py<QboApp>, Error> {
+        if max_attempts.is_none() && base_delay.is_none() {
+            return Ok(self.default_app.clone_ref(py));
+        }
+        Ok(Py::new(py, sim_app(&self.base_url, max_attempts, base_delay)?)?)
     }
 
     /// The companies' realm ids, in order.

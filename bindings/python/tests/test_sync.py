@@ -268,6 +268,7 @@ def test_look_alike_levers_and_lifecycle():
         assert sim.running and sim.base_url.startswith("http://127.0.0.1:")
         assert len(sim.realm_ids) == 2 and sim.now.tzinfo is not None
         assert sim.app().api_base.rstrip("/") == sim.base_url
+        assert sim.app() is sim.app() and sim.app(max_attempts=2) is not sim.app()
         assert "running=true" in repr(sim).lower()
         with pytest.raises(rowcol.InvalidInputError, match="kind"):
             sim.create(sim.realm_ids[0], "Widget", {})
