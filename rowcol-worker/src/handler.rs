@@ -1,5 +1,5 @@
 //! Running one sync job: find the connection, skip work a later sync already
-//! did, sync once, and on failure let the policy choose between a delayed
+//! did, sync once (a reconciliation job reconciles and repairs instead), and on failure let the policy choose between a delayed
 //! retry (a new job) and giving up (the job stays dead for replay).
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -8,8 +8,9 @@ use std::time::Duration;
 use apalis::prelude::{AbortError, BoxDynError, Data};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rowcol_core::sync::RunStatus;
-use rowcol_core::{RetryDecision, SyncEngine, SyncOutcome};
+use rowcol_core::reconcile::ReconcileMode;
+use rowcol_core::sync::{RunStatus, SyncTrigger};
+use rowcol_core::{Connection, ConnectionStatus, RetryDecision, RowcolError, StoreErrorKind, SyncEngine, SyncOutcome};
 
 use crate::error::{Result, WorkerError};
 use crate::job::{JobOutcome, SyncJob, connection_of};
@@ -38,6 +39,9 @@ impl JobContext {
         let connection = connection_of(&self.engine, &job.client, job.rail).await?;
         // Overlap on a realm, across processes and within this one, is kept
         // off by the engine's per-attempt realm lease: a held realm answers Busy.
+        if job.trigger == SyncTrigger::Reconcile {
+            return self.reconcile(job, &connection).await;
+        }
         if self.already_synced(job).await? {
             tracing::debug!(client = %job.client, rail = %job.rail, "a later sync covered this job");
             return Ok(JobOutcome::Coalesced);
@@ -57,28 +61,50 @@ impl JobContext {
                 }),
                 SyncOutcome::Busy => self.requeue(job).await,
             },
-            Err(error) => {
-                let decision = {
-                    let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
-                    self.engine.policy().retry(&error, job.attempt, &mut *rng)
-                };
-                match decision {
-                    RetryDecision::RetryAfter(wait) => {
-                        tracing::info!(client = %job.client, attempt = job.attempt, ?wait, %error, "sync failed; retry queued");
-                        self.queue.push(&job.next_attempt(), wait, None).await?;
-                        Ok(JobOutcome::Retrying {
-                            attempt: job.attempt,
-                            after: wait,
-                            error: error.to_string(),
-                        })
-                    }
-                    RetryDecision::GiveUp(reason) => Err(WorkerError::GaveUp {
-                        client: job.client.clone(),
-                        rail: job.rail,
-                        reason,
-                    }),
-                }
+            Err(error) => self.failed(job, error).await,
+        }
+    }
+
+    /// Runs a reconciliation job: a cheap check, then the repair of its drift.
+    async fn reconcile(&self, job: &SyncJob, connection: &Connection) -> Result<JobOutcome> {
+        if connection.status != ConnectionStatus::Active {
+            return Ok(JobOutcome::NotActive {
+                status: connection.status.as_str().to_owned(),
+            });
+        }
+        match self.engine.reconcile_and_repair(connection, ReconcileMode::Cheap).await {
+            Ok((found, repaired)) => Ok(JobOutcome::Reconciled {
+                drift: u32::try_from(found.drift.len()).unwrap_or(u32::MAX),
+                repaired: repaired.applied + repaired.deleted,
+                api_calls: found.api_calls + repaired.api_calls,
+            }),
+            Err(error) if error.store_kind() == Some(StoreErrorKind::Busy) => self.requeue(job).await,
+            Err(error) => self.failed(job, error).await,
+        }
+    }
+
+    /// A failed attempt: a delayed retry when the policy says so, else the
+    /// job is dead.
+    async fn failed(&self, job: &SyncJob, error: RowcolError) -> Result<JobOutcome> {
+        let decision = {
+            let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
+            self.engine.policy().retry(&error, job.attempt, &mut *rng)
+        };
+        match decision {
+            RetryDecision::RetryAfter(wait) => {
+                tracing::info!(client = %job.client, attempt = job.attempt, ?wait, %error, "sync failed; retry queued");
+                self.queue.push(&job.next_attempt(), wait, None).await?;
+                Ok(JobOutcome::Retrying {
+                    attempt: job.attempt,
+                    after: wait,
+                    error: error.to_string(),
+                })
             }
+            RetryDecision::GiveUp(reason) => Err(WorkerError::GaveUp {
+                client: job.client.clone(),
+                rail: job.rail,
+                reason,
+            }),
         }
     }
 

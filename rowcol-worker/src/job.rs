@@ -114,6 +114,16 @@ pub enum JobOutcome {
         /// Calls made to the rail.
         api_calls: u32,
     },
+    /// A reconciliation compared the mirror with the source and repaired
+    /// what it could.
+    Reconciled {
+        /// Differences found.
+        drift: u32,
+        /// Records written or deleted by the repair.
+        repaired: u32,
+        /// Calls made to the rail.
+        api_calls: u32,
+    },
     /// The connection is not active; nothing was called.
     NotActive {
         /// Its status.

@@ -30,7 +30,7 @@ pub use intake::{DEFAULT_COALESCE, Intake, IntakeReport};
 pub use job::{JobOutcome, RECONCILE_PRIORITY, SCHEDULED_PRIORITY, SyncJob, URGENT_PRIORITY};
 pub use metrics::{metrics_text, portfolio_metrics};
 pub use queue::{Heartbeat, JobQueue, JobRecord, JobState, Pushed, QUEUE_NAME, QueueStats};
-pub use scheduler::{Scheduler, TickReport};
+pub use scheduler::{RECONCILE_EVERY, Scheduler, TickReport};
 pub use worker::{Worker, WorkerBuilder};
 
 /// The README's snippets, compiled and run as doc tests.

@@ -22,6 +22,9 @@ use crate::queue::{JobQueue, Pushed};
 /// Runs read per client to judge whether it is quiet.
 const RECENT_RUNS: u32 = 8;
 
+/// How often every connection is reconciled with its source.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(24 * 3600);
+
 /// Queues scheduled syncs. Several schedulers may tick against one queue:
 /// a job's idempotency key is its client, rail and slot, so a slot is queued
 /// once however many processes tick.
@@ -106,6 +109,50 @@ impl Scheduler {
                 over_budget = report.over_budget,
                 "scheduled syncs queued"
             );
+        }
+        Ok(report)
+    }
+
+    /// Queues the daily reconciliation of every active connection whose
+    /// day's slot (the start of the UTC day plus its schedule offset) has
+    /// passed: a cheap check (counts first) that repairs what webhooks and
+    /// CDC missed. A day's job is queued once however many processes tick;
+    /// nothing is queued once the month's budget is spent.
+    pub async fn tick_reconcile(&self, now: DateTime<Utc>) -> Result<TickReport> {
+        let mut plans: BTreeMap<Rail, BudgetPlan> = BTreeMap::new();
+        let mut report = TickReport::default();
+        for connection in self.engine.mirror().connections().await? {
+            if connection.status != ConnectionStatus::Active {
+                continue;
+            }
+            let plan = match plans.get(&connection.rail) {
+                Some(plan) => *plan,
+                None => {
+                    let plan = self.budget_plan(connection.rail, now).await?;
+                    plans.insert(connection.rail, plan);
+                    plan
+                }
+            };
+            if plan.exhausted() {
+                report.over_budget += 1;
+                continue;
+            }
+            let offset = self.engine.policy().schedule_offset(&connection.client);
+            let Some(slot) = latest_slot(RECONCILE_EVERY, offset, now) else {
+                report.not_due += 1;
+                continue;
+            };
+            let job = SyncJob::new(&connection, SyncTrigger::Reconcile, slot);
+            let key = format!(
+                "reconcile:{}:{}:{}",
+                connection.client,
+                connection.rail,
+                slot.timestamp()
+            );
+            match self.queue.push(&job, Duration::ZERO, Some(&key)).await? {
+                Pushed::Queued => report.queued.push(connection.client.clone()),
+                Pushed::AlreadyQueued => report.already_queued += 1,
+            }
         }
         Ok(report)
     }

@@ -147,7 +147,11 @@ impl WorkerBuilder {
 /// The apalis-cron job: one schedule tick at the engine's clock.
 async fn tick_job(_tick: Tick, scheduler: Data<Arc<Scheduler>>) -> Result<TickReport, BoxDynError> {
     let now = scheduler.now();
-    scheduler.tick(now).await.map_err(Into::into)
+    let mut report = scheduler.tick(now).await?;
+    let reconciles = scheduler.tick_reconcile(now).await?;
+    report.queued.extend(reconciles.queued);
+    report.already_queued += reconciles.already_queued;
+    Ok(report)
 }
 
 /// A cron schedule firing on every multiple of a period since the epoch.

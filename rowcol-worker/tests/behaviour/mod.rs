@@ -7,10 +7,11 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::Utc;
-use rowcol_core::sync::{NoticeOperation, RunStatus, SyncTrigger};
-use rowcol_core::{ClientId, RailErrorKind, StandardPolicy};
+use rowcol_core::sync::{NoticeOperation, RunStatus, SourceRecord, SyncTrigger};
+use rowcol_core::{ClientId, Entity, EntityKind, RailErrorKind, StandardPolicy};
 use rowcol_worker::{
-    Intake, JobState, SCHEDULED_PRIORITY, Scheduler, SyncJob, URGENT_PRIORITY, WorkerError, portfolio_metrics,
+    Intake, JobState, RECONCILE_PRIORITY, SCHEDULED_PRIORITY, Scheduler, SyncJob, URGENT_PRIORITY, WorkerError,
+    portfolio_metrics,
 };
 
 use crate::common::{Backend, client_id, fast_policy, notice, portfolio, realm_id, start_worker, wait_until};
@@ -25,7 +26,8 @@ macro_rules! for_each_behaviour {
             webhook_notices_for_one_realm_become_one_sync,
             a_failing_job_ends_dead_and_can_be_replayed,
             a_busy_realm_is_queued_again_not_dropped,
-            urgent_jobs_run_before_scheduled_ones
+            urgent_jobs_run_before_scheduled_ones,
+            a_daily_reconcile_repairs_what_the_change_feed_missed
         );
     };
 }
@@ -261,4 +263,57 @@ pub async fn urgent_jobs_run_before_scheduled_ones(backend: Backend) {
         assert_eq!(runs.len(), 1, "client {i}: {runs:?}");
         assert!(urgent < runs[0].started_at, "client {i} ran before the webhook sync");
     }
+}
+
+/// A bill the change feed never announced: the day's reconcile tick queues
+/// one reconcile job per client (once, however often it ticks), and the
+/// worker's cheap check finds and lands the bill under a Reconcile run.
+pub async fn a_daily_reconcile_repairs_what_the_change_feed_missed(backend: Backend) {
+    let p = portfolio(backend, 2, fast_policy()).await;
+    for connection in &p.connections {
+        p.engine
+            .sync_connection(connection, SyncTrigger::OnDemand, &[])
+            .await
+            .unwrap();
+    }
+    let bill = rowcol_core::fixtures::bill(client_id(0).as_str(), "77", rust_decimal::Decimal::new(12_50, 2));
+    p.rail.put_unannounced(
+        &realm_id(0),
+        SourceRecord {
+            entity: Entity::Bill(bill),
+            raw: "{}".into(),
+        },
+    );
+    let scheduler = Scheduler::new(p.engine.clone(), p.queue.clone());
+    let report = scheduler.tick_reconcile(Utc::now()).await.unwrap();
+    assert_eq!(report.queued.iter().cloned().collect::<BTreeSet<_>>(), clients(0..2));
+    let again = scheduler.tick_reconcile(Utc::now()).await.unwrap();
+    assert!(again.queued.is_empty() && again.already_queued == 2, "{again:?}");
+    let pending = p.queue.jobs(JobState::Pending).await.unwrap();
+    assert!(
+        pending
+            .iter()
+            .all(|r| r.job.trigger == SyncTrigger::Reconcile && r.priority == RECONCILE_PRIORITY as i64)
+    );
+
+    let worker = start_worker(&p, "reconcile", 2);
+    wait_until("the reconcile jobs", WAIT, || p.queue_is_idle()).await;
+    worker.stop().await;
+    let live = p
+        .mirror
+        .live_versions(&client_id(0), rowcol_core::Rail::Qbo, EntityKind::Bill)
+        .await
+        .unwrap();
+    assert!(live.iter().any(|(id, _)| id.as_str() == "77"), "{live:?}");
+    assert_eq!(
+        p.runs(&client_id(0)).await.last().unwrap().trigger,
+        SyncTrigger::Reconcile
+    );
+    assert!(
+        p.runs(&client_id(1))
+            .await
+            .iter()
+            .all(|r| r.trigger != SyncTrigger::Reconcile),
+        "a clean client records no repair run"
+    );
 }
