@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rowcol_core::engine::{BudgetPlan, is_quiet, month_start, next_slot};
 use rowcol_core::sync::{SyncRun, SyncTrigger};
-use rowcol_core::{ClientId, ConnectionStatus, Rail, SyncEngine};
+use rowcol_core::{ClientId, Connection, ConnectionStatus, Rail, SyncEngine};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -66,14 +66,7 @@ impl Scheduler {
             if connection.status != ConnectionStatus::Active {
                 continue;
             }
-            let plan = match plans.get(&connection.rail) {
-                Some(plan) => *plan,
-                None => {
-                    let plan = self.budget_plan(connection.rail, now).await?;
-                    plans.insert(connection.rail, plan);
-                    plan
-                }
-            };
+            let plan = self.plan_for(&mut plans, connection.rail, now).await?;
             let runs: Vec<SyncRun> = mirror
                 .runs(&connection.client, RECENT_RUNS)
                 .await?
@@ -91,17 +84,8 @@ impl Scheduler {
                 report.over_budget += 1;
                 continue;
             }
-            let job = SyncJob::new(&connection, SyncTrigger::Schedule, slot);
-            let key = format!(
-                "schedule:{}:{}:{}",
-                connection.client,
-                connection.rail,
-                slot.timestamp()
-            );
-            match self.queue.push(&job, Duration::ZERO, Some(&key)).await? {
-                Pushed::Queued => report.queued.push(connection.client.clone()),
-                Pushed::AlreadyQueued => report.already_queued += 1,
-            }
+            self.push_slot(&connection, SyncTrigger::Schedule, slot, &mut report)
+                .await?;
         }
         if !report.queued.is_empty() {
             tracing::info!(
@@ -125,14 +109,7 @@ impl Scheduler {
             if connection.status != ConnectionStatus::Active {
                 continue;
             }
-            let plan = match plans.get(&connection.rail) {
-                Some(plan) => *plan,
-                None => {
-                    let plan = self.budget_plan(connection.rail, now).await?;
-                    plans.insert(connection.rail, plan);
-                    plan
-                }
-            };
+            let plan = self.plan_for(&mut plans, connection.rail, now).await?;
             if plan.exhausted() {
                 report.over_budget += 1;
                 continue;
@@ -142,19 +119,47 @@ impl Scheduler {
                 report.not_due += 1;
                 continue;
             };
-            let job = SyncJob::new(&connection, SyncTrigger::Reconcile, slot);
-            let key = format!(
-                "reconcile:{}:{}:{}",
-                connection.client,
-                connection.rail,
-                slot.timestamp()
-            );
-            match self.queue.push(&job, Duration::ZERO, Some(&key)).await? {
-                Pushed::Queued => report.queued.push(connection.client.clone()),
-                Pushed::AlreadyQueued => report.already_queued += 1,
-            }
+            self.push_slot(&connection, SyncTrigger::Reconcile, slot, &mut report)
+                .await?;
         }
         Ok(report)
+    }
+
+    /// The rail's budget plan at `now`, read once per tick.
+    async fn plan_for(
+        &self,
+        plans: &mut BTreeMap<Rail, BudgetPlan>,
+        rail: Rail,
+        now: DateTime<Utc>,
+    ) -> Result<BudgetPlan> {
+        if let Some(plan) = plans.get(&rail) {
+            return Ok(*plan);
+        }
+        let plan = self.budget_plan(rail, now).await?;
+        plans.insert(rail, plan);
+        Ok(plan)
+    }
+
+    /// Queues `connection`'s job for `slot`, once: the idempotency key is the
+    /// trigger, client, rail and slot.
+    async fn push_slot(
+        &self,
+        connection: &Connection,
+        trigger: SyncTrigger,
+        slot: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<()> {
+        let job = SyncJob::new(connection, trigger, slot);
+        let what = match trigger {
+            SyncTrigger::Reconcile => "reconcile",
+            _ => "schedule",
+        };
+        let key = format!("{what}:{}:{}:{}", connection.client, connection.rail, slot.timestamp());
+        match self.queue.push(&job, Duration::ZERO, Some(&key)).await? {
+            Pushed::Queued => report.queued.push(connection.client.clone()),
+            Pushed::AlreadyQueued => report.already_queued += 1,
+        }
+        Ok(())
     }
 
     async fn budget_plan(&self, rail: Rail, now: DateTime<Utc>) -> Result<BudgetPlan> {
