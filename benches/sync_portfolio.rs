@@ -31,7 +31,13 @@ use rowcol_worker::DEFAULT_COALESCE;
 use serde_json::json;
 
 const CLIENTS: usize = 100;
-const CONCURRENCY: usize = 16;
+/// Clients synced at once (`ROWCOL_BENCH_CONCURRENCY` overrides; the demo uses 16).
+fn concurrency() -> usize {
+    std::env::var("ROWCOL_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16)
+}
 const WEBHOOK_SAMPLES: usize = 100;
 /// One change every this long across the portfolio (2 a second: a busy
 /// hour for 100 clients, well above their usual pace).
@@ -47,7 +53,7 @@ async fn cycle(l: &sim_portfolio::Lookalike, engine: &SyncEngine, connections: &
     l.admin.reset_counters();
     let started = Instant::now();
     let results = engine
-        .sync_all(connections, SyncTrigger::Schedule, CONCURRENCY, |_, _| {})
+        .sync_all(connections, SyncTrigger::Schedule, concurrency(), |_, _| {})
         .await;
     let wall = started.elapsed();
     let mut records = 0;
@@ -98,7 +104,7 @@ async fn first_sync_child(spec: &str) {
     let (_, engine) = sim_portfolio::engine(mirror.clone(), sim, "bench-child", SYNC_LEASE_TTL, 1000);
     let connections = mirror.connections().await.unwrap();
     for (c, result) in engine
-        .sync_all(&connections, SyncTrigger::OnDemand, CONCURRENCY, |_, _| {})
+        .sync_all(&connections, SyncTrigger::OnDemand, concurrency(), |_, _| {})
         .await
     {
         result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
@@ -153,7 +159,10 @@ async fn run() {
     let interval = policy.interval(&l.connections[0].client);
     let month = monthly_calls(CLIENTS as u64, interval, 1);
     let whole = vm_hwm_mb().unwrap_or(0.0);
-    println!("sync_portfolio: {CLIENTS} typical clients, look-alike over HTTP, SQLite file mirror");
+    println!(
+        "sync_portfolio: {CLIENTS} typical clients, {} at once, look-alike over HTTP, SQLite file mirror",
+        concurrency()
+    );
     println!("| what | figure | target |");
     println!("| --- | --- | --- |");
     println!(
