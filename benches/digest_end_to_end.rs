@@ -13,60 +13,72 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use rowcol_core::ClientSnapshot;
 use rowcol_core::fixtures::{date, synthetic};
 use rowcol_core::snapshot::SnapshotRequest;
+use rowcol_core::{AdvisorId, ClientSnapshot};
 use rowcol_mirror::Mirror;
 use rowcol_runway::{DigestClock, digest};
 
 mod support;
 
+use support::Cache;
+
 const BENCH_DB: &str = "rowcol_bench_e2e";
 
+/// The portfolio, its 100 snapshots loaded concurrently, and the digest.
+async fn digest_all(store: &Arc<dyn Mirror>, advisor: &AdvisorId, as_of: NaiveDate) {
+    let clients = store.portfolio(advisor).await.unwrap();
+    let loads = clients.into_iter().map(|client| {
+        let (store, advisor) = (Arc::clone(store), advisor.clone());
+        tokio::spawn(async move {
+            store
+                .snapshot(&advisor, &client.id, SnapshotRequest::as_of(as_of))
+                .await
+                .unwrap()
+        })
+    });
+    let snapshots: Vec<ClientSnapshot> = futures::future::join_all(loads)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let clock = DigestClock {
+        as_of,
+        now: Utc::now(),
+        freshness_target: Duration::from_secs(1800),
+    };
+    let d = digest(&snapshots, clock);
+    assert_eq!(d.clients.len(), 100);
+}
+
+/// `cold`: the mirror's snapshot cache off, so every run reads and decodes
+/// every record (a fresh process). `warm`: the default cache after one run,
+/// records unchanged since (the steady state of a dashboard between syncs);
+/// settings, reviews and health are read from the database every time.
 fn bench_digest(c: &mut Criterion) {
     let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let as_of = date("2026-07-15");
     let portfolio = synthetic::portfolio(100, as_of, Utc::now());
-    let stores: [(&str, Arc<dyn Mirror>); 2] = [
-        ("sqlite", rt.block_on(support::sqlite(&dir))),
-        ("postgres", rt.block_on(support::fresh_postgres(BENCH_DB))),
-    ];
+    let sqlite = rt.block_on(support::sqlite(&dir, Cache::Cold));
+    let advisor = rt.block_on(support::seed(sqlite.as_ref(), &portfolio));
+    let postgres = rt.block_on(support::fresh_postgres(BENCH_DB));
+    rt.block_on(support::seed(postgres.as_ref(), &portfolio));
     let mut group = c.benchmark_group("digest/100_clients");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
-    for (name, store) in stores {
-        let advisor = rt.block_on(support::seed(store.as_ref(), &portfolio));
-        group.bench_function(format!("{name}_end_to_end"), |b| {
-            b.iter(|| {
-                rt.block_on(async {
-                    let clients = store.portfolio(&advisor).await.unwrap();
-                    let loads = clients.into_iter().map(|client| {
-                        let (store, advisor) = (Arc::clone(&store), advisor.clone());
-                        tokio::spawn(async move {
-                            store
-                                .snapshot(&advisor, &client.id, SnapshotRequest::as_of(as_of))
-                                .await
-                                .unwrap()
-                        })
-                    });
-                    let snapshots: Vec<ClientSnapshot> = futures::future::join_all(loads)
-                        .await
-                        .into_iter()
-                        .map(Result::unwrap)
-                        .collect();
-                    let clock = DigestClock {
-                        as_of,
-                        now: Utc::now(),
-                        freshness_target: Duration::from_secs(1800),
-                    };
-                    let d = digest(&snapshots, clock);
-                    assert_eq!(d.clients.len(), 100);
-                })
-            })
-        });
+    for cache in [Cache::Cold, Cache::Warm] {
+        for (name, store) in [
+            ("sqlite", rt.block_on(support::sqlite(&dir, cache))),
+            ("postgres", rt.block_on(support::postgres(BENCH_DB, cache))),
+        ] {
+            rt.block_on(digest_all(&store, &advisor, as_of));
+            group.bench_function(format!("{name}_end_to_end_{}", cache.label()), |b| {
+                b.iter(|| rt.block_on(digest_all(&store, &advisor, as_of)))
+            });
+        }
     }
     group.finish();
 }

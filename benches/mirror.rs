@@ -12,16 +12,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rowcol_core::entity::Entity;
 use rowcol_core::fixtures::{self, date, synthetic, time};
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::{SourceRecord, SyncBatch};
-use rowcol_core::{ClientSnapshot, Rail};
+use rowcol_core::{AdvisorId, ClientSnapshot, Rail};
+use rowcol_mirror::Mirror;
 use rust_decimal_macros::dec;
 
 mod support;
+
+use support::Cache;
 
 const BENCH_DB: &str = "rowcol_bench";
 
@@ -49,7 +52,7 @@ fn bench_apply(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1000));
     group.sample_size(20);
     for (name, store) in [
-        ("sqlite", rt.block_on(support::sqlite(&dir))),
+        ("sqlite", rt.block_on(support::sqlite(&dir, Cache::Cold))),
         ("postgres", rt.block_on(support::fresh_postgres(BENCH_DB))),
     ] {
         rt.block_on(support::register(store.as_ref(), 1));
@@ -70,6 +73,29 @@ fn bench_apply(c: &mut Criterion) {
     group.finish();
 }
 
+/// Loads the 100 snapshots concurrently, as a dashboard would.
+async fn load_all(store: &Arc<dyn Mirror>, advisor: &AdvisorId, portfolio: &[ClientSnapshot], as_of: NaiveDate) {
+    let loads = portfolio.iter().map(|snap| {
+        let store = Arc::clone(store);
+        let (advisor, client) = (advisor.clone(), snap.client.clone());
+        tokio::spawn(async move {
+            store
+                .snapshot(&advisor, &client, SnapshotRequest::as_of(as_of))
+                .await
+                .unwrap()
+        })
+    });
+    let snaps: Vec<ClientSnapshot> = futures::future::join_all(loads)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(snaps.len(), 100);
+}
+
+/// `cold`: the snapshot cache off, so every load reads and decodes every
+/// record (what a fresh process pays). `warm`: the default cache after one
+/// load, records unchanged (settings, reviews and health are still read).
 fn bench_snapshots(c: &mut Criterion) {
     let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
@@ -78,33 +104,20 @@ fn bench_snapshots(c: &mut Criterion) {
     let mut group = c.benchmark_group("mirror/snapshots_100_clients");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
-    for (name, store) in [
-        ("sqlite", rt.block_on(support::sqlite(&dir))),
-        ("postgres", rt.block_on(support::fresh_postgres(BENCH_DB))),
-    ] {
-        let advisor = rt.block_on(support::seed(store.as_ref(), &portfolio));
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                rt.block_on(async {
-                    let loads = portfolio.iter().map(|snap| {
-                        let store = Arc::clone(&store);
-                        let (advisor, client) = (advisor.clone(), snap.client.clone());
-                        tokio::spawn(async move {
-                            store
-                                .snapshot(&advisor, &client, SnapshotRequest::as_of(as_of))
-                                .await
-                                .unwrap()
-                        })
-                    });
-                    let snaps: Vec<ClientSnapshot> = futures::future::join_all(loads)
-                        .await
-                        .into_iter()
-                        .map(Result::unwrap)
-                        .collect();
-                    assert_eq!(snaps.len(), 100);
-                })
-            })
-        });
+    let sqlite = rt.block_on(support::sqlite(&dir, Cache::Cold));
+    let advisor = rt.block_on(support::seed(sqlite.as_ref(), &portfolio));
+    let postgres = rt.block_on(support::fresh_postgres(BENCH_DB));
+    rt.block_on(support::seed(postgres.as_ref(), &portfolio));
+    for cache in [Cache::Cold, Cache::Warm] {
+        for (name, store) in [
+            ("sqlite", rt.block_on(support::sqlite(&dir, cache))),
+            ("postgres", rt.block_on(support::postgres(BENCH_DB, cache))),
+        ] {
+            rt.block_on(load_all(&store, &advisor, &portfolio, as_of));
+            group.bench_function(format!("{name}_{}", cache.label()), |b| {
+                b.iter(|| rt.block_on(load_all(&store, &advisor, &portfolio, as_of)))
+            });
+        }
     }
     group.finish();
 }

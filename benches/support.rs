@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rowcol_core::fixtures::{self, synthetic};
 use rowcol_core::sync::SyncBatch;
 use rowcol_core::{Advisor, AdvisorId, Client, ClientSnapshot, Currency, Rail};
-use rowcol_mirror::{CredentialKey, Mirror, PostgresMirror, SqliteMirror};
+use rowcol_mirror::{CredentialKey, Mirror, PostgresMirror, SnapshotCacheConfig, SqliteMirror};
 use sqlx::{AssertSqlSafe, Connection};
 
 /// A two-worker tokio runtime (the machine the figures come from has 2 cores).
@@ -17,12 +17,44 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
+/// How a bench mirror caches snapshots: `Cold` turns the cache off, so
+/// every snapshot reads and decodes every record as a fresh process would;
+/// `Warm` keeps the default cache, so an unchanged client's records are
+/// decoded once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cache {
+    /// No cache: every load reads and decodes.
+    Cold,
+    /// The default cache.
+    Warm,
+}
+
+impl Cache {
+    fn config(self) -> SnapshotCacheConfig {
+        match self {
+            Cache::Cold => SnapshotCacheConfig { max_records: 0 },
+            Cache::Warm => SnapshotCacheConfig::default(),
+        }
+    }
+
+    /// `cold` or `warm`, for bench names.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cache::Cold => "cold",
+            Cache::Warm => "warm",
+        }
+    }
+}
+
+fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
 /// A fresh database `name` on the PostgreSQL server at `DATABASE_URL`
 /// (default `postgres://postgres@127.0.0.1:5432/postgres`), dropped first if
 /// it exists.
 pub async fn fresh_postgres(name: &str) -> Arc<dyn Mirror> {
-    let url =
-        std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let url = database_url();
     let mut admin = sqlx::PgConnection::connect(&url)
         .await
         .expect("PostgreSQL at DATABASE_URL");
@@ -34,21 +66,30 @@ pub async fn fresh_postgres(name: &str) -> Arc<dyn Mirror> {
         .execute(&mut admin)
         .await
         .expect("create the bench database");
+    postgres(name, Cache::Warm).await
+}
+
+/// Another mirror on the bench database `name` (as another process would
+/// open it), caching as `cache` says.
+pub async fn postgres(name: &str, cache: Cache) -> Arc<dyn Mirror> {
+    let url = database_url();
     let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
     Arc::new(
         PostgresMirror::connect(&format!("{base}/{name}"), CredentialKey::generate())
             .await
-            .expect("open the bench database"),
+            .expect("open the bench database")
+            .with_snapshot_cache(cache.config()),
     )
 }
 
-/// A SQLite mirror in a file under `dir`.
-pub async fn sqlite(dir: &tempfile::TempDir) -> Arc<dyn Mirror> {
+/// A SQLite mirror in the file `bench.db` under `dir`, caching as `cache` says.
+pub async fn sqlite(dir: &tempfile::TempDir, cache: Cache) -> Arc<dyn Mirror> {
     let path = dir.path().join("bench.db").display().to_string();
     Arc::new(
         SqliteMirror::open(&path, CredentialKey::generate())
             .await
-            .expect("open SQLite"),
+            .expect("open SQLite")
+            .with_snapshot_cache(cache.config()),
     )
 }
 

@@ -35,6 +35,175 @@ pub enum Val {
     Bytes(Vec<u8>),
 }
 
+/// One column of a bulk insert: its value in every row.
+#[derive(Debug, Clone)]
+pub enum Column {
+    /// Text.
+    Text(Vec<String>),
+    /// Optional text.
+    OptText(Vec<Option<String>>),
+    /// Exact money text, stored as the backend's money type.
+    Money(Vec<Option<String>>),
+    /// Integers.
+    Int(Vec<i64>),
+    /// Optional integers.
+    OptInt(Vec<Option<i64>>),
+    /// Flags.
+    Bool(Vec<bool>),
+    /// Optional flags.
+    OptBool(Vec<Option<bool>>),
+}
+
+impl Column {
+    fn len(&self) -> usize {
+        match self {
+            Column::Text(v) => v.len(),
+            Column::OptText(v) | Column::Money(v) => v.len(),
+            Column::Int(v) => v.len(),
+            Column::OptInt(v) => v.len(),
+            Column::Bool(v) => v.len(),
+            Column::OptBool(v) => v.len(),
+        }
+    }
+
+    /// The values row by row, for backends that bind one value at a time.
+    fn into_values(self) -> std::vec::IntoIter<Val> {
+        let values: Vec<Val> = match self {
+            Column::Text(v) => v.into_iter().map(Val::Text).collect(),
+            Column::OptText(v) | Column::Money(v) => v.into_iter().map(Val::OptText).collect(),
+            Column::Int(v) => v.into_iter().map(Val::Int).collect(),
+            Column::OptInt(v) => v.into_iter().map(Val::OptInt).collect(),
+            Column::Bool(v) => v.into_iter().map(Val::Bool).collect(),
+            Column::OptBool(v) => v.into_iter().map(Val::OptBool).collect(),
+        };
+        values.into_iter()
+    }
+}
+
+/// The row count of a column set; an error if the columns disagree.
+fn row_count(columns: &[Column]) -> Result<usize, sqlx::Error> {
+    let rows = columns.first().map_or(0, Column::len);
+    if columns.iter().any(|c| c.len() != rows) {
+        return Err(sqlx::Error::Encode("bulk insert columns of unequal length".into()));
+    }
+    Ok(rows)
+}
+
+/// Rows per multi-row statement on SQLite: under its 32,766 bound
+/// parameters at 19 columns a row.
+const SQLITE_ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Inserts rows given column by column on SQLite: multi-row `VALUES`
+/// statements of up to 1,000 rows (the statement text repeats, so its
+/// prepared form is reused).
+async fn sqlite_insert_rows(
+    conn: &mut <Sqlite as Database>::Connection,
+    insert: &str,
+    columns: Vec<Column>,
+    tail: &str,
+) -> Result<u64, sqlx::Error> {
+    let rows = row_count(&columns)?;
+    let mut values: Vec<_> = columns.into_iter().map(Column::into_values).collect();
+    let mut changed = 0;
+    let mut from = 0;
+    while from < rows {
+        let to = (from + SQLITE_ROWS_PER_STATEMENT).min(rows);
+        let mut qb = QueryBuilder::<Sqlite>::new(insert);
+        qb.push(" VALUES ");
+        for i in from..to {
+            qb.push(if i == from { "(" } else { ", (" });
+            for (c, column) in values.iter_mut().enumerate() {
+                if c > 0 {
+                    qb.push(", ");
+                }
+                if let Some(value) = column.next() {
+                    <Sqlite as Backend>::bind(&mut qb, value);
+                }
+            }
+            qb.push(")");
+        }
+        qb.push(" ");
+        qb.push(tail);
+        changed += qb.build().persistent(true).execute(&mut *conn).await?.rows_affected();
+        from = to;
+    }
+    Ok(changed)
+}
+
+/// Inserts rows given column by column on PostgreSQL: one statement,
+/// `SELECT * FROM UNNEST(...)` over one array parameter a column, so the
+/// statement is parsed once whatever the row count.
+async fn postgres_insert_rows(
+    conn: &mut <Postgres as Database>::Connection,
+    insert: &str,
+    columns: Vec<Column>,
+    tail: &str,
+) -> Result<u64, sqlx::Error> {
+    if row_count(&columns)? == 0 {
+        return Ok(0);
+    }
+    let mut qb = QueryBuilder::<Postgres>::new(insert);
+    qb.push(" SELECT * FROM UNNEST(");
+    for (c, column) in columns.into_iter().enumerate() {
+        if c > 0 {
+            qb.push(", ");
+        }
+        let cast = match column {
+            Column::Text(v) => {
+                qb.push_bind(v);
+                "::text[]"
+            }
+            Column::OptText(v) => {
+                qb.push_bind(v);
+                "::text[]"
+            }
+            Column::Money(v) => {
+                qb.push_bind(v);
+                "::numeric[]"
+            }
+            Column::Int(v) => {
+                qb.push_bind(v);
+                "::bigint[]"
+            }
+            Column::OptInt(v) => {
+                qb.push_bind(v);
+                "::bigint[]"
+            }
+            Column::Bool(v) => {
+                qb.push_bind(v);
+                "::boolean[]"
+            }
+            Column::OptBool(v) => {
+                qb.push_bind(v);
+                "::boolean[]"
+            }
+        };
+        qb.push(cast);
+    }
+    qb.push(") ");
+    qb.push(tail);
+    Ok(qb.build().persistent(false).execute(&mut *conn).await?.rows_affected())
+}
+
+/// Appends ` IN (?, ?, ...)` on SQLite.
+fn sqlite_push_any(qb: &mut QueryBuilder<Sqlite>, values: Vec<String>) {
+    qb.push(" IN (");
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push_bind(v);
+    }
+    qb.push(")");
+}
+
+/// Appends ` = ANY($n)` with one array parameter on PostgreSQL.
+fn postgres_push_any(qb: &mut QueryBuilder<Postgres>, values: Vec<String>) {
+    qb.push(" = ANY(");
+    qb.push_bind(values);
+    qb.push(")");
+}
+
 /// A SQL database RowCol's mirror runs on: sqlx's `Sqlite` and `Postgres`
 /// (sealed; the generic store needs nothing else from sqlx).
 #[async_trait]
@@ -60,6 +229,20 @@ pub trait Backend: Database + Sized + sealed::Sealed {
     /// Binds a value.
     fn bind(qb: &mut QueryBuilder<Self>, value: Val);
 
+    /// Appends a membership test of the expression before it in `values`
+    /// (` IN (...)` on SQLite, ` = ANY(array)` on PostgreSQL).
+    fn push_any(qb: &mut QueryBuilder<Self>, values: Vec<String>);
+
+    /// Runs `insert` (`INSERT INTO t (a, b, ...)`) for rows given column by
+    /// column, then `tail` (an `ON CONFLICT` clause or nothing), the fastest
+    /// way the backend has; returns the rows changed.
+    async fn insert_rows(
+        conn: &mut Self::Connection,
+        insert: &str,
+        columns: Vec<Column>,
+        tail: &str,
+    ) -> Result<u64, sqlx::Error>;
+
     /// Runs a statement, returning the rows it changed.
     async fn execute(conn: &mut Self::Connection, qb: &mut QueryBuilder<Self>) -> Result<u64, sqlx::Error>;
 
@@ -80,7 +263,7 @@ pub trait Backend: Database + Sized + sealed::Sealed {
 /// Implements `Backend` for one sqlx database: the dialect values differ,
 /// the typed primitives are the same text with other types.
 macro_rules! backend {
-    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $migrator:ident, $persistent:literal) => {
+    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $migrator:ident, $persistent:literal, $insert_rows:ident, $push_any:ident) => {
         #[async_trait]
         impl Backend for $db {
             const LABEL: &'static str = $label;
@@ -106,6 +289,19 @@ macro_rules! backend {
                     Val::OptBool(v) => qb.push_bind(v),
                     Val::Bytes(v) => qb.push_bind(v),
                 };
+            }
+
+            fn push_any(qb: &mut QueryBuilder<Self>, values: Vec<String>) {
+                $push_any(qb, values)
+            }
+
+            async fn insert_rows(
+                conn: &mut Self::Connection,
+                insert: &str,
+                columns: Vec<Column>,
+                tail: &str,
+            ) -> Result<u64, sqlx::Error> {
+                $insert_rows(conn, insert, columns, tail).await
             }
 
             async fn execute(conn: &mut Self::Connection, qb: &mut QueryBuilder<Self>) -> Result<u64, sqlx::Error> {
@@ -158,7 +354,9 @@ backend!(
     ("", ""),
     "{column}",
     SQLITE_MIGRATIONS,
-    true
+    true,
+    sqlite_insert_rows,
+    sqlite_push_any
 );
 backend!(
     Postgres,
@@ -168,5 +366,7 @@ backend!(
     ("CAST(", " AS NUMERIC)"),
     "CAST({column} AS TEXT)",
     POSTGRES_MIGRATIONS,
-    false
+    false,
+    postgres_insert_rows,
+    postgres_push_any
 );

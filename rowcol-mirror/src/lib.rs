@@ -15,6 +15,7 @@
 //! ```
 
 mod backend;
+mod cache;
 mod codec;
 mod crypto;
 mod error;
@@ -43,6 +44,7 @@ use rowcol_core::{
 };
 
 pub use backend::Backend;
+pub use cache::SnapshotCacheConfig;
 pub use crypto::CredentialKey;
 pub use store::{PostgresMirror, SqlMirror, SqliteMirror};
 

@@ -1,5 +1,7 @@
 //! The read side: snapshots for the calculators, purpose queries, health.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rowcol_core::entity::{Bill, Entity, EntityKind, Invoice};
 use rowcol_core::snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
@@ -10,12 +12,25 @@ use rowcol_core::{
 use rust_decimal::Decimal;
 
 use crate::backend::Backend;
+use crate::cache::CachedRecords;
 use crate::codec::{self, corrupt, parse};
 use crate::error::store_error;
-use crate::store::{SqlMirror, bind_int, bind_text, count, need_int, need_text, opt_int, sql};
+use crate::store::{
+    SqlMirror, bind_int, bind_text, count, need_int, need_text, opt_int, opt_text, outside_portfolio, sql,
+};
 
 /// Runs looked at to compute health: enough to count a long failure streak.
 const HEALTH_RUNS: i64 = 200;
+
+/// Stored settings JSON (none stored: the defaults).
+fn parse_settings(client: &ClientId, json: Option<String>) -> Result<ClientSettings, RowcolError> {
+    match json {
+        None => Ok(ClientSettings::default()),
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| corrupt(format!("stored settings of {client} do not parse: {e}")))
+        }
+    }
+}
 
 impl<DB: Backend> SqlMirror<DB> {
     pub(crate) async fn read_live_versions(
@@ -44,6 +59,10 @@ impl<DB: Backend> SqlMirror<DB> {
             .collect()
     }
 
+    /// A client's snapshot: the head (scope, client, settings, record
+    /// generation) in one statement, reviews and health fresh, and the
+    /// records from the cache when the client's generation has not moved
+    /// (see `cache.rs`), else read and decoded.
     pub(crate) async fn load_snapshot(
         &self,
         advisor: &AdvisorId,
@@ -52,25 +71,63 @@ impl<DB: Backend> SqlMirror<DB> {
     ) -> Result<ClientSnapshot, RowcolError> {
         let ctx = ErrorContext::client(client);
         let mut conn = self.conn(&ctx).await?;
-        self.check_scope(&mut conn, advisor, client).await?;
         let loaded_at = self.clock.now();
 
-        let mut q = sql::<DB>("SELECT name, home_currency FROM clients WHERE id = ");
+        // The generation is read before the records: records read later can
+        // only be newer than the generation they are cached under, so a
+        // later read with the newer generation misses and reads them again.
+        let mut q = sql::<DB>(
+            "SELECT c.name, c.home_currency, (SELECT s.settings FROM client_settings s WHERE s.client_id = c.id), \
+             (SELECT COALESCE(MAX(a.seq), 0) FROM audit_log a WHERE a.client_id = c.id) FROM clients c WHERE c.id = ",
+        );
         bind_text(&mut q, client.as_str());
+        q.push(" AND c.advisor_id = ");
+        bind_text(&mut q, advisor.as_str());
         let rows = DB::fetch_all(&mut conn, &mut q)
             .await
             .map_err(|e| store_error(e, ctx.clone(), "reading the client"))?;
-        let row = rows
-            .first()
-            .ok_or_else(|| corrupt(format!("client {client} vanished")))?;
+        let row = rows.first().ok_or_else(|| outside_portfolio(advisor, client))?;
         let name = need_text::<DB>(row, 0)?;
         let home_currency: Currency = parse(&need_text::<DB>(row, 1)?, "currency")?;
+        let settings = parse_settings(client, opt_text::<DB>(row, 2)?)?;
+        let generation = need_int::<DB>(row, 3)?;
 
-        let settings = self.read_settings(&mut conn, client).await?;
         let reviews = self.read_reviews(&mut conn, client).await?;
         let health = self.read_health(&mut conn, client).await?;
-        let start = codec::date_text(request.history_start());
+        let key = (client.clone(), request.history_start());
+        let cached = match self.cache.get(&key, generation) {
+            Some(hit) => hit,
+            None => {
+                let records = self.read_records(&mut conn, client, request).await?;
+                let entry = Arc::new(CachedRecords { generation, records });
+                self.cache.put(key, Arc::clone(&entry));
+                entry
+            }
+        };
 
+        let mut snap = cached.records.clone();
+        snap.name = name;
+        snap.home_currency = home_currency;
+        snap.as_of = request.as_of;
+        snap.loaded_at = loaded_at;
+        snap.health = health;
+        snap.settings = settings;
+        snap.reviews = reviews;
+        if let Some(close) = snap.settings.close_date {
+            snap.late_changes = self.read_late_changes(&mut conn, client, close).await?;
+        }
+        Ok(snap)
+    }
+
+    /// The snapshot's records, read and decoded (every other field is a
+    /// placeholder that `load_snapshot` overwrites).
+    async fn read_records(
+        &self,
+        conn: &mut DB::Connection,
+        client: &ClientId,
+        request: SnapshotRequest,
+    ) -> Result<ClientSnapshot, RowcolError> {
+        let start = codec::date_text(request.history_start());
         let mut q = sql::<DB>("SELECT kind, doc FROM records WHERE client_id = ");
         bind_text(&mut q, client.as_str());
         q.push(
@@ -81,26 +138,26 @@ impl<DB: Backend> SqlMirror<DB> {
         q.push(")) OR (kind IN ('payment', 'bill_payment', 'purchase', 'deposit') AND txn_date >= ");
         bind_text(&mut q, &start);
         q.push(")) ORDER BY kind, external_id");
-        let rows = DB::fetch_all(&mut conn, &mut q)
+        let rows = DB::fetch_all(conn, &mut q)
             .await
-            .map_err(|e| store_error(e, ctx.clone(), "reading the snapshot"))?;
-
+            .map_err(|e| store_error(e, ErrorContext::client(client), "reading the snapshot"))?;
+        let health = ClientHealth {
+            client: client.clone(),
+            connection: None,
+            kinds: Vec::new(),
+        };
         let mut snap = ClientSnapshot::empty(
             client.clone(),
-            name,
-            home_currency,
+            String::new(),
+            Currency::USD,
             request,
-            loaded_at,
+            chrono::DateTime::UNIX_EPOCH,
             health,
-            settings,
+            ClientSettings::default(),
         );
-        snap.reviews = reviews;
         for row in &rows {
             let kind: EntityKind = parse(&need_text::<DB>(row, 0)?, "kind")?;
             snap.add(codec::decode(kind, &need_text::<DB>(row, 1)?)?);
-        }
-        if let Some(close) = snap.settings.close_date {
-            snap.late_changes = self.read_late_changes(&mut conn, client, close).await?;
         }
         Ok(snap)
     }
@@ -157,8 +214,7 @@ impl<DB: Backend> SqlMirror<DB> {
             .map_err(|e| store_error(e, ErrorContext::client(client), "reading settings"))?;
         match rows.first() {
             None => Ok(ClientSettings::default()),
-            Some(row) => serde_json::from_str(&need_text::<DB>(row, 0)?)
-                .map_err(|e| corrupt(format!("stored settings of {client} do not parse: {e}"))),
+            Some(row) => parse_settings(client, Some(need_text::<DB>(row, 0)?)),
         }
     }
 

@@ -10,6 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Pool, Postgres, QueryBuilder, Sqlite};
 
 use crate::backend::{Backend, Val};
+use crate::cache::{SnapshotCache, SnapshotCacheConfig};
 use crate::crypto::CredentialKey;
 use crate::error::store_error;
 
@@ -18,6 +19,7 @@ pub struct SqlMirror<DB: Backend> {
     pub(crate) pool: Pool<DB>,
     pub(crate) key: CredentialKey,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cache: SnapshotCache,
 }
 
 /// The embedded default: a SQLite file (or memory).
@@ -49,7 +51,15 @@ impl<DB: Backend> SqlMirror<DB> {
             pool,
             key,
             clock: Arc::new(SystemClock),
+            cache: SnapshotCache::new(SnapshotCacheConfig::default()),
         })
+    }
+
+    /// The same store with a snapshot cache of another size (`max_records:
+    /// 0` turns it off, so every snapshot reads and decodes every record).
+    pub fn with_snapshot_cache(mut self, config: SnapshotCacheConfig) -> Self {
+        self.cache = SnapshotCache::new(config);
+        self
     }
 
     /// The same store reading "now" from `clock` (for tests).
@@ -91,11 +101,7 @@ impl<DB: Backend> SqlMirror<DB> {
             .await
             .map_err(|e| store_error(e, ctx.clone(), "checking the portfolio"))?;
         if rows.is_empty() {
-            return Err(RowcolError::store(
-                StoreErrorKind::OutsidePortfolio,
-                ctx,
-                format!("advisor {advisor} has no such client"),
-            ));
+            return Err(outside_portfolio(advisor, client));
         }
         Ok(())
     }
@@ -149,6 +155,16 @@ impl PostgresMirror {
             .map_err(|e| store_error(e, ctx, "connecting to the PostgreSQL mirror"))?;
         SqlMirror::from_pool(pool, key).await
     }
+}
+
+/// The answer for a client outside the advisor's portfolio (or unknown: the
+/// answer never says whether it exists).
+pub(crate) fn outside_portfolio(advisor: &AdvisorId, client: &ClientId) -> RowcolError {
+    RowcolError::store(
+        StoreErrorKind::OutsidePortfolio,
+        ErrorContext::client(client),
+        format!("advisor {advisor} has no such client"),
+    )
 }
 
 /// A query builder starting with `init`.

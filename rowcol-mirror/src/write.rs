@@ -7,31 +7,16 @@ use rowcol_core::entity::EntityKind;
 use rowcol_core::sync::{ApplyOutcome, AuditEntry, GENESIS_HASH, SyncBatch};
 use rowcol_core::{ErrorContext, ExternalId, RowcolError, VersionToken};
 use sha2::{Digest, Sha256};
-use sqlx::QueryBuilder;
 
-use crate::backend::{Backend, Val};
+use crate::backend::{Backend, Column, Val};
 use crate::codec::{self, parse};
 use crate::error::store_error;
 use crate::plan::{self, AuditDraft, Held, Key, Plan};
 use crate::store::{SqlMirror, bind_int, bind_money, bind_text, need_int, need_text, sql};
 
-/// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's
-/// 65,535 bound parameters at 19 columns a row.
-const CHUNK: usize = 500;
-
-/// Opens the `i`-th row tuple of a multi-row insert into `records` with its
-/// key (client, rail, kind, external id) and a trailing separator.
-fn push_key<DB: Backend>(q: &mut QueryBuilder<DB>, i: usize, batch: &SyncBatch, kind: EntityKind, id: &ExternalId) {
-    q.push(if i == 0 { "(" } else { ", (" });
-    bind_text(q, batch.client.as_str());
-    q.push(", ");
-    bind_text(q, batch.rail.as_str());
-    q.push(", ");
-    bind_text(q, kind.as_str());
-    q.push(", ");
-    bind_text(q, id.as_str());
-    q.push(", ");
-}
+/// Ids per held-state lookup and rows per balance-point statement: well
+/// under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+const CHUNK: usize = 1_000;
 
 impl<DB: Backend> SqlMirror<DB> {
     pub(crate) async fn apply_batch(&self, batch: &SyncBatch) -> Result<ApplyOutcome, RowcolError> {
@@ -121,14 +106,8 @@ impl<DB: Backend> SqlMirror<DB> {
                 bind_text(&mut q, batch.rail.as_str());
                 q.push(" AND kind = ");
                 bind_text(&mut q, kind.as_str());
-                q.push(" AND external_id IN (");
-                for (i, id) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    bind_text(&mut q, id.as_str());
-                }
-                q.push(")");
+                q.push(" AND external_id");
+                DB::push_any(&mut q, chunk.iter().map(|id| id.as_str().to_owned()).collect());
                 let rows = DB::fetch_all(conn, &mut q)
                     .await
                     .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "reading held versions"))?;
@@ -158,57 +137,83 @@ impl<DB: Backend> SqlMirror<DB> {
         plan: &Plan<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), RowcolError> {
-        for chunk in plan.records.chunks(CHUNK) {
-            let mut q = sql::<DB>(
-                "INSERT INTO records (client_id, rail, kind, external_id, version, updated_us, deleted, \
-                 merged_into, txn_date, due_date, currency, total, balance, is_open, party_id, active, doc, raw, \
-                 synced_us) VALUES ",
-            );
-            for (i, w) in chunk.iter().enumerate() {
-                let meta = w.record.entity.meta();
-                let c = &w.columns;
-                push_key(&mut q, i, batch, w.record.entity.kind(), &meta.external_id);
-                bind_text(&mut q, meta.version.as_str());
-                q.push(", ");
-                bind_int(&mut q, w.updated_us);
-                q.push(", ");
-                DB::bind(&mut q, Val::Bool(false));
-                q.push(", NULL, ");
-                DB::bind(&mut q, Val::OptText(c.txn_date.clone()));
-                q.push(", ");
-                DB::bind(&mut q, Val::OptText(c.due_date.clone()));
-                q.push(", ");
-                DB::bind(&mut q, Val::OptText(c.currency.clone()));
-                q.push(", ");
-                bind_money(&mut q, c.total.clone());
-                q.push(", ");
-                bind_money(&mut q, c.balance.clone());
-                q.push(", ");
-                DB::bind(&mut q, Val::Bool(c.is_open));
-                q.push(", ");
-                DB::bind(&mut q, Val::OptText(c.party_id.clone()));
-                q.push(", ");
-                DB::bind(&mut q, Val::OptBool(c.active));
-                q.push(", ");
-                bind_text(&mut q, &w.doc);
-                q.push(", ");
-                bind_text(&mut q, &w.record.raw);
-                q.push(", ");
-                bind_int(&mut q, codec::micros(now));
-                q.push(")");
-            }
-            q.push(
-                " ON CONFLICT (client_id, rail, kind, external_id) DO UPDATE SET version = excluded.version, \
-                 updated_us = excluded.updated_us, deleted = excluded.deleted, merged_into = NULL, \
-                 txn_date = excluded.txn_date, due_date = excluded.due_date, currency = excluded.currency, \
-                 total = excluded.total, balance = excluded.balance, is_open = excluded.is_open, \
-                 party_id = excluded.party_id, active = excluded.active, doc = excluded.doc, raw = excluded.raw, \
-                 synced_us = excluded.synced_us",
-            );
-            DB::execute(conn, &mut q)
-                .await
-                .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "writing records"))?;
+        if plan.records.is_empty() {
+            return Ok(());
         }
+        let rows = plan.records.len();
+        let mut kind = Vec::with_capacity(rows);
+        let mut external_id = Vec::with_capacity(rows);
+        let mut version = Vec::with_capacity(rows);
+        let mut updated_us = Vec::with_capacity(rows);
+        let (mut txn_date, mut due_date, mut currency) = (
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+        );
+        let (mut total, mut balance, mut is_open) = (
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+        );
+        let (mut party_id, mut active, mut doc, mut raw) = (
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+        );
+        for w in &plan.records {
+            let meta = w.record.entity.meta();
+            let c = &w.columns;
+            kind.push(w.record.entity.kind().as_str().to_owned());
+            external_id.push(meta.external_id.as_str().to_owned());
+            version.push(meta.version.as_str().to_owned());
+            updated_us.push(w.updated_us);
+            txn_date.push(c.txn_date.clone());
+            due_date.push(c.due_date.clone());
+            currency.push(c.currency.clone());
+            total.push(c.total.clone());
+            balance.push(c.balance.clone());
+            is_open.push(c.is_open);
+            party_id.push(c.party_id.clone());
+            active.push(c.active);
+            doc.push(w.doc.clone());
+            raw.push(w.record.raw.clone());
+        }
+        let columns = vec![
+            Column::Text(vec![batch.client.as_str().to_owned(); rows]),
+            Column::Text(vec![batch.rail.as_str().to_owned(); rows]),
+            Column::Text(kind),
+            Column::Text(external_id),
+            Column::Text(version),
+            Column::Int(updated_us),
+            Column::Bool(vec![false; rows]),
+            Column::OptText(vec![None; rows]),
+            Column::OptText(txn_date),
+            Column::OptText(due_date),
+            Column::OptText(currency),
+            Column::Money(total),
+            Column::Money(balance),
+            Column::Bool(is_open),
+            Column::OptText(party_id),
+            Column::OptBool(active),
+            Column::Text(doc),
+            Column::Text(raw),
+            Column::Int(vec![codec::micros(now); rows]),
+        ];
+        DB::insert_rows(
+            conn,
+            "INSERT INTO records (client_id, rail, kind, external_id, version, updated_us, deleted, merged_into, \
+             txn_date, due_date, currency, total, balance, is_open, party_id, active, doc, raw, synced_us)",
+            columns,
+            "ON CONFLICT (client_id, rail, kind, external_id) DO UPDATE SET version = excluded.version, \
+             updated_us = excluded.updated_us, deleted = excluded.deleted, merged_into = NULL, \
+             txn_date = excluded.txn_date, due_date = excluded.due_date, currency = excluded.currency, \
+             total = excluded.total, balance = excluded.balance, is_open = excluded.is_open, \
+             party_id = excluded.party_id, active = excluded.active, doc = excluded.doc, raw = excluded.raw, \
+             synced_us = excluded.synced_us",
+        )
+        .await
+        .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "writing records"))?;
         Ok(())
     }
 
@@ -222,37 +227,48 @@ impl<DB: Backend> SqlMirror<DB> {
         plan: &Plan<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), RowcolError> {
-        for chunk in plan.tombstones.chunks(CHUNK) {
-            let mut q = sql::<DB>(
-                "INSERT INTO records (client_id, rail, kind, external_id, version, updated_us, deleted, \
-                 merged_into, is_open, synced_us) VALUES ",
-            );
-            for (i, t) in chunk.iter().enumerate() {
-                push_key(&mut q, i, batch, t.tombstone.kind, &t.tombstone.external_id);
-                q.push("'', ");
-                bind_int(&mut q, t.deleted_us);
-                q.push(", ");
-                DB::bind(&mut q, Val::Bool(true));
-                q.push(", ");
-                DB::bind(
-                    &mut q,
-                    Val::OptText(t.tombstone.merged_into.as_ref().map(ToString::to_string)),
-                );
-                q.push(", ");
-                DB::bind(&mut q, Val::Bool(false));
-                q.push(", ");
-                bind_int(&mut q, codec::micros(now));
-                q.push(")");
-            }
-            q.push(
-                " ON CONFLICT (client_id, rail, kind, external_id) DO UPDATE SET updated_us = excluded.updated_us, \
-                 deleted = excluded.deleted, merged_into = excluded.merged_into, is_open = excluded.is_open, \
-                 synced_us = excluded.synced_us",
-            );
-            DB::execute(conn, &mut q)
-                .await
-                .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "writing tombstones"))?;
+        if plan.tombstones.is_empty() {
+            return Ok(());
         }
+        let rows = plan.tombstones.len();
+        let columns = vec![
+            Column::Text(vec![batch.client.as_str().to_owned(); rows]),
+            Column::Text(vec![batch.rail.as_str().to_owned(); rows]),
+            Column::Text(
+                plan.tombstones
+                    .iter()
+                    .map(|t| t.tombstone.kind.as_str().to_owned())
+                    .collect(),
+            ),
+            Column::Text(
+                plan.tombstones
+                    .iter()
+                    .map(|t| t.tombstone.external_id.as_str().to_owned())
+                    .collect(),
+            ),
+            Column::Text(vec![String::new(); rows]),
+            Column::Int(plan.tombstones.iter().map(|t| t.deleted_us).collect()),
+            Column::Bool(vec![true; rows]),
+            Column::OptText(
+                plan.tombstones
+                    .iter()
+                    .map(|t| t.tombstone.merged_into.as_ref().map(ToString::to_string))
+                    .collect(),
+            ),
+            Column::Bool(vec![false; rows]),
+            Column::Int(vec![codec::micros(now); rows]),
+        ];
+        DB::insert_rows(
+            conn,
+            "INSERT INTO records (client_id, rail, kind, external_id, version, updated_us, deleted, merged_into, \
+             is_open, synced_us)",
+            columns,
+            "ON CONFLICT (client_id, rail, kind, external_id) DO UPDATE SET updated_us = excluded.updated_us, \
+             deleted = excluded.deleted, merged_into = excluded.merged_into, is_open = excluded.is_open, \
+             synced_us = excluded.synced_us",
+        )
+        .await
+        .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "writing tombstones"))?;
         Ok(())
     }
 
@@ -301,44 +317,31 @@ impl<DB: Backend> SqlMirror<DB> {
             prev.clone_from(&entry.hash);
             entries.push(entry);
         }
-        for chunk in entries.chunks(CHUNK) {
-            let mut q = sql::<DB>(
-                "INSERT INTO audit_log (client_id, seq, recorded_us, action, kind, external_id, version, \
-                 source_updated_at, source_updated_us, txn_date, run_id, prev_hash, hash) VALUES ",
-            );
-            for (i, e) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                bind_text(&mut q, e.client.as_str());
-                q.push(", ");
-                bind_int(&mut q, e.seq);
-                q.push(", ");
-                bind_int(&mut q, codec::micros(e.recorded_at));
-                q.push(", ");
-                bind_text(&mut q, e.action.as_str());
-                q.push(", ");
-                bind_text(&mut q, e.kind.as_str());
-                q.push(", ");
-                bind_text(&mut q, e.external_id.as_str());
-                q.push(", ");
-                bind_text(&mut q, e.version.as_str());
-                q.push(", ");
-                bind_text(&mut q, &e.source_updated_at.to_rfc3339());
-                q.push(", ");
-                bind_int(&mut q, e.source_updated_at.timestamp_micros());
-                q.push(", ");
-                DB::bind(&mut q, Val::OptText(e.txn_date.map(codec::date_text)));
-                q.push(", ");
-                DB::bind(&mut q, Val::OptInt(e.run.map(|r| r.0)));
-                q.push(", ");
-                bind_text(&mut q, &e.prev_hash);
-                q.push(", ");
-                bind_text(&mut q, &e.hash);
-                q.push(")");
-            }
-            DB::execute(conn, &mut q)
-                .await
-                .map_err(|e| store_error(e, ctx.clone(), "appending to the audit log"))?;
-        }
+        let rows = entries.len();
+        let columns = vec![
+            Column::Text(vec![batch.client.as_str().to_owned(); rows]),
+            Column::Int(entries.iter().map(|e| e.seq).collect()),
+            Column::Int(vec![codec::micros(recorded_at); rows]),
+            Column::Text(entries.iter().map(|e| e.action.as_str().to_owned()).collect()),
+            Column::Text(entries.iter().map(|e| e.kind.as_str().to_owned()).collect()),
+            Column::Text(entries.iter().map(|e| e.external_id.as_str().to_owned()).collect()),
+            Column::Text(entries.iter().map(|e| e.version.as_str().to_owned()).collect()),
+            Column::Text(entries.iter().map(|e| e.source_updated_at.to_rfc3339()).collect()),
+            Column::Int(entries.iter().map(|e| e.source_updated_at.timestamp_micros()).collect()),
+            Column::OptText(entries.iter().map(|e| e.txn_date.map(codec::date_text)).collect()),
+            Column::OptInt(entries.iter().map(|e| e.run.map(|r| r.0)).collect()),
+            Column::Text(entries.iter().map(|e| e.prev_hash.clone()).collect()),
+            Column::Text(entries.into_iter().map(|e| e.hash).collect()),
+        ];
+        DB::insert_rows(
+            conn,
+            "INSERT INTO audit_log (client_id, seq, recorded_us, action, kind, external_id, version, \
+             source_updated_at, source_updated_us, txn_date, run_id, prev_hash, hash)",
+            columns,
+            "",
+        )
+        .await
+        .map_err(|e| store_error(e, ctx, "appending to the audit log"))?;
         Ok(())
     }
 

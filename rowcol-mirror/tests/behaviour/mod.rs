@@ -71,7 +71,9 @@ macro_rules! for_each_behaviour {
             registry_upserts_and_connection_status,
             leases_are_exclusive_renewable_and_expire,
             live_versions_list_live_records_of_one_kind,
-            api_calls_are_summed_across_clients_since_a_time
+            api_calls_are_summed_across_clients_since_a_time,
+            a_cached_snapshot_sees_every_change_whichever_mirror_wrote_it,
+            cached_snapshots_never_cross_clients_windows_or_portfolios
         );
     };
 }
@@ -1011,4 +1013,179 @@ pub async fn api_calls_are_summed_across_clients_since_a_time(h: Harness) {
         0,
         "runs before `since` do not count"
     );
+}
+
+fn bill_ids(snap: &rowcol_core::ClientSnapshot) -> Vec<(String, String, Decimal)> {
+    snap.bills
+        .iter()
+        .map(|b| {
+            (
+                b.meta.external_id.to_string(),
+                b.meta.version.as_str().to_owned(),
+                b.txn.total.amount(),
+            )
+        })
+        .collect()
+}
+
+/// The snapshot cache (on by default) is invalidated by every change to a
+/// client's records, including one written by another mirror on the same
+/// database (another process); settings, reviews and health are read fresh.
+pub async fn a_cached_snapshot_sees_every_change_whichever_mirror_wrote_it(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let (a, c) = (advisor_id("adv"), client_id("acme"));
+    s.apply(&batch(
+        "acme",
+        vec![
+            bill("acme", "1", "0", "2026-01-10T09:00:00-08:00", dec!(100)),
+            bill("acme", "2", "0", "2026-01-10T09:00:00-08:00", dec!(200)),
+        ],
+    ))
+    .await
+    .unwrap();
+    let first = snapshot(s, "adv", "acme").await;
+    assert_eq!(
+        bill_ids(&first),
+        vec![("1".into(), "0".into(), dec!(100)), ("2".into(), "0".into(), dec!(200))]
+    );
+    // A raw edit that bypasses `apply` writes no audit entry, so the cached
+    // records are served: proof that the reads below come from the cache
+    // and so test its invalidation.
+    (h.exec)("UPDATE records SET is_open = FALSE, deleted = TRUE WHERE external_id = '2'".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(bill_ids(&snapshot(s, "adv", "acme").await), bill_ids(&first));
+
+    // Another mirror on the same database (another process) writes.
+    let other = (h.reopen)(CredentialKey::generate()).await;
+    let mut b = batch(
+        "acme",
+        vec![
+            bill("acme", "1", "1", "2026-01-11T09:00:00-08:00", dec!(150)),
+            bill("acme", "3", "0", "2026-01-11T09:00:00-08:00", dec!(300)),
+        ],
+    );
+    b.tombstones = vec![Tombstone {
+        kind: EntityKind::Bill,
+        external_id: fixtures::id("2"),
+        deleted_at: time("2026-01-11T10:00:00-08:00"),
+        merged_into: None,
+    }];
+    other.apply(&b).await.unwrap();
+    assert_eq!(
+        bill_ids(&snapshot(s, "adv", "acme").await),
+        vec![("1".into(), "1".into(), dec!(150)), ("3".into(), "0".into(), dec!(300))]
+    );
+    // A tombstone alone moves the generation too.
+    let mut gone = batch("acme", vec![]);
+    gone.tombstones = vec![Tombstone {
+        kind: EntityKind::Bill,
+        external_id: fixtures::id("3"),
+        deleted_at: time("2026-01-12T10:00:00-08:00"),
+        merged_into: None,
+    }];
+    other.apply(&gone).await.unwrap();
+    assert_eq!(
+        bill_ids(&snapshot(s, "adv", "acme").await),
+        vec![("1".into(), "1".into(), dec!(150))]
+    );
+
+    // Settings, reviews and health written elsewhere are seen at once.
+    let settings = ClientSettings {
+        close_date: Some(date("2025-12-31")),
+        cost_of_money: dec!(0.07),
+        ..ClientSettings::default()
+    };
+    other.save_settings(&a, &c, &settings).await.unwrap();
+    let review = ReviewState {
+        client: c.clone(),
+        rule_id: "bill_without_due_date".into(),
+        kind: EntityKind::Bill,
+        external_id: fixtures::id("1"),
+        version: VersionToken::new("1"),
+        decision: ReviewDecision::Approved,
+        by: a.clone(),
+        at: time("2026-01-12T10:00:00Z").to_utc(),
+    };
+    other.save_review(&a, &review).await.unwrap();
+    let run = other
+        .start_run(&c, Rail::Qbo, SyncTrigger::Schedule, SyncMode::Incremental)
+        .await
+        .unwrap();
+    other
+        .finish_run(run, RunStatus::Failed, RunCounts::default(), Some("boom".into()))
+        .await
+        .unwrap();
+    let snap = snapshot(s, "adv", "acme").await;
+    assert_eq!(snap.settings, settings);
+    assert_eq!(snap.reviews, vec![review]);
+    assert!(snap.health.kinds.iter().all(|k| k.consecutive_failures == 1));
+    assert_eq!(bill_ids(&snap), vec![("1".into(), "1".into(), dec!(150))]);
+}
+
+/// A cached snapshot is only ever handed back for its own client and its
+/// own history window, and only inside the advisor's portfolio.
+pub async fn cached_snapshots_never_cross_clients_windows_or_portfolios(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme", "zeta"]).await;
+    register(s, "adv2", &["other"]).await;
+    let mut paid = fixtures::bill("acme", "2", dec!(20));
+    paid.txn.txn_date = date("2025-10-01");
+    paid.balance = fixtures::usd(dec!(0));
+    s.apply(&batch(
+        "acme",
+        vec![
+            bill("acme", "1", "0", "2026-01-10T09:00:00-08:00", dec!(10)),
+            SourceRecord {
+                entity: Entity::Bill(paid),
+                raw: "{}".into(),
+            },
+        ],
+    ))
+    .await
+    .unwrap();
+    s.apply(&batch(
+        "zeta",
+        vec![bill("zeta", "9", "0", "2026-01-10T09:00:00-08:00", dec!(99))],
+    ))
+    .await
+    .unwrap();
+    let load = |client: &'static str, as_of: &'static str| async move {
+        s.snapshot(
+            &advisor_id("adv"),
+            &client_id(client),
+            SnapshotRequest::as_of(date(as_of)),
+        )
+        .await
+        .unwrap()
+    };
+    // Twice over, so the second round is answered from the cache.
+    for _ in 0..2 {
+        // 2026-03-01 less 6 months: the paid bill of 2025-10-01 is inside.
+        let wide = load("acme", "2026-03-01").await;
+        assert_eq!((wide.client.as_str(), wide.as_of), ("acme", date("2026-03-01")));
+        assert_eq!(wide.history_start, date("2025-09-01"));
+        assert_eq!(bill_ids(&wide).len(), 2);
+        // 2026-06-01 less 6 months: it is outside; the open bill stays.
+        let narrow = load("acme", "2026-06-01").await;
+        assert_eq!(
+            (narrow.as_of, narrow.history_start),
+            (date("2026-06-01"), date("2025-12-01"))
+        );
+        assert_eq!(bill_ids(&narrow), vec![("1".into(), "0".into(), dec!(10))]);
+        let zeta = load("zeta", "2026-03-01").await;
+        assert_eq!((zeta.client.as_str(), zeta.name.as_str()), ("zeta", "Client zeta"));
+        assert_eq!(bill_ids(&zeta), vec![("9".into(), "0".into(), dec!(99))]);
+        assert!(zeta.bills.iter().all(|b| b.meta.client.as_str() == "zeta"));
+        // Another advisor never gets the cached records.
+        let outside = s
+            .snapshot(
+                &advisor_id("adv2"),
+                &client_id("acme"),
+                SnapshotRequest::as_of(date("2026-03-01")),
+            )
+            .await;
+        assert_eq!(store_kind(outside), Some(StoreErrorKind::OutsidePortfolio));
+    }
 }
