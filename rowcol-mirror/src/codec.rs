@@ -16,9 +16,10 @@ pub(crate) fn instant(us: i64) -> Result<DateTime<Utc>, RowcolError> {
     DateTime::from_timestamp_micros(us).ok_or_else(|| corrupt(format!("instant {us} out of range")))
 }
 
-/// ISO date text.
+/// ISO date text (`Display` is `%Y-%m-%d`, without parsing a format string
+/// on every call).
 pub(crate) fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    d.to_string()
 }
 
 /// Parses ISO date text.
@@ -162,6 +163,17 @@ mod tests {
         assert_eq!(cols.party_id.as_deref(), Some("56"));
         bill.balance = fixtures::usd(dec!(0.00));
         assert!(!columns(&Entity::Bill(bill)).is_open);
+    }
+
+    #[test]
+    fn dates_are_iso_text() {
+        assert_eq!(date_text(rowcol_core::fixtures::date("2026-03-01")), "2026-03-01");
+        assert_eq!(
+            parse_date(&date_text(rowcol_core::fixtures::date("0987-12-31")))
+                .unwrap()
+                .to_string(),
+            "0987-12-31"
+        );
     }
 
     #[test]

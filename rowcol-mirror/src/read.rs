@@ -95,17 +95,16 @@ impl<DB: Backend> SqlMirror<DB> {
         let reviews = self.read_reviews(&mut conn, client).await?;
         let health = self.read_health(&mut conn, client).await?;
         let key = (client.clone(), request.history_start());
-        let cached = match self.cache.get(&key, generation) {
-            Some(hit) => hit,
+        let mut snap = match self.cache.get(&key, generation) {
+            Some(hit) => hit.records.clone(),
             None => {
                 let records = self.read_records(&mut conn, client, request).await?;
                 let entry = Arc::new(CachedRecords { generation, records });
                 self.cache.put(key, Arc::clone(&entry));
-                entry
+                // Not kept (cache off or over budget): no copy needed.
+                Arc::try_unwrap(entry).map_or_else(|kept| kept.records.clone(), |entry| entry.records)
             }
         };
-
-        let mut snap = cached.records.clone();
         snap.name = name;
         snap.home_currency = home_currency;
         snap.as_of = request.as_of;

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::backend::{Backend, Column, Val};
 use crate::codec::{self, parse};
 use crate::error::store_error;
-use crate::plan::{self, AuditDraft, Held, Key, Plan};
+use crate::plan::{self, AuditDraft, Held, Key, Plan, RecordWrite};
 use crate::store::{SqlMirror, bind_int, bind_money, bind_text, need_int, need_text, sql};
 
 /// Ids per held-state lookup and rows per balance-point statement: well
@@ -49,8 +49,9 @@ impl<DB: Backend> SqlMirror<DB> {
         }
 
         let mut held = self.held_states(&mut tx, batch).await?;
-        let plan = plan::plan(batch, &mut held)?;
-        self.write_records(&mut tx, batch, &plan, now).await?;
+        let mut plan = plan::plan(batch, &mut held)?;
+        self.write_records(&mut tx, batch, std::mem::take(&mut plan.records), now)
+            .await?;
         self.write_tombstones(&mut tx, batch, &plan, now).await?;
         self.append_audit(&mut tx, batch, &plan.audit, now).await?;
         self.write_dead_letters(&mut tx, batch, now).await?;
@@ -134,13 +135,13 @@ impl<DB: Backend> SqlMirror<DB> {
         &self,
         conn: &mut DB::Connection,
         batch: &SyncBatch,
-        plan: &Plan<'_>,
+        records: Vec<RecordWrite<'_>>,
         now: DateTime<Utc>,
     ) -> Result<(), RowcolError> {
-        if plan.records.is_empty() {
+        if records.is_empty() {
             return Ok(());
         }
-        let rows = plan.records.len();
+        let rows = records.len();
         let mut kind = Vec::with_capacity(rows);
         let mut external_id = Vec::with_capacity(rows);
         let mut version = Vec::with_capacity(rows);
@@ -161,22 +162,22 @@ impl<DB: Backend> SqlMirror<DB> {
             Vec::with_capacity(rows),
             Vec::with_capacity(rows),
         );
-        for w in &plan.records {
+        for w in records {
             let meta = w.record.entity.meta();
-            let c = &w.columns;
+            let c = w.columns;
             kind.push(w.record.entity.kind().as_str().to_owned());
             external_id.push(meta.external_id.as_str().to_owned());
             version.push(meta.version.as_str().to_owned());
             updated_us.push(w.updated_us);
-            txn_date.push(c.txn_date.clone());
-            due_date.push(c.due_date.clone());
-            currency.push(c.currency.clone());
-            total.push(c.total.clone());
-            balance.push(c.balance.clone());
+            txn_date.push(c.txn_date);
+            due_date.push(c.due_date);
+            currency.push(c.currency);
+            total.push(c.total);
+            balance.push(c.balance);
             is_open.push(c.is_open);
-            party_id.push(c.party_id.clone());
+            party_id.push(c.party_id);
             active.push(c.active);
-            doc.push(w.doc.clone());
+            doc.push(w.doc);
             raw.push(w.record.raw.clone());
         }
         let columns = vec![
