@@ -106,7 +106,7 @@ async fn main() -> Result<(), Error> {
         now,
         freshness_target: policy.freshness_target(),
     };
-    let snapshots = load_snapshots(mirror.as_ref(), &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
+    let snapshots = load_snapshots(&mirror, &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
     let digest = rowcol_runway::digest(&snapshots, clock);
     println!("{}", rowcol_cli::report::table(&digest));
     assert_eq!(digest.clients.len(), connections.len(), "every client is in the digest");

@@ -74,6 +74,11 @@ pub enum Command {
         /// Clients synced at once.
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
+        /// With --watch: seconds between the scheduler's looks for clients
+        /// due a sync or their daily reconcile (each client's own schedule
+        /// stays every 15 minutes).
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        tick_every: u64,
     },
     /// Per-client freshness and failures.
     Health {

@@ -9,6 +9,7 @@ mod output;
 mod setup;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -57,7 +58,14 @@ async fn run(cli: Cli) -> CliResult {
             currency,
             listen,
         } => commands::connect::run(&config()?, client, name, currency, listen).await,
-        Command::Sync { watch, concurrency } => commands::sync::run(&config()?, *watch, *concurrency).await,
+        Command::Sync {
+            watch,
+            concurrency,
+            tick_every,
+        } => {
+            let tick_every = Duration::from_secs(*tick_every);
+            commands::sync::run(&config()?, watch.then_some(tick_every), *concurrency).await
+        }
         Command::Health { json } => commands::read::health(&config()?, *json).await,
         Command::Digest { format, out } => commands::read::digest(&config()?, *format, out.as_deref()).await,
         Command::VerifyAudit { client } => commands::read::verify_audit(&config()?, client.as_deref()).await,

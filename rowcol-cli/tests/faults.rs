@@ -180,4 +180,17 @@ async fn a_source_clock_that_jumps_back_is_caught_by_reconcile() {
     let repaired = world.run(&["reconcile", "--full", "--repair"], &[]);
     assert!(repaired.status.success(), "{}", text(&repaired));
     assert_converged(&world);
+
+    // The drift found and repaired is in health, for people and for tools.
+    let health = world.run(&["health", "--json"], &[]);
+    let health: serde_json::Value = serde_json::from_slice(&health.stdout).unwrap();
+    let last = &health["clients"][0]["last_reconcile"];
+    assert_eq!(last["status"], "succeeded", "{health}");
+    // A changed bill, a deleted one and a new one: three records repaired,
+    // plus the bill totals that moved (drift, but not repairable by id).
+    assert_eq!(
+        (last["drift"].as_u64(), last["repaired"].as_u64()),
+        (Some(4), Some(3)),
+        "{health}"
+    );
 }

@@ -36,6 +36,7 @@ pub mod portfolio;
 pub mod ports;
 pub mod rail;
 pub mod reconcile;
+pub mod shared_vec;
 pub mod snapshot;
 pub mod sync;
 
@@ -54,5 +55,6 @@ pub use ports::{
     CredentialStore, DataSource, LeaseStore, LedgerRail, MirrorStore, RateLimit, RetryDecision, SyncPolicy,
 };
 pub use rail::{EnabledRails, Rail, RailDisabled, UnknownRail};
+pub use shared_vec::SharedVec;
 pub use snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
-pub use sync::{ClientHealth, KindHealth};
+pub use sync::{ClientHealth, KindHealth, ReconcileHealth};

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::entity::*;
-use crate::{ClientHealth, ClientId, ClientSettings, Currency, ExternalId, ReviewState};
+use crate::{ClientHealth, ClientId, ClientSettings, Currency, ExternalId, ReviewState, SharedVec};
 
 /// What snapshot to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +61,7 @@ pub struct LateChange {
 /// - payments, bill payments, purchases and deposits dated within the window.
 ///
 /// Lists are sorted by external id so output built from them is stable.
+/// Record lists are [`SharedVec`]s: copies of a snapshot share them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientSnapshot {
     /// The client.
@@ -84,25 +85,25 @@ pub struct ClientSnapshot {
     /// The company record, once synced.
     pub company: Option<CompanyInfo>,
     /// Chart of accounts.
-    pub accounts: Vec<Account>,
+    pub accounts: SharedVec<Account>,
     /// Payment terms.
-    pub terms: Vec<Term>,
+    pub terms: SharedVec<Term>,
     /// Vendors.
-    pub vendors: Vec<Vendor>,
+    pub vendors: SharedVec<Vendor>,
     /// Customers.
-    pub customers: Vec<Customer>,
+    pub customers: SharedVec<Customer>,
     /// Open bills and bills dated within the window.
-    pub bills: Vec<Bill>,
+    pub bills: SharedVec<Bill>,
     /// Open invoices and invoices dated within the window.
-    pub invoices: Vec<Invoice>,
+    pub invoices: SharedVec<Invoice>,
     /// Customer payments within the window.
-    pub payments: Vec<Payment>,
+    pub payments: SharedVec<Payment>,
     /// Bill payments within the window.
-    pub bill_payments: Vec<BillPayment>,
+    pub bill_payments: SharedVec<BillPayment>,
     /// Purchases within the window.
-    pub purchases: Vec<Purchase>,
+    pub purchases: SharedVec<Purchase>,
     /// Deposits within the window.
-    pub deposits: Vec<Deposit>,
+    pub deposits: SharedVec<Deposit>,
     /// Changes to closed periods, when a close date is set.
     pub late_changes: Vec<LateChange>,
 }
@@ -129,16 +130,16 @@ impl ClientSnapshot {
             settings,
             reviews: Vec::new(),
             company: None,
-            accounts: Vec::new(),
-            terms: Vec::new(),
-            vendors: Vec::new(),
-            customers: Vec::new(),
-            bills: Vec::new(),
-            invoices: Vec::new(),
-            payments: Vec::new(),
-            bill_payments: Vec::new(),
-            purchases: Vec::new(),
-            deposits: Vec::new(),
+            accounts: SharedVec::default(),
+            terms: SharedVec::default(),
+            vendors: SharedVec::default(),
+            customers: SharedVec::default(),
+            bills: SharedVec::default(),
+            invoices: SharedVec::default(),
+            payments: SharedVec::default(),
+            bill_payments: SharedVec::default(),
+            purchases: SharedVec::default(),
+            deposits: SharedVec::default(),
             late_changes: Vec::new(),
         }
     }
@@ -189,11 +190,7 @@ mod tests {
     fn add_routes_records_and_entities_gives_them_back() {
         let request = SnapshotRequest::as_of(date("2026-03-01"));
         let client: ClientId = fixtures::id("acme");
-        let health = ClientHealth {
-            client: client.clone(),
-            connection: None,
-            kinds: vec![],
-        };
+        let health = ClientHealth::unknown(client.clone());
         let mut s = ClientSnapshot::empty(
             client,
             "Acme".into(),

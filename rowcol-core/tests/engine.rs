@@ -286,7 +286,7 @@ async fn sync_all_syncs_every_connection_and_reports_each_and_the_portfolio_load
         assert_mirror_equals_source(&w, connection).await;
     }
     let request = rowcol_core::SnapshotRequest::as_of(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
-    let snapshots = rowcol_core::portfolio::load_snapshots(w.mirror.as_ref(), &fixtures::id("jane"), request)
+    let snapshots = rowcol_core::portfolio::load_snapshots(&w.mirror, &fixtures::id("jane"), request)
         .await
         .unwrap();
     let ids: Vec<_> = snapshots.iter().map(|s| s.client.clone()).collect();

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rowcol_core::entity::{Entity, EntityKind};
 use rowcol_core::reconcile::{Drift, ReconcileMode};
-use rowcol_core::sync::{SourceRecord, SyncTrigger};
+use rowcol_core::sync::{RunStatus, SourceRecord, SyncTrigger};
 use rowcol_core::{
     Clock, Connection, ExternalId, LeaseStore, Money, RailErrorKind, StandardPolicy, StoreErrorKind, SyncEngine,
     VersionToken,
@@ -176,7 +176,62 @@ async fn equal_versions_with_other_amounts_show_as_totals_only() {
     assert_eq!(found.drift.len(), 1, "{:?}", found.drift);
     assert_eq!(found.drift[0].kind(), EntityKind::Deposit);
     assert!(matches!(found.drift[0], Drift::TotalsDiffer { .. }));
-    assert_eq!((repaired.unrepairable, repaired.refetched, repaired.run), (1, 0, None));
+    assert_eq!((repaired.unrepairable, repaired.refetched), (1, 0));
+    let runs = w.mirror.runs(&c.client, 1).await.unwrap();
+    assert_eq!(
+        Some(runs[0].id),
+        repaired.run,
+        "reconcile_and_repair always records its run"
+    );
+    assert_eq!((runs[0].trigger, runs[0].counts.drift), (SyncTrigger::Reconcile, 1));
+}
+
+#[tokio::test]
+async fn the_daily_check_records_its_drift_in_health_without_counting_as_a_sync() {
+    let w = synced(1).await;
+    let c = &w.connections[0];
+    let health = w.mirror.health(&advisor(), &c.client).await.unwrap();
+    assert_eq!(health.last_reconcile, None, "never reconciled yet");
+    let synced_at = health.last_full_success();
+
+    drift_silently(&w, c);
+    let (found, repaired) = w.engine.reconcile_and_repair(c, ReconcileMode::Cheap).await.unwrap();
+    assert_eq!((found.drift.len(), repaired.applied + repaired.deleted), (2, 2));
+    let health = w.mirror.health(&advisor(), &c.client).await.unwrap();
+    let last = health.last_reconcile.unwrap();
+    assert_eq!((last.status, last.drift, last.repaired), (RunStatus::Succeeded, 2, 2));
+    assert_eq!(
+        health.last_full_success(),
+        synced_at,
+        "a reconcile run is not a sync: freshness stays with the last sync"
+    );
+
+    // A clean check is recorded too, and a failed one shows as failed.
+    let (clean, _) = w.engine.reconcile_and_repair(c, ReconcileMode::Cheap).await.unwrap();
+    assert!(clean.is_clean(), "{:?}", clean.drift);
+    let first = last;
+    let last = w
+        .mirror
+        .health(&advisor(), &c.client)
+        .await
+        .unwrap()
+        .last_reconcile
+        .unwrap();
+    assert_eq!((last.status, last.drift), (RunStatus::Succeeded, 0));
+    assert!(last.checked_at > first.checked_at, "health shows the newest check");
+    w.rail.fail_next(RailErrorKind::Transient);
+    w.engine
+        .reconcile_and_repair(c, ReconcileMode::Cheap)
+        .await
+        .unwrap_err();
+    let last = w
+        .mirror
+        .health(&advisor(), &c.client)
+        .await
+        .unwrap()
+        .last_reconcile
+        .unwrap();
+    assert_eq!(last.status, RunStatus::Failed);
 }
 
 #[tokio::test]

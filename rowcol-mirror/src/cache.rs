@@ -11,6 +11,10 @@
 //! only when it matches; settings, reviews, health and late changes are
 //! always read fresh.
 //!
+//! A hit costs no copy of the records: a snapshot keeps them in
+//! `SharedVec`s, so the snapshot handed out shares them with the entry (a
+//! caller that writes to its snapshot copies only the list it writes).
+//!
 //! Memory is bounded by the number of records held across entries
 //! ([`SnapshotCacheConfig::max_records`]); the least recently used entries are
 //! dropped first, and a client larger than the whole budget is not cached.
@@ -154,11 +158,7 @@ mod tests {
             Currency::USD,
             SnapshotRequest::as_of(date("2026-07-15")),
             chrono::Utc::now(),
-            ClientHealth {
-                client: id,
-                connection: None,
-                kinds: vec![],
-            },
+            ClientHealth::unknown(id),
             ClientSettings::default(),
         );
         for n in 0..bills {

@@ -47,6 +47,33 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(RunId(need_int::<DB>(row, 0)?))
     }
 
+    pub(crate) async fn close_running_runs(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        reason: &str,
+    ) -> Result<u32, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("UPDATE sync_runs SET status = ");
+        bind_text(&mut q, &enum_text(&RunStatus::Failed));
+        q.push(", finished_us = ");
+        bind_int(&mut q, self.now_us());
+        q.push(", error = ");
+        bind_text(&mut q, reason);
+        q.push(" WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND rail = ");
+        bind_text(&mut q, rail.as_str());
+        // A literal, not a parameter, so the planner can use the partial
+        // index `sync_runs_running`.
+        q.push(" AND status = 'running'");
+        let closed = DB::execute(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "closing interrupted runs"))?;
+        Ok(u32::try_from(closed).unwrap_or(u32::MAX))
+    }
+
     pub(crate) async fn close_run(
         &self,
         run: RunId,
@@ -67,6 +94,7 @@ impl<DB: Backend> SqlMirror<DB> {
             ("deleted", counts.deleted),
             ("dead_lettered", counts.dead_lettered),
             ("api_calls", counts.api_calls),
+            ("drift", counts.drift),
         ] {
             q.push(format!(", {column} = "));
             bind_int(&mut q, i64::from(value));
@@ -110,7 +138,7 @@ impl<DB: Backend> SqlMirror<DB> {
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>(
             "SELECT id, rail, trigger, mode, status, started_us, finished_us, fetched, applied, unchanged, deleted, \
-             dead_lettered, api_calls, error FROM sync_runs WHERE client_id = ",
+             dead_lettered, api_calls, error, drift FROM sync_runs WHERE client_id = ",
         );
         bind_text(&mut q, client.as_str());
         q.push(" ORDER BY id DESC LIMIT ");
@@ -136,6 +164,7 @@ impl<DB: Backend> SqlMirror<DB> {
                         deleted: count::<DB>(row, 10)?,
                         dead_lettered: count::<DB>(row, 11)?,
                         api_calls: count::<DB>(row, 12)?,
+                        drift: count::<DB>(row, 14)?,
                     },
                     error: opt_text::<DB>(row, 13)?,
                 })

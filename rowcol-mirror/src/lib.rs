@@ -149,6 +149,10 @@ impl<DB: Backend> MirrorStore for SqlMirror<DB> {
         self.close_run(run, status, counts, error).await
     }
 
+    async fn abandon_runs(&self, client: &ClientId, rail: Rail, reason: &str) -> Result<u32, RowcolError> {
+        self.close_running_runs(client, rail, reason).await
+    }
+
     async fn api_calls_since(&self, rail: Rail, since: DateTime<Utc>) -> Result<u64, RowcolError> {
         self.sum_api_calls(rail, since).await
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rowcol_core::entity::{Bill, Entity, EntityKind, Invoice};
 use rowcol_core::snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
-use rowcol_core::sync::{BalancePoint, ClientHealth, KindHealth, RunStatus};
+use rowcol_core::sync::{BalancePoint, ClientHealth, KindHealth, ReconcileHealth, RunStatus};
 use rowcol_core::{
     AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, ExternalId, Money, Rail, RowcolError, VersionToken,
 };
@@ -140,11 +140,7 @@ impl<DB: Backend> SqlMirror<DB> {
         let rows = DB::fetch_all(conn, &mut q)
             .await
             .map_err(|e| store_error(e, ErrorContext::client(client), "reading the snapshot"))?;
-        let health = ClientHealth {
-            client: client.clone(),
-            connection: None,
-            kinds: Vec::new(),
-        };
+        let health = ClientHealth::unknown(client.clone());
         let mut snap = ClientSnapshot::empty(
             client.clone(),
             String::new(),
@@ -339,7 +335,7 @@ impl<DB: Backend> SqlMirror<DB> {
         let ctx = ErrorContext::client(client);
         let mut q = sql::<DB>("SELECT status, started_us, finished_us FROM sync_runs WHERE client_id = ");
         bind_text(&mut q, client.as_str());
-        q.push(" ORDER BY id DESC LIMIT ");
+        q.push(" AND trigger <> 'reconcile' ORDER BY id DESC LIMIT ");
         bind_int(&mut q, HEALTH_RUNS);
         let runs = DB::fetch_all(conn, &mut q)
             .await
@@ -379,15 +375,35 @@ impl<DB: Backend> SqlMirror<DB> {
         q.push(" ORDER BY rail LIMIT 1");
         let conns = DB::fetch_all(conn, &mut q)
             .await
-            .map_err(|e| store_error(e, ctx, "reading the connection"))?;
+            .map_err(|e| store_error(e, ctx.clone(), "reading the connection"))?;
         let connection = match conns.first() {
             Some(row) => Some(codec::parse_enum(&need_text::<DB>(row, 0)?, "connection status")?),
+            None => None,
+        };
+
+        let mut q = sql::<DB>(
+            "SELECT status, started_us, drift, applied + deleted FROM sync_runs WHERE trigger = 'reconcile' \
+             AND client_id = ",
+        );
+        bind_text(&mut q, client.as_str());
+        q.push(" ORDER BY id DESC LIMIT 1");
+        let reconciles = DB::fetch_all(conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading the last reconcile"))?;
+        let last_reconcile = match reconciles.first() {
+            Some(row) => Some(ReconcileHealth {
+                status: codec::parse_enum(&need_text::<DB>(row, 0)?, "run status")?,
+                checked_at: codec::instant(need_int::<DB>(row, 1)?)?,
+                drift: count::<DB>(row, 2)?,
+                repaired: count::<DB>(row, 3)?,
+            }),
             None => None,
         };
 
         Ok(ClientHealth {
             client: client.clone(),
             connection,
+            last_reconcile,
             kinds: EntityKind::ALL
                 .iter()
                 .map(|kind| KindHealth {

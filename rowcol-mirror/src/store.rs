@@ -107,6 +107,13 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 }
 
+/// WAL pages after which a commit copies the log back into the database
+/// (SQLite's default is 1,000, about 4 MB: two 1,000-record batches, so
+/// every other `apply` paid for a checkpoint and its fsyncs). Committed
+/// transactions are as durable either way; the log grows to about 40 MB
+/// between checkpoints.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
+
 impl SqliteMirror {
     /// Opens (creating if missing) a SQLite mirror: `sqlite://path/to/file.db`,
     /// a plain path, or `sqlite::memory:`. WAL journal, foreign keys on, a
@@ -129,6 +136,7 @@ impl SqliteMirror {
                 SqliteJournalMode::Wal
             })
             .synchronous(SqliteSynchronous::Normal)
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string())
             .busy_timeout(Duration::from_secs(10));
         // One connection for an in-memory database: each connection would
         // otherwise see its own empty database.

@@ -78,6 +78,12 @@ impl<DB: Backend> SqlMirror<DB> {
                 .map_err(fail("moving the checkpoint"))?;
         }
         tx.commit().await.map_err(fail("committing the batch"))?;
+        if !plan.audit.is_empty() {
+            // Maintenance, not part of the batch: it has committed.
+            if let Err(e) = DB::refresh_statistics(&self.pool).await {
+                tracing::warn!(client = %batch.client, error = %e, "refreshing planner statistics failed");
+            }
+        }
         Ok(plan.outcome)
     }
 

@@ -20,15 +20,12 @@
 //! use rowcol_core::fixtures::{bank_account, date};
 //! use rust_decimal_macros::dec;
 //! # use rowcol_core::*;
-//! # let mut s = ClientSnapshot {
-//! #     client: "acme".parse().unwrap(), name: "Acme".into(), home_currency: Currency::USD,
-//! #     as_of: date("2026-04-15"), history_start: date("2025-10-15"),
-//! #     loaded_at: rowcol_core::fixtures::time("2026-04-15T08:00:00Z").to_utc(),
-//! #     health: ClientHealth { client: "acme".parse().unwrap(), connection: None, kinds: vec![] },
-//! #     settings: ClientSettings::default(), reviews: vec![], company: None, accounts: vec![],
-//! #     terms: vec![], vendors: vec![], customers: vec![], bills: vec![], invoices: vec![],
-//! #     payments: vec![], bill_payments: vec![], purchases: vec![], deposits: vec![], late_changes: vec![],
-//! # };
+//! # let mut s = ClientSnapshot::empty(
+//! #     "acme".parse().unwrap(), "Acme".into(), Currency::USD,
+//! #     rowcol_core::snapshot::SnapshotRequest::as_of(date("2026-04-15")),
+//! #     rowcol_core::fixtures::time("2026-04-15T08:00:00Z").to_utc(),
+//! #     ClientHealth::unknown("acme".parse().unwrap()), ClientSettings::default(),
+//! # );
 //! s.accounts.push(bank_account("acme", "35", "Checking", dec!(12000)));
 //! let tray = rowcol_runway::tray(&s, date("2026-04-15"));
 //! let console = rowcol_runway::console(&s, date("2026-04-15"), &tray);
@@ -48,6 +45,7 @@ mod home;
 mod id_map;
 mod index;
 mod sign;
+mod sum;
 
 pub use calc::{CashOutlook, outlook};
 pub use console::{DecisionConsole, console};

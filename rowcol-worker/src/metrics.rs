@@ -32,6 +32,11 @@ struct StatusLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClientLabels {
+    client: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabels {
     state: String,
 }
@@ -53,6 +58,8 @@ pub fn metrics_text(health: &PortfolioHealth, queue: Option<&QueueStats>) -> Res
     let failures = IntGauges::<KindLabels>::default();
     let dead_letters = IntGauges::<KindLabels>::default();
     let status = IntGauges::<StatusLabels>::default();
+    let reconciled = FloatGauges::<ClientLabels>::default();
+    let drift = IntGauges::<ClientLabels>::default();
     let fresh_share = Gauge::<f64, AtomicU64>::default();
     let clients = Gauge::<i64>::default();
     registry.register(
@@ -75,6 +82,16 @@ pub fn metrics_text(health: &PortfolioHealth, queue: Option<&QueueStats>) -> Res
         "connection_status",
         "1 for the connection's current status",
         status.clone(),
+    );
+    registry.register(
+        "reconcile_last_timestamp_seconds",
+        "Unix time of the client's last reconciliation with its source",
+        reconciled.clone(),
+    );
+    registry.register(
+        "reconcile_drift",
+        "Differences the client's last reconciliation found (repaired in the same run)",
+        drift.clone(),
     );
     registry.register(
         "portfolio_fresh_share",
@@ -101,6 +118,15 @@ pub fn metrics_text(health: &PortfolioHealth, queue: Option<&QueueStats>) -> Res
                 .get_or_create(&labels)
                 .set(i64::from(kind.consecutive_failures));
             dead_letters.get_or_create(&labels).set(i64::from(kind.dead_letters));
+        }
+        if let Some(last) = &client.last_reconcile {
+            let labels = ClientLabels {
+                client: client.client.to_string(),
+            };
+            reconciled
+                .get_or_create(&labels)
+                .set(last.checked_at.timestamp_micros() as f64 / 1e6);
+            drift.get_or_create(&labels).set(i64::from(last.drift));
         }
         for candidate in STATUSES {
             let labels = StatusLabels {
@@ -155,7 +181,8 @@ mod tests {
     use std::time::Duration;
 
     use chrono::{DateTime, Utc};
-    use rowcol_core::{ClientHealth, EntityKind, KindHealth};
+    use rowcol_core::sync::RunStatus;
+    use rowcol_core::{ClientHealth, EntityKind, KindHealth, ReconcileHealth};
 
     use super::*;
 
@@ -181,11 +208,18 @@ mod tests {
                     client: "acme".parse().unwrap(),
                     connection: Some(ConnectionStatus::Active),
                     kinds: vec![kind(EntityKind::Bill, Some(10), 0)],
+                    last_reconcile: Some(ReconcileHealth {
+                        checked_at: now - chrono::Duration::hours(2),
+                        status: RunStatus::Succeeded,
+                        drift: 3,
+                        repaired: 3,
+                    }),
                 },
                 ClientHealth {
                     client: "zeta".parse().unwrap(),
                     connection: Some(ConnectionStatus::NeedsReauth),
                     kinds: vec![kind(EntityKind::Bill, None, 3)],
+                    last_reconcile: None,
                 },
             ],
         };
@@ -211,6 +245,15 @@ mod tests {
         assert!(
             text.contains(r#"rowcol_connection_status{client="zeta",status="active"} 0"#),
             "{text}"
+        );
+        assert!(text.contains(r#"rowcol_reconcile_drift{client="acme"} 3"#), "{text}");
+        assert!(
+            text.contains(r#"rowcol_reconcile_last_timestamp_seconds{client="acme"} 1795420800.0"#),
+            "{text}"
+        );
+        assert!(
+            !text.contains(r#"rowcol_reconcile_drift{client="zeta""#),
+            "never reconciled: {text}"
         );
         assert!(text.contains("rowcol_portfolio_fresh_share 0.5"), "{text}");
         assert!(text.contains(r#"rowcol_jobs{state="dead"} 1"#), "{text}");

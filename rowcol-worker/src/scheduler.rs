@@ -71,7 +71,8 @@ impl Scheduler {
                 .runs(&connection.client, RECENT_RUNS)
                 .await?
                 .into_iter()
-                .filter(|r| r.rail == connection.rail)
+                // A reconcile run checks the mirror; it is not the slot's sync.
+                .filter(|r| r.rail == connection.rail && r.trigger != SyncTrigger::Reconcile)
                 .collect();
             let policy = self.engine.policy();
             let base = policy.interval(&connection.client);

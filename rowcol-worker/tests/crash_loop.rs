@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rowcol_core::engine::SyncOutcome;
-use rowcol_core::sync::{RunStatus, SyncTrigger};
+use rowcol_core::engine::{INTERRUPTED_RUN, SyncOutcome};
+use rowcol_core::sync::{RunStatus, SyncRun, SyncTrigger};
 use rowcol_mirror::CredentialKey;
 use rowcol_qbo_sim::{Kind, Size};
 use serde_json::json;
@@ -124,15 +124,15 @@ async fn a_sync_killed_over_fifty_times_converges() {
         child.wait().unwrap();
     }
 
+    // A run cut short stays `running` until the next attempt takes the
+    // realm's lease, which records it as failed (interrupted).
+    let cut_off = |run: &SyncRun| run.status == RunStatus::Running || run.error.as_deref() == Some(INTERRUPTED_RUN);
     let mut cut_short = 0;
     let mut succeeded = 0;
     for c in &l.connections {
         for run in l.mirror.runs(&c.client, 10_000).await.unwrap() {
-            match run.status {
-                RunStatus::Running => cut_short += 1,
-                RunStatus::Succeeded => succeeded += 1,
-                _ => {}
-            }
+            cut_short += usize::from(cut_off(&run));
+            succeeded += usize::from(run.status == RunStatus::Succeeded);
         }
     }
     assert!(cut_short >= 10, "only {cut_short} runs were killed mid-sync");
@@ -144,6 +144,20 @@ async fn a_sync_killed_over_fifty_times_converges() {
     for c in &l.connections {
         sim_portfolio::assert_equals_source(&l, &engine, c).await;
     }
+    let mut closed = 0;
+    for c in &l.connections {
+        let runs = l.mirror.runs(&c.client, 10_000).await.unwrap();
+        assert!(
+            runs.iter().all(|r| r.status != RunStatus::Running),
+            "{}: a run still shows as running",
+            c.client
+        );
+        closed += runs
+            .iter()
+            .filter(|r| r.error.as_deref() == Some(INTERRUPTED_RUN))
+            .count();
+    }
+    assert_eq!(closed, cut_short, "every cut-off run is recorded as interrupted");
     eprintln!(
         "{KILLS} kills ({cut_short} runs cut short, {succeeded} finished) and convergence in {:?}",
         started.elapsed()

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::{Backend, Portfolio, portfolio, wait_until};
+use rowcol_core::engine::INTERRUPTED_RUN;
 use rowcol_core::sync::RunStatus;
 use rowcol_core::{Rail, StandardPolicy};
 use rowcol_worker::{Intake, Scheduler};
@@ -130,7 +131,12 @@ async fn two_processes_share_the_portfolio_never_overlap_and_survive_a_kill() {
                 connection.client
             );
         }
-        interrupted += runs.iter().filter(|r| r.status == RunStatus::Running).count();
+        // Cut short by the kill: still `running`, or recorded as interrupted
+        // when w2 took the realm's lease.
+        interrupted += runs
+            .iter()
+            .filter(|r| r.status == RunStatus::Running || r.error.as_deref() == Some(INTERRUPTED_RUN))
+            .count();
         all_runs += runs.len();
     }
     println!(

@@ -117,6 +117,7 @@ impl Snapshot {
                         .collect()
                 })
                 .unwrap_or_default(),
+            last_reconcile: None,
         };
         let mut s = ClientSnapshot::empty(
             client.clone(),

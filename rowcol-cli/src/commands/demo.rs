@@ -80,7 +80,7 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
     );
 
     let clock = output::digest_clock(admin.now());
-    let snapshots = load_snapshots(mirror.as_ref(), &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
+    let snapshots = load_snapshots(&mirror, &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
     output::digest(&snapshots, clock, format, out)?;
     sim.stop().await;
     if failed.is_empty() {

@@ -7,7 +7,8 @@ use comfy_table::Table;
 use rowcol_core::engine::PortfolioHealth;
 use rowcol_core::portfolio::load_snapshots;
 use rowcol_core::snapshot::SnapshotRequest;
-use rowcol_core::{AdvisorId, Client, ClientId, StandardPolicy, SyncPolicy};
+use rowcol_core::sync::RunStatus;
+use rowcol_core::{AdvisorId, Client, ClientId, ReconcileHealth, StandardPolicy, SyncPolicy};
 
 use crate::cli::Format;
 use crate::config::Config;
@@ -38,6 +39,7 @@ pub async fn health(config: &Config, json: bool) -> CliResult {
         "last success",
         "failures",
         "dead letters",
+        "last reconcile",
     ]);
     for client in &health.clients {
         let fresh = client.is_fresh(now, health.freshness_target);
@@ -52,6 +54,7 @@ pub async fn health(config: &Config, json: bool) -> CliResult {
                 .map_or("never".into(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
             failures.to_string(),
             dead.to_string(),
+            client.last_reconcile.as_ref().map_or("never".into(), reconcile_cell),
         ]);
     }
     println!("{table}");
@@ -64,12 +67,22 @@ pub async fn health(config: &Config, json: bool) -> CliResult {
     Ok(())
 }
 
+/// The last reconcile as a table cell: when, and what it found.
+fn reconcile_cell(last: &ReconcileHealth) -> String {
+    let at = last.checked_at.format("%Y-%m-%d %H:%M UTC");
+    match last.status {
+        RunStatus::Succeeded => format!("{at}: {} drift, {} repaired", last.drift, last.repaired),
+        RunStatus::Failed => format!("{at}: FAILED"),
+        RunStatus::Pending | RunStatus::Running => format!("{at}: running"),
+    }
+}
+
 /// `rowcol digest`: the portfolio digest from the mirror.
 pub async fn digest(config: &Config, format: Format, out: Option<&Path>) -> CliResult {
     let mirror = setup::mirror(config).await?;
     let advisor: AdvisorId = parse_id(&config.advisor)?;
     let clock = output::digest_clock(Utc::now());
-    let snapshots = load_snapshots(mirror.as_ref(), &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
+    let snapshots = load_snapshots(&mirror, &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
     output::digest(&snapshots, clock, format, out)
 }
 

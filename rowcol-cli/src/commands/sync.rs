@@ -1,5 +1,7 @@
 //! `rowcol sync`: every connected client once, or on the schedule.
 
+use std::time::Duration;
+
 use comfy_table::Table;
 use rowcol_core::sync::SyncTrigger;
 use rowcol_core::{ConnectionStatus, SyncOutcome};
@@ -9,11 +11,12 @@ use crate::config::Config;
 use crate::error::{CliError, CliResult};
 use crate::setup;
 
-/// Syncs once (a table of what each client did) or, with `watch`, runs the
-/// scheduler and workers from the job queue until Ctrl-C.
-pub async fn run(config: &Config, watch: bool, concurrency: usize) -> CliResult {
+/// Syncs once (a table of what each client did) or, with `watch` (the
+/// scheduler's tick period), runs the scheduler and workers from the job
+/// queue until Ctrl-C.
+pub async fn run(config: &Config, watch: Option<Duration>, concurrency: usize) -> CliResult {
     let parts = setup::parts(config, &setup::holder_name("sync")).await?;
-    if watch {
+    if let Some(tick_every) = watch {
         let queue = JobQueue::connect(&config.queue_url).await?;
         eprintln!(
             "syncing on the schedule from the {} queue; Ctrl-C stops",
@@ -21,6 +24,7 @@ pub async fn run(config: &Config, watch: bool, concurrency: usize) -> CliResult 
         );
         Worker::builder(parts.engine.clone(), queue)
             .concurrency(concurrency)
+            .tick_every(Some(tick_every))
             .run(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

@@ -52,12 +52,16 @@ pub(crate) use lease::RealmLease;
 pub use lease::SYNC_LEASE_TTL;
 pub use notices::NoticeInbox;
 pub use replay::ReplayReport;
-use report::Progress;
+pub(crate) use report::Progress;
 pub use report::{SyncOutcome, SyncReport};
 pub use schedule::next_slot;
 
 /// Change events kept for slow subscribers before the oldest are dropped.
 const EVENT_BUFFER: usize = 1024;
+
+/// The error recorded on a run its process never finished (killed, crashed).
+pub const INTERRUPTED_RUN: &str =
+    "interrupted: the process ended before the run did; the next run resumed from the last committed checkpoint";
 
 /// The sync engine. Cheap to share behind an `Arc`; every method takes `&self`.
 pub struct SyncEngine {
@@ -224,7 +228,10 @@ impl SyncEngine {
     }
 
     /// Takes the realm's lease for one attempt: `Ok(None)` when the engine
-    /// has no lease store, `Err(())` when another attempt holds it.
+    /// has no lease store, `Err(())` when another attempt holds it. Holding
+    /// the lease, no other run of the realm can be in progress, so runs
+    /// still marked running were cut off (a killed process): they are
+    /// recorded as failed.
     pub(crate) async fn acquire_lease(
         &self,
         connection: &Connection,
@@ -232,7 +239,24 @@ impl SyncEngine {
         let Some(leases) = &self.leases else {
             return Ok(Ok(None));
         };
-        Ok(leases.acquire(connection, self.lease_ttl).await?.map(Some).ok_or(()))
+        let Some(lease) = leases.acquire(connection, self.lease_ttl).await? else {
+            return Ok(Err(()));
+        };
+        match self
+            .mirror
+            .abandon_runs(&connection.client, connection.rail, INTERRUPTED_RUN)
+            .await
+        {
+            Ok(0) => {}
+            Ok(closed) => {
+                tracing::warn!(client = %connection.client, closed, "runs cut off before they ended are recorded as failed")
+            }
+            Err(error) => {
+                lease.release().await;
+                return Err(error);
+            }
+        }
+        Ok(Ok(Some(lease)))
     }
 
     /// Tells subscribers what a sync changed, if anything.
@@ -305,15 +329,15 @@ impl SyncEngine {
     /// Records how a run ended: succeeded with its counts, or failed with the
     /// error's text (never a secret: errors carry none). `NeedsReauth` also
     /// marks the connection.
-    pub(crate) async fn end(
+    pub(crate) async fn end<T>(
         &self,
         connection: &Connection,
         progress: Progress,
-        outcome: Result<()>,
+        outcome: Result<T>,
         report: &mut SyncReport,
-    ) -> Result<()> {
+    ) -> Result<T> {
         let (status, error) = match &outcome {
-            Ok(()) => (RunStatus::Succeeded, None),
+            Ok(_) => (RunStatus::Succeeded, None),
             Err(e) => (RunStatus::Failed, Some(e.to_string())),
         };
         self.mirror

@@ -72,6 +72,7 @@ impl SyncReport {
         a.deleted += b.deleted;
         a.dead_lettered += b.dead_lettered;
         a.api_calls += b.api_calls;
+        a.drift += b.drift;
         self.changed.extend(progress.changed);
     }
 
@@ -111,6 +112,11 @@ impl Progress {
     /// Counts API calls made to the rail.
     pub(crate) fn called(&mut self, calls: u32) {
         self.counts.api_calls += calls;
+    }
+
+    /// Notes the differences a reconcile found between mirror and source.
+    pub(crate) fn found_drift(&mut self, drift: usize) {
+        self.counts.drift = u32::try_from(drift).unwrap_or(u32::MAX);
     }
 
     /// Adds an applied batch. The ids of a batch that changed something are

@@ -95,6 +95,16 @@ pub trait MirrorStore: Send + Sync {
     /// Records the start of a sync run and returns its id.
     async fn start_run(&self, client: &ClientId, rail: Rail, trigger: SyncTrigger, mode: SyncMode) -> Result<RunId>;
 
+    /// Marks the client's runs on `rail` still recorded as running as
+    /// failed with `reason`, and returns how many: runs whose process died
+    /// before it could record their end. The engine calls it only while it
+    /// holds the realm's lease, when no run of the realm can be in progress.
+    ///
+    /// Behaviour:
+    /// - MUST change only runs of that client and rail whose status is
+    ///   `Running`, setting their end time to now.
+    async fn abandon_runs(&self, client: &ClientId, rail: Rail, reason: &str) -> Result<u32>;
+
     /// Records how a run ended.
     ///
     /// Behaviour:

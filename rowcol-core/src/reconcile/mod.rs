@@ -41,7 +41,7 @@ use chrono::Months;
 pub use report::{Drift, DriftReport, KindCheck, ReconcileMode, RepairReport};
 pub use totals::KindTotals;
 
-use crate::engine::{RealmLease, SyncReport, balance_points};
+use crate::engine::{Progress, RealmLease, SyncReport, balance_points};
 use crate::ports::PageRequest;
 use crate::snapshot::SnapshotRequest;
 use crate::sync::{SyncBatch, SyncMode, SyncTrigger, Tombstone};
@@ -86,16 +86,29 @@ impl SyncEngine {
     /// Repairs the drift `report` found for `connection` (see the module
     /// docs). A report without drift repairs nothing and records no run.
     pub async fn repair(&self, connection: &Connection, report: &DriftReport) -> Result<RepairReport> {
+        if report.is_clean() {
+            return Ok(RepairReport::default());
+        }
         let lease = self.reconcile_lease(connection).await?;
-        let result = self.repair_held(connection, report).await;
+        let result = async {
+            let mut progress = self.begin(connection, SyncTrigger::Reconcile, SyncMode::Full).await?;
+            let outcome = self.repair_into(connection, report, &mut progress).await;
+            self.end_reconcile(connection, progress, outcome.map(|repaired| ((), repaired)))
+                .await
+        }
+        .await;
         if let Some(lease) = lease {
             lease.release().await;
         }
-        result
+        result.map(|((), repaired)| repaired)
     }
 
     /// [`SyncEngine::reconcile`] then [`SyncEngine::repair`] under one hold
-    /// of the realm's lease: what the daily reconcile job runs.
+    /// of the realm's lease: what the daily reconcile job runs. Unlike
+    /// `repair` alone it always records a run with trigger `Reconcile` (the
+    /// drift found in its counts, a failed check as a failed run), so the
+    /// client's health shows when its mirror was last reconciled and what
+    /// drifted.
     pub async fn reconcile_and_repair(
         &self,
         connection: &Connection,
@@ -103,8 +116,18 @@ impl SyncEngine {
     ) -> Result<(DriftReport, RepairReport)> {
         let lease = self.reconcile_lease(connection).await?;
         let result = async {
-            let found = self.reconcile_held(connection, mode).await?;
-            let repaired = self.repair_held(connection, &found).await?;
+            let mut progress = self.begin(connection, SyncTrigger::Reconcile, SyncMode::Full).await?;
+            let outcome = async {
+                let found = self.reconcile_held(connection, mode).await?;
+                progress.called(found.api_calls);
+                progress.found_drift(found.drift.len());
+                let repaired = self.repair_into(connection, &found, &mut progress).await?;
+                Ok((found, repaired))
+            }
+            .await;
+            let (found, mut repaired) = self.end_reconcile(connection, progress, outcome).await?;
+            // The run counts the check's calls too; the repair report does not.
+            repaired.api_calls = repaired.api_calls.saturating_sub(found.api_calls);
             Ok((found, repaired))
         }
         .await;
@@ -235,13 +258,23 @@ impl SyncEngine {
         Ok(totals)
     }
 
-    async fn repair_held(&self, connection: &Connection, report: &DriftReport) -> Result<RepairReport> {
+    /// Reads every drifted record of `report` again and applies what the
+    /// source holds now, under `progress`'s run. The report it gives counts
+    /// what was read again and what cannot be repaired by id; the rest is
+    /// filled in from the run by [`Self::end_reconcile`].
+    async fn repair_into(
+        &self,
+        connection: &Connection,
+        report: &DriftReport,
+        progress: &mut Progress,
+    ) -> Result<RepairReport> {
         let targets: Vec<(EntityKind, ExternalId)> = report
             .drift
             .iter()
             .filter_map(|d| d.id().map(|id| (d.kind(), id.clone())))
             .collect();
-        let mut repaired = RepairReport {
+        let repaired = RepairReport {
+            refetched: u32::try_from(targets.len()).unwrap_or(u32::MAX),
             unrepairable: u32::try_from(report.drift.len() - targets.len()).unwrap_or(u32::MAX),
             ..RepairReport::default()
         };
@@ -249,38 +282,49 @@ impl SyncEngine {
             return Ok(repaired);
         }
         let rail = self.rail_for(connection)?;
-        let mut sync = SyncReport::new(connection, SyncTrigger::Reconcile);
-        let mut progress = self.begin(connection, SyncTrigger::Reconcile, SyncMode::Full).await?;
-        repaired.run = Some(progress.run);
-        let outcome = async {
-            for chunk in targets.chunks(REPAIR_BATCH) {
-                let mut batch = SyncBatch::new(connection.client.clone(), connection.rail);
-                for (kind, id) in chunk {
-                    let found = rail.fetch_one(connection, *kind, id).await;
-                    progress.called(1);
-                    match found? {
-                        Some(record) => batch.records.push(record),
-                        None => batch.tombstones.push(Tombstone {
-                            kind: *kind,
-                            external_id: id.clone(),
-                            deleted_at: self.clock().now().fixed_offset(),
-                            merged_into: None,
-                        }),
-                    }
+        for chunk in targets.chunks(REPAIR_BATCH) {
+            let mut batch = SyncBatch::new(connection.client.clone(), connection.rail);
+            for (kind, id) in chunk {
+                let found = rail.fetch_one(connection, *kind, id).await;
+                progress.called(1);
+                match found? {
+                    Some(record) => batch.records.push(record),
+                    None => batch.tombstones.push(Tombstone {
+                        kind: *kind,
+                        external_id: id.clone(),
+                        deleted_at: self.clock().now().fixed_offset(),
+                        merged_into: None,
+                    }),
                 }
-                batch.balance_points = balance_points(&batch.records, self.clock().now().date_naive());
-                self.apply(batch, &mut progress).await?;
             }
-            Ok(())
+            batch.balance_points = balance_points(&batch.records, self.clock().now().date_naive());
+            self.apply(batch, progress).await?;
         }
-        .await;
-        self.end(connection, progress, outcome, &mut sync).await?;
-        self.announce(&sync);
-        repaired.refetched = u32::try_from(targets.len()).unwrap_or(u32::MAX);
-        repaired.applied = sync.counts.applied;
-        repaired.deleted = sync.counts.deleted;
-        repaired.api_calls = sync.counts.api_calls;
         Ok(repaired)
+    }
+
+    /// Ends a `Reconcile` run with `outcome` and completes its repair
+    /// report from the run's counts.
+    async fn end_reconcile<T>(
+        &self,
+        connection: &Connection,
+        progress: Progress,
+        outcome: Result<(T, RepairReport)>,
+    ) -> Result<(T, RepairReport)> {
+        let run = progress.run;
+        let mut sync = SyncReport::new(connection, SyncTrigger::Reconcile);
+        let (answer, repaired) = self.end(connection, progress, outcome, &mut sync).await?;
+        self.announce(&sync);
+        Ok((
+            answer,
+            RepairReport {
+                run: Some(run),
+                applied: sync.counts.applied,
+                deleted: sync.counts.deleted,
+                api_calls: sync.counts.api_calls,
+                ..repaired
+            },
+        ))
     }
 }
 

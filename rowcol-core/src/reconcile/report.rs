@@ -187,7 +187,8 @@ impl DriftReport {
 /// What a repair did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepairReport {
-    /// The run recorded for it (trigger `Reconcile`), when there was drift to repair.
+    /// The run recorded for it (trigger `Reconcile`): always for
+    /// `reconcile_and_repair`, only when there was drift for `repair`.
     pub run: Option<RunId>,
     /// Records read again from the source.
     pub refetched: u32,

@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::sync::RunStatus;
 use crate::{ClientId, ConnectionStatus, EntityKind};
 
 /// How fresh one kind of one client's mirror is.
@@ -30,6 +31,20 @@ impl KindHealth {
     }
 }
 
+/// The last reconciliation of a client's mirror with its source: when it
+/// ran, how it ended and how much drift it found and repaired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconcileHealth {
+    /// When it started.
+    pub checked_at: DateTime<Utc>,
+    /// Succeeded, failed, or still running.
+    pub status: RunStatus,
+    /// Differences found between the mirror and the source.
+    pub drift: u32,
+    /// Records the repair upserted or deleted.
+    pub repaired: u32,
+}
+
 /// Sync health of one client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientHealth {
@@ -39,9 +54,24 @@ pub struct ClientHealth {
     pub connection: Option<ConnectionStatus>,
     /// Per kind, in `EntityKind::ALL` order.
     pub kinds: Vec<KindHealth>,
+    /// The last reconciliation, if one ran (reconcile runs do not count as
+    /// syncs for freshness: a cheap check that counts agree is not a sync).
+    #[serde(default)]
+    pub last_reconcile: Option<ReconcileHealth>,
 }
 
 impl ClientHealth {
+    /// Health of a client nothing is known of yet: no connection, no kind
+    /// synced, never reconciled.
+    pub fn unknown(client: ClientId) -> Self {
+        ClientHealth {
+            client,
+            connection: None,
+            kinds: Vec::new(),
+            last_reconcile: None,
+        }
+    }
+
     /// The oldest last success across kinds (`None` if any kind never synced).
     pub fn last_full_success(&self) -> Option<DateTime<Utc>> {
         self.kinds
@@ -86,6 +116,7 @@ mod tests {
                 kind(EntityKind::Bill, Some(10), now),
                 kind(EntityKind::Invoice, Some(20), now),
             ],
+            last_reconcile: None,
         };
         assert!(health.is_fresh(now, target));
         assert_eq!(health.last_full_success(), Some(now - chrono::Duration::minutes(20)));

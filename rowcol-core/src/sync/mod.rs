@@ -12,6 +12,6 @@ pub use batch::{
     ApplyOutcome, BalancePoint, Checkpoint, DeadLetter, PageCursor, Rejected, SourceRecord, SyncBatch, SyncPosition,
     Tombstone,
 };
-pub use health::{ClientHealth, KindHealth};
+pub use health::{ClientHealth, KindHealth, ReconcileHealth};
 pub use notice::{ChangeNotice, NoticeOperation};
 pub use run::{RunCounts, RunId, RunStatus, SyncMode, SyncRun, SyncTrigger};

@@ -63,6 +63,10 @@ pub struct RunCounts {
     pub dead_lettered: u32,
     /// Calls made to the rail's API.
     pub api_calls: u32,
+    /// Differences between the mirror and its source that a reconcile run
+    /// found (zero for every other run).
+    #[serde(default)]
+    pub drift: u32,
 }
 
 /// One attempt to sync one client on one rail.

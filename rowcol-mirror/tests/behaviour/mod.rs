@@ -52,6 +52,7 @@ macro_rules! for_each_behaviour {
     ($m:ident) => {
         $m!(
             reapplying_a_batch_changes_nothing_and_audits_nothing,
+            runs_cut_off_by_a_dead_process_are_closed_as_failed,
             an_older_version_never_replaces_a_newer_one,
             tombstones_hide_records_and_block_late_resurrection,
             a_batch_failing_midway_leaves_nothing_and_keeps_the_checkpoint,
@@ -73,7 +74,8 @@ macro_rules! for_each_behaviour {
             live_versions_list_live_records_of_one_kind,
             api_calls_are_summed_across_clients_since_a_time,
             a_cached_snapshot_sees_every_change_whichever_mirror_wrote_it,
-            cached_snapshots_never_cross_clients_windows_or_portfolios
+            cached_snapshots_never_cross_clients_windows_or_portfolios,
+            a_growing_mirror_keeps_its_planner_statistics
         );
     };
 }
@@ -601,6 +603,7 @@ pub async fn runs_health_and_dead_letters(h: Harness) {
         deleted: 0,
         dead_lettered: 1,
         api_calls: 2,
+        drift: 0,
     };
     s.finish_run(ok, RunStatus::Succeeded, counts, None).await.unwrap();
     for _ in 0..2 {
@@ -662,11 +665,87 @@ pub async fn runs_health_and_dead_letters(h: Harness) {
         0
     );
 
+    assert_eq!(health.last_reconcile, None);
+    let synced = invoice.last_success;
+    let check = s
+        .start_run(&c, Rail::Qbo, SyncTrigger::Reconcile, SyncMode::Full)
+        .await
+        .unwrap();
+    let found = RunCounts {
+        drift: 4,
+        applied: 3,
+        deleted: 1,
+        ..RunCounts::default()
+    };
+    s.finish_run(check, RunStatus::Succeeded, found, None).await.unwrap();
+    assert_eq!(
+        s.runs(&c, 1).await.unwrap()[0].counts,
+        found,
+        "drift is kept with the run"
+    );
+    let health = s.health(&a, &c).await.unwrap();
+    let last = health.last_reconcile.unwrap();
+    assert_eq!((last.status, last.drift, last.repaired), (RunStatus::Succeeded, 4, 4));
+    assert!(
+        health
+            .kinds
+            .iter()
+            .all(|k| k.last_success == synced && k.consecutive_failures == 2)
+    );
+
     s.resolve_dead_letter(&c, letters[0].id).await.unwrap();
     assert!(s.dead_letters(&c).await.unwrap().is_empty());
     assert_eq!(
         store_kind(s.resolve_dead_letter(&c, letters[0].id).await),
         Some(StoreErrorKind::NotFound)
+    );
+}
+
+/// `abandon_runs` closes exactly the client's runs on the rail still marked
+/// running: not another client's, not a finished one.
+pub async fn runs_cut_off_by_a_dead_process_are_closed_as_failed(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme", "zeta"]).await;
+    let (acme, zeta) = (client_id("acme"), client_id("zeta"));
+    let start = |client: ClientId| async move {
+        s.start_run(&client, Rail::Qbo, SyncTrigger::Schedule, SyncMode::Incremental)
+            .await
+            .unwrap()
+    };
+    let done = start(acme.clone()).await;
+    s.finish_run(done, RunStatus::Succeeded, RunCounts::default(), None)
+        .await
+        .unwrap();
+    let (cut, cut_again, other) = (
+        start(acme.clone()).await,
+        start(acme.clone()).await,
+        start(zeta.clone()).await,
+    );
+
+    assert_eq!(s.abandon_runs(&acme, Rail::Qbo, "interrupted").await.unwrap(), 2);
+    let runs = s.runs(&acme, 10).await.unwrap();
+    for run in runs.iter().filter(|r| r.id == cut || r.id == cut_again) {
+        assert_eq!(
+            (run.status, run.error.as_deref()),
+            (RunStatus::Failed, Some("interrupted"))
+        );
+        assert!(run.finished_at.is_some());
+    }
+    let finished = runs.iter().find(|r| r.id == done).unwrap();
+    assert_eq!(
+        (finished.status, finished.error.as_deref()),
+        (RunStatus::Succeeded, None)
+    );
+    assert_eq!(s.runs(&zeta, 1).await.unwrap()[0].id, other);
+    assert_eq!(
+        s.runs(&zeta, 1).await.unwrap()[0].status,
+        RunStatus::Running,
+        "another client's run is left alone"
+    );
+    assert_eq!(
+        s.abandon_runs(&acme, Rail::Qbo, "interrupted").await.unwrap(),
+        0,
+        "nothing left to close"
     );
 }
 
@@ -1188,4 +1267,38 @@ pub async fn cached_snapshots_never_cross_clients_windows_or_portfolios(h: Harne
             .await;
         assert_eq!(store_kind(outside), Some(StoreErrorKind::OutsidePortfolio));
     }
+}
+
+/// PostgreSQL: `apply` analyses `records` once it has outgrown its
+/// statistics, so its id lookups are not planned as scans of the client's
+/// records (autovacuum is not relied on: it may be off, or not have run yet
+/// during a first sync). The server reports changed rows to the statistics
+/// a little after commit, so the test applies small batches until it sees
+/// the analysis, for up to 20 s. SQLite needs no statistics.
+pub async fn a_growing_mirror_keeps_its_planner_statistics(h: Harness) {
+    if h.kind != Kind::Postgres {
+        return;
+    }
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let analysed = "SELECT CAST(GREATEST(reltuples, 0) AS BIGINT) FROM pg_class \
+                    WHERE relname = 'records' AND relnamespace = CAST(current_schema() AS regnamespace)";
+    assert_eq!(
+        (h.count)(analysed.to_owned()).await,
+        0,
+        "a fresh table has no statistics"
+    );
+    let first: Vec<SourceRecord> = (0..1_500)
+        .map(|i| bill("acme", &i.to_string(), "0", "2026-01-01T10:00:00Z", dec!(1)))
+        .collect();
+    s.apply(&batch("acme", first)).await.unwrap();
+    for next in 1_500..1_540 {
+        if (h.count)(analysed.to_owned()).await >= 1_500 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let one = bill("acme", &next.to_string(), "0", "2026-01-01T10:00:00Z", dec!(1));
+        s.apply(&batch("acme", vec![one])).await.unwrap();
+    }
+    panic!("records was never analysed after 1,500 inserts");
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::home::HomeRates;
 use crate::index::SnapshotIndex;
 use crate::period::Window;
+use crate::sum::sum_present;
 
 /// Cash out and cash in over a window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,27 +54,19 @@ pub fn burn(s: &ClientSnapshot, as_of: chrono::NaiveDate, months: u32) -> Burn {
 
 pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotIndex<'_>, window: Window) -> Burn {
     let mut n = 0u32;
-    let mut sum = |txn: &rowcol_core::entity::TxnCommon| -> Decimal {
+    // A transaction's home amount when it falls in the window (counted);
+    // `None` for the rest, which the sums leave out.
+    let mut sum = |txn: &rowcol_core::entity::TxnCommon| -> Option<Decimal> {
         if window.contains(txn.txn_date) {
             n += 1;
-            rates.total(txn).unwrap_or_default()
+            rates.total(txn)
         } else {
-            Decimal::ZERO
+            None
         }
     };
-    let bill_payments: Decimal = s
-        .bill_payments
-        .iter()
-        .filter(|p| !p.meta.deleted)
-        .map(|p| sum(&p.txn))
-        .sum();
-    let purchases: Decimal = s
-        .purchases
-        .iter()
-        .filter(|p| !p.meta.deleted)
-        .map(|p| sum(&p.txn))
-        .sum();
-    let payments: Decimal = s.payments.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)).sum();
+    let bill_payments = sum_present(s.bill_payments.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)));
+    let purchases = sum_present(s.purchases.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)));
+    let payments = sum_present(s.payments.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)));
     // A deposit that carries payments out of Undeposited Funds holds money
     // already counted as those payments: only the rest is new cash in.
     let deposits: Decimal = s
@@ -81,7 +74,7 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotInde
         .iter()
         .filter(|d| !d.meta.deleted)
         .map(|d| {
-            let gross = sum(&d.txn);
+            let gross = sum(&d.txn).unwrap_or_default();
             let carried: Decimal = d
                 .linked
                 .iter()

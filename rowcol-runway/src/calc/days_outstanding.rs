@@ -8,6 +8,7 @@ use super::aging::{Side, open_items};
 use super::runway::round_ratio;
 use crate::home::HomeRates;
 use crate::period::Window;
+use crate::sum::sum_present;
 
 /// DSO or DPO with the amounts it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,26 +42,17 @@ pub(crate) fn days_outstanding_with(
     open: Decimal,
     rates: &HomeRates,
 ) -> DaysOutstanding {
+    // `None` outside the window: the sum leaves those out.
     let in_window = |txn: &rowcol_core::entity::TxnCommon| {
         if window.contains(txn.txn_date) {
-            rates.total(txn).unwrap_or_default()
+            rates.total(txn)
         } else {
-            Decimal::ZERO
+            None
         }
     };
-    let period: Decimal = match side {
-        Side::Receivable => s
-            .invoices
-            .iter()
-            .filter(|i| !i.meta.deleted)
-            .map(|i| in_window(&i.txn))
-            .sum(),
-        Side::Payable => s
-            .bills
-            .iter()
-            .filter(|b| !b.meta.deleted)
-            .map(|b| in_window(&b.txn))
-            .sum(),
+    let period = match side {
+        Side::Receivable => sum_present(s.invoices.iter().filter(|i| !i.meta.deleted).map(|i| in_window(&i.txn))),
+        Side::Payable => sum_present(s.bills.iter().filter(|b| !b.meta.deleted).map(|b| in_window(&b.txn))),
     };
     let days = (period > Decimal::ZERO).then(|| round_ratio(open / period * Decimal::from(window.days())));
     let (name, docs) = match side {

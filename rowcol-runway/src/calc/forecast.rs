@@ -6,7 +6,7 @@ use rowcol_core::{ClientSnapshot, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::habits::{PaymentHabits, expected_date};
+use super::habits::PaymentHabits;
 use crate::home::HomeRates;
 use crate::period::{days_between, shift};
 use crate::sign::positive;
@@ -103,8 +103,8 @@ pub(crate) fn forecast_with<'a>(
             doubtful += amount;
             continue;
         }
-        let basis = habits.basis_for(inv.customer.as_ref().map(|c| &c.id));
-        if let Some(w) = week_index(inp.as_of, expected_date(due, &basis)) {
+        let expected = habits.expected_date(due, inv.customer.as_ref().map(|c| &c.id));
+        if let Some(w) = week_index(inp.as_of, expected) {
             inflows[w] += amount;
         }
     }

@@ -43,8 +43,26 @@ impl CollectionBasis {
 /// Lateness observed per customer and over the whole client.
 #[derive(Debug, Clone)]
 pub(crate) struct PaymentHabits<'a> {
-    per_customer: IdMap<&'a ExternalId, CollectionBasis>,
-    fallback: CollectionBasis,
+    per_customer: IdMap<&'a ExternalId, Habit>,
+    fallback: Habit,
+}
+
+/// A basis with its lateness rounded to whole days once, for the forecast's
+/// expected dates.
+#[derive(Debug, Clone)]
+struct Habit {
+    basis: CollectionBasis,
+    days: i64,
+}
+
+impl Habit {
+    fn new(basis: CollectionBasis) -> Self {
+        let days = basis
+            .days_late()
+            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        let days = rust_decimal::prelude::ToPrimitive::to_i64(&days).unwrap_or(0);
+        Habit { basis, days }
+    }
 }
 
 impl<'a> PaymentHabits<'a> {
@@ -77,38 +95,38 @@ impl<'a> PaymentHabits<'a> {
                         average_days_late: average(days, n),
                         observations: n,
                     };
-                    (c, basis)
+                    (c, Habit::new(basis))
                 })
                 .collect(),
-            fallback: if all.1 > 0 {
+            fallback: Habit::new(if all.1 > 0 {
                 CollectionBasis::ClientAverage {
                     average_days_late: average(all.0, all.1),
                 }
             } else {
                 CollectionBasis::DueDate
-            },
+            }),
         }
+    }
+
+    fn habit(&self, customer: Option<&ExternalId>) -> &Habit {
+        customer
+            .and_then(|c| self.per_customer.get(c))
+            .unwrap_or(&self.fallback)
     }
 
     /// How late `customer` is expected to pay, and on what basis.
     pub(crate) fn basis_for(&self, customer: Option<&ExternalId>) -> CollectionBasis {
-        customer
-            .and_then(|c| self.per_customer.get(c))
-            .unwrap_or(&self.fallback)
-            .clone()
+        self.habit(customer).basis.clone()
+    }
+
+    /// When `customer` is expected to pay a document due on `due`: the due
+    /// date moved by its expected lateness, rounded to whole days half away
+    /// from zero.
+    pub(crate) fn expected_date(&self, due: NaiveDate, customer: Option<&ExternalId>) -> NaiveDate {
+        shift(due, self.habit(customer).days)
     }
 }
 
 fn average(total: i64, n: u32) -> Decimal {
     super::runway::round_ratio(Decimal::from(total) / Decimal::from(n))
-}
-
-/// The due date moved by the expected lateness, rounded to whole days half
-/// away from zero.
-pub(crate) fn expected_date(due: NaiveDate, basis: &CollectionBasis) -> NaiveDate {
-    let days = basis
-        .days_late()
-        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    let days = rust_decimal::prelude::ToPrimitive::to_i64(&days).unwrap_or(0);
-    shift(due, days)
 }

@@ -97,7 +97,7 @@ fn worked() -> ClientSnapshot {
     b2.due_date = Some(date("2026-04-01"));
     let mut b3 = dated(fixtures::bill("acme", "B3", dec!(2000)), "2025-12-06", |t| &mut t.txn);
     b3.due_date = Some(date("2026-01-05"));
-    s.bills = vec![b1, b2, b3];
+    *s.bills = vec![b1, b2, b3];
     for (id, amount, dated_on, due) in [
         ("I1", dec!(4000), "2026-03-31", "2026-04-30"),
         ("I2", dec!(1000), "2026-01-21", "2026-02-20"),

@@ -33,7 +33,7 @@ use crate::period::{days_between, shift};
 use crate::services::bills::flagged_bills;
 use crate::services::{BillService, BusinessService, ChaseItem, InvoiceService};
 use payment_set::{Candidate, PaymentSet};
-use terms::{EarlyDiscount, UsualMethods, lead_days};
+use terms::{EarlyDiscount, TermRates, UsualMethods, lead_days};
 
 /// Where a bill lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -127,10 +127,16 @@ struct Draft<'a> {
 fn draft<'a>(
     bill: &'a Bill,
     as_of: NaiveDate,
-    ctx: (&SnapshotIndex<'a>, &UsualMethods<'a>, &HomeRates, BusinessService<'a>),
+    ctx: (
+        &SnapshotIndex<'a>,
+        &UsualMethods<'a>,
+        &TermRates<'a>,
+        &HomeRates,
+        BusinessService<'a>,
+    ),
     net_burn: Decimal,
 ) -> Option<Draft<'a>> {
-    let (ix, methods, rates, business) = ctx;
+    let (ix, methods, term_rates, rates, business) = ctx;
     let due = bill.due_date?;
     let amount = rates.on_txn(&bill.txn, bill.balance)?;
     let vendor_id = bill.vendor.as_ref().map(|v| &v.id);
@@ -141,7 +147,7 @@ fn draft<'a>(
     let week_end = shift(as_of, 6);
     let days_overdue = days_between(due, as_of).max(0);
     let late_fee_risk = send_by < as_of;
-    let discount = terms::discount(bill, ix, business.cost_of_money());
+    let discount = terms::discount(bill, (ix, term_rates), business.cost_of_money());
     let discount_send_by = discount.as_ref().map(|d| shift(d.deadline, -lead));
     let discount_now = discount.as_ref().is_some_and(|d| d.worth_taking)
         && discount_send_by.is_some_and(|s| as_of <= s && s <= week_end);
@@ -261,12 +267,13 @@ pub(crate) fn console_with<'a>(
 ) -> DecisionConsole {
     let bills = BillService::new(s);
     let methods = UsualMethods::learn(s);
+    let term_rates = TermRates::new(ix);
     let business = BusinessService::new(s);
     let net_burn = outlook.burn.net_monthly.amount();
     let mut drafts: Vec<Draft<'_>> = bills
         .ready_for_decision(flagged)
         .into_iter()
-        .filter_map(|b| draft(b, as_of, (ix, &methods, rates, business), net_burn))
+        .filter_map(|b| draft(b, as_of, (ix, &methods, &term_rates, rates, business), net_burn))
         .collect();
     drafts.sort_by(|a, b| {
         let key = |x: &Draft<'_>| (x.d.tier, x.d.days_overdue == 0, !x.discount_now, x.d.send_by);

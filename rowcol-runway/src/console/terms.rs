@@ -109,11 +109,51 @@ fn terms_of<'a>(bill: &Bill, ix: &SnapshotIndex<'a>) -> Option<&'a Term> {
     from_bill.copied().or_else(from_vendor)
 }
 
+/// Each term's annualised discount rate, and that rate as shown (4
+/// decimals), worked out once per console: a client's bills share a handful
+/// of terms. Past [`CACHED_TERMS`] terms, rates are worked out per bill.
+pub(crate) struct TermRates<'a>(Vec<(&'a Term, Option<TermRate>)>);
+
+/// A term's annualised discount rate, exact and rounded for output.
+type TermRate = (Decimal, Decimal);
+
+/// Terms a [`TermRates`] holds: more are searched slower than worked out.
+const CACHED_TERMS: usize = 16;
+
+impl<'a> TermRates<'a> {
+    /// The rates of a snapshot's terms.
+    pub(crate) fn new(ix: &SnapshotIndex<'a>) -> Self {
+        if ix.terms.len() > CACHED_TERMS {
+            return TermRates(Vec::new());
+        }
+        TermRates(ix.terms.values().map(|t| (*t, term_rate(t))).collect())
+    }
+
+    fn of(&self, t: &Term) -> Option<TermRate> {
+        match self.0.iter().find(|(cached, _)| std::ptr::eq(*cached, t)) {
+            Some((_, rate)) => *rate,
+            None => term_rate(t),
+        }
+    }
+}
+
+fn term_rate(t: &Term) -> Option<TermRate> {
+    let rate = annualised_discount(t.discount_percent?, t.discount_days?, t.due_days?)?;
+    Some((
+        rate,
+        rate.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+    ))
+}
+
 /// The discount a bill's terms offer, if any.
-pub(crate) fn discount(bill: &Bill, ix: &SnapshotIndex<'_>, cost_of_money: Decimal) -> Option<EarlyDiscount> {
+pub(crate) fn discount(
+    bill: &Bill,
+    (ix, rates): (&SnapshotIndex<'_>, &TermRates<'_>),
+    cost_of_money: Decimal,
+) -> Option<EarlyDiscount> {
     let t = terms_of(bill, ix)?;
     let (percent, discount_days, due_days) = (t.discount_percent?, t.discount_days?, t.due_days?);
-    let rate = annualised_discount(percent, discount_days, due_days)?;
+    let (rate, shown) = rates.of(t)?;
     Some(EarlyDiscount {
         percent,
         discount_days,
@@ -123,7 +163,7 @@ pub(crate) fn discount(bill: &Bill, ix: &SnapshotIndex<'_>, cost_of_money: Decim
             bill.balance.amount() * percent / Decimal::ONE_HUNDRED,
             bill.balance.currency(),
         ),
-        annualised_rate: rate.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+        annualised_rate: shown,
         cost_of_money,
         worth_taking: rate > cost_of_money,
     })

@@ -41,7 +41,7 @@ fn scenario() -> ClientSnapshot {
     let mut disc = bill("S", "56", dec!(1000), "2026-03-01");
     disc.txn.txn_date = date("2026-01-30");
     disc.terms = Some(fixtures::reference("3", "2% 10 Net 30"));
-    s.bills = vec![
+    *s.bills = vec![
         bill("T", "70", dec!(3000), "2026-02-05"),
         bill("R", "56", dec!(2500), "2026-02-06"),
         bill("D", "71", dec!(1000), "2026-02-08"),

@@ -296,7 +296,7 @@ mod tests {
         let mut s = snapshot();
         let mut b = fixtures::bill("acme", "2", dec!(100));
         b.txn.txn_date = date("2026-01-18");
-        s.bills = vec![fixtures::bill("acme", "1", dec!(100)), b];
+        *s.bills = vec![fixtures::bill("acme", "1", dec!(100)), b];
         let duplicates = |s: &ClientSnapshot| {
             tray(s, date("2026-02-01"))
                 .findings

@@ -97,7 +97,7 @@ mod tests {
         paid.balance = fixtures::usd(dec!(0));
         let mut undated = fixtures::bill("acme", "4", dec!(50));
         undated.due_date = None;
-        s.bills = vec![late, soon, paid, undated];
+        *s.bills = vec![late, soon, paid, undated];
         let svc = BillService::new(&s);
         let ids = |v: Vec<&Bill>| {
             v.iter()

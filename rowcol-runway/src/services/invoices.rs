@@ -186,7 +186,7 @@ mod tests {
         b.due_date = Some(date("2025-12-03"));
         // C: not due yet: not chased.
         let c = fixtures::invoice("acme", "3", dec!(5000));
-        s.invoices = vec![a, b, c];
+        *s.invoices = vec![a, b, c];
         let ranked = InvoiceService::new(&s).ranked_to_chase(date("2026-02-01"));
         let got: Vec<(&str, Decimal)> = ranked.iter().map(|r| (r.invoice.id.as_str(), r.score)).collect();
         assert_eq!(got, [("2", dec!(480)), ("1", dec!(400))]);
@@ -205,8 +205,8 @@ mod tests {
         // 1000 x 0.8 x 0.6 = 480.
         let mut open = fixtures::invoice("acme", "1", dec!(1000));
         open.due_date = Some(date("2026-01-02"));
-        s.invoices = vec![old, open];
-        s.payments = vec![paid];
+        *s.invoices = vec![old, open];
+        *s.payments = vec![paid];
         let ranked = InvoiceService::new(&s).ranked_to_chase(date("2026-02-01"));
         assert_eq!(ranked.len(), 1);
         assert_eq!(ranked[0].score, dec!(480));

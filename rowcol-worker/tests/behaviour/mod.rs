@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::Utc;
-use rowcol_core::sync::{NoticeOperation, RunStatus, SourceRecord, SyncTrigger};
+use rowcol_core::sync::{NoticeOperation, RunCounts, RunStatus, SourceRecord, SyncMode, SyncTrigger};
 use rowcol_core::{ClientId, Entity, EntityKind, RailErrorKind, StandardPolicy};
 use rowcol_worker::{
     Intake, JobState, RECONCILE_PRIORITY, SCHEDULED_PRIORITY, Scheduler, SyncJob, URGENT_PRIORITY, WorkerError,
@@ -48,6 +48,21 @@ pub async fn a_tick_queues_exactly_the_due_clients_once(backend: Backend) {
             .await
             .unwrap();
     }
+    // A reconcile check is not a sync: the client stays due.
+    let check = p
+        .mirror
+        .start_run(
+            &client_id(4),
+            rowcol_core::Rail::Qbo,
+            SyncTrigger::Reconcile,
+            SyncMode::Full,
+        )
+        .await
+        .unwrap();
+    p.mirror
+        .finish_run(check, RunStatus::Succeeded, RunCounts::default(), None)
+        .await
+        .unwrap();
     let scheduler = Scheduler::new(p.engine.clone(), p.queue.clone());
     let now = Utc::now();
     let report = scheduler.tick(now).await.unwrap();
@@ -309,15 +324,15 @@ pub async fn a_daily_reconcile_repairs_what_the_change_feed_missed(backend: Back
         .await
         .unwrap();
     assert!(live.iter().any(|(id, _)| id.as_str() == "77"), "{live:?}");
-    assert_eq!(
-        p.runs(&client_id(0)).await.last().unwrap().trigger,
-        SyncTrigger::Reconcile
-    );
-    assert!(
-        p.runs(&client_id(1))
-            .await
-            .iter()
-            .all(|r| r.trigger != SyncTrigger::Reconcile),
-        "a clean client records no repair run"
-    );
+    // Each check is recorded, clean or not, with the drift it found.
+    for (client, drift, applied) in [(0, 1, 1), (1, 0, 0)] {
+        let runs = p.runs(&client_id(client)).await;
+        let last = runs.last().unwrap();
+        assert_eq!(last.trigger, SyncTrigger::Reconcile);
+        assert_eq!(
+            (last.counts.drift, last.counts.applied),
+            (drift, applied),
+            "client {client}"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::{RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::IdSet;
+use crate::id_map::{FewIds, IdSet};
 use crate::period::shift;
 use crate::sign::negative;
 
@@ -51,7 +51,7 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
     default_threshold: threshold(7, 0),
     threshold_meaning: Some("days a payment may wait before being deposited"),
     check: |ctx, days, emit| {
-        let uf: IdSet<&ExternalId> = ctx
+        let uf: FewIds<'_> = ctx
             .s
             .accounts
             .iter()

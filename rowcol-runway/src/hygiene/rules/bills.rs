@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use super::{RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
+use crate::id_map::FewIds;
 use crate::period::days_between;
 
 fn bill_ref(b: &Bill) -> Seen<'_> {
@@ -76,8 +77,25 @@ pub(super) const INACTIVE_VENDOR: RuleSpec = RuleSpec {
     default_threshold: None,
     threshold_meaning: None,
     check: |ctx, _, emit| {
+        // Usually none or one: each bill's vendor is compared with the few
+        // inactive ids rather than hashed, and looked up only on a match.
+        let inactive: FewIds<'_> = ctx
+            .ix
+            .vendors
+            .iter()
+            .filter(|(_, v)| !v.party.active)
+            .map(|(id, _)| *id)
+            .collect();
+        if inactive.is_empty() {
+            return;
+        }
         for b in open_bills(ctx) {
-            let Some(v) = b.vendor.as_ref().and_then(|v| ctx.ix.vendors.get(&v.id).copied()) else {
+            let Some(v) = b
+                .vendor
+                .as_ref()
+                .filter(|v| inactive.contains(&v.id))
+                .and_then(|v| ctx.ix.vendors.get(&v.id).copied())
+            else {
                 continue;
             };
             if !v.party.active {
@@ -121,6 +139,18 @@ fn neighbours<'a, K: Ord + Copy>(
     }
 }
 
+/// A bill's total normalised, as mantissa and scale.
+fn amount_key(b: &Bill) -> (i128, u32) {
+    let amount = b.txn.total.amount().normalize();
+    (amount.mantissa(), amount.scale())
+}
+
+/// An amount key folded into one word: equal keys fold alike.
+fn fold((mantissa, scale): (i128, u32)) -> u64 {
+    let [low, high] = [mantissa as u64, (mantissa >> 64) as u64];
+    low ^ high.rotate_left(29) ^ u64::from(scale).rotate_right(8)
+}
+
 /// `duplicate_bill`: threshold = days apart still counted as a duplicate.
 pub(super) const DUPLICATE: RuleSpec = RuleSpec {
     id: "duplicate_bill",
@@ -132,23 +162,31 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
     check: |ctx, days, emit| {
         // Amounts are keyed normalised (100 and 100.00 are the same amount)
         // as mantissa and scale, which compare fast.
-        let mut by_amount = Vec::new();
+        let mut folded = Vec::with_capacity(ctx.s.bills.len());
         let mut by_doc = Vec::new();
         for b in live_bills(ctx) {
             let Some(v) = &b.vendor else { continue };
-            let amount = b.txn.total.amount().normalize();
-            by_amount.push(((amount.mantissa(), amount.scale(), b.txn.total.currency(), &v.id), b));
+            folded.push((fold(amount_key(b)), b));
             if let Some(doc) = b.txn.doc_number.as_deref().filter(|d| !d.trim().is_empty()) {
                 by_doc.push(((&v.id, doc), b));
             }
         }
-        // Nearly every amount is unique: only bills whose amount repeats
-        // (found by sorting bare amounts, which is cheap) are paired up.
-        let mut amounts: Vec<(i128, u32)> = by_amount.iter().map(|((m, sc, _, _), _)| (*m, *sc)).collect();
-        amounts.sort_unstable();
-        let mut repeated: Vec<(i128, u32)> = amounts.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+        // Nearly every amount is unique: only bills whose amount may repeat
+        // (found by sorting the amounts folded into one word, which is
+        // cheap) are keyed and paired up. Two amounts folding alike only let
+        // their bills through to the exact keys.
+        let mut words: Vec<u64> = folded.iter().map(|(w, _)| *w).collect();
+        words.sort_unstable();
+        let mut repeated: Vec<u64> = words.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
         repeated.dedup();
-        by_amount.retain(|((m, sc, _, _), _)| repeated.binary_search(&(*m, *sc)).is_ok());
+        let by_amount: Vec<_> = folded
+            .into_iter()
+            .filter(|(w, _)| repeated.binary_search(w).is_ok())
+            .filter_map(|(_, b)| {
+                let (mantissa, scale) = amount_key(b);
+                Some(((mantissa, scale, b.txn.total.currency(), &b.vendor.as_ref()?.id), b))
+            })
+            .collect();
         // (later, earlier) pairs, so a pair found both ways is flagged once.
         let mut found: Vec<Pair<'_>> = Vec::new();
         neighbours(by_doc, None, "the same doc number", &mut found);
@@ -249,12 +287,12 @@ mod tests {
         let a = fixtures::bill("acme", "1", dec!(100));
         let mut b = fixtures::bill("acme", "2", dec!(100));
         b.txn.txn_date = date("2026-01-18"); // 3 days after a: within the default 5
-        s.bills = vec![a.clone(), b.clone()];
+        *s.bills = vec![a.clone(), b.clone()];
         let f = run("duplicate_bill", &s, date("2026-02-01"));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].entities[0].id.as_str(), "2", "the later bill is the subject");
         b.txn.txn_date = date("2026-01-25"); // 10 days apart: not a duplicate
-        s.bills = vec![a.clone(), b.clone()];
+        *s.bills = vec![a.clone(), b.clone()];
         assert!(run("duplicate_bill", &s, date("2026-02-01")).is_empty());
         // Far apart but the same doc number: a duplicate, flagged once.
         s.bills[0].txn.doc_number = Some("INV-7".into());

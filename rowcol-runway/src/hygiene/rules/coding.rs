@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::{RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::{IdMap, IdSet};
+use crate::id_map::{FewIds, IdMap, same_id};
 
 /// A spending transaction: bill or purchase, with its vendor.
 struct Spend<'a> {
@@ -53,7 +53,7 @@ pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
     default_threshold: None,
     threshold_meaning: None,
     check: |ctx, _, emit| {
-        let catch_all: IdSet<&ExternalId> = ctx
+        let catch_all: FewIds<'_> = ctx
             .s
             .accounts
             .iter()
@@ -104,28 +104,25 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
         // with counts (found by a short scan, cheaper than hashing pairs).
         // A vendor needs 4 coded lines for a habit; its usual account is the
         // most used, ties to the lower id.
-        // Each spending's slot is kept for the second pass, which then needs
-        // no lookups.
+        // Spending with a vendor is kept with its slot for the second pass,
+        // which then walks neither the snapshot again nor any lookup.
         let mut slot_of: IdMap<&ExternalId, usize> =
             IdMap::with_capacity_and_hasher(ctx.s.vendors.len(), Default::default());
         let mut slots: Vec<Vec<(&ExternalId, u32)>> = Vec::with_capacity(ctx.s.vendors.len());
-        let mut slot_per_spend: Vec<Option<usize>> = Vec::with_capacity(ctx.s.bills.len() + ctx.s.purchases.len());
+        let mut slotted: Vec<(usize, Spend<'_>)> = Vec::with_capacity(ctx.s.bills.len() + ctx.s.purchases.len());
         for sp in spending(ctx) {
-            let Some(v) = sp.vendor else {
-                slot_per_spend.push(None);
-                continue;
-            };
+            let Some(v) = sp.vendor else { continue };
             let i = *slot_of.entry(v).or_insert_with(|| {
                 slots.push(Vec::new());
                 slots.len() - 1
             });
-            slot_per_spend.push(Some(i));
             for acc in sp.lines.iter().filter_map(|l| l.account.as_ref()) {
-                match slots[i].iter_mut().find(|(a, _)| *a == &acc.id) {
+                match slots[i].iter_mut().find(|(a, _)| same_id(a, &acc.id)) {
                     Some((_, n)) => *n += 1,
                     None => slots[i].push((&acc.id, 1)),
                 }
             }
+            slotted.push((i, sp));
         }
         let usual: Vec<Option<(&ExternalId, u32, u32)>> = slots
             .iter()
@@ -139,15 +136,15 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
                 habitual.then_some((acc, n, total))
             })
             .collect();
-        for (sp, slot) in spending(ctx).zip(slot_per_spend) {
-            let Some(&(acc, n, total)) = slot.and_then(|i| usual[i].as_ref()) else {
+        for (slot, sp) in slotted {
+            let Some(&(acc, n, total)) = usual[slot].as_ref() else {
                 continue;
             };
             let odd = sp
                 .lines
                 .iter()
                 .filter_map(|l| l.account.as_ref())
-                .find(|r| &r.id != acc);
+                .find(|r| !same_id(&r.id, acc));
             if let Some(odd) = odd {
                 let (kind, meta) = (sp.kind, sp.meta);
                 let (odd_name, usual_name) = (account_name(ctx, &odd.id), account_name(ctx, acc));

@@ -10,6 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::{RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
+use crate::id_map::FewIds;
 use crate::period::shift;
 
 /// A transaction with the accounts it names outside its lines.
@@ -20,42 +21,53 @@ struct Txn<'a> {
     accounts: Option<&'a Reference>,
 }
 
-fn transactions(s: &ClientSnapshot) -> impl Iterator<Item = Txn<'_>> {
-    let t = |kind, meta, txn, accounts| Txn {
+fn txn<'a>(kind: EntityKind, meta: &'a SourceMeta, txn: &'a TxnCommon, accounts: Option<&'a Reference>) -> Txn<'a> {
+    Txn {
         kind,
         meta,
         txn,
         accounts,
-    };
+    }
+}
+
+/// Bills and invoices, live or deleted.
+fn documents(s: &ClientSnapshot) -> impl Iterator<Item = Txn<'_>> {
     s.bills
         .iter()
-        .map(move |b| t(EntityKind::Bill, &b.meta, &b.txn, b.ap_account.as_ref()))
+        .map(|b| txn(EntityKind::Bill, &b.meta, &b.txn, b.ap_account.as_ref()))
         .chain(
             s.invoices
                 .iter()
-                .map(move |i| t(EntityKind::Invoice, &i.meta, &i.txn, None)),
+                .map(|i| txn(EntityKind::Invoice, &i.meta, &i.txn, None)),
         )
-        .chain(
-            s.payments
-                .iter()
-                .map(move |p| t(EntityKind::Payment, &p.meta, &p.txn, p.deposit_to.as_ref())),
-        )
+}
+
+/// Money movements (payments, bill payments, purchases, deposits), live or
+/// deleted.
+fn movements(s: &ClientSnapshot) -> impl Iterator<Item = Txn<'_>> {
+    s.payments
+        .iter()
+        .map(|p| txn(EntityKind::Payment, &p.meta, &p.txn, p.deposit_to.as_ref()))
         .chain(
             s.bill_payments
                 .iter()
-                .map(move |p| t(EntityKind::BillPayment, &p.meta, &p.txn, p.paid_from.as_ref())),
+                .map(|p| txn(EntityKind::BillPayment, &p.meta, &p.txn, p.paid_from.as_ref())),
         )
         .chain(
             s.purchases
                 .iter()
-                .map(move |p| t(EntityKind::Purchase, &p.meta, &p.txn, p.paid_from.as_ref())),
+                .map(|p| txn(EntityKind::Purchase, &p.meta, &p.txn, p.paid_from.as_ref())),
         )
         .chain(
             s.deposits
                 .iter()
-                .map(move |d| t(EntityKind::Deposit, &d.meta, &d.txn, d.deposit_to.as_ref())),
+                .map(|d| txn(EntityKind::Deposit, &d.meta, &d.txn, d.deposit_to.as_ref())),
         )
-        .filter(|t| !t.meta.deleted)
+}
+
+/// Every live transaction: documents, then movements.
+fn transactions(s: &ClientSnapshot) -> impl Iterator<Item = Txn<'_>> {
+    documents(s).chain(movements(s)).filter(|t| !t.meta.deleted)
 }
 
 /// `future_dated_transaction`: threshold = days ahead tolerated.
@@ -70,7 +82,7 @@ pub(super) const FUTURE_DATED: RuleSpec = RuleSpec {
         let as_of = ctx.as_of;
         let limit = shift(as_of, days.to_i64().unwrap_or(0));
         // Invoices and bills are legitimately raised ahead; money movements are not.
-        for t in transactions(ctx.s).filter(|t| !matches!(t.kind, EntityKind::Invoice | EntityKind::Bill)) {
+        for t in movements(ctx.s).filter(|t| !t.meta.deleted) {
             if t.txn.txn_date > limit {
                 let (kind, meta, txn) = (t.kind, t.meta, t.txn);
                 emit.flag(
@@ -98,14 +110,23 @@ pub(super) const INACTIVE_ACCOUNT: RuleSpec = RuleSpec {
     default_threshold: None,
     threshold_meaning: None,
     check: |ctx, _, emit| {
-        if ctx.s.accounts.iter().all(|a| a.active) {
+        // Usually none or one: each reference is compared with the few
+        // inactive ids rather than hashed, and looked up only on a match.
+        let inactive: FewIds<'_> = ctx
+            .ix
+            .accounts
+            .iter()
+            .filter(|(_, a)| !a.active)
+            .map(|(id, _)| *id)
+            .collect();
+        if inactive.is_empty() {
             return;
         }
         for t in transactions(ctx.s) {
             let refs = t.txn.lines.iter().filter_map(|l| l.account.as_ref()).chain(t.accounts);
             let inactive = refs
-                .filter_map(|r| ctx.ix.accounts.get(&r.id).copied())
-                .find(|a| !a.active);
+                .filter(|r| inactive.contains(&r.id))
+                .find_map(|r| ctx.ix.accounts.get(&r.id).copied());
             if let Some(a) = inactive {
                 let (kind, meta) = (t.kind, t.meta);
                 emit.flag(
