@@ -83,6 +83,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 const ENV_CHILD: &str = "ROWCOL_BENCH_FIRST_SYNC";
 
 fn main() {
+    // `RUST_LOG=info` shows the sync engine's and the worker's logs (retries,
+    // re-queued jobs) on stderr, to explain a slow sample.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -115,7 +121,19 @@ async fn first_sync_child(spec: &str) {
 /// Runs the first sync in a child process: its wall time and peak memory.
 fn first_sync_in_child(l: &sim_portfolio::Lookalike) -> (Duration, f64) {
     let started = Instant::now();
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
+    let exe = std::env::current_exe().unwrap();
+    // `ROWCOL_BENCH_CHILD_WRAPPER="heaptrack -o /tmp/first-sync"` runs the
+    // child under a memory profiler.
+    let wrapper = std::env::var("ROWCOL_BENCH_CHILD_WRAPPER").unwrap_or_default();
+    let mut command = match wrapper.split_whitespace().collect::<Vec<_>>().split_first() {
+        Some((program, args)) => {
+            let mut c = std::process::Command::new(program);
+            c.args(args).arg(&exe);
+            c
+        }
+        None => std::process::Command::new(&exe),
+    };
+    let output = command
         .env(
             ENV_CHILD,
             format!("{} {} {}", l.mirror_url, l.key_hex, l.sim.base_url()),
@@ -250,7 +268,11 @@ fn collect(
         if *kind == EntityKind::Bill
             && let Some(at) = sent.remove(&(event.client.to_string(), id.to_string()))
         {
-            latencies.push(at.elapsed());
+            let latency = at.elapsed();
+            if latency > Duration::from_secs(2) {
+                tracing::warn!(client = %event.client, bill = %id, ?latency, "slow webhook sample");
+            }
+            latencies.push(latency);
         }
     }
 }

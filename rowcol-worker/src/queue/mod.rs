@@ -30,11 +30,17 @@ pub struct Heartbeat {
 }
 
 impl Default for Heartbeat {
-    /// Beats every 10 s; dead after 30 s of silence.
+    /// Beats every second; dead after 30 s of silence.
+    ///
+    /// The beat is short for latency, not liveness: apalis 1.0's poller can
+    /// miss its interval wake-up after acknowledging a job and then sleeps
+    /// until the next heartbeat (stalls of 5.5 s were measured with a 10 s
+    /// beat, holding back every queued webhook job). A beat is one small
+    /// write per worker.
     fn default() -> Self {
         Heartbeat {
-            interval: Duration::from_secs(10),
-            missed: 3,
+            interval: Duration::from_secs(1),
+            missed: 30,
         }
     }
 }
