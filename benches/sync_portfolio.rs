@@ -12,7 +12,11 @@
 //!   look-alike keeps its books in this process), and of this whole process;
 //! - API calls a month the default schedule spends on 100 quiet clients.
 //!
-//! `cargo bench -p rowcol-benches --bench sync_portfolio`
+//! `cargo bench -p rowcol-benches --bench sync_portfolio`; environment:
+//! `ROWCOL_BENCH_CONCURRENCY` (clients synced at once, 16),
+//! `ROWCOL_BENCH_CHILD_WRAPPER` (a command to run the first-sync child
+//! under, such as `heaptrack -o /tmp/first-sync`), `RUST_LOG` (logs on
+//! stderr; a webhook sample over 2 s is logged as a warning).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench set-up: a failure is a failed bench
 
@@ -142,7 +146,9 @@ fn first_sync_in_child(l: &sim_portfolio::Lookalike) -> (Duration, f64) {
         .output()
         .unwrap();
     assert!(output.status.success(), "the first-sync child failed");
-    let peak = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap();
+    // The child's last line (a wrapper may print before it).
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let peak = stdout.lines().last().unwrap_or_default().trim().parse().unwrap();
     (started.elapsed(), peak)
 }
 

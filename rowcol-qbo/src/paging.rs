@@ -118,7 +118,8 @@ impl QboRail {
     }
 
     /// The `QueryResponse` (and envelope time) of each statement: a plain
-    /// query for one, a batch for several.
+    /// query for one, a batch for several. The answers are moved out of the
+    /// body, not copied: a first sync holds several of them at once.
     async fn query_chunk(
         &self,
         connection: &Connection,
@@ -127,10 +128,8 @@ impl QboRail {
     ) -> Result<Vec<(Value, Value)>> {
         if let [(kind, statement)] = chunk {
             let request = ApiRequest::get("query", vec![("query", statement.clone())], Some(*kind));
-            let answer = self.api.send(connection, &request, count).await?;
-            let time = answer.body.get("time").cloned().unwrap_or(Value::Null);
-            let response = answer.body.get("QueryResponse").cloned().unwrap_or(Value::Null);
-            return Ok(vec![(response, time)]);
+            let mut body = self.api.send(connection, &request, count).await?.body;
+            return Ok(vec![(take(&mut body, "QueryResponse"), take(&mut body, "time"))]);
         }
         let items: Vec<Value> = chunk
             .iter()
@@ -138,21 +137,19 @@ impl QboRail {
             .map(|(i, (_, statement))| json!({ "bId": i.to_string(), "Query": statement }))
             .collect();
         let request = ApiRequest::post("batch", json!({ "BatchItemRequest": items }));
-        let answer = self.api.send(connection, &request, count).await?;
-        let time = answer.body.get("time").cloned().unwrap_or(Value::Null);
-        let responses = answer
-            .body
-            .get("BatchItemResponse")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let mut body = self.api.send(connection, &request, count).await?.body;
+        let time = take(&mut body, "time");
+        let mut responses = match take(&mut body, "BatchItemResponse") {
+            Value::Array(items) => items,
+            _ => Vec::new(),
+        };
         chunk
             .iter()
             .enumerate()
             .map(|(i, (kind, _))| {
                 let id = i.to_string();
                 let item = responses
-                    .iter()
+                    .iter_mut()
                     .find(|r| r.get("bId").and_then(Value::as_str) == Some(id.as_str()))
                     .ok_or_else(|| batch_error(context(connection, Some(*kind)), None, "batch answer lacks an item"))?;
                 if let Some(fault) = item.get("Fault") {
@@ -163,7 +160,7 @@ impl QboRail {
                         "batch item refused",
                     ));
                 }
-                Ok((item.get("QueryResponse").cloned().unwrap_or(Value::Null), time.clone()))
+                Ok((take(item, "QueryResponse"), time.clone()))
             })
             .collect()
     }
@@ -194,6 +191,11 @@ impl QboRail {
             server_time: self.server_time(time),
         })
     }
+}
+
+/// Moves `field` out of an answer object (`Null` when absent).
+fn take(answer: &mut Value, field: &str) -> Value {
+    answer.get_mut(field).map(Value::take).unwrap_or(Value::Null)
 }
 
 fn batch_error(ctx: ErrorContext, parsed: Option<&QboFault>, fallback: &str) -> RowcolError {
