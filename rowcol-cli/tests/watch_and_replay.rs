@@ -99,13 +99,7 @@ async fn dead_letters_replay_lands_a_record_once_the_source_fixes_it() {
     );
 
     // Nothing changed at the source: replay keeps the letter.
-    let kept = world.run(&["dead-letters", "replay"], &[]);
-    assert!(kept.status.success(), "{}", text(&kept));
-    assert!(
-        text(&kept).contains("0 dead letters resolved, 1 kept"),
-        "{}",
-        text(&kept)
-    );
+    replay_says(&world, "0 dead letters resolved, 1 kept");
 
     // The bookkeeper fixes the amount in QBO: replay lands the bill.
     admin
@@ -116,13 +110,7 @@ async fn dead_letters_replay_lands_a_record_once_the_source_fixes_it() {
             &json!({ "TotalAmt": 120.55, "Balance": 120.55 }),
         )
         .unwrap();
-    let replayed = world.run(&["dead-letters", "replay"], &[]);
-    assert!(replayed.status.success(), "{}", text(&replayed));
-    assert!(
-        text(&replayed).contains("1 dead letters resolved, 0 kept"),
-        "{}",
-        text(&replayed)
-    );
+    replay_says(&world, "1 dead letters resolved, 0 kept");
     let listed = world.run(&["dead-letters", "list", "--json"], &[]);
     let letters: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(letters.as_array().unwrap().len(), 0, "{letters:?}");
@@ -139,4 +127,11 @@ async fn dead_letters_replay_lands_a_record_once_the_source_fixes_it() {
         bills.iter().any(|(id, _)| id.as_str() == bad_id),
         "the fixed bill is mirrored"
     );
+}
+
+/// Runs `dead-letters replay`; it must succeed and report `summary`.
+fn replay_says(world: &World, summary: &str) {
+    let out = world.run(&["dead-letters", "replay"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(summary), "{}", text(&out));
 }

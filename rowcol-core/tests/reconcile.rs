@@ -13,8 +13,8 @@ use rowcol_core::entity::{Entity, EntityKind};
 use rowcol_core::reconcile::{Drift, ReconcileMode};
 use rowcol_core::sync::{RunStatus, SourceRecord, SyncTrigger};
 use rowcol_core::{
-    Clock, Connection, ExternalId, LeaseStore, Money, RailErrorKind, StandardPolicy, StoreErrorKind, SyncEngine,
-    VersionToken,
+    Clock, Connection, ExternalId, LeaseStore, Money, RailErrorKind, ReconcileHealth, StandardPolicy, StoreErrorKind,
+    SyncEngine, VersionToken,
 };
 use rust_decimal_macros::dec;
 use support::{World, advisor, assert_mirror_equals_source, world};
@@ -186,6 +186,16 @@ async fn equal_versions_with_other_amounts_show_as_totals_only() {
     assert_eq!((runs[0].trigger, runs[0].counts.drift), (SyncTrigger::Reconcile, 1));
 }
 
+/// The client's health's newest reconcile check (one must exist).
+async fn last_reconcile(w: &World, c: &Connection) -> ReconcileHealth {
+    w.mirror
+        .health(&advisor(), &c.client)
+        .await
+        .unwrap()
+        .last_reconcile
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_daily_check_records_its_drift_in_health_without_counting_as_a_sync() {
     let w = synced(1).await;
@@ -210,13 +220,7 @@ async fn the_daily_check_records_its_drift_in_health_without_counting_as_a_sync(
     let (clean, _) = w.engine.reconcile_and_repair(c, ReconcileMode::Cheap).await.unwrap();
     assert!(clean.is_clean(), "{:?}", clean.drift);
     let first = last;
-    let last = w
-        .mirror
-        .health(&advisor(), &c.client)
-        .await
-        .unwrap()
-        .last_reconcile
-        .unwrap();
+    let last = last_reconcile(&w, c).await;
     assert_eq!((last.status, last.drift), (RunStatus::Succeeded, 0));
     assert!(last.checked_at > first.checked_at, "health shows the newest check");
     w.rail.fail_next(RailErrorKind::Transient);
@@ -224,13 +228,7 @@ async fn the_daily_check_records_its_drift_in_health_without_counting_as_a_sync(
         .reconcile_and_repair(c, ReconcileMode::Cheap)
         .await
         .unwrap_err();
-    let last = w
-        .mirror
-        .health(&advisor(), &c.client)
-        .await
-        .unwrap()
-        .last_reconcile
-        .unwrap();
+    let last = last_reconcile(&w, c).await;
     assert_eq!(last.status, RunStatus::Failed);
 }
 
