@@ -30,6 +30,10 @@ pub(crate) struct RecordWrite<'a> {
     pub columns: RecordColumns,
     pub doc: String,
     pub updated_us: i64,
+    /// The mirror holds no row for this key (not even a tombstone), so a
+    /// plain insert serves: the client's row lock keeps other writers out
+    /// until the batch commits.
+    pub new: bool,
 }
 
 /// A tombstone to write (deleting a held row, or remembering a deletion of
@@ -91,7 +95,9 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, held: &mut HashMap<Key, Held>) -> R
         let meta = record.entity.meta();
         let key = (record.entity.kind(), meta.external_id.clone());
         let incoming_us = meta.updated_at.timestamp_micros();
-        let action = match held.get(&key) {
+        let held_before = held.get(&key);
+        let new = held_before.is_none();
+        let action = match held_before {
             None => AuditAction::Insert,
             Some(h) if h.deleted => {
                 // A deletion wins ties: only a strictly later state revives a record.
@@ -133,9 +139,14 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, held: &mut HashMap<Key, Held>) -> R
             columns: codec::columns(&record.entity),
             doc: codec::encode(&record.entity)?,
             updated_us: incoming_us,
+            new,
         };
         match record_slot.get(&key) {
-            Some(&i) => plan.records[i] = write,
+            // A later state of a key this batch inserts: still no row yet.
+            Some(&i) => {
+                let new = plan.records[i].new;
+                plan.records[i] = RecordWrite { new, ..write };
+            }
             None => {
                 record_slot.insert(key, plan.records.len());
                 plan.records.push(write);
@@ -248,6 +259,7 @@ mod tests {
         );
         assert_eq!(p.records.len(), 1, "one row per key, the newest");
         assert_eq!(p.records[0].record.entity.meta().version.as_str(), "1");
+        assert!(p.records[0].new, "a key first seen in this batch stays a plain insert");
         assert_eq!(
             p.audit.iter().map(|a| a.action).collect::<Vec<_>>(),
             vec![AuditAction::Insert, AuditAction::Update]
@@ -266,6 +278,34 @@ mod tests {
         let again = plan(&b, &mut held).unwrap();
         assert_eq!(again.outcome.unchanged, 2);
         assert!(again.records.is_empty() && again.tombstones.is_empty() && again.audit.is_empty());
+    }
+
+    #[test]
+    fn only_keys_the_mirror_has_no_row_for_are_new() {
+        let mut held = HashMap::new();
+        plan(
+            &batch(
+                vec![record("1", "0", "2026-01-01T10:00:00Z")],
+                vec![tombstone("2", "2026-01-01T10:00:00Z")],
+            ),
+            &mut held,
+        )
+        .unwrap();
+        let b = batch(
+            vec![
+                record("1", "1", "2026-01-02T10:00:00Z"), // held: an update
+                record("2", "1", "2026-01-02T10:00:00Z"), // held as a tombstone: revived
+                record("3", "0", "2026-01-02T10:00:00Z"), // never seen
+            ],
+            vec![],
+        );
+        let p = plan(&b, &mut held).unwrap();
+        let new: Vec<(&str, bool)> = p
+            .records
+            .iter()
+            .map(|w| (w.record.entity.meta().external_id.as_str(), w.new))
+            .collect();
+        assert_eq!(new, vec![("1", false), ("2", false), ("3", true)]);
     }
 
     #[test]

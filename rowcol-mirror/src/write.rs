@@ -137,11 +137,41 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(held)
     }
 
+    /// Writes the planned rows: keys the mirror has no row for with a plain
+    /// `INSERT`, the rest with an upsert. On PostgreSQL the plain insert
+    /// skips `ON CONFLICT`'s speculative insertion (about a quarter of a
+    /// first sync's insert time).
     async fn write_records(
         &self,
         conn: &mut DB::Connection,
         batch: &SyncBatch,
         records: Vec<RecordWrite<'_>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), RowcolError> {
+        let (new, held): (Vec<_>, Vec<_>) = records.into_iter().partition(|w| w.new);
+        self.insert_records(conn, batch, new, "", now).await?;
+        self.insert_records(
+            conn,
+            batch,
+            held,
+            "ON CONFLICT (client_id, rail, kind, external_id) DO UPDATE SET version = excluded.version, \
+             updated_us = excluded.updated_us, deleted = excluded.deleted, merged_into = NULL, \
+             txn_date = excluded.txn_date, due_date = excluded.due_date, currency = excluded.currency, \
+             total = excluded.total, balance = excluded.balance, is_open = excluded.is_open, \
+             party_id = excluded.party_id, active = excluded.active, doc = excluded.doc, raw = excluded.raw, \
+             synced_us = excluded.synced_us",
+            now,
+        )
+        .await
+    }
+
+    /// Inserts full rows, then `tail` (an `ON CONFLICT` clause or nothing).
+    async fn insert_records(
+        &self,
+        conn: &mut DB::Connection,
+        batch: &SyncBatch,
+        records: Vec<RecordWrite<'_>>,
+        tail: &str,
         now: DateTime<Utc>,
     ) -> Result<(), RowcolError> {
         if records.is_empty() {
@@ -212,12 +242,7 @@ impl<DB: Backend> SqlMirror<DB> {
             "INSERT INTO records (client_id, rail, kind, external_id, version, updated_us, deleted, merged_into, \
              txn_date, due_date, currency, total, balance, is_open, party_id, active, doc, raw, synced_us)",
             columns,
-            "ON CONFLICT (client_id, rail, kind, external_id) DO UPDATE SET version = excluded.version, \
-             updated_us = excluded.updated_us, deleted = excluded.deleted, merged_into = NULL, \
-             txn_date = excluded.txn_date, due_date = excluded.due_date, currency = excluded.currency, \
-             total = excluded.total, balance = excluded.balance, is_open = excluded.is_open, \
-             party_id = excluded.party_id, active = excluded.active, doc = excluded.doc, raw = excluded.raw, \
-             synced_us = excluded.synced_us",
+            tail,
         )
         .await
         .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "writing records"))?;
