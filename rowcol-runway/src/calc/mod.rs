@@ -62,13 +62,27 @@ pub fn outlook(s: &ClientSnapshot, as_of: NaiveDate) -> CashOutlook {
     outlook_with(s, as_of, &rates, &ix, &PaymentHabits::learn(s, &ix))
 }
 
-pub(crate) fn outlook_with<'a>(
+/// The figures the decision console and the digest rest on: cash, burn,
+/// runway, the forecast and the guardrail (no aging, DSO or DPO, which
+/// only the full outlook shows).
+#[derive(Debug, Clone)]
+pub(crate) struct CashFigures {
+    pub(crate) cash: CashPosition,
+    pub(crate) burn: Burn,
+    pub(crate) runway: Runway,
+    pub(crate) forecast: Forecast,
+    pub(crate) guardrail: GuardrailStatus,
+}
+
+/// Cash and burn, then runway and the guardrail's size, then the forecast,
+/// then whether the guardrail holds.
+pub(crate) fn figures_with<'a>(
     s: &'a ClientSnapshot,
     as_of: NaiveDate,
     rates: &HomeRates,
     ix: &SnapshotIndex<'a>,
     habits: &PaymentHabits<'a>,
-) -> CashOutlook {
+) -> CashFigures {
     let window = Window::trailing_full_months(as_of, s.settings.burn_window_months);
     let cash = cash::cash_position_with(s, rates);
     let burn = burn::burn_with(s, rates, ix, window);
@@ -86,6 +100,31 @@ pub(crate) fn outlook_with<'a>(
         },
     );
     let guardrail = guardrail::status(level, cash.cash, forecast.first_week_below_guardrail);
+    CashFigures {
+        cash,
+        burn,
+        runway,
+        forecast,
+        guardrail,
+    }
+}
+
+/// [`figures_with`] plus receivable and payable aging and DSO / DPO.
+pub(crate) fn outlook_with<'a>(
+    s: &'a ClientSnapshot,
+    as_of: NaiveDate,
+    rates: &HomeRates,
+    ix: &SnapshotIndex<'a>,
+    habits: &PaymentHabits<'a>,
+) -> CashOutlook {
+    let CashFigures {
+        cash,
+        burn,
+        runway,
+        forecast,
+        guardrail,
+    } = figures_with(s, as_of, rates, ix, habits);
+    let window = burn.window;
     let ar_aging = aging::aging_of(
         &aging::open_items(s, Side::Receivable, rates),
         Side::Receivable,

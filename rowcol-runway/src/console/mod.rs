@@ -21,7 +21,7 @@ use rowcol_core::{ClientId, ClientSnapshot, EntityKind, ExternalId, Money, Vendo
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::calc::forecast::{bill_pay_date, week_index};
+use crate::calc::forecast::{Forecast, bill_pay_date, week_index};
 use crate::calc::habits::PaymentHabits;
 use crate::calc::runway::round_ratio;
 use crate::calc::{CashOutlook, outlook_with};
@@ -31,6 +31,7 @@ use crate::id_map::IdSet;
 use crate::index::SnapshotIndex;
 use crate::period::{days_between, shift};
 use crate::services::bills::flagged_bills;
+use crate::services::invoices::Chase;
 use crate::services::{BillService, BusinessService, ChaseItem, InvoiceService};
 use payment_set::{Candidate, PaymentSet};
 use terms::{EarlyDiscount, TermRates, UsualMethods, lead_days};
@@ -111,13 +112,49 @@ pub fn console(s: &ClientSnapshot, as_of: NaiveDate, tray: &HygieneTray) -> Deci
     let habits = PaymentHabits::learn(s, &ix);
     let outlook = outlook_with(s, as_of, &rates, &ix, &habits);
     let flagged = flagged_bills(tray);
-    console_with(s, as_of, &flagged, outlook, (&rates, &ix, &habits), Explain::All)
+    let figures = Figures {
+        cash: outlook.cash.cash,
+        net_burn: outlook.burn.net_monthly.amount(),
+        forecast: &outlook.forecast,
+    };
+    let decisions = decide(s, as_of, &flagged, figures, (&rates, &ix, &habits));
+    let write = |drafts: Vec<Draft<'_>>| -> Vec<BillDecision> {
+        drafts.into_iter().map(|d| d.written(&ix, &rates, decisions.net_burn)).collect()
+    };
+    let mut can_wait = decisions.can_wait;
+    can_wait.sort_by(|a, b| (a.send_by, &a.bill.meta.external_id).cmp(&(b.send_by, &b.bill.meta.external_id)));
+    DecisionConsole {
+        client: s.client.clone(),
+        as_of,
+        pay_now: write(decisions.pay_now),
+        at_risk: write(decisions.at_risk),
+        can_wait: write(can_wait),
+        held_for_hygiene: decisions
+            .held
+            .iter()
+            .map(|b| EntityRef::new(EntityKind::Bill, &b.meta))
+            .collect(),
+        payment_set: decisions.payment_set,
+        to_chase: decisions.to_chase.iter().map(|c| c.item(&ix, &rates)).collect(),
+        outlook,
+    }
 }
 
-/// A bill being decided, before the payment set is chosen.
-struct Draft<'a> {
+/// A bill being decided, borrowed from the snapshot: its [`BillDecision`]
+/// (ids, vendor name, reasons) is written only when shown.
+pub(crate) struct Draft<'a> {
     bill: &'a Bill,
-    d: BillDecision,
+    tier: VendorTier,
+    /// Open balance in home units.
+    pub(crate) amount: Decimal,
+    due: NaiveDate,
+    method: PaymentMethod,
+    lead: i64,
+    send_by: NaiveDate,
+    days_overdue: i64,
+    late_fee_risk: bool,
+    discount: Option<EarlyDiscount>,
+    decision: Decision,
     urgent: bool,
     discount_now: bool,
     /// The last reason, set when the decision is taken.
@@ -134,7 +171,6 @@ fn draft<'a>(
         &HomeRates,
         BusinessService<'a>,
     ),
-    net_burn: Decimal,
 ) -> Option<Draft<'a>> {
     let (ix, methods, term_rates, rates, business) = ctx;
     let due = bill.due_date?;
@@ -145,36 +181,25 @@ fn draft<'a>(
     let lead = lead_days(method);
     let send_by = shift(due, -lead);
     let week_end = shift(as_of, 6);
-    let days_overdue = days_between(due, as_of).max(0);
-    let late_fee_risk = send_by < as_of;
     let discount = terms::discount(bill, (ix, term_rates), business.cost_of_money());
     let discount_send_by = discount.as_ref().map(|d| shift(d.deadline, -lead));
     let discount_now = discount.as_ref().is_some_and(|d| d.worth_taking)
         && discount_send_by.is_some_and(|s| as_of <= s && s <= week_end);
-    let effect = (net_burn > Decimal::ZERO).then(|| round_ratio(-(amount / net_burn)));
     Some(Draft {
         bill,
+        tier,
+        amount,
+        due,
+        method,
+        lead,
+        send_by,
+        days_overdue: days_between(due, as_of).max(0),
+        late_fee_risk: send_by < as_of,
+        discount,
+        decision: Decision::CanWait,
         urgent: send_by <= week_end || discount_now,
         discount_now,
         closing: NOT_NEEDED_THIS_WEEK,
-        d: BillDecision {
-            bill: EntityRef::new(EntityKind::Bill, &bill.meta),
-            vendor: vendor_id
-                .and_then(|v| ix.vendors.get(v))
-                .map(|v| v.party.display_name.clone()),
-            tier,
-            amount: rates.money(amount),
-            due_date: due,
-            method,
-            lead_days: lead,
-            send_by,
-            days_overdue,
-            late_fee_risk,
-            discount,
-            decision: Decision::CanWait,
-            reasons: Vec::new(),
-            runway_effect_months: effect,
-        },
     })
 }
 
@@ -183,15 +208,15 @@ const UNDER_GUARDRAIL: &str = "paying it now would take a forecast week under th
 const NOT_NEEDED_THIS_WEEK: &str = "not needed this week";
 
 impl Draft<'_> {
-    /// The decision with its reasons written out (tier, timing, discount,
-    /// then the closing reason), all from the decision's own fields.
-    fn explained(self) -> BillDecision {
-        let mut d = self.d;
-        let (due, method, lead) = (d.due_date, d.method, d.lead_days);
+    /// The decision written out: the bill and vendor named, the effect on
+    /// runway at `net_burn`, and the reasons (tier, timing, discount, then
+    /// the closing reason).
+    pub(crate) fn written(self, ix: &SnapshotIndex<'_>, rates: &HomeRates, net_burn: Decimal) -> BillDecision {
+        let (due, method, lead) = (self.due, self.method, self.lead);
         let mut reasons = Vec::with_capacity(4);
-        match d.tier {
+        match self.tier {
             VendorTier::Taxes | VendorTier::Payroll => {
-                reasons.push(format!("{:?} vendor: pay on time, always", d.tier))
+                reasons.push(format!("{:?} vendor: pay on time, always", self.tier))
             }
             VendorTier::KeepTheDoorsOpen => {
                 reasons.push("keeps the doors open: the business stops without it".to_owned())
@@ -199,22 +224,22 @@ impl Draft<'_> {
             VendorTier::Deferrable => reasons.push("deferrable vendor: can wait when cash is short".to_owned()),
             VendorTier::Standard => {}
         }
-        if d.days_overdue > 0 {
+        if self.days_overdue > 0 {
             reasons.push(format!(
                 "{} days overdue: late fees and the relationship at risk",
-                d.days_overdue
+                self.days_overdue
             ));
-        } else if d.late_fee_risk {
+        } else if self.late_fee_risk {
             reasons.push(format!(
                 "due {due}; {method:?} takes {lead} days, so it arrives late unless sent today"
             ));
         } else {
             reasons.push(format!(
                 "due {due}; {method:?} takes {lead} days, so send by {}",
-                d.send_by
+                self.send_by
             ));
         }
-        if let Some(x) = &d.discount {
+        if let Some(x) = &self.discount {
             let verdict = if x.worth_taking {
                 "worth taking"
             } else {
@@ -230,107 +255,121 @@ impl Draft<'_> {
             ));
         }
         reasons.push(self.closing.to_owned());
-        d.reasons = reasons;
-        d
+        BillDecision {
+            bill: EntityRef::new(EntityKind::Bill, &self.bill.meta),
+            vendor: self
+                .bill
+                .vendor
+                .as_ref()
+                .and_then(|v| ix.vendors.get(&v.id))
+                .map(|v| v.party.display_name.clone()),
+            tier: self.tier,
+            amount: rates.money(self.amount),
+            due_date: due,
+            method,
+            lead_days: lead,
+            send_by: self.send_by,
+            days_overdue: self.days_overdue,
+            late_fee_risk: self.late_fee_risk,
+            discount: self.discount,
+            decision: self.decision,
+            reasons,
+            runway_effect_months: (net_burn > Decimal::ZERO).then(|| round_ratio(-(self.amount / net_burn))),
+        }
     }
 }
 
-/// Which decisions get their reasons written out: every one (the console),
-/// or only the first few the digest shows. Reasons are most of the
-/// console's cost and the digest shows three bills and three invoices.
+/// The figures decisions rest on, from the client's outlook.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Explain {
-    /// Every bill and invoice.
-    All,
-    /// The first `n` of at-risk-then-pay-now bills and of invoices to chase.
-    Top(usize),
+pub(crate) struct Figures<'o> {
+    /// Available cash, home currency.
+    pub(crate) cash: Money,
+    /// Monthly net burn, home units.
+    pub(crate) net_burn: Decimal,
+    /// The 13-week forecast.
+    pub(crate) forecast: &'o Forecast,
 }
 
-/// The first `keep` drafts explained, the rest with their reasons left empty.
-fn finish(drafts: Vec<Draft<'_>>, keep: usize) -> Vec<BillDecision> {
-    drafts
-        .into_iter()
-        .enumerate()
-        .map(|(i, d)| if i < keep { d.explained() } else { d.d })
-        .collect()
+/// The console's decisions with bills and invoices still borrowed and
+/// nothing written out: the console writes every one, the digest counts
+/// them and writes only the few it shows.
+pub(crate) struct Decisions<'a> {
+    /// In this week's payment set, in priority order.
+    pub(crate) pay_now: Vec<Draft<'a>>,
+    /// Needing payment this week but not fitting, in priority order.
+    pub(crate) at_risk: Vec<Draft<'a>>,
+    /// Not needed this week (in no particular order).
+    pub(crate) can_wait: Vec<Draft<'a>>,
+    /// Open bills with hygiene issues, by due date and id.
+    pub(crate) held: Vec<&'a Bill>,
+    /// The suggested payment set.
+    pub(crate) payment_set: PaymentSet,
+    /// Overdue invoices, best to chase first.
+    pub(crate) to_chase: Vec<Chase<'a>>,
+    /// Monthly net burn, home units (for the runway effect of each bill).
+    pub(crate) net_burn: Decimal,
 }
 
-/// The console, holding back the `flagged` bills (named by open hygiene
-/// findings of warning or error severity).
-pub(crate) fn console_with<'a>(
+/// Decides every open bill of `s`, holding back the `flagged` ones (named
+/// by open hygiene findings of warning or error severity), and ranks the
+/// invoices to chase.
+pub(crate) fn decide<'a>(
     s: &'a ClientSnapshot,
     as_of: NaiveDate,
     flagged: &IdSet<&ExternalId>,
-    outlook: CashOutlook,
+    figures: Figures<'_>,
     (rates, ix, habits): (&HomeRates, &SnapshotIndex<'a>, &PaymentHabits<'a>),
-    explain: Explain,
-) -> DecisionConsole {
+) -> Decisions<'a> {
     let bills = BillService::new(s);
     let methods = UsualMethods::learn(s);
     let term_rates = TermRates::new(ix);
     let business = BusinessService::new(s);
-    let net_burn = outlook.burn.net_monthly.amount();
     let mut drafts: Vec<Draft<'_>> = bills
         .ready_for_decision(flagged)
         .into_iter()
-        .filter_map(|b| draft(b, as_of, (ix, &methods, &term_rates, rates, business), net_burn))
+        .filter_map(|b| draft(b, as_of, (ix, &methods, &term_rates, rates, business)))
         .collect();
     drafts.sort_by(|a, b| {
-        let key = |x: &Draft<'_>| (x.d.tier, x.d.days_overdue == 0, !x.discount_now, x.d.send_by);
+        let key = |x: &Draft<'_>| (x.tier, x.days_overdue == 0, !x.discount_now, x.send_by);
         key(a)
             .cmp(&key(b))
-            .then_with(|| b.d.amount.amount().cmp(&a.d.amount.amount()))
-            .then_with(|| a.d.bill.id.cmp(&b.d.bill.id))
+            .then_with(|| b.amount.cmp(&a.amount))
+            .then_with(|| a.bill.meta.external_id.cmp(&b.bill.meta.external_id))
     });
     let (urgent, later): (Vec<Draft<'_>>, Vec<Draft<'_>>) = drafts.into_iter().partition(|d| d.urgent);
-    let candidates: Vec<Candidate> = urgent
+    let candidates: Vec<Candidate<'_>> = urgent
         .iter()
         .map(|d| Candidate {
-            amount: d.d.amount.amount(),
+            amount: d.amount,
             week: week_index(as_of, bill_pay_date(d.bill)),
+            meta: &d.bill.meta,
         })
         .collect();
-    let refs = urgent.iter().map(|d| d.d.bill.clone()).collect();
-    let selection = payment_set::choose(&candidates, refs, &outlook.forecast, outlook.cash.cash, net_burn);
+    let selection = payment_set::choose(&candidates, figures.forecast, figures.cash, figures.net_burn);
     let (mut pay_now, mut at_risk, mut can_wait) = (Vec::new(), Vec::new(), Vec::new());
     for (mut d, chosen) in urgent.into_iter().zip(selection.chosen) {
         if chosen {
-            d.d.decision = Decision::PayNow;
+            d.decision = Decision::PayNow;
             d.closing = FITS;
             pay_now.push(d);
-        } else if d.d.tier == VendorTier::Deferrable {
+        } else if d.tier == VendorTier::Deferrable {
             d.closing = UNDER_GUARDRAIL;
             can_wait.push(d);
         } else {
-            d.d.decision = Decision::AtRisk;
+            d.decision = Decision::AtRisk;
             d.closing = UNDER_GUARDRAIL;
             at_risk.push(d);
         }
     }
     can_wait.extend(later);
-    can_wait.sort_by(|a, b| (a.d.send_by, &a.d.bill.id).cmp(&(b.d.send_by, &b.d.bill.id)));
-    let (at_risk_keep, pay_now_keep, can_wait_keep) = match explain {
-        Explain::All => (usize::MAX, usize::MAX, usize::MAX),
-        Explain::Top(n) => (n, n.saturating_sub(at_risk.len()), 0),
-    };
-    let chase_keep = match explain {
-        Explain::All => usize::MAX,
-        Explain::Top(n) => n,
-    };
-    DecisionConsole {
-        client: s.client.clone(),
-        as_of,
-        pay_now: finish(pay_now, pay_now_keep),
-        at_risk: finish(at_risk, at_risk_keep),
-        can_wait: finish(can_wait, can_wait_keep),
-        held_for_hygiene: bills
-            .with_issues(flagged)
-            .into_iter()
-            .map(|b| EntityRef::new(EntityKind::Bill, &b.meta))
-            .collect(),
+    Decisions {
+        pay_now,
+        at_risk,
+        can_wait,
+        held: bills.with_issues(flagged),
         payment_set: selection.set,
-        to_chase: InvoiceService::new(s).ranked_with(as_of, ix, habits, rates, chase_keep),
-        outlook,
+        to_chase: InvoiceService::new(s).ranked_with(as_of, habits, rates),
+        net_burn: figures.net_burn,
     }
 }
 

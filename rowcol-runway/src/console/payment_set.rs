@@ -8,7 +8,8 @@
 //! taken greedily in priority order; one that does not fit is skipped and
 //! smaller ones after it may still fit.
 
-use rowcol_core::Money;
+use rowcol_core::entity::SourceMeta;
+use rowcol_core::{EntityKind, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -17,11 +18,13 @@ use crate::calc::runway::{exact_months, round_ratio};
 use crate::hygiene::EntityRef;
 
 /// A bill being decided this week, as the selection sees it.
-pub(crate) struct Candidate {
+pub(crate) struct Candidate<'a> {
     /// Open amount in home units.
     pub(crate) amount: Decimal,
     /// Forecast week (0-based) its outflow sits in, if within the horizon.
     pub(crate) week: Option<usize>,
+    /// The bill's metadata, named in the set when chosen.
+    pub(crate) meta: &'a SourceMeta,
 }
 
 /// The bills suggested for payment this week, and what they do.
@@ -53,8 +56,7 @@ pub(crate) struct Selection {
 
 /// Chooses from `candidates` (already in priority order).
 pub(crate) fn choose(
-    candidates: &[Candidate],
-    refs: Vec<EntityRef>,
+    candidates: &[Candidate<'_>],
     forecast: &Forecast,
     cash: Money,
     net_burn_monthly: Decimal,
@@ -85,11 +87,11 @@ pub(crate) fn choose(
             total += c.amount;
         }
     }
-    let bills: Vec<EntityRef> = refs
-        .into_iter()
+    let bills: Vec<EntityRef> = candidates
+        .iter()
         .zip(&chosen)
         .filter(|(_, c)| **c)
-        .map(|(r, _)| r)
+        .map(|(c, _)| EntityRef::new(EntityKind::Bill, c.meta))
         .collect();
     let before = exact_months(cash.amount(), net_burn_monthly).map(round_ratio);
     let after = exact_months(cash.amount() - total, net_burn_monthly).map(round_ratio);

@@ -2,8 +2,11 @@
 //! top items of the hygiene tray and the decision console, sorted by
 //! urgency, with portfolio totals.
 //!
-//! Each client's entry is [`compose`]d from that client's [`HygieneTray`]
-//! and [`DecisionConsole`]; nothing is recomputed beside them. Every figure
+//! Each client's entry is what [`compose`] makes of that client's
+//! [`HygieneTray`] and [`DecisionConsole`]; nothing is recomputed beside
+//! them. [`client_digest`] builds only the parts the line shows (no aging
+//! or DSO/DPO; decisions counted, and only the top ones written out), and
+//! `tests/digest.rs` checks that it equals [`compose`]. Every figure
 //! carries the freshness of the kinds of data it rests on ([`freshness`]);
 //! figures on stale data are flagged. Clients are processed in parallel.
 
@@ -19,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::calc::habits::PaymentHabits;
 use crate::calc::runway::{Runway, RunwayState};
-use crate::console::{BillDecision, DecisionConsole, Explain, console_with};
+use crate::calc::guardrail::GuardrailStatus;
+use crate::console::{BillDecision, DecisionConsole, Draft, Figures, decide};
 use crate::home::HomeRates;
 use crate::hygiene::{Finding, HygieneTray, SeverityCounts, tray_with};
 use crate::index::SnapshotIndex;
@@ -190,40 +194,54 @@ pub fn digest(snapshots: &[ClientSnapshot], clock: DigestClock) -> Digest {
     }
 }
 
-/// One client's digest line: its tray and console, then [`compose`].
+/// One client's digest line: its tray and console decisions, composed as
+/// [`compose`] composes them. Only what the line shows is written out: the
+/// first findings, bills and invoices; the rest are counted.
 pub fn client_digest(s: &ClientSnapshot, clock: DigestClock) -> ClientDigest {
     // Built once and shared by the tray and the console.
     let rates = HomeRates::from_snapshot(s);
     let ix = SnapshotIndex::new(s);
     let habits = PaymentHabits::learn(s, &ix);
-    // Only the items the line shows get their explanations and reasons
-    // written out.
     let (tray, flagged) = tray_with(s, clock.as_of, &ix, TOP_ITEMS);
-    let outlook = crate::calc::outlook_with(s, clock.as_of, &rates, &ix, &habits);
-    let explain = Explain::Top(TOP_ITEMS);
-    let console = console_with(s, clock.as_of, &flagged, outlook, (&rates, &ix, &habits), explain);
-    compose(s, &tray, &console, clock)
+    let f = crate::calc::figures_with(s, clock.as_of, &rates, &ix, &habits);
+    let figures = Figures {
+        cash: f.cash.cash,
+        net_burn: f.burn.net_monthly.amount(),
+        forecast: &f.forecast,
+    };
+    let d = decide(s, clock.as_of, &flagged, figures, (&rates, &ix, &habits));
+    let home = s.home_currency;
+    let total = |drafts: &[Draft<'_>]| Money::new(drafts.iter().map(|d| d.amount).sum(), home);
+    let decisions = ConsoleSummary {
+        pay_now: count(d.pay_now.len()),
+        pay_now_total: total(&d.pay_now),
+        at_risk: count(d.at_risk.len()),
+        at_risk_total: total(&d.at_risk),
+        can_wait: count(d.can_wait.len()),
+        held_for_hygiene: count(d.held.len()),
+        to_chase: count(d.to_chase.len()),
+        top_bills: d
+            .at_risk
+            .into_iter()
+            .chain(d.pay_now)
+            .take(TOP_ITEMS)
+            .map(|b| b.written(&ix, &rates, d.net_burn))
+            .collect(),
+        top_to_chase: d.to_chase.iter().take(TOP_ITEMS).map(|c| c.item(&ix, &rates)).collect(),
+        payment_set: d.payment_set.explanation,
+    };
+    let hygiene = TraySummary {
+        counts: tray.counts,
+        top: tray.findings,
+    };
+    line(s, hygiene, decisions, (f.cash.cash, f.runway, &f.guardrail), clock)
 }
 
 /// Composes a client's digest line from its tray and console outputs.
 pub fn compose(s: &ClientSnapshot, tray: &HygieneTray, console: &DecisionConsole, clock: DigestClock) -> ClientDigest {
-    let fresh = |kinds| freshness::freshness(&s.health, kinds, clock.now, clock.freshness_target);
     let o = &console.outlook;
     let home = s.home_currency;
     let total = |bills: &[BillDecision]| Money::new(bills.iter().map(|b| b.amount.amount()).sum(), home);
-    let runway = Stated {
-        value: o.runway.clone(),
-        freshness: fresh(RUNWAY_KINDS),
-    };
-    let guardrail = Stated {
-        value: GuardrailSummary {
-            amount: o.guardrail.level.amount,
-            basis: o.guardrail.level.basis.clone(),
-            breached_now: o.guardrail.breached_now,
-            first_week_below: o.guardrail.first_week_below,
-        },
-        freshness: fresh(GUARDRAIL_KINDS),
-    };
     let decisions = ConsoleSummary {
         pay_now: count(console.pay_now.len()),
         pay_now_total: total(&console.pay_now),
@@ -242,25 +260,50 @@ pub fn compose(s: &ClientSnapshot, tray: &HygieneTray, console: &DecisionConsole
         top_to_chase: console.to_chase.iter().take(TOP_ITEMS).cloned().collect(),
         payment_set: console.payment_set.explanation.clone(),
     };
+    let hygiene = TraySummary {
+        counts: tray.counts,
+        top: tray.findings.iter().take(TOP_ITEMS).cloned().collect(),
+    };
+    line(s, hygiene, decisions, (o.cash.cash, o.runway.clone(), &o.guardrail), clock)
+}
+
+/// The line from its summaries and figures (cash, runway, guardrail), with
+/// freshness, staleness and urgency.
+fn line(
+    s: &ClientSnapshot,
+    hygiene: TraySummary,
+    decisions: ConsoleSummary,
+    (cash, runway, guardrail): (Money, Runway, &GuardrailStatus),
+    clock: DigestClock,
+) -> ClientDigest {
+    let fresh = |kinds| freshness::freshness(&s.health, kinds, clock.now, clock.freshness_target);
     let books = fresh(BOOKS_KINDS);
     let mut line = ClientDigest {
         client: s.client.clone(),
         name: s.name.clone(),
-        home_currency: home,
+        home_currency: s.home_currency,
         urgency: Urgency::Calm,
         urgency_reasons: Vec::new(),
         stale: false,
         cash: Stated {
-            value: o.cash.cash,
+            value: cash,
             freshness: fresh(CASH_KINDS),
         },
-        runway,
-        guardrail,
-        hygiene: Stated {
-            value: TraySummary {
-                counts: tray.counts,
-                top: tray.findings.iter().take(TOP_ITEMS).cloned().collect(),
+        runway: Stated {
+            value: runway,
+            freshness: fresh(RUNWAY_KINDS),
+        },
+        guardrail: Stated {
+            value: GuardrailSummary {
+                amount: guardrail.level.amount,
+                basis: guardrail.level.basis.clone(),
+                breached_now: guardrail.breached_now,
+                first_week_below: guardrail.first_week_below,
             },
+            freshness: fresh(GUARDRAIL_KINDS),
+        },
+        hygiene: Stated {
+            value: hygiene,
             freshness: books.clone(),
         },
         decisions: Stated {

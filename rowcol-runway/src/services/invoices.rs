@@ -104,55 +104,74 @@ impl<'a> InvoiceService<'a> {
     pub fn ranked_to_chase(&self, as_of: NaiveDate) -> Vec<ChaseItem> {
         let ix = SnapshotIndex::new(self.s);
         let habits = PaymentHabits::learn(self.s, &ix);
-        self.ranked_with(as_of, &ix, &habits, &HomeRates::from_snapshot(self.s), usize::MAX)
+        let rates = HomeRates::from_snapshot(self.s);
+        self.ranked_with(as_of, &habits, &rates)
+            .iter()
+            .map(|c| c.item(&ix, &rates))
+            .collect()
     }
 
-    /// Overdue invoices ranked for chasing, reasons written out for the
-    /// first `explain` only (the digest shows three).
-    pub(crate) fn ranked_with(
-        &self,
-        as_of: NaiveDate,
-        ix: &SnapshotIndex<'a>,
-        habits: &PaymentHabits<'a>,
-        rates: &HomeRates,
-        explain: usize,
-    ) -> Vec<ChaseItem> {
-        let mut items: Vec<ChaseItem> = self
+    /// Overdue invoices ranked for chasing, borrowed: each one's
+    /// [`ChaseItem`] is written only when shown (the digest shows three).
+    pub(crate) fn ranked_with(&self, as_of: NaiveDate, habits: &PaymentHabits<'a>, rates: &HomeRates) -> Vec<Chase<'a>> {
+        let mut ranked: Vec<Chase<'a>> = self
             .overdue(as_of)
             .into_iter()
             .filter_map(|inv| {
                 let amount = rates.on_txn(&inv.txn, inv.balance)?;
                 let days = days_between(inv.due_date?, as_of);
-                let customer = inv.customer.as_ref();
-                let history = habits.basis_for(customer.map(|c| &c.id));
+                let history = habits.basis_for(inv.customer.as_ref().map(|c| &c.id));
                 let (ow, _) = overdue_weight(days);
                 let hw = history_weight(days, &history);
-                Some(ChaseItem {
-                    invoice: EntityRef::new(EntityKind::Invoice, &inv.meta),
-                    customer: customer.and_then(|c| {
-                        ix.customers
-                            .get(&c.id)
-                            .map(|k| k.party.display_name.clone())
-                            .or_else(|| c.name.clone())
-                    }),
-                    amount: rates.money(amount),
-                    days_overdue: days,
+                Some(Chase {
+                    invoice: inv,
+                    amount,
+                    days,
                     history,
                     score: round_ratio(amount * ow * hw),
-                    reasons: Vec::new(),
                 })
             })
             .collect();
-        items.sort_by(|a, b| {
+        ranked.sort_by(|a, b| {
             b.score
                 .cmp(&a.score)
-                .then_with(|| b.amount.amount().cmp(&a.amount.amount()))
-                .then_with(|| a.invoice.id.cmp(&b.invoice.id))
+                .then_with(|| b.amount.cmp(&a.amount))
+                .then_with(|| a.invoice.meta.external_id.cmp(&b.invoice.meta.external_id))
         });
-        for item in items.iter_mut().take(explain) {
-            item.reasons = reasons(item);
-        }
-        items
+        ranked
+    }
+}
+
+/// An overdue invoice ranked for chasing, before its [`ChaseItem`] is
+/// written.
+pub(crate) struct Chase<'a> {
+    invoice: &'a Invoice,
+    /// Open amount in home units.
+    amount: Decimal,
+    days: i64,
+    history: CollectionBasis,
+    score: Decimal,
+}
+
+impl Chase<'_> {
+    /// The item written out: invoice and customer named, with its reasons.
+    pub(crate) fn item(&self, ix: &SnapshotIndex<'_>, rates: &HomeRates) -> ChaseItem {
+        let mut item = ChaseItem {
+            invoice: EntityRef::new(EntityKind::Invoice, &self.invoice.meta),
+            customer: self.invoice.customer.as_ref().and_then(|c| {
+                ix.customers
+                    .get(&c.id)
+                    .map(|k| k.party.display_name.clone())
+                    .or_else(|| c.name.clone())
+            }),
+            amount: rates.money(self.amount),
+            days_overdue: self.days,
+            history: self.history.clone(),
+            score: self.score,
+            reasons: Vec::new(),
+        };
+        item.reasons = reasons(&item);
+        item
     }
 }
 

@@ -3,7 +3,7 @@
 mod balance;
 pub(crate) mod bills;
 mod business;
-mod invoices;
+pub(crate) mod invoices;
 
 pub use balance::{BalanceAsOf, BalanceService};
 pub use bills::BillService;
