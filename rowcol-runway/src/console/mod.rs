@@ -119,7 +119,10 @@ pub fn console(s: &ClientSnapshot, as_of: NaiveDate, tray: &HygieneTray) -> Deci
     };
     let decisions = decide(s, as_of, &flagged, figures, (&rates, &ix, &habits));
     let write = |drafts: Vec<Draft<'_>>| -> Vec<BillDecision> {
-        drafts.into_iter().map(|d| d.written(&ix, &rates, decisions.net_burn)).collect()
+        drafts
+            .into_iter()
+            .map(|d| d.written(&ix, &rates, decisions.net_burn))
+            .collect()
     };
     let mut can_wait = decisions.can_wait;
     can_wait.sort_by(|a, b| (a.send_by, &a.bill.meta.external_id).cmp(&(b.send_by, &b.bill.meta.external_id)));

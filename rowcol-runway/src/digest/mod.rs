@@ -20,9 +20,9 @@ use rayon::prelude::*;
 use rowcol_core::{ClientId, ClientSnapshot, Currency, Money};
 use serde::{Deserialize, Serialize};
 
+use crate::calc::guardrail::GuardrailStatus;
 use crate::calc::habits::PaymentHabits;
 use crate::calc::runway::{Runway, RunwayState};
-use crate::calc::guardrail::GuardrailStatus;
 use crate::console::{BillDecision, DecisionConsole, Draft, Figures, decide};
 use crate::home::HomeRates;
 use crate::hygiene::{Finding, HygieneTray, SeverityCounts, tray_with};
@@ -264,7 +264,13 @@ pub fn compose(s: &ClientSnapshot, tray: &HygieneTray, console: &DecisionConsole
         counts: tray.counts,
         top: tray.findings.iter().take(TOP_ITEMS).cloned().collect(),
     };
-    line(s, hygiene, decisions, (o.cash.cash, o.runway.clone(), &o.guardrail), clock)
+    line(
+        s,
+        hygiene,
+        decisions,
+        (o.cash.cash, o.runway.clone(), &o.guardrail),
+        clock,
+    )
 }
 
 /// The line from its summaries and figures (cash, runway, guardrail), with

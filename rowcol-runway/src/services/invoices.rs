@@ -113,7 +113,12 @@ impl<'a> InvoiceService<'a> {
 
     /// Overdue invoices ranked for chasing, borrowed: each one's
     /// [`ChaseItem`] is written only when shown (the digest shows three).
-    pub(crate) fn ranked_with(&self, as_of: NaiveDate, habits: &PaymentHabits<'a>, rates: &HomeRates) -> Vec<Chase<'a>> {
+    pub(crate) fn ranked_with(
+        &self,
+        as_of: NaiveDate,
+        habits: &PaymentHabits<'a>,
+        rates: &HomeRates,
+    ) -> Vec<Chase<'a>> {
         let mut ranked: Vec<Chase<'a>> = self
             .overdue(as_of)
             .into_iter()

@@ -139,9 +139,21 @@ fn neighbours<'a, K: Ord + Copy>(
     }
 }
 
-/// A bill's total normalised, as mantissa and scale.
+/// A bill's total normalised (trailing zeros stripped, as
+/// `Decimal::normalize` strips them), as mantissa and scale.
 fn amount_key(b: &Bill) -> (i128, u32) {
-    let amount = b.txn.total.amount().normalize();
+    let amount = b.txn.total.amount();
+    let mut scale = amount.scale();
+    // Amounts of money fit in 64 bits: stripping zeros there is a multiply
+    // per digit, where `normalize` divides 96 bits.
+    if let Ok(mut mantissa) = i64::try_from(amount.mantissa()) {
+        while scale > 0 && mantissa % 10 == 0 {
+            mantissa /= 10;
+            scale -= 1;
+        }
+        return (i128::from(mantissa), scale);
+    }
+    let amount = amount.normalize();
     (amount.mantissa(), amount.scale())
 }
 
@@ -221,8 +233,18 @@ pub(super) const LINES_MISMATCH: RuleSpec = RuleSpec {
     default_threshold: threshold(0, 2),
     threshold_meaning: Some("tolerated difference, in the bill's currency"),
     check: |ctx, tolerance, emit| {
+        // A bill whose single line carries exactly its total differs by
+        // zero, within any tolerance that is not negative: nothing to add up.
+        let zero_passes = tolerance >= Decimal::ZERO;
         for b in live_bills(ctx) {
             let currency = b.txn.total.currency();
+            if let [line] = b.txn.lines.as_slice()
+                && zero_passes
+                && line.amount.currency() == currency
+                && line.amount.amount().serialize() == b.txn.total.amount().serialize()
+            {
+                continue;
+            }
             let lines: Decimal = b
                 .txn
                 .lines
@@ -298,6 +320,46 @@ mod tests {
         s.bills[0].txn.doc_number = Some("INV-7".into());
         s.bills[1].txn.doc_number = Some("INV-7".into());
         assert_eq!(run("duplicate_bill", &s, date("2026-02-01")).len(), 1);
+    }
+
+    #[test]
+    fn amount_keys_are_normalised_totals() {
+        use rust_decimal::Decimal;
+        let amounts = [
+            dec!(100),
+            dec!(100.00),
+            dec!(-12.30),
+            dec!(0.000),
+            dec!(-0.00),
+            dec!(0.05),
+            dec!(79228162514264337593543950335),
+            dec!(79228162514264337593543950.30),
+        ];
+        for amount in amounts {
+            let b = fixtures::bill("acme", "1", amount);
+            let n: Decimal = amount.normalize();
+            assert_eq!(super::amount_key(&b), (n.mantissa(), n.scale()), "{amount}");
+        }
+    }
+
+    #[test]
+    fn lines_matching_the_total_pass_unless_the_tolerance_is_negative() {
+        let mut s = snapshot();
+        s.bills.push(fixtures::bill("acme", "1", dec!(100)));
+        s.bills[0].txn.lines[0].amount = fixtures::usd(dec!(100.00));
+        assert!(run("bill_lines_mismatch", &s, date("2026-02-01")).is_empty());
+        s.settings.rules.insert(
+            "bill_lines_mismatch".to_owned(),
+            rowcol_core::RuleSetting {
+                enabled: true,
+                threshold: Some(dec!(-1)),
+            },
+        );
+        let f = crate::hygiene::tray(&s, date("2026-02-01"));
+        assert_eq!(
+            f.findings.iter().filter(|f| f.rule_id == "bill_lines_mismatch").count(),
+            1
+        );
     }
 
     #[test]

@@ -44,6 +44,14 @@ fn account_name<'a>(ctx: &RuleCtx<'a, '_>, id: &ExternalId) -> &'a str {
         .map_or("an unknown account", |a| a.name.as_str())
 }
 
+/// True when `name` lowercased (ASCII) contains `needle` (lowercase ASCII),
+/// without writing the lowercased copy.
+fn contains_ignoring_case(name: &str, needle: &str) -> bool {
+    name.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// `uncategorized_spending`.
 pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
     id: "uncategorized_spending",
@@ -58,12 +66,8 @@ pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
             .accounts
             .iter()
             .filter(|a| {
-                let name = a
-                    .fully_qualified_name
-                    .as_deref()
-                    .unwrap_or(&a.name)
-                    .to_ascii_lowercase();
-                name.contains("uncategorized") || name.contains("ask my accountant")
+                let name = a.fully_qualified_name.as_deref().unwrap_or(&a.name);
+                contains_ignoring_case(name, "uncategorized") || contains_ignoring_case(name, "ask my accountant")
             })
             .map(|a| &a.meta.external_id)
             .collect();
@@ -197,6 +201,25 @@ mod tests {
 
     use crate::hygiene::rules::test_support::run;
     use crate::test_snapshot::{account, snapshot};
+
+    #[test]
+    fn catch_all_names_match_in_any_case() {
+        use super::contains_ignoring_case;
+        let names = [
+            "Uncategorized Expense",
+            "ASK MY ACCOUNTANT",
+            "Ask my accountant (Ç)",
+            "Uncat",
+            "Ümlaut Uncategorized",
+            "",
+        ];
+        for name in names {
+            for needle in ["uncategorized", "ask my accountant"] {
+                let want = name.to_ascii_lowercase().contains(needle);
+                assert_eq!(contains_ignoring_case(name, needle), want, "{name} {needle}");
+            }
+        }
+    }
 
     #[test]
     fn uncategorized_spending() {
