@@ -2,34 +2,78 @@
 
 use std::cell::OnceCell;
 
-use rowcol_core::entity::{Account, Customer, Invoice, Payment, Term, Vendor};
+use rowcol_core::entity::{Account, Customer, Invoice, Payment, Reference, Term, Vendor};
 use rowcol_core::{ClientSnapshot, ExternalId};
 
-use crate::id_map::IdMap;
+use crate::id_table::IdTable;
 
 /// Records of one snapshot by external id (deleted records left out).
 pub(crate) struct SnapshotIndex<'a> {
     /// Chart of accounts.
-    pub(crate) accounts: IdMap<&'a ExternalId, &'a Account>,
+    pub(crate) accounts: IdTable<'a, &'a Account>,
     /// Vendors.
-    pub(crate) vendors: IdMap<&'a ExternalId, &'a Vendor>,
+    pub(crate) vendors: IdTable<'a, &'a Vendor>,
     /// Customers.
-    pub(crate) customers: IdMap<&'a ExternalId, &'a Customer>,
+    pub(crate) customers: IdTable<'a, &'a Customer>,
     /// Payment terms.
-    pub(crate) terms: IdMap<&'a ExternalId, &'a Term>,
+    pub(crate) terms: IdTable<'a, &'a Term>,
     /// Invoices.
-    pub(crate) invoices: IdMap<&'a ExternalId, &'a Invoice>,
+    pub(crate) invoices: IdTable<'a, &'a Invoice>,
     /// Customer payments, built on first use: only a deposit link without
     /// an amount needs them.
-    payments: OnceCell<IdMap<&'a ExternalId, &'a Payment>>,
+    payments: OnceCell<IdTable<'a, &'a Payment>>,
+    /// Vendor slots, built on first use (by the hygiene rules).
+    vendor_slots: OnceCell<VendorSlots<'a>>,
     snapshot: &'a ClientSnapshot,
 }
 
-fn by_id<'a, T>(
-    items: &'a [T],
-    meta: impl Fn(&'a T) -> &'a rowcol_core::entity::SourceMeta,
-) -> IdMap<&'a ExternalId, &'a T> {
-    let mut map = IdMap::with_capacity_and_hasher(items.len(), Default::default());
+/// Dense numbers (slots) for the vendor ids that bills and purchases name,
+/// whether the books know the vendor or not: each reference is hashed once
+/// per snapshot instead of once per rule, and per-vendor tallies are
+/// vectors indexed by slot.
+#[derive(Debug)]
+pub(crate) struct VendorSlots<'a> {
+    /// The slot of each bill's vendor, aligned with the snapshot's bills
+    /// (`None`: no vendor named, or the bill is deleted).
+    pub(crate) bills: Vec<Option<usize>>,
+    /// The slot of each purchase's payee, aligned with the snapshot's
+    /// purchases (`None`: no payee, or the purchase is deleted).
+    pub(crate) purchases: Vec<Option<usize>>,
+    /// The vendor of each slot, when the books know it (not deleted).
+    pub(crate) known: Vec<Option<&'a Vendor>>,
+}
+
+impl<'a> VendorSlots<'a> {
+    fn new(s: &'a ClientSnapshot, vendors: &IdTable<'a, &'a Vendor>) -> Self {
+        let mut slot_of: IdTable<'_, usize> = IdTable::with_capacity(vendors.len());
+        let mut known = Vec::with_capacity(vendors.len());
+        let mut slot = |r: Option<&'a Reference>, deleted: bool| -> Option<usize> {
+            let id = &r.filter(|_| !deleted)?.id;
+            Some(*slot_of.get_or_insert_with(id, || {
+                known.push(vendors.get(id).copied());
+                known.len() - 1
+            }))
+        };
+        let bills = s
+            .bills
+            .iter()
+            .map(|b| slot(b.vendor.as_ref(), b.meta.deleted))
+            .collect();
+        let purchases = s
+            .purchases
+            .iter()
+            .map(|p| slot(p.payee.as_ref(), p.meta.deleted))
+            .collect();
+        VendorSlots {
+            bills,
+            purchases,
+            known,
+        }
+    }
+}
+
+fn by_id<'a, T>(items: &'a [T], meta: impl Fn(&'a T) -> &'a rowcol_core::entity::SourceMeta) -> IdTable<'a, &'a T> {
+    let mut map = IdTable::with_capacity(items.len());
     map.extend(
         items
             .iter()
@@ -48,6 +92,12 @@ impl<'a> SnapshotIndex<'a> {
             .copied()
     }
 
+    /// The vendor slots of the snapshot's bills and purchases.
+    pub(crate) fn vendor_slots(&self) -> &VendorSlots<'a> {
+        self.vendor_slots
+            .get_or_init(|| VendorSlots::new(self.snapshot, &self.vendors))
+    }
+
     /// Indexes a snapshot.
     pub(crate) fn new(s: &'a ClientSnapshot) -> Self {
         SnapshotIndex {
@@ -57,6 +107,7 @@ impl<'a> SnapshotIndex<'a> {
             terms: by_id(&s.terms, |t| &t.meta),
             invoices: by_id(&s.invoices, |i| &i.meta),
             payments: OnceCell::new(),
+            vendor_slots: OnceCell::new(),
             snapshot: s,
         }
     }

@@ -43,6 +43,7 @@ pub mod services;
 
 mod home;
 mod id_map;
+mod id_table;
 mod index;
 mod sign;
 mod sum;

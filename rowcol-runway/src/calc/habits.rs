@@ -5,7 +5,7 @@ use rowcol_core::{ClientSnapshot, EntityKind, ExternalId};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::id_map::IdMap;
+use crate::id_table::IdTable;
 use crate::index::SnapshotIndex;
 use crate::period::{days_between, shift};
 
@@ -43,7 +43,7 @@ impl CollectionBasis {
 /// Lateness observed per customer and over the whole client.
 #[derive(Debug, Clone)]
 pub(crate) struct PaymentHabits<'a> {
-    per_customer: IdMap<&'a ExternalId, Habit>,
+    per_customer: IdTable<'a, Habit>,
     fallback: Habit,
 }
 
@@ -69,8 +69,7 @@ impl<'a> PaymentHabits<'a> {
     /// Learns from every payment applied to an invoice whose due date is
     /// known: days late = payment date - invoice due date.
     pub(crate) fn learn(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) -> Self {
-        let mut per_customer: IdMap<&ExternalId, (i64, u32)> =
-            IdMap::with_capacity_and_hasher(s.customers.len(), Default::default());
+        let mut per_customer: IdTable<'a, (i64, u32)> = IdTable::with_capacity(s.customers.len());
         let mut all = (0i64, 0u32);
         for p in s.payments.iter().filter(|p| !p.meta.deleted) {
             for link in p.applied_to.iter().filter(|l| l.kind == EntityKind::Invoice) {
@@ -79,7 +78,7 @@ impl<'a> PaymentHabits<'a> {
                     continue;
                 };
                 let late = days_between(due, p.txn.txn_date);
-                let entry = per_customer.entry(&customer.id).or_default();
+                let entry = per_customer.get_or_insert_with(&customer.id, Default::default);
                 entry.0 += late;
                 entry.1 += 1;
                 all.0 += late;
@@ -88,16 +87,12 @@ impl<'a> PaymentHabits<'a> {
         }
         // Averages once here: callers ask per open invoice.
         PaymentHabits {
-            per_customer: per_customer
-                .into_iter()
-                .map(|(c, (days, n))| {
-                    let basis = CollectionBasis::CustomerHistory {
-                        average_days_late: average(days, n),
-                        observations: n,
-                    };
-                    (c, Habit::new(basis))
+            per_customer: per_customer.map_values(|(days, n)| {
+                Habit::new(CollectionBasis::CustomerHistory {
+                    average_days_late: average(days, n),
+                    observations: n,
                 })
-                .collect(),
+            }),
             fallback: Habit::new(if all.1 > 0 {
                 CollectionBasis::ClientAverage {
                     average_days_late: average(all.0, all.1),

@@ -17,7 +17,7 @@ pub mod terms;
 
 use chrono::NaiveDate;
 use rowcol_core::entity::{Bill, PaymentMethod};
-use rowcol_core::{ClientId, ClientSnapshot, EntityKind, ExternalId, Money, VendorTier};
+use rowcol_core::{ClientId, ClientSnapshot, EntityKind, Money, VendorTier};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +27,7 @@ use crate::calc::runway::round_ratio;
 use crate::calc::{CashOutlook, outlook_with};
 use crate::home::HomeRates;
 use crate::hygiene::{EntityRef, HygieneTray};
-use crate::id_map::IdSet;
+use crate::id_table::IdTable;
 use crate::index::SnapshotIndex;
 use crate::period::{days_between, shift};
 use crate::services::bills::flagged_bills;
@@ -319,7 +319,7 @@ pub(crate) struct Decisions<'a> {
 pub(crate) fn decide<'a>(
     s: &'a ClientSnapshot,
     as_of: NaiveDate,
-    flagged: &IdSet<&ExternalId>,
+    flagged: &IdTable<'_, ()>,
     figures: Figures<'_>,
     (rates, ix, habits): (&HomeRates, &SnapshotIndex<'a>, &PaymentHabits<'a>),
 ) -> Decisions<'a> {

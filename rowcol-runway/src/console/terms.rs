@@ -7,7 +7,7 @@ use rowcol_core::{ClientSnapshot, ExternalId, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::id_map::IdMap;
+use crate::id_table::IdTable;
 use crate::index::SnapshotIndex;
 use crate::period::shift;
 
@@ -35,18 +35,17 @@ const METHODS: [PaymentMethod; 5] = [
 
 /// The method each vendor is usually paid by: the most frequent in its bill
 /// payments (ties to the faster method); vendors never paid default to cheque.
-pub(crate) struct UsualMethods<'a>(IdMap<&'a ExternalId, [u32; METHODS.len()]>);
+pub(crate) struct UsualMethods<'a>(IdTable<'a, [u32; METHODS.len()]>);
 
 impl<'a> UsualMethods<'a> {
     pub(crate) fn learn(s: &'a ClientSnapshot) -> Self {
         // Counts per method, indexed like `METHODS`: five counters per vendor
         // instead of a map per vendor.
-        let mut counts: IdMap<&ExternalId, [u32; METHODS.len()]> =
-            IdMap::with_capacity_and_hasher(s.vendors.len(), Default::default());
+        let mut counts: IdTable<'a, [u32; METHODS.len()]> = IdTable::with_capacity(s.vendors.len());
         for p in s.bill_payments.iter().filter(|p| !p.meta.deleted) {
             if let Some(v) = &p.vendor {
                 let slot = METHODS.iter().position(|m| *m == p.method).unwrap_or(0);
-                counts.entry(&v.id).or_default()[slot] += 1;
+                counts.get_or_insert_with(&v.id, Default::default)[slot] += 1;
             }
         }
         UsualMethods(counts)

@@ -15,7 +15,8 @@ use rowcol_core::entity::SourceMeta;
 use rowcol_core::{ClientId, ClientSnapshot, EntityKind, ExternalId, Money, ReviewDecision, ReviewState, VersionToken};
 use serde::{Deserialize, Serialize};
 
-use crate::id_map::{IdMap, IdSet};
+use crate::id_map::IdMap;
+use crate::id_table::IdTable;
 use crate::index::SnapshotIndex;
 use pending::Pending;
 
@@ -123,7 +124,7 @@ pub struct HygieneTray {
 impl HygieneTray {
     /// Ids of the records of `kind` named by an open finding of at least
     /// `severity`.
-    pub(crate) fn flagged(&self, kind: EntityKind, severity: Severity) -> IdSet<&ExternalId> {
+    pub(crate) fn flagged(&self, kind: EntityKind, severity: Severity) -> IdTable<'_, ()> {
         self.findings
             .iter()
             .filter(|f| f.severity >= severity)
@@ -153,7 +154,7 @@ pub(crate) fn tray_with<'a>(
     as_of: NaiveDate,
     ix: &SnapshotIndex<'a>,
     keep: usize,
-) -> (HygieneTray, IdSet<&'a ExternalId>) {
+) -> (HygieneTray, IdTable<'a, ()>) {
     let ctx = rules::RuleCtx { s, as_of, ix };
     let mut raw = Vec::new();
     let mut rules_run = Vec::new();
@@ -190,7 +191,7 @@ pub(crate) fn tray_with<'a>(
         .collect();
     open.sort_by(Pending::tray_order);
     let mut counts = SeverityCounts::default();
-    let mut flagged_bills = IdSet::default();
+    let mut flagged_bills = IdTable::default();
     for f in &open {
         match f.rule.severity {
             Severity::Error => counts.error += 1,
@@ -198,7 +199,12 @@ pub(crate) fn tray_with<'a>(
             Severity::Info => counts.info += 1,
         }
         if f.rule.severity >= Severity::Warning {
-            flagged_bills.extend(f.entities.iter().filter(|e| e.kind == EntityKind::Bill).map(|e| e.id));
+            flagged_bills.extend(
+                f.entities
+                    .iter()
+                    .filter(|e| e.kind == EntityKind::Bill)
+                    .map(|e| (e.id, ())),
+            );
         }
     }
     let tray = HygieneTray {

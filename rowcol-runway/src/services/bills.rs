@@ -2,10 +2,10 @@
 
 use chrono::NaiveDate;
 use rowcol_core::entity::Bill;
-use rowcol_core::{ClientSnapshot, EntityKind, ExternalId};
+use rowcol_core::{ClientSnapshot, EntityKind};
 
 use crate::hygiene::{HygieneTray, Severity};
-use crate::id_map::IdSet;
+use crate::id_table::IdTable;
 use crate::period::shift;
 use crate::sign::positive;
 
@@ -59,22 +59,26 @@ impl<'a> BillService<'a> {
     }
 
     /// [`Self::bills_with_issues`], given the flagged bills' ids.
-    pub(crate) fn with_issues(&self, flagged: &IdSet<&ExternalId>) -> Vec<&'a Bill> {
-        Self::sorted(self.open().filter(|b| flagged.contains(&b.meta.external_id)).collect())
+    pub(crate) fn with_issues(&self, flagged: &IdTable<'_, ()>) -> Vec<&'a Bill> {
+        Self::sorted(
+            self.open()
+                .filter(|b| flagged.contains_key(&b.meta.external_id))
+                .collect(),
+        )
     }
 
     /// [`Self::bills_ready_for_decision`], given the flagged bills' ids.
-    pub(crate) fn ready_for_decision(&self, flagged: &IdSet<&ExternalId>) -> Vec<&'a Bill> {
+    pub(crate) fn ready_for_decision(&self, flagged: &IdTable<'_, ()>) -> Vec<&'a Bill> {
         Self::sorted(
             self.open()
-                .filter(|b| b.due_date.is_some() && !flagged.contains(&b.meta.external_id))
+                .filter(|b| b.due_date.is_some() && !flagged.contains_key(&b.meta.external_id))
                 .collect(),
         )
     }
 }
 
 /// Bills named by an open finding of warning or error severity.
-pub(crate) fn flagged_bills(tray: &HygieneTray) -> IdSet<&ExternalId> {
+pub(crate) fn flagged_bills(tray: &HygieneTray) -> IdTable<'_, ()> {
     tray.flagged(EntityKind::Bill, Severity::Warning)
 }
 

@@ -8,17 +8,53 @@ use rust_decimal::Decimal;
 use super::{Emit, RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::IdMap;
+use crate::id_table::IdTable;
 use crate::sign;
 
-/// Open balances of documents per party and currency.
-type OpenPerParty<'a> = IdMap<(&'a ExternalId, Currency), Decimal>;
+/// Open balances of documents per party id, per currency.
+type OpenPerParty<'a> = IdTable<'a, PerCurrency>;
+
+/// Sums per currency: the first currency seen in line (nearly always the
+/// only one), any other in a list.
+#[derive(Debug, Default)]
+struct PerCurrency {
+    first: Option<(Currency, Decimal)>,
+    others: Vec<(Currency, Decimal)>,
+}
+
+impl PerCurrency {
+    /// The sum in `currency`, started at zero when new.
+    fn sum_mut(&mut self, currency: Currency) -> &mut Decimal {
+        let first = self.first.get_or_insert((currency, Decimal::ZERO));
+        if first.0 == currency {
+            return &mut first.1;
+        }
+        let at = match self.others.iter().position(|(c, _)| *c == currency) {
+            Some(at) => at,
+            None => {
+                self.others.push((currency, Decimal::ZERO));
+                self.others.len() - 1
+            }
+        };
+        &mut self.others[at].1
+    }
+
+    /// The sum in `currency`, if any document was in it.
+    fn get(&self, currency: Currency) -> Option<Decimal> {
+        self.first
+            .iter()
+            .chain(&self.others)
+            .find(|(c, _)| *c == currency)
+            .map(|(_, sum)| *sum)
+    }
+}
 
 fn open_per_party<'a>(parties: usize, docs: impl Iterator<Item = (Option<&'a ExternalId>, Money)>) -> OpenPerParty<'a> {
-    let mut map = OpenPerParty::with_capacity_and_hasher(parties, Default::default());
+    let mut map = OpenPerParty::with_capacity(parties);
     for (party, balance) in docs {
         if let Some(p) = party {
-            *map.entry((p, balance.currency())).or_default() += balance.amount();
+            *map.get_or_insert_with(p, PerCurrency::default)
+                .sum_mut(balance.currency()) += balance.amount();
         }
     }
     map
@@ -35,7 +71,7 @@ fn unapplied_credit<'a>(
     emit: &mut Emit<'_, 'a>,
 ) {
     let currency = party.balance.currency();
-    let Some(&docs) = open.get(&(&party.meta.external_id, currency)) else {
+    let Some(docs) = open.get(&party.meta.external_id).and_then(|p| p.get(currency)) else {
         return;
     };
     let credit = docs - party.balance.amount();
@@ -148,6 +184,25 @@ mod tests {
 
     use crate::hygiene::rules::test_support::run;
     use crate::test_snapshot::snapshot;
+
+    #[test]
+    fn sums_per_currency_start_at_zero_and_stay_apart() {
+        use rowcol_core::Currency;
+        let mut sums = super::PerCurrency::default();
+        for (currency, amount) in [
+            (Currency::USD, dec!(1.50)),
+            (Currency::CAD, dec!(2)),
+            (Currency::USD, dec!(3)),
+            (Currency::EUR, dec!(4)),
+            (Currency::CAD, dec!(-2)),
+        ] {
+            *sums.sum_mut(currency) += amount;
+        }
+        assert_eq!(sums.get(Currency::USD), Some(dec!(4.50)));
+        assert_eq!(sums.get(Currency::CAD).map(|d| d.to_string()), Some("0".to_owned()));
+        assert_eq!(sums.get(Currency::EUR), Some(dec!(4)));
+        assert_eq!(sums.get(Currency::GBP), None);
+    }
 
     #[test]
     fn vendor_credit_unapplied_against_open_bills() {

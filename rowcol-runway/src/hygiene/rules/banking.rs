@@ -1,14 +1,15 @@
 //! Rules about bank accounts: negative balances, money waiting in
 //! Undeposited Funds.
 
+use rowcol_core::EntityKind;
 use rowcol_core::entity::{Account, AccountType};
-use rowcol_core::{EntityKind, ExternalId};
 use rust_decimal::prelude::ToPrimitive;
 
 use super::{RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::{FewIds, IdSet};
+use crate::id_map::FewIds;
+use crate::id_table::IdTable;
 use crate::period::shift;
 use crate::sign::negative;
 
@@ -61,7 +62,7 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
         if uf.is_empty() {
             return;
         }
-        let deposited: IdSet<&ExternalId> = ctx
+        let deposited: IdTable<'_, ()> = ctx
             .s
             .deposits
             .iter()
@@ -71,7 +72,7 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
         let cutoff = shift(ctx.as_of, days.to_i64().unwrap_or(7).saturating_neg());
         for p in ctx.s.payments.iter().filter(|p| !p.meta.deleted) {
             let in_uf = p.deposit_to.as_ref().is_some_and(|r| uf.contains(&r.id));
-            if in_uf && !deposited.contains(&p.meta.external_id) && p.txn.txn_date < cutoff {
+            if in_uf && !deposited.contains_key(&p.meta.external_id) && p.txn.txn_date < cutoff {
                 emit.flag(
                     vec![Seen::new(EntityKind::Payment, &p.meta)],
                     move || {

@@ -54,8 +54,9 @@ pub(super) const MISSING_VENDOR: RuleSpec = RuleSpec {
     default_threshold: None,
     threshold_meaning: None,
     check: |ctx, _, emit| {
-        for b in live_bills(ctx) {
-            let known = b.vendor.as_ref().is_some_and(|v| ctx.ix.vendors.contains_key(&v.id));
+        let slots = ctx.ix.vendor_slots();
+        for (b, slot) in ctx.s.bills.iter().zip(&slots.bills).filter(|(b, _)| !b.meta.deleted) {
+            let known = slot.and_then(|v| slots.known.get(v)).is_some_and(Option::is_some);
             if !known {
                 emit.flag(
                     vec![bill_ref(b)],
@@ -84,7 +85,7 @@ pub(super) const INACTIVE_VENDOR: RuleSpec = RuleSpec {
             .vendors
             .iter()
             .filter(|(_, v)| !v.party.active)
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect();
         if inactive.is_empty() {
             return;

@@ -8,32 +8,46 @@ use rust_decimal::Decimal;
 use super::{RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::{FewIds, IdMap, same_id};
+use crate::id_map::{FewIds, same_id};
 
-/// A spending transaction: bill or purchase, with its vendor.
+/// A spending transaction: bill or purchase, with its vendor's slot.
 struct Spend<'a> {
     kind: EntityKind,
     meta: &'a SourceMeta,
-    vendor: Option<&'a ExternalId>,
+    /// The vendor's slot ([`VendorSlots`](crate::index::VendorSlots)).
+    vendor: Option<usize>,
     lines: &'a [Line],
     total: Money,
 }
 
 fn spending<'a>(ctx: &RuleCtx<'a, '_>) -> impl Iterator<Item = Spend<'a>> {
-    let bills = ctx.s.bills.iter().filter(|b| !b.meta.deleted).map(|b| Spend {
-        kind: EntityKind::Bill,
-        meta: &b.meta,
-        vendor: b.vendor.as_ref().map(|r| &r.id),
-        lines: &b.txn.lines,
-        total: b.txn.total,
-    });
-    let purchases = ctx.s.purchases.iter().filter(|p| !p.meta.deleted).map(|p| Spend {
-        kind: EntityKind::Purchase,
-        meta: &p.meta,
-        vendor: p.payee.as_ref().map(|r| &r.id),
-        lines: &p.txn.lines,
-        total: p.txn.total,
-    });
+    let slots = ctx.ix.vendor_slots();
+    let bills = ctx
+        .s
+        .bills
+        .iter()
+        .zip(&slots.bills)
+        .filter(|(b, _)| !b.meta.deleted)
+        .map(|(b, v)| Spend {
+            kind: EntityKind::Bill,
+            meta: &b.meta,
+            vendor: *v,
+            lines: &b.txn.lines,
+            total: b.txn.total,
+        });
+    let purchases = ctx
+        .s
+        .purchases
+        .iter()
+        .zip(&slots.purchases)
+        .filter(|(p, _)| !p.meta.deleted)
+        .map(|(p, v)| Spend {
+            kind: EntityKind::Purchase,
+            meta: &p.meta,
+            vendor: *v,
+            lines: &p.txn.lines,
+            total: p.txn.total,
+        });
     bills.chain(purchases)
 }
 
@@ -74,7 +88,7 @@ pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
         if catch_all.is_empty() {
             return;
         }
-        for sp in spending(ctx) {
+        spending(ctx).for_each(|sp| {
             let hit = sp
                 .lines
                 .iter()
@@ -90,7 +104,7 @@ pub(super) const UNCATEGORIZED: RuleSpec = RuleSpec {
                     Some(sp.total),
                 );
             }
-        }
+        });
     },
 };
 
@@ -104,30 +118,24 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
     default_threshold: threshold(75, 2),
     threshold_meaning: Some("share (0-1) of the vendor's coded lines on its usual account"),
     check: |ctx, share, emit| {
-        // Coded lines per vendor: a slot per vendor holding its few accounts
-        // with counts (found by a short scan, cheaper than hashing pairs).
-        // A vendor needs 4 coded lines for a habit; its usual account is the
-        // most used, ties to the lower id.
-        // Spending with a vendor is kept with its slot for the second pass,
-        // which then walks neither the snapshot again nor any lookup.
-        let mut slot_of: IdMap<&ExternalId, usize> =
-            IdMap::with_capacity_and_hasher(ctx.s.vendors.len(), Default::default());
-        let mut slots: Vec<Vec<(&ExternalId, u32)>> = Vec::with_capacity(ctx.s.vendors.len());
-        let mut slotted: Vec<(usize, Spend<'_>)> = Vec::with_capacity(ctx.s.bills.len() + ctx.s.purchases.len());
-        for sp in spending(ctx) {
-            let Some(v) = sp.vendor else { continue };
-            let i = *slot_of.entry(v).or_insert_with(|| {
-                slots.push(Vec::new());
-                slots.len() - 1
-            });
+        // Coded lines per vendor slot: its few accounts with counts (found
+        // by a short scan, cheaper than hashing pairs). A vendor needs 4
+        // coded lines for a habit; its usual account is the most used, ties
+        // to the lower id.
+        let mut slots: Vec<Vec<(&ExternalId, u32)>> = Vec::new();
+        slots.resize_with(ctx.ix.vendor_slots().known.len(), Vec::new);
+        // `for_each` walks the chained lists as two plain loops.
+        spending(ctx).for_each(|sp| {
+            let Some(accounts) = sp.vendor.and_then(|v| slots.get_mut(v)) else {
+                return;
+            };
             for acc in sp.lines.iter().filter_map(|l| l.account.as_ref()) {
-                match slots[i].iter_mut().find(|(a, _)| same_id(a, &acc.id)) {
+                match accounts.iter_mut().find(|(a, _)| same_id(a, &acc.id)) {
                     Some((_, n)) => *n += 1,
-                    None => slots[i].push((&acc.id, 1)),
+                    None => accounts.push((&acc.id, 1)),
                 }
             }
-            slotted.push((i, sp));
-        }
+        });
         let usual: Vec<Option<(&ExternalId, u32, u32)>> = slots
             .iter()
             .map(|accounts| {
@@ -140,9 +148,9 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
                 habitual.then_some((acc, n, total))
             })
             .collect();
-        for (slot, sp) in slotted {
-            let Some(&(acc, n, total)) = usual[slot].as_ref() else {
-                continue;
+        spending(ctx).for_each(|sp| {
+            let Some(&(acc, n, total)) = sp.vendor.and_then(|v| usual.get(v)).and_then(Option::as_ref) else {
+                return;
             };
             let odd = sp
                 .lines
@@ -164,7 +172,7 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
                     Some(sp.total),
                 );
             }
-        }
+        });
     },
 };
 

@@ -117,7 +117,7 @@ pub(super) const INACTIVE_ACCOUNT: RuleSpec = RuleSpec {
             .accounts
             .iter()
             .filter(|(_, a)| !a.active)
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect();
         if inactive.is_empty() {
             return;
