@@ -124,6 +124,12 @@ pub fn console(s: &ClientSnapshot, as_of: NaiveDate, tray: &HygieneTray) -> Deci
             .map(|d| d.written(&ix, &rates, decisions.net_burn))
             .collect()
     };
+    let mut payment_set = decisions.payment_set;
+    payment_set.bills = decisions
+        .pay_now
+        .iter()
+        .map(|d| EntityRef::new(EntityKind::Bill, &d.bill.meta))
+        .collect();
     let mut can_wait = decisions.can_wait;
     can_wait.sort_by(|a, b| (a.send_by, &a.bill.meta.external_id).cmp(&(b.send_by, &b.bill.meta.external_id)));
     DecisionConsole {
@@ -137,7 +143,7 @@ pub fn console(s: &ClientSnapshot, as_of: NaiveDate, tray: &HygieneTray) -> Deci
             .iter()
             .map(|b| EntityRef::new(EntityKind::Bill, &b.meta))
             .collect(),
-        payment_set: decisions.payment_set,
+        payment_set,
         to_chase: decisions.to_chase.iter().map(|c| c.item(&ix, &rates)).collect(),
         outlook,
     }
@@ -305,7 +311,8 @@ pub(crate) struct Decisions<'a> {
     pub(crate) can_wait: Vec<Draft<'a>>,
     /// Open bills with hygiene issues, by due date and id.
     pub(crate) held: Vec<&'a Bill>,
-    /// The suggested payment set.
+    /// The suggested payment set, its bills not named yet (they are
+    /// `pay_now`).
     pub(crate) payment_set: PaymentSet,
     /// Overdue invoices, best to chase first.
     pub(crate) to_chase: Vec<Chase<'a>>,
@@ -340,12 +347,11 @@ pub(crate) fn decide<'a>(
             .then_with(|| a.bill.meta.external_id.cmp(&b.bill.meta.external_id))
     });
     let (urgent, later): (Vec<Draft<'_>>, Vec<Draft<'_>>) = drafts.into_iter().partition(|d| d.urgent);
-    let candidates: Vec<Candidate<'_>> = urgent
+    let candidates: Vec<Candidate> = urgent
         .iter()
         .map(|d| Candidate {
             amount: d.amount,
             week: week_index(as_of, bill_pay_date(d.bill)),
-            meta: &d.bill.meta,
         })
         .collect();
     let selection = payment_set::choose(&candidates, figures.forecast, figures.cash, figures.net_burn);

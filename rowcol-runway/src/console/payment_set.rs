@@ -8,8 +8,7 @@
 //! taken greedily in priority order; one that does not fit is skipped and
 //! smaller ones after it may still fit.
 
-use rowcol_core::entity::SourceMeta;
-use rowcol_core::{EntityKind, Money};
+use rowcol_core::Money;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -18,13 +17,11 @@ use crate::calc::runway::{exact_months, round_ratio};
 use crate::hygiene::EntityRef;
 
 /// A bill being decided this week, as the selection sees it.
-pub(crate) struct Candidate<'a> {
+pub(crate) struct Candidate {
     /// Open amount in home units.
     pub(crate) amount: Decimal,
     /// Forecast week (0-based) its outflow sits in, if within the horizon.
     pub(crate) week: Option<usize>,
-    /// The bill's metadata, named in the set when chosen.
-    pub(crate) meta: &'a SourceMeta,
 }
 
 /// The bills suggested for payment this week, and what they do.
@@ -54,9 +51,11 @@ pub(crate) struct Selection {
     pub(crate) set: PaymentSet,
 }
 
-/// Chooses from `candidates` (already in priority order).
+/// Chooses from `candidates` (already in priority order). The set's
+/// `bills` are left empty for the caller to name from the chosen ones: the
+/// digest shows only the explanation.
 pub(crate) fn choose(
-    candidates: &[Candidate<'_>],
+    candidates: &[Candidate],
     forecast: &Forecast,
     cash: Money,
     net_burn_monthly: Decimal,
@@ -87,12 +86,6 @@ pub(crate) fn choose(
             total += c.amount;
         }
     }
-    let bills: Vec<EntityRef> = candidates
-        .iter()
-        .zip(&chosen)
-        .filter(|(_, c)| **c)
-        .map(|(c, _)| EntityRef::new(EntityKind::Bill, c.meta))
-        .collect();
     let before = exact_months(cash.amount(), net_burn_monthly).map(round_ratio);
     let after = exact_months(cash.amount() - total, net_burn_monthly).map(round_ratio);
     let skipped = chosen.iter().filter(|c| !**c).count();
@@ -100,7 +93,7 @@ pub(crate) fn choose(
         Some((w, b)) => format!(
             "{} of {} bills needing a decision this week fit: with this week's candidates left out, the lowest projected \
              balance is {} in week {}; paying {} now keeps it at {}, at or above {floor_name} of {}{}",
-            bills.len(),
+            candidates.len() - skipped,
             candidates.len(),
             money(b).round_to_minor_units(),
             w + 1,
@@ -118,7 +111,7 @@ pub(crate) fn choose(
     Selection {
         chosen,
         set: PaymentSet {
-            bills,
+            bills: Vec::new(),
             total: money(total),
             floor: money(floor),
             lowest_week: lowest.map(|(w, _)| u32::try_from(w + 1).unwrap_or(u32::MAX)),

@@ -74,6 +74,11 @@ fn unapplied_credit<'a>(
     let Some(docs) = open.get(&party.meta.external_id).and_then(|p| p.get(currency)) else {
         return;
     };
+    // The usual case: the balance is exactly the open documents, so the
+    // credit is zero, which no minimum that is not negative flags.
+    if docs.serialize() == party.balance.amount().serialize() && min >= Decimal::ZERO {
+        return;
+    }
     let credit = docs - party.balance.amount();
     if docs > Decimal::ZERO && credit > min {
         let (who, what) = match kind {
