@@ -178,14 +178,14 @@ fn draft<'a>(
         &UsualMethods<'a>,
         &TermRates<'a>,
         &HomeRates,
-        BusinessService<'a>,
+        (BusinessService<'a>, &IdTable<'a, VendorTier>),
     ),
 ) -> Option<Draft<'a>> {
-    let (ix, methods, term_rates, rates, business) = ctx;
+    let (ix, methods, term_rates, rates, (business, tiers)) = ctx;
     let due = bill.due_date?;
     let amount = rates.on_txn(&bill.txn, bill.balance)?;
     let vendor_id = bill.vendor.as_ref().map(|v| &v.id);
-    let tier = vendor_id.map(|v| business.vendor_tier(v)).unwrap_or_default();
+    let tier = vendor_id.and_then(|v| tiers.get(v)).copied().unwrap_or_default();
     let method = methods.of(vendor_id);
     let lead = lead_days(method);
     let send_by = shift(due, -lead);
@@ -334,10 +334,14 @@ pub(crate) fn decide<'a>(
     let methods = UsualMethods::learn(s);
     let term_rates = TermRates::new(ix);
     let business = BusinessService::new(s);
+    // The client's vendor tiers as a table: looked up once per bill, where
+    // the settings' ordered map compares ids as text.
+    let mut tiers = IdTable::with_capacity(s.settings.vendor_tiers.len());
+    tiers.extend(s.settings.vendor_tiers.iter().map(|(id, tier)| (id, *tier)));
     let mut drafts: Vec<Draft<'_>> = bills
         .ready_for_decision(flagged)
         .into_iter()
-        .filter_map(|b| draft(b, as_of, (ix, &methods, &term_rates, rates, business)))
+        .filter_map(|b| draft(b, as_of, (ix, &methods, &term_rates, rates, (business, &tiers))))
         .collect();
     drafts.sort_by(|a, b| {
         let key = |x: &Draft<'_>| (x.tier, x.days_overdue == 0, !x.discount_now, x.send_by);

@@ -86,7 +86,12 @@ impl<'a> Pending<'a> {
             .rule
             .severity
             .cmp(&self.rule.severity)
-            .then_with(|| self.rule.id.cmp(other.rule.id))
+            // Findings of one rule are compared most often: the same rule
+            // is the same id without comparing the text.
+            .then_with(|| match std::ptr::eq(self.rule, other.rule) {
+                true => Ordering::Equal,
+                false => self.rule.id.cmp(other.rule.id),
+            })
             .then_with(|| {
                 self.entities
                     .iter()

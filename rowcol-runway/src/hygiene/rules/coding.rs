@@ -144,7 +144,8 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
                     .iter()
                     .copied()
                     .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))?;
-                let habitual = total >= 4 && Decimal::from(n) >= share * Decimal::from(total);
+                // A vendor coded to one account only has no odd spending.
+                let habitual = accounts.len() > 1 && total >= 4 && Decimal::from(n) >= share * Decimal::from(total);
                 habitual.then_some((acc, n, total))
             })
             .collect();
