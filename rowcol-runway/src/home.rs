@@ -82,6 +82,7 @@ impl<'a> HomeRates<'a> {
 
     /// An amount recorded on `txn` in home units: the transaction's own rate
     /// first, the latest known rate second.
+    #[inline]
     pub(crate) fn on_txn(&self, txn: &TxnCommon, m: Money) -> Option<Decimal> {
         if m.currency() == self.home {
             return Some(m.amount());
@@ -93,11 +94,13 @@ impl<'a> HomeRates<'a> {
     }
 
     /// A transaction's total in home units.
+    #[inline]
     pub(crate) fn total(&self, txn: &TxnCommon) -> Option<Decimal> {
         self.on_txn(txn, txn.total)
     }
 
     /// Home-currency money from a home-unit amount.
+    #[inline]
     pub(crate) fn money(&self, amount: Decimal) -> Money {
         Money::new(amount, self.home)
     }

@@ -164,6 +164,48 @@ fn fold((mantissa, scale): (i128, u32)) -> u64 {
     low ^ high.rotate_left(29) ^ u64::from(scale).rotate_right(8)
 }
 
+/// Which words occur more than once: a small open-addressing table of the
+/// words, each with a "seen again" mark (fewer instructions than sorting
+/// them and searching the sorted list).
+struct Repeats {
+    slots: Vec<Option<(u64, bool)>>,
+}
+
+impl Repeats {
+    fn of(words: impl Iterator<Item = u64>, n: usize) -> Self {
+        let size = n.saturating_mul(2).max(8).next_power_of_two();
+        let mut repeats = Repeats {
+            slots: vec![None; size],
+        };
+        for w in words {
+            let at = repeats.find(w);
+            match &mut repeats.slots[at] {
+                Some((_, again)) => *again = true,
+                empty => *empty = Some((w, false)),
+            }
+        }
+        repeats
+    }
+
+    /// The slot holding `w`, or the empty one where it would go (the table
+    /// is at most half full).
+    fn find(&self, w: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
+        while let Some((x, _)) = self.slots[at]
+            && x != w
+        {
+            at = (at + 1) & mask;
+        }
+        at
+    }
+
+    /// True when `w` occurred more than once.
+    fn repeated(&self, w: u64) -> bool {
+        matches!(self.slots[self.find(w)], Some((_, true)))
+    }
+}
+
 /// `duplicate_bill`: threshold = days apart still counted as a duplicate.
 pub(super) const DUPLICATE: RuleSpec = RuleSpec {
     id: "duplicate_bill",
@@ -188,13 +230,10 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
         // (found by sorting the amounts folded into one word, which is
         // cheap) are keyed and paired up. Two amounts folding alike only let
         // their bills through to the exact keys.
-        let mut words: Vec<u64> = folded.iter().map(|(w, _)| *w).collect();
-        words.sort_unstable();
-        let mut repeated: Vec<u64> = words.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
-        repeated.dedup();
+        let repeats = Repeats::of(folded.iter().map(|(w, _)| *w), folded.len());
         let by_amount: Vec<_> = folded
             .into_iter()
-            .filter(|(w, _)| repeated.binary_search(w).is_ok())
+            .filter(|(w, _)| repeats.repeated(*w))
             .filter_map(|(_, b)| {
                 let (mantissa, scale) = amount_key(b);
                 Some(((mantissa, scale, b.txn.total.currency(), &b.vendor.as_ref()?.id), b))
@@ -321,6 +360,16 @@ mod tests {
         s.bills[0].txn.doc_number = Some("INV-7".into());
         s.bills[1].txn.doc_number = Some("INV-7".into());
         assert_eq!(run("duplicate_bill", &s, date("2026-02-01")).len(), 1);
+    }
+
+    #[test]
+    fn repeats_are_the_words_seen_twice() {
+        let words = [5u64, 9, 5, 0, 1 << 40, 9, 9, 7, 0, u64::MAX];
+        let repeats = super::Repeats::of(words.iter().copied(), words.len());
+        for w in words.iter().copied().chain([3, 6, 1 << 41]) {
+            let n = words.iter().filter(|x| **x == w).count();
+            assert_eq!(repeats.repeated(w), n > 1, "{w}");
+        }
     }
 
     #[test]
