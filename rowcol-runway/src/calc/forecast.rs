@@ -72,7 +72,7 @@ pub(crate) fn week_index(as_of: NaiveDate, date: NaiveDate) -> Option<usize> {
 /// When an open bill is expected to be paid: its due date, or 30 days after
 /// its date when it has none.
 pub(crate) fn bill_pay_date(bill: &Bill) -> NaiveDate {
-    bill.due_date.unwrap_or(shift(bill.txn.txn_date, 30))
+    bill.due_date.unwrap_or_else(|| shift(bill.txn.txn_date, 30))
 }
 
 /// Inputs the forecast takes beside the snapshot.

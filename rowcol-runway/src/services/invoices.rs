@@ -128,18 +128,20 @@ impl<'a> InvoiceService<'a> {
                 let history = habits.basis_for(inv.customer.as_ref().map(|c| &c.id));
                 let (ow, _) = overdue_weight(days);
                 let hw = history_weight(days, &history);
+                let score = round_ratio(amount * ow * hw);
                 Some(Chase {
                     invoice: inv,
                     amount,
                     days,
                     history,
-                    score: round_ratio(amount * ow * hw),
+                    rank: hundredths(score),
+                    score,
                 })
             })
             .collect();
         ranked.sort_by(|a, b| {
-            b.score
-                .cmp(&a.score)
+            b.rank
+                .cmp(&a.rank)
                 .then_with(|| b.amount.cmp(&a.amount))
                 .then_with(|| a.invoice.meta.external_id.cmp(&b.invoice.meta.external_id))
         });
@@ -156,6 +158,15 @@ pub(crate) struct Chase<'a> {
     days: i64,
     history: CollectionBasis,
     score: Decimal,
+    /// The score in hundredths, which order as the scores do.
+    rank: i128,
+}
+
+/// A score (at most 2 decimals, as [`round_ratio`] leaves it) in whole
+/// hundredths: integers compare in a few instructions where `Decimal`
+/// comparison calls out.
+fn hundredths(score: Decimal) -> i128 {
+    score.mantissa() * 10i128.pow(2u32.saturating_sub(score.scale()))
 }
 
 impl Chase<'_> {
@@ -193,6 +204,28 @@ fn reasons(item: &ChaseItem) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hundredths_order_as_rounded_scores_do() {
+        use super::{hundredths, round_ratio};
+        use rust_decimal_macros::dec;
+        let scores = [
+            dec!(480),
+            dec!(480.00),
+            dec!(479.99),
+            dec!(0.5),
+            dec!(-3.10),
+            dec!(-3.1),
+            dec!(0),
+            dec!(12.345),
+            dec!(7922816251426433759354395033.5),
+        ];
+        for a in scores.map(round_ratio) {
+            for b in scores.map(round_ratio) {
+                assert_eq!(hundredths(a).cmp(&hundredths(b)), a.cmp(&b), "{a} {b}");
+            }
+        }
+    }
+
     use rowcol_core::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
