@@ -338,11 +338,15 @@ pub(crate) fn decide<'a>(
     // the settings' ordered map compares ids as text.
     let mut tiers = IdTable::with_capacity(s.settings.vendor_tiers.len());
     tiers.extend(s.settings.vendor_tiers.iter().map(|(id, tier)| (id, *tier)));
-    let mut drafts: Vec<Draft<'_>> = bills
-        .ready_for_decision(flagged)
-        .into_iter()
-        .filter_map(|b| draft(b, as_of, (ix, &methods, &term_rates, rates, (business, &tiers))))
-        .collect();
+    let ready = bills.ready_for_decision(flagged);
+    // Lists below are sized up front: one allocation each, not a series of
+    // doublings.
+    let mut drafts: Vec<Draft<'_>> = Vec::with_capacity(ready.len());
+    drafts.extend(
+        ready
+            .into_iter()
+            .filter_map(|b| draft(b, as_of, (ix, &methods, &term_rates, rates, (business, &tiers)))),
+    );
     drafts.sort_by(|a, b| {
         let key = |x: &Draft<'_>| (x.tier, x.days_overdue == 0, !x.discount_now, x.send_by);
         key(a)
@@ -350,7 +354,15 @@ pub(crate) fn decide<'a>(
             .then_with(|| b.amount.cmp(&a.amount))
             .then_with(|| a.bill.meta.external_id.cmp(&b.bill.meta.external_id))
     });
-    let (urgent, later): (Vec<Draft<'_>>, Vec<Draft<'_>>) = drafts.into_iter().partition(|d| d.urgent);
+    let n = drafts.len();
+    let (mut urgent, mut later) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for d in drafts {
+        if d.urgent {
+            urgent.push(d);
+        } else {
+            later.push(d);
+        }
+    }
     let candidates: Vec<Candidate> = urgent
         .iter()
         .map(|d| Candidate {
@@ -359,7 +371,8 @@ pub(crate) fn decide<'a>(
         })
         .collect();
     let selection = payment_set::choose(&candidates, figures.forecast, figures.cash, figures.net_burn);
-    let (mut pay_now, mut at_risk, mut can_wait) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut pay_now, mut at_risk) = (Vec::with_capacity(urgent.len()), Vec::with_capacity(urgent.len()));
+    let mut can_wait = Vec::with_capacity(n);
     for (mut d, chosen) in urgent.into_iter().zip(selection.chosen) {
         if chosen {
             d.decision = Decision::PayNow;

@@ -157,7 +157,7 @@ pub(crate) fn tray_with<'a>(
 ) -> (HygieneTray, IdTable<'a, ()>) {
     let ctx = rules::RuleCtx { s, as_of, ix };
     let mut raw = Vec::new();
-    let mut rules_run = Vec::new();
+    let mut rules_run = Vec::with_capacity(rules::catalogue().len());
     for rule in rules::catalogue() {
         let setting = s.settings.rules.get(rule.id);
         if setting.is_some_and(|r| !r.enabled) {
