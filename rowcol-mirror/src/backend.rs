@@ -255,6 +255,11 @@ pub trait Backend: Database + Sized + sealed::Sealed {
     /// A money column read back as exact text.
     fn money_out(column: &str) -> String;
 
+    /// An aggregate joining the text `column` of a query's rows with
+    /// newlines (`NULL` over no rows). Several in one query follow the same
+    /// row order.
+    fn lines_agg(column: &str) -> String;
+
     /// Applies the versioned migrations (`migrations/<backend>/`).
     async fn migrate(pool: &Pool<Self>) -> Result<(), MigrateError>;
 
@@ -299,7 +304,7 @@ pub trait Backend: Database + Sized + sealed::Sealed {
 /// Implements `Backend` for one sqlx database: the dialect values differ,
 /// the typed primitives are the same text with other types.
 macro_rules! backend {
-    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $migrator:ident, $persistent:literal, $insert_rows:ident, $push_any:ident, $refresh_statistics:ident) => {
+    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $lines_agg:literal, $migrator:ident, $persistent:literal, $insert_rows:ident, $push_any:ident, $refresh_statistics:ident) => {
         #[async_trait]
         impl Backend for $db {
             const LABEL: &'static str = $label;
@@ -309,6 +314,10 @@ macro_rules! backend {
 
             fn money_out(column: &str) -> String {
                 format!($money_out, column = column)
+            }
+
+            fn lines_agg(column: &str) -> String {
+                format!($lines_agg, column = column)
             }
 
             async fn migrate(pool: &Pool<Self>) -> Result<(), MigrateError> {
@@ -393,6 +402,7 @@ backend!(
     "",
     ("", ""),
     "{column}",
+    "group_concat({column}, '\n')",
     SQLITE_MIGRATIONS,
     true,
     sqlite_insert_rows,
@@ -406,6 +416,7 @@ backend!(
     " FOR UPDATE",
     ("CAST(", " AS NUMERIC)"),
     "CAST({column} AS TEXT)",
+    "string_agg({column}, E'\\n')",
     POSTGRES_MIGRATIONS,
     false,
     postgres_insert_rows,

@@ -147,6 +147,37 @@ pub(crate) fn decode(kind: EntityKind, doc: &str) -> Result<Entity, RowcolError>
     Ok(entity)
 }
 
+/// Stored records as one aggregated row holds them: kinds, external ids and
+/// docs, one a line, in the same (any) order.
+pub(crate) struct StoredLines<'a> {
+    pub kinds: &'a str,
+    pub ids: &'a str,
+    pub docs: &'a str,
+}
+
+/// Decodes aggregated records, handing them to `add` ordered by kind and
+/// external id (each doc checked against its kind, as [`decode`] does);
+/// corrupt if the three lists differ in length.
+pub(crate) fn decode_lines(stored: &StoredLines<'_>, mut add: impl FnMut(Entity)) -> Result<(), RowcolError> {
+    let kinds: Vec<&str> = stored.kinds.lines().collect();
+    let ids: Vec<&str> = stored.ids.lines().collect();
+    let docs: Vec<&str> = stored.docs.lines().collect();
+    if ids.len() != kinds.len() || docs.len() != kinds.len() {
+        return Err(corrupt(format!(
+            "{} stored kinds, {} ids and {} docs",
+            kinds.len(),
+            ids.len(),
+            docs.len()
+        )));
+    }
+    let mut order: Vec<usize> = (0..kinds.len()).collect();
+    order.sort_unstable_by_key(|&i| (kinds[i], ids[i]));
+    for i in order {
+        add(decode(parse(kinds[i], "kind")?, docs[i])?);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +216,30 @@ mod tests {
             decode(EntityKind::Bill, &doc).unwrap_err().store_kind(),
             Some(StoreErrorKind::Corrupt)
         );
+    }
+
+    #[test]
+    fn aggregated_records_decode_by_kind_and_id_and_check_their_kinds() {
+        let bill = |id| Entity::Bill(fixtures::bill("acme", id, dec!(5)));
+        let invoice = Entity::Invoice(fixtures::invoice("acme", "2", dec!(7)));
+        let docs = [invoice.clone(), bill("9"), bill("10")]
+            .iter()
+            .map(|e| encode(e).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let decoded = |kinds: &str, ids: &str, docs: &str| {
+            let mut got = Vec::new();
+            decode_lines(&StoredLines { kinds, ids, docs }, |e| got.push(e)).map(|()| got)
+        };
+        assert_eq!(
+            decoded("invoice\nbill\nbill", "2\n9\n10", &docs).unwrap(),
+            vec![bill("10"), bill("9"), invoice.clone()],
+            "kind, then id as text"
+        );
+        assert!(decoded("", "", "").unwrap().is_empty());
+        let corrupt = |kinds: &str, ids: &str, docs: &str| decoded(kinds, ids, docs).unwrap_err().store_kind();
+        assert_eq!(corrupt("bill\nbill\nbill", "2\n9\n10", &docs), Some(StoreErrorKind::Corrupt), "kind mismatch");
+        assert_eq!(corrupt("invoice\nbill", "2\n9", &docs), Some(StoreErrorKind::Corrupt), "a doc too many");
+        assert_eq!(corrupt("bill", "9", "{\"bill\":"), Some(StoreErrorKind::Corrupt), "a truncated doc");
     }
 }

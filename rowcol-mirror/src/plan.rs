@@ -84,14 +84,43 @@ pub(crate) fn check_batch(batch: &SyncBatch) -> Result<(), RowcolError> {
     Ok(())
 }
 
-/// Decides the batch against what the mirror `held` (updated in place as the
-/// batch is walked, so duplicates inside one batch resolve the same way as
-/// across batches).
-pub(crate) fn plan<'a>(batch: &'a SyncBatch, held: &mut HashMap<Key, Held>) -> Result<Plan<'a>, RowcolError> {
+/// A record with its typed columns and `doc`: what it would write, whatever
+/// the mirror holds (so it is computed while the held states are read).
+#[derive(Debug, Clone)]
+pub(crate) struct Encoded<'a> {
+    pub record: &'a SourceRecord,
+    pub columns: RecordColumns,
+    pub doc: String,
+}
+
+/// Encodes every record of the batch, in batch order.
+pub(crate) fn encode(batch: &SyncBatch) -> Result<Vec<Encoded<'_>>, RowcolError> {
+    batch
+        .records
+        .iter()
+        .map(|record| {
+            Ok(Encoded {
+                record,
+                columns: codec::columns(&record.entity),
+                doc: codec::encode(&record.entity)?,
+            })
+        })
+        .collect()
+}
+
+/// Decides the batch's records (`encoded`, from [`encode`]) and tombstones
+/// against what the mirror `held` (updated in place as the batch is walked,
+/// so duplicates inside one batch resolve the same way as across batches).
+pub(crate) fn plan<'a>(
+    batch: &'a SyncBatch,
+    encoded: Vec<Encoded<'a>>,
+    held: &mut HashMap<Key, Held>,
+) -> Plan<'a> {
     let mut plan = Plan::default();
     // Later duplicates of a key replace earlier planned writes.
     let mut record_slot: HashMap<Key, usize> = HashMap::new();
-    for record in &batch.records {
+    for encoded in encoded {
+        let record = encoded.record;
         let meta = record.entity.meta();
         let key = (record.entity.kind(), meta.external_id.clone());
         let incoming_us = meta.updated_at.timestamp_micros();
@@ -136,8 +165,8 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, held: &mut HashMap<Key, Held>) -> R
         );
         let write = RecordWrite {
             record,
-            columns: codec::columns(&record.entity),
-            doc: codec::encode(&record.entity)?,
+            columns: encoded.columns,
+            doc: encoded.doc,
             updated_us: incoming_us,
             new,
         };
@@ -198,7 +227,7 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, held: &mut HashMap<Key, Held>) -> R
         });
     }
     plan.outcome.dead_lettered = u32::try_from(batch.rejects.len()).unwrap_or(u32::MAX);
-    Ok(plan)
+    plan
 }
 
 #[cfg(test)]
@@ -226,6 +255,10 @@ mod tests {
         b
     }
 
+    fn decide<'a>(b: &'a SyncBatch, held: &mut HashMap<Key, Held>) -> Result<Plan<'a>, RowcolError> {
+        Ok(plan(b, encode(b)?, held))
+    }
+
     fn tombstone(id: &str, at: &str) -> Tombstone {
         Tombstone {
             kind: EntityKind::Bill,
@@ -247,7 +280,7 @@ mod tests {
             vec![],
         );
         let mut held = HashMap::new();
-        let p = plan(&b, &mut held).unwrap();
+        let p = decide(&b, &mut held).unwrap();
         assert_eq!(
             (
                 p.outcome.inserted,
@@ -273,9 +306,9 @@ mod tests {
             vec![tombstone("2", "2026-01-02T00:00:00Z")],
         );
         let mut held = HashMap::new();
-        let first = plan(&b, &mut held).unwrap();
+        let first = decide(&b, &mut held).unwrap();
         assert_eq!((first.outcome.inserted, first.outcome.deleted), (1, 1));
-        let again = plan(&b, &mut held).unwrap();
+        let again = decide(&b, &mut held).unwrap();
         assert_eq!(again.outcome.unchanged, 2);
         assert!(again.records.is_empty() && again.tombstones.is_empty() && again.audit.is_empty());
     }
@@ -283,7 +316,7 @@ mod tests {
     #[test]
     fn only_keys_the_mirror_has_no_row_for_are_new() {
         let mut held = HashMap::new();
-        plan(
+        decide(
             &batch(
                 vec![record("1", "0", "2026-01-01T10:00:00Z")],
                 vec![tombstone("2", "2026-01-01T10:00:00Z")],
@@ -299,7 +332,7 @@ mod tests {
             ],
             vec![],
         );
-        let p = plan(&b, &mut held).unwrap();
+        let p = decide(&b, &mut held).unwrap();
         let new: Vec<(&str, bool)> = p
             .records
             .iter()
@@ -311,23 +344,23 @@ mod tests {
     #[test]
     fn a_deletion_is_not_undone_by_an_older_or_equal_state() {
         let mut held = HashMap::new();
-        plan(&batch(vec![], vec![tombstone("1", "2026-01-02T00:00:00Z")]), &mut held).unwrap();
+        decide(&batch(vec![], vec![tombstone("1", "2026-01-02T00:00:00Z")]), &mut held).unwrap();
         let late = batch(vec![record("1", "5", "2026-01-01T00:00:00Z")], vec![]);
-        assert_eq!(plan(&late, &mut held).unwrap().outcome.stale, 1);
+        assert_eq!(decide(&late, &mut held).unwrap().outcome.stale, 1);
         let tie = batch(vec![record("1", "6", "2026-01-02T00:00:00Z")], vec![]);
-        assert_eq!(plan(&tie, &mut held).unwrap().outcome.stale, 1);
+        assert_eq!(decide(&tie, &mut held).unwrap().outcome.stale, 1);
     }
 
     #[test]
     fn a_deletion_older_than_the_held_state_is_stale() {
         let mut held = HashMap::new();
-        plan(
+        decide(
             &batch(vec![record("1", "3", "2026-01-05T00:00:00Z")], vec![]),
             &mut held,
         )
         .unwrap();
         let old_delete = batch(vec![], vec![tombstone("1", "2026-01-01T00:00:00Z")]);
-        let p = plan(&old_delete, &mut held).unwrap();
+        let p = decide(&old_delete, &mut held).unwrap();
         assert_eq!((p.outcome.stale, p.outcome.deleted), (1, 0));
     }
 

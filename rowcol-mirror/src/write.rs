@@ -48,8 +48,11 @@ impl<DB: Backend> SqlMirror<DB> {
             });
         }
 
-        let mut held = self.held_states(&mut tx, batch).await?;
-        let mut plan = plan::plan(batch, &mut held)?;
+        // The records are encoded (typed columns, JSON doc) while the held
+        // states are read: the encoding does not depend on them, and the
+        // database works on the lookup meanwhile.
+        let (held, encoded) = futures::join!(self.held_states(&mut tx, batch), async { plan::encode(batch) });
+        let mut plan = plan::plan(batch, encoded?, &mut held?);
         self.write_records(&mut tx, batch, std::mem::take(&mut plan.records), now)
             .await?;
         self.write_tombstones(&mut tx, batch, &plan, now).await?;
