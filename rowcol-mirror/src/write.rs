@@ -53,10 +53,18 @@ impl<DB: Backend> SqlMirror<DB> {
         // database works on the lookup meanwhile.
         let (held, encoded) = futures::join!(self.held_states(&mut tx, batch), async { plan::encode(batch) });
         let mut plan = plan::plan(batch, encoded?, &mut held?);
-        self.write_records(&mut tx, batch, std::mem::take(&mut plan.records), now)
-            .await?;
-        self.write_tombstones(&mut tx, batch, &plan, now).await?;
-        self.append_audit(&mut tx, batch, &plan.audit, now).await?;
+        let records = std::mem::take(&mut plan.records);
+        let chain_end = self.audit_chain_end(&mut tx, batch, &plan.audit).await?;
+        // The audit entries are chained and hashed while the rows are written.
+        let (written, sealed) = futures::join!(
+            async {
+                self.write_records(&mut tx, batch, records, now).await?;
+                self.write_tombstones(&mut tx, batch, &plan, now).await
+            },
+            async { seal_audit(batch, &plan.audit, chain_end, now) }
+        );
+        written?;
+        self.append_audit(&mut tx, batch, sealed?).await?;
         self.write_dead_letters(&mut tx, batch, now).await?;
         self.write_balance_points(&mut tx, batch).await?;
         if let Some(position) = &batch.checkpoint {
@@ -307,56 +315,44 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(())
     }
 
-    /// Chains the drafts onto the client's last audit entry and appends them.
-    async fn append_audit(
+    /// The client's last audit entry (seq and hash; genesis when there is
+    /// none), read only when there are drafts to chain onto it.
+    async fn audit_chain_end(
         &self,
         conn: &mut DB::Connection,
         batch: &SyncBatch,
         drafts: &[AuditDraft],
-        now: DateTime<Utc>,
-    ) -> Result<(), RowcolError> {
+    ) -> Result<(i64, String), RowcolError> {
         if drafts.is_empty() {
-            return Ok(());
+            return Ok((0, GENESIS_HASH.to_owned()));
         }
-        let ctx = ErrorContext::client(&batch.client);
         let mut q = sql::<DB>("SELECT seq, hash FROM audit_log WHERE client_id = ");
         bind_text(&mut q, batch.client.as_str());
         q.push(" ORDER BY seq DESC LIMIT 1");
         let rows = DB::fetch_all(conn, &mut q)
             .await
-            .map_err(|e| store_error(e, ctx.clone(), "reading the audit chain's end"))?;
-        let (mut seq, mut prev) = match rows.first() {
-            Some(row) => (need_int::<DB>(row, 0)?, need_text::<DB>(row, 1)?),
-            None => (0, GENESIS_HASH.to_owned()),
-        };
-        // Stored with microsecond precision, so hash exactly that.
-        let recorded_at = codec::instant(codec::micros(now))?;
-        let mut entries = Vec::with_capacity(drafts.len());
-        for d in drafts {
-            seq += 1;
-            let entry = AuditEntry {
-                seq,
-                client: batch.client.clone(),
-                recorded_at,
-                action: d.action,
-                kind: d.kind,
-                external_id: d.external_id.clone(),
-                version: d.version.clone(),
-                source_updated_at: d.source_updated_at,
-                txn_date: d.txn_date,
-                run: batch.run,
-                prev_hash: String::new(),
-                hash: String::new(),
-            }
-            .seal(&prev);
-            prev.clone_from(&entry.hash);
-            entries.push(entry);
+            .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "reading the audit chain's end"))?;
+        match rows.first() {
+            Some(row) => Ok((need_int::<DB>(row, 0)?, need_text::<DB>(row, 1)?)),
+            None => Ok((0, GENESIS_HASH.to_owned())),
+        }
+    }
+
+    /// Appends sealed audit entries.
+    async fn append_audit(
+        &self,
+        conn: &mut DB::Connection,
+        batch: &SyncBatch,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(), RowcolError> {
+        if entries.is_empty() {
+            return Ok(());
         }
         let rows = entries.len();
         let columns = vec![
             Column::Text(vec![batch.client.as_str().to_owned(); rows]),
             Column::Int(entries.iter().map(|e| e.seq).collect()),
-            Column::Int(vec![codec::micros(recorded_at); rows]),
+            Column::Int(entries.iter().map(|e| codec::micros(e.recorded_at)).collect()),
             Column::Text(entries.iter().map(|e| e.action.as_str().to_owned()).collect()),
             Column::Text(entries.iter().map(|e| e.kind.as_str().to_owned()).collect()),
             Column::Text(entries.iter().map(|e| e.external_id.as_str().to_owned()).collect()),
@@ -376,7 +372,7 @@ impl<DB: Backend> SqlMirror<DB> {
             "",
         )
         .await
-        .map_err(|e| store_error(e, ctx, "appending to the audit log"))?;
+        .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "appending to the audit log"))?;
         Ok(())
     }
 
@@ -453,4 +449,39 @@ impl<DB: Backend> SqlMirror<DB> {
         }
         Ok(())
     }
+}
+
+/// Chains the drafts onto the client's last entry (`chain_end`: its seq and
+/// hash) as entries recorded `now`.
+fn seal_audit(
+    batch: &SyncBatch,
+    drafts: &[AuditDraft],
+    chain_end: (i64, String),
+    now: DateTime<Utc>,
+) -> Result<Vec<AuditEntry>, RowcolError> {
+    let (mut seq, mut prev) = chain_end;
+    // Stored with microsecond precision, so hash exactly that.
+    let recorded_at = codec::instant(codec::micros(now))?;
+    let mut entries = Vec::with_capacity(drafts.len());
+    for d in drafts {
+        seq += 1;
+        let entry = AuditEntry {
+            seq,
+            client: batch.client.clone(),
+            recorded_at,
+            action: d.action,
+            kind: d.kind,
+            external_id: d.external_id.clone(),
+            version: d.version.clone(),
+            source_updated_at: d.source_updated_at,
+            txn_date: d.txn_date,
+            run: batch.run,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+        .seal(&prev);
+        prev.clone_from(&entry.hash);
+        entries.push(entry);
+    }
+    Ok(entries)
 }

@@ -71,26 +71,22 @@ impl AuditEntry {
     /// Fields are joined with a unit separator that no field may contain
     /// (ids and tokens are validated; times and dates are fixed formats).
     pub fn expected_hash(&self) -> String {
-        let fields = [
-            self.seq.to_string(),
-            self.client.to_string(),
-            self.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            self.action.as_str().to_owned(),
-            self.kind.as_str().to_owned(),
-            self.external_id.to_string(),
-            self.version.to_string(),
+        let mut h = FieldHasher(Sha256::new());
+        h.field(self.seq);
+        h.field(&self.client);
+        h.field(self.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        h.field(self.action.as_str());
+        h.field(self.kind.as_str());
+        h.field(&self.external_id);
+        h.field(&self.version);
+        h.field(
             self.source_updated_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
-            self.txn_date.map(|d| d.to_string()).unwrap_or_default(),
-            self.run.map(|r| r.0.to_string()).unwrap_or_default(),
-            self.prev_hash.clone(),
-        ];
-        let mut hasher = Sha256::new();
-        for field in &fields {
-            hasher.update(field.as_bytes());
-            hasher.update([0x1f]);
-        }
-        hex::encode(hasher.finalize())
+        );
+        h.field(OrEmpty(self.txn_date));
+        h.field(OrEmpty(self.run.map(|r| r.0)));
+        h.field(&self.prev_hash);
+        hex::encode(h.0.finalize())
     }
 
     /// Sets `prev_hash` from the previous entry (or genesis) and `hash` from
@@ -99,6 +95,37 @@ impl AuditEntry {
         self.prev_hash = prev_hash.to_owned();
         self.hash = self.expected_hash();
         self
+    }
+}
+
+/// Feeds fields to SHA-256 as their text, each followed by the unit
+/// separator, without building the text first.
+struct FieldHasher(Sha256);
+
+impl FieldHasher {
+    fn field(&mut self, value: impl std::fmt::Display) {
+        // Writing into the hasher cannot fail.
+        let _ = std::fmt::Write::write_fmt(self, format_args!("{value}"));
+        self.0.update([0x1f]);
+    }
+}
+
+impl std::fmt::Write for FieldHasher {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// An optional field's text: empty when absent.
+struct OrEmpty<T>(Option<T>);
+
+impl<T: std::fmt::Display> std::fmt::Display for OrEmpty<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(value) => value.fmt(f),
+            None => Ok(()),
+        }
     }
 }
 
@@ -210,6 +237,28 @@ mod tests {
             out.push(entry.seal(&prev));
         }
         out
+    }
+
+    /// Stored chains must keep verifying: the hashed bytes never change.
+    #[test]
+    fn a_known_entry_hashes_as_it_always_has() {
+        let entry = |txn_date, run| AuditEntry {
+            seq: 42,
+            client: fixtures::id("acme"),
+            recorded_at: fixtures::time("2026-03-01T12:34:56.789012Z").with_timezone(&Utc),
+            action: AuditAction::Update,
+            kind: EntityKind::Invoice,
+            external_id: fixtures::id("1017"),
+            version: VersionToken::new("3"),
+            source_updated_at: fixtures::time("2026-02-28T16:00:00.5-08:00"),
+            txn_date,
+            run,
+            prev_hash: GENESIS_HASH.to_owned(),
+            hash: String::new(),
+        };
+        let full = entry(Some(fixtures::date("2026-02-01")), Some(RunId(9)));
+        assert_eq!(full.expected_hash(), "f732b674f70ccbb0bfd7ef5c94e1f747050e9ce4a7c5f700a37f0a90c83c8efc");
+        assert_eq!(entry(None, None).expected_hash(), "6312864ff1d8872f8100baf80bc092821a8e599dcf20ca8d3fb0f8dd9167c24c");
     }
 
     #[test]
