@@ -217,6 +217,7 @@ fn postgres_push_any(qb: &mut QueryBuilder<Postgres>, values: Vec<String>) {
 /// autovacuum off. Doubling keeps the cost to a few analyses over a
 /// table's growth; autovacuum's finer rule still applies where it runs.
 /// `SKIP_LOCKED`: a table another session is analysing is left to it.
+/// `apply` calls it at most once a second (`StatisticsLook`).
 async fn postgres_refresh_statistics(pool: &Pool<Postgres>) -> Result<(), sqlx::Error> {
     let stale: Option<bool> = sqlx::query_scalar(
         "SELECT s.n_mod_since_analyze > GREATEST(1000, c.reltuples) FROM pg_stat_user_tables s \

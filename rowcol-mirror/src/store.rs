@@ -13,6 +13,7 @@ use crate::backend::{Backend, Val};
 use crate::cache::{SnapshotCache, SnapshotCacheConfig};
 use crate::crypto::CredentialKey;
 use crate::error::store_error;
+use crate::write::StatisticsLook;
 
 /// The mirror on a SQL database. Use [`SqliteMirror`] or [`PostgresMirror`].
 pub struct SqlMirror<DB: Backend> {
@@ -20,6 +21,7 @@ pub struct SqlMirror<DB: Backend> {
     pub(crate) key: CredentialKey,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: SnapshotCache,
+    pub(crate) statistics_look: StatisticsLook,
 }
 
 /// The embedded default: a SQLite file (or memory).
@@ -52,6 +54,7 @@ impl<DB: Backend> SqlMirror<DB> {
             key,
             clock: Arc::new(SystemClock),
             cache: SnapshotCache::new(SnapshotCacheConfig::default()),
+            statistics_look: StatisticsLook::default(),
         })
     }
 

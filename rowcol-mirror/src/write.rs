@@ -1,6 +1,8 @@
 //! `apply`: one sync batch, one transaction.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rowcol_core::entity::EntityKind;
@@ -89,7 +91,7 @@ impl<DB: Backend> SqlMirror<DB> {
                 .map_err(fail("moving the checkpoint"))?;
         }
         tx.commit().await.map_err(fail("committing the batch"))?;
-        if !plan.audit.is_empty() {
+        if !plan.audit.is_empty() && self.statistics_look.due(Instant::now()) {
             // Maintenance, not part of the batch: it has committed.
             if let Err(e) = DB::refresh_statistics(&self.pool).await {
                 tracing::warn!(client = %batch.client, error = %e, "refreshing planner statistics failed");
@@ -451,6 +453,28 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 }
 
+/// When this store last looked at the planner statistics
+/// ([`Backend::refresh_statistics`]): the look is a query, so after a batch
+/// that changed records it is made at most once every
+/// [`StatisticsLook::EVERY`], not after every batch.
+#[derive(Debug, Default)]
+pub(crate) struct StatisticsLook(Mutex<Option<Instant>>);
+
+impl StatisticsLook {
+    /// The least time between two looks.
+    const EVERY: Duration = Duration::from_secs(1);
+
+    /// True (and noted) when no look was made in the last [`Self::EVERY`].
+    fn due(&self, now: Instant) -> bool {
+        let mut last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if last.is_some_and(|at| now.saturating_duration_since(at) < Self::EVERY) {
+            return false;
+        }
+        *last = Some(now);
+        true
+    }
+}
+
 /// Chains the drafts onto the client's last entry (`chain_end`: its seq and
 /// hash) as entries recorded `now`.
 fn seal_audit(
@@ -484,4 +508,19 @@ fn seal_audit(
         entries.push(entry);
     }
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Duration, Instant, StatisticsLook};
+
+    #[test]
+    fn statistics_are_looked_at_first_and_then_at_most_once_a_second() {
+        let look = StatisticsLook::default();
+        let start = Instant::now();
+        assert!(look.due(start), "a fresh store looks after its first change");
+        assert!(!look.due(start + Duration::from_millis(999)));
+        assert!(look.due(start + Duration::from_secs(1)));
+        assert!(!look.due(start + Duration::from_millis(1_500)));
+    }
 }
