@@ -238,8 +238,20 @@ mod tests {
         );
         assert!(decoded("", "", "").unwrap().is_empty());
         let corrupt = |kinds: &str, ids: &str, docs: &str| decoded(kinds, ids, docs).unwrap_err().store_kind();
-        assert_eq!(corrupt("bill\nbill\nbill", "2\n9\n10", &docs), Some(StoreErrorKind::Corrupt), "kind mismatch");
-        assert_eq!(corrupt("invoice\nbill", "2\n9", &docs), Some(StoreErrorKind::Corrupt), "a doc too many");
-        assert_eq!(corrupt("bill", "9", "{\"bill\":"), Some(StoreErrorKind::Corrupt), "a truncated doc");
+        assert_eq!(
+            corrupt("bill\nbill\nbill", "2\n9\n10", &docs),
+            Some(StoreErrorKind::Corrupt),
+            "kind mismatch"
+        );
+        assert_eq!(
+            corrupt("invoice\nbill", "2\n9", &docs),
+            Some(StoreErrorKind::Corrupt),
+            "a doc too many"
+        );
+        assert_eq!(
+            corrupt("bill", "9", "{\"bill\":"),
+            Some(StoreErrorKind::Corrupt),
+            "a truncated doc"
+        );
     }
 }

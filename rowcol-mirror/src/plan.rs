@@ -111,11 +111,7 @@ pub(crate) fn encode(batch: &SyncBatch) -> Result<Vec<Encoded<'_>>, RowcolError>
 /// Decides the batch's records (`encoded`, from [`encode`]) and tombstones
 /// against what the mirror `held` (updated in place as the batch is walked,
 /// so duplicates inside one batch resolve the same way as across batches).
-pub(crate) fn plan<'a>(
-    batch: &'a SyncBatch,
-    encoded: Vec<Encoded<'a>>,
-    held: &mut HashMap<Key, Held>,
-) -> Plan<'a> {
+pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &mut HashMap<Key, Held>) -> Plan<'a> {
     let mut plan = Plan::default();
     // Later duplicates of a key replace earlier planned writes.
     let mut record_slot: HashMap<Key, usize> = HashMap::new();

@@ -257,8 +257,14 @@ mod tests {
             hash: String::new(),
         };
         let full = entry(Some(fixtures::date("2026-02-01")), Some(RunId(9)));
-        assert_eq!(full.expected_hash(), "f732b674f70ccbb0bfd7ef5c94e1f747050e9ce4a7c5f700a37f0a90c83c8efc");
-        assert_eq!(entry(None, None).expected_hash(), "6312864ff1d8872f8100baf80bc092821a8e599dcf20ca8d3fb0f8dd9167c24c");
+        assert_eq!(
+            full.expected_hash(),
+            "f732b674f70ccbb0bfd7ef5c94e1f747050e9ce4a7c5f700a37f0a90c83c8efc"
+        );
+        assert_eq!(
+            entry(None, None).expected_hash(),
+            "6312864ff1d8872f8100baf80bc092821a8e599dcf20ca8d3fb0f8dd9167c24c"
+        );
     }
 
     #[test]
