@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::{Connection, ErrorContext, LeaseStore, Result, RowcolError, StoreErrorKind};
@@ -48,7 +49,14 @@ impl LeaseConfig {
         if !self.store.try_acquire(&name, &holder, ttl).await? {
             return Ok(None);
         }
-        let heartbeat = tokio::spawn(heartbeat(Arc::clone(&self.store), name.clone(), holder.clone(), ttl));
+        let (stop, stopped) = oneshot::channel();
+        let heartbeat = tokio::spawn(heartbeat(
+            Arc::clone(&self.store),
+            name.clone(),
+            holder.clone(),
+            ttl,
+            stopped,
+        ));
         Ok(Some(RealmLease {
             store: Arc::clone(&self.store),
             name,
@@ -56,6 +64,7 @@ impl LeaseConfig {
             ttl,
             connection: connection.clone(),
             heartbeat,
+            stop: Some(stop),
         }))
     }
 }
@@ -65,13 +74,22 @@ fn lease_name(connection: &Connection) -> String {
     format!("sync:{}:{}", connection.client, connection.rail)
 }
 
-/// Renews the lease every third of its life until aborted. A renewal that
-/// finds the lease taken stops; the attempt notices at its next
-/// [`RealmLease::check`].
-async fn heartbeat(store: Arc<dyn LeaseStore>, name: String, holder: String, ttl: Duration) {
+/// Renews the lease every third of its life until told to stop (between
+/// renewals, never during one) or aborted. A renewal that finds the lease
+/// taken stops; the attempt notices at its next [`RealmLease::check`].
+async fn heartbeat(
+    store: Arc<dyn LeaseStore>,
+    name: String,
+    holder: String,
+    ttl: Duration,
+    mut stop: oneshot::Receiver<()>,
+) {
     let every = (ttl / 3).max(Duration::from_millis(10));
     loop {
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = &mut stop => return,
+        }
         match store.try_acquire(&name, &holder, ttl).await {
             Ok(true) => {}
             Ok(false) => return,
@@ -88,6 +106,7 @@ pub(crate) struct RealmLease {
     ttl: Duration,
     connection: Connection,
     heartbeat: JoinHandle<()>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 impl RealmLease {
@@ -105,10 +124,18 @@ impl RealmLease {
         ))
     }
 
-    /// Stops the heartbeat and gives the lease back. A failed release only
-    /// delays the next sync until the lease expires.
-    pub(crate) async fn release(self) {
-        self.heartbeat.abort();
+    /// Stops the heartbeat and gives the lease back. The heartbeat is
+    /// waited for: a renewal still in flight would otherwise land after the
+    /// release and hold the realm for another `ttl` (seen: a reconcile right
+    /// after a sync found its realm busy). A failed release only delays the
+    /// next sync until the lease expires.
+    pub(crate) async fn release(mut self) {
+        if let Some(stop) = self.stop.take() {
+            // An error means the heartbeat has already ended.
+            let _ = stop.send(());
+        }
+        // Ends as the heartbeat returns (a panic in it changes nothing here).
+        let _ = (&mut self.heartbeat).await;
         if let Err(e) = self.store.release(&self.name, &self.holder).await {
             tracing::warn!(error = %e, client = %self.connection.client, "could not release the sync lease");
         }
@@ -119,5 +146,77 @@ impl Drop for RealmLease {
     fn drop(&mut self) {
         // A cancelled attempt (its future dropped) must not keep renewing.
         self.heartbeat.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::{ConnectionStatus, Rail};
+
+    /// A lease store whose writes, once started, land even if the caller
+    /// stops waiting (as a database's do); renewals take 50 ms.
+    #[derive(Default)]
+    struct SlowRenewals {
+        holder: Arc<Mutex<Option<String>>>,
+        calls: AtomicU64,
+    }
+
+    #[async_trait]
+    impl LeaseStore for SlowRenewals {
+        async fn try_acquire(&self, _name: &str, holder: &str, _ttl: Duration) -> Result<bool> {
+            let renewal = self.calls.fetch_add(1, Ordering::Relaxed) > 0;
+            let (held, holder) = (Arc::clone(&self.holder), holder.to_owned());
+            let write = tokio::spawn(async move {
+                if renewal {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                let mut held = held.lock().unwrap();
+                if held.as_ref().is_some_and(|h| *h != holder) {
+                    return false;
+                }
+                *held = Some(holder);
+                true
+            });
+            Ok(write.await.unwrap_or(false))
+        }
+
+        async fn release(&self, _name: &str, holder: &str) -> Result<()> {
+            let mut held = self.holder.lock().unwrap();
+            if held.as_deref() == Some(holder) {
+                *held = None;
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_released_lease_stays_free_even_with_a_renewal_in_flight() {
+        let store = Arc::new(SlowRenewals::default());
+        let config = LeaseConfig::new(store.clone(), "test".to_owned());
+        let connection = Connection {
+            client: crate::fixtures::id("acme"),
+            rail: Rail::Qbo,
+            realm: crate::fixtures::id("1"),
+            status: ConnectionStatus::Active,
+        };
+        let lease = config
+            .acquire(&connection, Duration::from_millis(30))
+            .await
+            .unwrap()
+            .unwrap();
+        // The heartbeat renews every 10 ms: by now a renewal is under way.
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        lease.release().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            *store.holder.lock().unwrap(),
+            None,
+            "the renewal landed after the release"
+        );
     }
 }
