@@ -26,9 +26,8 @@ pub(crate) struct Held {
 /// A full row to upsert.
 #[derive(Debug, Clone)]
 pub(crate) struct RecordWrite<'a> {
-    pub record: &'a SourceRecord,
-    pub columns: RecordColumns,
-    pub doc: String,
+    /// The record with its typed columns and doc.
+    pub encoded: Encoded<'a>,
     pub updated_us: i64,
     /// The mirror holds no row for this key (not even a tombstone), so a
     /// plain insert serves: the client's row lock keeps other writers out
@@ -160,9 +159,7 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &m
             },
         );
         let write = RecordWrite {
-            record,
-            columns: encoded.columns,
-            doc: encoded.doc,
+            encoded,
             updated_us: incoming_us,
             new,
         };
@@ -287,7 +284,7 @@ mod tests {
             (1, 1, 1, 1)
         );
         assert_eq!(p.records.len(), 1, "one row per key, the newest");
-        assert_eq!(p.records[0].record.entity.meta().version.as_str(), "1");
+        assert_eq!(p.records[0].encoded.record.entity.meta().version.as_str(), "1");
         assert!(p.records[0].new, "a key first seen in this batch stays a plain insert");
         assert_eq!(
             p.audit.iter().map(|a| a.action).collect::<Vec<_>>(),
@@ -332,7 +329,7 @@ mod tests {
         let new: Vec<(&str, bool)> = p
             .records
             .iter()
-            .map(|w| (w.record.entity.meta().external_id.as_str(), w.new))
+            .map(|w| (w.encoded.record.entity.meta().external_id.as_str(), w.new))
             .collect();
         assert_eq!(new, vec![("1", false), ("2", false), ("3", true)]);
     }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::backend::{Backend, Column, Val};
 use crate::codec::{self, parse};
 use crate::error::store_error;
-use crate::plan::{self, AuditDraft, Held, Key, Plan, RecordWrite};
+use crate::plan::{self, AuditDraft, Encoded, Held, Key, Plan, RecordWrite};
 use crate::store::{SqlMirror, bind_int, bind_money, bind_text, need_int, need_text, sql};
 
 /// Ids per held-state lookup and rows per balance-point statement: well
@@ -212,9 +212,13 @@ impl<DB: Backend> SqlMirror<DB> {
             Vec::with_capacity(rows),
         );
         for w in records {
-            let meta = w.record.entity.meta();
-            let c = w.columns;
-            kind.push(w.record.entity.kind().as_str().to_owned());
+            let Encoded {
+                record,
+                columns: c,
+                doc: d,
+            } = w.encoded;
+            let meta = record.entity.meta();
+            kind.push(record.entity.kind().as_str().to_owned());
             external_id.push(meta.external_id.as_str().to_owned());
             version.push(meta.version.as_str().to_owned());
             updated_us.push(w.updated_us);
@@ -226,8 +230,8 @@ impl<DB: Backend> SqlMirror<DB> {
             is_open.push(c.is_open);
             party_id.push(c.party_id);
             active.push(c.active);
-            doc.push(w.doc);
-            raw.push(w.record.raw.clone());
+            doc.push(d);
+            raw.push(record.raw.clone());
         }
         let columns = vec![
             Column::Text(vec![batch.client.as_str().to_owned(); rows]),

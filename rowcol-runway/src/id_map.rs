@@ -24,35 +24,37 @@ impl IdHasher {
     }
 }
 
+/// Up to 8 bytes as one word, from two overlapping 4-byte reads (or the
+/// first, middle and last byte below 4): with the length known, equal words
+/// mean equal bytes, in a few instructions instead of a byte-by-byte loop
+/// or a `memcpy` call. Ids are short.
+#[inline]
+pub(crate) fn short_word(b: &[u8]) -> u64 {
+    match *b {
+        [] => 0,
+        [first, ..] if b.len() < 4 => {
+            let (mid, last) = (b[b.len() / 2], b[b.len() - 1]);
+            u64::from(first) | u64::from(mid) << 8 | u64::from(last) << 16
+        }
+        _ => {
+            let four = |at: usize| {
+                b.get(at..at + 4)
+                    .map_or(0, |w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            };
+            u64::from(four(0)) | u64::from(four(b.len() - 4)) << 32
+        }
+    }
+}
+
 impl Hasher for IdHasher {
     fn write(&mut self, bytes: &[u8]) {
-        // Ids are short. Up to 8 bytes make one word from two overlapping
-        // 4-byte reads (or the first, middle and last byte below 4): equal
-        // bytes give equal words, which is all a hash needs, in a few
-        // instructions instead of a byte-by-byte loop or a memcpy call.
-        let word = |b: &[u8]| -> u64 {
-            match *b {
-                [] => 0,
-                [first, ..] if b.len() < 4 => {
-                    let (mid, last) = (b[b.len() / 2], b[b.len() - 1]);
-                    u64::from(first) | u64::from(mid) << 8 | u64::from(last) << 16
-                }
-                _ => {
-                    let four = |at: usize| {
-                        b.get(at..at + 4)
-                            .map_or(0, |w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-                    };
-                    u64::from(four(0)) | u64::from(four(b.len() - 4)) << 32
-                }
-            }
-        };
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            self.add(word(chunk));
+            self.add(short_word(chunk));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            self.add(word(rest));
+            self.add(short_word(rest));
         }
     }
 

@@ -12,6 +12,8 @@
 
 use rowcol_core::ExternalId;
 
+use crate::id_map::short_word;
+
 /// An id as two words and its length: exact up to 16 bytes (two
 /// overlapping reads cover every byte), a digest of the bytes beyond.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,22 +31,12 @@ fn word8(b: &[u8], at: usize) -> u64 {
     })
 }
 
-fn word4(b: &[u8], at: usize) -> u64 {
-    b.get(at..at + 4)
-        .map_or(0, |w| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
-}
-
 #[inline]
 fn pack(id: &ExternalId) -> Packed {
     let b = id.as_str().as_bytes();
     let len = b.len();
     let (low, high) = match len {
-        0 => (0, 0),
-        1..=3 => (
-            u64::from(b[0]) | u64::from(b[len / 2]) << 8 | u64::from(b[len - 1]) << 16,
-            0,
-        ),
-        4..=8 => (word4(b, 0) | word4(b, len - 4) << 32, 0),
+        0..=8 => (short_word(b), 0),
         9..=16 => (word8(b, 0), word8(b, len - 8)),
         _ => b.chunks(8).fold((0u64, 0u64), |(low, high), chunk| {
             let word = chunk.iter().rev().fold(0u64, |w, x| (w << 8) | u64::from(*x));

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::{RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::FewIds;
+use crate::id_map::{FewIds, IdMap};
 use crate::period::days_between;
 
 fn bill_ref(b: &Bill) -> Seen<'_> {
@@ -164,45 +164,22 @@ fn fold((mantissa, scale): (i128, u32)) -> u64 {
     low ^ high.rotate_left(29) ^ u64::from(scale).rotate_right(8)
 }
 
-/// Which words occur more than once: a small open-addressing table of the
-/// words, each with a "seen again" mark (fewer instructions than sorting
-/// them and searching the sorted list).
-struct Repeats {
-    slots: Vec<Option<(u64, bool)>>,
-}
+/// Which words occur more than once: each word with a "seen again" mark
+/// (fewer instructions than sorting them and searching the sorted list).
+struct Repeats(IdMap<u64, bool>);
 
 impl Repeats {
     fn of(words: impl Iterator<Item = u64>, n: usize) -> Self {
-        let size = n.saturating_mul(2).max(8).next_power_of_two();
-        let mut repeats = Repeats {
-            slots: vec![None; size],
-        };
+        let mut seen = IdMap::with_capacity_and_hasher(n, Default::default());
         for w in words {
-            let at = repeats.find(w);
-            match &mut repeats.slots[at] {
-                Some((_, again)) => *again = true,
-                empty => *empty = Some((w, false)),
-            }
+            seen.entry(w).and_modify(|again| *again = true).or_insert(false);
         }
-        repeats
-    }
-
-    /// The slot holding `w`, or the empty one where it would go (the table
-    /// is at most half full).
-    fn find(&self, w: u64) -> usize {
-        let mask = self.slots.len() - 1;
-        let mut at = (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
-        while let Some((x, _)) = self.slots[at]
-            && x != w
-        {
-            at = (at + 1) & mask;
-        }
-        at
+        Repeats(seen)
     }
 
     /// True when `w` occurred more than once.
     fn repeated(&self, w: u64) -> bool {
-        matches!(self.slots[self.find(w)], Some((_, true)))
+        self.0.get(&w).copied().unwrap_or(false)
     }
 }
 
