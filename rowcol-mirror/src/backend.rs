@@ -7,7 +7,8 @@
 
 use async_trait::async_trait;
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::{Database, Pool, Postgres, QueryBuilder, Row, Sqlite};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, AssertSqlSafe, Database, Pool, Postgres, QueryBuilder, Row, Sqlite};
 
 mod sealed {
     /// Only this crate implements `Backend`.
@@ -52,21 +53,27 @@ pub enum Column {
     Bool(Vec<bool>),
     /// Optional flags.
     OptBool(Vec<Option<bool>>),
+    /// One value for every row (the batch's client, the write instant),
+    /// bound once per statement instead of once a row.
+    Same(Val),
 }
 
 impl Column {
-    fn len(&self) -> usize {
-        match self {
+    /// The row count of a column of values; `None` for [`Column::Same`].
+    fn len(&self) -> Option<usize> {
+        Some(match self {
             Column::Text(v) => v.len(),
             Column::OptText(v) | Column::Money(v) => v.len(),
             Column::Int(v) => v.len(),
             Column::OptInt(v) => v.len(),
             Column::Bool(v) => v.len(),
             Column::OptBool(v) => v.len(),
-        }
+            Column::Same(_) => return None,
+        })
     }
 
-    /// The values row by row, for backends that bind one value at a time.
+    /// The values row by row, for backends that bind one value at a time
+    /// (none for [`Column::Same`]).
     fn into_values(self) -> std::vec::IntoIter<Val> {
         let values: Vec<Val> = match self {
             Column::Text(v) => v.into_iter().map(Val::Text).collect(),
@@ -75,15 +82,20 @@ impl Column {
             Column::OptInt(v) => v.into_iter().map(Val::OptInt).collect(),
             Column::Bool(v) => v.into_iter().map(Val::Bool).collect(),
             Column::OptBool(v) => v.into_iter().map(Val::OptBool).collect(),
+            Column::Same(_) => Vec::new(),
         };
         values.into_iter()
     }
 }
 
-/// The row count of a column set; an error if the columns disagree.
+/// The row count of a column set; an error if the columns of values
+/// disagree or there is none.
 fn row_count(columns: &[Column]) -> Result<usize, sqlx::Error> {
-    let rows = columns.first().map_or(0, Column::len);
-    if columns.iter().any(|c| c.len() != rows) {
+    let mut lengths = columns.iter().filter_map(Column::len);
+    let rows = lengths
+        .next()
+        .ok_or_else(|| sqlx::Error::Encode("bulk insert without a column of values".into()))?;
+    if lengths.any(|len| len != rows) {
         return Err(sqlx::Error::Encode("bulk insert columns of unequal length".into()));
     }
     Ok(rows)
@@ -94,11 +106,15 @@ fn row_count(columns: &[Column]) -> Result<usize, sqlx::Error> {
 const SQLITE_ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Inserts rows given column by column on SQLite: multi-row `VALUES`
-/// statements of up to 1,000 rows. A full 1,000-row statement repeats from
-/// batch to batch, so its prepared form stays in the connection's cache; a
-/// shorter one (a batch's remainder, a size seldom seen twice) is prepared,
-/// run and freed: cached, they held about 100 MB of the first sync of 100
-/// clients (a 1,000-row statement's program is several hundred kB).
+/// statements of up to 1,000 rows, as `WITH v AS (VALUES (?, ...), ...)
+/// INSERT ... SELECT v.c0, ?N, ... FROM v`. A [`Column::Same`] value is bound
+/// once as `?N`, numbered after the rows' anonymous parameters (which
+/// SQLite numbers 1, 2, ... in order, and sqlx binds in order). A full
+/// 1,000-row statement repeats from batch to batch, so its prepared form
+/// stays in the connection's cache; a shorter one (a batch's remainder, a
+/// size seldom seen twice) is prepared, run and freed: cached, they held
+/// about 100 MB of the first sync of 100 clients (a 1,000-row statement's
+/// program is several hundred kB).
 async fn sqlite_insert_rows(
     conn: &mut <Sqlite as Database>::Connection,
     insert: &str,
@@ -106,37 +122,91 @@ async fn sqlite_insert_rows(
     tail: &str,
 ) -> Result<u64, sqlx::Error> {
     let rows = row_count(&columns)?;
-    let mut values: Vec<_> = columns.into_iter().map(Column::into_values).collect();
+    let mut same = Vec::new();
+    let mut values = Vec::new();
+    // What each inserted column selects: the CTE's column or a bound value.
+    let mut select = Vec::with_capacity(columns.len());
+    for column in columns {
+        match column {
+            Column::Same(value) => {
+                select.push(Err(same.len()));
+                same.push(value);
+            }
+            column => {
+                select.push(Ok(values.len()));
+                values.push(column.into_values());
+            }
+        }
+    }
     let mut changed = 0;
     let mut from = 0;
     while from < rows {
         let to = (from + SQLITE_ROWS_PER_STATEMENT).min(rows);
-        let mut qb = QueryBuilder::<Sqlite>::new(insert);
-        qb.push(" VALUES ");
-        for i in from..to {
-            qb.push(if i == from { "(" } else { ", (" });
-            for (c, column) in values.iter_mut().enumerate() {
-                if c > 0 {
-                    qb.push(", ");
-                }
-                if let Some(value) = column.next() {
-                    <Sqlite as Backend>::bind(&mut qb, value);
-                }
-            }
-            qb.push(")");
+        let anonymous = (to - from) * values.len();
+        let mut sql = String::with_capacity(anonymous * 3 + 2 * insert.len());
+        let mut arguments = SqliteArguments::default();
+        arguments.reserve(anonymous + same.len(), 0);
+        sql.push_str("WITH v (");
+        for c in 0..values.len() {
+            sql.push_str(if c == 0 { "c" } else { ", c" });
+            sql.push_str(&c.to_string());
         }
-        qb.push(" ");
-        qb.push(tail);
+        sql.push_str(") AS (VALUES ");
+        for i in from..to {
+            sql.push_str(if i == from { "(" } else { ", (" });
+            for (c, column) in values.iter_mut().enumerate() {
+                sql.push_str(if c == 0 { "?" } else { ", ?" });
+                sqlite_add(&mut arguments, column.next().unwrap_or(Val::OptText(None)))?;
+            }
+            sql.push(')');
+        }
+        sql.push_str(") ");
+        sql.push_str(insert);
+        sql.push_str(" SELECT ");
+        for (i, source) in select.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            match source {
+                Ok(c) => sql.push_str(&format!("v.c{c}")),
+                Err(k) => sql.push_str(&format!("?{}", anonymous + k + 1)),
+            }
+        }
+        // `WHERE true` keeps an `ON CONFLICT` tail from parsing as a join's.
+        sql.push_str(" FROM v WHERE true ");
+        sql.push_str(tail);
+        for value in &same {
+            sqlite_add(&mut arguments, value.clone())?;
+        }
         let full = to - from == SQLITE_ROWS_PER_STATEMENT;
-        changed += qb.build().persistent(full).execute(&mut *conn).await?.rows_affected();
+        changed += sqlx::query_with(AssertSqlSafe(sql), arguments)
+            .persistent(full)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
         from = to;
     }
     Ok(changed)
 }
 
+/// Adds a value to SQLite statement arguments.
+fn sqlite_add(arguments: &mut SqliteArguments, value: Val) -> Result<(), sqlx::Error> {
+    match value {
+        Val::Text(v) => arguments.add(v),
+        Val::OptText(v) => arguments.add(v),
+        Val::Int(v) => arguments.add(v),
+        Val::OptInt(v) => arguments.add(v),
+        Val::Bool(v) => arguments.add(v),
+        Val::OptBool(v) => arguments.add(v),
+        Val::Bytes(v) => arguments.add(v),
+    }
+    .map_err(sqlx::Error::Encode)
+}
+
 /// Inserts rows given column by column on PostgreSQL: one statement,
-/// `SELECT * FROM UNNEST(...)` over one array parameter a column, so the
-/// statement is parsed once whatever the row count.
+/// `SELECT u.c0, $n, ... FROM UNNEST(...) AS u (c0, ...)` over one array
+/// parameter a column of values and one scalar parameter a
+/// [`Column::Same`], so the statement is parsed once whatever the row count.
 async fn postgres_insert_rows(
     conn: &mut <Postgres as Database>::Connection,
     insert: &str,
@@ -147,8 +217,23 @@ async fn postgres_insert_rows(
         return Ok(0);
     }
     let mut qb = QueryBuilder::<Postgres>::new(insert);
-    qb.push(" SELECT * FROM UNNEST(");
-    for (c, column) in columns.into_iter().enumerate() {
+    qb.push(" SELECT ");
+    let mut arrays = Vec::with_capacity(columns.len());
+    for (i, column) in columns.into_iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        match column {
+            Column::Same(value) => <Postgres as Backend>::bind(&mut qb, value),
+            column => {
+                qb.push(format_args!("u.c{}", arrays.len()));
+                arrays.push(column);
+            }
+        }
+    }
+    let width = arrays.len();
+    qb.push(" FROM UNNEST(");
+    for (c, column) in arrays.into_iter().enumerate() {
         if c > 0 {
             qb.push(", ");
         }
@@ -181,8 +266,16 @@ async fn postgres_insert_rows(
                 qb.push_bind(v);
                 "::boolean[]"
             }
+            Column::Same(_) => "",
         };
         qb.push(cast);
+    }
+    qb.push(") AS u (");
+    for c in 0..width {
+        qb.push(if c == 0 { "c0" } else { ", c" });
+        if c > 0 {
+            qb.push(c);
+        }
     }
     qb.push(") ");
     qb.push(tail);
@@ -208,8 +301,8 @@ fn postgres_push_any(qb: &mut QueryBuilder<Postgres>, values: Vec<String>) {
     qb.push(")");
 }
 
-/// PostgreSQL: analyses `records` once it has more changed rows since its
-/// last analysis than it had rows then (at least 1,000), so the planner
+/// PostgreSQL upkeep: analyses `records` once it has more changed rows since
+/// its last analysis than it had rows then (at least 1,000), so the planner
 /// never runs `apply`'s id lookups on missing statistics. Without them it
 /// takes a client's records for one row and scans them all for every batch
 /// (seen: 15 ms at 27,000 records, 260 ms at 200,000), as happens during a
@@ -217,8 +310,7 @@ fn postgres_push_any(qb: &mut QueryBuilder<Postgres>, values: Vec<String>) {
 /// autovacuum off. Doubling keeps the cost to a few analyses over a
 /// table's growth; autovacuum's finer rule still applies where it runs.
 /// `SKIP_LOCKED`: a table another session is analysing is left to it.
-/// `apply` calls it at most once a second (`StatisticsLook`).
-async fn postgres_refresh_statistics(pool: &Pool<Postgres>) -> Result<(), sqlx::Error> {
+async fn postgres_upkeep(pool: &Pool<Postgres>) -> Result<(), sqlx::Error> {
     let stale: Option<bool> = sqlx::query_scalar(
         "SELECT s.n_mod_since_analyze > GREATEST(1000, c.reltuples) FROM pg_stat_user_tables s \
          JOIN pg_class c ON c.oid = s.relid WHERE s.schemaname = current_schema() AND s.relname = 'records'",
@@ -232,8 +324,14 @@ async fn postgres_refresh_statistics(pool: &Pool<Postgres>) -> Result<(), sqlx::
     Ok(())
 }
 
-/// SQLite plans `apply`'s lookups on the primary key without statistics.
-async fn sqlite_refresh_statistics(_pool: &Pool<Sqlite>) -> Result<(), sqlx::Error> {
+/// SQLite upkeep: copies the write-ahead log back into the database file
+/// (a `PASSIVE` checkpoint: writers and readers carry on meanwhile). Left to
+/// SQLite's automatic checkpoint, the copy ran inside the commit of every
+/// 25th 1,000-record batch and held that `apply` for 150-230 ms, about a
+/// quarter of a first sync's time; the automatic checkpoint stays as the
+/// bound on the log's size should this one fall behind.
+async fn sqlite_upkeep(pool: &Pool<Sqlite>) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)").execute(pool).await?;
     Ok(())
 }
 
@@ -281,9 +379,12 @@ pub trait Backend: Database + Sized + sealed::Sealed {
         tail: &str,
     ) -> Result<u64, sqlx::Error>;
 
-    /// Keeps the planner statistics `apply` relies on current (after a
-    /// batch has committed); a no-op where none are needed.
-    async fn refresh_statistics(pool: &Pool<Self>) -> Result<(), sqlx::Error>;
+    /// Least time between two upkeeps (see [`Backend::upkeep`]).
+    const UPKEEP_EVERY: std::time::Duration;
+
+    /// Upkeep after batches have committed, run in the background:
+    /// PostgreSQL's planner statistics, SQLite's log checkpoint.
+    async fn upkeep(pool: &Pool<Self>) -> Result<(), sqlx::Error>;
 
     /// Runs a statement, returning the rows it changed.
     async fn execute(conn: &mut Self::Connection, qb: &mut QueryBuilder<Self>) -> Result<u64, sqlx::Error>;
@@ -305,13 +406,14 @@ pub trait Backend: Database + Sized + sealed::Sealed {
 /// Implements `Backend` for one sqlx database: the dialect values differ,
 /// the typed primitives are the same text with other types.
 macro_rules! backend {
-    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $lines_agg:literal, $migrator:ident, $persistent:literal, $insert_rows:ident, $push_any:ident, $refresh_statistics:ident) => {
+    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $lines_agg:literal, $migrator:ident, $persistent:literal, $insert_rows:ident, $push_any:ident, $upkeep:ident, $upkeep_every:expr) => {
         #[async_trait]
         impl Backend for $db {
             const LABEL: &'static str = $label;
             const BEGIN_WRITE: &'static str = $begin;
             const FOR_UPDATE: &'static str = $for_update;
             const MONEY_IN: (&'static str, &'static str) = $money_in;
+            const UPKEEP_EVERY: std::time::Duration = $upkeep_every;
 
             fn money_out(column: &str) -> String {
                 format!($money_out, column = column)
@@ -350,8 +452,8 @@ macro_rules! backend {
                 $insert_rows(conn, insert, columns, tail).await
             }
 
-            async fn refresh_statistics(pool: &Pool<Self>) -> Result<(), sqlx::Error> {
-                $refresh_statistics(pool).await
+            async fn upkeep(pool: &Pool<Self>) -> Result<(), sqlx::Error> {
+                $upkeep(pool).await
             }
 
             async fn execute(conn: &mut Self::Connection, qb: &mut QueryBuilder<Self>) -> Result<u64, sqlx::Error> {
@@ -408,7 +510,10 @@ backend!(
     true,
     sqlite_insert_rows,
     sqlite_push_any,
-    sqlite_refresh_statistics
+    sqlite_upkeep,
+    // Under a steady stream of batches the log gains about 2,000 pages
+    // (8 MB) between checkpoints, well short of the automatic one's 10,000.
+    std::time::Duration::from_millis(100)
 );
 backend!(
     Postgres,
@@ -422,5 +527,7 @@ backend!(
     false,
     postgres_insert_rows,
     postgres_push_any,
-    postgres_refresh_statistics
+    postgres_upkeep,
+    // The look at the statistics is a query: once a second is enough.
+    std::time::Duration::from_secs(1)
 );

@@ -25,6 +25,7 @@ mod plan;
 mod read;
 mod registry;
 mod store;
+mod upkeep;
 mod write;
 
 use std::sync::Arc;

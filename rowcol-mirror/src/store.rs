@@ -13,7 +13,7 @@ use crate::backend::{Backend, Val};
 use crate::cache::{SnapshotCache, SnapshotCacheConfig};
 use crate::crypto::CredentialKey;
 use crate::error::store_error;
-use crate::write::StatisticsLook;
+use crate::upkeep::Upkeep;
 
 /// The mirror on a SQL database. Use [`SqliteMirror`] or [`PostgresMirror`].
 pub struct SqlMirror<DB: Backend> {
@@ -21,7 +21,7 @@ pub struct SqlMirror<DB: Backend> {
     pub(crate) key: CredentialKey,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: SnapshotCache,
-    pub(crate) statistics_look: StatisticsLook,
+    pub(crate) upkeep: Upkeep,
 }
 
 /// The embedded default: a SQLite file (or memory).
@@ -54,7 +54,7 @@ impl<DB: Backend> SqlMirror<DB> {
             key,
             clock: Arc::new(SystemClock),
             cache: SnapshotCache::new(SnapshotCacheConfig::default()),
-            statistics_look: StatisticsLook::default(),
+            upkeep: Upkeep::default(),
         })
     }
 
@@ -111,10 +111,11 @@ impl<DB: Backend> SqlMirror<DB> {
 }
 
 /// WAL pages after which a commit copies the log back into the database
-/// (SQLite's default is 1,000, about 4 MB: two 1,000-record batches, so
-/// every other `apply` paid for a checkpoint and its fsyncs). Committed
-/// transactions are as durable either way; the log grows to about 40 MB
-/// between checkpoints.
+/// itself: the bound on the log should the background checkpoint
+/// (`upkeep.rs`) fall behind, about 40 MB. (SQLite's default is 1,000
+/// pages, two 1,000-record batches: every other `apply` paid for a
+/// checkpoint and its fsyncs.) Committed transactions are as durable either
+/// way.
 const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
 
 impl SqliteMirror {

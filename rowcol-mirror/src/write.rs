@@ -1,8 +1,6 @@
 //! `apply`: one sync batch, one transaction.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rowcol_core::entity::EntityKind;
@@ -91,11 +89,8 @@ impl<DB: Backend> SqlMirror<DB> {
                 .map_err(fail("moving the checkpoint"))?;
         }
         tx.commit().await.map_err(fail("committing the batch"))?;
-        if !plan.audit.is_empty() && self.statistics_look.due(Instant::now()) {
-            // Maintenance, not part of the batch: it has committed.
-            if let Err(e) = DB::refresh_statistics(&self.pool).await {
-                tracing::warn!(client = %batch.client, error = %e, "refreshing planner statistics failed");
-            }
+        if !plan.audit.is_empty() {
+            self.upkeep.after_batch(&self.pool);
         }
         Ok(plan.outcome)
     }
@@ -234,14 +229,14 @@ impl<DB: Backend> SqlMirror<DB> {
             raw.push(record.raw.clone());
         }
         let columns = vec![
-            Column::Text(vec![batch.client.as_str().to_owned(); rows]),
-            Column::Text(vec![batch.rail.as_str().to_owned(); rows]),
+            Column::Same(Val::Text(batch.client.as_str().to_owned())),
+            Column::Same(Val::Text(batch.rail.as_str().to_owned())),
             Column::Text(kind),
             Column::Text(external_id),
             Column::Text(version),
             Column::Int(updated_us),
-            Column::Bool(vec![false; rows]),
-            Column::OptText(vec![None; rows]),
+            Column::Same(Val::Bool(false)),
+            Column::Same(Val::OptText(None)),
             Column::OptText(txn_date),
             Column::OptText(due_date),
             Column::OptText(currency),
@@ -252,7 +247,7 @@ impl<DB: Backend> SqlMirror<DB> {
             Column::OptBool(active),
             Column::Text(doc),
             Column::Text(raw),
-            Column::Int(vec![codec::micros(now); rows]),
+            Column::Same(Val::Int(codec::micros(now))),
         ];
         DB::insert_rows(
             conn,
@@ -279,10 +274,9 @@ impl<DB: Backend> SqlMirror<DB> {
         if plan.tombstones.is_empty() {
             return Ok(());
         }
-        let rows = plan.tombstones.len();
         let columns = vec![
-            Column::Text(vec![batch.client.as_str().to_owned(); rows]),
-            Column::Text(vec![batch.rail.as_str().to_owned(); rows]),
+            Column::Same(Val::Text(batch.client.as_str().to_owned())),
+            Column::Same(Val::Text(batch.rail.as_str().to_owned())),
             Column::Text(
                 plan.tombstones
                     .iter()
@@ -295,17 +289,17 @@ impl<DB: Backend> SqlMirror<DB> {
                     .map(|t| t.tombstone.external_id.as_str().to_owned())
                     .collect(),
             ),
-            Column::Text(vec![String::new(); rows]),
+            Column::Same(Val::Text(String::new())),
             Column::Int(plan.tombstones.iter().map(|t| t.deleted_us).collect()),
-            Column::Bool(vec![true; rows]),
+            Column::Same(Val::Bool(true)),
             Column::OptText(
                 plan.tombstones
                     .iter()
                     .map(|t| t.tombstone.merged_into.as_ref().map(ToString::to_string))
                     .collect(),
             ),
-            Column::Bool(vec![false; rows]),
-            Column::Int(vec![codec::micros(now); rows]),
+            Column::Same(Val::Bool(false)),
+            Column::Same(Val::Int(codec::micros(now))),
         ];
         DB::insert_rows(
             conn,
@@ -354,9 +348,8 @@ impl<DB: Backend> SqlMirror<DB> {
         if entries.is_empty() {
             return Ok(());
         }
-        let rows = entries.len();
         let columns = vec![
-            Column::Text(vec![batch.client.as_str().to_owned(); rows]),
+            Column::Same(Val::Text(batch.client.as_str().to_owned())),
             Column::Int(entries.iter().map(|e| e.seq).collect()),
             Column::Int(entries.iter().map(|e| codec::micros(e.recorded_at)).collect()),
             Column::Text(entries.iter().map(|e| e.action.as_str().to_owned()).collect()),
@@ -457,28 +450,6 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 }
 
-/// When this store last looked at the planner statistics
-/// ([`Backend::refresh_statistics`]): the look is a query, so after a batch
-/// that changed records it is made at most once every
-/// [`StatisticsLook::EVERY`], not after every batch.
-#[derive(Debug, Default)]
-pub(crate) struct StatisticsLook(Mutex<Option<Instant>>);
-
-impl StatisticsLook {
-    /// The least time between two looks.
-    const EVERY: Duration = Duration::from_secs(1);
-
-    /// True (and noted) when no look was made in the last [`Self::EVERY`].
-    fn due(&self, now: Instant) -> bool {
-        let mut last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if last.is_some_and(|at| now.saturating_duration_since(at) < Self::EVERY) {
-            return false;
-        }
-        *last = Some(now);
-        true
-    }
-}
-
 /// Chains the drafts onto the client's last entry (`chain_end`: its seq and
 /// hash) as entries recorded `now`.
 fn seal_audit(
@@ -512,19 +483,4 @@ fn seal_audit(
         entries.push(entry);
     }
     Ok(entries)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Duration, Instant, StatisticsLook};
-
-    #[test]
-    fn statistics_are_looked_at_first_and_then_at_most_once_a_second() {
-        let look = StatisticsLook::default();
-        let start = Instant::now();
-        assert!(look.due(start), "a fresh store looks after its first change");
-        assert!(!look.due(start + Duration::from_millis(999)));
-        assert!(look.due(start + Duration::from_secs(1)));
-        assert!(!look.due(start + Duration::from_millis(1_500)));
-    }
 }

@@ -55,3 +55,37 @@ macro_rules! sqlite_tests {
 }
 
 for_each_behaviour!(sqlite_tests);
+
+/// A committed batch reaches the database file soon after `apply` returns:
+/// the background upkeep checkpoints the log, where SQLite's automatic
+/// checkpoint would wait until the log held 10,000 pages (40 MB; this batch
+/// writes about 2 MB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_reaches_the_database_file_without_waiting_for_the_automatic_checkpoint() {
+    let (h, dir) = harness().await;
+    let file = dir.path().join("mirror.db");
+    behaviour::register(h.store.as_ref(), "adv", &["acme"]).await;
+    let before = std::fs::metadata(&file).unwrap().len();
+    let bills = (0..1_000)
+        .map(|i| {
+            behaviour::bill(
+                "acme",
+                &i.to_string(),
+                "0",
+                "2026-01-01T10:00:00Z",
+                rust_decimal::Decimal::ONE,
+            )
+        })
+        .collect();
+    h.store.apply(&behaviour::batch("acme", bills)).await.unwrap();
+    for _ in 0..100 {
+        if std::fs::metadata(&file).unwrap().len() > before + 1_000_000 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the database file stayed at {} bytes (from {before}) for 10 s after the batch",
+        std::fs::metadata(&file).unwrap().len()
+    );
+}

@@ -90,7 +90,7 @@ fn client_id(s: &str) -> ClientId {
     fixtures::id(s)
 }
 
-async fn register(store: &dyn Mirror, advisor: &str, clients: &[&str]) {
+pub async fn register(store: &dyn Mirror, advisor: &str, clients: &[&str]) {
     store
         .upsert_advisor(&Advisor {
             id: advisor_id(advisor),
@@ -117,7 +117,7 @@ async fn register(store: &dyn Mirror, advisor: &str, clients: &[&str]) {
     }
 }
 
-fn bill(client: &str, id: &str, version: &str, updated: &str, total: Decimal) -> SourceRecord {
+pub fn bill(client: &str, id: &str, version: &str, updated: &str, total: Decimal) -> SourceRecord {
     let mut b = fixtures::bill(client, id, total);
     b.meta.version = VersionToken::new(version);
     b.meta.updated_at = time(updated);
@@ -127,7 +127,7 @@ fn bill(client: &str, id: &str, version: &str, updated: &str, total: Decimal) ->
     }
 }
 
-fn batch(client: &str, records: Vec<SourceRecord>) -> SyncBatch {
+pub fn batch(client: &str, records: Vec<SourceRecord>) -> SyncBatch {
     let mut b = SyncBatch::new(client_id(client), Rail::Qbo);
     b.records = records;
     b
