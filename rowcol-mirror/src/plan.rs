@@ -92,10 +92,9 @@ pub(crate) struct Encoded<'a> {
     pub doc: String,
 }
 
-/// Encodes every record of the batch, in batch order.
-pub(crate) fn encode(batch: &SyncBatch) -> Result<Vec<Encoded<'_>>, RowcolError> {
-    batch
-        .records
+/// Encodes records, in order.
+pub(crate) fn encode(records: &[SourceRecord]) -> Result<Vec<Encoded<'_>>, RowcolError> {
+    records
         .iter()
         .map(|record| {
             Ok(Encoded {
@@ -249,7 +248,7 @@ mod tests {
     }
 
     fn decide<'a>(b: &'a SyncBatch, held: &mut HashMap<Key, Held>) -> Result<Plan<'a>, RowcolError> {
-        Ok(plan(b, encode(b)?, held))
+        Ok(plan(b, encode(&b.records)?, held))
     }
 
     fn tombstone(id: &str, at: &str) -> Tombstone {

@@ -51,17 +51,21 @@ impl<DB: Backend> SqlMirror<DB> {
         // The records are encoded (typed columns, JSON doc) while the held
         // states are read: the encoding does not depend on them, and the
         // database works on the lookup meanwhile.
-        let (held, encoded) = futures::join!(self.held_states(&mut tx, batch), async { plan::encode(batch) });
+        let (held, encoded) = futures::join!(self.held_states(&mut tx, batch), encode_in_slices(batch));
         let mut plan = plan::plan(batch, encoded?, &mut held?);
         let records = std::mem::take(&mut plan.records);
         let chain_end = self.audit_chain_end(&mut tx, batch, &plan.audit).await?;
-        // The audit entries are chained and hashed while the rows are written.
+        // The audit entries are chained, hashed and laid out as columns while
+        // the rows are written.
         let (written, sealed) = futures::join!(
             async {
                 self.write_records(&mut tx, batch, records, now).await?;
                 self.write_tombstones(&mut tx, batch, &plan, now).await
             },
-            async { seal_audit(batch, &plan.audit, chain_end, now) }
+            async {
+                let entries = seal_audit(batch, &plan.audit, chain_end, now).await?;
+                Ok::<_, RowcolError>(audit_columns(batch, entries))
+            }
         );
         written?;
         self.append_audit(&mut tx, batch, sealed?).await?;
@@ -338,31 +342,16 @@ impl<DB: Backend> SqlMirror<DB> {
         }
     }
 
-    /// Appends sealed audit entries.
+    /// Appends sealed audit entries, given as [`audit_columns`].
     async fn append_audit(
         &self,
         conn: &mut DB::Connection,
         batch: &SyncBatch,
-        entries: Vec<AuditEntry>,
+        columns: Option<Vec<Column>>,
     ) -> Result<(), RowcolError> {
-        if entries.is_empty() {
+        let Some(columns) = columns else {
             return Ok(());
-        }
-        let columns = vec![
-            Column::Same(Val::Text(batch.client.as_str().to_owned())),
-            Column::Int(entries.iter().map(|e| e.seq).collect()),
-            Column::Int(entries.iter().map(|e| codec::micros(e.recorded_at)).collect()),
-            Column::Text(entries.iter().map(|e| e.action.as_str().to_owned()).collect()),
-            Column::Text(entries.iter().map(|e| e.kind.as_str().to_owned()).collect()),
-            Column::Text(entries.iter().map(|e| e.external_id.as_str().to_owned()).collect()),
-            Column::Text(entries.iter().map(|e| e.version.as_str().to_owned()).collect()),
-            Column::Text(entries.iter().map(|e| e.source_updated_at.to_rfc3339()).collect()),
-            Column::Int(entries.iter().map(|e| e.source_updated_at.timestamp_micros()).collect()),
-            Column::OptText(entries.iter().map(|e| e.txn_date.map(codec::date_text)).collect()),
-            Column::OptInt(entries.iter().map(|e| e.run.map(|r| r.0)).collect()),
-            Column::Text(entries.iter().map(|e| e.prev_hash.clone()).collect()),
-            Column::Text(entries.into_iter().map(|e| e.hash).collect()),
-        ];
+        };
         DB::insert_rows(
             conn,
             "INSERT INTO audit_log (client_id, seq, recorded_us, action, kind, external_id, version, \
@@ -450,9 +439,50 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 }
 
+/// The columns [`SqlMirror::append_audit`] writes for sealed entries (built
+/// while the records are written); `None` for no entries.
+fn audit_columns(batch: &SyncBatch, entries: Vec<AuditEntry>) -> Option<Vec<Column>> {
+    if entries.is_empty() {
+        return None;
+    }
+    Some(vec![
+        Column::Same(Val::Text(batch.client.as_str().to_owned())),
+        Column::Int(entries.iter().map(|e| e.seq).collect()),
+        Column::Int(entries.iter().map(|e| codec::micros(e.recorded_at)).collect()),
+        Column::Text(entries.iter().map(|e| e.action.as_str().to_owned()).collect()),
+        Column::Text(entries.iter().map(|e| e.kind.as_str().to_owned()).collect()),
+        Column::Text(entries.iter().map(|e| e.external_id.as_str().to_owned()).collect()),
+        Column::Text(entries.iter().map(|e| e.version.as_str().to_owned()).collect()),
+        Column::Text(entries.iter().map(|e| e.source_updated_at.to_rfc3339()).collect()),
+        Column::Int(entries.iter().map(|e| e.source_updated_at.timestamp_micros()).collect()),
+        Column::OptText(entries.iter().map(|e| e.txn_date.map(codec::date_text)).collect()),
+        Column::OptInt(entries.iter().map(|e| e.run.map(|r| r.0)).collect()),
+        Column::Text(entries.iter().map(|e| e.prev_hash.clone()).collect()),
+        Column::Text(entries.into_iter().map(|e| e.hash).collect()),
+    ])
+}
+
+/// Records or audit entries per slice of the CPU work `apply` does beside a
+/// database call: the task yields after each slice, so the call moves on
+/// meanwhile. On PostgreSQL a statement takes two round trips (prepare, then
+/// execute); done in one piece, the work held the second back until it ended
+/// (the held-state lookup and the encoding of 1,000 bills ran one after the
+/// other, 7.3 ms, instead of side by side).
+const SLICE: usize = 100;
+
+/// Encodes the batch's records ([`plan::encode`]) in slices of [`SLICE`].
+async fn encode_in_slices(batch: &SyncBatch) -> Result<Vec<Encoded<'_>>, RowcolError> {
+    let mut encoded = Vec::with_capacity(batch.records.len());
+    for slice in batch.records.chunks(SLICE) {
+        encoded.extend(plan::encode(slice)?);
+        tokio::task::yield_now().await;
+    }
+    Ok(encoded)
+}
+
 /// Chains the drafts onto the client's last entry (`chain_end`: its seq and
-/// hash) as entries recorded `now`.
-fn seal_audit(
+/// hash) as entries recorded `now`, yielding after every [`SLICE`] entries.
+async fn seal_audit(
     batch: &SyncBatch,
     drafts: &[AuditDraft],
     chain_end: (i64, String),
@@ -462,7 +492,10 @@ fn seal_audit(
     // Stored with microsecond precision, so hash exactly that.
     let recorded_at = codec::instant(codec::micros(now))?;
     let mut entries = Vec::with_capacity(drafts.len());
-    for d in drafts {
+    for (i, d) in drafts.iter().enumerate() {
+        if i > 0 && i % SLICE == 0 {
+            tokio::task::yield_now().await;
+        }
         seq += 1;
         let entry = AuditEntry {
             seq,
