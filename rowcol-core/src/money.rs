@@ -12,8 +12,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 /// An ISO 4217 currency code: three upper-case ASCII letters, e.g. `USD`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Currency([u8; 3]);
 
 impl Currency {
@@ -80,6 +79,31 @@ impl TryFrom<String> for Currency {
 impl From<Currency> for String {
     fn from(c: Currency) -> String {
         c.code().to_owned()
+    }
+}
+
+/// Serialises as its code, `"USD"`.
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+/// Reads a code as [`FromStr`] does, without copying it first (every
+/// amount of every stored record carries one).
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CodeVisitor;
+        impl serde::de::Visitor<'_> for CodeVisitor {
+            type Value = Currency;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a three-letter currency code")
+            }
+            fn visit_str<E: serde::de::Error>(self, code: &str) -> Result<Currency, E> {
+                code.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(CodeVisitor)
     }
 }
 
@@ -352,6 +376,10 @@ mod tests {
         // A JSON number is read from its text, never through f64.
         let from_number: Money = serde_json::from_str(r#"{"amount":0.30000000000000000004,"currency":"USD"}"#).unwrap();
         assert_eq!(from_number.amount(), dec!(0.30000000000000000004));
+        let lower: Money = serde_json::from_str(r#"{"amount":"1","currency":"usd"}"#).unwrap();
+        assert_eq!(lower.currency(), Currency::USD, "codes read as FromStr reads them");
+        let bad = serde_json::from_str::<Money>(r#"{"amount":"1","currency":"US"}"#).unwrap_err();
+        assert!(bad.to_string().contains("invalid currency code"), "{bad}");
     }
 
     proptest! {

@@ -3,7 +3,7 @@
 //! typed columns the read side filters on plus their serde JSON.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rowcol_core::entity::{Entity, EntityKind};
+use rowcol_core::entity::{Entity, EntityKind, time_text};
 use rowcol_core::{ErrorContext, RowcolError, StoreErrorKind};
 
 /// Microseconds since the Unix epoch.
@@ -24,7 +24,7 @@ pub(crate) fn date_text(d: NaiveDate) -> String {
 
 /// Parses ISO date text.
 pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, RowcolError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| corrupt(format!("date {text:?} does not parse")))
+    time_text::parse_date(text).map_err(|_| corrupt(format!("date {text:?} does not parse")))
 }
 
 /// A `Corrupt` store error: stored data that does not decode.

@@ -19,8 +19,10 @@ pub struct SourceMeta {
     /// The rail's version token (QBO `SyncToken`).
     pub version: VersionToken,
     /// When the source created it, with the source's offset.
+    #[serde(deserialize_with = "super::time_text::instant")]
     pub created_at: DateTime<FixedOffset>,
     /// When the source last changed it, with the source's offset.
+    #[serde(deserialize_with = "super::time_text::instant")]
     pub updated_at: DateTime<FixedOffset>,
     /// True once the source deleted it (a tombstone in the mirror).
     pub deleted: bool,
@@ -88,6 +90,7 @@ pub struct TxnLink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxnCommon {
     /// The transaction date, as entered (no time zone).
+    #[serde(deserialize_with = "super::time_text::date")]
     pub txn_date: chrono::NaiveDate,
     /// The total in the transaction's currency.
     pub total: Money,

@@ -9,6 +9,7 @@ mod ledger;
 mod parties;
 mod payables;
 mod receivables;
+pub mod time_text;
 
 use serde::{Deserialize, Serialize};
 

@@ -34,6 +34,7 @@ pub struct Bill {
     /// The payables account.
     pub ap_account: Option<Reference>,
     /// When payment is due; `None` is a bookkeeping problem.
+    #[serde(default, deserialize_with = "super::time_text::optional_date")]
     pub due_date: Option<NaiveDate>,
     /// Payment terms.
     pub terms: Option<Reference>,

@@ -28,6 +28,7 @@ pub struct Invoice {
     /// The customer invoiced.
     pub customer: Option<Reference>,
     /// When payment is due.
+    #[serde(default, deserialize_with = "super::time_text::optional_date")]
     pub due_date: Option<NaiveDate>,
     /// Payment terms.
     pub terms: Option<Reference>,
