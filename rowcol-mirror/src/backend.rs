@@ -393,8 +393,8 @@ pub trait Backend: Database + Sized + sealed::Sealed {
     async fn fetch_all(conn: &mut Self::Connection, qb: &mut QueryBuilder<Self>)
     -> Result<Vec<Self::Row>, sqlx::Error>;
 
-    /// Column `i` as optional text.
-    fn text(row: &Self::Row, i: usize) -> Result<Option<String>, sqlx::Error>;
+    /// Column `i` as optional text, borrowed from the row.
+    fn text(row: &Self::Row, i: usize) -> Result<Option<&str>, sqlx::Error>;
     /// Column `i` as an optional integer.
     fn int(row: &Self::Row, i: usize) -> Result<Option<i64>, sqlx::Error>;
     /// Column `i` as an optional flag.
@@ -472,7 +472,7 @@ macro_rules! backend {
                 qb.build().persistent($persistent).fetch_all(&mut *conn).await
             }
 
-            fn text(row: &Self::Row, i: usize) -> Result<Option<String>, sqlx::Error> {
+            fn text(row: &Self::Row, i: usize) -> Result<Option<&str>, sqlx::Error> {
                 row.try_get(i)
             }
 

@@ -16,7 +16,7 @@ use crate::cache::CachedRecords;
 use crate::codec::{self, corrupt, parse};
 use crate::error::store_error;
 use crate::store::{
-    SqlMirror, bind_int, bind_text, count, need_int, need_text, opt_int, opt_text, outside_portfolio, sql,
+    SqlMirror, bind_int, bind_text, count, need_int, need_text, opt_int, opt_str, opt_text, outside_portfolio, sql,
 };
 
 /// Runs looked at to compute health: enough to count a long failure streak.
@@ -160,15 +160,10 @@ impl<DB: Backend> SqlMirror<DB> {
             ClientSettings::default(),
         );
         if let Some(row) = rows.first() {
-            let (kinds, ids, docs) = (
-                opt_text::<DB>(row, 0)?.unwrap_or_default(),
-                opt_text::<DB>(row, 1)?.unwrap_or_default(),
-                opt_text::<DB>(row, 2)?.unwrap_or_default(),
-            );
             let stored = codec::StoredLines {
-                kinds: &kinds,
-                ids: &ids,
-                docs: &docs,
+                kinds: opt_str::<DB>(row, 0)?.unwrap_or_default(),
+                ids: opt_str::<DB>(row, 1)?.unwrap_or_default(),
+                docs: opt_str::<DB>(row, 2)?.unwrap_or_default(),
             };
             codec::decode_lines(&stored, |entity| snap.add(entity))?;
         }

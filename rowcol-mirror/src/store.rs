@@ -203,13 +203,19 @@ pub(crate) fn bind_money<DB: Backend>(q: &mut QueryBuilder<DB>, v: Option<String
 
 /// Column `i` as text that must be present.
 pub(crate) fn need_text<DB: Backend>(row: &DB::Row, i: usize) -> Result<String, RowcolError> {
-    DB::text(row, i)
-        .map_err(|e| store_error(e, ErrorContext::default(), "reading a column"))?
+    opt_str::<DB>(row, i)?
+        .map(str::to_owned)
         .ok_or_else(|| crate::codec::corrupt(format!("column {i} is unexpectedly empty")))
 }
 
 /// Column `i` as optional text.
 pub(crate) fn opt_text<DB: Backend>(row: &DB::Row, i: usize) -> Result<Option<String>, RowcolError> {
+    Ok(opt_str::<DB>(row, i)?.map(str::to_owned))
+}
+
+/// Column `i` as optional text borrowed from the row (no copy: a cold
+/// snapshot's aggregated records are a megabyte a client).
+pub(crate) fn opt_str<DB: Backend>(row: &DB::Row, i: usize) -> Result<Option<&str>, RowcolError> {
     DB::text(row, i).map_err(|e| store_error(e, ErrorContext::default(), "reading a column"))
 }
 
