@@ -31,13 +31,18 @@ impl Drop for Running {
 impl Upkeep {
     /// Starts the backend's upkeep on `pool` in the background when it is
     /// due (see [`Upkeep::claim`]). A failure is logged: the batch has
-    /// committed, and the next one tries again.
+    /// committed, and the next one tries again. Without a tokio runtime to
+    /// run on (sqlx needs one, so `apply` has one) it is skipped, never a
+    /// panic.
     pub(crate) fn after_batch<DB: Backend>(&self, pool: &Pool<DB>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         let Some(running) = self.claim(Instant::now(), DB::UPKEEP_EVERY) else {
             return;
         };
         let pool = pool.clone();
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             let _running = running;
             match DB::upkeep(&pool).await {
                 Ok(()) | Err(sqlx::Error::PoolClosed) => {}
