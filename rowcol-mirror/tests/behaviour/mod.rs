@@ -1269,12 +1269,13 @@ pub async fn cached_snapshots_never_cross_clients_windows_or_portfolios(h: Harne
     }
 }
 
-/// PostgreSQL: `apply` analyses `records` once it has outgrown its
-/// statistics, so its id lookups are not planned as scans of the client's
-/// records (autovacuum is not relied on: it may be off, or not have run yet
-/// during a first sync). The server reports changed rows to the statistics
-/// a little after commit, so the test applies small batches until it sees
-/// the analysis, for up to 20 s. SQLite needs no statistics.
+/// PostgreSQL: `apply` has `records` analysed as soon as it holds rows and
+/// again once it has outgrown its statistics, so its id lookups are not
+/// planned as scans of the client's records (autovacuum is not relied on:
+/// it may be off, or not have run yet during a first sync). The analysis
+/// runs in the background and the server reports changed rows a little
+/// after commit, so the test applies small batches until it sees each
+/// analysis, for up to 20 s. SQLite needs no statistics.
 pub async fn a_growing_mirror_keeps_its_planner_statistics(h: Harness) {
     if h.kind != Kind::Postgres {
         return;
@@ -1288,17 +1289,31 @@ pub async fn a_growing_mirror_keeps_its_planner_statistics(h: Harness) {
         0,
         "a fresh table has no statistics"
     );
-    let first: Vec<SourceRecord> = (0..1_500)
-        .map(|i| bill("acme", &i.to_string(), "0", "2026-01-01T10:00:00Z", dec!(1)))
-        .collect();
-    s.apply(&batch("acme", first)).await.unwrap();
-    for next in 1_500..1_540 {
-        if (h.count)(analysed.to_owned()).await >= 1_500 {
-            return;
+    let bills = |ids: std::ops::Range<usize>| -> Vec<SourceRecord> {
+        ids.map(|i| bill("acme", &i.to_string(), "0", "2026-01-01T10:00:00Z", dec!(1)))
+            .collect()
+    };
+    // Ten rows: far below the changed-row rule, but never analysed.
+    s.apply(&batch("acme", bills(0..10))).await.unwrap();
+    let mut next = 10;
+    let mut applied_until_analysed = async |at_least: i64| {
+        for _ in 0..40 {
+            if (h.count)(analysed.to_owned()).await >= at_least {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            s.apply(&batch("acme", bills(next..next + 1))).await.unwrap();
+            next += 1;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        let one = bill("acme", &next.to_string(), "0", "2026-01-01T10:00:00Z", dec!(1));
-        s.apply(&batch("acme", vec![one])).await.unwrap();
-    }
-    panic!("records was never analysed after 1,500 inserts");
+        false
+    };
+    assert!(
+        applied_until_analysed(10).await,
+        "records was never analysed after its first rows"
+    );
+    s.apply(&batch("acme", bills(1_000..2_500))).await.unwrap();
+    assert!(
+        applied_until_analysed(1_500).await,
+        "records was not analysed again after it grew past its statistics"
+    );
 }
