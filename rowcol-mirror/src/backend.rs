@@ -7,8 +7,7 @@
 
 use async_trait::async_trait;
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, AssertSqlSafe, Database, Pool, Postgres, QueryBuilder, Row, Sqlite};
+use sqlx::{Database, Pool, Postgres, QueryBuilder, Row, Sqlite};
 
 mod sealed {
     /// Only this crate implements `Backend`.
@@ -106,10 +105,10 @@ fn row_count(columns: &[Column]) -> Result<usize, sqlx::Error> {
 const SQLITE_ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Inserts rows given column by column on SQLite: multi-row `VALUES`
-/// statements of up to 1,000 rows, as `WITH v AS (VALUES (?, ...), ...)
-/// INSERT ... SELECT v.c0, ?N, ... FROM v`. A [`Column::Same`] value is bound
-/// once as `?N`, numbered after the rows' anonymous parameters (which
-/// SQLite numbers 1, 2, ... in order, and sqlx binds in order). A full
+/// statements of up to 1,000 rows, as `WITH v AS (VALUES (?, ...), ...),
+/// s AS (VALUES (?, ...)) INSERT ... SELECT v.c0, s.c0, ... FROM v, s`: a
+/// [`Column::Same`] value is bound once, in the one-row `s` (left out when
+/// there is none). A full
 /// 1,000-row statement repeats from batch to batch, so its prepared form
 /// stays in the connection's cache; a shorter one (a batch's remainder, a
 /// size seldom seen twice) is prepared, run and freed: cached, they held
@@ -124,83 +123,60 @@ async fn sqlite_insert_rows(
     let rows = row_count(&columns)?;
     let mut same = Vec::new();
     let mut values = Vec::new();
-    // What each inserted column selects: the CTE's column or a bound value.
+    // What each inserted column selects: a column of `v` or of `s`.
     let mut select = Vec::with_capacity(columns.len());
     for column in columns {
         match column {
             Column::Same(value) => {
-                select.push(Err(same.len()));
+                select.push(format!("s.c{}", same.len()));
                 same.push(value);
             }
             column => {
-                select.push(Ok(values.len()));
+                select.push(format!("v.c{}", values.len()));
                 values.push(column.into_values());
             }
         }
     }
+    let names = |count: usize| (0..count).map(|c| format!("c{c}")).collect::<Vec<_>>().join(", ");
     let mut changed = 0;
     let mut from = 0;
     while from < rows {
         let to = (from + SQLITE_ROWS_PER_STATEMENT).min(rows);
-        let anonymous = (to - from) * values.len();
-        let mut sql = String::with_capacity(anonymous * 3 + 2 * insert.len());
-        let mut arguments = SqliteArguments::default();
-        arguments.reserve(anonymous + same.len(), 0);
-        sql.push_str("WITH v (");
-        for c in 0..values.len() {
-            sql.push_str(if c == 0 { "c" } else { ", c" });
-            sql.push_str(&c.to_string());
-        }
-        sql.push_str(") AS (VALUES ");
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("WITH v ({}) AS (VALUES ", names(values.len())));
         for i in from..to {
-            sql.push_str(if i == from { "(" } else { ", (" });
+            qb.push(if i == from { "(" } else { ", (" });
             for (c, column) in values.iter_mut().enumerate() {
-                sql.push_str(if c == 0 { "?" } else { ", ?" });
-                sqlite_add(&mut arguments, column.next().unwrap_or(Val::OptText(None)))?;
+                if c > 0 {
+                    qb.push(", ");
+                }
+                if let Some(value) = column.next() {
+                    <Sqlite as Backend>::bind(&mut qb, value);
+                }
             }
-            sql.push(')');
+            qb.push(")");
         }
-        sql.push_str(") ");
-        sql.push_str(insert);
-        sql.push_str(" SELECT ");
-        for (i, source) in select.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
+        qb.push(")");
+        if !same.is_empty() {
+            qb.push(format_args!(", s ({}) AS (VALUES (", names(same.len())));
+            for (k, value) in same.iter().enumerate() {
+                if k > 0 {
+                    qb.push(", ");
+                }
+                <Sqlite as Backend>::bind(&mut qb, value.clone());
             }
-            match source {
-                Ok(c) => sql.push_str(&format!("v.c{c}")),
-                Err(k) => sql.push_str(&format!("?{}", anonymous + k + 1)),
-            }
+            qb.push("))");
         }
+        let sources = if same.is_empty() { "v" } else { "v, s" };
         // `WHERE true` keeps an `ON CONFLICT` tail from parsing as a join's.
-        sql.push_str(" FROM v WHERE true ");
-        sql.push_str(tail);
-        for value in &same {
-            sqlite_add(&mut arguments, value.clone())?;
-        }
+        qb.push(format_args!(
+            " {insert} SELECT {} FROM {sources} WHERE true {tail}",
+            select.join(", ")
+        ));
         let full = to - from == SQLITE_ROWS_PER_STATEMENT;
-        changed += sqlx::query_with(AssertSqlSafe(sql), arguments)
-            .persistent(full)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+        changed += qb.build().persistent(full).execute(&mut *conn).await?.rows_affected();
         from = to;
     }
     Ok(changed)
-}
-
-/// Adds a value to SQLite statement arguments.
-fn sqlite_add(arguments: &mut SqliteArguments, value: Val) -> Result<(), sqlx::Error> {
-    match value {
-        Val::Text(v) => arguments.add(v),
-        Val::OptText(v) => arguments.add(v),
-        Val::Int(v) => arguments.add(v),
-        Val::OptInt(v) => arguments.add(v),
-        Val::Bool(v) => arguments.add(v),
-        Val::OptBool(v) => arguments.add(v),
-        Val::Bytes(v) => arguments.add(v),
-    }
-    .map_err(sqlx::Error::Encode)
 }
 
 /// Inserts rows given column by column on PostgreSQL: one statement,
