@@ -34,25 +34,30 @@ macro_rules! string_id {
             }
         }
 
-        impl FromStr for $name {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, IdError> {
+        impl $name {
+            /// Checks `s` against the id's rule.
+            fn check(s: &str) -> Result<(), IdError> {
                 let check: fn(&str) -> Result<(), &'static str> = $check;
-                match check(s) {
-                    Ok(()) => Ok($name(s.to_owned())),
-                    Err(reason) => Err(IdError {
-                        kind: $label,
-                        value: s.chars().take(80).collect(),
-                        reason,
-                    }),
-                }
+                check(s).map_err(|reason| IdError {
+                    kind: $label,
+                    value: s.chars().take(80).collect(),
+                    reason,
+                })
             }
         }
 
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                Self::check(s).map(|()| $name(s.to_owned()))
+            }
+        }
+
+        /// Takes the string as the id once it passes (no copy).
         impl TryFrom<String> for $name {
             type Error = IdError;
             fn try_from(value: String) -> Result<Self, IdError> {
-                value.parse()
+                Self::check(&value).map(|()| $name(value))
             }
         }
 
