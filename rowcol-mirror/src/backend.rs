@@ -48,6 +48,8 @@ pub enum Column {
     Int(Vec<i64>),
     /// Optional integers.
     OptInt(Vec<Option<i64>>),
+    /// Bytes (stored records).
+    Bytes(Vec<Vec<u8>>),
     /// Flags.
     Bool(Vec<bool>),
     /// Optional flags.
@@ -65,6 +67,7 @@ impl Column {
             Column::OptText(v) | Column::Money(v) => v.len(),
             Column::Int(v) => v.len(),
             Column::OptInt(v) => v.len(),
+            Column::Bytes(v) => v.len(),
             Column::Bool(v) => v.len(),
             Column::OptBool(v) => v.len(),
             Column::Same(_) => return None,
@@ -79,6 +82,7 @@ impl Column {
             Column::OptText(v) | Column::Money(v) => v.into_iter().map(Val::OptText).collect(),
             Column::Int(v) => v.into_iter().map(Val::Int).collect(),
             Column::OptInt(v) => v.into_iter().map(Val::OptInt).collect(),
+            Column::Bytes(v) => v.into_iter().map(Val::Bytes).collect(),
             Column::Bool(v) => v.into_iter().map(Val::Bool).collect(),
             Column::OptBool(v) => v.into_iter().map(Val::OptBool).collect(),
             Column::Same(_) => Vec::new(),
@@ -234,6 +238,10 @@ async fn postgres_insert_rows(
                 qb.push_bind(v);
                 "::bigint[]"
             }
+            Column::Bytes(v) => {
+                qb.push_bind(v);
+                "::bytea[]"
+            }
             Column::Bool(v) => {
                 qb.push_bind(v);
                 "::boolean[]"
@@ -338,6 +346,13 @@ pub trait Backend: Database + Sized + sealed::Sealed {
     /// row order.
     fn lines_agg(column: &str) -> String;
 
+    /// An aggregate joining the bytes `column` of a query's rows end to end
+    /// (`NULL` over no rows), in the row order of [`Backend::lines_agg`].
+    fn bytes_agg(column: &str) -> String;
+
+    /// The length in bytes of `column` (text or bytes), as text.
+    fn octet_length(column: &str) -> String;
+
     /// Applies the versioned migrations (`migrations/<backend>/`).
     async fn migrate(pool: &Pool<Self>) -> Result<(), MigrateError>;
 
@@ -378,14 +393,14 @@ pub trait Backend: Database + Sized + sealed::Sealed {
     fn int(row: &Self::Row, i: usize) -> Result<Option<i64>, sqlx::Error>;
     /// Column `i` as an optional flag.
     fn flag(row: &Self::Row, i: usize) -> Result<Option<bool>, sqlx::Error>;
-    /// Column `i` as optional bytes.
-    fn bytes(row: &Self::Row, i: usize) -> Result<Option<Vec<u8>>, sqlx::Error>;
+    /// Column `i` as optional bytes, borrowed from the row.
+    fn bytes(row: &Self::Row, i: usize) -> Result<Option<&[u8]>, sqlx::Error>;
 }
 
 /// Implements `Backend` for one sqlx database: the dialect values differ,
 /// the typed primitives are the same text with other types.
 macro_rules! backend {
-    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $lines_agg:literal, $migrator:ident, $persistent:literal, $insert_rows:ident, $push_any:ident, $upkeep:ident, $upkeep_every:expr) => {
+    ($db:ty, $label:literal, $begin:literal, $for_update:literal, $money_in:expr, $money_out:literal, $lines_agg:literal, $bytes_agg:literal, $octet_length:literal, $migrator:ident, $persistent:literal, $insert_rows:ident, $push_any:ident, $upkeep:ident, $upkeep_every:expr) => {
         #[async_trait]
         impl Backend for $db {
             const LABEL: &'static str = $label;
@@ -400,6 +415,14 @@ macro_rules! backend {
 
             fn lines_agg(column: &str) -> String {
                 format!($lines_agg, column = column)
+            }
+
+            fn bytes_agg(column: &str) -> String {
+                format!($bytes_agg, column = column)
+            }
+
+            fn octet_length(column: &str) -> String {
+                format!($octet_length, column = column)
             }
 
             async fn migrate(pool: &Pool<Self>) -> Result<(), MigrateError> {
@@ -463,7 +486,7 @@ macro_rules! backend {
                 row.try_get(i)
             }
 
-            fn bytes(row: &Self::Row, i: usize) -> Result<Option<Vec<u8>>, sqlx::Error> {
+            fn bytes(row: &Self::Row, i: usize) -> Result<Option<&[u8]>, sqlx::Error> {
                 row.try_get(i)
             }
         }
@@ -485,6 +508,10 @@ backend!(
     ("", ""),
     "{column}",
     "group_concat({column}, '\n')",
+    // Text and blobs alike are joined byte for byte (a blob is read as text
+    // without conversion), then taken back as a blob.
+    "CAST(group_concat({column}, '') AS BLOB)",
+    "octet_length({column})",
     SQLITE_MIGRATIONS,
     true,
     sqlite_insert_rows,
@@ -502,6 +529,8 @@ backend!(
     ("CAST(", " AS NUMERIC)"),
     "CAST({column} AS TEXT)",
     "string_agg({column}, E'\\n')",
+    "string_agg({column}, ''::bytea)",
+    "CAST(octet_length({column}) AS TEXT)",
     POSTGRES_MIGRATIONS,
     false,
     postgres_insert_rows,

@@ -89,7 +89,7 @@ pub(crate) fn check_batch(batch: &SyncBatch) -> Result<(), RowcolError> {
 pub(crate) struct Encoded<'a> {
     pub record: &'a SourceRecord,
     pub columns: RecordColumns,
-    pub doc: String,
+    pub doc: Vec<u8>,
 }
 
 /// Encodes records, in order.

@@ -16,7 +16,8 @@ use crate::cache::CachedRecords;
 use crate::codec::{self, corrupt, parse};
 use crate::error::store_error;
 use crate::store::{
-    SqlMirror, bind_int, bind_text, count, need_int, need_text, opt_int, opt_str, opt_text, outside_portfolio, sql,
+    SqlMirror, bind_int, bind_text, count, need_int, need_text, opt_bytes, opt_int, opt_str, opt_text,
+    outside_portfolio, sql,
 };
 
 /// Runs looked at to compute health: enough to count a long failure streak.
@@ -132,10 +133,11 @@ impl<DB: Backend> SqlMirror<DB> {
         // task, cost more than decoding it, and SQLite sorts an ordered
         // aggregate through a temporary index.
         let mut q = sql::<DB>(&format!(
-            "SELECT {}, {}, {} FROM records WHERE client_id = ",
+            "SELECT {}, {}, {}, {} FROM records WHERE client_id = ",
             DB::lines_agg("kind"),
             DB::lines_agg("external_id"),
-            DB::lines_agg("doc")
+            DB::lines_agg(&DB::octet_length("doc")),
+            DB::bytes_agg("doc")
         ));
         bind_text(&mut q, client.as_str());
         q.push(
@@ -160,12 +162,13 @@ impl<DB: Backend> SqlMirror<DB> {
             ClientSettings::default(),
         );
         if let Some(row) = rows.first() {
-            let stored = codec::StoredLines {
+            let stored = codec::StoredRecords {
                 kinds: opt_str::<DB>(row, 0)?.unwrap_or_default(),
                 ids: opt_str::<DB>(row, 1)?.unwrap_or_default(),
-                docs: opt_str::<DB>(row, 2)?.unwrap_or_default(),
+                lengths: opt_str::<DB>(row, 2)?.unwrap_or_default(),
+                docs: opt_bytes::<DB>(row, 3)?.unwrap_or_default(),
             };
-            codec::decode_lines(&stored, |entity| snap.add(entity))?;
+            codec::decode_aggregated(&stored, |entity| snap.add(entity))?;
         }
         Ok(snap)
     }
@@ -262,7 +265,11 @@ impl<DB: Backend> SqlMirror<DB> {
             .await
             .map_err(|e| store_error(e, ctx, "reading records by due date"))?;
         rows.iter()
-            .map(|row| codec::decode(kind, &need_text::<DB>(row, 0)?))
+            .map(|row| {
+                let doc =
+                    opt_bytes::<DB>(row, 0)?.ok_or_else(|| codec::corrupt("a live record without a doc".to_owned()))?;
+                codec::decode(kind, doc)
+            })
             .collect()
     }
 

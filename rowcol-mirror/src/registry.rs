@@ -256,7 +256,7 @@ impl<DB: Backend> SqlMirror<DB> {
         let sealed = DB::bytes(row, 0)
             .map_err(|e| store_error(e, ctx, "loading credentials"))?
             .unwrap_or_default();
-        crypto::open(&self.key, client, rail, &sealed).map(Some)
+        crypto::open(&self.key, client, rail, sealed).map(Some)
     }
 
     pub(crate) async fn get_settings(

@@ -219,6 +219,11 @@ pub(crate) fn opt_str<DB: Backend>(row: &DB::Row, i: usize) -> Result<Option<&st
     DB::text(row, i).map_err(|e| store_error(e, ErrorContext::default(), "reading a column"))
 }
 
+/// Column `i` as optional bytes borrowed from the row.
+pub(crate) fn opt_bytes<DB: Backend>(row: &DB::Row, i: usize) -> Result<Option<&[u8]>, RowcolError> {
+    DB::bytes(row, i).map_err(|e| store_error(e, ErrorContext::default(), "reading a column"))
+}
+
 /// Column `i` as an integer that must be present.
 pub(crate) fn need_int<DB: Backend>(row: &DB::Row, i: usize) -> Result<i64, RowcolError> {
     opt_int::<DB>(row, i)?.ok_or_else(|| crate::codec::corrupt(format!("column {i} is unexpectedly empty")))

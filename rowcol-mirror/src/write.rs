@@ -249,7 +249,7 @@ impl<DB: Backend> SqlMirror<DB> {
             Column::Bool(is_open),
             Column::OptText(party_id),
             Column::OptBool(active),
-            Column::Text(doc),
+            Column::Bytes(doc),
             Column::Text(raw),
             Column::Same(Val::Int(codec::micros(now))),
         ];

@@ -75,7 +75,8 @@ macro_rules! for_each_behaviour {
             api_calls_are_summed_across_clients_since_a_time,
             a_cached_snapshot_sees_every_change_whichever_mirror_wrote_it,
             cached_snapshots_never_cross_clients_windows_or_portfolios,
-            a_growing_mirror_keeps_its_planner_statistics
+            a_growing_mirror_keeps_its_planner_statistics,
+            records_an_older_mirror_stored_as_json_are_still_read
         );
     };
 }
@@ -1316,4 +1317,63 @@ pub async fn a_growing_mirror_keeps_its_planner_statistics(h: Harness) {
         applied_until_analysed(1_500).await,
         "records was not analysed again after it grew past its statistics"
     );
+}
+
+/// Mirrors written before records were packed hold them as JSON: snapshots
+/// and purpose queries still read them, beside packed ones, and a record is
+/// packed when it next changes.
+pub async fn records_an_older_mirror_stored_as_json_are_still_read(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let due = |id: &str, version: &str, note: &str| {
+        let mut record = bill("acme", id, version, "2026-01-10T09:00:00-08:00", dec!(10));
+        if let Entity::Bill(b) = &mut record.entity {
+            b.due_date = Some(date("2026-03-05"));
+            // Not ASCII: a JSON doc's length in bytes is not its length in characters.
+            b.txn.private_note = Some(note.to_owned());
+        }
+        record
+    };
+    let (old, packed) = (
+        due("1", "0", "caf\u{e9} \u{2014} d\u{e9}j\u{e0} vu"),
+        due("2", "0", "plain"),
+    );
+    s.apply(&batch("acme", vec![old.clone(), packed.clone()]))
+        .await
+        .unwrap();
+    let json = serde_json::to_string(&old.entity).unwrap().replace('\'', "''");
+    let as_json = match h.kind {
+        Kind::Sqlite => format!("UPDATE records SET doc = '{json}' WHERE external_id = '1'"),
+        Kind::Postgres => format!("UPDATE records SET doc = convert_to('{json}', 'UTF8') WHERE external_id = '1'"),
+    };
+    (h.exec)(as_json).await.unwrap();
+    let json_docs = || {
+        (h.count)(match h.kind {
+            Kind::Sqlite => "SELECT COUNT(*) FROM records WHERE substr(CAST(doc AS BLOB), 1, 1) = X'7B'".to_owned(),
+            Kind::Postgres => "SELECT COUNT(*) FROM records WHERE get_byte(doc, 0) = 123".to_owned(),
+        })
+    };
+    assert_eq!(json_docs().await, 1, "one record now stored as JSON");
+
+    // A mirror opened afresh (no cached snapshot) reads both.
+    let fresh = (h.reopen)(CredentialKey::generate()).await;
+    let snap = snapshot(fresh.as_ref(), "adv", "acme").await;
+    let bills: Vec<Entity> = snap.bills.iter().cloned().map(Entity::Bill).collect();
+    assert_eq!(bills, vec![old.entity.clone(), packed.entity.clone()]);
+    let (a, c) = (advisor_id("adv"), client_id("acme"));
+    let due_soon = fresh
+        .bills_due(&a, &c, date("2026-03-01"), date("2026-03-10"))
+        .await
+        .unwrap();
+    assert_eq!(
+        due_soon.into_iter().map(Entity::Bill).collect::<Vec<_>>(),
+        vec![old.entity.clone(), packed.entity.clone()]
+    );
+
+    // Its next version is stored packed.
+    let newer = due("1", "1", "paid in part");
+    fresh.apply(&batch("acme", vec![newer.clone()])).await.unwrap();
+    assert_eq!(json_docs().await, 0);
+    let snap = snapshot(fresh.as_ref(), "adv", "acme").await;
+    assert_eq!(snap.bills.first().cloned().map(Entity::Bill), Some(newer.entity));
 }
