@@ -29,7 +29,8 @@ use support::Cache;
 
 const BENCH_DB: &str = "rowcol_bench";
 
-/// 1000 new bills for client-000, ids from `next`.
+/// 1000 new bills for client-000, ids from `next`, each with a payload of a
+/// source's size (its own JSON, about 600 bytes).
 fn thousand_bills(next: &AtomicU64) -> SyncBatch {
     let mut b = SyncBatch::new(fixtures::id("client-000"), Rail::Qbo);
     b.records = (0..1000)
@@ -37,9 +38,10 @@ fn thousand_bills(next: &AtomicU64) -> SyncBatch {
             let n = next.fetch_add(1, Ordering::Relaxed);
             let mut bill = fixtures::bill("client-000", &n.to_string(), dec!(1234.56));
             bill.meta.updated_at = time("2026-07-01T09:00:00-07:00");
+            let entity = Entity::Bill(bill);
             SourceRecord {
-                raw: format!(r#"{{"Id":"{n}","TotalAmt":1234.56}}"#),
-                entity: Entity::Bill(bill),
+                raw: serde_json::to_string(&entity).unwrap(),
+                entity,
             }
         })
         .collect();

@@ -18,6 +18,44 @@ use crate::store::{SqlMirror, bind_int, bind_money, bind_text, need_int, need_te
 /// under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 const CHUNK: usize = 1_000;
 
+/// Whether rows being written are new to the mirror or replace rows it
+/// holds. New keys take a plain `INSERT`: on PostgreSQL it skips
+/// `ON CONFLICT`'s speculative insertion (about a quarter of a first sync's
+/// insert time).
+#[derive(Debug, Clone, Copy)]
+enum Rows {
+    /// Keys the mirror has no row for.
+    New,
+    /// Keys it holds (a newer state, or a state after a tombstone).
+    Held,
+}
+
+impl Rows {
+    /// What follows the `records` insert.
+    fn records_tail(self) -> &'static str {
+        match self {
+            Rows::New => "",
+            Rows::Held => {
+                "ON CONFLICT (client_id, rail, kind, external_id) DO UPDATE SET version = excluded.version, \
+                 updated_us = excluded.updated_us, deleted = excluded.deleted, merged_into = NULL, \
+                 txn_date = excluded.txn_date, due_date = excluded.due_date, currency = excluded.currency, \
+                 total = excluded.total, balance = excluded.balance, is_open = excluded.is_open, \
+                 party_id = excluded.party_id, active = excluded.active, doc = excluded.doc, \
+                 synced_us = excluded.synced_us"
+            }
+        }
+    }
+
+    /// What follows the `record_sources` insert (a held key may have no
+    /// payload yet: a tombstone for a record never seen leaves none).
+    fn sources_tail(self) -> &'static str {
+        match self {
+            Rows::New => "",
+            Rows::Held => "ON CONFLICT (client_id, rail, kind, external_id) DO UPDATE SET raw = excluded.raw",
+        }
+    }
+}
+
 impl<DB: Backend> SqlMirror<DB> {
     pub(crate) async fn apply_batch(&self, batch: &SyncBatch) -> Result<ApplyOutcome, RowcolError> {
         plan::check_batch(batch)?;
@@ -149,10 +187,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(held)
     }
 
-    /// Writes the planned rows: keys the mirror has no row for with a plain
-    /// `INSERT`, the rest with an upsert. On PostgreSQL the plain insert
-    /// skips `ON CONFLICT`'s speculative insertion (about a quarter of a
-    /// first sync's insert time).
+    /// Writes the planned rows, new keys and held keys apart (see [`Rows`]).
     async fn write_records(
         &self,
         conn: &mut DB::Connection,
@@ -161,29 +196,18 @@ impl<DB: Backend> SqlMirror<DB> {
         now: DateTime<Utc>,
     ) -> Result<(), RowcolError> {
         let (new, held): (Vec<_>, Vec<_>) = records.into_iter().partition(|w| w.new);
-        self.insert_records(conn, batch, new, "", now).await?;
-        self.insert_records(
-            conn,
-            batch,
-            held,
-            "ON CONFLICT (client_id, rail, kind, external_id) DO UPDATE SET version = excluded.version, \
-             updated_us = excluded.updated_us, deleted = excluded.deleted, merged_into = NULL, \
-             txn_date = excluded.txn_date, due_date = excluded.due_date, currency = excluded.currency, \
-             total = excluded.total, balance = excluded.balance, is_open = excluded.is_open, \
-             party_id = excluded.party_id, active = excluded.active, doc = excluded.doc, raw = excluded.raw, \
-             synced_us = excluded.synced_us",
-            now,
-        )
-        .await
+        self.insert_records(conn, batch, new, Rows::New, now).await?;
+        self.insert_records(conn, batch, held, Rows::Held, now).await
     }
 
-    /// Inserts full rows, then `tail` (an `ON CONFLICT` clause or nothing).
+    /// Inserts full rows into `records` and their payloads into
+    /// `record_sources`, as `rows` says (plainly or as upserts).
     async fn insert_records(
         &self,
         conn: &mut DB::Connection,
         batch: &SyncBatch,
         records: Vec<RecordWrite<'_>>,
-        tail: &str,
+        rows_are: Rows,
         now: DateTime<Utc>,
     ) -> Result<(), RowcolError> {
         if records.is_empty() {
@@ -235,8 +259,8 @@ impl<DB: Backend> SqlMirror<DB> {
         let columns = vec![
             Column::Same(Val::Text(batch.client.as_str().to_owned())),
             Column::Same(Val::Text(batch.rail.as_str().to_owned())),
-            Column::Text(kind),
-            Column::Text(external_id),
+            Column::Text(kind.clone()),
+            Column::Text(external_id.clone()),
             Column::Text(version),
             Column::Int(updated_us),
             Column::Same(Val::Bool(false)),
@@ -250,18 +274,32 @@ impl<DB: Backend> SqlMirror<DB> {
             Column::OptText(party_id),
             Column::OptBool(active),
             Column::Bytes(doc),
-            Column::Text(raw),
             Column::Same(Val::Int(codec::micros(now))),
+        ];
+        let sources = vec![
+            Column::Same(Val::Text(batch.client.as_str().to_owned())),
+            Column::Same(Val::Text(batch.rail.as_str().to_owned())),
+            Column::Text(kind),
+            Column::Text(external_id),
+            Column::Text(raw),
         ];
         DB::insert_rows(
             conn,
             "INSERT INTO records (client_id, rail, kind, external_id, version, updated_us, deleted, merged_into, \
-             txn_date, due_date, currency, total, balance, is_open, party_id, active, doc, raw, synced_us)",
+             txn_date, due_date, currency, total, balance, is_open, party_id, active, doc, synced_us)",
             columns,
-            tail,
+            rows_are.records_tail(),
         )
         .await
         .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "writing records"))?;
+        DB::insert_rows(
+            conn,
+            "INSERT INTO record_sources (client_id, rail, kind, external_id, raw)",
+            sources,
+            rows_are.sources_tail(),
+        )
+        .await
+        .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "writing source payloads"))?;
         Ok(())
     }
 

@@ -58,3 +58,18 @@ macro_rules! postgres_tests {
 }
 
 for_each_behaviour!(postgres_tests);
+
+/// A mirror written before records were packed and payloads moved out
+/// (migrations up to 0006) opens with its records and payloads intact.
+#[sqlx::test(migrations = false)]
+async fn a_mirror_from_before_packed_records_upgrades_in_place(pool_options: PgPoolOptions, connect: PgConnectOptions) {
+    let pool = pool_options.clone().connect_with(connect.clone()).await.unwrap();
+    let (migrator, _files) = behaviour::migrator_up_to("postgres", 6).await;
+    migrator.run(&pool).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(behaviour::legacy_rows()))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    behaviour::legacy_rows_survive_the_upgrade(harness(pool_options, connect).await).await;
+}

@@ -11,7 +11,11 @@ use rowcol_mirror::{CredentialKey, Mirror, SqliteMirror};
 use sqlx::AssertSqlSafe;
 
 async fn harness() -> (Harness, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
+    harness_in(tempfile::tempdir().unwrap()).await
+}
+
+/// A harness on the mirror `mirror.db` in `dir` (created if missing).
+async fn harness_in(dir: tempfile::TempDir) -> (Harness, tempfile::TempDir) {
     let path = dir.path().join("mirror.db").display().to_string();
     let store = SqliteMirror::open(&path, CredentialKey::generate()).await.unwrap();
     let pool = store.pool().clone();
@@ -88,4 +92,22 @@ async fn a_batch_reaches_the_database_file_without_waiting_for_the_automatic_che
         "the database file stayed at {} bytes (from {before}) for 10 s after the batch",
         std::fs::metadata(&file).unwrap().len()
     );
+}
+
+/// A mirror written before records were packed and payloads moved out
+/// (migrations up to 0005) opens with its records and payloads intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mirror_from_before_packed_records_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("mirror.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (migrator, _files) = behaviour::migrator_up_to("sqlite", 5).await;
+    migrator.run(&pool).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(behaviour::legacy_rows()))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let (h, _dir) = harness_in(dir).await;
+    behaviour::legacy_rows_survive_the_upgrade(h).await;
 }

@@ -76,7 +76,8 @@ macro_rules! for_each_behaviour {
             a_cached_snapshot_sees_every_change_whichever_mirror_wrote_it,
             cached_snapshots_never_cross_clients_windows_or_portfolios,
             a_growing_mirror_keeps_its_planner_statistics,
-            records_an_older_mirror_stored_as_json_are_still_read
+            records_an_older_mirror_stored_as_json_are_still_read,
+            source_payloads_are_kept_beside_their_records
         );
     };
 }
@@ -1376,4 +1377,139 @@ pub async fn records_an_older_mirror_stored_as_json_are_still_read(h: Harness) {
     assert_eq!(json_docs().await, 0);
     let snap = snapshot(fresh.as_ref(), "adv", "acme").await;
     assert_eq!(snap.bills.first().cloned().map(Entity::Bill), Some(newer.entity));
+}
+
+/// The rail's payload as received is kept for every record (in
+/// `record_sources`, out of the rows snapshots read): replaced by a newer
+/// state's, kept through a tombstone, and written for a record first seen
+/// as a tombstone once a newer state arrives.
+pub async fn source_payloads_are_kept_beside_their_records(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let payloads = |id: &str| {
+        (h.count)(format!(
+            "SELECT COUNT(*) FROM record_sources WHERE client_id = 'acme' AND rail = 'qbo' AND kind = 'bill' \
+             AND external_id = '{id}'"
+        ))
+    };
+    let payload_is = |id: &str, version: &str| {
+        (h.count)(format!(
+            "SELECT COUNT(*) FROM record_sources WHERE external_id = '{id}' AND raw LIKE '%\"SyncToken\":\"{version}\"%'"
+        ))
+    };
+    let first = bill("acme", "1", "0", "2026-01-10T09:00:00-08:00", dec!(10));
+    s.apply(&batch(
+        "acme",
+        vec![
+            first.clone(),
+            bill("acme", "2", "0", "2026-01-10T09:00:00-08:00", dec!(20)),
+        ],
+    ))
+    .await
+    .unwrap();
+    assert_eq!((payloads("1").await, payloads("2").await), (1, 1));
+    assert_eq!(payload_is("1", "0").await, 1);
+
+    // A newer state replaces the payload; replaying the older one does not.
+    let newer = bill("acme", "1", "1", "2026-01-12T09:00:00-08:00", dec!(11));
+    s.apply(&batch("acme", vec![newer])).await.unwrap();
+    s.apply(&batch("acme", vec![first])).await.unwrap();
+    assert_eq!((payloads("1").await, payload_is("1", "1").await), (1, 1));
+
+    // A tombstone keeps the last payload; one for a record never seen
+    // leaves none, until a newer state of it arrives.
+    let mut deletions = batch("acme", vec![]);
+    deletions.tombstones = ["1", "9"]
+        .into_iter()
+        .map(|id| Tombstone {
+            kind: EntityKind::Bill,
+            external_id: fixtures::id(id),
+            deleted_at: time("2026-01-13T09:00:00-08:00"),
+            merged_into: None,
+        })
+        .collect();
+    s.apply(&deletions).await.unwrap();
+    assert_eq!((payloads("1").await, payload_is("1", "1").await), (1, 1));
+    assert_eq!(payloads("9").await, 0);
+    let revived = bill("acme", "9", "3", "2026-01-14T09:00:00-08:00", dec!(9));
+    let outcome = s.apply(&batch("acme", vec![revived])).await.unwrap();
+    assert_eq!(outcome.inserted + outcome.updated, 1);
+    assert_eq!(payload_is("9", "3").await, 1);
+    assert_eq!(snapshot(s, "adv", "acme").await.bills.len(), 2, "bills 2 and 9");
+}
+
+// ------------------------------------------------------------ upgrades
+
+/// The backend's migrations up to version `last` (`backend`: `sqlite` or
+/// `postgres`), as a mirror of that age applied them; the directory holds
+/// copies of their files and must outlive the run.
+pub async fn migrator_up_to(backend: &str, last: i64) -> (sqlx::migrate::Migrator, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    for entry in std::fs::read_dir(source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let version: i64 = name.split('_').next().unwrap().parse().unwrap();
+        if version <= last {
+            std::fs::copy(&path, dir.path().join(&name)).unwrap();
+        }
+    }
+    (sqlx::migrate::Migrator::new(dir.path()).await.unwrap(), dir)
+}
+
+/// A bill as a mirror stored it before records were packed and payloads
+/// moved out (`records.doc` JSON, `records.raw`); its note is not ASCII.
+pub fn legacy_bill() -> Entity {
+    let mut b = fixtures::bill("acme", "1", dec!(120.50));
+    b.txn.private_note = Some("caf\u{e9} \u{2014} r\u{e9}sum\u{e9}".to_owned());
+    Entity::Bill(b)
+}
+
+/// SQL that writes an advisor, a client and [`legacy_bill`] into a mirror
+/// migrated up to the last schema before packed records.
+pub fn legacy_rows() -> String {
+    let json = serde_json::to_string(&legacy_bill()).unwrap().replace('\'', "''");
+    format!(
+        "INSERT INTO advisors (id, name) VALUES ('adv', 'Advisor'); \
+         INSERT INTO clients (id, advisor_id, name, home_currency) VALUES ('acme', 'adv', 'Acme', 'USD'); \
+         INSERT INTO records (client_id, rail, kind, external_id, version, updated_us, deleted, merged_into, \
+         txn_date, due_date, currency, total, balance, is_open, party_id, active, doc, raw, synced_us) VALUES \
+         ('acme', 'qbo', 'bill', '1', '0', 1768496400000000, FALSE, NULL, '2026-01-15', '2026-02-14', 'USD', \
+         120.50, 120.50, TRUE, '56', NULL, '{json}', '{{\"Id\":\"1\",\"SyncToken\":\"0\"}}', 1768496400000000)"
+    )
+}
+
+/// What an upgraded mirror must show of [`legacy_rows`]: the bill, read
+/// from its JSON, and its payload, moved to `record_sources`; its next
+/// state is stored packed.
+pub async fn legacy_rows_survive_the_upgrade(h: Harness) {
+    let s = h.store.as_ref();
+    let snap = snapshot(s, "adv", "acme").await;
+    assert_eq!(
+        snap.bills.iter().cloned().map(Entity::Bill).collect::<Vec<_>>(),
+        vec![legacy_bill()]
+    );
+    assert_eq!(
+        (h.count)("SELECT COUNT(*) FROM record_sources WHERE external_id = '1' AND raw LIKE '%SyncToken%'".to_owned())
+            .await,
+        1
+    );
+    let mut newer = legacy_bill();
+    if let Entity::Bill(b) = &mut newer {
+        b.meta.version = VersionToken::new("1");
+        b.meta.updated_at = time("2026-01-20T09:00:00-08:00");
+    }
+    let record = SourceRecord {
+        entity: newer.clone(),
+        raw: "{}".to_owned(),
+    };
+    assert_eq!(s.apply(&batch("acme", vec![record])).await.unwrap().updated, 1);
+    let fresh = (h.reopen)(CredentialKey::generate()).await;
+    let snap = snapshot(fresh.as_ref(), "adv", "acme").await;
+    assert_eq!(
+        snap.bills.iter().cloned().map(Entity::Bill).collect::<Vec<_>>(),
+        vec![newer]
+    );
 }
