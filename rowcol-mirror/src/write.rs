@@ -86,7 +86,7 @@ impl<DB: Backend> SqlMirror<DB> {
             });
         }
 
-        // The records are encoded (typed columns, JSON doc) while the held
+        // The records are encoded (typed columns, packed doc) while the held
         // states are read: the encoding does not depend on them, and the
         // database works on the lookup meanwhile.
         let (held, encoded) = futures::join!(self.held_states(&mut tx, batch), encode_in_slices(batch));
@@ -201,7 +201,7 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 
     /// Inserts full rows into `records` and their payloads into
-    /// `record_sources`, as `rows` says (plainly or as upserts).
+    /// `record_sources`, as `rows_are` says (plainly or as upserts).
     async fn insert_records(
         &self,
         conn: &mut DB::Connection,

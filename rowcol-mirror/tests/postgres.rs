@@ -64,12 +64,7 @@ for_each_behaviour!(postgres_tests);
 #[sqlx::test(migrations = false)]
 async fn a_mirror_from_before_packed_records_upgrades_in_place(pool_options: PgPoolOptions, connect: PgConnectOptions) {
     let pool = pool_options.clone().connect_with(connect.clone()).await.unwrap();
-    let (migrator, _files) = behaviour::migrator_up_to("postgres", 6).await;
-    migrator.run(&pool).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(behaviour::legacy_rows()))
-        .execute(&pool)
-        .await
-        .unwrap();
+    behaviour::write_legacy_mirror(&pool, "postgres", 6).await;
     pool.close().await;
     behaviour::legacy_rows_survive_the_upgrade(harness(pool_options, connect).await).await;
 }

@@ -101,12 +101,7 @@ async fn a_mirror_from_before_packed_records_upgrades_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("mirror.db").display());
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let (migrator, _files) = behaviour::migrator_up_to("sqlite", 5).await;
-    migrator.run(&pool).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(behaviour::legacy_rows()))
-        .execute(&pool)
-        .await
-        .unwrap();
+    behaviour::write_legacy_mirror(&pool, "sqlite", 5).await;
     pool.close().await;
     let (h, _dir) = harness_in(dir).await;
     behaviour::legacy_rows_survive_the_upgrade(h).await;

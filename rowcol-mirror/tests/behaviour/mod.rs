@@ -1443,7 +1443,7 @@ pub async fn source_payloads_are_kept_beside_their_records(h: Harness) {
 /// The backend's migrations up to version `last` (`backend`: `sqlite` or
 /// `postgres`), as a mirror of that age applied them; the directory holds
 /// copies of their files and must outlive the run.
-pub async fn migrator_up_to(backend: &str, last: i64) -> (sqlx::migrate::Migrator, tempfile::TempDir) {
+async fn migrator_up_to(backend: &str, last: i64) -> (sqlx::migrate::Migrator, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("migrations")
@@ -1459,6 +1459,22 @@ pub async fn migrator_up_to(backend: &str, last: i64) -> (sqlx::migrate::Migrato
     (sqlx::migrate::Migrator::new(dir.path()).await.unwrap(), dir)
 }
 
+/// Leaves `pool`'s database as a mirror from before packed records would:
+/// the backend's migrations up to version `last`, then [`legacy_rows`].
+pub async fn write_legacy_mirror<DB>(pool: &sqlx::Pool<DB>, backend: &str, last: i64)
+where
+    DB: sqlx::Database,
+    DB::Connection: sqlx::migrate::Migrate,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let (migrator, _files) = migrator_up_to(backend, last).await;
+    migrator.run(pool).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(legacy_rows()))
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
 /// A bill as a mirror stored it before records were packed and payloads
 /// moved out (`records.doc` JSON, `records.raw`); its note is not ASCII.
 pub fn legacy_bill() -> Entity {
@@ -1469,7 +1485,7 @@ pub fn legacy_bill() -> Entity {
 
 /// SQL that writes an advisor, a client and [`legacy_bill`] into a mirror
 /// migrated up to the last schema before packed records.
-pub fn legacy_rows() -> String {
+fn legacy_rows() -> String {
     let json = serde_json::to_string(&legacy_bill()).unwrap().replace('\'', "''");
     format!(
         "INSERT INTO advisors (id, name) VALUES ('adv', 'Advisor'); \
