@@ -350,7 +350,8 @@ pub trait Backend: Database + Sized + sealed::Sealed {
     /// (`NULL` over no rows), in the row order of [`Backend::lines_agg`].
     fn bytes_agg(column: &str) -> String;
 
-    /// The length in bytes of `column` (text or bytes), as text.
+    /// The length in bytes of `column` (text or bytes), for
+    /// [`Backend::lines_agg`] (which takes it as text).
     fn octet_length(column: &str) -> String;
 
     /// Applies the versioned migrations (`migrations/<backend>/`).
@@ -508,8 +509,10 @@ backend!(
     ("", ""),
     "{column}",
     "group_concat({column}, '\n')",
-    // Text and blobs alike are joined byte for byte (a blob is read as text
-    // without conversion), then taken back as a blob.
+    // Text and blobs alike are joined byte for byte, NULs included (a blob
+    // is read as text without conversion in a UTF-8 database, which is
+    // what the mirror creates), then taken back as a blob. `octet_length`
+    // needs SQLite 3.43: sqlx's `sqlite` feature bundles a newer one.
     "CAST(group_concat({column}, '') AS BLOB)",
     "octet_length({column})",
     SQLITE_MIGRATIONS,

@@ -7,7 +7,8 @@ use rowcol_core::entity::{Bill, Entity, EntityKind, Invoice};
 use rowcol_core::snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
 use rowcol_core::sync::{BalancePoint, ClientHealth, KindHealth, ReconcileHealth, RunStatus};
 use rowcol_core::{
-    AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, ExternalId, Money, Rail, RowcolError, VersionToken,
+    AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, ExternalId, Money, Rail, RowcolError, StoreErrorKind,
+    VersionToken,
 };
 use rust_decimal::Decimal;
 
@@ -266,8 +267,13 @@ impl<DB: Backend> SqlMirror<DB> {
             .map_err(|e| store_error(e, ctx, "reading records by due date"))?;
         rows.iter()
             .map(|row| {
-                let doc =
-                    opt_bytes::<DB>(row, 0)?.ok_or_else(|| codec::corrupt("a live record without a doc".to_owned()))?;
+                let doc = opt_bytes::<DB>(row, 0)?.ok_or_else(|| {
+                    RowcolError::store(
+                        StoreErrorKind::Corrupt,
+                        ErrorContext::client(client).with_kind(kind),
+                        "a live record without a doc".to_owned(),
+                    )
+                })?;
                 codec::decode(kind, doc)
             })
             .collect()

@@ -2,6 +2,12 @@
 //!
 //! Each carries a [`SourceMeta`] (client, rail, external id, version, source
 //! times with their offset, deleted flag). Transactions keep their links.
+//!
+//! The mirror stores these types by position (`rowcol-mirror`'s `codec.rs`):
+//! add a field only at the end of its struct and with `#[serde(default)]`,
+//! never remove, reorder or retype one, and use no `skip_serializing_if`,
+//! `flatten` or untagged enum. Its `stored_docs_of_layout_1_stay_readable`
+//! test fails on most breaches.
 
 mod common;
 mod kind;

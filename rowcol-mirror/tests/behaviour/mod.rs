@@ -1339,7 +1339,13 @@ pub async fn records_an_older_mirror_stored_as_json_are_still_read(h: Harness) {
         due("1", "0", "caf\u{e9} \u{2014} d\u{e9}j\u{e0} vu"),
         due("2", "0", "plain"),
     );
-    s.apply(&batch("acme", vec![old.clone(), packed.clone()]))
+    // Due on receipt: its packed form holds NUL bytes (the number 0).
+    let on_receipt = fixtures::term("acme", "5", "Due on receipt", 0, None);
+    let term = SourceRecord {
+        entity: Entity::Term(on_receipt.clone()),
+        raw: "{}".to_owned(),
+    };
+    s.apply(&batch("acme", vec![old.clone(), packed.clone(), term]))
         .await
         .unwrap();
     let json = serde_json::to_string(&old.entity).unwrap().replace('\'', "''");
@@ -1361,6 +1367,7 @@ pub async fn records_an_older_mirror_stored_as_json_are_still_read(h: Harness) {
     let snap = snapshot(fresh.as_ref(), "adv", "acme").await;
     let bills: Vec<Entity> = snap.bills.iter().cloned().map(Entity::Bill).collect();
     assert_eq!(bills, vec![old.entity.clone(), packed.entity.clone()]);
+    assert_eq!(snap.terms.iter().cloned().collect::<Vec<_>>(), vec![on_receipt]);
     let (a, c) = (advisor_id("adv"), client_id("acme"));
     let due_soon = fresh
         .bills_due(&a, &c, date("2026-03-01"), date("2026-03-10"))
