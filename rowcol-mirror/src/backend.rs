@@ -108,16 +108,20 @@ fn row_count(columns: &[Column]) -> Result<usize, sqlx::Error> {
 /// parameters at 19 columns a row.
 const SQLITE_ROWS_PER_STATEMENT: usize = 1_000;
 
+/// The names a bulk insert gives its `count` source columns: `c0, c1, ...`.
+fn source_names(count: usize) -> String {
+    (0..count).map(|c| format!("c{c}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Inserts rows given column by column on SQLite: multi-row `VALUES`
 /// statements of up to 1,000 rows, as `WITH v AS (VALUES (?, ...), ...),
 /// s AS (VALUES (?, ...)) INSERT ... SELECT v.c0, s.c0, ... FROM v, s`: a
 /// [`Column::Same`] value is bound once, in the one-row `s` (left out when
-/// there is none). A full
-/// 1,000-row statement repeats from batch to batch, so its prepared form
-/// stays in the connection's cache; a shorter one (a batch's remainder, a
-/// size seldom seen twice) is prepared, run and freed: cached, they held
-/// about 100 MB of the first sync of 100 clients (a 1,000-row statement's
-/// program is several hundred kB).
+/// there is none). A full 1,000-row statement repeats from batch to batch,
+/// so its prepared form stays in the connection's cache; a shorter one (a
+/// batch's remainder, a size seldom seen twice) is prepared, run and freed:
+/// cached, they held about 100 MB of the first sync of 100 clients (a
+/// 1,000-row statement's program is several hundred kB).
 async fn sqlite_insert_rows(
     conn: &mut <Sqlite as Database>::Connection,
     insert: &str,
@@ -141,12 +145,11 @@ async fn sqlite_insert_rows(
             }
         }
     }
-    let names = |count: usize| (0..count).map(|c| format!("c{c}")).collect::<Vec<_>>().join(", ");
     let mut changed = 0;
     let mut from = 0;
     while from < rows {
         let to = (from + SQLITE_ROWS_PER_STATEMENT).min(rows);
-        let mut qb = QueryBuilder::<Sqlite>::new(format!("WITH v ({}) AS (VALUES ", names(values.len())));
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("WITH v ({}) AS (VALUES ", source_names(values.len())));
         for i in from..to {
             qb.push(if i == from { "(" } else { ", (" });
             for (c, column) in values.iter_mut().enumerate() {
@@ -161,7 +164,7 @@ async fn sqlite_insert_rows(
         }
         qb.push(")");
         if !same.is_empty() {
-            qb.push(format_args!(", s ({}) AS (VALUES (", names(same.len())));
+            qb.push(format_args!(", s ({}) AS (VALUES (", source_names(same.len())));
             for (k, value) in same.iter().enumerate() {
                 if k > 0 {
                     qb.push(", ");
@@ -254,14 +257,7 @@ async fn postgres_insert_rows(
         };
         qb.push(cast);
     }
-    qb.push(") AS u (");
-    for c in 0..width {
-        qb.push(if c == 0 { "c0" } else { ", c" });
-        if c > 0 {
-            qb.push(c);
-        }
-    }
-    qb.push(") ");
+    qb.push(format_args!(") AS u ({}) ", source_names(width)));
     qb.push(tail);
     Ok(qb.build().persistent(false).execute(&mut *conn).await?.rows_affected())
 }
