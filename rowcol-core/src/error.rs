@@ -92,6 +92,9 @@ pub struct RailFailure {
     pub trace_id: Option<String>,
     /// A short human message.
     pub message: String,
+    /// Requests sent to the rail for the failed operation, retries
+    /// included: failed work still spends the rail's call budget.
+    pub api_calls: u32,
 }
 
 impl fmt::Display for RailFailure {
@@ -337,6 +340,15 @@ impl RowcolError {
         }
     }
 
+    /// Requests the failed rail operation sent, retries included (0 for
+    /// errors that are not the rail's).
+    pub fn api_calls(&self) -> u32 {
+        match self {
+            RowcolError::Rail { failure, .. } => failure.api_calls,
+            _ => 0,
+        }
+    }
+
     /// The store error kind, for store errors.
     pub fn store_kind(&self) -> Option<StoreErrorKind> {
         match self {
@@ -370,6 +382,7 @@ mod tests {
                 code: Some("003001".into()),
                 trace_id: Some("1-abc".into()),
                 message: "ThrottleExceeded".into(),
+                api_calls: 0,
             },
         )
     }

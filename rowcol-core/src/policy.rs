@@ -50,6 +50,15 @@ pub struct StandardPolicy {
     pub qbo_rate_limit: RateLimit,
     /// QBO's monthly read budget for the app (entry partner tier: 500,000).
     pub qbo_monthly_budget: Option<u64>,
+    /// The longest one sync of one realm may run (default five minutes).
+    #[serde(default = "default_run_deadline")]
+    pub run_deadline: Duration,
+}
+
+/// Five minutes: a first sync of a large realm (hundreds of pages) fits, and
+/// a stalled realm gives up well before the next 15-minute cycle.
+fn default_run_deadline() -> Duration {
+    Duration::from_secs(5 * 60)
 }
 
 impl Default for StandardPolicy {
@@ -64,6 +73,7 @@ impl Default for StandardPolicy {
                 max_in_flight: 10,
             },
             qbo_monthly_budget: Some(500_000),
+            run_deadline: default_run_deadline(),
         }
     }
 }
@@ -149,6 +159,10 @@ impl SyncPolicy for StandardPolicy {
             Rail::Qbo => self.qbo_monthly_budget,
             Rail::Ramp | Rail::Plaid | Rail::Stripe => None,
         }
+    }
+
+    fn run_deadline(&self) -> Duration {
+        self.run_deadline
     }
 }
 

@@ -9,6 +9,7 @@ mod support;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
+use rand::SeedableRng;
 use rowcol_core::engine::SyncOutcome;
 use rowcol_core::entity::EntityKind;
 use rowcol_core::fixtures::{self, MemoryRail};
@@ -413,4 +414,142 @@ async fn a_short_lease_is_renewed_while_a_long_rail_call_runs() {
         leases.try_acquire(&name, "worker-b", ttl).await.unwrap(),
         "released at the end"
     );
+}
+
+#[tokio::test]
+async fn a_merge_notice_alone_deletes_nothing_and_its_time_is_never_a_records() {
+    let w = world(1, 1000).await;
+    let c = &w.connections[0];
+    w.engine.sync_connection(c, SyncTrigger::Schedule, &[]).await.unwrap();
+    let invoices: Vec<_> = w
+        .rail
+        .live(&c.realm)
+        .into_iter()
+        .filter(|(k, _, _)| *k == EntityKind::Invoice)
+        .collect();
+    let (survivor, live) = (invoices[0].1.clone(), invoices[1].1.clone());
+    // Signed by whoever holds the verifier token: a merge of a record that
+    // is live at the source, stamped far in the future.
+    let forged = ChangeNotice {
+        rail: Rail::Qbo,
+        realm: c.realm.clone(),
+        kind: Some(EntityKind::Invoice),
+        id: survivor.clone(),
+        operation: NoticeOperation::Merge,
+        merged_from: Some(live.clone()),
+        occurred_at: fixtures::time("2099-01-01T00:00:00Z"),
+        dedup_key: "forged-merge".into(),
+    };
+    w.clock.advance(Duration::minutes(1));
+    let report = w
+        .engine
+        .sync_connection(c, SyncTrigger::Webhook, std::slice::from_ref(&forged))
+        .await
+        .unwrap();
+    assert_eq!(report.counts.deleted, 0, "the source did not confirm the merge");
+    assert_mirror_equals_source(&w, c).await;
+
+    // The next edit at the source lands as any edit does.
+    w.clock.advance(Duration::minutes(1));
+    let mut record = w.rail.get(&c.realm, EntityKind::Invoice, &live).unwrap();
+    record.entity.meta_mut().version = VersionToken::new("41");
+    record.entity.meta_mut().updated_at = w.clock.now().fixed_offset();
+    w.rail.put(&c.realm, record);
+    w.clock.advance(Duration::minutes(1));
+    let report = w
+        .engine
+        .sync_connection(c, SyncTrigger::Webhook, &[forged])
+        .await
+        .unwrap();
+    assert_eq!(report.counts.applied, 1);
+    assert_mirror_equals_source(&w, c).await;
+}
+
+#[tokio::test]
+async fn a_failing_realm_spends_one_retry_budget_and_its_calls_are_recorded() {
+    let w = world(1, 1000).await;
+    let c = &w.connections[0];
+    w.engine.sync_connection(c, SyncTrigger::Schedule, &[]).await.unwrap();
+    w.clock.advance(Duration::minutes(15));
+    let before = w.rail.calls();
+    w.rail.fail_next(RailErrorKind::Transient);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let error = w
+        .engine
+        .sync_with_retries(c, SyncTrigger::Schedule, &[], &mut rng)
+        .await
+        .unwrap_err();
+    assert_eq!(error.rail_kind(), Some(&RailErrorKind::Transient));
+    assert_eq!(
+        w.rail.calls() - before,
+        1,
+        "a rail error has had the rail's retries: the engine does not retry it again"
+    );
+    let runs = w.mirror.runs(&c.client, 1).await.unwrap();
+    assert_eq!(runs[0].status, RunStatus::Failed);
+    assert_eq!(
+        runs[0].counts.api_calls, 1,
+        "a failed run's calls count against the budget"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_realm_ends_failed_at_its_deadline_and_frees_the_realm() {
+    let w = world(1, 1000).await;
+    let c = w.connections[0].clone();
+    let policy = StandardPolicy {
+        run_deadline: std::time::Duration::from_millis(300),
+        ..StandardPolicy::default()
+    };
+    let engine = SyncEngine::new(w.mirror.clone(), Arc::new(policy))
+        .with_rail(Arc::new(SlowRail {
+            inner: w.rail.clone(),
+            stall: std::time::Duration::from_secs(30),
+        }))
+        .with_leases(w.mirror.clone(), "worker-a");
+    let started = std::time::Instant::now();
+    let error = engine
+        .sync_connection(&c, SyncTrigger::Schedule, &[])
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(error.rail_kind(), Some(&RailErrorKind::Timeout));
+    assert!(error.retryable());
+    let runs = w.mirror.runs(&c.client, 1).await.unwrap();
+    assert_eq!(runs[0].status, RunStatus::Failed);
+    assert!(runs[0].error.as_deref().unwrap_or_default().contains("deadline"));
+    let leases: Arc<dyn LeaseStore> = w.mirror.clone();
+    assert!(
+        leases
+            .try_acquire(
+                &format!("sync:{}:qbo", c.client),
+                "worker-b",
+                std::time::Duration::from_secs(60)
+            )
+            .await
+            .unwrap(),
+        "the realm is free again"
+    );
+}
+
+#[tokio::test]
+async fn a_busy_realm_names_its_holder_and_when_the_lease_ends() {
+    let w = world(1, 1000).await;
+    let c = &w.connections[0];
+    let engine = SyncEngine::new(w.mirror.clone(), Arc::new(StandardPolicy::default()))
+        .with_rail(w.rail.clone())
+        .with_leases(w.mirror.clone(), "worker-a");
+    let leases: Arc<dyn LeaseStore> = w.mirror.clone();
+    let name = format!("sync:{}:qbo", c.client);
+    assert!(
+        leases
+            .try_acquire(&name, "serve-4242#7", std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    let report = engine.sync_connection(c, SyncTrigger::OnDemand, &[]).await.unwrap();
+    assert_eq!(report.outcome, SyncOutcome::Busy);
+    let held = report.held_by.unwrap();
+    assert_eq!(held.holder, "serve-4242#7");
+    assert!(held.expires_at > w.clock.now());
 }

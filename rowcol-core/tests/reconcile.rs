@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use rowcol_core::entity::{Entity, EntityKind};
 use rowcol_core::reconcile::{Drift, ReconcileMode};
-use rowcol_core::sync::{RunStatus, SourceRecord, SyncTrigger};
+use rowcol_core::sync::{RunStatus, SourceRecord, SyncBatch, SyncTrigger, Tombstone};
 use rowcol_core::{
-    Clock, Connection, ExternalId, LeaseStore, Money, RailErrorKind, ReconcileHealth, StandardPolicy, StoreErrorKind,
-    SyncEngine, VersionToken,
+    Clock, Connection, ConnectionStatus, ExternalId, LeaseStore, Money, RailErrorKind, ReconcileHealth, StandardPolicy,
+    StoreErrorKind, SyncEngine, VersionToken,
 };
 use rust_decimal_macros::dec;
 use support::{World, advisor, assert_mirror_equals_source, world};
@@ -184,6 +184,13 @@ async fn equal_versions_with_other_amounts_show_as_totals_only() {
         "reconcile_and_repair always records its run"
     );
     assert_eq!((runs[0].trigger, runs[0].counts.drift), (SyncTrigger::Reconcile, 1));
+    assert_eq!(repaired.remaining, 1, "repair cannot fix equal versions by id");
+    assert_eq!(
+        runs[0].status,
+        RunStatus::Failed,
+        "a repair that left drift did not succeed"
+    );
+    assert!(runs[0].error.as_deref().unwrap_or_default().contains("unrepaired"));
 }
 
 /// The client's health's newest reconcile check (one must exist).
@@ -207,6 +214,7 @@ async fn the_daily_check_records_its_drift_in_health_without_counting_as_a_sync(
     drift_silently(&w, c);
     let (found, repaired) = w.engine.reconcile_and_repair(c, ReconcileMode::Cheap).await.unwrap();
     assert_eq!((found.drift.len(), repaired.applied + repaired.deleted), (2, 2));
+    assert_eq!(repaired.remaining, 0);
     let health = w.mirror.health(&advisor(), &c.client).await.unwrap();
     let last = health.last_reconcile.unwrap();
     assert_eq!((last.status, last.drift, last.repaired), (RunStatus::Succeeded, 2, 2));
@@ -259,4 +267,69 @@ async fn a_realm_being_synced_is_not_reconciled_and_a_rail_failure_is_an_error()
         engine.reconcile(c, ReconcileMode::Cheap).await.unwrap().is_clean(),
         "the lease was released"
     );
+}
+
+#[tokio::test]
+async fn repair_revives_a_record_the_mirror_wrongly_holds_as_deleted_and_checks_itself() {
+    let w = synced(1).await;
+    let c = &w.connections[0];
+    let invoice = first(&w, c, EntityKind::Invoice).entity.meta().external_id.clone();
+    // What a forged notice used to write: a tombstone stamped in 2099.
+    let mut buried = SyncBatch::new(c.client.clone(), c.rail);
+    buried.tombstones.push(Tombstone {
+        kind: EntityKind::Invoice,
+        external_id: invoice.clone(),
+        deleted_at: rowcol_core::fixtures::time("2099-01-01T00:00:00Z"),
+        merged_into: Some("1".parse().unwrap()),
+    });
+    w.mirror.apply(&buried).await.unwrap();
+
+    let (found, repaired) = w.engine.reconcile_and_repair(c, full_with_totals()).await.unwrap();
+    assert!(
+        found
+            .drift
+            .iter()
+            .any(|d| matches!(d, Drift::MissingInMirror { id, .. } if *id == invoice)),
+        "{:?}",
+        found.drift
+    );
+    assert_eq!((repaired.applied, repaired.remaining), (1, 0));
+    assert_mirror_equals_source(&w, c).await;
+    let runs = w.mirror.runs(&c.client, 1).await.unwrap();
+    assert_eq!(runs[0].status, RunStatus::Succeeded);
+    let again = w.engine.reconcile(c, full_with_totals()).await.unwrap();
+    assert!(again.is_clean(), "{:?}", again.drift);
+}
+
+#[tokio::test]
+async fn a_check_without_repair_is_recorded_in_health() {
+    let w = synced(1).await;
+    let c = &w.connections[0];
+    drift_silently(&w, c);
+    let (found, repaired) = w
+        .engine
+        .reconcile_recorded(c, ReconcileMode::Cheap, false)
+        .await
+        .unwrap();
+    assert_eq!(found.drift.len(), 2);
+    assert_eq!(repaired.applied + repaired.deleted, 0, "nothing repaired");
+    let last = last_reconcile(&w, c).await;
+    assert_eq!((last.status, last.drift, last.repaired), (RunStatus::Succeeded, 2, 0));
+}
+
+#[tokio::test]
+async fn a_connection_needing_reauth_is_not_reconciled_and_costs_no_call() {
+    let w = synced(1).await;
+    let mut c = w.connections[0].clone();
+    c.status = ConnectionStatus::NeedsReauth;
+    let before = w.rail.calls();
+    let error = w.engine.reconcile(&c, ReconcileMode::Cheap).await.unwrap_err();
+    assert_eq!(error.rail_kind(), Some(&RailErrorKind::NeedsReauth));
+    let error = w
+        .engine
+        .reconcile_and_repair(&c, ReconcileMode::Cheap)
+        .await
+        .unwrap_err();
+    assert_eq!(error.rail_kind(), Some(&RailErrorKind::NeedsReauth));
+    assert_eq!(w.rail.calls(), before);
 }

@@ -3,11 +3,13 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use rowcol_core::ports::LeaseHold;
 use rowcol_core::{ErrorContext, RowcolError};
 
 use crate::backend::Backend;
 use crate::error::store_error;
-use crate::store::{SqlMirror, bind_int, bind_text, sql};
+use crate::store::{SqlMirror, bind_int, bind_text, need_int, need_text, sql};
 
 impl<DB: Backend> SqlMirror<DB> {
     pub(crate) async fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, RowcolError> {
@@ -43,5 +45,24 @@ impl<DB: Backend> SqlMirror<DB> {
             .await
             .map_err(|e| store_error(e, ctx, "releasing a lease"))?;
         Ok(())
+    }
+
+    pub(crate) async fn lease_holder(&self, name: &str) -> Result<Option<LeaseHold>, RowcolError> {
+        let ctx = ErrorContext::default();
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("SELECT holder, expires_us FROM leases WHERE name = ");
+        bind_text(&mut q, name);
+        q.push(" AND expires_us > ");
+        bind_int(&mut q, self.now_us());
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading a lease"))?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        Ok(Some(LeaseHold {
+            holder: need_text::<DB>(row, 0)?,
+            expires_at: DateTime::<Utc>::from_timestamp_micros(need_int::<DB>(row, 1)?).unwrap_or_default(),
+        }))
     }
 }

@@ -35,8 +35,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rowcol_core::entity::{Bill, Invoice};
 use rowcol_core::snapshot::{ClientSnapshot, SnapshotRequest};
 use rowcol_core::sync::{
-    ApplyOutcome, AuditEntry, AuditVerification, BalancePoint, Checkpoint, DeadLetter, RunCounts, RunId, RunStatus,
-    SyncBatch, SyncMode, SyncRun, SyncTrigger,
+    ApplyOutcome, AuditEntry, AuditVerification, BalancePoint, Checkpoint, DeadLetter, RecordState, RunCounts, RunId,
+    RunStatus, SyncBatch, SyncMode, SyncRun, SyncTrigger,
 };
 use rowcol_core::{
     Advisor, AdvisorId, Client, ClientHealth, ClientId, ClientSettings, Connection, ConnectionStatus, CredentialStore,
@@ -105,6 +105,29 @@ impl<DB: Backend> MirrorStore for SqlMirror<DB> {
         kind: EntityKind,
     ) -> Result<Vec<(ExternalId, VersionToken)>, RowcolError> {
         self.read_live_versions(client, rail, kind).await
+    }
+
+    async fn record_states(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        keys: &[(EntityKind, ExternalId)],
+    ) -> Result<Vec<RecordState>, RowcolError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn(&ErrorContext::client(client)).await?;
+        let held = write::held_by_key::<DB>(&mut conn, client, rail, keys.iter().map(|(k, id)| (*k, id))).await?;
+        Ok(held
+            .into_iter()
+            .map(|((kind, external_id), held)| RecordState {
+                kind,
+                external_id,
+                version: held.version,
+                updated_at: DateTime::<Utc>::from_timestamp_micros(held.updated_us).unwrap_or_default(),
+                deleted: held.deleted,
+            })
+            .collect())
     }
 
     async fn checkpoint(&self, client: &ClientId, rail: Rail) -> Result<Option<Checkpoint>, RowcolError> {
@@ -264,6 +287,10 @@ impl<DB: Backend> LeaseStore for SqlMirror<DB> {
 
     async fn release(&self, name: &str, holder: &str) -> Result<(), RowcolError> {
         self.drop_lease(name, holder).await
+    }
+
+    async fn holder(&self, name: &str) -> Result<Option<rowcol_core::ports::LeaseHold>, RowcolError> {
+        self.lease_holder(name).await
     }
 }
 

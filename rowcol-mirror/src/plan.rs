@@ -122,6 +122,9 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &m
         let new = held_before.is_none();
         let action = match held_before {
             None => AuditAction::Insert,
+            // A state read from the source just now revives whatever the
+            // mirror believed deleted, whenever that deletion was stamped.
+            Some(h) if h.deleted && batch.source_confirmed => AuditAction::Insert,
             Some(h) if h.deleted => {
                 // A deletion wins ties: only a strictly later state revives a record.
                 if incoming_us <= h.updated_us {
@@ -138,6 +141,9 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &m
                         plan.outcome.unchanged += 1;
                         continue;
                     }
+                    // The source's current state replaces a held one stamped
+                    // later (a clock gone wrong, a forged time).
+                    std::cmp::Ordering::Less if batch.source_confirmed => AuditAction::Update,
                     std::cmp::Ordering::Less => {
                         plan.outcome.stale += 1;
                         continue;
@@ -190,7 +196,7 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &m
                 plan.outcome.unchanged += 1;
                 continue;
             }
-            Some(h) if h.updated_us > deleted_us => {
+            Some(h) if h.updated_us > deleted_us && !batch.source_confirmed => {
                 // The record changed after this deletion was reported: the
                 // deletion is older news.
                 plan.outcome.stale += 1;
@@ -354,6 +360,52 @@ mod tests {
         let old_delete = batch(vec![], vec![tombstone("1", "2026-01-01T00:00:00Z")]);
         let p = decide(&old_delete, &mut held).unwrap();
         assert_eq!((p.outcome.stale, p.outcome.deleted), (1, 0));
+    }
+
+    #[test]
+    fn states_confirmed_by_the_source_replace_what_the_mirror_believes() {
+        let mut held = HashMap::new();
+        // A deletion stamped far ahead (a forged notice time) and a live
+        // record stamped far ahead (a source clock that jumped).
+        decide(
+            &batch(
+                vec![record("2", "9", "2099-01-01T00:00:00Z")],
+                vec![tombstone("1", "2099-01-01T00:00:00Z")],
+            ),
+            &mut held,
+        )
+        .unwrap();
+        let listed = batch(
+            vec![
+                record("1", "3", "2026-01-05T00:00:00Z"),
+                record("2", "4", "2026-01-05T00:00:00Z"),
+            ],
+            vec![],
+        );
+        assert_eq!(
+            decide(&listed, &mut held).unwrap().outcome.stale,
+            2,
+            "a listing is not proof"
+        );
+        let mut confirmed = listed.clone();
+        confirmed.source_confirmed = true;
+        let p = decide(&confirmed, &mut held).unwrap();
+        assert_eq!((p.outcome.inserted, p.outcome.updated, p.outcome.stale), (1, 1, 0));
+        assert_eq!(
+            p.audit.iter().map(|a| a.action).collect::<Vec<_>>(),
+            vec![AuditAction::Insert, AuditAction::Update]
+        );
+        let mut gone = batch(vec![], vec![tombstone("2", "2026-01-06T00:00:00Z")]);
+        gone.source_confirmed = true;
+        held.insert(
+            (EntityKind::Bill, fixtures::id("2")),
+            Held {
+                version: VersionToken::new("9"),
+                updated_us: fixtures::time("2099-01-01T00:00:00Z").timestamp_micros(),
+                deleted: false,
+            },
+        );
+        assert_eq!(decide(&gone, &mut held).unwrap().outcome.deleted, 1);
     }
 
     #[test]

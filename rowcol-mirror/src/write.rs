@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rowcol_core::entity::EntityKind;
 use rowcol_core::sync::{ApplyOutcome, AuditEntry, GENESIS_HASH, SyncBatch};
-use rowcol_core::{ErrorContext, ExternalId, RowcolError, VersionToken};
+use rowcol_core::{ClientId, ErrorContext, ExternalId, Rail, RowcolError, VersionToken};
 use sha2::{Digest, Sha256};
 
 use crate::backend::{Backend, Column, Val};
@@ -130,6 +130,28 @@ impl<DB: Backend> SqlMirror<DB> {
                 .await
                 .map_err(fail("moving the checkpoint"))?;
         }
+        if let Some(run) = batch.run {
+            // The run's counts grow with each committed batch, so a run cut
+            // off by a dead process still says what it committed.
+            let o = &plan.outcome;
+            let fetched = batch.records.len() + batch.rejects.len();
+            let mut q = sql::<DB>("UPDATE sync_runs SET fetched = fetched + ");
+            bind_int(&mut q, i64::try_from(fetched).unwrap_or(i64::MAX));
+            for (column, value) in [
+                ("applied", o.inserted + o.updated),
+                ("unchanged", o.unchanged + o.stale),
+                ("deleted", o.deleted),
+                ("dead_lettered", o.dead_lettered),
+            ] {
+                q.push(format!(", {column} = {column} + "));
+                bind_int(&mut q, i64::from(value));
+            }
+            q.push(" WHERE id = ");
+            bind_int(&mut q, run.0);
+            DB::execute(&mut tx, &mut q)
+                .await
+                .map_err(fail("counting the batch in its run"))?;
+        }
         tx.commit().await.map_err(fail("committing the batch"))?;
         if !plan.audit.is_empty() {
             self.upkeep.after_batch(&self.pool);
@@ -143,48 +165,12 @@ impl<DB: Backend> SqlMirror<DB> {
         conn: &mut DB::Connection,
         batch: &SyncBatch,
     ) -> Result<HashMap<Key, Held>, RowcolError> {
-        let mut by_kind: HashMap<EntityKind, Vec<&ExternalId>> = HashMap::new();
-        for r in &batch.records {
-            by_kind
-                .entry(r.entity.kind())
-                .or_default()
-                .push(&r.entity.meta().external_id);
-        }
-        for t in &batch.tombstones {
-            by_kind.entry(t.kind).or_default().push(&t.external_id);
-        }
-        let mut held = HashMap::new();
-        for (kind, ids) in by_kind {
-            for chunk in ids.chunks(CHUNK) {
-                let mut q =
-                    sql::<DB>("SELECT external_id, version, updated_us, deleted FROM records WHERE client_id = ");
-                bind_text(&mut q, batch.client.as_str());
-                q.push(" AND rail = ");
-                bind_text(&mut q, batch.rail.as_str());
-                q.push(" AND kind = ");
-                bind_text(&mut q, kind.as_str());
-                q.push(" AND external_id");
-                DB::push_any(&mut q, chunk.iter().map(|id| id.as_str().to_owned()).collect());
-                let rows = DB::fetch_all(conn, &mut q)
-                    .await
-                    .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "reading held versions"))?;
-                for row in rows {
-                    let id: ExternalId = parse(&need_text::<DB>(&row, 0)?, "external id")?;
-                    let deleted = DB::flag(&row, 3)
-                        .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "reading held versions"))?
-                        .unwrap_or(false);
-                    held.insert(
-                        (kind, id),
-                        Held {
-                            version: VersionToken::new(need_text::<DB>(&row, 1)?),
-                            updated_us: need_int::<DB>(&row, 2)?,
-                            deleted,
-                        },
-                    );
-                }
-            }
-        }
-        Ok(held)
+        let keys = batch
+            .records
+            .iter()
+            .map(|r| (r.entity.kind(), &r.entity.meta().external_id))
+            .chain(batch.tombstones.iter().map(|t| (t.kind, &t.external_id)));
+        held_by_key::<DB>(conn, &batch.client, batch.rail, keys).await
     }
 
     /// Writes the planned rows, new keys and held keys apart (see [`Rows`]).
@@ -554,4 +540,46 @@ async fn seal_audit(
         entries.push(entry);
     }
     Ok(entries)
+}
+
+/// What the mirror holds for `keys` of `client` on `rail` (keys without a
+/// row are left out), read by kind in chunks.
+pub(crate) async fn held_by_key<'k, DB: Backend>(
+    conn: &mut DB::Connection,
+    client: &ClientId,
+    rail: Rail,
+    keys: impl Iterator<Item = (EntityKind, &'k ExternalId)>,
+) -> Result<HashMap<Key, Held>, RowcolError> {
+    let mut by_kind: HashMap<EntityKind, Vec<&ExternalId>> = HashMap::new();
+    for (kind, id) in keys {
+        by_kind.entry(kind).or_default().push(id);
+    }
+    let fail = |e| store_error(e, ErrorContext::client(client), "reading held versions");
+    let mut held = HashMap::new();
+    for (kind, ids) in by_kind {
+        for chunk in ids.chunks(CHUNK) {
+            let mut q = sql::<DB>("SELECT external_id, version, updated_us, deleted FROM records WHERE client_id = ");
+            bind_text(&mut q, client.as_str());
+            q.push(" AND rail = ");
+            bind_text(&mut q, rail.as_str());
+            q.push(" AND kind = ");
+            bind_text(&mut q, kind.as_str());
+            q.push(" AND external_id");
+            DB::push_any(&mut q, chunk.iter().map(|id| id.as_str().to_owned()).collect());
+            let rows = DB::fetch_all(conn, &mut q).await.map_err(fail)?;
+            for row in rows {
+                let id: ExternalId = parse(&need_text::<DB>(&row, 0)?, "external id")?;
+                let deleted = DB::flag(&row, 3).map_err(fail)?.unwrap_or(false);
+                held.insert(
+                    (kind, id),
+                    Held {
+                        version: VersionToken::new(need_text::<DB>(&row, 1)?),
+                        updated_us: need_int::<DB>(&row, 2)?,
+                        deleted,
+                    },
+                );
+            }
+        }
+    }
+    Ok(held)
 }

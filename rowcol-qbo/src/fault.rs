@@ -197,6 +197,7 @@ pub(crate) fn failure(
             .map(QboFault::describe)
             .filter(|m| !m.is_empty())
             .unwrap_or_else(|| truncate(fallback)),
+        api_calls: 0,
     }
 }
 

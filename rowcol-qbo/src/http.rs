@@ -141,7 +141,16 @@ impl Api {
         request: &ApiRequest,
         count: &CallCount,
     ) -> Result<ApiAnswer> {
-        retrying(self.policy.as_ref(), |_| self.attempt(connection, request, count)).await
+        retrying(self.policy.as_ref(), |_| self.attempt(connection, request, count))
+            .await
+            .map_err(|mut error| {
+                // The operation's calls so far, this request's retries
+                // included: failed work spends the budget too.
+                if let RowcolError::Rail { failure, .. } = &mut error {
+                    failure.api_calls = count.get();
+                }
+                error
+            })
     }
 
     async fn attempt(&self, connection: &Connection, request: &ApiRequest, count: &CallCount) -> Result<ApiAnswer> {

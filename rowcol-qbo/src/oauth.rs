@@ -73,6 +73,7 @@ fn oauth_error(kind: RailErrorKind, connection: &Connection, status: Option<u16>
             code: None,
             trace_id: None,
             message,
+            api_calls: 0,
         },
     )
 }

@@ -317,6 +317,7 @@ pub fn sample_error(py: Python<'_>, family: &str) -> PyResult<PyErr> {
                 code: Some("003001".into()),
                 trace_id: Some("1-abc".into()),
                 message: "ThrottleExceeded".into(),
+                api_calls: 0,
             },
         ),
         "needs_reauth" => RowcolError::rail(
@@ -327,6 +328,7 @@ pub fn sample_error(py: Python<'_>, family: &str) -> PyResult<PyErr> {
                 code: None,
                 trace_id: None,
                 message: "invalid_grant".into(),
+                api_calls: 0,
             },
         ),
         "busy" => RowcolError::store(StoreErrorKind::Busy, ctx, "locked"),

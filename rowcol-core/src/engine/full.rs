@@ -40,7 +40,6 @@ pub(super) async fn run(
             _ => (None, EntityKind::ALL.iter().map(|kind| (*kind, None)).collect()),
         };
     let mut seen: BTreeMap<EntityKind, HashSet<ExternalId>> = BTreeMap::new();
-    let mut merges = notices::merge_tombstones(notices);
     while !pending.is_empty() {
         if let Some(lease) = lease {
             lease.check().await?;
@@ -52,12 +51,11 @@ pub(super) async fn run(
                 cursor: cursor.clone(),
             })
             .collect();
-        let pages = rail.list_pages(connection, &requests).await?;
+        let pages = progress.count(rail.list_pages(connection, &requests).await)?;
         progress.called(1);
         check_answer(connection, &requests, pages.len())?;
 
         let mut batch = SyncBatch::new(connection.client.clone(), connection.rail);
-        batch.tombstones.append(&mut merges);
         let mut finished = Vec::new();
         for page in pages {
             started_at.get_or_insert(page.server_time - START_OVERLAP);
@@ -96,6 +94,7 @@ pub(super) async fn run(
                 }
             }
         }
+        notices::name_survivors(&mut batch.tombstones, notices);
         let Some(started_at) = started_at else {
             // Only reachable when the rail answered no page at all, which
             // `check_answer` refused above.

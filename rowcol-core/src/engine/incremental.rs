@@ -20,13 +20,13 @@ pub(super) async fn run(
     notices: &[ChangeNotice],
     progress: &mut Progress,
 ) -> Result<()> {
-    let changes = rail.changes_since(connection, since, &EntityKind::ALL).await?;
+    let changes = progress.count(rail.changes_since(connection, since, &EntityKind::ALL).await)?;
     progress.called(changes.api_calls);
     let mut batch = SyncBatch::new(connection.client.clone(), connection.rail);
     batch.balance_points = balance_points(&changes.records, changes.next_since.date_naive());
     batch.records = changes.records;
     batch.tombstones = changes.tombstones;
-    batch.tombstones.extend(notices::merge_tombstones(notices));
+    notices::name_survivors(&mut batch.tombstones, notices);
     batch.rejects = changes.rejects;
     batch.checkpoint = Some(SyncPosition::Incremental {
         since: changes.next_since,

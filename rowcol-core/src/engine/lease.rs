@@ -69,6 +69,20 @@ impl LeaseConfig {
     }
 }
 
+impl LeaseConfig {
+    /// Who holds the realm's lease, for a "busy" report; `None` when free,
+    /// or when the store cannot tell or fails to (a message, not a decision).
+    pub(super) async fn holder_of(&self, connection: &Connection) -> Option<crate::ports::LeaseHold> {
+        match self.store.holder(&lease_name(connection)).await {
+            Ok(hold) => hold,
+            Err(e) => {
+                tracing::debug!(error = %e, client = %connection.client, "could not read the lease holder");
+                None
+            }
+        }
+    }
+}
+
 /// The lease name of a connection's realm.
 fn lease_name(connection: &Connection) -> String {
     format!("sync:{}:{}", connection.client, connection.rail)

@@ -35,13 +35,13 @@ use futures::StreamExt;
 use rand::{RngCore, SeedableRng};
 use tokio::sync::broadcast;
 
-use crate::ports::RetryDecision;
+use crate::ports::{LeaseHold, RetryDecision};
 use crate::sync::{
     BalancePoint, ChangeNotice, RunStatus, SourceRecord, SyncBatch, SyncMode, SyncPosition, SyncTrigger,
 };
 use crate::{
-    Clock, Connection, ConnectionStatus, Entity, LeaseStore, LedgerRail, MirrorStore, Rail, RailDisabled,
-    RailErrorKind, Result, RowcolError, SyncPolicy, SystemClock,
+    Clock, Connection, ConnectionStatus, Entity, ErrorContext, LeaseStore, LedgerRail, MirrorStore, Rail, RailDisabled,
+    RailErrorKind, RailFailure, Result, RowcolError, SyncPolicy, SystemClock,
 };
 
 pub use budget::{BudgetPlan, MAX_STRETCH, is_quiet, month_start, monthly_calls};
@@ -166,21 +166,64 @@ impl SyncEngine {
             ));
         }
         let rail = self.rail_for(connection)?;
-        let Ok(lease) = self.acquire_lease(connection).await? else {
-            return Ok(SyncReport::skipped(connection, trigger, SyncOutcome::Busy));
+        let lease = match self.acquire_lease(connection).await? {
+            Ok(lease) => lease,
+            Err(held_by) => {
+                let mut report = SyncReport::skipped(connection, trigger, SyncOutcome::Busy);
+                report.held_by = held_by;
+                return Ok(report);
+            }
         };
-        let result = self
-            .sync_held(connection, rail.as_ref(), trigger, notices, lease.as_ref())
-            .await;
+        let deadline = self.policy.run_deadline();
+        let result = tokio::time::timeout(
+            deadline,
+            self.sync_held(connection, rail.as_ref(), trigger, notices, lease.as_ref()),
+        )
+        .await;
+        let result = match result {
+            Ok(result) => result,
+            Err(_) => Err(self.past_deadline(connection, deadline).await),
+        };
         if let Some(lease) = lease {
             lease.release().await;
         }
         result
     }
 
+    /// Closes the run a sync left open when it hit its deadline (its future
+    /// was dropped; the realm's lease is still held, so no other run of the
+    /// realm is in progress) and answers the error that says so.
+    async fn past_deadline(&self, connection: &Connection, deadline: Duration) -> RowcolError {
+        let why = format!(
+            "the sync did not finish within its deadline of {} s; what it committed is kept and the next sync resumes from there",
+            deadline.as_secs()
+        );
+        if let Err(e) = self
+            .mirror
+            .abandon_runs(&connection.client, connection.rail, &why)
+            .await
+        {
+            tracing::warn!(client = %connection.client, error = %e, "could not close the run past its deadline");
+        }
+        tracing::warn!(client = %connection.client, ?deadline, "sync stopped at its deadline");
+        RowcolError::rail(
+            RailErrorKind::Timeout,
+            ErrorContext::client(&connection.client).with_realm(connection.rail, &connection.realm),
+            RailFailure {
+                message: why,
+                ..RailFailure::default()
+            },
+        )
+    }
+
     /// Like [`SyncEngine::sync_connection`], retrying failed attempts as the
     /// policy says (waiting between them) until one succeeds or the policy
     /// gives up. `rng` draws the jitter.
+    ///
+    /// Only the store's errors are retried here: a rail's error has already
+    /// been through the policy's retries inside the rail (the `LedgerRail`
+    /// contract), so one failing realm spends one retry budget, not the
+    /// product of two.
     pub async fn sync_with_retries(
         &self,
         connection: &Connection,
@@ -192,6 +235,7 @@ impl SyncEngine {
         loop {
             match self.sync_connection(connection, trigger, notices).await {
                 Ok(report) => return Ok(report),
+                Err(error) if error.rail_kind().is_some() => return Err(error),
                 Err(error) => match self.policy.retry(&error, attempt, rng) {
                     RetryDecision::RetryAfter(wait) => {
                         tracing::info!(client = %connection.client, attempt, ?wait, error = %error, "sync failed; retrying");
@@ -228,19 +272,19 @@ impl SyncEngine {
     }
 
     /// Takes the realm's lease for one attempt: `Ok(None)` when the engine
-    /// has no lease store, `Err(())` when another attempt holds it. Holding
-    /// the lease, no other run of the realm can be in progress, so runs
-    /// still marked running were cut off (a killed process): they are
-    /// recorded as failed.
+    /// has no lease store, `Err(holder)` when another attempt holds it (who,
+    /// and until when, if the store can tell). Holding the lease, no other
+    /// run of the realm can be in progress, so runs still marked running
+    /// were cut off (a killed process): they are recorded as failed.
     pub(crate) async fn acquire_lease(
         &self,
         connection: &Connection,
-    ) -> Result<std::result::Result<Option<RealmLease>, ()>> {
+    ) -> Result<std::result::Result<Option<RealmLease>, Option<LeaseHold>>> {
         let Some(leases) = &self.leases else {
             return Ok(Ok(None));
         };
         let Some(lease) = leases.acquire(connection, self.lease_ttl).await? else {
-            return Ok(Err(()));
+            return Ok(Err(leases.holder_of(connection).await));
         };
         match self
             .mirror
@@ -352,6 +396,22 @@ impl SyncEngine {
                 .set_connection_status(&connection.client, connection.rail, ConnectionStatus::NeedsReauth)
                 .await?;
         }
+        report.absorb(progress);
+        outcome
+    }
+
+    /// Records a run that did its work but did not reach its goal (a repair
+    /// that left drift) as failed with `why`, and still answers `outcome`.
+    pub(crate) async fn end_failed<T>(
+        &self,
+        progress: Progress,
+        outcome: Result<T>,
+        why: String,
+        report: &mut SyncReport,
+    ) -> Result<T> {
+        self.mirror
+            .finish_run(progress.run, RunStatus::Failed, progress.counts, Some(why))
+            .await?;
         report.absorb(progress);
         outcome
     }

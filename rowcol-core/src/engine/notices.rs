@@ -70,21 +70,27 @@ impl Default for NoticeInbox {
     }
 }
 
-/// Tombstones for records merged away, from merge notices that name both
-/// sides (the survivor keeps syncing; references can follow `merged_into`).
-pub(super) fn merge_tombstones(notices: &[ChangeNotice]) -> Vec<Tombstone> {
-    notices
-        .iter()
-        .filter(|n| n.operation == NoticeOperation::Merge)
-        .filter_map(|n| {
-            Some(Tombstone {
-                kind: n.kind?,
-                external_id: n.merged_from.clone()?,
-                deleted_at: n.occurred_at,
-                merged_into: Some(n.id.clone()),
-            })
-        })
-        .collect()
+/// Names the survivor on deletions the source confirmed (a change feed's
+/// tombstone, or deletion by difference) that merge notices explain.
+///
+/// Notices are hints, never proof: a notice alone deletes nothing, and its
+/// time (anyone holding the verifier token can sign any time) never becomes
+/// a record's. A merge at the source deletes the merged-away record, so the
+/// next change feed or listing confirms it; only then is the tombstone
+/// written, with the source's deletion time and, from the notice, the
+/// record that survived.
+pub(super) fn name_survivors(tombstones: &mut [Tombstone], notices: &[ChangeNotice]) {
+    for notice in notices.iter().filter(|n| n.operation == NoticeOperation::Merge) {
+        let (Some(kind), Some(loser)) = (notice.kind, notice.merged_from.as_ref()) else {
+            continue;
+        };
+        for tombstone in tombstones
+            .iter_mut()
+            .filter(|t| t.kind == kind && &t.external_id == loser && t.merged_into.is_none())
+        {
+            tombstone.merged_into = Some(notice.id.clone());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -146,14 +152,28 @@ mod tests {
     }
 
     #[test]
-    fn merges_tombstone_the_loser_with_the_survivor_named() {
+    fn merges_name_the_survivor_only_on_deletions_the_source_confirmed() {
         let notices = [
             notice("1", "5", "a", NoticeOperation::Merge),
             notice("1", "6", "b", NoticeOperation::Delete),
         ];
-        let tombstones = merge_tombstones(&notices);
-        assert_eq!(tombstones.len(), 1);
-        assert_eq!(tombstones[0].external_id, id::<crate::ExternalId>("99"));
+        let confirmed = |id_: &str| Tombstone {
+            kind: EntityKind::Vendor,
+            external_id: id(id_),
+            deleted_at: time("2026-11-23T10:05:00-08:00"),
+            merged_into: None,
+        };
+        let mut none: Vec<Tombstone> = Vec::new();
+        name_survivors(&mut none, &notices);
+        assert!(none.is_empty(), "a notice alone deletes nothing");
+        let mut tombstones = vec![confirmed("99"), confirmed("7")];
+        name_survivors(&mut tombstones, &notices);
         assert_eq!(tombstones[0].merged_into, Some(id("5")));
+        assert_eq!(
+            tombstones[0].deleted_at,
+            time("2026-11-23T10:05:00-08:00"),
+            "the source's time"
+        );
+        assert_eq!(tombstones[1].merged_into, None);
     }
 }

@@ -3,8 +3,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::ports::LeaseHold;
 use crate::sync::{ApplyOutcome, RunCounts, RunId, SyncBatch, SyncMode, SyncTrigger};
-use crate::{ClientId, Connection, ConnectionStatus, EntityKind, ExternalId, Rail};
+use crate::{ClientId, Connection, ConnectionStatus, EntityKind, ExternalId, Rail, RowcolError};
 
 use super::ChangeEvent;
 
@@ -39,6 +40,9 @@ pub struct SyncReport {
     pub duration: Duration,
     /// Records inserted, updated or deleted in the mirror, by kind and id.
     pub changed: BTreeSet<(EntityKind, ExternalId)>,
+    /// With `SyncOutcome::Busy`: who holds the realm, and until when unless
+    /// renewed (when the lease store can tell).
+    pub held_by: Option<LeaseHold>,
 }
 
 impl SyncReport {
@@ -52,6 +56,7 @@ impl SyncReport {
             counts: RunCounts::default(),
             duration: Duration::ZERO,
             changed: BTreeSet::new(),
+            held_by: None,
         }
     }
 
@@ -112,6 +117,16 @@ impl Progress {
     /// Counts API calls made to the rail.
     pub(crate) fn called(&mut self, calls: u32) {
         self.counts.api_calls += calls;
+    }
+
+    /// Counts the calls a failed rail operation made (see
+    /// `RowcolError::api_calls`) and passes the result on: failed work
+    /// spends the budget too.
+    pub(crate) fn count<T>(&mut self, result: Result<T, RowcolError>) -> Result<T, RowcolError> {
+        if let Err(error) = &result {
+            self.called(error.api_calls());
+        }
+        result
     }
 
     /// Notes the differences a reconcile found between mirror and source.

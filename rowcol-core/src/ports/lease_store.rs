@@ -5,8 +5,18 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::Result;
+
+/// Who holds a lease, and until when unless renewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseHold {
+    /// The holder's name (process and attempt).
+    pub holder: String,
+    /// When the lease frees itself unless renewed.
+    pub expires_at: DateTime<Utc>,
+}
 
 /// Named, expiring, exclusive leases.
 ///
@@ -34,4 +44,14 @@ pub trait LeaseStore: Send + Sync {
     /// - MUST only release a lease `holder` holds; releasing someone else's
     ///   (or a free one) is a no-op, not an error.
     async fn release(&self, name: &str, holder: &str) -> Result<()>;
+
+    /// Who holds `name` now, for messages ("busy: held by X until T").
+    ///
+    /// Behaviour:
+    /// - MUST answer `Ok(None)` for a free or expired lease.
+    /// - MAY answer `Ok(None)` when the store cannot tell (the default).
+    async fn holder(&self, name: &str) -> Result<Option<LeaseHold>> {
+        let _ = name;
+        Ok(None)
+    }
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::entity::{Bill, Invoice};
 use crate::snapshot::{ClientSnapshot, SnapshotRequest};
 use crate::sync::{
-    ApplyOutcome, AuditEntry, AuditVerification, BalancePoint, Checkpoint, DeadLetter, RunCounts, RunId, RunStatus,
-    SyncBatch, SyncMode, SyncRun, SyncTrigger,
+    ApplyOutcome, AuditEntry, AuditVerification, BalancePoint, Checkpoint, DeadLetter, RecordState, RunCounts, RunId,
+    RunStatus, SyncBatch, SyncMode, SyncRun, SyncTrigger,
 };
 use crate::{
     Advisor, AdvisorId, Client, ClientHealth, ClientId, ClientSettings, Connection, ConnectionStatus, EntityKind,
@@ -85,6 +85,20 @@ pub trait MirrorStore: Send + Sync {
         rail: Rail,
         kind: EntityKind,
     ) -> Result<Vec<(ExternalId, VersionToken)>>;
+
+    /// What the mirror holds for each of `keys`, live or tombstoned, in no
+    /// particular order: what webhook notices are checked against before a
+    /// sync is spent on them.
+    ///
+    /// Behaviour:
+    /// - MUST leave out keys the mirror has no row for (not an error).
+    /// - MUST answer tombstones with `deleted: true` and their deletion time.
+    async fn record_states(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        keys: &[(EntityKind, ExternalId)],
+    ) -> Result<Vec<RecordState>>;
 
     /// The client's committed checkpoint on a rail.
     ///

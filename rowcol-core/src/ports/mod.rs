@@ -13,7 +13,7 @@ mod mirror_store;
 mod sync_policy;
 
 pub use credential_store::CredentialStore;
-pub use lease_store::LeaseStore;
+pub use lease_store::{LeaseHold, LeaseStore};
 pub use ledger_rail::{ChangeSet, KindCounts, LedgerRail, LiveBalance, Page, PageRequest};
 pub use mirror_store::MirrorStore;
 pub use sync_policy::{DataSource, RateLimit, RetryDecision, SyncPolicy};

@@ -73,4 +73,15 @@ pub trait SyncPolicy: Send + Sync {
 
     /// The app's monthly read-call budget on `rail`, if metered.
     fn monthly_call_budget(&self, rail: Rail) -> Option<u64>;
+
+    /// The longest one sync of one realm may run. Past it the sync stops,
+    /// what it committed stays, its run is recorded as failed (a retryable
+    /// `Timeout`), and the next sync resumes from the last checkpoint: one
+    /// stalled realm cannot hold up a portfolio's sync.
+    ///
+    /// Behaviour:
+    /// - SHOULD leave room for the rail's own retries of one request.
+    fn run_deadline(&self) -> Duration {
+        Duration::from_secs(5 * 60)
+    }
 }

@@ -46,8 +46,8 @@ use crate::ports::PageRequest;
 use crate::snapshot::SnapshotRequest;
 use crate::sync::{SyncBatch, SyncMode, SyncTrigger, Tombstone};
 use crate::{
-    AdvisorId, Connection, EntityKind, ErrorContext, ExternalId, LedgerRail, Result, RowcolError, StoreErrorKind,
-    SyncEngine, VersionToken,
+    AdvisorId, Connection, ConnectionStatus, EntityKind, ErrorContext, ExternalId, LedgerRail, RailErrorKind,
+    RailFailure, Result, RowcolError, StoreErrorKind, SyncEngine, VersionToken,
 };
 
 /// Records re-read and applied per batch during a repair.
@@ -75,8 +75,9 @@ impl SyncEngine {
     /// mirror under it; a realm being synced fails with a retryable
     /// `StoreErrorKind::Busy`.
     pub async fn reconcile(&self, connection: &Connection, mode: ReconcileMode) -> Result<DriftReport> {
+        refuse_inactive(connection)?;
         let lease = self.reconcile_lease(connection).await?;
-        let result = self.reconcile_held(connection, mode).await;
+        let result = self.reconcile_held(connection, &mode).await;
         if let Some(lease) = lease {
             lease.release().await;
         }
@@ -108,20 +109,43 @@ impl SyncEngine {
     /// `repair` alone it always records a run with trigger `Reconcile` (the
     /// drift found in its counts, a failed check as a failed run), so the
     /// client's health shows when its mirror was last reconciled and what
-    /// drifted.
+    /// drifted. A repair that leaves drift (see [`RepairReport::remaining`])
+    /// records its run as failed, naming what is left.
     pub async fn reconcile_and_repair(
         &self,
         connection: &Connection,
         mode: ReconcileMode,
     ) -> Result<(DriftReport, RepairReport)> {
+        self.reconcile_recorded(connection, mode, true).await
+    }
+
+    /// [`SyncEngine::reconcile`] under a recorded run with trigger
+    /// `Reconcile`, and with `repair` the repair too (then it is
+    /// [`SyncEngine::reconcile_and_repair`]). Without `repair` the run
+    /// records the drift found and succeeds; the repair report is empty.
+    ///
+    /// A connection that is not active is not reconciled and no run is
+    /// recorded: the answer is the rail error `NeedsReauth` (or `Forbidden`
+    /// for a disabled one) without a call to the rail.
+    pub async fn reconcile_recorded(
+        &self,
+        connection: &Connection,
+        mode: ReconcileMode,
+        repair: bool,
+    ) -> Result<(DriftReport, RepairReport)> {
+        refuse_inactive(connection)?;
         let lease = self.reconcile_lease(connection).await?;
         let result = async {
             let mut progress = self.begin(connection, SyncTrigger::Reconcile, SyncMode::Full).await?;
             let outcome = async {
-                let found = self.reconcile_held(connection, mode).await?;
+                let found = self.reconcile_held(connection, &mode).await?;
                 progress.called(found.api_calls);
                 progress.found_drift(found.drift.len());
-                let repaired = self.repair_into(connection, &found, &mut progress).await?;
+                let repaired = if repair {
+                    self.repair_into(connection, &found, &mut progress).await?
+                } else {
+                    RepairReport::default()
+                };
                 Ok((found, repaired))
             }
             .await;
@@ -140,15 +164,22 @@ impl SyncEngine {
     async fn reconcile_lease(&self, connection: &Connection) -> Result<Option<RealmLease>> {
         match self.acquire_lease(connection).await? {
             Ok(lease) => Ok(lease),
-            Err(()) => Err(RowcolError::store(
+            Err(held_by) => Err(RowcolError::store(
                 StoreErrorKind::Busy,
                 ErrorContext::client(&connection.client).with_realm(connection.rail, &connection.realm),
-                "the realm is being synced; reconcile it again later",
+                match held_by {
+                    Some(hold) => format!(
+                        "the realm is being synced by {} (lease until {}); reconcile it again later",
+                        hold.holder,
+                        hold.expires_at.format("%Y-%m-%d %H:%M:%S UTC")
+                    ),
+                    None => "the realm is being synced; reconcile it again later".to_owned(),
+                },
             )),
         }
     }
 
-    async fn reconcile_held(&self, connection: &Connection, mode: ReconcileMode) -> Result<DriftReport> {
+    async fn reconcile_held(&self, connection: &Connection, mode: &ReconcileMode) -> Result<DriftReport> {
         let rail = self.rail_for(connection)?;
         let checked_at = self.clock().now();
         let mut mirror: IdSets = BTreeMap::new();
@@ -162,7 +193,7 @@ impl SyncEngine {
         let mirror_count = |kind: EntityKind| mirror.get(&kind).map_or(0, |ids| ids.len() as u64);
 
         let mut api_calls = 0;
-        let (counted, compare): (BTreeMap<EntityKind, u64>, Vec<EntityKind>) = match &mode {
+        let (counted, compare): (BTreeMap<EntityKind, u64>, Vec<EntityKind>) = match mode {
             ReconcileMode::Cheap => {
                 let counts = rail.count_live(connection, &EntityKind::ALL).await?;
                 api_calls += counts.api_calls;
@@ -187,7 +218,7 @@ impl SyncEngine {
                 &mut drift,
             );
         }
-        let totals_as = match &mode {
+        let totals_as = match mode {
             ReconcileMode::Full { totals_as } => totals_as.as_ref(),
             ReconcileMode::Cheap => None,
         };
@@ -226,7 +257,7 @@ impl SyncEngine {
             client: connection.client.clone(),
             rail: connection.rail,
             realm: connection.realm.clone(),
-            mode,
+            mode: mode.clone(),
             checked_at,
             kinds,
             drift,
@@ -259,9 +290,13 @@ impl SyncEngine {
     }
 
     /// Reads every drifted record of `report` again and applies what the
-    /// source holds now, under `progress`'s run. The report it gives counts
-    /// what was read again and what cannot be repaired by id; the rest is
-    /// filled in from the run by [`Self::end_reconcile`].
+    /// source holds now, under `progress`'s run, then checks that the mirror
+    /// holds exactly that. The batches are marked source-confirmed: a record
+    /// the source holds is live in the mirror afterwards whatever the mirror
+    /// believed (a tombstone from a forged notice, a state stamped in the
+    /// future). The report it gives counts what was read again, what cannot
+    /// be repaired by id and what drift remains; the rest is filled in from
+    /// the run by [`Self::end_reconcile`].
     async fn repair_into(
         &self,
         connection: &Connection,
@@ -273,21 +308,29 @@ impl SyncEngine {
             .iter()
             .filter_map(|d| d.id().map(|id| (d.kind(), id.clone())))
             .collect();
-        let repaired = RepairReport {
+        let mut repaired = RepairReport {
             refetched: u32::try_from(targets.len()).unwrap_or(u32::MAX),
             unrepairable: u32::try_from(report.drift.len() - targets.len()).unwrap_or(u32::MAX),
             ..RepairReport::default()
         };
-        if targets.is_empty() {
+        if report.is_clean() {
             return Ok(repaired);
         }
         let rail = self.rail_for(connection)?;
+        // What the source said of each target: its version, or gone.
+        let mut expected: BTreeMap<EntityKind, BTreeMap<ExternalId, Option<VersionToken>>> = BTreeMap::new();
         for chunk in targets.chunks(REPAIR_BATCH) {
             let mut batch = SyncBatch::new(connection.client.clone(), connection.rail);
+            batch.source_confirmed = true;
             for (kind, id) in chunk {
                 let found = rail.fetch_one(connection, *kind, id).await;
                 progress.called(1);
-                match found? {
+                let found = found.inspect_err(|e| progress.called(e.api_calls().saturating_sub(1)))?;
+                expected
+                    .entry(*kind)
+                    .or_default()
+                    .insert(id.clone(), found.as_ref().map(|r| r.entity.meta().version.clone()));
+                match found {
                     Some(record) => batch.records.push(record),
                     None => batch.tombstones.push(Tombstone {
                         kind: *kind,
@@ -300,11 +343,91 @@ impl SyncEngine {
             batch.balance_points = balance_points(&batch.records, self.clock().now().date_naive());
             self.apply(batch, progress).await?;
         }
+        let mut remaining = self.unrepaired_ids(connection, &expected).await?;
+        remaining.extend(self.unrepaired_totals(connection, report).await?);
+        for drift in &remaining {
+            tracing::warn!(client = %connection.client, %drift, "drift left after repair");
+        }
+        repaired.remaining = u32::try_from(remaining.len()).unwrap_or(u32::MAX);
         Ok(repaired)
     }
 
+    /// The repaired records the mirror does not hold as the source said.
+    async fn unrepaired_ids(
+        &self,
+        connection: &Connection,
+        expected: &BTreeMap<EntityKind, BTreeMap<ExternalId, Option<VersionToken>>>,
+    ) -> Result<Vec<Drift>> {
+        let mut left = Vec::new();
+        for (kind, ids) in expected {
+            let live: BTreeMap<ExternalId, VersionToken> = self
+                .mirror()
+                .live_versions(&connection.client, connection.rail, *kind)
+                .await?
+                .into_iter()
+                .collect();
+            for (id, source) in ids {
+                match (source, live.get(id)) {
+                    (Some(source), Some(held)) if held == source => {}
+                    (None, None) => {}
+                    (Some(source), None) => left.push(Drift::MissingInMirror {
+                        kind: *kind,
+                        id: id.clone(),
+                        source_version: source.clone(),
+                    }),
+                    (Some(source), Some(held)) => left.push(Drift::StaleVersion {
+                        kind: *kind,
+                        id: id.clone(),
+                        mirror_version: held.clone(),
+                        source_version: source.clone(),
+                    }),
+                    (None, Some(held)) => left.push(Drift::ExtraInMirror {
+                        kind: *kind,
+                        id: id.clone(),
+                        mirror_version: held.clone(),
+                    }),
+                }
+            }
+        }
+        Ok(left)
+    }
+
+    /// The kinds whose totals still differ from the source's after a repair.
+    async fn unrepaired_totals(&self, connection: &Connection, report: &DriftReport) -> Result<Vec<Drift>> {
+        let ReconcileMode::Full {
+            totals_as: Some(advisor),
+        } = &report.mode
+        else {
+            return Ok(Vec::new());
+        };
+        let differed: Vec<(EntityKind, &KindTotals)> = report
+            .drift
+            .iter()
+            .filter_map(|d| match d {
+                Drift::TotalsDiffer { kind, source, .. } => Some((*kind, source)),
+                _ => None,
+            })
+            .collect();
+        if differed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = self.mirror_totals(advisor, connection).await?;
+        Ok(differed
+            .into_iter()
+            .filter_map(|(kind, source)| {
+                let mirrored = normalized(now.get(&kind));
+                (&mirrored != source).then(|| Drift::TotalsDiffer {
+                    kind,
+                    mirror: mirrored,
+                    source: source.clone(),
+                })
+            })
+            .collect())
+    }
+
     /// Ends a `Reconcile` run with `outcome` and completes its repair
-    /// report from the run's counts.
+    /// report from the run's counts. A repair that left drift ends the run
+    /// as failed, saying how much is left, and still answers its reports.
     async fn end_reconcile<T>(
         &self,
         connection: &Connection,
@@ -313,7 +436,17 @@ impl SyncEngine {
     ) -> Result<(T, RepairReport)> {
         let run = progress.run;
         let mut sync = SyncReport::new(connection, SyncTrigger::Reconcile);
-        let (answer, repaired) = self.end(connection, progress, outcome, &mut sync).await?;
+        let left = match &outcome {
+            Ok((_, repaired)) if repaired.remaining > 0 => Some(format!(
+                "repair left {} drift(s) unrepaired: see the reconcile report",
+                repaired.remaining
+            )),
+            _ => None,
+        };
+        let (answer, repaired) = match left {
+            None => self.end(connection, progress, outcome, &mut sync).await?,
+            Some(left) => self.end_failed(progress, outcome, left, &mut sync).await?,
+        };
         self.announce(&sync);
         Ok((
             answer,
@@ -326,6 +459,26 @@ impl SyncEngine {
             },
         ))
     }
+}
+
+/// Refuses to reconcile a connection that is not active, before any call.
+fn refuse_inactive(connection: &Connection) -> Result<()> {
+    let kind = match connection.status {
+        ConnectionStatus::Active => return Ok(()),
+        ConnectionStatus::NeedsReauth => RailErrorKind::NeedsReauth,
+        _ => RailErrorKind::Forbidden,
+    };
+    Err(RowcolError::rail(
+        kind,
+        ErrorContext::client(&connection.client).with_realm(connection.rail, &connection.realm),
+        RailFailure {
+            message: format!(
+                "the connection is {}: not reconciled, no call made",
+                connection.status.as_str()
+            ),
+            ..RailFailure::default()
+        },
+    ))
 }
 
 /// Pages through every kind in `kinds`, keeping ids, versions and totals.

@@ -198,6 +198,12 @@ pub struct RepairReport {
     pub deleted: u32,
     /// Drifts repair cannot fix by id (totals that differ with equal versions).
     pub unrepairable: u32,
+    /// Drifts still there after the repair, checked against the mirror: a
+    /// repaired record not held as the source said, or totals still
+    /// differing. Non-zero means the repair did not repair (its run is
+    /// recorded as failed).
+    #[serde(default)]
+    pub remaining: u32,
     /// Calls made to the rail's API.
     pub api_calls: u32,
 }

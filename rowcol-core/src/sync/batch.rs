@@ -31,6 +31,21 @@ pub struct Tombstone {
     pub merged_into: Option<ExternalId>,
 }
 
+/// What the mirror holds for one record's key, live or tombstoned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordState {
+    /// Kind.
+    pub kind: EntityKind,
+    /// Id.
+    pub external_id: ExternalId,
+    /// The held version token (empty for a tombstone of a record never seen).
+    pub version: crate::VersionToken,
+    /// The source's time of the held state (its last update, or its deletion).
+    pub updated_at: DateTime<Utc>,
+    /// True when the held state is a deletion.
+    pub deleted: bool,
+}
+
 /// A record the rail sent that could not be mapped: it becomes a dead letter
 /// and the rest of its batch still lands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +148,13 @@ pub struct SyncBatch {
     pub balance_points: Vec<BalancePoint>,
     /// The position to commit with the batch; `None` leaves it unmoved.
     pub checkpoint: Option<SyncPosition>,
+    /// True when every record and tombstone was read from the source by id
+    /// just now (a repair): they state what the source holds, so each
+    /// replaces whatever the mirror holds for its key, a tombstone or a
+    /// state stamped later included. False for listings and change feeds,
+    /// whose items may be older news than what the mirror holds.
+    #[serde(default)]
+    pub source_confirmed: bool,
 }
 
 impl SyncBatch {
@@ -147,6 +169,7 @@ impl SyncBatch {
             rejects: Vec::new(),
             balance_points: Vec::new(),
             checkpoint: None,
+            source_confirmed: false,
         }
     }
 
