@@ -77,7 +77,10 @@ macro_rules! for_each_behaviour {
             cached_snapshots_never_cross_clients_windows_or_portfolios,
             a_growing_mirror_keeps_its_planner_statistics,
             records_an_older_mirror_stored_as_json_are_still_read,
-            source_payloads_are_kept_beside_their_records
+            source_payloads_are_kept_beside_their_records,
+            record_states_answer_live_and_deleted_keys_and_skip_unknown_ones,
+            a_runs_counts_grow_with_each_committed_batch,
+            states_confirmed_by_the_source_revive_and_replace_what_the_mirror_believes
         );
     };
 }
@@ -1535,4 +1538,119 @@ pub async fn legacy_rows_survive_the_upgrade(h: Harness) {
         snap.bills.iter().cloned().map(Entity::Bill).collect::<Vec<_>>(),
         vec![newer]
     );
+}
+
+pub async fn record_states_answer_live_and_deleted_keys_and_skip_unknown_ones(h: Harness) {
+    let store = h.store;
+    register(store.as_ref(), "jane", &["acme"]).await;
+    let mut b = batch(
+        "acme",
+        vec![
+            bill("acme", "1", "3", "2026-01-02T10:00:00-08:00", dec!(10)),
+            bill("acme", "2", "0", "2026-01-02T10:00:00-08:00", dec!(20)),
+        ],
+    );
+    b.tombstones.push(Tombstone {
+        kind: EntityKind::Bill,
+        external_id: fixtures::id("2"),
+        deleted_at: time("2026-01-03T10:00:00-08:00"),
+        merged_into: None,
+    });
+    store.apply(&b).await.unwrap();
+    let keys = [
+        (EntityKind::Bill, fixtures::id("1")),
+        (EntityKind::Bill, fixtures::id("2")),
+        (EntityKind::Bill, fixtures::id("404")),
+        (EntityKind::Invoice, fixtures::id("1")),
+    ];
+    let mut states = store.record_states(&client_id("acme"), Rail::Qbo, &keys).await.unwrap();
+    states.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+    let got: Vec<(&str, &str, bool, String)> = states
+        .iter()
+        .map(|s| {
+            (
+                s.external_id.as_str(),
+                s.version.as_str(),
+                s.deleted,
+                s.updated_at.to_rfc3339(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("1", "3", false, "2026-01-02T18:00:00+00:00".to_owned()),
+            ("2", "0", true, "2026-01-03T18:00:00+00:00".to_owned()),
+        ]
+    );
+    assert!(
+        store
+            .record_states(&client_id("acme"), Rail::Qbo, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn a_runs_counts_grow_with_each_committed_batch(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let acme = client_id("acme");
+    let run = s
+        .start_run(&acme, Rail::Qbo, SyncTrigger::Schedule, SyncMode::Full)
+        .await
+        .unwrap();
+    for (id, version) in [("1", "0"), ("2", "0"), ("1", "0")] {
+        let mut b = batch(
+            "acme",
+            vec![bill("acme", id, version, "2026-01-02T10:00:00Z", dec!(10))],
+        );
+        b.run = Some(run);
+        s.apply(&b).await.unwrap();
+    }
+    // The process dies here: the run is never finished, and says what it committed.
+    let held = s.runs(&acme, 1).await.unwrap().remove(0);
+    assert_eq!(held.status, RunStatus::Running);
+    assert_eq!(
+        (held.counts.fetched, held.counts.applied, held.counts.unchanged),
+        (3, 2, 1)
+    );
+    s.abandon_runs(&acme, Rail::Qbo, "interrupted").await.unwrap();
+    let closed = s.runs(&acme, 1).await.unwrap().remove(0);
+    assert_eq!((closed.status, closed.counts.applied), (RunStatus::Failed, 2));
+}
+
+pub async fn states_confirmed_by_the_source_revive_and_replace_what_the_mirror_believes(h: Harness) {
+    let store = h.store;
+    register(store.as_ref(), "jane", &["acme"]).await;
+    let mut buried = batch("acme", vec![bill("acme", "2", "9", "2099-01-01T00:00:00Z", dec!(99))]);
+    buried.tombstones.push(Tombstone {
+        kind: EntityKind::Bill,
+        external_id: fixtures::id("1"),
+        deleted_at: time("2099-01-01T00:00:00Z"),
+        merged_into: None,
+    });
+    store.apply(&buried).await.unwrap();
+    let source = vec![
+        bill("acme", "1", "4", "2026-01-05T00:00:00Z", dec!(10)),
+        bill("acme", "2", "5", "2026-01-05T00:00:00Z", dec!(20)),
+    ];
+    let listed = batch("acme", source.clone());
+    assert_eq!(
+        store.apply(&listed).await.unwrap().stale,
+        2,
+        "a listing does not overrule"
+    );
+    let mut confirmed = batch("acme", source);
+    confirmed.source_confirmed = true;
+    let outcome = store.apply(&confirmed).await.unwrap();
+    assert_eq!((outcome.inserted, outcome.updated), (1, 1));
+    let live = store
+        .live_versions(&client_id("acme"), Rail::Qbo, EntityKind::Bill)
+        .await
+        .unwrap();
+    let got: Vec<(&str, &str)> = live.iter().map(|(id, v)| (id.as_str(), v.as_str())).collect();
+    assert_eq!(got, vec![("1", "4"), ("2", "5")]);
+    let verification = store.verify_audit(&client_id("acme")).await.unwrap();
+    assert_eq!(verification.first_broken, None, "{verification:?}");
 }
