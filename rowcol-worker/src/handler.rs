@@ -8,6 +8,7 @@ use std::time::Duration;
 use apalis::prelude::{AbortError, BoxDynError, Data};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rowcol_core::engine::BudgetPlan;
 use rowcol_core::reconcile::ReconcileMode;
 use rowcol_core::sync::{RunStatus, SyncTrigger};
 use rowcol_core::{Connection, ConnectionStatus, RetryDecision, RowcolError, StoreErrorKind, SyncEngine, SyncOutcome};
@@ -46,11 +47,21 @@ impl JobContext {
             tracing::debug!(client = %job.client, rail = %job.rail, "a later sync covered this job");
             return Ok(JobOutcome::Coalesced);
         }
-        match self
-            .engine
-            .sync_connection(&connection, job.trigger, &job.notices)
-            .await
-        {
+        let mut notices = job.notices.clone();
+        if job.trigger == SyncTrigger::Webhook {
+            if self.budget_spent(job.rail).await? {
+                tracing::warn!(client = %job.client, rail = %job.rail, "monthly call budget spent; webhook sync not run");
+                return Ok(JobOutcome::OverBudget);
+            }
+            if !notices.is_empty() {
+                notices = self.engine.fresh_notices(&connection, &notices).await?;
+                if notices.is_empty() {
+                    tracing::debug!(client = %job.client, rail = %job.rail, "the mirror already holds every notified change");
+                    return Ok(JobOutcome::Coalesced);
+                }
+            }
+        }
+        match self.engine.sync_connection(&connection, job.trigger, &notices).await {
             Ok(report) => match report.outcome {
                 SyncOutcome::Synced => Ok(JobOutcome::Synced {
                     fetched: report.counts.fetched,
@@ -106,6 +117,21 @@ impl JobContext {
                 reason,
             }),
         }
+    }
+
+    /// True when `rail`'s monthly call budget is spent: the rail stops
+    /// answering reads, so webhook work waits like scheduled work does.
+    async fn budget_spent(&self, rail: rowcol_core::Rail) -> Result<bool> {
+        let Some(budget) = self.engine.policy().monthly_call_budget(rail) else {
+            return Ok(false);
+        };
+        let now = self.engine.clock().now();
+        let spent = self
+            .engine
+            .mirror()
+            .api_calls_since(rail, rowcol_core::engine::month_start(now))
+            .await?;
+        Ok(BudgetPlan::new(Some(budget), spent, now).exhausted())
     }
 
     /// Someone syncs the realm now: run the job again shortly rather than

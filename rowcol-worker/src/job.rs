@@ -129,9 +129,13 @@ pub enum JobOutcome {
         /// Its status.
         status: String,
     },
-    /// A sync of the realm succeeded after this job was asked for: its work
-    /// was already done.
+    /// Its work was already done: a sync of the realm succeeded after this
+    /// job was asked for, or the mirror already holds every change its
+    /// notices name. No call was made.
     Coalesced,
+    /// The rail's monthly call budget is spent: the webhook sync was not run
+    /// (the next month's schedule, or a reconcile, catches up).
+    OverBudget,
     /// Another worker holds the realm's lease: the job was queued again.
     Requeued {
         /// Delay before it runs again.

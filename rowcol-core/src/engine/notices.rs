@@ -3,8 +3,10 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
-use crate::sync::{ChangeNotice, NoticeOperation, Tombstone};
-use crate::{Rail, RealmId};
+use crate::sync::{ChangeNotice, NoticeOperation, RecordState, Tombstone};
+use crate::{Connection, EntityKind, ExternalId, Rail, RealmId, Result};
+
+use super::SyncEngine;
 
 /// Remembers the keys of recent notices (bounded) and gathers new ones by
 /// realm until they are drained into syncs.
@@ -70,6 +72,64 @@ impl Default for NoticeInbox {
     }
 }
 
+impl SyncEngine {
+    /// The notices that tell the mirror something it does not hold yet:
+    /// what a webhook sync must read. A replayed or late notice whose change
+    /// the mirror already holds costs no call.
+    ///
+    /// A notice is news unless the mirror holds its record:
+    /// - for a create, update, void or other change: at a state stamped at
+    ///   or after the notice's time (live or deleted);
+    /// - for a delete: deleted, or never seen (nothing to delete);
+    /// - for a merge: the merged-away record deleted.
+    ///
+    /// A notice for a kind RowCol does not mirror is never news: no sync
+    /// would read it.
+    pub async fn fresh_notices(&self, connection: &Connection, notices: &[ChangeNotice]) -> Result<Vec<ChangeNotice>> {
+        let keys: Vec<(EntityKind, ExternalId)> = notices
+            .iter()
+            .filter_map(|n| Some((n.kind?, watched_id(n).clone())))
+            .collect();
+        let held: std::collections::HashMap<(EntityKind, ExternalId), RecordState> = self
+            .mirror
+            .record_states(&connection.client, connection.rail, &keys)
+            .await?
+            .into_iter()
+            .map(|state| ((state.kind, state.external_id.clone()), state))
+            .collect();
+        Ok(notices
+            .iter()
+            .filter(|n| {
+                let Some(kind) = n.kind else {
+                    return false;
+                };
+                is_news(n, held.get(&(kind, watched_id(n).clone())))
+            })
+            .cloned()
+            .collect())
+    }
+}
+
+/// The record whose held state tells whether a notice is news: the merged-
+/// away one for a merge, else the one named.
+fn watched_id(notice: &ChangeNotice) -> &ExternalId {
+    match (&notice.operation, &notice.merged_from) {
+        (NoticeOperation::Merge, Some(loser)) => loser,
+        _ => &notice.id,
+    }
+}
+
+/// True when the mirror's `held` state (if any) does not yet reflect `notice`.
+fn is_news(notice: &ChangeNotice, held: Option<&RecordState>) -> bool {
+    match (notice.operation, held) {
+        (NoticeOperation::Delete, None) => false,
+        (NoticeOperation::Delete, Some(state)) => !state.deleted,
+        (NoticeOperation::Merge, Some(state)) if notice.merged_from.is_some() => !state.deleted,
+        (_, None) => true,
+        (_, Some(state)) => state.updated_at < notice.occurred_at,
+    }
+}
+
 /// Names the survivor on deletions the source confirmed (a change feed's
 /// tombstone, or deletion by difference) that merge notices explain.
 ///
@@ -96,7 +156,6 @@ pub(super) fn name_survivors(tombstones: &mut [Tombstone], notices: &[ChangeNoti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::EntityKind;
     use crate::fixtures::{id, time};
 
     fn notice(realm: &str, record: &str, key: &str, operation: NoticeOperation) -> ChangeNotice {
@@ -149,6 +208,36 @@ mod tests {
         ]);
         assert_eq!(inbox.accept(vec![notice("1", "5", "a", NoticeOperation::Update)]), 1);
         assert_eq!(inbox.accept(vec![notice("1", "5", "c", NoticeOperation::Update)]), 0);
+    }
+
+    #[test]
+    fn a_notice_is_news_only_when_the_mirror_does_not_hold_its_change() {
+        let held = |updated: &str, deleted: bool| RecordState {
+            kind: EntityKind::Vendor,
+            external_id: id("5"),
+            version: crate::VersionToken::new("3"),
+            updated_at: time(updated).with_timezone(&chrono::Utc),
+            deleted,
+        };
+        let update = notice("1", "5", "a", NoticeOperation::Update); // at 10:00 -08:00
+        assert!(is_news(&update, None), "a record never seen");
+        assert!(is_news(&update, Some(&held("2026-11-23T09:59:59-08:00", false))));
+        assert!(
+            !is_news(&update, Some(&held("2026-11-23T10:00:00-08:00", false))),
+            "a replay"
+        );
+        assert!(
+            !is_news(&update, Some(&held("2026-11-23T11:00:00-08:00", true))),
+            "deleted since"
+        );
+        let delete = notice("1", "5", "b", NoticeOperation::Delete);
+        assert!(is_news(&delete, Some(&held("2026-11-23T11:00:00-08:00", false))));
+        assert!(!is_news(&delete, Some(&held("2026-11-23T09:00:00-08:00", true))));
+        assert!(!is_news(&delete, None), "nothing to delete");
+        let merge = notice("1", "5", "c", NoticeOperation::Merge);
+        assert_eq!(watched_id(&merge), &id::<ExternalId>("99"), "the merged-away record");
+        assert!(is_news(&merge, Some(&held("2026-11-23T11:00:00-08:00", false))));
+        assert!(!is_news(&merge, Some(&held("2026-11-23T09:00:00-08:00", true))));
     }
 
     #[test]

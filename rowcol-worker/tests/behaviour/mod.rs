@@ -22,7 +22,8 @@ macro_rules! for_each_behaviour {
     ($m:ident) => {
         $m!(
             a_tick_queues_exactly_the_due_clients_once,
-            a_spent_budget_queues_no_scheduled_sync_but_webhooks_still_run,
+            a_spent_budget_runs_no_scheduled_or_webhook_sync,
+            replayed_webhooks_for_changes_already_mirrored_cost_no_call,
             webhook_notices_for_one_realm_become_one_sync,
             a_failing_job_ends_dead_and_can_be_replayed,
             a_busy_realm_is_queued_again_not_dropped,
@@ -84,9 +85,10 @@ pub async fn a_tick_queues_exactly_the_due_clients_once(backend: Backend) {
     assert_eq!(p.queue.jobs(JobState::Pending).await.unwrap().len(), 6);
 }
 
-/// With the month's budget spent, ticks queue nothing, yet a webhook sync
-/// still runs.
-pub async fn a_spent_budget_queues_no_scheduled_sync_but_webhooks_still_run(backend: Backend) {
+/// With the month's budget spent, ticks queue nothing and webhook syncs do
+/// not run either: the rail stops answering reads, and webhook work spends
+/// the same budget.
+pub async fn a_spent_budget_runs_no_scheduled_or_webhook_sync(backend: Backend) {
     let policy = StandardPolicy {
         qbo_monthly_budget: Some(0),
         ..fast_policy()
@@ -111,13 +113,52 @@ pub async fn a_spent_budget_queues_no_scheduled_sync_but_webhooks_still_run(back
         intake.enqueue_notices(delivery).await.unwrap().queued,
         vec![client_id(1)]
     );
+    let calls = p.rail.calls();
     let worker = start_worker(&p, "budget", 2);
-    wait_until("the webhook sync", WAIT, || async {
-        p.succeeded(&client_id(1)).await == 1
-    })
-    .await;
+    wait_until("the queue to drain", WAIT, || p.queue_is_idle()).await;
     worker.stop().await;
-    assert_eq!(p.succeeded(&client_id(0)).await, 0);
+    assert!(p.runs(&client_id(1)).await.is_empty());
+    assert_eq!(p.rail.calls(), calls, "no call once the budget is spent");
+}
+
+/// A delivery replayed many times (or arriving after a scheduled sync read
+/// its change) costs no call: its notices name changes the mirror holds.
+pub async fn replayed_webhooks_for_changes_already_mirrored_cost_no_call(backend: Backend) {
+    let p = portfolio(backend, 1, fast_policy()).await;
+    let c = &p.connections[0];
+    let bill = rowcol_core::fixtures::bill(c.client.as_str(), "7", rust_decimal::Decimal::new(12_50, 2));
+    p.rail.put(
+        &c.realm,
+        SourceRecord {
+            entity: Entity::Bill(bill),
+            raw: "{}".into(),
+        },
+    );
+    p.engine.sync_connection(c, SyncTrigger::Schedule, &[]).await.unwrap();
+    let (bill, _) = p
+        .mirror
+        .live_versions(&c.client, c.rail, EntityKind::Bill)
+        .await
+        .unwrap()
+        .remove(0);
+    let held = p
+        .mirror
+        .record_states(&c.client, c.rail, &[(EntityKind::Bill, bill.clone())])
+        .await
+        .unwrap()
+        .remove(0);
+    let at = held.updated_at.to_rfc3339();
+    let intake = Intake::new(p.engine.clone(), p.queue.clone()).coalesce_for(Duration::ZERO);
+    for _ in 0..20 {
+        let delivery = vec![notice(&c.realm, bill.as_str(), "e1", &at, NoticeOperation::Update)];
+        intake.enqueue_notices(delivery).await.unwrap();
+    }
+    let calls = p.rail.calls();
+    let worker = start_worker(&p, "replays", 2);
+    wait_until("the queue to drain", WAIT, || p.queue_is_idle()).await;
+    worker.stop().await;
+    assert_eq!(p.rail.calls(), calls, "twenty replays, no call");
+    assert_eq!(p.runs(&c.client).await.len(), 1, "only the first sync ran");
 }
 
 /// Two deliveries for one realm, with a duplicate inside each, a re-delivery
