@@ -20,6 +20,9 @@ pub enum CliError {
     /// Some of the work failed (the message says which).
     #[error("{0}")]
     Partial(String),
+    /// Connections need their user to reconnect (the message says which).
+    #[error("{0}")]
+    Credentials(String),
 }
 
 impl CliError {
@@ -38,6 +41,7 @@ impl CliError {
                 _ => 1,
             },
             CliError::Partial(_) => 6,
+            CliError::Credentials(_) => 3,
             _ => 1,
         }
     }

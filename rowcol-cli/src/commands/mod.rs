@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod demo;
+pub mod portfolio_exit;
 pub mod read;
 pub mod reconcile;
 pub mod serve;
