@@ -18,7 +18,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// ROWCOL_QBO_CLIENT_SECRET, ROWCOL_WEBHOOK_VERIFIER.
 ///
 /// Exit codes: 0 done, 1 failure, 2 configuration, 3 credentials (reconnect
-/// or wrong key), 4 database unreachable, 5 QBO unavailable, 6 some clients failed.
+/// or wrong key), 4 database unreachable, 5 QBO unavailable, 6 some clients
+/// not done (failed, busy, skipped) or drift left. When a command working
+/// client by client (sync, reconcile) gets no client done, it exits with the
+/// most severe cause among them, in the order 4, 2, 3, 5, 1.
 #[derive(Debug, Parser)]
 #[command(name = "rowcol", version, about, long_about)]
 pub struct Cli {
@@ -66,7 +69,11 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8765")]
         listen: String,
     },
-    /// Sync every connected client once (or keep syncing on the schedule).
+    /// Sync every connected client once (a line per client as it finishes,
+    /// then a table), or keep syncing on the schedule. A client another
+    /// process is syncing is reported busy with the lease holder and counts
+    /// as not done (exit 6); one sync of one client stops at the policy's
+    /// deadline (5 minutes), keeping what it committed.
     Sync {
         /// Keep running: sync on the schedule from the job queue until Ctrl-C.
         #[arg(long)]
@@ -109,7 +116,10 @@ pub enum Command {
     },
     /// Compare each client's mirror with QBO (counts first, ids and versions
     /// where counts differ) and list every drift; `--repair` re-reads and
-    /// applies what drifted. Exits 6 when drift is left unrepaired.
+    /// applies what drifted, then checks that nothing is left. Each check is
+    /// recorded in the client's health; connections needing re-auth are
+    /// skipped without a call. Exits 6 when drift is left (found without
+    /// --repair, or remaining after it) or a client could not be checked.
     Reconcile {
         /// Only this client.
         #[arg(long)]

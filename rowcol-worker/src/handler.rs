@@ -144,12 +144,8 @@ impl JobContext {
     /// True when a sync of the job's realm started after the job was asked
     /// for and succeeded: it read everything the job would (a burst of
     /// webhooks thus costs one sync). A reconcile run does not count: it
-    /// checks the mirror, it does not read the changes. Jobs carrying merges
-    /// always run, as only they can tombstone the merged-away records.
+    /// checks the mirror, it does not read the changes.
     async fn already_synced(&self, job: &SyncJob) -> Result<bool> {
-        if job.carries_merges() {
-            return Ok(false);
-        }
         let runs = self.engine.mirror().runs(&job.client, 8).await?;
         Ok(runs.iter().any(|r| {
             r.rail == job.rail

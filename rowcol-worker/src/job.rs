@@ -79,14 +79,6 @@ impl SyncJob {
             ..self.clone()
         }
     }
-
-    /// True when the job carries merge notices, whose tombstones only its own
-    /// run can write: such a job is never coalesced away.
-    pub fn carries_merges(&self) -> bool {
-        self.notices
-            .iter()
-            .any(|n| n.operation == rowcol_core::sync::NoticeOperation::Merge)
-    }
 }
 
 /// The connection `client` has on `rail`, as the mirror lists it now.

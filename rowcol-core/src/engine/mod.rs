@@ -144,8 +144,9 @@ impl SyncEngine {
 
     /// Syncs one connection once: full, resumed or incremental as its
     /// checkpoint says (see the module docs). `notices` are the webhook hints
-    /// that asked for this sync (may be empty); merges among them tombstone
-    /// the merged-away records.
+    /// that asked for this sync (may be empty): hints only, never applied as
+    /// data; a merge among them names the survivor on the merged-away
+    /// record's tombstone once the source confirms the deletion.
     ///
     /// Answers `SyncOutcome::Skipped` without calling the rail when the
     /// connection is not active or another process holds the realm's lease.
