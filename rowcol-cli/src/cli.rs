@@ -13,7 +13,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// ROWCOL_DATABASE_URL (sqlite://path or postgres://...), ROWCOL_QUEUE_URL,
 /// ROWCOL_ADVISOR, ROWCOL_QBO_CLIENT_ID, ROWCOL_QBO_REDIRECT_URI,
 /// ROWCOL_QBO_ENVIRONMENT ("production" or a look-alike's base URL),
-/// ROWCOL_LISTEN. Secrets come only from the environment:
+/// ROWCOL_LISTEN (webhooks and /healthz, default 127.0.0.1:8080),
+/// ROWCOL_METRICS_LISTEN (/metrics, which names every client: default
+/// 127.0.0.1:9464, loopback only; widen it only behind a firewall). Secrets come only from the environment:
 /// ROWCOL_CREDENTIAL_KEY (64 hex characters sealing stored tokens),
 /// ROWCOL_QBO_CLIENT_SECRET, ROWCOL_WEBHOOK_VERIFIER.
 ///
@@ -134,12 +136,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve webhooks (signature-checked), /healthz and /metrics, and run the
-    /// scheduler and sync workers, until Ctrl-C.
+    /// Serve webhooks (signature-checked) and /healthz on ROWCOL_LISTEN,
+    /// /metrics on ROWCOL_METRICS_LISTEN (loopback by default: it names every
+    /// client), and run the scheduler and sync workers. SIGTERM or SIGINT
+    /// stops it gracefully: no new connections or jobs, syncs in flight
+    /// finish (up to --grace) so their runs close and leases are released.
+    /// Refused webhooks log at most one line per 10 seconds, with a count.
     Serve {
         /// Sync jobs run at once.
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// Seconds a connection may take to send a request's headers before
+        /// it is closed (slow or idle clients).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout: u64,
+        /// Seconds a request may take, body and answer included, before it
+        /// is answered 408; also how long requests may drain at shutdown.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        request_timeout: u64,
+        /// Seconds syncs in flight may take to finish after a stop signal.
+        #[arg(long, default_value_t = 30)]
+        grace: u64,
     },
 }
 

@@ -35,6 +35,7 @@ struct FileQbo {
 #[serde(deny_unknown_fields)]
 struct FileServe {
     listen: Option<String>,
+    metrics_listen: Option<String>,
 }
 
 /// Where QBO is.
@@ -69,6 +70,8 @@ pub struct Config {
     pub webhook_verifier: Option<SecretString>,
     /// Where `serve` listens.
     pub listen: String,
+    /// Where `serve` answers `/metrics` (loopback unless set otherwise).
+    pub metrics_listen: String,
 }
 
 /// Reads the environment through a function, so tests need not touch the
@@ -126,6 +129,9 @@ impl Config {
             listen: var("ROWCOL_LISTEN")
                 .or(file.serve.listen)
                 .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            metrics_listen: var("ROWCOL_METRICS_LISTEN")
+                .or(file.serve.metrics_listen)
+                .unwrap_or_else(|| "127.0.0.1:9464".into()),
         })
     }
 }

@@ -79,6 +79,22 @@ async fn run(cli: Cli) -> CliResult {
             repair,
             json,
         } => commands::reconcile::run(&config()?, client.as_deref(), *full, *repair, *json).await,
-        Command::Serve { concurrency } => commands::serve::run(&config()?, *concurrency).await,
+        Command::Serve {
+            concurrency,
+            header_timeout,
+            request_timeout,
+            grace,
+        } => {
+            let options = commands::serve::ServeOptions {
+                concurrency: *concurrency,
+                limits: rowcol_cli::http::ServeLimits {
+                    header_read: Duration::from_secs(*header_timeout),
+                    request: Duration::from_secs(*request_timeout),
+                    drain: Duration::from_secs(*request_timeout),
+                },
+                grace: Duration::from_secs(*grace),
+            };
+            commands::serve::run(&config()?, options).await
+        }
     }
 }

@@ -37,8 +37,13 @@ pub async fn mirror(config: &Config) -> CliResult<Arc<dyn Mirror>> {
 /// The QBO app settings for the configured environment.
 pub fn qbo_config(config: &Config) -> CliResult<QboConfig> {
     let built = match &config.qbo_environment {
+        // The configured app, when there is one, even against a look-alike:
+        // ignoring it hid a misconfiguration (issue 19) that a look-alike
+        // started with its own app now refuses with invalid_client.
         QboEnvironment::Sim(base) => QboConfig::for_sim(base).map(|sim| QboConfig {
             redirect_uri: config.qbo_redirect_uri.clone(),
+            client_id: config.qbo_client_id.clone().unwrap_or(sim.client_id.clone()),
+            client_secret: config.qbo_client_secret.clone().unwrap_or(sim.client_secret.clone()),
             ..sim
         }),
         QboEnvironment::Production => {

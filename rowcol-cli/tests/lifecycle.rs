@@ -81,7 +81,8 @@ async fn connect_sync_and_serve_keep_the_mirror_equal_to_the_source() {
         async move { request.await.is_ok_and(|r| r.status().is_success()) }
     })
     .await;
-    let metrics = http.get(format!("{base}/metrics")).send().await.unwrap();
+    let metrics_at = format!("http://{}/metrics", world.env["ROWCOL_METRICS_LISTEN"]);
+    let metrics = http.get(metrics_at).send().await.unwrap();
     assert!(metrics.status().is_success());
     let metrics = metrics.text().await.unwrap();
     assert!(metrics.contains("acme") && metrics.contains("globex"), "{metrics}");

@@ -118,10 +118,29 @@ impl<DB: Backend> SqlMirror<DB> {
 /// way.
 const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
 
+/// Creates the database file `path` readable and writable by its owner
+/// only (0600), whatever the umask, unless it exists already. It holds the
+/// books and sealed tokens; SQLite gives the `-wal` and `-shm` files it
+/// creates beside it the same mode.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 impl SqliteMirror {
     /// Opens (creating if missing) a SQLite mirror: `sqlite://path/to/file.db`,
     /// a plain path, or `sqlite::memory:`. WAL journal, foreign keys on, a
-    /// 10 s busy timeout so writers queue instead of failing.
+    /// 10 s busy timeout so writers queue instead of failing. A file it
+    /// creates (and its `-wal` and `-shm`) is readable by its owner only.
     pub async fn open(url: &str, key: CredentialKey) -> Result<Self, RowcolError> {
         let ctx = ErrorContext::default();
         let memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -142,6 +161,17 @@ impl SqliteMirror {
             .synchronous(SqliteSynchronous::Normal)
             .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string())
             .busy_timeout(Duration::from_secs(10));
+        if !memory {
+            let path = options.get_filename();
+            create_private(path).map_err(|e| {
+                RowcolError::store_with_source(
+                    StoreErrorKind::Unavailable,
+                    ctx.clone(),
+                    format!("creating the SQLite mirror file {}", path.display()),
+                    e,
+                )
+            })?;
+        }
         // One connection for an in-memory database: each connection would
         // otherwise see its own empty database.
         let pool = SqlitePoolOptions::new()

@@ -106,3 +106,21 @@ async fn a_mirror_from_before_packed_records_upgrades_in_place() {
     let (h, _dir) = harness_in(dir).await;
     behaviour::legacy_rows_survive_the_upgrade(h).await;
 }
+
+/// The mirror holds the books and sealed tokens: a new file, its `-wal`
+/// and `-shm` are private to their owner whatever the umask (issue 19).
+#[tokio::test]
+async fn a_new_mirror_file_and_its_wal_are_private_to_the_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.db");
+    let store = SqliteMirror::open(&path.display().to_string(), CredentialKey::generate())
+        .await
+        .unwrap();
+    for name in ["private.db", "private.db-wal", "private.db-shm"] {
+        let file = dir.path().join(name);
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}: {mode:o}", file.display());
+    }
+    drop(store);
+}

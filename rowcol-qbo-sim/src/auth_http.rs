@@ -1,5 +1,7 @@
 //! HTTP face of the authorization server: authorize (redirects at once with a
-//! code), token (form-encoded, HTTP Basic), revoke, and a discovery document
+//! code), token (form-encoded; the app authenticates with HTTP Basic or with
+//! `client_id` and `client_secret` in the form, as Intuit's discovery
+//! document allows), revoke, and a discovery document
 //! so Intuit's own OAuth client can be pointed at the look-alike.
 
 use std::collections::HashMap;
@@ -53,6 +55,7 @@ async fn discovery(State(state): State<Shared>) -> Response {
             "jwks_uri": format!("{base}/op/v1/jwks"),
             "response_types_supported": ["code"],
             "grant_types_supported": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
             "scopes_supported": ["openid", "email", "profile", "address", "phone", "com.intuit.quickbooks.accounting"],
         }),
     )
@@ -106,14 +109,26 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((id.to_string(), secret.to_string()))
 }
 
+/// The app's credentials from the form body (`client_secret_post`).
+fn posted_credentials(form: &HashMap<String, String>) -> Option<(String, String)> {
+    Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone()))
+}
+
+/// The token endpoint: the app authenticates with HTTP Basic
+/// (`client_secret_basic`) or, when no `Authorization` header is sent, with
+/// `client_id` and `client_secret` in the form (`client_secret_post`). A
+/// request using both is refused, as RFC 6749 section 2.3 asks.
 async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some((id, secret)) = basic_credentials(&headers) else {
-        return oauth_error(OAuthError::InvalidClient);
+    let form = parse_form(&body);
+    let credentials = match (basic_credentials(&headers), posted_credentials(&form)) {
+        (Some(_), Some(_)) => return oauth_error(OAuthError::InvalidRequest),
+        (Some(basic), None) => basic,
+        (None, Some(posted)) => posted,
+        (None, None) => return oauth_error(OAuthError::InvalidClient),
     };
-    if let Err(e) = state.oauth.check_client(&id, &secret) {
+    if let Err(e) = state.oauth.check_client(&credentials.0, &credentials.1) {
         return oauth_error(e);
     }
-    let form = parse_form(&body);
     let now = state.clock.now();
     let answer = match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => match form.get("code") {

@@ -153,7 +153,7 @@ impl OAuth {
         }
     }
 
-    /// Checks HTTP Basic credentials.
+    /// Checks the app's credentials (sent by HTTP Basic or in the form).
     pub fn check_client(&self, client_id: &str, client_secret: &str) -> Result<(), OAuthError> {
         let config = self.config();
         if config.client_id == client_id && config.client_secret == client_secret {

@@ -164,3 +164,109 @@ async fn token_of_another_realm_is_refused() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn the_app_may_authenticate_by_basic_or_in_the_form_but_not_both() {
+    let s = sim(Size::Small).await;
+    let url = format!("{}/oauth2/v1/tokens/bearer", s.server.base_url());
+    let refresh = s.server.admin().issue_tokens(&s.realm).refresh_token;
+    // client_secret_post: the app's id and secret in the form body.
+    let r = s
+        .http
+        .post(&url)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.as_str()),
+            ("client_id", "sim-client-id"),
+            ("client_secret", "sim-client-secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let fresh: Value = r.json().await.unwrap();
+    // client_secret_basic still works with the rotated token.
+    let (status, body) = token_call(
+        &s,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", fresh["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // A wrong secret in the form is invalid_client, as by Basic.
+    let r = s
+        .http
+        .post(&url)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", body["refresh_token"].as_str().unwrap()),
+            ("client_id", "sim-client-id"),
+            ("client_secret", "wrong"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_client");
+    // Both methods in one request: RFC 6749 section 2.3 forbids it.
+    let r = s
+        .http
+        .post(&url)
+        .basic_auth("sim-client-id", Some("sim-client-secret"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", body["refresh_token"].as_str().unwrap()),
+            ("client_id", "sim-client-id"),
+            ("client_secret", "sim-client-secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_request");
+    // The discovery document lists both methods.
+    let discovery: Value = s
+        .http
+        .get(format!("{}/.well-known/openid_configuration", s.server.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let methods = discovery["token_endpoint_auth_methods_supported"].as_array().unwrap();
+    assert!(methods.contains(&Value::from("client_secret_post")), "{discovery}");
+    assert!(methods.contains(&Value::from("client_secret_basic")), "{discovery}");
+}
+
+#[tokio::test]
+async fn a_look_alike_with_its_own_app_refuses_the_default_credentials() {
+    let s = common::sim_with(rowcol_qbo_sim::SimConfig {
+        portfolio: common::spec(Size::Empty, 1),
+        oauth: rowcol_qbo_sim::OAuthConfig {
+            client_id: "my-app".into(),
+            client_secret: "my-secret".into(),
+            ..rowcol_qbo_sim::OAuthConfig::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let refresh = s.server.admin().issue_tokens(&s.realm).refresh_token;
+    let (status, body) = token_call(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())],
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    let r = s
+        .http
+        .post(format!("{}/oauth2/v1/tokens/bearer", s.server.base_url()))
+        .basic_auth("my-app", Some("my-secret"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -13,6 +13,10 @@ pub const PRODUCTION_API: &str = "https://quickbooks.api.intuit.com";
 pub const PRODUCTION_TOKEN_URL: &str = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer";
 /// Intuit's authorization (consent) page.
 pub const PRODUCTION_AUTH_URL: &str = "https://appcenter.intuit.com/connect/oauth2";
+/// The `issuer` of Intuit's OpenID discovery document.
+pub const PRODUCTION_ISSUER: &str = "https://oauth.platform.intuit.com/op/v1";
+/// Intuit's OpenID discovery document.
+pub const PRODUCTION_DISCOVERY_URL: &str = "https://developer.api.intuit.com/.well-known/openid_configuration";
 /// The OAuth scope for the accounting API.
 pub const ACCOUNTING_SCOPE: &str = "com.intuit.quickbooks.accounting";
 
@@ -48,6 +52,13 @@ pub struct QboConfig {
     pub token_url: Url,
     /// The OAuth authorization page a user is sent to when connecting.
     pub auth_url: Url,
+    /// The OpenID discovery document of the authorization server.
+    pub discovery_url: Url,
+    /// The `issuer` that document must name. An `invalid_grant` is believed
+    /// (the connection needs the user) only from a server whose discovery
+    /// document names this issuer; from any other it is a configuration
+    /// error and the connection is left alone.
+    pub issuer: String,
     /// The app's client id.
     pub client_id: String,
     /// The app's client secret.
@@ -81,6 +92,8 @@ impl fmt::Debug for QboConfig {
             .field("api_base", &self.api_base.as_str())
             .field("token_url", &self.token_url.as_str())
             .field("auth_url", &self.auth_url.as_str())
+            .field("discovery_url", &self.discovery_url.as_str())
+            .field("issuer", &self.issuer)
             .field("client_id", &self.client_id)
             .field("client_secret", &"[redacted]")
             .field("redirect_uri", &self.redirect_uri)
@@ -119,9 +132,13 @@ impl QboConfig {
         redirect_uri: impl Into<String>,
     ) -> Result<Self, ConfigError> {
         Self::with_urls(
-            PRODUCTION_API,
-            PRODUCTION_TOKEN_URL,
-            PRODUCTION_AUTH_URL,
+            [
+                PRODUCTION_API,
+                PRODUCTION_TOKEN_URL,
+                PRODUCTION_AUTH_URL,
+                PRODUCTION_DISCOVERY_URL,
+            ],
+            PRODUCTION_ISSUER.to_owned(),
             client_id.into(),
             client_secret,
             redirect_uri.into(),
@@ -129,13 +146,18 @@ impl QboConfig {
     }
 
     /// The look-alike (`rowcol-qbo-sim`) at `base_url`, with its default app
-    /// (`sim-client-id` / `sim-client-secret`).
+    /// (`sim-client-id` / `sim-client-secret`; replace both fields to use
+    /// another) and its issuer, `{base_url}/op/v1`.
     pub fn for_sim(base_url: &str) -> Result<Self, ConfigError> {
         let base = base_url.trim_end_matches('/');
         Self::with_urls(
-            base,
-            &format!("{base}/oauth2/v1/tokens/bearer"),
-            &format!("{base}/connect/oauth2"),
+            [
+                base,
+                &format!("{base}/oauth2/v1/tokens/bearer"),
+                &format!("{base}/connect/oauth2"),
+                &format!("{base}/.well-known/openid_configuration"),
+            ],
+            format!("{base}/op/v1"),
             "sim-client-id".to_owned(),
             SecretString::from("sim-client-secret"),
             "http://localhost/callback".to_owned(),
@@ -143,9 +165,8 @@ impl QboConfig {
     }
 
     fn with_urls(
-        api: &str,
-        token: &str,
-        auth: &str,
+        [api, token, auth, discovery]: [&str; 4],
+        issuer: String,
         client_id: String,
         client_secret: SecretString,
         redirect_uri: String,
@@ -154,6 +175,8 @@ impl QboConfig {
             api_base: parse_url(api)?,
             token_url: parse_url(token)?,
             auth_url: parse_url(auth)?,
+            discovery_url: parse_url(discovery)?,
+            issuer,
             client_id,
             client_secret,
             redirect_uri,

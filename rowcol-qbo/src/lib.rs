@@ -35,7 +35,7 @@ mod rail;
 mod retry;
 pub mod webhook;
 
-pub use config::{ConfigError, QboConfig, Timeouts};
+pub use config::{ConfigError, PRODUCTION_DISCOVERY_URL, PRODUCTION_ISSUER, QboConfig, Timeouts};
 pub use map::{kind_from_qbo_name, qbo_name};
 pub use query::{Literal, Op, Select};
 pub use rail::QboRail;

@@ -8,10 +8,15 @@
 //!   mutex) and guarded across processes by a `LeaseStore` lease named
 //!   `refresh:{client}:qbo`; after getting the lease the credentials are
 //!   loaded again and, if another process already rotated them, theirs are used;
-//! - `invalid_grant` is final: `RailErrorKind::NeedsReauth`, never retried.
+//! - `invalid_grant` is final: `RailErrorKind::NeedsReauth`, never retried,
+//!   but only when the server saying it is the configured authorization
+//!   server: its OpenID discovery document must name the configured
+//!   `issuer`. Otherwise (a base URL pointing at another server) it is
+//!   `RailErrorKind::Invalid`, naming both issuers, and the connection is
+//!   not marked for reconnecting.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -45,6 +50,12 @@ struct TokenRefusal {
     error: Option<String>,
 }
 
+/// The one field of an OpenID discovery document the keeper reads.
+#[derive(Deserialize)]
+struct Discovery {
+    issuer: Option<String>,
+}
+
 /// Keeps every connection's tokens fresh. Shared by all tasks of a rail.
 pub(crate) struct TokenKeeper {
     config: Arc<QboConfig>,
@@ -58,6 +69,8 @@ pub(crate) struct TokenKeeper {
     cache: Mutex<HashMap<ClientId, RailCredentials>>,
     flights: Mutex<HashMap<ClientId, Arc<tokio::sync::Mutex<()>>>>,
     refreshes: AtomicU64,
+    /// The discovery document named the configured issuer once already.
+    issuer_confirmed: AtomicBool,
 }
 
 fn context(connection: &Connection) -> ErrorContext {
@@ -99,6 +112,7 @@ impl TokenKeeper {
             cache: Mutex::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
             refreshes: AtomicU64::new(0),
+            issuer_confirmed: AtomicBool::new(false),
         }
     }
 
@@ -310,7 +324,11 @@ impl TokenKeeper {
             }
             let refusal = serde_json::from_slice::<TokenRefusal>(&body).ok().and_then(|r| r.error);
             let kind = match (status, refusal.as_deref()) {
-                (_, Some("invalid_grant")) => RailErrorKind::NeedsReauth,
+                (_, Some("invalid_grant")) => {
+                    // Final only if the configured server said it.
+                    self.confirm_issuer(connection).await?;
+                    RailErrorKind::NeedsReauth
+                }
                 (500..=599, _) => RailErrorKind::Transient,
                 (429, _) => RailErrorKind::Throttled { retry_after: None },
                 _ => RailErrorKind::Forbidden,
@@ -326,6 +344,53 @@ impl TokenKeeper {
             ))
         })
         .await
+    }
+
+    /// Checks that the configured discovery document names the configured
+    /// issuer: `Invalid` (a configuration error, never retried) when it does
+    /// not or is not a discovery document, `Transient` when it cannot be read.
+    async fn confirm_issuer(&self, connection: &Connection) -> Result<()> {
+        if self.issuer_confirmed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let url = &self.config.discovery_url;
+        let unreadable = |status: Option<u16>| {
+            oauth_error(
+                RailErrorKind::Transient,
+                connection,
+                status,
+                format!("cannot read the discovery document at {url} to confirm the token server"),
+            )
+        };
+        let response = self
+            .http
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|_| unreadable(None))?;
+        let status = response.status().as_u16();
+        if status >= 500 || status == 429 {
+            return Err(unreadable(Some(status)));
+        }
+        let body = response.bytes().await.map_err(|_| unreadable(Some(status)))?;
+        let found = serde_json::from_slice::<Discovery>(&body).ok().and_then(|d| d.issuer);
+        let expected = &self.config.issuer;
+        if found.as_deref() == Some(expected.as_str()) {
+            self.issuer_confirmed.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        let found = found.map_or_else(|| format!("no issuer at {url}"), |f| truncate(&f));
+        Err(oauth_error(
+            RailErrorKind::Invalid,
+            connection,
+            Some(status),
+            format!(
+                "the token server is not the configured QBO authorization server (expected issuer {expected}, \
+                 found {found}): check the QBO environment setting; its invalid_grant is ignored and the \
+                 connection left as it was"
+            ),
+        ))
     }
 
     fn credentials_from(&self, answer: TokenAnswer) -> RailCredentials {

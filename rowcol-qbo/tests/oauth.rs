@@ -186,3 +186,44 @@ async fn invalid_grant_stops_at_once_and_errors_never_show_tokens() {
     }
     assert!(err.to_string().contains("invalid_grant"), "{err}");
 }
+
+/// Issue 19: an `invalid_grant` from a server that is not the configured
+/// authorization server (its discovery document names another issuer, or
+/// it has none) is a configuration error, not a dead connection.
+#[tokio::test]
+async fn invalid_grant_from_a_server_with_another_issuer_is_a_configuration_error() {
+    let h = harness(Size::Small).await;
+    let dead = RailCredentials {
+        access_token: SecretString::from("access-SECRET-aaaa"),
+        access_expires_at: chrono::Utc::now() - chrono::Duration::minutes(1),
+        refresh_token: SecretString::from("refresh-SECRET-bbbb"),
+        refresh_expires_at: None,
+    };
+    h.store
+        .save_credentials(&h.connection.client, Rail::Qbo, &dead)
+        .await
+        .unwrap();
+    let base = h.sim.base_url();
+    // Configured for Intuit, but the traffic reaches the look-alike.
+    let mut intuit = QboConfig::for_sim(&base).unwrap();
+    intuit.issuer = rowcol_qbo::PRODUCTION_ISSUER.to_owned();
+    // A server with no discovery document at the configured place.
+    let mut elsewhere = QboConfig::for_sim(&base).unwrap();
+    elsewhere.discovery_url = format!("{base}/no/discovery/here").parse().unwrap();
+    for (config, found) in [
+        (intuit, format!("found {base}/op/v1")),
+        (elsewhere, "found no issuer".to_owned()),
+    ] {
+        let rail = h.rail_with(config, fast_policy());
+        let err = rail.list_pages(&h.connection, &one_page()).await.unwrap_err();
+        assert_eq!(err.rail_kind(), Some(&RailErrorKind::Invalid), "{err}");
+        assert!(!err.retryable());
+        assert!(err.to_string().contains("expected issuer"), "{err}");
+        assert!(err.to_string().contains(&found), "{err}");
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        assert_eq!(rail.token_calls(), 1, "never retried");
+    }
+    // The look-alike's own issuer: invalid_grant is believed.
+    let err = h.rail().list_pages(&h.connection, &one_page()).await.unwrap_err();
+    assert_eq!(err.rail_kind(), Some(&RailErrorKind::NeedsReauth), "{err}");
+}

@@ -45,6 +45,8 @@ impl World {
             ("ROWCOL_ADVISOR", "jane-cfo".to_owned()),
             ("ROWCOL_QBO_ENVIRONMENT", sim.base_url()),
             ("ROWCOL_WEBHOOK_VERIFIER", VERIFIER.to_owned()),
+            // Tests run `serve`s side by side: each world scrapes its own port.
+            ("ROWCOL_METRICS_LISTEN", format!("127.0.0.1:{}", free_port())),
         ]);
         World { dir, sim, env }
     }

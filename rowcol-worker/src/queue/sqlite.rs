@@ -11,11 +11,17 @@ use crate::error::{Result, WorkerError};
 
 pub(super) const NAME: &str = "sqlite";
 
-/// Opens (creating) the database file and runs apalis' migrations.
+/// Opens (creating) the database file and runs apalis' migrations. A file
+/// it creates is readable by its owner only (0600, whatever the umask); SQLite
+/// gives its `-wal` and `-shm` the same mode.
 pub(super) async fn connect(url: &str) -> Result<SqlitePool> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| WorkerError::queue(NAME, "parse the queue URL", e))?
         .create_if_missing(true);
+    let memory = url.contains(":memory:") || url.contains("mode=memory");
+    if !memory {
+        create_private(options.get_filename()).map_err(|e| WorkerError::queue(NAME, "create the queue file", e))?;
+    }
     let pool = SqlitePoolOptions::new()
         .connect_with(options)
         .await
@@ -24,6 +30,21 @@ pub(super) async fn connect(url: &str) -> Result<SqlitePool> {
         .await
         .map_err(|e| WorkerError::queue(NAME, "migrate the queue", e))?;
     Ok(pool)
+}
+
+/// Creates `path` with mode 0600 unless it exists.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// apalis' settings for the sync queue.
