@@ -10,7 +10,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 ///
 /// Configuration comes from a TOML file (`--config`, or `rowcol.toml` in the
 /// working directory) and `ROWCOL_*` environment variables, which win:
-/// ROWCOL_DATABASE_URL (sqlite://path or postgres://...), ROWCOL_QUEUE_URL,
+/// ROWCOL_DATABASE_URL (sqlite:///absolute/path.db, sqlite://relative/path.db
+/// under the working directory, or postgres://user@host/db; a plain path,
+/// sqlite:/x or another scheme is refused), ROWCOL_QUEUE_URL (same forms;
+/// default: the database),
 /// ROWCOL_ADVISOR, ROWCOL_QBO_CLIENT_ID, ROWCOL_QBO_REDIRECT_URI,
 /// ROWCOL_QBO_ENVIRONMENT ("production" or a look-alike's base URL),
 /// ROWCOL_LISTEN (webhooks and /healthz, default 127.0.0.1:8080),
@@ -19,11 +22,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// ROWCOL_CREDENTIAL_KEY (64 hex characters sealing stored tokens),
 /// ROWCOL_QBO_CLIENT_SECRET, ROWCOL_WEBHOOK_VERIFIER.
 ///
-/// Exit codes: 0 done, 1 failure, 2 configuration, 3 credentials (reconnect
-/// or wrong key), 4 database unreachable, 5 QBO unavailable, 6 some clients
-/// not done (failed, busy, skipped) or drift left. When a command working
-/// client by client (sync, reconcile) gets no client done, it exits with the
-/// most severe cause among them, in the order 4, 2, 3, 5, 1.
+/// Exit codes: 0 done, 1 failure, 2 configuration (a missing or malformed
+/// setting, a refused or failed consent), 3 credentials (reconnect or wrong
+/// key), 4 database unavailable (unreachable, cannot be opened, read-only or
+/// full), 5 QBO unavailable, 6 some clients not done (failed, busy, skipped)
+/// or drift left. When a command working client by client (sync, reconcile)
+/// gets no client done, it exits with the most severe cause among them, in
+/// the order 4, 2, 3, 5, 1.
 #[derive(Debug, Parser)]
 #[command(name = "rowcol", version, about, long_about)]
 pub struct Cli {

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rowcol_mirror::MirrorUrl;
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -50,9 +51,11 @@ pub enum QboEnvironment {
 /// The effective configuration of one command.
 #[derive(Debug)]
 pub struct Config {
-    /// The mirror: `sqlite://path` or `postgres://...`.
-    pub database_url: String,
-    /// The job queue (default: the mirror's database).
+    /// The mirror, read from its URL by [`MirrorUrl::parse`].
+    pub database: MirrorUrl,
+    /// The job queue's URL, as sqlx reads it (default: the mirror's
+    /// database). Checked by the same parser, so it names the same file the
+    /// mirror would.
     pub queue_url: String,
     /// Whose portfolio the read commands show.
     pub advisor: String,
@@ -94,11 +97,24 @@ impl Config {
             }
         };
         let var = |name: &str| env(name).filter(|v| !v.is_empty());
-        let database_url = var("ROWCOL_DATABASE_URL").or(file.database_url).ok_or_else(|| {
+        let file_name = path.map_or_else(|| "rowcol.toml".to_owned(), |p| p.display().to_string());
+        // Set but empty is a mistake worth naming, not "unset".
+        let database_url = match (env("ROWCOL_DATABASE_URL"), file.database_url) {
+            (Some(url), _) => Some(("ROWCOL_DATABASE_URL".to_owned(), url)),
+            (None, Some(url)) => Some((format!("database_url in {file_name}"), url)),
+            (None, None) => None,
+        };
+        let (database_source, database_url) = database_url.ok_or_else(|| {
             CliError::Config(
                 "no database: set database_url in rowcol.toml (or --config FILE) or ROWCOL_DATABASE_URL".into(),
             )
         })?;
+        let database = database_url_from(&database_source, &database_url)?;
+        let queue_url = match (var("ROWCOL_QUEUE_URL"), file.queue_url) {
+            (Some(url), _) => database_url_from("ROWCOL_QUEUE_URL", &url)?.to_sqlx_url(),
+            (None, Some(url)) => database_url_from(&format!("queue_url in {file_name}"), &url)?.to_sqlx_url(),
+            (None, None) => database.to_sqlx_url(),
+        };
         let environment = match var("ROWCOL_QBO_ENVIRONMENT").or(file.qbo.environment).as_deref() {
             None | Some("production") => QboEnvironment::Production,
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
@@ -111,10 +127,8 @@ impl Config {
             }
         };
         Ok(Config {
-            queue_url: var("ROWCOL_QUEUE_URL")
-                .or(file.queue_url)
-                .unwrap_or_else(|| database_url.clone()),
-            database_url,
+            queue_url,
+            database,
             advisor: var("ROWCOL_ADVISOR")
                 .or(file.advisor)
                 .unwrap_or_else(|| "advisor".into()),
@@ -134,6 +148,12 @@ impl Config {
                 .unwrap_or_else(|| "127.0.0.1:9464".into()),
         })
     }
+}
+
+/// A database URL read by the mirror's one parser; a configuration error
+/// naming where it came from (`source`) and what was understood.
+fn database_url_from(source: &str, url: &str) -> CliResult<MirrorUrl> {
+    MirrorUrl::parse(url).map_err(|e| CliError::Config(format!("{source} {e}")))
 }
 
 fn read(path: &Path) -> CliResult<FileConfig> {
@@ -171,7 +191,7 @@ mod tests {
             &env(&[("ROWCOL_ADVISOR", "omar"), ("ROWCOL_QBO_CLIENT_SECRET", "s3cret")]),
         )
         .unwrap();
-        assert_eq!(config.database_url, "sqlite://file.db");
+        assert_eq!(config.database, MirrorUrl::SqliteFile("file.db".into()));
         assert_eq!(config.queue_url, "sqlite://file.db");
         assert_eq!(config.advisor, "omar");
         assert_eq!(config.qbo_client_id.as_deref(), Some("abc"));
@@ -192,5 +212,48 @@ mod tests {
         assert_eq!(missing.exit_code(), 2);
         let no_db = Config::load(None, &env(&[])).unwrap_err();
         assert!(no_db.to_string().contains("ROWCOL_DATABASE_URL"), "{no_db}");
+    }
+
+    #[test]
+    fn a_mistyped_database_url_is_a_configuration_error_naming_it() {
+        for (url, says) in [
+            (
+                "::::",
+                "ROWCOL_DATABASE_URL `::::`: not a database URL; expected sqlite:///absolute/path.db",
+            ),
+            ("sqlite:/x", "ROWCOL_DATABASE_URL `sqlite:/x`: not a database URL"),
+            (
+                "foo.db",
+                "ROWCOL_DATABASE_URL `foo.db`: a path, not a database URL; write sqlite://foo.db",
+            ),
+            ("mysql://x", "ROWCOL_DATABASE_URL unknown scheme `mysql`"),
+            ("", "ROWCOL_DATABASE_URL empty"),
+        ] {
+            let error = Config::load(None, &env(&[("ROWCOL_DATABASE_URL", url)])).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{url:?}: {error}");
+            assert!(error.to_string().contains(says), "{url:?}: {error}");
+        }
+        let queue = Config::load(
+            None,
+            &env(&[
+                ("ROWCOL_DATABASE_URL", "sqlite:///tmp/m.db"),
+                ("ROWCOL_QUEUE_URL", "sqlite:/q"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(queue.to_string().contains("ROWCOL_QUEUE_URL `sqlite:/q`"), "{queue}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rowcol.toml");
+        std::fs::write(&path, "database_url = \"x.db\"\n").unwrap();
+        let from_file = Config::load(Some(&path), &env(&[])).unwrap_err();
+        assert!(from_file.to_string().contains("database_url in "), "{from_file}");
+    }
+
+    #[test]
+    fn the_queue_defaults_to_the_mirrors_file_as_sqlx_reads_it() {
+        let config = Config::load(None, &env(&[("ROWCOL_DATABASE_URL", "sqlite:////tmp/m.db")])).unwrap();
+        assert_eq!(config.database, MirrorUrl::SqliteFile("/tmp/m.db".into()));
+        assert_eq!(config.queue_url, "sqlite:///tmp/m.db");
     }
 }

@@ -1,6 +1,6 @@
 //! What can go wrong in a command, and the exit code each failure gives.
 
-use rowcol_core::{RailErrorKind, RowcolError, StoreErrorKind};
+use rowcol_core::{ErrorContext, RailErrorKind, RowcolError, StoreErrorKind};
 
 /// A command's failure. Never holds a secret: it is printed as is.
 #[derive(Debug, thiserror::Error)]
@@ -9,7 +9,7 @@ pub enum CliError {
     #[error("configuration: {0}")]
     Config(String),
     /// The library refused or failed.
-    #[error(transparent)]
+    #[error("{}", render(.0))]
     Rowcol(#[from] RowcolError),
     /// The job queue failed.
     #[error(transparent)]
@@ -47,5 +47,61 @@ impl CliError {
     }
 }
 
+/// A library error as the command prints it: as the library says it, but
+/// without the library's "no context" placeholder when the error concerns
+/// no client (opening the database, a refused URL): its message already
+/// names the database.
+fn render(error: &RowcolError) -> String {
+    let bare = ErrorContext::default();
+    match error {
+        RowcolError::Store {
+            kind, context, message, ..
+        } if *context == bare => {
+            format!("{}: {message}", store_label(*kind))
+        }
+        RowcolError::InvalidInput { context, reason } if *context == bare => format!("invalid input: {reason}"),
+        other => other.to_string(),
+    }
+}
+
+/// What a store error kind means, in the words of `RowcolError`'s display.
+fn store_label(kind: StoreErrorKind) -> &'static str {
+    match kind {
+        StoreErrorKind::Unavailable => "database unavailable",
+        StoreErrorKind::Busy => "database busy",
+        StoreErrorKind::NotFound => "not found",
+        StoreErrorKind::OutsidePortfolio => "client is not in this advisor's portfolio",
+        StoreErrorKind::WrongKey => "stored credentials do not decrypt with this key",
+        StoreErrorKind::Corrupt => "stored data is corrupt",
+        StoreErrorKind::Invalid => "invalid request",
+        StoreErrorKind::Migration => "schema migration failed",
+    }
+}
+
 /// A command's result.
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_about_no_client_print_without_a_no_context_placeholder() {
+        let open = CliError::from(RowcolError::store(
+            StoreErrorKind::Unavailable,
+            ErrorContext::default(),
+            "SQLite file /x/y.db: opening: unable to open database file",
+        ));
+        assert_eq!(
+            open.to_string(),
+            "database unavailable: SQLite file /x/y.db: opening: unable to open database file"
+        );
+        assert_eq!(open.exit_code(), 4);
+        let client = CliError::from(RowcolError::store(
+            StoreErrorKind::NotFound,
+            ErrorContext::client(&"acme".parse().unwrap()),
+            "no such run",
+        ));
+        assert!(client.to_string().contains("acme"), "{client}");
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rowcol_core::{Clock, CredentialStore, LeaseStore, StandardPolicy, SyncEngine, SyncPolicy, SystemClock};
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::{QboConfig, QboRail};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{Config, QboEnvironment};
 use crate::error::{CliError, CliResult};
@@ -24,14 +24,36 @@ pub struct Parts {
 /// Opens the mirror the configuration names, with its credential key.
 pub async fn mirror(config: &Config) -> CliResult<Arc<dyn Mirror>> {
     let key = match &config.credential_key {
-        Some(hex) => CredentialKey::from_hex(hex.expose_secret())?,
+        Some(hex) => credential_key(hex)?,
         None => {
             return Err(CliError::Config(
                 "ROWCOL_CREDENTIAL_KEY is not set: 64 hex characters (32 bytes) that seal stored tokens".into(),
             ));
         }
     };
-    Ok(rowcol_mirror::open(&config.database_url, key).await?)
+    Ok(rowcol_mirror::open_url(&config.database, key).await?)
+}
+
+/// The credential key from `ROWCOL_CREDENTIAL_KEY`; a configuration error
+/// saying what is wrong with it (its length, or the position of a character
+/// that is not a hex digit), never the key itself.
+fn credential_key(hex: &SecretString) -> CliResult<CredentialKey> {
+    const WANT: &str = "it must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`";
+    let text = hex.expose_secret().trim();
+    let length = text.chars().count();
+    if length != 64 {
+        return Err(CliError::Config(format!(
+            "ROWCOL_CREDENTIAL_KEY is {length} characters long; {WANT}"
+        )));
+    }
+    if let Some(at) = text.chars().position(|c| !c.is_ascii_hexdigit()) {
+        return Err(CliError::Config(format!(
+            "ROWCOL_CREDENTIAL_KEY has a character that is not a hex digit (0-9, a-f) at position {}; {WANT}",
+            at + 1
+        )));
+    }
+    CredentialKey::from_hex(text)
+        .map_err(|_| CliError::Config(format!("ROWCOL_CREDENTIAL_KEY does not decode; {WANT}")))
 }
 
 /// The QBO app settings for the configured environment.
@@ -104,4 +126,28 @@ pub fn holder_name(role: &str) -> String {
 pub fn parse_id<T: std::str::FromStr<Err = rowcol_core::IdError>>(text: &str) -> CliResult<T> {
     text.parse()
         .map_err(|e: rowcol_core::IdError| CliError::Config(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_credential_key_is_a_configuration_error_that_never_echoes_it() {
+        for (key, says) in [
+            ("abc123", "ROWCOL_CREDENTIAL_KEY is 6 characters long"),
+            (&"f".repeat(65), "ROWCOL_CREDENTIAL_KEY is 65 characters long"),
+            (
+                &format!("{}zq", "a".repeat(62)),
+                "not a hex digit (0-9, a-f) at position 63",
+            ),
+        ] {
+            let error = credential_key(&SecretString::from(key.to_owned())).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{error}");
+            let text = error.to_string();
+            assert!(text.contains(says), "{text}");
+            assert!(!text.contains(key), "the key is echoed: {text}");
+        }
+        assert!(credential_key(&SecretString::from(format!(" {} ", "0a".repeat(32)))).is_ok());
+    }
 }

@@ -121,3 +121,129 @@ fn an_unreachable_database_is_exit_code_4() {
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     assert!(!text(&out).contains("panicked"));
 }
+
+/// A mistyped `ROWCOL_DATABASE_URL` is a configuration error (exit 2) that
+/// says what was understood, and no mirror is made anywhere; the accepted
+/// `sqlite:///absolute/path` form is exactly that file.
+#[test]
+fn a_mistyped_database_url_is_exit_code_2_and_makes_no_mirror() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        (
+            "::::",
+            "ROWCOL_DATABASE_URL `::::`: not a database URL; expected sqlite:///absolute/path.db",
+        ),
+        ("sqlite:/x", "ROWCOL_DATABASE_URL `sqlite:/x`: not a database URL"),
+        (
+            "foo.db",
+            "ROWCOL_DATABASE_URL `foo.db`: a path, not a database URL; write sqlite://foo.db",
+        ),
+        ("mysql://x", "ROWCOL_DATABASE_URL unknown scheme `mysql`"),
+        ("", "ROWCOL_DATABASE_URL empty"),
+    ] {
+        let out = rowcol(
+            &["health"],
+            &[("ROWCOL_DATABASE_URL", url), ("ROWCOL_CREDENTIAL_KEY", KEY)],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{url:?}: {}", text(&out));
+        assert!(text(&out).contains(says), "{url:?}: {}", text(&out));
+    }
+    let made: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(made.is_empty(), "a mistyped URL made {made:?}");
+    assert!(!std::path::Path::new("/x").exists(), "sqlite:/x made /x");
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = elsewhere.path().join("abs.db");
+    let url = format!("sqlite://{}", file.display()); // sqlite:/// + /tmp/...
+    assert!(url.starts_with("sqlite:///") && !url.starts_with("sqlite:////"));
+    let out = rowcol(
+        &["dead-letters", "list"],
+        &[("ROWCOL_DATABASE_URL", url.as_str()), ("ROWCOL_CREDENTIAL_KEY", KEY)],
+        dir.path(),
+    );
+    // The mirror opens there (then finds no advisor: an empty mirror).
+    assert!(text(&out).contains("unknown advisor"), "{}", text(&out));
+    assert!(file.exists(), "{url} made no {}", file.display());
+}
+
+/// True when this process may write where permissions say it may not
+/// (root): the read-only case then runs the binary as `nobody`.
+fn privileged() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+}
+
+/// A database that cannot be opened or written (a missing directory, a
+/// read-only file, a directory nobody may write) is exit code 4 with the
+/// file's path and the cause, never "no context".
+#[test]
+fn an_unopenable_or_read_only_database_is_exit_code_4_naming_the_path() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir").join("mirror.db");
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    // A zero-byte file is an empty SQLite database; read-only, in a
+    // directory nobody may write, the mirror cannot set it up.
+    let read_only = locked.join("read-only.db");
+    std::fs::write(&read_only, b"").unwrap();
+    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let fresh = locked.join("fresh.db");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (path, cause) in [
+        (&missing, "No such file or directory"),
+        (&read_only, "readonly database"),
+        (&fresh, "unable to open database file"),
+    ] {
+        let url = format!("sqlite://{}", path.display());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rowcol"));
+        command
+            .args(["dead-letters", "list"])
+            .current_dir(dir.path())
+            .env_remove("ROWCOL_CONFIG")
+            .env("ROWCOL_DATABASE_URL", &url)
+            .env("ROWCOL_CREDENTIAL_KEY", KEY);
+        if privileged() {
+            command.uid(65534).gid(65534);
+        }
+        let out = command.output().unwrap();
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(4), "{url}: {said}");
+        assert!(said.contains(&path.display().to_string()), "{url}: {said}");
+        assert!(said.contains(cause), "{url}: {said}");
+        assert!(!said.contains("no context"), "{url}: {said}");
+    }
+    assert!(!missing.parent().unwrap().exists());
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A malformed `ROWCOL_CREDENTIAL_KEY` is a configuration error (exit 2)
+/// naming the variable and what is wrong, never echoing the key.
+#[test]
+fn a_malformed_credential_key_is_exit_code_2_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_hex = format!("{}zz", "ab".repeat(31));
+    for (key, says) in [
+        (
+            "zz",
+            "ROWCOL_CREDENTIAL_KEY is 2 characters long; it must be 64 hex digits",
+        ),
+        (
+            not_hex.as_str(),
+            "ROWCOL_CREDENTIAL_KEY has a character that is not a hex digit",
+        ),
+    ] {
+        let out = rowcol(
+            &["health"],
+            &[("ROWCOL_DATABASE_URL", "sqlite://x.db"), ("ROWCOL_CREDENTIAL_KEY", key)],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(text(&out).contains(says), "{}", text(&out));
+        assert!(!text(&out).contains(key), "the key is echoed: {}", text(&out));
+    }
+}

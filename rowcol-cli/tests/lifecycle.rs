@@ -229,3 +229,59 @@ async fn no_secret_reaches_logs_or_error_text_even_under_faults() {
         assert!(!everything.contains(secret), "a secret leaked into the output");
     }
 }
+
+/// The page `rowcol connect` shows the browser tells the truth: a forged
+/// state is 403, refused consent and a code QBO will not exchange are 400,
+/// none says "connected", and the command exits 2 or 3 with nothing stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connect_page_says_what_failed_for_forged_denied_and_bogus_redirects() {
+    let world = World::start(1).await;
+    let realm = world.sim.admin().realm_ids().remove(0);
+    for (case, status, says, exit) in [
+        ("forged", 403, "state does not match", 2),
+        ("denied", 400, "QBO refused the connection: access_denied", 2),
+        ("bogus", 400, "RowCol could not link the company", 3),
+    ] {
+        let listen = format!("127.0.0.1:{}", free_port());
+        let redirect = format!("http://{listen}/callback");
+        let mut child = world
+            .command(
+                &["connect", "--client", "acme", "--name", "Acme", "--listen", &listen],
+                &[("ROWCOL_QBO_REDIRECT_URI", redirect.as_str())],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (consent, rest) = common::consent_url(&mut child);
+        let state = consent
+            .split(['?', '&'])
+            .find_map(|pair| pair.strip_prefix("state="))
+            .unwrap()
+            .to_owned();
+        let query = match case {
+            "forged" => format!("state=rowcol-forged&code=abc&realmId={realm}"),
+            "denied" => format!("state={state}&error=access_denied"),
+            _ => format!("state={state}&code=bogus-code&realmId={realm}"),
+        };
+        let answer = reqwest::get(format!("{redirect}?{query}")).await.unwrap();
+        let got = answer.status().as_u16();
+        let page = answer.text().await.unwrap();
+        assert_eq!(got, status, "{case}: {page}");
+        assert!(page.contains(says), "{case}: {page}");
+        assert!(!page.contains("connected"), "{case}: {page}");
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
+        let said = format!("{}{}", rest.join().unwrap(), text(&out));
+        assert_eq!(out.status.code(), Some(exit), "{case}: {said}");
+        assert!(!said.contains("connected acme"), "{case}: {said}");
+    }
+    let mirror = world.mirror().await;
+    let clients = mirror.portfolio(&"jane-cfo".parse().unwrap()).await.unwrap();
+    assert!(
+        clients.iter().all(|c| c.connections.is_empty()),
+        "a failed connect stored a connection: {clients:?}"
+    );
+}

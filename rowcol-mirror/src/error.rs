@@ -48,12 +48,14 @@ pub(crate) fn migrate_kind(err: &sqlx::migrate::MigrateError) -> StoreErrorKind 
 
 /// Kinds by SQLite result code: the primary code is the low byte of the
 /// extended one (5 BUSY and 6 LOCKED, with extended forms such as 517 and
-/// 262, are worth retrying; 10 IOERR and 14 CANTOPEN mean unavailable;
-/// 11 CORRUPT and 26 NOTADB corrupt).
+/// 262, are worth retrying; 3 PERM, 8 READONLY, 10 IOERR, 13 FULL and
+/// 14 CANTOPEN mean the database cannot be used as it stands: unavailable,
+/// worth retrying once space or permissions are back; 11 CORRUPT and
+/// 26 NOTADB corrupt).
 fn sqlite_kind(code: Option<i64>) -> StoreErrorKind {
     match code.map(|c| c & 0xff) {
         Some(5 | 6) => StoreErrorKind::Busy,
-        Some(10 | 14) => StoreErrorKind::Unavailable,
+        Some(3 | 8 | 10 | 13 | 14) => StoreErrorKind::Unavailable,
         Some(11 | 26) => StoreErrorKind::Corrupt,
         _ => StoreErrorKind::Invalid,
     }
@@ -68,6 +70,16 @@ fn sqlstate_kind(code: Option<&str>) -> StoreErrorKind {
         Some(c) if c.starts_with("08") || c.starts_with("57P") => StoreErrorKind::Unavailable,
         _ => StoreErrorKind::Invalid,
     }
+}
+
+/// A store error from opening a database: the message names the database
+/// (`at`: a file path, or a PostgreSQL database and server, never
+/// credentials), what was being done and the driver's cause; the driver's
+/// error is kept as the source too.
+pub(crate) fn open_error(err: sqlx::Error, at: &str, doing: &str) -> RowcolError {
+    let kind = kind_of(&err);
+    let message = format!("{at}: {doing}: {err}");
+    RowcolError::store_with_source(kind, ErrorContext::default(), message, err)
 }
 
 /// Wraps a sqlx error with what was being done and for whom; the driver's
@@ -95,6 +107,14 @@ mod tests {
             (None, StoreErrorKind::Invalid),
         ] {
             assert_eq!(sqlite_kind(code), kind, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn read_only_full_and_unopenable_sqlite_databases_are_unavailable() {
+        // 8 READONLY (1032 READONLY_DBMOVED), 13 FULL, 3 PERM, 14 CANTOPEN.
+        for code in [8, 1032, 13, 3, 14] {
+            assert_eq!(sqlite_kind(Some(code)), StoreErrorKind::Unavailable, "{code}");
         }
     }
 

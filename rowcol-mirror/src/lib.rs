@@ -26,6 +26,7 @@ mod read;
 mod registry;
 mod store;
 mod upkeep;
+mod url;
 mod write;
 
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub use backend::Backend;
 pub use cache::SnapshotCacheConfig;
 pub use crypto::CredentialKey;
 pub use store::{PostgresMirror, SqlMirror, SqliteMirror};
+pub use url::{MirrorUrl, PostgresUrl, UrlError};
 
 use crate::error::store_error;
 use crate::store::{bind_text, need_int, need_text, sql};
@@ -57,14 +59,27 @@ pub trait Mirror: MirrorStore + CredentialStore + LeaseStore {}
 
 impl<T: MirrorStore + CredentialStore + LeaseStore> Mirror for T {}
 
-/// Opens the mirror a URL names: `postgres://` or `postgresql://` for
-/// PostgreSQL, `sqlite:`, a path, or `sqlite::memory:` for SQLite.
+/// Opens the mirror a URL names, read by [`MirrorUrl::parse`] (see it for
+/// the accepted forms: `sqlite:///absolute/path.db`,
+/// `sqlite://relative/path.db`, `sqlite::memory:`, `postgres://...`). A
+/// text that is not such a URL is `InvalidInput`, naming what was
+/// understood; a database that cannot be opened is a store error naming
+/// the file (or the PostgreSQL database, without credentials) and the cause.
 pub async fn open(url: &str, key: CredentialKey) -> Result<Arc<dyn Mirror>, RowcolError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresMirror::connect(url, key).await?))
-    } else {
-        Ok(Arc::new(SqliteMirror::open(url, key).await?))
-    }
+    let url = MirrorUrl::parse(url).map_err(|e| RowcolError::InvalidInput {
+        context: ErrorContext::default(),
+        reason: format!("database URL {e}"),
+    })?;
+    open_url(&url, key).await
+}
+
+/// Opens the mirror at an already parsed URL.
+pub async fn open_url(url: &MirrorUrl, key: CredentialKey) -> Result<Arc<dyn Mirror>, RowcolError> {
+    Ok(match url {
+        MirrorUrl::SqliteFile(path) => Arc::new(SqliteMirror::open_file(path, key).await?),
+        MirrorUrl::SqliteMemory => Arc::new(SqliteMirror::open_memory(key).await?),
+        MirrorUrl::Postgres(pg) => Arc::new(PostgresMirror::connect_url(pg, key).await?),
+    })
 }
 
 #[async_trait]

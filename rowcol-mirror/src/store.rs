@@ -1,5 +1,6 @@
 //! `SqlMirror`: the store, generic over the backend, and how to open one.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +13,9 @@ use sqlx::{Pool, Postgres, QueryBuilder, Sqlite};
 use crate::backend::{Backend, Val};
 use crate::cache::{SnapshotCache, SnapshotCacheConfig};
 use crate::crypto::CredentialKey;
-use crate::error::store_error;
+use crate::error::{open_error, store_error};
 use crate::upkeep::Upkeep;
+use crate::url::{MirrorUrl, PostgresUrl};
 
 /// The mirror on a SQL database. Use [`SqliteMirror`] or [`PostgresMirror`].
 pub struct SqlMirror<DB: Backend> {
@@ -41,13 +43,14 @@ impl<DB: Backend> std::fmt::Debug for SqlMirror<DB> {
 impl<DB: Backend> SqlMirror<DB> {
     /// Wraps a pool, applying any pending migrations.
     pub async fn from_pool(pool: Pool<DB>, key: CredentialKey) -> Result<Self, RowcolError> {
+        Self::from_pool_at(pool, key, &format!("the {} mirror", DB::LABEL)).await
+    }
+
+    /// [`Self::from_pool`], naming the database as `at` in errors.
+    async fn from_pool_at(pool: Pool<DB>, key: CredentialKey, at: &str) -> Result<Self, RowcolError> {
         DB::migrate(&pool).await.map_err(|e| {
-            RowcolError::store_with_source(
-                crate::error::migrate_kind(&e),
-                ErrorContext::default(),
-                format!("migrating the {} mirror failed", DB::LABEL),
-                e,
-            )
+            let message = format!("{at}: migrating the schema: {e}");
+            RowcolError::store_with_source(crate::error::migrate_kind(&e), ErrorContext::default(), message, e)
         })?;
         Ok(SqlMirror {
             pool,
@@ -137,66 +140,117 @@ fn create_private(path: &std::path::Path) -> std::io::Result<()> {
 }
 
 impl SqliteMirror {
-    /// Opens (creating if missing) a SQLite mirror: `sqlite://path/to/file.db`,
-    /// a plain path, or `sqlite::memory:`. WAL journal, foreign keys on, a
-    /// 10 s busy timeout so writers queue instead of failing. A file it
-    /// creates (and its `-wal` and `-shm`) is readable by its owner only.
-    pub async fn open(url: &str, key: CredentialKey) -> Result<Self, RowcolError> {
-        let ctx = ErrorContext::default();
-        let memory = url.contains(":memory:") || url.contains("mode=memory");
-        let text = if url.starts_with("sqlite:") {
-            url.to_owned()
-        } else {
-            format!("sqlite://{url}")
+    /// Opens (creating if missing) a SQLite mirror: a `sqlite:` URL as
+    /// [`MirrorUrl::parse`] reads it (`sqlite:///absolute/path.db`,
+    /// `sqlite://relative/path.db`, `sqlite::memory:`), or a plain file
+    /// path (this constructor is SQLite's own, so a path is unambiguous).
+    pub async fn open(url_or_path: &str, key: CredentialKey) -> Result<Self, RowcolError> {
+        let text = url_or_path.trim();
+        let is_url = text == ":memory:" || text.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("sqlite:"));
+        if !is_url {
+            return Self::open_file(Path::new(text), key).await;
+        }
+        match MirrorUrl::parse(text) {
+            Ok(MirrorUrl::SqliteFile(path)) => Self::open_file(&path, key).await,
+            Ok(MirrorUrl::SqliteMemory) => Self::open_memory(key).await,
+            Ok(MirrorUrl::Postgres(_)) => Err(url_refused("a PostgreSQL URL, not a SQLite one".to_owned())),
+            Err(e) => Err(url_refused(e.to_string())),
+        }
+    }
+
+    /// Opens (creating if missing) the SQLite file at `path`. WAL journal,
+    /// foreign keys on, a 10 s busy timeout so writers queue instead of
+    /// failing. A missing directory, a file that cannot be opened or
+    /// written (read-only, disk full) is `Unavailable`, naming the file and
+    /// the cause; the directory is never created. A file it creates (and its
+    /// `-wal` and `-shm`) is readable by its owner only.
+    pub async fn open_file(path: &Path, key: CredentialKey) -> Result<Self, RowcolError> {
+        let at = format!("SQLite file {}", path.display());
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
         };
-        let options = SqliteConnectOptions::from_str(&text)
-            .map_err(|e| store_error(e, ctx.clone(), "parsing the SQLite URL"))?
+        match std::fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Err(unavailable(format!("{at}: {} is not a directory", dir.display()))),
+            Err(e) => return Err(unavailable(format!("{at}: directory {}: {e}", dir.display()))),
+        }
+        create_private(path).map_err(|e| unavailable(format!("{at}: creating: {e}")))?;
+        let options = SqliteConnectOptions::new()
+            .filename(path)
             .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        Self::open_with(options, 4, key, &at).await
+    }
+
+    /// Opens a private, empty SQLite database in memory (for tests and
+    /// computations that need no file).
+    pub async fn open_memory(key: CredentialKey) -> Result<Self, RowcolError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(|e| open_error(e, "SQLite in memory", "setting up"))?
+            .journal_mode(SqliteJournalMode::Memory);
+        // One connection: each connection would otherwise see its own
+        // empty database.
+        Self::open_with(options, 1, key, "SQLite in memory").await
+    }
+
+    async fn open_with(
+        options: SqliteConnectOptions,
+        connections: u32,
+        key: CredentialKey,
+        at: &str,
+    ) -> Result<Self, RowcolError> {
+        let options = options
             .foreign_keys(true)
-            .journal_mode(if memory {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            })
             .synchronous(SqliteSynchronous::Normal)
             .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string())
             .busy_timeout(Duration::from_secs(10));
-        if !memory {
-            let path = options.get_filename();
-            create_private(path).map_err(|e| {
-                RowcolError::store_with_source(
-                    StoreErrorKind::Unavailable,
-                    ctx.clone(),
-                    format!("creating the SQLite mirror file {}", path.display()),
-                    e,
-                )
-            })?;
-        }
-        // One connection for an in-memory database: each connection would
-        // otherwise see its own empty database.
         let pool = SqlitePoolOptions::new()
-            .max_connections(if memory { 1 } else { 4 })
+            .max_connections(connections)
             .connect_with(options)
             .await
-            .map_err(|e| store_error(e, ctx, "opening the SQLite mirror"))?;
-        SqlMirror::from_pool(pool, key).await
+            .map_err(|e| open_error(e, at, "opening"))?;
+        SqlMirror::from_pool_at(pool, key, at).await
     }
 }
 
 impl PostgresMirror {
-    /// Connects to a PostgreSQL mirror (`postgres://...`).
+    /// Connects to a PostgreSQL mirror (`postgres://...`, read by
+    /// [`MirrorUrl::parse`]).
     pub async fn connect(url: &str, key: CredentialKey) -> Result<Self, RowcolError> {
-        let ctx = ErrorContext::default();
-        let options =
-            PgConnectOptions::from_str(url).map_err(|e| store_error(e, ctx.clone(), "parsing the PostgreSQL URL"))?;
+        match MirrorUrl::parse(url) {
+            Ok(MirrorUrl::Postgres(pg)) => Self::connect_url(&pg, key).await,
+            Ok(_) => Err(url_refused("a SQLite URL, not a PostgreSQL one".to_owned())),
+            Err(e) => Err(url_refused(e.to_string())),
+        }
+    }
+
+    /// Connects to the PostgreSQL mirror at a parsed URL. Errors name the
+    /// database and server, never the credentials.
+    pub async fn connect_url(url: &PostgresUrl, key: CredentialKey) -> Result<Self, RowcolError> {
+        let at = url.to_string();
+        let options = PgConnectOptions::from_str(url.expose()).map_err(|e| open_error(e, &at, "reading the URL"))?;
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(|e| store_error(e, ctx, "connecting to the PostgreSQL mirror"))?;
-        SqlMirror::from_pool(pool, key).await
+            .map_err(|e| open_error(e, &at, "connecting"))?;
+        SqlMirror::from_pool_at(pool, key, &at).await
     }
+}
+
+/// A URL this constructor cannot open: refused input, never retryable.
+fn url_refused(reason: String) -> RowcolError {
+    RowcolError::InvalidInput {
+        context: ErrorContext::default(),
+        reason: format!("database URL {reason}"),
+    }
+}
+
+/// The database cannot be opened (retry once the cause is fixed).
+fn unavailable(message: String) -> RowcolError {
+    RowcolError::store(StoreErrorKind::Unavailable, ErrorContext::default(), message)
 }
 
 /// The answer for a client outside the advisor's portfolio (or unknown: the

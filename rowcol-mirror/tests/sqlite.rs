@@ -124,3 +124,62 @@ async fn a_new_mirror_file_and_its_wal_are_private_to_the_owner() {
     }
     drop(store);
 }
+
+/// One URL is one file: `sqlite:///absolute` is that absolute file, and a
+/// mistyped URL opens nothing (before, `sqlite:/x`, `foo.db` or `mysql://`
+/// quietly made an empty mirror somewhere).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absolute_sqlite_url_opens_that_file_and_mistyped_urls_open_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("abs.db");
+    rowcol_mirror::open(&format!("sqlite:///{}", file.display()), CredentialKey::generate())
+        .await
+        .unwrap();
+    assert!(
+        file.exists(),
+        "sqlite:/// + absolute path made no file at {}",
+        file.display()
+    );
+    for url in ["::::", "sqlite:/x", "foo.db", "mysql://x", "", "sqlite:x.db"] {
+        let error = match rowcol_mirror::open(url, CredentialKey::generate()).await {
+            Ok(_) => panic!("{url:?} opened a mirror"),
+            Err(e) => e,
+        };
+        assert!(
+            matches!(error, rowcol_core::RowcolError::InvalidInput { .. }),
+            "{url:?}: {error:?}"
+        );
+        assert!(error.to_string().contains("database URL"), "{url:?}: {error}");
+    }
+}
+
+/// A file that cannot be opened is `Unavailable` (retry once fixed), and
+/// the message names the file and the cause: a missing directory, a
+/// directory where the file should be.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unopenable_sqlite_file_is_unavailable_naming_the_path_and_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir").join("mirror.db");
+    let occupied = dir.path().join("a-directory");
+    std::fs::create_dir(&occupied).unwrap();
+    for (path, cause) in [
+        (missing.clone(), "No such file or directory"),
+        (occupied.clone(), "unable to open database file"),
+    ] {
+        let url = format!("sqlite://{}", path.display());
+        let error = match rowcol_mirror::open(&url, CredentialKey::generate()).await {
+            Ok(_) => panic!("{url} opened"),
+            Err(e) => e,
+        };
+        assert_eq!(
+            error.store_kind(),
+            Some(rowcol_core::StoreErrorKind::Unavailable),
+            "{error}"
+        );
+        assert!(error.retryable(), "{error}");
+        let text = error.to_string();
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains(cause), "{text}");
+    }
+    assert!(!missing.parent().unwrap().exists(), "the directory is not created");
+}

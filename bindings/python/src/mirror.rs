@@ -11,7 +11,7 @@ use rowcol_core::{
     Advisor, AdvisorId, Client, ClientId, ClientSnapshot, Connection, ConnectionStatus, Currency, EntityKind,
     ExternalId, Rail, RailCredentials, ReviewDecision, ReviewState, RowcolError, StoreErrorKind, VersionToken,
 };
-use rowcol_mirror::CredentialKey;
+use rowcol_mirror::{CredentialKey, MirrorUrl};
 
 use crate::calculators::{Forecast, Outlook, Runway};
 use crate::console::DecisionConsole;
@@ -27,41 +27,9 @@ use crate::runtime::{block_on, block_on_made};
 use crate::snapshot::{Snapshot, settings_from};
 use crate::sync::{self, DEFAULT_CONCURRENCY, Engines, QboApp, SyncReport, SyncResults};
 
-/// The URL sqlx understands for what a Python user wrote. SQLite URLs
-/// follow SQLAlchemy: `sqlite:///relative.db`, `sqlite:////abs/path.db`
-/// (so `f"sqlite:///{path}"` works for an absolute `path`), `sqlite://` or
-/// `sqlite::memory:` for memory; a driver suffix (`postgresql+psycopg://`)
-/// is dropped.
-pub fn normalize_url(url: &str) -> String {
-    let url = url.trim();
-    if let Some((scheme, rest)) = url.split_once("://")
-        && let Some((base, _driver)) = scheme.split_once('+')
-    {
-        return normalize_url(&format!("{base}://{rest}"));
-    }
-    match url {
-        "sqlite://" | "sqlite:" | ":memory:" | "sqlite:///:memory:" | "sqlite://:memory:" => {
-            return "sqlite::memory:".to_owned();
-        }
-        _ => {}
-    }
-    if let Some(path) = url.strip_prefix("sqlite:///") {
-        return format!("sqlite://{path}");
-    }
-    url.to_owned()
-}
-
 fn rail(text: &str) -> Result<Rail, Error> {
     text.parse()
         .map_err(|e: rowcol_core::UnknownRail| Error::input(e.to_string()))
-}
-
-fn backend_name(url: &str) -> &'static str {
-    if url.starts_with("postgres") {
-        "postgresql"
-    } else {
-        "sqlite"
-    }
 }
 
 /// A RowCol mirror (SQLite or PostgreSQL).
@@ -116,24 +84,30 @@ impl Mirror {
 
 #[pymethods]
 impl Mirror {
-    /// Opens (and migrates) the mirror a URL names: `sqlite:///relative.db`,
-    /// `sqlite:////absolute/path.db`, `sqlite::memory:`, a plain file path,
-    /// or `postgresql://user@host/db`. `key_hex` is the 64-hex-digit key
-    /// that seals stored rail credentials; without it a fresh key is made
-    /// for this process (credentials saved with it cannot be read later).
+    /// Opens (and migrates) the mirror a URL names, read by the same parser
+    /// as the `rowcol` command (`rowcol_mirror::MirrorUrl`), so one URL
+    /// names one file everywhere: `sqlite:///absolute/path.db` (or
+    /// SQLAlchemy's `sqlite:////absolute/path.db`), `sqlite://relative.db`,
+    /// `sqlite::memory:`, `sqlite://` or `:memory:`, or
+    /// `postgresql://user@host/db` (a driver suffix such as `+psycopg` is
+    /// dropped). Anything else (a plain path, `sqlite:/x`, another scheme)
+    /// raises `InvalidInputError` saying what was understood. `key_hex` is
+    /// the 64-hex-digit key that seals stored rail credentials; without it
+    /// a fresh key is made for this process (credentials saved with it
+    /// cannot be read later).
     #[staticmethod]
     #[pyo3(signature = (url, key_hex=None))]
     fn open(py: Python<'_>, url: &str, key_hex: Option<&str>) -> Result<Self, Error> {
-        let url = normalize_url(url);
+        let url = MirrorUrl::parse(url).map_err(|e| Error::input(format!("database URL {e}")))?;
         let key = match key_hex {
             Some(hex) => CredentialKey::from_hex(hex)?,
             None => CredentialKey::generate(),
         };
-        let target = url.clone();
-        let store = block_on(py, async move { Ok(rowcol_mirror::open(&target, key).await?) })?;
+        let backend = url.backend();
+        let store = block_on(py, async move { Ok(rowcol_mirror::open_url(&url, key).await?) })?;
         Ok(Mirror {
             store,
-            backend: backend_name(&url),
+            backend,
             pid: std::process::id(),
             engines: Engines::default(),
         })
@@ -600,27 +574,5 @@ impl Mirror {
     fn __repr__(&self) -> String {
         // Never the URL: it may hold a password.
         format!("Mirror(backend={:?})", self.backend)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize_url;
-
-    #[test]
-    fn sqlite_urls_follow_sqlalchemy_and_drivers_are_dropped() {
-        for (given, sqlx) in [
-            ("sqlite:////tmp/x.db", "sqlite:///tmp/x.db"),
-            ("sqlite:///rel.db", "sqlite://rel.db"),
-            ("sqlite://", "sqlite::memory:"),
-            (":memory:", "sqlite::memory:"),
-            ("sqlite::memory:", "sqlite::memory:"),
-            (" sqlite::memory: ", "sqlite::memory:"),
-            ("/var/rowcol.db", "/var/rowcol.db"),
-            ("postgresql+psycopg://u@h/db", "postgresql://u@h/db"),
-            ("postgres://u@h:5432/db", "postgres://u@h:5432/db"),
-        ] {
-            assert_eq!(normalize_url(given), sqlx, "{given}");
-        }
     }
 }

@@ -12,17 +12,32 @@ from rowcol import records as r
 from conftest import AS_OF, SYNCED, client_records
 
 
-def test_sqlalchemy_style_urls(tmp_path, monkeypatch):
-    rowcol.Mirror.open(f"sqlite:///{tmp_path}/abs.db")  # four slashes: absolute
-    assert (tmp_path / "abs.db").exists()
+def test_urls_name_one_file_as_the_rowcol_command_reads_them(tmp_path, monkeypatch):
+    rowcol.Mirror.open(f"sqlite://{tmp_path}/three.db")  # sqlite:/// + absolute path
+    assert (tmp_path / "three.db").exists()
+    rowcol.Mirror.open(f"sqlite:///{tmp_path}/four.db")  # SQLAlchemy's four slashes: same
+    assert (tmp_path / "four.db").exists()
     monkeypatch.chdir(tmp_path)
-    rowcol.Mirror.open("sqlite:///rel.db")  # three slashes: relative
+    rowcol.Mirror.open("sqlite://rel.db")  # two slashes: relative
     assert (tmp_path / "rel.db").exists()
-    rowcol.Mirror.open(str(tmp_path / "plain.db"))
-    assert (tmp_path / "plain.db").exists()
     for url in ("sqlite::memory:", "sqlite://", ":memory:"):
         m = rowcol.Mirror.open(url)
         assert m.backend == "sqlite" and repr(m) == 'Mirror(backend="sqlite")'
+
+
+@pytest.mark.parametrize("url, says", [
+    ("plain.db", "`plain.db`: a path, not a database URL; write sqlite://plain.db"),
+    ("sqlite:/x", "`sqlite:/x`: not a database URL"),
+    ("::::", "not a database URL"),
+    ("mysql://root:hunter2@db/x", "unknown scheme `mysql`"),
+    ("", "empty"),
+])
+def test_mistyped_urls_open_nothing_and_say_what_was_understood(tmp_path, monkeypatch, url, says):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(rowcol.InvalidInputError) as e:
+        rowcol.Mirror.open(url)
+    assert says in str(e.value) and "hunter2" not in str(e.value)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_portfolio_lists_clients_with_connections(mirror):
@@ -166,9 +181,11 @@ def test_unreachable_database_is_retryable_and_never_shows_the_password():
     assert "SECRETPW" not in str(e.value) and "SECRETPW" not in repr(e.value)
 
 
-def test_unopenable_sqlite_file_is_a_store_error(tmp_path):
-    with pytest.raises(rowcol.StoreError):
+def test_unopenable_sqlite_file_is_a_store_error_naming_the_path(tmp_path):
+    with pytest.raises(rowcol.StoreError) as e:
         rowcol.Mirror.open(f"sqlite:///{tmp_path}/missing-dir/x.db")
+    assert e.value.kind == "unavailable" and e.value.retryable is True
+    assert f"{tmp_path}/missing-dir" in str(e.value)
 
 
 def test_reviews_quiet_findings_until_the_record_changes(mirror):

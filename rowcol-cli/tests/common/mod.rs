@@ -93,13 +93,11 @@ impl World {
         );
         // The browser: the look-alike consents at once and redirects to the
         // listener, which answers with its closing page.
-        let page = reqwest::get(format!("{consent}&realmId={realm}"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(page.contains("connected"), "{page}");
+        let answer = reqwest::get(format!("{consent}&realmId={realm}")).await.unwrap();
+        let status = answer.status();
+        let page = answer.text().await.unwrap();
+        assert_eq!(status, reqwest::StatusCode::OK, "{page}");
+        assert!(page.contains("is connected"), "{page}");
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", text(&out));
         let said = rest.join().unwrap();
@@ -137,7 +135,7 @@ pub fn text(out: &Output) -> String {
 /// Reads the child's stdout up to the consent URL it prints; the rest of its
 /// stdout is collected by the returned thread, so the child never blocks on
 /// a full pipe.
-fn consent_url(child: &mut Child) -> (String, std::thread::JoinHandle<String>) {
+pub fn consent_url(child: &mut Child) -> (String, std::thread::JoinHandle<String>) {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines().map(Result::unwrap);
     let url = lines

@@ -141,7 +141,7 @@ pub async fn portfolio(backend: Backend, clients: usize, policy: StandardPolicy)
     let (place, mirror_url, queue_url) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
-            let mirror = format!("sqlite:{}", dir.path().join("mirror.db").display());
+            let mirror = format!("sqlite://{}", dir.path().join("mirror.db").display());
             let queue = format!("sqlite:{}", dir.path().join("queue.db").display());
             (Place::Dir(dir), mirror, queue)
         }

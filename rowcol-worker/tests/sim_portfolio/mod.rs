@@ -51,7 +51,7 @@ pub async fn start(realms: usize, size: Size) -> Lookalike {
     .unwrap();
     let admin = sim.admin();
     let dir = tempfile::tempdir().unwrap();
-    let mirror_url = format!("sqlite:{}", dir.path().join("mirror.db").display());
+    let mirror_url = format!("sqlite://{}", dir.path().join("mirror.db").display());
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
     let key_hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
