@@ -197,7 +197,7 @@ fn an_unopenable_or_read_only_database_is_exit_code_4_naming_the_path() {
     for (path, cause) in [
         (&missing, "No such file or directory"),
         (&read_only, "readonly database"),
-        (&fresh, "unable to open database file"),
+        (&fresh, "Permission denied"),
     ] {
         let url = format!("sqlite://{}", path.display());
         let mut command = Command::new(env!("CARGO_BIN_EXE_rowcol"));

@@ -276,7 +276,7 @@ async fn read_one(
         .ok()
         .and_then(|n| with_realm(&state, &realm_id, |realm| realm.get(kind, n).cloned()).flatten());
     match row {
-        Some(row) => ok(json!({ kind.name(): row, "time": time })),
+        Some(row) => ok(json!({ kind.json_key(): row, "time": time })),
         None => QboFault::not_found(kind.name(), &id).into_response_at(&time),
     }
 }

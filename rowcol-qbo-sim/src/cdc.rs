@@ -76,7 +76,7 @@ pub fn changes(realm: &RealmData, entities: &str, changed_since: &str, now: Date
         let count = changed.len();
         let mut entry = Map::new();
         entry.insert(
-            kind.name().into(),
+            kind.json_key().into(),
             Value::Array(changed.into_iter().map(|(_, v)| v).collect()),
         );
         entry.insert("startPosition".into(), json!(1));

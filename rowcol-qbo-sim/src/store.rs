@@ -35,6 +35,22 @@ pub enum Kind {
     Purchase,
     /// Bank deposits.
     Deposit,
+    /// General journal entries (payroll, opening balances, adjustments).
+    JournalEntry,
+    /// Money moved between the company's own balance-sheet accounts.
+    Transfer,
+    /// Cash sales.
+    SalesReceipt,
+    /// Cash refunds to customers.
+    RefundReceipt,
+    /// Customer credits (no cash).
+    CreditMemo,
+    /// Vendor credits (no cash).
+    VendorCredit,
+    /// Card statements paid from a bank account (JSON key `CreditCardPaymentTxn`).
+    CreditCardPayment,
+    /// Sales tax paid to (or refunded by) the agency.
+    TaxPayment,
     /// Products and services (kept empty by the generator).
     Item,
     /// Classes (kept empty by the generator).
@@ -47,7 +63,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 22] = [
         Kind::Account,
         Kind::Vendor,
         Kind::Customer,
@@ -58,6 +74,14 @@ impl Kind {
         Kind::BillPayment,
         Kind::Purchase,
         Kind::Deposit,
+        Kind::JournalEntry,
+        Kind::Transfer,
+        Kind::SalesReceipt,
+        Kind::RefundReceipt,
+        Kind::CreditMemo,
+        Kind::VendorCredit,
+        Kind::CreditCardPayment,
+        Kind::TaxPayment,
         Kind::Item,
         Kind::Class,
         Kind::Department,
@@ -77,10 +101,27 @@ impl Kind {
             Kind::BillPayment => "BillPayment",
             Kind::Purchase => "Purchase",
             Kind::Deposit => "Deposit",
+            Kind::JournalEntry => "JournalEntry",
+            Kind::Transfer => "Transfer",
+            Kind::SalesReceipt => "SalesReceipt",
+            Kind::RefundReceipt => "RefundReceipt",
+            Kind::CreditMemo => "CreditMemo",
+            Kind::VendorCredit => "VendorCredit",
+            Kind::CreditCardPayment => "CreditCardPayment",
+            Kind::TaxPayment => "TaxPayment",
             Kind::Item => "Item",
             Kind::Class => "Class",
             Kind::Department => "Department",
             Kind::CompanyInfo => "CompanyInfo",
+        }
+    }
+
+    /// The key QBO puts its objects under in JSON answers: the name, but for
+    /// `CreditCardPayment`, whose objects come as `CreditCardPaymentTxn`.
+    pub fn json_key(self) -> &'static str {
+        match self {
+            Kind::CreditCardPayment => "CreditCardPaymentTxn",
+            other => other.name(),
         }
     }
 
@@ -103,7 +144,20 @@ impl Kind {
     pub fn is_transaction(self) -> bool {
         matches!(
             self,
-            Kind::Bill | Kind::Invoice | Kind::Payment | Kind::BillPayment | Kind::Purchase | Kind::Deposit
+            Kind::Bill
+                | Kind::Invoice
+                | Kind::Payment
+                | Kind::BillPayment
+                | Kind::Purchase
+                | Kind::Deposit
+                | Kind::JournalEntry
+                | Kind::Transfer
+                | Kind::SalesReceipt
+                | Kind::RefundReceipt
+                | Kind::CreditMemo
+                | Kind::VendorCredit
+                | Kind::CreditCardPayment
+                | Kind::TaxPayment
         )
     }
 }

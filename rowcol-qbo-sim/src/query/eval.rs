@@ -40,7 +40,7 @@ pub fn execute(query: &Query, realm: &RealmData) -> Result<Value, QueryError> {
             let count = rows.len();
             let mut out = Map::new();
             out.insert(
-                query.kind.name().to_string(),
+                query.kind.json_key().to_string(),
                 Value::Array(rows.into_iter().cloned().collect()),
             );
             out.insert("startPosition".into(), json!(start));
@@ -61,7 +61,7 @@ pub fn execute_text(query: &Query, realm: &RealmData) -> Result<String, QueryErr
             let size: usize = texts.iter().map(|t| t.len() + 1).sum();
             let mut out = String::with_capacity(size + 64);
             out.push_str("{\"");
-            out.push_str(query.kind.name());
+            out.push_str(query.kind.json_key());
             out.push_str("\":[");
             for (i, text) in texts.iter().enumerate() {
                 if i > 0 {
