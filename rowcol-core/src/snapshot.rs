@@ -58,7 +58,12 @@ pub struct LateChange {
 /// - every account, term, vendor and customer, active or not;
 /// - every bill and invoice that is open (`balance != 0`) whatever its date,
 ///   plus closed ones dated within the history window;
-/// - payments, bill payments, purchases and deposits dated within the window.
+/// - every item, class and department;
+/// - open credit memos and vendor credits whatever their date, plus closed
+///   ones dated within the window;
+/// - payments, bill payments, purchases, deposits, journal entries,
+///   transfers, sales and refund receipts, card payments and tax payments
+///   dated within the window.
 ///
 /// Lists are sorted by external id so output built from them is stable.
 /// Record lists are [`SharedVec`]s: copies of a snapshot share them.
@@ -104,6 +109,39 @@ pub struct ClientSnapshot {
     pub purchases: SharedVec<Purchase>,
     /// Deposits within the window.
     pub deposits: SharedVec<Deposit>,
+    /// Journal entries within the window.
+    #[serde(default)]
+    pub journal_entries: SharedVec<JournalEntry>,
+    /// Transfers between own accounts within the window.
+    #[serde(default)]
+    pub transfers: SharedVec<Transfer>,
+    /// Cash sales within the window.
+    #[serde(default)]
+    pub sales_receipts: SharedVec<SalesReceipt>,
+    /// Refunds to customers within the window.
+    #[serde(default)]
+    pub refund_receipts: SharedVec<RefundReceipt>,
+    /// Open customer credits and credits dated within the window.
+    #[serde(default)]
+    pub credit_memos: SharedVec<CreditMemo>,
+    /// Open vendor credits and credits dated within the window.
+    #[serde(default)]
+    pub vendor_credits: SharedVec<VendorCredit>,
+    /// Card statements paid within the window.
+    #[serde(default)]
+    pub card_payments: SharedVec<CreditCardPayment>,
+    /// Sales-tax payments within the window.
+    #[serde(default)]
+    pub tax_payments: SharedVec<TaxPayment>,
+    /// Products and services.
+    #[serde(default)]
+    pub items: SharedVec<Item>,
+    /// Classes.
+    #[serde(default)]
+    pub classes: SharedVec<Segment>,
+    /// Departments (locations).
+    #[serde(default)]
+    pub departments: SharedVec<Segment>,
     /// Changes to closed periods, when a close date is set.
     pub late_changes: Vec<LateChange>,
 }
@@ -140,6 +178,17 @@ impl ClientSnapshot {
             bill_payments: SharedVec::default(),
             purchases: SharedVec::default(),
             deposits: SharedVec::default(),
+            journal_entries: SharedVec::default(),
+            transfers: SharedVec::default(),
+            sales_receipts: SharedVec::default(),
+            refund_receipts: SharedVec::default(),
+            credit_memos: SharedVec::default(),
+            vendor_credits: SharedVec::default(),
+            card_payments: SharedVec::default(),
+            tax_payments: SharedVec::default(),
+            items: SharedVec::default(),
+            classes: SharedVec::default(),
+            departments: SharedVec::default(),
             late_changes: Vec::new(),
         }
     }
@@ -159,6 +208,17 @@ impl ClientSnapshot {
             Entity::Purchase(e) => self.purchases.push(e),
             Entity::Deposit(e) => self.deposits.push(e),
             Entity::CompanyInfo(e) => self.company = Some(e),
+            Entity::JournalEntry(e) => self.journal_entries.push(e),
+            Entity::Transfer(e) => self.transfers.push(e),
+            Entity::SalesReceipt(e) => self.sales_receipts.push(e),
+            Entity::RefundReceipt(e) => self.refund_receipts.push(e),
+            Entity::CreditMemo(e) => self.credit_memos.push(e),
+            Entity::VendorCredit(e) => self.vendor_credits.push(e),
+            Entity::CreditCardPayment(e) => self.card_payments.push(e),
+            Entity::TaxPayment(e) => self.tax_payments.push(e),
+            Entity::Item(e) => self.items.push(e),
+            Entity::Class(e) => self.classes.push(e),
+            Entity::Department(e) => self.departments.push(e),
         }
     }
 
@@ -178,6 +238,17 @@ impl ClientSnapshot {
             .chain(self.bill_payments.iter().cloned().map(Entity::BillPayment))
             .chain(self.purchases.iter().cloned().map(Entity::Purchase))
             .chain(self.deposits.iter().cloned().map(Entity::Deposit))
+            .chain(self.journal_entries.iter().cloned().map(Entity::JournalEntry))
+            .chain(self.transfers.iter().cloned().map(Entity::Transfer))
+            .chain(self.sales_receipts.iter().cloned().map(Entity::SalesReceipt))
+            .chain(self.refund_receipts.iter().cloned().map(Entity::RefundReceipt))
+            .chain(self.credit_memos.iter().cloned().map(Entity::CreditMemo))
+            .chain(self.vendor_credits.iter().cloned().map(Entity::VendorCredit))
+            .chain(self.card_payments.iter().cloned().map(Entity::CreditCardPayment))
+            .chain(self.tax_payments.iter().cloned().map(Entity::TaxPayment))
+            .chain(self.items.iter().cloned().map(Entity::Item))
+            .chain(self.classes.iter().cloned().map(Entity::Class))
+            .chain(self.departments.iter().cloned().map(Entity::Department))
     }
 }
 

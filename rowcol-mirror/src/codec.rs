@@ -147,6 +147,22 @@ pub(crate) fn columns(entity: &Entity) -> RecordColumns {
         }
         Entity::Term(t) => cols.active = Some(t.active),
         Entity::CompanyInfo(c) => cols.currency = Some(c.home_currency.to_string()),
+        Entity::CreditMemo(m) => {
+            cols.balance = Some(money_text(&m.remaining_credit));
+            cols.is_open = !m.remaining_credit.is_zero();
+            cols.party_id = party(&m.customer);
+        }
+        Entity::VendorCredit(v) => {
+            cols.balance = Some(money_text(&v.balance));
+            cols.is_open = !v.balance.is_zero();
+            cols.party_id = party(&v.vendor);
+        }
+        Entity::SalesReceipt(r) => cols.party_id = party(&r.customer),
+        Entity::RefundReceipt(r) => cols.party_id = party(&r.customer),
+        Entity::CreditCardPayment(p) => cols.party_id = party(&p.vendor),
+        Entity::JournalEntry(_) | Entity::Transfer(_) | Entity::TaxPayment(_) => {}
+        Entity::Item(i) => cols.active = Some(i.active),
+        Entity::Class(c) | Entity::Department(c) => cols.active = Some(c.active),
     }
     cols
 }
@@ -324,11 +340,24 @@ mod tests {
             Entity::Purchase(fixtures::purchase("acme", "11", dec!(12.34))),
             Entity::Deposit(fixtures::deposit("acme", "12", dec!(500))),
             Entity::CompanyInfo(fixtures::company("acme", "Acme Bakery")),
+            Entity::JournalEntry(fixtures::journal_entry("acme", "13", dec!(8000.01))),
+            Entity::Transfer(fixtures::transfer("acme", "14", dec!(5000))),
+            Entity::SalesReceipt(fixtures::sales_receipt("acme", "15", dec!(64.50))),
+            Entity::RefundReceipt(fixtures::refund_receipt("acme", "16", dec!(12.25))),
+            Entity::CreditMemo(fixtures::credit_memo("acme", "17", dec!(100), dec!(40))),
+            Entity::VendorCredit(fixtures::vendor_credit("acme", "18", dec!(75), dec!(75))),
+            Entity::CreditCardPayment(fixtures::card_payment("acme", "19", dec!(1830.25))),
+            Entity::TaxPayment(fixtures::tax_payment("acme", "20", dec!(320.10))),
+            Entity::Item(fixtures::item("acme", "21", "Consulting")),
+            Entity::Class(fixtures::segment("acme", "22", "Retail")),
+            Entity::Department(fixtures::segment("acme", "23", "West")),
         ]
     }
 
     #[test]
     fn every_kind_round_trips() {
+        let kinds: std::collections::BTreeSet<EntityKind> = one_of_each_kind().iter().map(Entity::kind).collect();
+        assert_eq!(kinds.len(), EntityKind::ALL.len(), "one of each kind");
         for e in one_of_each_kind() {
             assert_eq!(decode(e.kind(), &encode(&e).unwrap()).unwrap(), e);
         }

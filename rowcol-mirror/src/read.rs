@@ -143,10 +143,14 @@ impl<DB: Backend> SqlMirror<DB> {
         bind_text(&mut q, client.as_str());
         q.push(
             " AND deleted = FALSE AND doc IS NOT NULL AND (kind IN ('account', 'term', 'vendor', 'customer', \
-             'company_info') OR (kind IN ('bill', 'invoice') AND (is_open = TRUE OR txn_date >= ",
+             'company_info', 'item', 'class', 'department') OR (kind IN ('bill', 'invoice', 'credit_memo', \
+             'vendor_credit') AND (is_open = TRUE OR txn_date >= ",
         );
         bind_text(&mut q, &start);
-        q.push(")) OR (kind IN ('payment', 'bill_payment', 'purchase', 'deposit') AND txn_date >= ");
+        q.push(
+            ")) OR (kind IN ('payment', 'bill_payment', 'purchase', 'deposit', 'journal_entry', 'transfer', \
+             'sales_receipt', 'refund_receipt', 'credit_card_payment', 'tax_payment') AND txn_date >= ",
+        );
         bind_text(&mut q, &start);
         q.push("))");
         let rows = DB::fetch_all(conn, &mut q)

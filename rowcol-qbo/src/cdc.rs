@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::QboRail;
 use crate::fault;
 use crate::http::{ApiRequest, CallCount, context};
-use crate::map::{qbo_name, time};
+use crate::map::{qbo_json_key, qbo_name, time};
 
 /// Most objects in one CDC answer, all kinds together.
 pub(crate) const CDC_CAP: usize = 1000;
@@ -243,7 +243,7 @@ impl QboRail {
             .flatten()
         {
             for kind in kinds {
-                if let Some(found) = entry.get(qbo_name(*kind)).and_then(Value::as_array) {
+                if let Some(found) = entry.get(qbo_json_key(*kind)).and_then(Value::as_array) {
                     rows.push((*kind, found.clone()));
                 }
             }

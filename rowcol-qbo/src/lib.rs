@@ -36,7 +36,7 @@ mod retry;
 pub mod webhook;
 
 pub use config::{ConfigError, PRODUCTION_DISCOVERY_URL, PRODUCTION_ISSUER, QboConfig, Timeouts};
-pub use map::{kind_from_qbo_name, qbo_name};
+pub use map::{kind_from_qbo_name, qbo_json_key, qbo_name};
 pub use query::{Literal, Op, Select};
 pub use rail::QboRail;
 pub use webhook::{WebhookError, WebhookVerifier, merge_tombstone, parse_notices};

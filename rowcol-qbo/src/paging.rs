@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::QboRail;
 use crate::fault::{self, QboFault};
 use crate::http::{ApiRequest, CallCount, context};
-use crate::map::qbo_name;
+use crate::map::qbo_json_key;
 use crate::query::{Literal, Select};
 
 /// Name lists that QBO answers active rows only unless asked for both.
@@ -177,7 +177,7 @@ impl QboRail {
         count: &CallCount,
     ) -> Result<Page> {
         let rows = response
-            .get(qbo_name(kind))
+            .get(qbo_json_key(kind))
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();

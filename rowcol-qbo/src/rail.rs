@@ -21,7 +21,7 @@ use crate::config::QboConfig;
 use crate::fault;
 use crate::http::{Api, ApiRequest, CallCount, context};
 use crate::limits::Limits;
-use crate::map::{self, Mapped, qbo_name, stated_home_currency};
+use crate::map::{self, Mapped, qbo_json_key, qbo_name, stated_home_currency};
 use crate::oauth::TokenKeeper;
 use crate::query::{Literal, Op, Select};
 
@@ -122,7 +122,7 @@ impl QboRail {
         let rows = answer
             .body
             .get("QueryResponse")
-            .and_then(|r| r.get(qbo_name(kind)))
+            .and_then(|r| r.get(qbo_json_key(kind)))
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
@@ -218,7 +218,7 @@ impl QboRail {
             Err(e) if e.rail_kind() == Some(&RailErrorKind::NotFound) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let Some(row) = answer.body.get(qbo_name(kind)) else {
+        let Some(row) = answer.body.get(qbo_json_key(kind)) else {
             return Ok(None);
         };
         let mut mapped = self

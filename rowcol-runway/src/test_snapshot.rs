@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use rowcol_core::entity::{Account, AccountType};
 use rowcol_core::fixtures::{self, date, id};
-use rowcol_core::{ClientHealth, ClientSettings, ClientSnapshot, ConnectionStatus, Currency, EntityKind, KindHealth};
+use rowcol_core::{
+    ClientHealth, ClientSettings, ClientSnapshot, ConnectionStatus, Currency, EntityKind, KindHealth, SharedVec,
+};
 use rust_decimal_macros::dec;
 
 /// When the test data was last synced.
@@ -64,6 +66,17 @@ pub(crate) fn snapshot() -> ClientSnapshot {
         bill_payments: vec![].into(),
         purchases: vec![].into(),
         deposits: vec![].into(),
+        journal_entries: SharedVec::default(),
+        transfers: SharedVec::default(),
+        sales_receipts: SharedVec::default(),
+        refund_receipts: SharedVec::default(),
+        credit_memos: SharedVec::default(),
+        vendor_credits: SharedVec::default(),
+        card_payments: SharedVec::default(),
+        tax_payments: SharedVec::default(),
+        items: SharedVec::default(),
+        classes: SharedVec::default(),
+        departments: SharedVec::default(),
         late_changes: vec![],
     }
 }

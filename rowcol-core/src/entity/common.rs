@@ -72,6 +72,23 @@ pub struct Line {
     pub account: Option<Reference>,
     /// Free-text description.
     pub description: Option<String>,
+    /// For journal-entry lines: debit or credit (`None` elsewhere, where the
+    /// document's kind says the direction).
+    #[serde(default)]
+    pub posting: Option<Posting>,
+    /// For journal-entry lines: the customer or vendor named on the line.
+    #[serde(default)]
+    pub party: Option<Reference>,
+}
+
+/// The side of a journal-entry line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Posting {
+    /// Debit: assets and expenses up, liabilities, equity and income down.
+    Debit,
+    /// Credit: the reverse.
+    Credit,
 }
 
 /// A link from one transaction to another (QBO `LinkedTxn`): which bills a

@@ -32,23 +32,56 @@ pub enum EntityKind {
     Deposit,
     /// The company itself: name, country, home currency.
     CompanyInfo,
+    /// A general journal entry (payroll, opening balances, adjustments).
+    JournalEntry,
+    /// Money moved between two of the company's own accounts.
+    Transfer,
+    /// A cash sale.
+    SalesReceipt,
+    /// Money refunded to a customer.
+    RefundReceipt,
+    /// A credit to a customer (no cash).
+    CreditMemo,
+    /// A credit from a vendor (no cash).
+    VendorCredit,
+    /// A card statement paid from a bank account.
+    CreditCardPayment,
+    /// Sales tax paid to (or refunded by) the agency.
+    TaxPayment,
+    /// A product or service.
+    Item,
+    /// A class (a tag for splitting figures).
+    Class,
+    /// A department or location.
+    Department,
 }
 
 impl EntityKind {
     /// Every kind, names before transactions: the order a first sync pulls
     /// them so that references resolve.
-    pub const ALL: [EntityKind; 11] = [
+    pub const ALL: [EntityKind; 22] = [
         EntityKind::CompanyInfo,
         EntityKind::Account,
         EntityKind::Term,
         EntityKind::Vendor,
         EntityKind::Customer,
+        EntityKind::Item,
+        EntityKind::Class,
+        EntityKind::Department,
         EntityKind::Bill,
         EntityKind::Invoice,
         EntityKind::Payment,
         EntityKind::BillPayment,
         EntityKind::Purchase,
         EntityKind::Deposit,
+        EntityKind::JournalEntry,
+        EntityKind::Transfer,
+        EntityKind::SalesReceipt,
+        EntityKind::RefundReceipt,
+        EntityKind::CreditMemo,
+        EntityKind::VendorCredit,
+        EntityKind::CreditCardPayment,
+        EntityKind::TaxPayment,
     ];
 
     /// snake_case name used in storage, metrics and logs.
@@ -65,6 +98,17 @@ impl EntityKind {
             EntityKind::Purchase => "purchase",
             EntityKind::Deposit => "deposit",
             EntityKind::CompanyInfo => "company_info",
+            EntityKind::JournalEntry => "journal_entry",
+            EntityKind::Transfer => "transfer",
+            EntityKind::SalesReceipt => "sales_receipt",
+            EntityKind::RefundReceipt => "refund_receipt",
+            EntityKind::CreditMemo => "credit_memo",
+            EntityKind::VendorCredit => "vendor_credit",
+            EntityKind::CreditCardPayment => "credit_card_payment",
+            EntityKind::TaxPayment => "tax_payment",
+            EntityKind::Item => "item",
+            EntityKind::Class => "class",
+            EntityKind::Department => "department",
         }
     }
 
@@ -79,6 +123,14 @@ impl EntityKind {
                 | EntityKind::BillPayment
                 | EntityKind::Purchase
                 | EntityKind::Deposit
+                | EntityKind::JournalEntry
+                | EntityKind::Transfer
+                | EntityKind::SalesReceipt
+                | EntityKind::RefundReceipt
+                | EntityKind::CreditMemo
+                | EntityKind::VendorCredit
+                | EntityKind::CreditCardPayment
+                | EntityKind::TaxPayment
         )
     }
 }

@@ -12,6 +12,8 @@
 mod common;
 mod kind;
 mod ledger;
+mod lists;
+mod movements;
 mod parties;
 mod payables;
 mod receivables;
@@ -19,12 +21,14 @@ pub mod time_text;
 
 use serde::{Deserialize, Serialize};
 
-pub use common::{Line, Reference, SourceMeta, TxnCommon, TxnLink, state_order};
+pub use common::{Line, Posting, Reference, SourceMeta, TxnCommon, TxnLink, state_order};
 pub use kind::{EntityKind, UnknownEntityKind};
 pub use ledger::{Account, AccountType, CompanyInfo, Term};
+pub use lists::{Item, Segment};
+pub use movements::{CreditCardPayment, JournalEntry, TaxPayment, Transfer};
 pub use parties::{Customer, Party, Vendor};
-pub use payables::{Bill, BillPayment, PaymentMethod, Purchase};
-pub use receivables::{Deposit, EmailStatus, Invoice, Payment};
+pub use payables::{Bill, BillPayment, PaymentMethod, Purchase, VendorCredit};
+pub use receivables::{CreditMemo, Deposit, EmailStatus, Invoice, Payment, RefundReceipt, SalesReceipt};
 
 /// Any mirrored record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +56,28 @@ pub enum Entity {
     Deposit(Deposit),
     /// The company.
     CompanyInfo(CompanyInfo),
+    /// A journal entry.
+    JournalEntry(JournalEntry),
+    /// A transfer between own accounts.
+    Transfer(Transfer),
+    /// A cash sale.
+    SalesReceipt(SalesReceipt),
+    /// A refund to a customer.
+    RefundReceipt(RefundReceipt),
+    /// A credit to a customer.
+    CreditMemo(CreditMemo),
+    /// A credit from a vendor.
+    VendorCredit(VendorCredit),
+    /// A card statement paid from the bank.
+    CreditCardPayment(CreditCardPayment),
+    /// A sales-tax payment.
+    TaxPayment(TaxPayment),
+    /// A product or service.
+    Item(Item),
+    /// A class.
+    Class(Segment),
+    /// A department (location).
+    Department(Segment),
 }
 
 impl Entity {
@@ -69,6 +95,17 @@ impl Entity {
             Entity::Purchase(_) => EntityKind::Purchase,
             Entity::Deposit(_) => EntityKind::Deposit,
             Entity::CompanyInfo(_) => EntityKind::CompanyInfo,
+            Entity::JournalEntry(_) => EntityKind::JournalEntry,
+            Entity::Transfer(_) => EntityKind::Transfer,
+            Entity::SalesReceipt(_) => EntityKind::SalesReceipt,
+            Entity::RefundReceipt(_) => EntityKind::RefundReceipt,
+            Entity::CreditMemo(_) => EntityKind::CreditMemo,
+            Entity::VendorCredit(_) => EntityKind::VendorCredit,
+            Entity::CreditCardPayment(_) => EntityKind::CreditCardPayment,
+            Entity::TaxPayment(_) => EntityKind::TaxPayment,
+            Entity::Item(_) => EntityKind::Item,
+            Entity::Class(_) => EntityKind::Class,
+            Entity::Department(_) => EntityKind::Department,
         }
     }
 
@@ -86,6 +123,17 @@ impl Entity {
             Entity::Purchase(e) => &e.meta,
             Entity::Deposit(e) => &e.meta,
             Entity::CompanyInfo(e) => &e.meta,
+            Entity::JournalEntry(e) => &e.meta,
+            Entity::Transfer(e) => &e.meta,
+            Entity::SalesReceipt(e) => &e.meta,
+            Entity::RefundReceipt(e) => &e.meta,
+            Entity::CreditMemo(e) => &e.meta,
+            Entity::VendorCredit(e) => &e.meta,
+            Entity::CreditCardPayment(e) => &e.meta,
+            Entity::TaxPayment(e) => &e.meta,
+            Entity::Item(e) => &e.meta,
+            Entity::Class(e) => &e.meta,
+            Entity::Department(e) => &e.meta,
         }
     }
 
@@ -104,6 +152,17 @@ impl Entity {
             Entity::Purchase(e) => &mut e.meta,
             Entity::Deposit(e) => &mut e.meta,
             Entity::CompanyInfo(e) => &mut e.meta,
+            Entity::JournalEntry(e) => &mut e.meta,
+            Entity::Transfer(e) => &mut e.meta,
+            Entity::SalesReceipt(e) => &mut e.meta,
+            Entity::RefundReceipt(e) => &mut e.meta,
+            Entity::CreditMemo(e) => &mut e.meta,
+            Entity::VendorCredit(e) => &mut e.meta,
+            Entity::CreditCardPayment(e) => &mut e.meta,
+            Entity::TaxPayment(e) => &mut e.meta,
+            Entity::Item(e) => &mut e.meta,
+            Entity::Class(e) => &mut e.meta,
+            Entity::Department(e) => &mut e.meta,
         }
     }
 
@@ -116,6 +175,14 @@ impl Entity {
             Entity::BillPayment(e) => Some(&e.txn),
             Entity::Purchase(e) => Some(&e.txn),
             Entity::Deposit(e) => Some(&e.txn),
+            Entity::JournalEntry(e) => Some(&e.txn),
+            Entity::Transfer(e) => Some(&e.txn),
+            Entity::SalesReceipt(e) => Some(&e.txn),
+            Entity::RefundReceipt(e) => Some(&e.txn),
+            Entity::CreditMemo(e) => Some(&e.txn),
+            Entity::VendorCredit(e) => Some(&e.txn),
+            Entity::CreditCardPayment(e) => Some(&e.txn),
+            Entity::TaxPayment(e) => Some(&e.txn),
             _ => None,
         }
     }

@@ -1,4 +1,4 @@
-//! Money going out: bills, bill payments and direct purchases.
+//! Money going out: bills, bill payments, direct purchases and vendor credits.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -74,4 +74,22 @@ pub struct Purchase {
     pub paid_from: Option<Reference>,
     /// The payee; `None` is a bookkeeping problem.
     pub payee: Option<Reference>,
+    /// True for a card refund (QBO `Credit`): money back onto the card, the
+    /// reverse of a purchase, never spending.
+    #[serde(default)]
+    pub credit: bool,
+}
+
+/// A credit from a vendor: it lowers what the business owes once applied
+/// to a bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorCredit {
+    /// Source, version, deletion.
+    pub meta: SourceMeta,
+    /// Date, total, currency, lines.
+    pub txn: TxnCommon,
+    /// The vendor.
+    pub vendor: Option<Reference>,
+    /// Credit not yet applied to any bill.
+    pub balance: Money,
 }

@@ -1,4 +1,5 @@
-//! Money coming in: invoices, customer payments and deposits.
+//! Money coming in: invoices, customer payments, deposits, cash sales and
+//! the credits and refunds that reverse them.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -70,4 +71,49 @@ pub struct Deposit {
     pub deposit_to: Option<Reference>,
     /// Payments this deposit carries out of Undeposited Funds.
     pub linked: Vec<TxnLink>,
+    /// Cash kept back from the deposit (QBO `CashBack`): the total is the
+    /// lines less this.
+    #[serde(default)]
+    pub cash_back: Option<Money>,
+}
+
+/// A cash sale: paid at once, deposited to a bank account or Undeposited
+/// Funds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesReceipt {
+    /// Source, version, deletion.
+    pub meta: SourceMeta,
+    /// Date, total, currency, lines.
+    pub txn: TxnCommon,
+    /// The customer, when named.
+    pub customer: Option<Reference>,
+    /// Where the money went (a bank account or Undeposited Funds).
+    pub deposit_to: Option<Reference>,
+}
+
+/// Money paid back to a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundReceipt {
+    /// Source, version, deletion.
+    pub meta: SourceMeta,
+    /// Date, total, currency, lines.
+    pub txn: TxnCommon,
+    /// The customer refunded.
+    pub customer: Option<Reference>,
+    /// The account the refund was paid from (QBO `DepositToAccountRef`).
+    pub paid_from: Option<Reference>,
+}
+
+/// A credit given to a customer without cash: it lowers what they owe once
+/// applied to an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditMemo {
+    /// Source, version, deletion.
+    pub meta: SourceMeta,
+    /// Date, total, currency, lines.
+    pub txn: TxnCommon,
+    /// The customer credited.
+    pub customer: Option<Reference>,
+    /// Credit not yet applied to any invoice.
+    pub remaining_credit: Money,
 }

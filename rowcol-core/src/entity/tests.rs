@@ -17,6 +17,17 @@ fn every_kind() -> Vec<Entity> {
         Entity::Purchase(fixtures::purchase(c, "149", dec!(42.42))),
         Entity::Deposit(fixtures::deposit(c, "150", dec!(500))),
         Entity::CompanyInfo(fixtures::company(c, "Acme Bakery")),
+        Entity::JournalEntry(fixtures::journal_entry(c, "151", dec!(8000.01))),
+        Entity::Transfer(fixtures::transfer(c, "152", dec!(5000))),
+        Entity::SalesReceipt(fixtures::sales_receipt(c, "153", dec!(64.5))),
+        Entity::RefundReceipt(fixtures::refund_receipt(c, "154", dec!(12.25))),
+        Entity::CreditMemo(fixtures::credit_memo(c, "155", dec!(100), dec!(40))),
+        Entity::VendorCredit(fixtures::vendor_credit(c, "156", dec!(75), dec!(75))),
+        Entity::CreditCardPayment(fixtures::card_payment(c, "157", dec!(1830.25))),
+        Entity::TaxPayment(fixtures::tax_payment(c, "158", dec!(320.1))),
+        Entity::Item(fixtures::item(c, "159", "Consulting")),
+        Entity::Class(fixtures::segment(c, "160", "Retail")),
+        Entity::Department(fixtures::segment(c, "161", "West")),
     ]
 }
 

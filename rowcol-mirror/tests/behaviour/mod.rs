@@ -80,7 +80,8 @@ macro_rules! for_each_behaviour {
             source_payloads_are_kept_beside_their_records,
             record_states_answer_live_and_deleted_keys_and_skip_unknown_ones,
             a_runs_counts_grow_with_each_committed_batch,
-            states_confirmed_by_the_source_revive_and_replace_what_the_mirror_believes
+            states_confirmed_by_the_source_revive_and_replace_what_the_mirror_believes,
+            every_posting_kind_lands_in_the_snapshot_by_its_window
         );
     };
 }
@@ -1653,4 +1654,95 @@ pub async fn states_confirmed_by_the_source_revive_and_replace_what_the_mirror_b
     assert_eq!(got, vec![("1", "4"), ("2", "5")]);
     let verification = store.verify_audit(&client_id("acme")).await.unwrap();
     assert_eq!(verification.first_broken, None, "{verification:?}");
+}
+
+pub async fn every_posting_kind_lands_in_the_snapshot_by_its_window(h: Harness) {
+    let store = h.store;
+    register(store.as_ref(), "jane", &["acme"]).await;
+    let c = "acme";
+    let dated = |mut e: Entity, on: &str| {
+        if let Some(txn) = match &mut e {
+            Entity::JournalEntry(x) => Some(&mut x.txn),
+            Entity::Transfer(x) => Some(&mut x.txn),
+            Entity::SalesReceipt(x) => Some(&mut x.txn),
+            Entity::RefundReceipt(x) => Some(&mut x.txn),
+            Entity::CreditMemo(x) => Some(&mut x.txn),
+            Entity::VendorCredit(x) => Some(&mut x.txn),
+            Entity::CreditCardPayment(x) => Some(&mut x.txn),
+            Entity::TaxPayment(x) => Some(&mut x.txn),
+            _ => None,
+        } {
+            txn.txn_date = date(on);
+        }
+        SourceRecord {
+            raw: "{}".into(),
+            entity: e,
+        }
+    };
+    let records = vec![
+        dated(
+            Entity::JournalEntry(fixtures::journal_entry(c, "1", dec!(8000.01))),
+            "2026-01-15",
+        ),
+        dated(
+            Entity::JournalEntry(fixtures::journal_entry(c, "2", dec!(1))),
+            "2024-01-15",
+        ),
+        dated(Entity::Transfer(fixtures::transfer(c, "3", dec!(5000))), "2026-01-01"),
+        dated(
+            Entity::SalesReceipt(fixtures::sales_receipt(c, "4", dec!(64.50))),
+            "2026-01-02",
+        ),
+        dated(
+            Entity::RefundReceipt(fixtures::refund_receipt(c, "5", dec!(12.25))),
+            "2026-01-03",
+        ),
+        // Open credits stay whatever their date; a used-up old one does not.
+        dated(
+            Entity::CreditMemo(fixtures::credit_memo(c, "6", dec!(100), dec!(40))),
+            "2024-02-01",
+        ),
+        dated(
+            Entity::CreditMemo(fixtures::credit_memo(c, "7", dec!(100), dec!(0))),
+            "2024-02-01",
+        ),
+        dated(
+            Entity::VendorCredit(fixtures::vendor_credit(c, "8", dec!(75), dec!(75))),
+            "2024-03-01",
+        ),
+        dated(
+            Entity::CreditCardPayment(fixtures::card_payment(c, "9", dec!(1830.25))),
+            "2026-01-15",
+        ),
+        dated(
+            Entity::TaxPayment(fixtures::tax_payment(c, "10", dec!(320.10))),
+            "2026-01-20",
+        ),
+        dated(Entity::Item(fixtures::item(c, "11", "Consulting")), ""),
+        dated(Entity::Class(fixtures::segment(c, "12", "Retail")), ""),
+        dated(Entity::Department(fixtures::segment(c, "13", "West")), ""),
+    ];
+    store.apply(&batch(c, records)).await.unwrap();
+    let s = snapshot(store.as_ref(), "jane", c).await;
+    let ids =
+        |v: Vec<&rowcol_core::entity::SourceMeta>| v.iter().map(|m| m.external_id.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.journal_entries.iter().map(|e| &e.meta).collect()),
+        vec!["1"],
+        "the 2024 entry is outside the window"
+    );
+    assert_eq!(s.journal_entries[0].txn.total.amount(), dec!(8000.01));
+    assert_eq!(
+        s.journal_entries[0].txn.lines[1].party.as_ref().unwrap().id.as_str(),
+        "90"
+    );
+    assert_eq!(ids(s.transfers.iter().map(|e| &e.meta).collect()), vec!["3"]);
+    assert_eq!(ids(s.sales_receipts.iter().map(|e| &e.meta).collect()), vec!["4"]);
+    assert_eq!(ids(s.refund_receipts.iter().map(|e| &e.meta).collect()), vec!["5"]);
+    assert_eq!(ids(s.credit_memos.iter().map(|e| &e.meta).collect()), vec!["6"]);
+    assert_eq!(s.credit_memos[0].remaining_credit.amount(), dec!(40));
+    assert_eq!(ids(s.vendor_credits.iter().map(|e| &e.meta).collect()), vec!["8"]);
+    assert_eq!(ids(s.card_payments.iter().map(|e| &e.meta).collect()), vec!["9"]);
+    assert_eq!(ids(s.tax_payments.iter().map(|e| &e.meta).collect()), vec!["10"]);
+    assert_eq!((s.items.len(), s.classes.len(), s.departments.len()), (1, 1, 1));
 }

@@ -70,6 +70,8 @@ pub(crate) struct Party {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Chart {
     pub by_name: HashMap<&'static str, u64>,
+    /// Accounts whose balance a credit raises (liabilities, equity, income).
+    pub credit_normal: std::collections::HashSet<&'static str>,
     pub expense: Vec<&'static str>,
     pub income: Vec<&'static str>,
 }
@@ -77,6 +79,11 @@ pub(crate) struct Chart {
 impl Chart {
     pub fn r(&self, name: &'static str) -> Value {
         reference(self.by_name.get(name).copied().unwrap_or(0), name)
+    }
+
+    /// True when a credit raises the account's balance.
+    pub fn credit_normal(&self, name: &str) -> bool {
+        self.credit_normal.contains(name)
     }
 }
 
@@ -219,6 +226,10 @@ pub fn generate_realm(
     let uf_payments = books.payments(&invoices);
     books.purchases(counts.purchases);
     books.deposits(uf_payments, counts.deposits);
+    books.payroll_accounts();
+    books.recurring_entries();
+    books.cash_sales_and_credits(counts.bills * 10 / 300);
+    books.segments();
     books.finish_balances();
     books.realm
 }
@@ -228,7 +239,7 @@ impl Books {
         self.realm.offset
     }
 
-    fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
+    pub(crate) fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
         t.with_timezone(&self.offset()).date_naive()
     }
 
@@ -332,6 +343,9 @@ impl Books {
                 created,
             );
             self.chart.by_name.insert(name, id_of(&row));
+            if matches!(*class, "Liability" | "Equity" | "Revenue") {
+                self.chart.credit_normal.insert(name);
+            }
         }
         // A closed account: inactive rows are hidden from plain name-list queries.
         self.realm.insert(
@@ -454,7 +468,7 @@ impl Books {
         }
     }
 
-    fn pick(&mut self, vendors: bool) -> Option<Party> {
+    pub(crate) fn pick(&mut self, vendors: bool) -> Option<Party> {
         let list = if vendors { &self.vendors } else { &self.customers };
         let active: Vec<&Party> = list.iter().filter(|p| p.active).collect();
         active
@@ -928,11 +942,8 @@ impl Books {
     /// Opening balances, then every account's and party's `Balance` written back.
     fn finish_balances(&mut self) {
         let opening = self.amount(2_500_000, 9_000_000);
-        self.post("Checking", opening);
-        self.post("Opening Balance Equity", opening);
         let savings = self.amount(1_000_000, 5_000_000);
-        self.post("Savings", savings);
-        self.post("Opening Balance Equity", savings);
+        self.opening_entries(opening, savings);
         let ids = self.chart.by_name.clone();
         for (name, id) in ids {
             let balance = self.ledger.get(name).copied().unwrap_or_default();
@@ -1015,14 +1026,80 @@ mod tests {
                 .sum();
             assert_eq!(field(inv, "Balance"), field(inv, "TotalAmt") - paid);
         }
-        // A/R equals the open invoices less unapplied payments.
+        // A/R equals the open invoices less unapplied payments and open credits.
         let open: Decimal = r.kind_rows(Kind::Invoice).map(|i| field(i, "Balance")).sum();
         let unapplied: Decimal = r.kind_rows(Kind::Payment).map(|p| field(p, "UnappliedAmt")).sum();
-        let ar = r
-            .kind_rows(Kind::Account)
-            .find(|a| a["Name"] == "Accounts Receivable (A/R)")
-            .unwrap();
-        assert_eq!(field(ar, "CurrentBalance"), open - unapplied);
+        let credits: Decimal = r.kind_rows(Kind::CreditMemo).map(|m| field(m, "Balance")).sum();
+        let account = |name: &str| {
+            field(
+                r.kind_rows(Kind::Account).find(|a| a["Name"] == name).unwrap(),
+                "CurrentBalance",
+            )
+        };
+        assert_eq!(account("Accounts Receivable (A/R)"), open - unapplied - credits);
+        // The full books: every posting kind is there, and the bank accounts
+        // equal their postings, opening balances included.
+        for kind in [
+            Kind::JournalEntry,
+            Kind::Transfer,
+            Kind::SalesReceipt,
+            Kind::RefundReceipt,
+            Kind::CreditMemo,
+            Kind::VendorCredit,
+            Kind::CreditCardPayment,
+            Kind::Class,
+            Kind::Department,
+        ] {
+            assert!(count(kind) > 0, "{kind:?}");
+        }
+        let journal = |name: &str| -> Decimal {
+            r.kind_rows(Kind::JournalEntry)
+                .flat_map(|je| je["Line"].as_array().unwrap().iter())
+                .filter(|l| l["JournalEntryLineDetail"]["AccountRef"]["name"] == name)
+                .map(|l| {
+                    let amount = field(l, "Amount");
+                    if l["JournalEntryLineDetail"]["PostingType"] == "Debit" {
+                        amount
+                    } else {
+                        -amount
+                    }
+                })
+                .sum()
+        };
+        let transfers = |name: &str| -> Decimal {
+            r.kind_rows(Kind::Transfer)
+                .map(|t| {
+                    let amount = field(t, "Amount");
+                    if t["ToAccountRef"]["name"] == name {
+                        amount
+                    } else if t["FromAccountRef"]["name"] == name {
+                        -amount
+                    } else {
+                        Decimal::ZERO
+                    }
+                })
+                .sum()
+        };
+        assert_eq!(
+            account("Savings"),
+            journal("Savings") + transfers("Savings"),
+            "savings moves only by transfers"
+        );
+        let card_paid: Decimal = r.kind_rows(Kind::CreditCardPayment).map(|p| field(p, "Amount")).sum();
+        let card_charged: Decimal = r
+            .kind_rows(Kind::Purchase)
+            .filter(|p| p["AccountRef"]["name"] == "Mastercard")
+            .chain(
+                r.kind_rows(Kind::BillPayment)
+                    .filter(|p| p["CreditCardPayment"]["CCAccountRef"]["name"] == "Mastercard"),
+            )
+            .map(|p| field(p, "TotalAmt"))
+            .sum();
+        assert_eq!(account("Mastercard"), card_charged - card_paid);
+        assert!(
+            card_paid > Decimal::ZERO && card_charged > card_paid,
+            "last month's charges stay owed"
+        );
         // Deliberate problems are there.
         assert!(r.kind_rows(Kind::Bill).any(|b| b.get("DueDate").is_none()));
         assert!(r.kind_rows(Kind::Purchase).any(|p| p.get("EntityRef").is_none()));

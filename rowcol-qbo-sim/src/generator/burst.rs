@@ -350,10 +350,13 @@ mod tests {
         };
         let open_invoices: Decimal = realm.kind_rows(Kind::Invoice).map(|i| field(i, "Balance")).sum();
         let unapplied: Decimal = realm.kind_rows(Kind::Payment).map(|p| field(p, "UnappliedAmt")).sum();
-        assert_eq!(account(&realm, "Accounts Receivable (A/R)"), open_invoices - unapplied);
+        let credits: Decimal = realm.kind_rows(Kind::CreditMemo).map(|m| field(m, "Balance")).sum();
+        let receivable = open_invoices - unapplied - credits;
+        assert_eq!(account(&realm, "Accounts Receivable (A/R)"), receivable);
         let open_bills: Decimal = realm.kind_rows(Kind::Bill).map(|b| field(b, "Balance")).sum();
-        assert_eq!(account(&realm, "Accounts Payable (A/P)"), open_bills);
+        let vendor_credits: Decimal = realm.kind_rows(Kind::VendorCredit).map(|c| field(c, "Balance")).sum();
+        assert_eq!(account(&realm, "Accounts Payable (A/P)"), open_bills - vendor_credits);
         let customers: Decimal = realm.kind_rows(Kind::Customer).map(|c| field(c, "Balance")).sum();
-        assert_eq!(customers, open_invoices - unapplied);
+        assert_eq!(customers, receivable);
     }
 }

@@ -3,6 +3,7 @@
 
 mod books;
 pub mod burst;
+mod entries;
 mod names;
 
 use chrono::{DateTime, FixedOffset, Utc};

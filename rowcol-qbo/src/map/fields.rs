@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use rowcol_core::entity::{Line, Reference, SourceMeta, TxnCommon, TxnLink};
+use rowcol_core::entity::{Line, Posting, Reference, SourceMeta, TxnCommon, TxnLink};
 use rowcol_core::{ClientId, Currency, ExternalId, Money, Rail, VersionToken};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -130,10 +130,30 @@ impl<'a> Row<'a> {
 
     /// Date, total, rate, number, note and lines of a transaction, with its currency.
     pub(crate) fn txn(&self, ctx: &MapCtx<'_>) -> Result<(TxnCommon, Currency), Reason> {
+        self.txn_totalled(ctx, "TotalAmt")
+    }
+
+    /// Like [`Row::txn`], with the total read from `total_key` (`Amount` on
+    /// transfers and card payments, `PaymentAmount` on tax payments).
+    pub(crate) fn txn_totalled(&self, ctx: &MapCtx<'_>, total_key: &str) -> Result<(TxnCommon, Currency), Reason> {
+        self.txn_with_total(ctx, Some(total_key))
+    }
+
+    /// The common fields with the total read from `total_key`, or zero when
+    /// `None` (for the caller to compute, as journal entries do).
+    pub(crate) fn txn_with_total(
+        &self,
+        ctx: &MapCtx<'_>,
+        total_key: Option<&str>,
+    ) -> Result<(TxnCommon, Currency), Reason> {
         let currency = self.currency(ctx)?;
+        let total = match total_key {
+            Some(key) => self.amount(key)?.ok_or_else(|| format!("{key} is missing"))?,
+            None => Decimal::ZERO,
+        };
         let txn = TxnCommon {
             txn_date: self.date("TxnDate")?.ok_or("TxnDate is missing")?,
-            total: Money::new(self.amount("TotalAmt")?.ok_or("TotalAmt is missing")?, currency),
+            total: Money::new(total, currency),
             exchange_rate: self.amount("ExchangeRate")?,
             doc_number: self.text("DocNumber"),
             private_note: self.text("PrivateNote"),
@@ -161,14 +181,21 @@ impl<'a> Row<'a> {
                 continue;
             };
             // The account sits inside the detail object the DetailType names.
-            let account = match line.text("DetailType") {
+            let detail = line.text("DetailType");
+            let account = match &detail {
                 Some(detail) => reference(line.path(&[detail.as_str(), "AccountRef"]), "Line.AccountRef")?,
                 None => None,
+            };
+            let (posting, party) = match detail.as_deref() {
+                Some("JournalEntryLineDetail") => journal_side(line)?,
+                _ => (None, None),
             };
             lines.push(Line {
                 amount: Money::new(amount, currency),
                 account,
                 description: line.text("Description"),
+                posting,
+                party,
             });
         }
         Ok(lines)
@@ -190,6 +217,23 @@ impl<'a> Row<'a> {
         }
         Ok(out)
     }
+}
+
+/// A journal line's side (`PostingType`, required) and the customer or
+/// vendor it names (`Entity.EntityRef`).
+fn journal_side(line: Row<'_>) -> Result<(Option<Posting>, Option<Reference>), Reason> {
+    let detail = Row(line.get("JournalEntryLineDetail").unwrap_or(&Value::Null));
+    let posting = match detail.text("PostingType").as_deref() {
+        Some("Debit") => Posting::Debit,
+        Some("Credit") => Posting::Credit,
+        Some(other) => return Err(format!("JournalEntryLineDetail.PostingType {other:?} is unknown")),
+        None => return Err("JournalEntryLineDetail.PostingType is missing".to_owned()),
+    };
+    let party = reference(
+        detail.path(&["Entity", "EntityRef"]),
+        "JournalEntryLineDetail.Entity.EntityRef",
+    )?;
+    Ok((Some(posting), party))
 }
 
 fn reference(value: Option<&Value>, key: &str) -> Result<Option<Reference>, Reason> {

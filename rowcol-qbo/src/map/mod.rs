@@ -8,6 +8,7 @@
 
 mod fields;
 mod ledger;
+mod movements;
 mod parties;
 mod payables;
 mod receivables;
@@ -33,6 +34,26 @@ pub fn qbo_name(kind: EntityKind) -> &'static str {
         EntityKind::Purchase => "Purchase",
         EntityKind::Deposit => "Deposit",
         EntityKind::CompanyInfo => "CompanyInfo",
+        EntityKind::JournalEntry => "JournalEntry",
+        EntityKind::Transfer => "Transfer",
+        EntityKind::SalesReceipt => "SalesReceipt",
+        EntityKind::RefundReceipt => "RefundReceipt",
+        EntityKind::CreditMemo => "CreditMemo",
+        EntityKind::VendorCredit => "VendorCredit",
+        EntityKind::CreditCardPayment => "CreditCardPayment",
+        EntityKind::TaxPayment => "TaxPayment",
+        EntityKind::Item => "Item",
+        EntityKind::Class => "Class",
+        EntityKind::Department => "Department",
+    }
+}
+
+/// The key QBO puts a kind's objects under in JSON answers: its name, but
+/// `CreditCardPaymentTxn` for card payments.
+pub fn qbo_json_key(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::CreditCardPayment => "CreditCardPaymentTxn",
+        other => qbo_name(other),
     }
 }
 
@@ -50,7 +71,9 @@ pub fn kind_from_qbo_name(name: &str) -> Option<EntityKind> {
 pub(crate) fn kind_from_txn_type(txn_type: &str) -> Option<EntityKind> {
     match txn_type {
         "BillPaymentCheck" | "BillPaymentCreditCard" => Some(EntityKind::BillPayment),
-        "Expense" | "Check" | "CreditCardCharge" => Some(EntityKind::Purchase),
+        "Expense" | "Check" | "CreditCardCharge" | "CreditCardCredit" | "CashPurchase" => Some(EntityKind::Purchase),
+        "ReceivePayment" => Some(EntityKind::Payment),
+        "CreditRefund" => Some(EntityKind::RefundReceipt),
         other => kind_from_qbo_name(other),
     }
 }
@@ -79,6 +102,17 @@ fn entity(kind: EntityKind, row: Row<'_>, ctx: &MapCtx<'_>) -> Result<Entity, St
         EntityKind::Invoice => Entity::Invoice(receivables::invoice(row, ctx)?),
         EntityKind::Payment => Entity::Payment(receivables::payment(row, ctx)?),
         EntityKind::Deposit => Entity::Deposit(receivables::deposit(row, ctx)?),
+        EntityKind::SalesReceipt => Entity::SalesReceipt(receivables::sales_receipt(row, ctx)?),
+        EntityKind::RefundReceipt => Entity::RefundReceipt(receivables::refund_receipt(row, ctx)?),
+        EntityKind::CreditMemo => Entity::CreditMemo(receivables::credit_memo(row, ctx)?),
+        EntityKind::VendorCredit => Entity::VendorCredit(payables::vendor_credit(row, ctx)?),
+        EntityKind::JournalEntry => Entity::JournalEntry(movements::journal_entry(row, ctx)?),
+        EntityKind::Transfer => Entity::Transfer(movements::transfer(row, ctx)?),
+        EntityKind::CreditCardPayment => Entity::CreditCardPayment(movements::credit_card_payment(row, ctx)?),
+        EntityKind::TaxPayment => Entity::TaxPayment(movements::tax_payment(row, ctx)?),
+        EntityKind::Item => Entity::Item(movements::item(row, ctx)?),
+        EntityKind::Class => Entity::Class(movements::segment(row, ctx)?),
+        EntityKind::Department => Entity::Department(movements::segment(row, ctx)?),
     })
 }
 
@@ -115,7 +149,10 @@ pub(crate) fn map_row(client: &ClientId, home: Option<Currency>, kind: EntityKin
 
 /// True when a row of `kind` would need the home currency to be mapped.
 pub(crate) fn needs_home_currency(kind: EntityKind, value: &Value) -> bool {
-    let has_money = !matches!(kind, EntityKind::Term | EntityKind::CompanyInfo);
+    let has_money = !matches!(
+        kind,
+        EntityKind::Term | EntityKind::CompanyInfo | EntityKind::Item | EntityKind::Class | EntityKind::Department
+    );
     has_money && value.get("CurrencyRef").is_none() && value.get("status").is_none()
 }
 

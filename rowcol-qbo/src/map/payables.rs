@@ -1,6 +1,6 @@
-//! Money going out: bills, bill payments, purchases.
+//! Money going out: bills, bill payments, purchases, vendor credits.
 
-use rowcol_core::entity::{Bill, BillPayment, PaymentMethod, Purchase};
+use rowcol_core::entity::{Bill, BillPayment, PaymentMethod, Purchase, VendorCredit};
 
 use super::fields::{MapCtx, Reason, Row};
 
@@ -53,6 +53,18 @@ pub(crate) fn purchase(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<Purchase, Reaso
         method: method(row.text("PaymentType")),
         paid_from: row.reference("AccountRef")?,
         payee: row.reference("EntityRef")?,
+        credit: row.flag("Credit", false)?,
+        txn,
+    })
+}
+
+pub(crate) fn vendor_credit(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<VendorCredit, Reason> {
+    let (txn, currency) = row.txn(ctx)?;
+    Ok(VendorCredit {
+        meta: row.meta(ctx)?,
+        vendor: row.reference("VendorRef")?,
+        // QBO documents Balance from minorversion 12 ("initially TotalAmt").
+        balance: row.money_or_zero("Balance", currency)?,
         txn,
     })
 }

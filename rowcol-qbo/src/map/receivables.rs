@@ -1,6 +1,8 @@
-//! Money coming in: invoices, customer payments, deposits.
+//! Money coming in: invoices, customer payments, deposits, cash sales,
+//! refunds and credit memos.
 
-use rowcol_core::entity::{Deposit, EmailStatus, Invoice, Payment};
+use rowcol_core::Money;
+use rowcol_core::entity::{CreditMemo, Deposit, EmailStatus, Invoice, Payment, RefundReceipt, SalesReceipt};
 
 use super::fields::{MapCtx, Reason, Row};
 
@@ -49,6 +51,40 @@ pub(crate) fn deposit(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<Deposit, Reason>
         meta: row.meta(ctx)?,
         deposit_to: row.reference("DepositToAccountRef")?,
         linked: row.line_links(currency)?,
+        cash_back: match row.get("CashBack") {
+            Some(cash_back) => Row(cash_back).amount("Amount")?.map(|a| Money::new(a, currency)),
+            None => None,
+        },
+        txn,
+    })
+}
+
+pub(crate) fn sales_receipt(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<SalesReceipt, Reason> {
+    let (txn, _) = row.txn(ctx)?;
+    Ok(SalesReceipt {
+        meta: row.meta(ctx)?,
+        customer: row.reference("CustomerRef")?,
+        deposit_to: row.reference("DepositToAccountRef")?,
+        txn,
+    })
+}
+
+pub(crate) fn refund_receipt(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<RefundReceipt, Reason> {
+    let (txn, _) = row.txn(ctx)?;
+    Ok(RefundReceipt {
+        meta: row.meta(ctx)?,
+        customer: row.reference("CustomerRef")?,
+        paid_from: row.reference("DepositToAccountRef")?,
+        txn,
+    })
+}
+
+pub(crate) fn credit_memo(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<CreditMemo, Reason> {
+    let (txn, currency) = row.txn(ctx)?;
+    Ok(CreditMemo {
+        meta: row.meta(ctx)?,
+        customer: row.reference("CustomerRef")?,
+        remaining_credit: row.money_or_zero("RemainingCredit", currency)?,
         txn,
     })
 }

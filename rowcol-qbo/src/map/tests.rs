@@ -1,6 +1,6 @@
 use std::str::FromStr;
 
-use rowcol_core::entity::{AccountType, EmailStatus, PaymentMethod};
+use rowcol_core::entity::{AccountType, EmailStatus, PaymentMethod, Posting};
 use rowcol_core::{ClientId, Currency, Entity, EntityKind};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -41,7 +41,8 @@ const BILL: &str = r#"{
      "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "8"}}, "Description": "fee"},
     {"Amount": 1234567.891, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
   ],
-  "LinkedTxn": [{"TxnId": "900", "TxnType": "BillPaymentCheck"}, {"TxnId": "5", "TxnType": "VendorCredit"}]
+  "LinkedTxn": [{"TxnId": "900", "TxnType": "BillPaymentCheck"}, {"TxnId": "5", "TxnType": "VendorCredit"},
+                {"TxnId": "6", "TxnType": "PurchaseOrder"}]
 }"#;
 
 #[test]
@@ -58,8 +59,9 @@ fn bills_keep_exact_money_currency_rate_offsets_and_links() {
     assert_eq!(bill.vendor.as_ref().unwrap().name.as_deref(), Some("O'Brien & Sons"));
     assert_eq!(bill.meta.updated_at.offset().local_minus_utc(), -8 * 3600);
     assert_eq!(bill.meta.version.as_str(), "3");
-    assert_eq!(bill.linked.len(), 1, "kinds not mirrored stay in the raw payload only");
+    assert_eq!(bill.linked.len(), 2, "kinds not mirrored stay in the raw payload only");
     assert_eq!(bill.linked[0].kind, EntityKind::BillPayment);
+    assert_eq!(bill.linked[1].kind, EntityKind::VendorCredit);
     assert!(raw.contains("1234567.891") && raw.contains("SomeFutureField"));
 }
 
@@ -161,4 +163,133 @@ fn qbo_names_round_trip() {
     }
     assert_eq!(kind_from_qbo_name("billpayment"), Some(EntityKind::BillPayment));
     assert_eq!(kind_from_qbo_name("Estimate"), None);
+}
+
+const UPDATED: &str = r#""MetaData": {"LastUpdatedTime": "2026-03-05T11:00:00-08:00"}"#;
+
+#[test]
+fn journal_entries_keep_sides_and_parties_and_total_their_debits() {
+    // A payroll as Gusto posts it: wages and employer tax debited, the bank
+    // and the tax liability credited; QBO's TotalAmt of 0 is not relied on.
+    let text = format!(
+        r#"{{"Id": "70", "SyncToken": "0", "TxnDate": "2026-02-15", "TotalAmt": 0, "Adjustment": false,
+            "Line": [
+              {{"Amount": 8000.00, "DetailType": "JournalEntryLineDetail", "JournalEntryLineDetail":
+                {{"PostingType": "Debit", "AccountRef": {{"value": "61", "name": "Wages"}}}}}},
+              {{"Amount": 612.00, "DetailType": "JournalEntryLineDetail", "JournalEntryLineDetail":
+                {{"PostingType": "Debit", "AccountRef": {{"value": "62", "name": "Payroll taxes"}}}}}},
+              {{"Amount": 7388.00, "DetailType": "JournalEntryLineDetail", "JournalEntryLineDetail":
+                {{"PostingType": "Credit", "AccountRef": {{"value": "35", "name": "Checking"}},
+                  "Entity": {{"Type": "Vendor", "EntityRef": {{"value": "90", "name": "Gusto"}}}}}}}},
+              {{"Amount": 1224.00, "DetailType": "JournalEntryLineDetail", "JournalEntryLineDetail":
+                {{"PostingType": "Credit", "AccountRef": {{"value": "24", "name": "Payroll liabilities"}}}}}}
+            ], {UPDATED}}}"#
+    );
+    let (entity, _) = record(EntityKind::JournalEntry, &text);
+    let Entity::JournalEntry(je) = entity else { panic!() };
+    assert_eq!(je.txn.total.amount(), dec("8612.00"), "the sum of the debits");
+    assert_eq!(je.txn.lines[0].posting, Some(Posting::Debit));
+    assert_eq!(je.txn.lines[2].posting, Some(Posting::Credit));
+    assert_eq!(je.txn.lines[2].party.as_ref().unwrap().id.as_str(), "90");
+    assert_eq!(je.txn.lines[2].account.as_ref().unwrap().id.as_str(), "35");
+
+    let unbalanced = text.replace("7388.00", "7388.01");
+    let Mapped::Rejected(r) = map_row(
+        &client(),
+        Some(Currency::USD),
+        EntityKind::JournalEntry,
+        &parse(&unbalanced),
+    ) else {
+        panic!()
+    };
+    assert!(
+        r.reason.contains("debits 8612.00 do not equal credits 8612.01"),
+        "{}",
+        r.reason
+    );
+    assert_eq!(r.external_id.as_ref().map(|i| i.as_str()), Some("70"));
+    let no_account = text.replace(
+        r#""AccountRef": {"value": "62", "name": "Payroll taxes"}"#,
+        r#""Memo": "x""#,
+    );
+    let Mapped::Rejected(r) = map_row(
+        &client(),
+        Some(Currency::USD),
+        EntityKind::JournalEntry,
+        &parse(&no_account),
+    ) else {
+        panic!()
+    };
+    assert!(r.reason.contains("names no account"), "{}", r.reason);
+}
+
+#[test]
+fn transfers_card_payments_credits_and_refunds_map() {
+    let (entity, _) = record(
+        EntityKind::Transfer,
+        &format!(
+            r#"{{"Id": "80", "TxnDate": "2026-02-01", "Amount": 5000.00,
+                "FromAccountRef": {{"value": "35"}}, "ToAccountRef": {{"value": "36"}}, {UPDATED}}}"#
+        ),
+    );
+    let Entity::Transfer(t) = entity else { panic!() };
+    assert_eq!(
+        (
+            t.txn.total.amount(),
+            t.from.unwrap().id.as_str(),
+            t.to.unwrap().id.as_str()
+        ),
+        (dec("5000.00"), "35", "36")
+    );
+
+    let (entity, _) = record(
+        EntityKind::CreditCardPayment,
+        &format!(
+            r#"{{"Id": "81", "TxnDate": "2026-02-03", "Amount": 1830.25,
+                "CreditCardAccountRef": {{"value": "41"}}, "BankAccountRef": {{"value": "35"}}, {UPDATED}}}"#
+        ),
+    );
+    let Entity::CreditCardPayment(p) = entity else { panic!() };
+    assert_eq!(p.txn.total.amount(), dec("1830.25"));
+    assert_eq!(p.card_account.unwrap().id.as_str(), "41");
+
+    let (entity, _) = record(
+        EntityKind::Purchase,
+        &format!(
+            r#"{{"Id": "82", "TxnDate": "2026-02-04", "TotalAmt": 19.99, "PaymentType": "CreditCard",
+                "Credit": true, "AccountRef": {{"value": "41"}}, {UPDATED}}}"#
+        ),
+    );
+    let Entity::Purchase(p) = entity else { panic!() };
+    assert!(p.credit, "a card refund");
+
+    let (entity, _) = record(
+        EntityKind::CreditMemo,
+        &format!(
+            r#"{{"Id": "83", "TxnDate": "2026-02-05", "TotalAmt": 100, "RemainingCredit": 40.00,
+                "CustomerRef": {{"value": "58"}}, {UPDATED}}}"#
+        ),
+    );
+    let Entity::CreditMemo(m) = entity else { panic!() };
+    assert_eq!(m.remaining_credit.amount(), dec("40.00"));
+
+    let (entity, _) = record(
+        EntityKind::Deposit,
+        &format!(
+            r#"{{"Id": "84", "TxnDate": "2026-02-06", "TotalAmt": 900, "DepositToAccountRef": {{"value": "35"}},
+                "CashBack": {{"AccountRef": {{"value": "30"}}, "Amount": 100.00}}, {UPDATED}}}"#
+        ),
+    );
+    let Entity::Deposit(d) = entity else { panic!() };
+    assert_eq!(d.cash_back.unwrap().amount(), dec("100.00"));
+
+    let (entity, _) = record(
+        EntityKind::TaxPayment,
+        &format!(
+            r#"{{"Id": "85", "TxnDate": "2026-02-07", "PaymentAmount": 320.10, "Refund": false,
+                "PaymentAccountRef": {{"value": "35"}}, {UPDATED}}}"#
+        ),
+    );
+    let Entity::TaxPayment(t) = entity else { panic!() };
+    assert_eq!((t.txn.total.amount(), t.refund), (dec("320.10"), false));
 }
