@@ -291,7 +291,7 @@ pub fn open_items(
         .chain(credits)
         .filter(|item| !item.open.is_zero())
         .collect();
-    out.sort_by(|a, b| (a.due_date, a.txn_date, a.kind, a.id).cmp(&(b.due_date, b.txn_date, b.kind, b.id)));
+    out.sort_by_key(|item| (item.due_date, item.txn_date, item.kind, item.id));
     out
 }
 
