@@ -20,7 +20,7 @@ use crate::books::open_items::{AgingMethod, Ledger};
 use crate::books::postings::{self, Basis};
 use crate::clock::meta_time;
 use crate::qbo_fault::QboFault;
-use crate::store::{Kind, RealmData};
+use crate::store::RealmData;
 
 /// The row QBO puts in a report past its size cap.
 pub const CUT_OFF_MESSAGE: &str = "Unable to display more data. Please reduce the date range.";
@@ -326,6 +326,15 @@ fn count(cells: Option<&Value>) -> u64 {
         .map_or(0, |c| u64::try_from(c.len()).unwrap_or(u64::MAX))
 }
 
+/// The inner rows of a section.
+fn rows_of(row: &Value) -> &[Value] {
+    row.get("Rows")
+        .and_then(|r| r.get("Row"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
 /// Keeps rows while their cells fit in `budget`; an unfinished section
 /// loses its summary and what follows it. True if anything was cut.
 fn cut_rows(rows: &mut Vec<Value>, budget: &mut u64) -> bool {
@@ -347,7 +356,9 @@ fn cut_rows(rows: &mut Vec<Value>, budget: &mut u64) -> bool {
             if let Some(section) = rows[index].as_object_mut() {
                 section.remove("Summary");
             }
-            rows.truncate(index + 1);
+            // A section left with neither header nor rows says nothing.
+            let bare = rows[index].get("Header").is_none() && self::rows_of(&rows[index]).is_empty();
+            rows.truncate(if bare { index } else { index + 1 });
             return true;
         }
         *budget -= summary;
@@ -365,14 +376,6 @@ fn cut_off(rows: &mut Vec<Value>, limit: u64, columns: usize) -> bool {
     cells.extend((1..columns).map(|_| cell("")));
     rows.push(data_row(cells));
     true
-}
-
-/// Whether a realm holds anything a report could show.
-pub fn has_transactions(realm: &RealmData) -> bool {
-    Kind::ALL
-        .into_iter()
-        .filter(|k| k.is_transaction())
-        .any(|k| realm.kind_rows(k).next().is_some())
 }
 
 #[cfg(test)]
@@ -408,5 +411,58 @@ mod tests {
         assert_eq!(rows[2]["ColData"][0]["value"], CUT_OFF_MESSAGE);
         let mut small = vec![data_row(vec![cell("a")])];
         assert!(!cut_off(&mut small, 10, 1));
+        // A grand total that does not fit goes entirely.
+        let mut total = vec![
+            data_row(vec![cell("a"), cell("1.00")]),
+            section(
+                None,
+                Vec::new(),
+                Some(vec![cell("TOTAL"), cell("1.00")]),
+                Some("GrandTotal"),
+            ),
+        ];
+        assert!(cut_off(&mut total, 3, 2));
+        assert_eq!(total.len(), 2);
+        assert_eq!(total[1]["ColData"][0]["value"], CUT_OFF_MESSAGE);
+    }
+}
+
+#[cfg(test)]
+mod large_books {
+    use super::*;
+    use crate::generator::{Size, generate_realm};
+    use chrono::{DateTime, Utc};
+
+    #[test]
+    fn every_report_answers_a_large_realm() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T16:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let realm = generate_realm(
+            "5",
+            1,
+            Size::Large,
+            true,
+            chrono::FixedOffset::west_opt(5 * 3600).unwrap(),
+            now,
+        );
+        for name in [
+            "AgedReceivables",
+            "AgedReceivableDetail",
+            "AgedPayables",
+            "AgedPayableDetail",
+            "ProfitAndLoss",
+            "BalanceSheet",
+        ] {
+            for basis in ["Accrual", "Cash"] {
+                let params = HashMap::from([("accounting_method".to_string(), basis.to_string())]);
+                let body = run(&realm, name, &params, now, DEFAULT_CELL_LIMIT).unwrap();
+                assert_eq!(
+                    body["Header"]["Option"].as_array().unwrap().last().unwrap()["Value"],
+                    "false"
+                );
+                assert!(!body.to_string().contains(CUT_OFF_MESSAGE));
+            }
+        }
     }
 }
