@@ -1,5 +1,5 @@
 //! The QBO surface under `/v3/company/{realmId}/`: query, cdc, batch, read by
-//! id and companyinfo, behind one guard that authenticates, throttles and
+//! id, companyinfo and reports, behind one guard that authenticates, throttles and
 //! applies the realm's faults.
 
 use std::collections::HashMap;
@@ -19,6 +19,7 @@ use crate::clock::envelope_time;
 use crate::faults;
 use crate::qbo_fault::{QboFault, json_response};
 use crate::query;
+use crate::reports;
 use crate::server::SimState;
 use crate::store::{Kind, RealmData};
 use crate::{cdc, oauth::BearerCheck};
@@ -35,6 +36,7 @@ pub fn routes(state: Shared) -> Router<Shared> {
         .route("/v3/company/{realm}/cdc", get(cdc_get))
         .route("/v3/company/{realm}/batch", post(batch))
         .route("/v3/company/{realm}/companyinfo/{id}", get(company_info))
+        .route("/v3/company/{realm}/reports/{name}", get(report))
         .route("/v3/company/{realm}/{entity}/{id}", get(read_one))
         .route_layer(middleware::from_fn_with_state(state, guard))
 }
@@ -250,6 +252,28 @@ async fn batch(State(state): State<Shared>, Path(realm_id): Path<String>, body: 
         answers.push(answer);
     }
     ok(json!({ "BatchItemResponse": answers, "time": time }))
+}
+
+async fn report(
+    State(state): State<Shared>,
+    Path((realm_id, name)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let time = now_text(&state, &realm_id);
+    let now = state.clock.now();
+    let limit = state
+        .faults
+        .get(&realm_id)
+        .report_cell_limit
+        .unwrap_or(reports::DEFAULT_CELL_LIMIT);
+    let answer = with_realm(&state, &realm_id, |realm| {
+        reports::run(realm, &name, &params, now, limit)
+    })
+    .unwrap_or_else(|| Err(QboFault::authorization_failed()));
+    match answer {
+        Ok(body) => ok(body),
+        Err(fault) => fault.into_response_at(&time),
+    }
 }
 
 async fn company_info(State(state): State<Shared>, Path((realm_id, id)): Path<(String, String)>) -> Response {

@@ -42,6 +42,10 @@ pub struct FaultConfig {
     pub stall_for: Duration,
     /// Share of requests whose (otherwise valid) access token is expired early.
     pub early_token_expiry: f64,
+    /// Cells a report may hold before QBO's "Unable to display more data"
+    /// row cuts it (default [`crate::reports::DEFAULT_CELL_LIMIT`]); `Some(0)`
+    /// cuts every report with a row.
+    pub report_cell_limit: Option<u64>,
 }
 
 impl FaultConfig {

@@ -15,6 +15,10 @@
 //!   and in flight, shared by every task using the rail; retries under the
 //!   `SyncPolicy`; every error a `RowcolError::Rail` with realm, kind, HTTP
 //!   status, QBO code and `intuit_tid`, never a token.
+//! - Reports, for checks: [`QboRail::aged_receivables`],
+//!   [`QboRail::aged_payables`], [`QboRail::profit_and_loss`] and
+//!   [`QboRail::balance_sheet`] read QBO's own figures exactly; empty and
+//!   cut-off reports are typed refusals ([`reports::refusal`]).
 //! - Webhooks: [`WebhookVerifier`] checks `intuit-signature` and parses the
 //!   legacy and CloudEvents payloads into `ChangeNotice`s.
 //!
@@ -32,6 +36,7 @@ mod oauth;
 mod paging;
 pub mod query;
 mod rail;
+pub mod reports;
 mod retry;
 pub mod webhook;
 
@@ -39,6 +44,9 @@ pub use config::{ConfigError, PRODUCTION_DISCOVERY_URL, PRODUCTION_ISSUER, QboCo
 pub use map::{kind_from_qbo_name, qbo_json_key, qbo_name};
 pub use query::{Literal, Op, Select};
 pub use rail::QboRail;
+pub use reports::{
+    AccountTotal, AgingReport, AgingRow, BalanceSheet, ProfitAndLoss, ReportBasis, ReportRefusal, SectionTotal,
+};
 pub use webhook::{WebhookError, WebhookVerifier, merge_tombstone, parse_notices};
 
 /// The README's Rust snippets, compiled as doc tests so they cannot drift.
