@@ -127,7 +127,7 @@ def mirror_figures(snapshots: list, out_dir: Path, runs: int) -> dict:
     db = out_dir / "mirror.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    m = rowcol.Mirror.open(f"sqlite:///{db}")
+    m = rowcol.Mirror.open(f"sqlite:///{db}", ephemeral=True)
     m.add_advisor("bench", "Bench")
     start = time.perf_counter()
     for i, s in enumerate(snapshots):

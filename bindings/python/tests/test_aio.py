@@ -9,7 +9,7 @@ from conftest import AS_OF, client_records
 
 def test_async_mirror_runs_the_blocking_calls(tmp_path):
     async def main():
-        m = await rowcol.aio.AsyncMirror.open(f"sqlite:///{tmp_path}/aio.db")
+        m = await rowcol.aio.AsyncMirror.open(f"sqlite:///{tmp_path}/aio.db", ephemeral=True)
         await m.add_advisor("jane-cfo", "Jane")
         await m.add_client("jane-cfo", "acme", "Acme", realm="9130")
         outcome = await m.apply("acme", client_records())

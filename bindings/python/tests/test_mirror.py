@@ -13,15 +13,15 @@ from conftest import AS_OF, SYNCED, client_records
 
 
 def test_urls_name_one_file_as_the_rowcol_command_reads_them(tmp_path, monkeypatch):
-    rowcol.Mirror.open(f"sqlite://{tmp_path}/three.db")  # sqlite:/// + absolute path
+    rowcol.Mirror.open(f"sqlite://{tmp_path}/three.db", ephemeral=True)  # sqlite:/// + absolute path
     assert (tmp_path / "three.db").exists()
-    rowcol.Mirror.open(f"sqlite:///{tmp_path}/four.db")  # SQLAlchemy's four slashes: same
+    rowcol.Mirror.open(f"sqlite:///{tmp_path}/four.db", ephemeral=True)  # SQLAlchemy's four slashes: same
     assert (tmp_path / "four.db").exists()
     monkeypatch.chdir(tmp_path)
-    rowcol.Mirror.open("sqlite://rel.db")  # two slashes: relative
+    rowcol.Mirror.open("sqlite://rel.db", ephemeral=True)  # two slashes: relative
     assert (tmp_path / "rel.db").exists()
     for url in ("sqlite::memory:", "sqlite://", ":memory:"):
-        m = rowcol.Mirror.open(url)
+        m = rowcol.Mirror.open(url, ephemeral=True)
         assert m.backend == "sqlite" and repr(m) == 'Mirror(backend="sqlite")'
 
 
@@ -35,7 +35,7 @@ def test_urls_name_one_file_as_the_rowcol_command_reads_them(tmp_path, monkeypat
 def test_mistyped_urls_open_nothing_and_say_what_was_understood(tmp_path, monkeypatch, url, says):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(rowcol.InvalidInputError) as e:
-        rowcol.Mirror.open(url)
+        rowcol.Mirror.open(url, ephemeral=True)
     assert says in str(e.value) and "hunter2" not in str(e.value)
     assert list(tmp_path.iterdir()) == []
 
@@ -145,7 +145,7 @@ def test_runtime_is_recreated_after_fork(mirror, tmp_path):
     if pid == 0:  # child: a fresh mirror works, the parent's refuses clearly
         code = 0
         try:
-            m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/child.db")
+            m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/child.db", ephemeral=True)
             m.add_advisor("kid", "Kid")
             try:
                 mirror.portfolio("jane-cfo")
@@ -164,7 +164,7 @@ def test_postgresql_when_configured():
     url = os.environ.get("ROWCOL_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("ROWCOL_TEST_POSTGRES_URL not set: the PostgreSQL backend was NOT exercised from Python")
-    m = rowcol.Mirror.open(url)
+    m = rowcol.Mirror.open(url, ephemeral=True)
     assert m.backend == "postgresql"
     m.add_advisor("py-test-advisor", "Py")
     m.add_client("py-test-advisor", "py-acme", "Acme", realm="9130")
@@ -176,14 +176,14 @@ def test_postgresql_when_configured():
 
 def test_unreachable_database_is_retryable_and_never_shows_the_password():
     with pytest.raises(rowcol.StoreError) as e:
-        rowcol.Mirror.open("postgresql://user:SECRETPW@127.0.0.1:1/db")
+        rowcol.Mirror.open("postgresql://user:SECRETPW@127.0.0.1:1/db", ephemeral=True)
     assert e.value.retryable is True and e.value.kind == "unavailable"
     assert "SECRETPW" not in str(e.value) and "SECRETPW" not in repr(e.value)
 
 
 def test_unopenable_sqlite_file_is_a_store_error_naming_the_path(tmp_path):
     with pytest.raises(rowcol.StoreError) as e:
-        rowcol.Mirror.open(f"sqlite:///{tmp_path}/missing-dir/x.db")
+        rowcol.Mirror.open(f"sqlite:///{tmp_path}/missing-dir/x.db", ephemeral=True)
     assert e.value.kind == "unavailable" and e.value.retryable is True
     assert f"{tmp_path}/missing-dir" in str(e.value)
 

@@ -19,7 +19,7 @@ def synced(tmp_path_factory):
     tests here only read)."""
     path = tmp_path_factory.mktemp("synced") / "mirror.db"
     with rowcol.LookAlike(clients=2, size="small") as sim:
-        m = rowcol.Mirror.open(f"sqlite:///{path}")
+        m = rowcol.Mirror.open(f"sqlite:///{path}", ephemeral=True)
         clients = sim.register(m, ADVISOR)
         results = m.sync_all(sim.app())
         yield sim, m, clients, results
@@ -29,7 +29,7 @@ def synced(tmp_path_factory):
 def one(tmp_path):
     """One small company, registered and not yet synced (tests may change it)."""
     with rowcol.LookAlike(clients=1, size="small", seed=7) as sim:
-        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/one.db")
+        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/one.db", ephemeral=True)
         (client,) = sim.register(m, ADVISOR)
         yield sim, m, client, sim.realm_ids[0]
 
@@ -196,7 +196,7 @@ def test_refused_refresh_token_needs_reauth_and_stops_syncing(one):
 
 def test_rail_outage_is_retryable_and_other_clients_still_sync(tmp_path):
     with rowcol.LookAlike(clients=2, size="empty") as sim:
-        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/outage.db")
+        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/outage.db", ephemeral=True)
         clients = sim.register(m, ADVISOR)
         down = sim.realm_ids[0]
         sim.set_faults(down, error_503=1.0)
@@ -232,7 +232,7 @@ def test_expired_access_token_is_refreshed_and_the_sync_goes_on(one):
 
 def test_gil_is_released_while_syncing(tmp_path):
     with rowcol.LookAlike(clients=2, size="small", seed=3) as sim:
-        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/gil.db")
+        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/gil.db", ephemeral=True)
         sim.register(m, ADVISOR)
         done = threading.Event()
         ticks = 0
@@ -306,7 +306,7 @@ def test_frames_of_sync_results_and_history(synced, one):
     audit = m.audit_entries(clients[0], limit=5).to_pandas()
     assert audit.shape == (5, 11) and list(audit["seq"]) == [1, 2, 3, 4, 5]
     today = sim.now.date()
-    balances = m.balance_history(ADVISOR, clients[0], today, today).to_pandas()
+    balances = m.balance_history(ADVISOR, clients[0], today, today).to_pandas(money="decimal")
     assert list(balances.columns) == ["client", "account", "on", "balance", "currency"]
     assert all(type(v) is Decimal for v in balances["balance"])
     empty = m.dead_letters(clients[0]).to_pandas()
@@ -322,7 +322,7 @@ def test_async_mirror_syncs_too(tmp_path):
     import asyncio
 
     async def main(sim):
-        m = await rowcol.aio.AsyncMirror.open(f"sqlite:///{tmp_path}/aio.db")
+        m = await rowcol.aio.AsyncMirror.open(f"sqlite:///{tmp_path}/aio.db", ephemeral=True)
         sim.register(m.mirror, ADVISOR)
         return await m.sync(sim.app(), "client-001")
 
@@ -353,7 +353,7 @@ def test_sync_into_postgresql_when_configured():
     if not url:
         pytest.skip("ROWCOL_TEST_POSTGRES_URL not set: sync into PostgreSQL was NOT exercised from Python")
     with rowcol.LookAlike(clients=1, size="small", seed=11) as sim:
-        m = rowcol.Mirror.open(url)
+        m = rowcol.Mirror.open(url, ephemeral=True)
         (client,) = sim.register(m, "py-sync-advisor", prefix="py-sync-")
         report = m.sync(sim.app(), client)
         assert report.outcome == "synced" and report.counts["dead_lettered"] == 0
