@@ -250,11 +250,22 @@ pub fn to_datetime(value: &Bound<'_, PyAny>, what: &str) -> Result<DateTime<Fixe
     DateTime::parse_from_rfc3339(&text).map_err(|e| Error::input(format!("{what}: {e}")))
 }
 
-/// A duration from a `datetime.timedelta` or a whole number of seconds;
-/// negative ones are refused.
+/// A duration from a `datetime.timedelta` or a number of seconds (`0.5`
+/// is fine here: a duration is not money); negative ones are refused.
 pub fn to_duration(value: &Bound<'_, PyAny>, what: &str) -> Result<std::time::Duration, Error> {
     if let Ok(secs) = value.extract::<u64>() {
         return Ok(std::time::Duration::from_secs(secs));
+    }
+    if value.is_instance_of::<PyFloat>() {
+        let secs: f64 = value.extract()?;
+        return std::time::Duration::try_from_secs_f64(secs)
+            .map_err(|_| Error::input(format!("{what} must be a finite, non-negative number of seconds")));
+    }
+    if !value.hasattr("days")? {
+        return Err(Error::input(format!(
+            "{what}: expected seconds or a datetime.timedelta, got a {}",
+            value.get_type().name()?
+        )));
     }
     let days: i64 = value.getattr("days")?.extract()?;
     let secs: i64 = value.getattr("seconds")?.extract()?;

@@ -40,6 +40,9 @@ pub struct Mirror {
     backend: &'static str,
     pid: u32,
     engines: Engines,
+    /// Names this mirror object in realm leases: its syncs take back a
+    /// lease a stopped sync of its own left, other holders wait.
+    holder: String,
 }
 
 impl Mirror {
@@ -64,6 +67,23 @@ impl Mirror {
                     "this mirror was closed: open it again",
                 ))
             })
+    }
+
+    /// Closes the progress bar, and the runs a stopped sync left open.
+    fn after_sync(
+        &self,
+        py: Python<'_>,
+        watch: &sync::SyncWatch,
+        store: Arc<dyn rowcol_mirror::Mirror>,
+        clients: Vec<ClientId>,
+    ) -> Result<(), Error> {
+        watch.finish(py)?;
+        if watch.was_stopped() {
+            let rt = crate::runtime::runtime()?;
+            let holder = self.holder.as_str();
+            py.detach(|| rt.block_on(sync::close_stopped_syncs(store.as_ref(), holder, &clients)))?;
+        }
+        Ok(())
     }
 
     async fn load(
@@ -141,6 +161,11 @@ impl Mirror {
             backend,
             pid: std::process::id(),
             engines: Engines::default(),
+            holder: format!(
+                "python-{}-{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_micros()
+            ),
         })
     }
 
@@ -170,6 +195,7 @@ impl Mirror {
     }
 
     /// Closes the mirror; exceptions propagate.
+    #[pyo3(signature = (*_args))]
     fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
         self.close();
         false
@@ -548,13 +574,14 @@ impl Mirror {
         progress: bool,
     ) -> Result<SyncReport, Error> {
         let store = self.store()?;
-        let engine = self.engines.get(&store, app)?;
+        let engine = self.engines.get(&store, app, &self.holder)?;
         let c = client_id(client)?;
         let watch = sync::SyncWatch::new(py, timeout, progress, 1, Some(&c))?;
         sync::preflight(py, app, Some(&c))?;
         let done = watch.counter();
+        let (held, clients) = (Arc::clone(&store), vec![c.clone()]);
         let out = block_on_made_watched(py, &watch, move || sync::sync_one(engine, store, c, done));
-        watch.finish(py)?;
+        self.after_sync(py, &watch, held, clients)?;
         out.map(SyncReport::new)
     }
 
@@ -574,23 +601,26 @@ impl Mirror {
         progress: bool,
     ) -> Result<SyncResults, Error> {
         let store = self.store()?;
-        let engine = self.engines.get(&store, app)?;
+        let engine = self.engines.get(&store, app, &self.holder)?;
         let a = advisor.map(advisor_id).transpose()?;
-        let total = {
+        let clients: Vec<ClientId> = {
             let (store, a) = (Arc::clone(&store), a.clone());
             block_on(
                 py,
                 async move { sync::qbo_connections(store.as_ref(), a.as_ref()).await },
             )?
-            .len()
+            .into_iter()
+            .map(|c| c.client)
+            .collect()
         };
-        let watch = sync::SyncWatch::new(py, timeout, progress, total, None)?;
-        if total > 0 {
+        let watch = sync::SyncWatch::new(py, timeout, progress, clients.len(), None)?;
+        if !clients.is_empty() {
             sync::preflight(py, app, None)?;
         }
         let done = watch.counter();
+        let held = Arc::clone(&store);
         let out = block_on_made_watched(py, &watch, move || sync::sync_many(engine, store, a, concurrency, done));
-        watch.finish(py)?;
+        self.after_sync(py, &watch, held, clients)?;
         out.map(SyncResults::new)
     }
 
@@ -604,7 +634,7 @@ impl Mirror {
         client: &str,
     ) -> Result<Bound<'py, PyAny>, Error> {
         let store = self.store()?;
-        let engine = self.engines.get(&store, app)?;
+        let engine = self.engines.get(&store, app, &self.holder)?;
         let c = client_id(client)?;
         let report = block_on(py, async move {
             let connection = sync::qbo_connection(store.connections().await?, &c)?;

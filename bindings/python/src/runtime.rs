@@ -62,6 +62,9 @@ pub trait Watch: Sync {
     fn expired(&self) -> Error {
         Error::input("the call ran past its deadline")
     }
+    /// Told when the wait ends early (deadline or signal), before the
+    /// future is dropped.
+    fn stopped(&self) {}
 }
 
 /// No deadline, no display: signals only.
@@ -82,6 +85,7 @@ where
             Some(deadline) => {
                 let now = Instant::now();
                 if now >= deadline {
+                    watch.stopped();
                     return Err(watch.expired());
                 }
                 POLL.min(deadline - now)
@@ -95,7 +99,8 @@ where
         Python::attach(|py| {
             py.check_signals()?;
             watch.tick(py)
-        })?;
+        })
+        .inspect_err(|_| watch.stopped())?;
     }
 }
 

@@ -5,7 +5,7 @@
 //! only builds it and converts its answers.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -148,13 +148,19 @@ impl Engines {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
-    /// The engine for `app` over `mirror`, built on first use.
-    pub fn get(&self, mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp) -> Result<Arc<SyncEngine>, Error> {
+    /// The engine for `app` over `mirror`, built on first use; `holder`
+    /// names this mirror object in realm leases.
+    pub fn get(
+        &self,
+        mirror: &Arc<dyn rowcol_mirror::Mirror>,
+        app: &QboApp,
+        holder: &str,
+    ) -> Result<Arc<SyncEngine>, Error> {
         let mut engines = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(engine) = engines.get(&app.id) {
             return Ok(Arc::clone(engine));
         }
-        let engine = Arc::new(build_engine(mirror, app)?);
+        let engine = Arc::new(build_engine(mirror, app, holder)?);
         engines.insert(app.id, Arc::clone(&engine));
         Ok(engine)
     }
@@ -162,7 +168,7 @@ impl Engines {
 
 /// rowcol-qbo's rail under rowcol-core's engine, both over the mirror (which
 /// is also the credential and lease store), as `rowcol-cli` wires them.
-fn build_engine(mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp) -> Result<SyncEngine, Error> {
+fn build_engine(mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp, holder: &str) -> Result<SyncEngine, Error> {
     let policy: Arc<dyn SyncPolicy> = Arc::new(app.policy.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let credentials: Arc<dyn CredentialStore> = mirror.clone();
@@ -174,15 +180,10 @@ fn build_engine(mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp) -> Result
         Arc::clone(&policy),
         Arc::clone(&clock),
     )?;
-    let holder = format!(
-        "python-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
     Ok(SyncEngine::new(mirror.clone(), policy)
         .with_rail(Arc::new(rail))
         .with_clock(clock)
-        .with_leases(leases, holder))
+        .with_leases(leases, holder.to_owned()))
 }
 
 /// The client's QBO connection, or `NotFoundError` naming the client.
@@ -464,6 +465,7 @@ pub struct SyncWatch {
     done: Arc<AtomicUsize>,
     shown: AtomicUsize,
     client: Option<ClientId>,
+    stopped: AtomicBool,
 }
 
 impl SyncWatch {
@@ -503,7 +505,13 @@ impl SyncWatch {
             done: Arc::new(AtomicUsize::new(0)),
             shown: AtomicUsize::new(0),
             client: client.cloned(),
+            stopped: AtomicBool::new(false),
         })
+    }
+
+    /// True when the wait ended early (Ctrl-C or `timeout=`).
+    pub fn was_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
     }
 
     /// The counter the engine's completion callback bumps.
@@ -533,6 +541,10 @@ impl crate::runtime::Watch for SyncWatch {
             bar.call_method1(py, "update", (done - shown,))?;
         }
         Ok(())
+    }
+
+    fn stopped(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
     }
 
     fn expired(&self) -> Error {
@@ -584,6 +596,37 @@ pub fn preflight(py: Python<'_>, app: &QboApp, client: Option<&ClientId>) -> Res
         ))),
         None => Ok(()),
     }
+}
+
+/// After a sync stopped from Python (Ctrl-C, `timeout=`): marks the runs
+/// it left open as failed, saying why, then releases the realm leases its
+/// dropped attempts held (holders `<holder>#n`), so the next sync of these
+/// clients, from here or from another process, need not wait out
+/// `SYNC_LEASE_TTL`. The engine names a realm's lease `sync:<client>:<rail>`
+/// (`rowcol-core` `engine/lease.rs`); releasing on drop there would make
+/// this unnecessary.
+pub async fn close_stopped_syncs(
+    store: &dyn rowcol_mirror::Mirror,
+    holder: &str,
+    clients: &[ClientId],
+) -> Result<(), Error> {
+    let ours = format!("{holder}#");
+    for client in clients {
+        store
+            .abandon_runs(
+                client,
+                Rail::Qbo,
+                "stopped from Python (KeyboardInterrupt or timeout=); what it committed is kept and the next sync resumes from there",
+            )
+            .await?;
+        let name = format!("sync:{client}:{}", Rail::Qbo);
+        if let Some(hold) = store.holder(&name).await?
+            && hold.holder.starts_with(&ours)
+        {
+            store.release(&name, &hold.holder).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The QBO connections of `advisor`'s clients (every advisor's when `None`).

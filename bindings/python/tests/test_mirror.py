@@ -201,3 +201,44 @@ def test_reviews_quiet_findings_until_the_record_changes(mirror):
         mirror.save_review("jane-cfo", "acme", rule_id="x", kind="bill", external_id="b1", version="0", decision="maybe")
     with pytest.raises(rowcol.InvalidInputError, match="entity kind"):
         mirror.save_review("jane-cfo", "acme", rule_id="x", kind="widget", external_id="b1", version="0", decision="approved")
+
+
+def test_open_without_a_key_is_refused_unless_asked_for(tmp_path, monkeypatch):
+    # Before: a throwaway key was made silently, and after a kernel restart
+    # every sync raised WrongKeyError.
+    monkeypatch.delenv("ROWCOL_CREDENTIAL_KEY", raising=False)
+    url = f"sqlite:///{tmp_path}/k.db"
+    with pytest.raises(rowcol.InvalidInputError, match=r"key_hex=.*ROWCOL_CREDENTIAL_KEY.*ephemeral=True"):
+        rowcol.Mirror.open(url)
+    with pytest.raises(rowcol.InvalidInputError, match="not both"):
+        rowcol.Mirror.open(url, "ab" * 32, ephemeral=True)
+    assert rowcol.Mirror.open(url, ephemeral=True).backend == "sqlite"
+
+
+def test_the_key_can_come_from_the_environment_as_for_the_rowcol_command(tmp_path, monkeypatch):
+    key = "cd" * 32
+    url = f"sqlite:///{tmp_path}/env.db"
+    with rowcol.Mirror.open(url, key) as m:
+        m.add_advisor("a", "A")
+        m.add_client("a", "acme", "Acme", realm="1")
+        m.save_credentials("acme", access_token="t", refresh_token="r",
+                           access_expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+    monkeypatch.setenv("ROWCOL_CREDENTIAL_KEY", key)
+    assert rowcol.Mirror.open(url).has_credentials("acme")  # after a "restart", same key
+    monkeypatch.setenv("ROWCOL_CREDENTIAL_KEY", "ef" * 32)
+    with pytest.raises(rowcol.WrongKeyError):
+        rowcol.Mirror.open(url).has_credentials("acme")
+
+
+def test_close_and_with_release_the_mirror(tmp_path):
+    with rowcol.Mirror.open(f"sqlite:///{tmp_path}/c.db", ephemeral=True) as m:
+        m.add_advisor("a", "A")
+        assert not m.closed
+    assert m.closed
+    with pytest.raises(rowcol.StoreError, match="closed"):
+        m.portfolio("a")
+    m.close()  # twice is fine
+    with pytest.raises(ZeroDivisionError):
+        with rowcol.Mirror.open(f"sqlite:///{tmp_path}/c.db", ephemeral=True) as again:
+            1 / 0
+    assert again.closed

@@ -360,3 +360,88 @@ def test_sync_into_postgresql_when_configured():
         assert m.sync(sim.app(), client).modes == ["incremental"]
         assert m.verify_audit(client)["intact"] is True
         assert m.runs(client, limit=2)["runs"][0]["status"] == "succeeded"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_refused_connection_fails_at_once(one):
+    # Before: 45 to 62 s of retries against a port nobody listens on.
+    _, m, client, _ = one
+    dead = rowcol.QboApp.look_alike(f"http://127.0.0.1:{free_port()}")
+    started = time.monotonic()
+    with pytest.raises(rowcol.RailError, match="could not connect .*nothing listens there") as err:
+        m.sync(dead, client)
+    assert time.monotonic() - started < 5
+    assert err.value.client == client and err.value.kind == "transient" and err.value.retryable
+    with pytest.raises(rowcol.RailError, match="could not connect"):
+        m.sync_all(dead)
+
+
+def slow(sim, realm):
+    """Every call answers 503 and the app waits long between retries."""
+    sim.set_faults(realm, error_503=1.0)
+    return sim.app(max_attempts=50, base_delay=dt.timedelta(seconds=2))
+
+
+def test_timeout_stops_a_sync_with_a_retryable_timeout_error(one):
+    sim, m, client, realm = one
+    app = slow(sim, realm)
+    started = time.monotonic()
+    with pytest.raises(rowcol.RailError, match=r"did not finish within timeout=0.5 s") as err:
+        m.sync(app, client, timeout=0.5)
+    assert time.monotonic() - started < 3
+    assert err.value.kind == "timeout" and err.value.retryable and err.value.client == client
+    with pytest.raises(rowcol.RailError, match="timeout=0.3 s"):
+        m.sync_all(app, timeout=dt.timedelta(milliseconds=300))
+    sim.clear_faults(realm)
+    assert m.sync(sim.app(), client).outcome == "synced"  # nothing left held
+
+
+def test_ctrl_c_interrupts_a_sync(one):
+    # Before: Jupyter's "interrupt kernel" was ignored until the sync ended.
+    import _thread
+
+    sim, m, client, realm = one
+    app = slow(sim, realm)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            m.sync(app, client)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 3
+    sim.clear_faults(realm)
+    assert m.sync(sim.app(), client).outcome == "synced"
+
+
+def test_progress_bar_when_tqdm_is_installed_and_a_warning_when_not(one, capsys, monkeypatch):
+    import sys
+
+    sim, m, client, _ = one
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        m.sync_all(sim.app(), progress=True)
+        assert "1/1" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with pytest.warns(UserWarning, match="pip install tqdm"):
+        assert m.sync(sim.app(), client, progress=True).outcome == "synced"
+
+
+def test_look_alike_app_after_stop_raises():
+    sim = rowcol.LookAlike(clients=1, size="empty")
+    sim.app()
+    sim.stop()
+    # Before: a dead app came back, and the sync failed later.
+    with pytest.raises(OSError, match="stopped"):
+        sim.app()
