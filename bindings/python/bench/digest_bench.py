@@ -191,7 +191,7 @@ def main() -> None:
     # Agreement: the pandas figures must be rowcol's figures.
     aging, runway = pandas_figures(acc, it, fl, AS_OF)
     runway_mismatch, aging_mismatch = 0, 0
-    for s, o in zip(portfolio.snapshots, portfolio.outlooks(AS_OF)):
+    for s, o in zip(portfolio.snapshots, portfolio.outlooks(AS_OF).values()):
         d = o.to_dict()
         months = d["runway"]["state"].get("months")
         theirs = runway.get(s.client)
