@@ -18,8 +18,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 
-echo "== installing build and test tools"
-"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.7,<2" "pytest>=7" "pandas>=1.5"
+echo "== installing build and test tools (requirements-test.txt)"
+"$py" -m pip install --quiet --disable-pip-version-check -r "$here/requirements-test.txt"
 
 echo "== building and installing rowcol (debug, abi3)"
 # maturin develop builds in place into the venv; the Rust build uses

@@ -127,7 +127,7 @@ def mirror_figures(snapshots: list, out_dir: Path, runs: int) -> dict:
     db = out_dir / "mirror.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    m = rowcol.Mirror.open(f"sqlite:///{db}")
+    m = rowcol.Mirror.open(f"sqlite:///{db}", ephemeral=True)
     m.add_advisor("bench", "Bench")
     start = time.perf_counter()
     for i, s in enumerate(snapshots):
@@ -191,7 +191,7 @@ def main() -> None:
     # Agreement: the pandas figures must be rowcol's figures.
     aging, runway = pandas_figures(acc, it, fl, AS_OF)
     runway_mismatch, aging_mismatch = 0, 0
-    for s, o in zip(portfolio.snapshots, portfolio.outlooks(AS_OF)):
+    for s, o in zip(portfolio.snapshots, portfolio.outlooks(AS_OF).values()):
         d = o.to_dict()
         months = d["runway"]["state"].get("months")
         theirs = runway.get(s.client)

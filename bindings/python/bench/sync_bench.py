@@ -24,7 +24,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, rowcol.LookAlike(clients=args.clients, size=args.size) as sim:
-        mirror = rowcol.Mirror.open(f"sqlite:///{pathlib.Path(tmp) / 'bench.db'}")
+        mirror = rowcol.Mirror.open(f"sqlite:///{pathlib.Path(tmp) / 'bench.db'}", ephemeral=True)
         sim.register(mirror, "bench-advisor")
         app = sim.app()
         for label in ("first sync (full)", "second sync (CDC)"):

@@ -59,7 +59,7 @@ print(console)
 
 # %% A mirror: seed two clients, then read figures as of a date
 with tempfile.TemporaryDirectory() as tmp:
-    mirror = rowcol.Mirror.open(f"sqlite:///{Path(tmp) / 'notebook.db'}")
+    mirror = rowcol.Mirror.open(f"sqlite:///{Path(tmp) / 'notebook.db'}", ephemeral=True)
     mirror.add_advisor("jane-cfo", "Jane Doe, fractional CFO")
     mirror.add_client("jane-cfo", "acme-bakery", "Acme Bakery", realm="9130355")
     print("applied:", mirror.apply("acme-bakery", books))
@@ -97,7 +97,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
 # %% Sync: the QBO look-alike in process, synced through the real rail and engine
 with tempfile.TemporaryDirectory() as tmp, rowcol.LookAlike(clients=2, size="small") as sim:
-    synced = rowcol.Mirror.open(f"sqlite:///{Path(tmp) / 'synced.db'}")
+    synced = rowcol.Mirror.open(f"sqlite:///{Path(tmp) / 'synced.db'}", ephemeral=True)
     clients = sim.register(synced, "demo-advisor")
     results = synced.sync_all(sim.app())
     print(results, "ok:", results.ok)

@@ -24,6 +24,7 @@ result_class!(
     Outlook,
     CashOutlook,
     "outlook",
+    pickle,
     {
         /// The date figures are computed as of.
         #[getter]
@@ -31,35 +32,42 @@ result_class!(
             Ok(convert::date(py, self.inner.as_of)?)
         }
 
+        /// The client the figures are about (`None` when not known).
+        #[getter]
+        fn client(&self) -> Option<String> {
+            self.client.clone()
+        }
+
         /// Runway.
         #[getter]
         fn runway(&self) -> Runway {
-            Runway::new(self.inner.runway.clone())
+            Runway::new(self.inner.runway.clone()).with_client(self.client.clone())
         }
 
         /// The 13-week forecast.
         #[getter]
         fn forecast(&self) -> Forecast {
-            Forecast::new(self.inner.forecast.clone())
+            Forecast::new(self.inner.forecast.clone()).with_client(self.client.clone())
         }
 
         /// Receivables aging.
         #[getter]
         fn ar_aging(&self) -> Aging {
-            Aging::new(self.inner.ar_aging.clone())
+            Aging::new(self.inner.ar_aging.clone()).with_client(self.client.clone())
         }
 
         /// Payables aging.
         #[getter]
         fn ap_aging(&self) -> Aging {
-            Aging::new(self.inner.ap_aging.clone())
+            Aging::new(self.inner.ap_aging.clone()).with_client(self.client.clone())
         }
 
         fn __repr__(&self) -> String {
             format!(
-                "Outlook(as_of={}, cash={}, runway={})",
+                "Outlook({}as_of={}, cash={}, runway={})",
+                self.client.as_deref().map(|c| format!("client={c}, ")).unwrap_or_default(),
                 self.inner.as_of,
-                self.inner.cash.cash,
+                self.inner.cash.cash.round_to_minor_units(),
                 runway_text(&self.inner.runway)
             )
         }
@@ -79,6 +87,7 @@ result_class!(
     Runway,
     RunwayT,
     "runway",
+    pickle,
     {
         /// `"months"`, `"not_burning"` or `"insufficient_data"`.
         #[getter]
@@ -108,16 +117,22 @@ result_class!(
             )
         }
 
-        /// Available cash in the home currency (`Decimal`).
+        /// The client (`None` when not known).
         #[getter]
-        fn cash<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
-            Ok(convert::decimal(py, &self.inner.cash.amount().to_string())?)
+        fn client(&self) -> Option<String> {
+            self.client.clone()
         }
 
-        /// Average monthly net burn (`Decimal`).
+        /// Available cash in the home currency (`Decimal`, rounded to the minor unit).
+        #[getter]
+        fn cash<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
+            Ok(convert::decimal(py, &convert::rounded(&self.inner.cash))?)
+        }
+
+        /// Average monthly net burn (`Decimal`, rounded half away from zero to the minor unit).
         #[getter]
         fn net_burn_monthly<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
-            Ok(convert::decimal(py, &self.inner.net_burn_monthly.amount().to_string())?)
+            Ok(convert::decimal(py, &convert::rounded(&self.inner.net_burn_monthly))?)
         }
 
         /// The home currency code.
@@ -143,10 +158,30 @@ result_class!(
     Forecast,
     ForecastT,
     "forecast",
+    pickle,
     {
         /// Number of weeks (13).
         fn __len__(&self) -> usize {
             self.inner.weeks.len()
+        }
+
+        /// The client (`None` when not known).
+        #[getter]
+        fn client(&self) -> Option<String> {
+            self.client.clone()
+        }
+
+        /// The date the forecast starts from.
+        #[getter]
+        fn as_of<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
+            Ok(convert::date(py, self.inner.as_of)?)
+        }
+
+        /// The weeks as dicts (`week`, `start`, `end`, `opening`, `inflows`,
+        /// `bill_outflows`, `recurring_outflows`, `closing`), money rounded.
+        #[getter]
+        fn weeks<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
+            convert::result_to_py(py, &self.inner.weeks)
         }
 
         /// The first week whose closing cash is under the guardrail, if any.
@@ -157,9 +192,10 @@ result_class!(
 
         fn __repr__(&self) -> String {
             format!(
-                "Forecast(as_of={}, starting_cash={}, weeks={})",
+                "Forecast({}as_of={}, starting_cash={}, weeks={})",
+                self.client.as_deref().map(|c| format!("client={c}, ")).unwrap_or_default(),
                 self.inner.as_of,
-                self.inner.starting_cash,
+                self.inner.starting_cash.round_to_minor_units(),
                 self.inner.weeks.len()
             )
         }
@@ -171,15 +207,42 @@ result_class!(
     Aging,
     AgingT,
     "aging",
+    pickle,
     {
-        /// Total open balance (`Decimal`, home currency).
+        /// The client (`None` when not known).
+        #[getter]
+        fn client(&self) -> Option<String> {
+            self.client.clone()
+        }
+
+        /// `"receivable"` or `"payable"`.
+        #[getter]
+        fn side(&self) -> &'static str {
+            match self.inner.side {
+                rowcol_runway::calc::aging::Side::Receivable => "receivable",
+                rowcol_runway::calc::aging::Side::Payable => "payable",
+            }
+        }
+
+        /// The date the buckets are aged as of.
+        #[getter]
+        fn as_of<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
+            Ok(convert::date(py, self.inner.as_of)?)
+        }
+
+        /// Total open balance (`Decimal`, home currency, rounded to the minor unit).
         #[getter]
         fn total<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
-            Ok(convert::decimal(py, &self.inner.total.amount().to_string())?)
+            Ok(convert::decimal(py, &convert::rounded(&self.inner.total))?)
         }
 
         fn __repr__(&self) -> String {
-            format!("Aging(side={:?}, as_of={}, total={})", self.inner.side, self.inner.as_of, self.inner.total)
+            format!(
+                "Aging(side={:?}, as_of={}, total={})",
+                self.side(),
+                self.inner.as_of,
+                self.inner.total.round_to_minor_units()
+            )
         }
     }
 );

@@ -12,11 +12,12 @@ result_class!(
     DecisionConsole,
     ConsoleT,
     "console",
+    pickle,
     {
         /// The cash outlook the decisions rest on.
         #[getter]
         fn outlook(&self) -> Outlook {
-            Outlook::new(self.inner.outlook.clone())
+            Outlook::new(self.inner.outlook.clone()).with_client(Some(self.inner.client.to_string()))
         }
 
         fn __repr__(&self) -> String {

@@ -129,18 +129,111 @@ pub fn datetime<'py>(py: Python<'py>, t: DateTime<FixedOffset>) -> PyResult<Boun
     ))
 }
 
-/// A Python `date` (not a `datetime`) as a `NaiveDate`.
+/// A date from what a notebook holds: a `datetime.date`, a midnight
+/// `datetime.datetime` or `pandas.Timestamp` (what a DataFrame row gives;
+/// a time of day is refused rather than dropped), a `numpy.datetime64`, or
+/// ISO text `"2026-07-15"`.
 pub fn to_date(value: &Bound<'_, PyAny>, what: &str) -> Result<NaiveDate, Error> {
-    if value.is_instance(&class(value.py(), &DATETIME, "datetime", "datetime")?)? {
+    let py = value.py();
+    if value.is_instance_of::<PyString>() {
+        let text: String = value.extract()?;
+        return NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+            Error::input(format!(
+                "{what}: {text:?} is not an ISO date (expected YYYY-MM-DD, e.g. \"2026-07-15\")"
+            ))
+        });
+    }
+    if numpy_datetime64(value)? {
+        // str() of a datetime64 is ISO text: "2026-07-15" or "2026-07-15T00:00:00.000000000".
+        let text = value.str()?.to_string();
+        return date_of_text(&text, what);
+    }
+    if value.is_instance(&class(py, &DATETIME, "datetime", "datetime")?)? {
+        if value.call_method0("utcoffset")?.is_none() {
+            let clock: String = value.call_method0("time")?.call_method0("isoformat")?.extract()?;
+            if clock.trim_start_matches(['0', ':', '.']).is_empty() {
+                let text: String = value.call_method0("date")?.call_method0("isoformat")?.extract()?;
+                return date_of_text(&text, what);
+            }
+            return Err(Error::input(format!(
+                "{what}: expected a date, got a datetime at {clock} (pass .date() or a midnight timestamp)"
+            )));
+        }
         return Err(Error::input(format!(
-            "{what}: expected a datetime.date, got a datetime"
+            "{what}: expected a date, got an aware datetime (pass .date() of it in the zone you mean)"
         )));
     }
-    if !value.is_instance(&class(value.py(), &DATE, "datetime", "date")?)? {
-        return Err(Error::input(format!("{what}: expected a datetime.date")));
+    if !value.is_instance(&class(py, &DATE, "datetime", "date")?)? {
+        return Err(Error::input(format!(
+            "{what}: expected a date (datetime.date, pandas.Timestamp at midnight, numpy.datetime64 or \"YYYY-MM-DD\"), got a {}",
+            value.get_type().name()?
+        )));
     }
     let text: String = value.call_method0("isoformat")?.extract()?;
-    NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|e| Error::input(format!("{what}: {e}")))
+    date_of_text(&text, what)
+}
+
+fn date_of_text(text: &str, what: &str) -> Result<NaiveDate, Error> {
+    let (day, clock) = text.split_once('T').unwrap_or((text, ""));
+    if !clock.trim_start_matches(['0', ':', '.']).is_empty() {
+        return Err(Error::input(format!(
+            "{what}: expected a date, got {text:?} with a time of day"
+        )));
+    }
+    NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|e| Error::input(format!("{what}: {text:?}: {e}")))
+}
+
+fn numpy_datetime64(value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let ty = value.get_type();
+    Ok(ty.name()? == "datetime64" && ty.module()? == "numpy")
+}
+
+/// ISO 4217 codes in use (the list of 2024), so that a typo such as "USX"
+/// or "XYZ" is refused at the face instead of flowing into figures.
+/// `rowcol_core::Currency` admits any three letters; this check belongs
+/// there once the core carries the list.
+const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN \
+BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD \
+GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR \
+LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP \
+PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND \
+TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL";
+
+/// A currency code, refused unless it is a three-letter ISO 4217 code in use.
+pub fn currency(code: &str, what: &str) -> Result<rowcol_core::Currency, Error> {
+    let parsed: rowcol_core::Currency = code
+        .parse()
+        .map_err(|e: rowcol_core::CurrencyError| Error::input(format!("{what}: {e}")))?;
+    if !ISO_4217.split_whitespace().any(|c| c == parsed.code()) {
+        return Err(Error::input(format!(
+            "{what}: unknown currency code {code:?}: expected an ISO 4217 code such as USD, EUR, GBP or CAD"
+        )));
+    }
+    Ok(parsed)
+}
+
+/// Refuses unknown currency codes anywhere in converted input: every string
+/// under a key named `currency` or ending in `_currency`.
+pub fn check_currencies(value: &Value, path: &str) -> Result<(), Error> {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let here = format!("{path}.{k}");
+                if let (true, Value::String(code)) = (k == "currency" || k.ends_with("_currency"), v) {
+                    currency(code, &here)?;
+                }
+                check_currencies(v, &here)?;
+            }
+            Ok(())
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_currencies(item, &format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// An aware Python `datetime` as a `DateTime<FixedOffset>`; naive ones are refused.
@@ -157,11 +250,22 @@ pub fn to_datetime(value: &Bound<'_, PyAny>, what: &str) -> Result<DateTime<Fixe
     DateTime::parse_from_rfc3339(&text).map_err(|e| Error::input(format!("{what}: {e}")))
 }
 
-/// A duration from a `datetime.timedelta` or a whole number of seconds;
-/// negative ones are refused.
+/// A duration from a `datetime.timedelta` or a number of seconds (`0.5`
+/// is fine here: a duration is not money); negative ones are refused.
 pub fn to_duration(value: &Bound<'_, PyAny>, what: &str) -> Result<std::time::Duration, Error> {
     if let Ok(secs) = value.extract::<u64>() {
         return Ok(std::time::Duration::from_secs(secs));
+    }
+    if value.is_instance_of::<PyFloat>() {
+        let secs: f64 = value.extract()?;
+        return std::time::Duration::try_from_secs_f64(secs)
+            .map_err(|_| Error::input(format!("{what} must be a finite, non-negative number of seconds")));
+    }
+    if !value.hasattr("days")? {
+        return Err(Error::input(format!(
+            "{what}: expected seconds or a datetime.timedelta, got a {}",
+            value.get_type().name()?
+        )));
     }
     let days: i64 = value.getattr("days")?.extract()?;
     let secs: i64 = value.getattr("seconds")?.extract()?;
@@ -187,6 +291,11 @@ pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> Result<Value, Error> {
         return number(&text, path);
     }
     if value.is_instance_of::<PyFloat>() {
+        if value.extract::<f64>().is_ok_and(f64::is_nan) {
+            return Err(Error::input(format!(
+                "{path}: NaN (a missing value from a DataFrame?) refused: leave the field out or pass None"
+            )));
+        }
         return Err(Error::input(format!(
             "{path}: float refused; money and rates must be decimal.Decimal or text so that no binary \
              fraction creeps in (0.1 + 0.2 != 0.3 in float)"
@@ -203,7 +312,16 @@ pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> Result<Value, Error> {
         return Ok(Value::String(value.call_method1("__format__", ("f",))?.extract()?));
     }
     if value.is_instance(&class(py, &DATETIME, "datetime", "datetime")?)? {
+        if value.call_method0("utcoffset")?.is_none()
+            && let Ok(day) = to_date(value, path)
+        {
+            // A naive midnight (a DataFrame's dates come as pandas.Timestamp) is a date.
+            return Ok(Value::String(day.format("%Y-%m-%d").to_string()));
+        }
         return Ok(Value::String(to_datetime(value, path)?.to_rfc3339()));
+    }
+    if numpy_datetime64(value)? {
+        return Ok(Value::String(to_date(value, path)?.format("%Y-%m-%d").to_string()));
     }
     if value.is_instance(&class(py, &DATE, "datetime", "date")?)? {
         return Ok(Value::String(to_date(value, path)?.format("%Y-%m-%d").to_string()));
@@ -226,6 +344,18 @@ pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> Result<Value, Error> {
         }
         return Ok(Value::Array(items));
     }
+    if value.hasattr("__index__")?
+        && let Ok(i) = value.call_method0("__index__")
+    {
+        // numpy integers (what a DataFrame's int64 column gives) are whole numbers.
+        return number(&i.str()?.to_string(), path);
+    }
+    let type_name = value.get_type().name()?;
+    if type_name == "NaTType" || type_name == "NAType" {
+        return Err(Error::input(format!(
+            "{path}: a missing value (NaT/NA from a DataFrame) refused: leave the field out or pass None"
+        )));
+    }
     Err(Error::input(format!(
         "{path}: cannot convert a {} (use dict, list, str, int, bool, None, Decimal, date or aware datetime)",
         value.get_type().name()?
@@ -246,6 +376,42 @@ pub fn from_py<T: DeserializeOwned>(value: &Bound<'_, PyAny>, what: &str) -> Res
 pub fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> Result<Bound<'py, PyAny>, Error> {
     let json = serde_json::to_value(value).map_err(|e| Error::input(format!("cannot serialise a result: {e}")))?;
     json_to_py(py, &json, "")
+}
+
+/// A computed result as plain Python data, for presentation: like
+/// [`to_py`], with every money value (`{"amount", "currency"}`) rounded
+/// half away from zero to its currency's minor unit by
+/// `rowcol_core::Money::round_to_minor_units`, the rule stated there.
+pub fn result_to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> Result<Bound<'py, PyAny>, Error> {
+    let mut json = serde_json::to_value(value).map_err(|e| Error::input(format!("cannot serialise a result: {e}")))?;
+    round_money(&mut json);
+    json_to_py(py, &json, "")
+}
+
+/// Rounds every money object in place (amount text and currency code);
+/// anything that does not parse as money is left as it is.
+pub fn round_money(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.len() == 2
+                && let (Some(Value::String(amount)), Some(Value::String(code))) =
+                    (map.get("amount"), map.get("currency"))
+                && let (Ok(amount), Ok(currency)) = (amount.parse::<rust_decimal::Decimal>(), code.parse())
+            {
+                let rounded = rowcol_core::Money::new(amount, currency).round_to_minor_units();
+                map.insert("amount".to_owned(), Value::String(rounded.amount().to_string()));
+                return;
+            }
+            map.values_mut().for_each(round_money);
+        }
+        Value::Array(items) => items.iter_mut().for_each(round_money),
+        _ => {}
+    }
+}
+
+/// The exact decimal text of a money amount rounded for presentation.
+pub fn rounded(money: &rowcol_core::Money) -> String {
+    money.round_to_minor_units().amount().to_string()
 }
 
 /// A Rust result as JSON text (Decimals as strings, dates ISO).

@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyDict, PyList};
 use rowcol_core::{ClientSnapshot, StandardPolicy};
+use rowcol_runway::calc::CashOutlook;
 use rowcol_runway::{Digest as DigestT, DigestClock};
 
 use crate::calculators::Outlook;
@@ -23,6 +24,7 @@ result_class!(
     Digest,
     DigestT,
     "digest",
+    pickle,
     {
         /// Number of clients.
         fn __len__(&self) -> usize {
@@ -101,6 +103,40 @@ impl Portfolio {
     }
 }
 
+impl Portfolio {
+    /// Every client's outlook as of `as_of` (default: the common date), with its id.
+    fn computed(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Vec<(String, CashOutlook)>, Error> {
+        let as_of = match as_of {
+            Some(d) => convert::to_date(d, "as_of")?,
+            None => common_as_of(&self.inner)?,
+        };
+        let inner = Arc::clone(&self.inner);
+        Ok(compute(py, move || {
+            inner
+                .iter()
+                .map(|s| (s.client.to_string(), rowcol_runway::outlook(s, as_of)))
+                .collect()
+        }))
+    }
+}
+
+/// `rowcol._frames.long_frame(kind, [(client, data), ...], money)`.
+fn long_frame<'py, 'a>(
+    py: Python<'py>,
+    kind: &str,
+    parts: impl Iterator<Item = (&'a String, Result<Bound<'py, PyAny>, Error>)>,
+    money: &str,
+) -> Result<Bound<'py, PyAny>, Error> {
+    let list = PyList::empty(py);
+    for (client, data) in parts {
+        list.append((client, data?))?;
+    }
+    Ok(py
+        .import("rowcol._frames")?
+        .getattr("long_frame")?
+        .call1((kind, list, money))?)
+}
+
 #[pymethods]
 impl Portfolio {
     /// A portfolio of the given snapshots (copied).
@@ -157,21 +193,74 @@ impl Portfolio {
         Ok(Digest::new(compute(py, move || rowcol_runway::digest(&inner, clock))))
     }
 
-    /// Every client's cash outlook (runway, forecast, aging, ...) as of `as_of`.
+    /// Every client's cash outlook (runway, forecast, aging, ...) as of
+    /// `as_of`, by client id (in load order).
     #[pyo3(signature = (as_of=None))]
-    fn outlooks(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Vec<Outlook>, Error> {
-        let as_of = match as_of {
-            Some(d) => convert::to_date(d, "as_of")?,
-            None => common_as_of(&self.inner)?,
-        };
-        let inner = Arc::clone(&self.inner);
-        let outlooks = compute(py, move || {
-            inner
-                .iter()
-                .map(|s| rowcol_runway::outlook(s, as_of))
-                .collect::<Vec<_>>()
+    fn outlooks<'py>(&self, py: Python<'py>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Bound<'py, PyDict>, Error> {
+        let out = PyDict::new(py);
+        for (client, outlook) in self.computed(py, as_of)? {
+            out.set_item(&client, Outlook::new(outlook).with_client(Some(client.clone())))?;
+        }
+        Ok(out)
+    }
+
+    /// Every client's 13-week forecast as one long DataFrame: a row per
+    /// client and week, with a `client` column (columns as
+    /// `Forecast.to_pandas()`), ready for `pivot(index="start",
+    /// columns="client", values="closing")` or a plot.
+    #[pyo3(signature = (as_of=None, *, money=crate::results::DEFAULT_MONEY))]
+    fn forecasts<'py>(
+        &self,
+        py: Python<'py>,
+        as_of: Option<&Bound<'_, PyAny>>,
+        money: &str,
+    ) -> Result<Bound<'py, PyAny>, Error> {
+        let parts = self.computed(py, as_of)?;
+        long_frame(
+            py,
+            "forecast",
+            parts.iter().map(|(c, o)| (c, convert::result_to_py(py, &o.forecast))),
+            money,
+        )
+    }
+
+    /// Receivables and payables aging of every client as one long
+    /// DataFrame: a row per client, side and bucket.
+    #[pyo3(signature = (as_of=None, *, money=crate::results::DEFAULT_MONEY))]
+    fn agings<'py>(
+        &self,
+        py: Python<'py>,
+        as_of: Option<&Bound<'_, PyAny>>,
+        money: &str,
+    ) -> Result<Bound<'py, PyAny>, Error> {
+        let parts = self.computed(py, as_of)?;
+        let sides = parts.iter().flat_map(|(c, o)| {
+            [
+                (c, convert::result_to_py(py, &o.ar_aging)),
+                (c, convert::result_to_py(py, &o.ap_aging)),
+            ]
         });
-        Ok(outlooks.into_iter().map(Outlook::new).collect())
+        long_frame(py, "aging", sides, money)
+    }
+
+    /// Every client's cash position and runway as of `as_of`, one row per
+    /// client (cash, card debt, net, burn, runway, and the currencies left
+    /// out of cash for want of a rate). A monthly cash roll-forward is not
+    /// computed by RowCol yet.
+    #[pyo3(signature = (as_of=None, *, money=crate::results::DEFAULT_MONEY))]
+    fn cash<'py>(
+        &self,
+        py: Python<'py>,
+        as_of: Option<&Bound<'_, PyAny>>,
+        money: &str,
+    ) -> Result<Bound<'py, PyAny>, Error> {
+        let parts = self.computed(py, as_of)?;
+        long_frame(
+            py,
+            "cash",
+            parts.iter().map(|(c, o)| (c, convert::result_to_py(py, o))),
+            money,
+        )
     }
 
     /// Benchmark aid: runs the digest `runs` times inside Rust (no Python

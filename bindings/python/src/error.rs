@@ -224,9 +224,18 @@ pub fn core_to_py(py: Python<'_>, err: &RowcolError) -> PyErr {
         RowcolError::RailDisabled(e) => attrs.rail = Some(e.rail.as_str().to_owned()),
         _ => {}
     }
-    let exc = family.new_err(err.to_string());
+    let exc = family.new_err(message(err));
     set_attrs(py, &exc, attrs);
     exc
+}
+
+/// The core's message, without the "no context" it writes when an error
+/// names no client, realm or record (noise in a notebook's traceback).
+fn message(err: &RowcolError) -> String {
+    err.to_string()
+        .replacen(": no context — ", ": ", 1)
+        .replacen(" for no context:", ":", 1)
+        .replacen("cannot map no context:", "cannot map:", 1)
 }
 
 fn set_attrs(py: Python<'_>, exc: &PyErr, a: Attrs) {

@@ -11,6 +11,7 @@ result_class!(
     HygieneTray,
     TrayT,
     "tray",
+    pickle,
     {
         /// Number of open findings.
         fn __len__(&self) -> usize {

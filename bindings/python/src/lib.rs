@@ -49,5 +49,6 @@ fn _rowcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<history::BalanceHistory>()?;
     m.add_function(wrap_pyfunction!(digest::digest, m)?)?;
     m.add_function(wrap_pyfunction!(error::sample_error, m)?)?;
+    m.add_function(wrap_pyfunction!(records::_as_date, m)?)?;
     Ok(())
 }

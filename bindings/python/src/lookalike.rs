@@ -160,7 +160,8 @@ impl LookAlike {
     }
 
     /// The QBO app that reaches it (see `QboApp.look_alike`): the same
-    /// object on every call without options, a new one with them.
+    /// object on every call without options, a new one with them;
+    /// `OSError` after `stop()`.
     #[pyo3(signature = (*, max_attempts=None, base_delay=None))]
     fn app(
         &self,
@@ -168,6 +169,9 @@ impl LookAlike {
         max_attempts: Option<u32>,
         base_delay: Option<&Bound<'_, PyAny>>,
     ) -> Result<Py<QboApp>, Error> {
+        // A stopped look-alike has no app worth handing out: refuse here
+        // rather than let the sync fail later against a closed port.
+        self.admin()?;
         if max_attempts.is_none() && base_delay.is_none() {
             return Ok(self.default_app.clone_ref(py));
         }

@@ -8,12 +8,12 @@ use pyo3::prelude::*;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::{SourceRecord, SyncBatch};
 use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, ClientSnapshot, Connection, ConnectionStatus, Currency, EntityKind,
-    ExternalId, Rail, RailCredentials, ReviewDecision, ReviewState, RowcolError, StoreErrorKind, VersionToken,
+    Advisor, AdvisorId, Client, ClientId, ClientSnapshot, Connection, ConnectionStatus, EntityKind, ExternalId, Rail,
+    RailCredentials, ReviewDecision, ReviewState, RowcolError, StoreErrorKind, VersionToken,
 };
 use rowcol_mirror::{CredentialKey, MirrorUrl};
 
-use crate::calculators::{Forecast, Outlook, Runway};
+use crate::calculators::{Aging, Forecast, Outlook, Runway};
 use crate::console::DecisionConsole;
 use crate::convert;
 use crate::digest::{Digest, Portfolio, clock};
@@ -23,8 +23,8 @@ use crate::history::{
 };
 use crate::hygiene::HygieneTray;
 use crate::records::{self, advisor_id, client_id};
-use crate::runtime::{block_on, block_on_made};
-use crate::snapshot::{Snapshot, settings_from};
+use crate::runtime::{block_on, block_on_made_watched};
+use crate::snapshot::{Snapshot, settings_from, side_of};
 use crate::sync::{self, DEFAULT_CONCURRENCY, Engines, QboApp, SyncReport, SyncResults};
 
 fn rail(text: &str) -> Result<Rail, Error> {
@@ -35,10 +35,14 @@ fn rail(text: &str) -> Result<Rail, Error> {
 /// A RowCol mirror (SQLite or PostgreSQL).
 #[pyclass(module = "rowcol._rowcol", frozen)]
 pub struct Mirror {
-    store: Arc<dyn rowcol_mirror::Mirror>,
+    /// `None` once closed.
+    store: std::sync::Mutex<Option<Arc<dyn rowcol_mirror::Mirror>>>,
     backend: &'static str,
     pid: u32,
     engines: Engines,
+    /// Names this mirror object in realm leases: its syncs take back a
+    /// lease a stopped sync of its own left, other holders wait.
+    holder: String,
 }
 
 impl Mirror {
@@ -51,7 +55,35 @@ impl Mirror {
                 "this mirror was opened before fork(): open it again in this process",
             )));
         }
-        Ok(Arc::clone(&self.store))
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(Arc::clone)
+            .ok_or_else(|| {
+                Error::Core(RowcolError::store(
+                    StoreErrorKind::Unavailable,
+                    rowcol_core::ErrorContext::default(),
+                    "this mirror was closed: open it again",
+                ))
+            })
+    }
+
+    /// Closes the progress bar, and the runs a stopped sync left open.
+    fn after_sync(
+        &self,
+        py: Python<'_>,
+        watch: &sync::SyncWatch,
+        store: Arc<dyn rowcol_mirror::Mirror>,
+        clients: Vec<ClientId>,
+    ) -> Result<(), Error> {
+        watch.finish(py)?;
+        if watch.was_stopped() {
+            let rt = crate::runtime::runtime()?;
+            let holder = self.holder.as_str();
+            py.detach(|| rt.block_on(sync::close_stopped_syncs(store.as_ref(), holder, &clients)))?;
+        }
+        Ok(())
     }
 
     async fn load(
@@ -91,26 +123,82 @@ impl Mirror {
     /// `sqlite::memory:`, `sqlite://` or `:memory:`, or
     /// `postgresql://user@host/db` (a driver suffix such as `+psycopg` is
     /// dropped). Anything else (a plain path, `sqlite:/x`, another scheme)
-    /// raises `InvalidInputError` saying what was understood. `key_hex` is
-    /// the 64-hex-digit key that seals stored rail credentials; without it
-    /// a fresh key is made for this process (credentials saved with it
-    /// cannot be read later).
+    /// raises `InvalidInputError` saying what was understood.
+    ///
+    /// The key sealing stored rail tokens must be chosen: `key_hex` (64 hex
+    /// digits), else the `ROWCOL_CREDENTIAL_KEY` environment variable (as
+    /// the `rowcol` command reads it), else `ephemeral=True` for a fresh key
+    /// that lives as long as the process (tokens sealed with it cannot be
+    /// read after a restart). Without any, `InvalidInputError`.
     #[staticmethod]
-    #[pyo3(signature = (url, key_hex=None))]
-    fn open(py: Python<'_>, url: &str, key_hex: Option<&str>) -> Result<Self, Error> {
+    #[pyo3(signature = (url, key_hex=None, *, ephemeral=false))]
+    fn open(py: Python<'_>, url: &str, key_hex: Option<&str>, ephemeral: bool) -> Result<Self, Error> {
         let url = MirrorUrl::parse(url).map_err(|e| Error::input(format!("database URL {e}")))?;
-        let key = match key_hex {
-            Some(hex) => CredentialKey::from_hex(hex)?,
-            None => CredentialKey::generate(),
+        let from_env = std::env::var("ROWCOL_CREDENTIAL_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty());
+        let key = match (key_hex, ephemeral) {
+            (Some(_), true) => {
+                return Err(Error::input("Mirror.open: give key_hex or ephemeral=True, not both"));
+            }
+            (Some(hex), false) => CredentialKey::from_hex(hex)?,
+            (None, true) => CredentialKey::generate(),
+            (None, false) => match from_env {
+                Some(hex) => CredentialKey::from_hex(hex.trim())?,
+                None => {
+                    return Err(Error::input(
+                        "Mirror.open needs the key that seals stored tokens: key_hex=\"<64 hex digits>\" (the \
+                         ROWCOL_CREDENTIAL_KEY the rowcol command uses; make one with secrets.token_hex(32)), or \
+                         ephemeral=True for a throwaway key whose sealed tokens die with this process",
+                    ));
+                }
+            },
         };
         let backend = url.backend();
         let store = block_on(py, async move { Ok(rowcol_mirror::open_url(&url, key).await?) })?;
         Ok(Mirror {
-            store,
+            store: std::sync::Mutex::new(Some(store)),
             backend,
             pid: std::process::id(),
             engines: Engines::default(),
+            holder: format!(
+                "python-{}-{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_micros()
+            ),
         })
+    }
+
+    /// Closes the mirror: its connections are released once no call is
+    /// using them; later calls raise `StoreError`. Closing twice is fine.
+    fn close(&self) {
+        let store = self
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        self.engines.clear();
+        drop(store);
+    }
+
+    /// True once `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_none()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Closes the mirror; exceptions propagate.
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.close();
+        false
     }
 
     /// `"sqlite"` or `"postgresql"`.
@@ -158,7 +246,7 @@ impl Mirror {
             id,
             advisor: advisor_id(advisor)?,
             name: name.to_owned(),
-            home_currency: home_currency.parse::<Currency>().map_err(|e| Error::Core(e.into()))?,
+            home_currency: convert::currency(home_currency, "home_currency")?,
             connections,
         };
         block_on(py, async move { Ok(store.upsert_client(&c).await?) })
@@ -289,14 +377,14 @@ impl Mirror {
         let (store, a, c, req) = self.one(advisor, client, as_of, 6)?;
         block_on(py, async move {
             let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
-            Ok(Outlook::new(rowcol_runway::outlook(&s, req.as_of)))
+            Ok(Outlook::new(rowcol_runway::outlook(&s, req.as_of)).with_client(Some(s.client.to_string())))
         })
     }
 
     /// One client's runway as of a date.
     fn runway(&self, py: Python<'_>, advisor: &str, client: &str, as_of: &Bound<'_, PyAny>) -> Result<Runway, Error> {
         let o = self.outlook(py, advisor, client, as_of)?;
-        Ok(Runway::new(o.inner.runway.clone()))
+        Ok(Runway::new(o.inner.runway.clone()).with_client(o.client.clone()))
     }
 
     /// One client's 13-week forecast from a date.
@@ -308,7 +396,25 @@ impl Mirror {
         as_of: &Bound<'_, PyAny>,
     ) -> Result<Forecast, Error> {
         let o = self.outlook(py, advisor, client, as_of)?;
-        Ok(Forecast::new(o.inner.forecast.clone()))
+        Ok(Forecast::new(o.inner.forecast.clone()).with_client(o.client.clone()))
+    }
+
+    /// One client's receivables (`side="receivable"`, or `"ar"`) or
+    /// payables (`"payable"`, `"ap"`) aging as of a date.
+    fn aging(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        side: &str,
+        as_of: &Bound<'_, PyAny>,
+    ) -> Result<Aging, Error> {
+        let side = side_of(side)?;
+        let (store, a, c, req) = self.one(advisor, client, as_of, 6)?;
+        block_on(py, async move {
+            let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
+            Ok(Aging::new(rowcol_runway::calc::aging::aging(&s, side, req.as_of)).with_client(Some(c.to_string())))
+        })
     }
 
     /// One client's sync health (per entity kind), as a dict.
@@ -453,29 +559,69 @@ impl Mirror {
     /// time, then changes since the checkpoint), retrying as the app's
     /// policy says; the GIL is released throughout. Raises the error the
     /// sync ended with (`RailError`, `StoreError`, ... with `retryable`,
-    /// `client`, `realm`).
-    fn sync(&self, py: Python<'_>, app: &QboApp, client: &str) -> Result<SyncReport, Error> {
+    /// `client`, `realm`); a QBO address that refuses connections fails at
+    /// once. Ctrl-C (Jupyter's "interrupt kernel") stops it with
+    /// `KeyboardInterrupt`, as does `timeout` (timedelta or seconds) with a
+    /// retryable `RailError` of kind `"timeout"`; what was committed stays
+    /// committed. `progress=True` shows a tqdm bar when tqdm is installed.
+    #[pyo3(signature = (app, client, *, timeout=None, progress=false))]
+    fn sync(
+        &self,
+        py: Python<'_>,
+        app: &QboApp,
+        client: &str,
+        timeout: Option<&Bound<'_, PyAny>>,
+        progress: bool,
+    ) -> Result<SyncReport, Error> {
         let store = self.store()?;
-        let engine = self.engines.get(&store, app)?;
+        let engine = self.engines.get(&store, app, &self.holder)?;
         let c = client_id(client)?;
-        block_on_made(py, move || sync::sync_one(engine, store, c)).map(SyncReport::new)
+        let watch = sync::SyncWatch::new(py, timeout, progress, 1, Some(&c))?;
+        sync::preflight(py, app, Some(&c))?;
+        let done = watch.counter();
+        let (held, clients) = (Arc::clone(&store), vec![c.clone()]);
+        let out = block_on_made_watched(py, &watch, move || sync::sync_one(engine, store, c, done));
+        self.after_sync(py, &watch, held, clients)?;
+        out.map(SyncReport::new)
     }
 
     /// Syncs every QBO connection of `advisor`'s clients (of every advisor
     /// when `None`), `concurrency` at a time. A client whose sync fails
-    /// does not stop the others: see `SyncResults.errors`.
-    #[pyo3(signature = (app, *, advisor=None, concurrency=DEFAULT_CONCURRENCY))]
+    /// does not stop the others: see `SyncResults.errors`. Interrupted,
+    /// timed out and refused connections as `sync`; `progress=True` shows
+    /// a bar over the clients when tqdm is installed.
+    #[pyo3(signature = (app, *, advisor=None, concurrency=DEFAULT_CONCURRENCY, timeout=None, progress=false))]
     fn sync_all(
         &self,
         py: Python<'_>,
         app: &QboApp,
         advisor: Option<&str>,
         concurrency: usize,
+        timeout: Option<&Bound<'_, PyAny>>,
+        progress: bool,
     ) -> Result<SyncResults, Error> {
         let store = self.store()?;
-        let engine = self.engines.get(&store, app)?;
+        let engine = self.engines.get(&store, app, &self.holder)?;
         let a = advisor.map(advisor_id).transpose()?;
-        block_on_made(py, move || sync::sync_many(engine, store, a, concurrency)).map(SyncResults::new)
+        let clients: Vec<ClientId> = {
+            let (store, a) = (Arc::clone(&store), a.clone());
+            block_on(
+                py,
+                async move { sync::qbo_connections(store.as_ref(), a.as_ref()).await },
+            )?
+            .into_iter()
+            .map(|c| c.client)
+            .collect()
+        };
+        let watch = sync::SyncWatch::new(py, timeout, progress, clients.len(), None)?;
+        if !clients.is_empty() {
+            sync::preflight(py, app, None)?;
+        }
+        let done = watch.counter();
+        let held = Arc::clone(&store);
+        let out = block_on_made_watched(py, &watch, move || sync::sync_many(engine, store, a, concurrency, done));
+        self.after_sync(py, &watch, held, clients)?;
+        out.map(SyncResults::new)
     }
 
     /// Reads the client's dead letters again from QBO through `app`: those
@@ -488,7 +634,7 @@ impl Mirror {
         client: &str,
     ) -> Result<Bound<'py, PyAny>, Error> {
         let store = self.store()?;
-        let engine = self.engines.get(&store, app)?;
+        let engine = self.engines.get(&store, app, &self.holder)?;
         let c = client_id(client)?;
         let report = block_on(py, async move {
             let connection = sync::qbo_connection(store.connections().await?, &c)?;

@@ -16,6 +16,7 @@ pub fn parse(records: &Bound<'_, PyAny>, client: &ClientId) -> Result<Vec<(Entit
         let item = item?;
         let path = format!("records[{i}]");
         let json = convert::to_json(&item, &path)?;
+        convert::check_currencies(&json, &path)?;
         let raw = json.to_string();
         let entity: Entity = serde_json::from_value(json).map_err(|e| {
             Error::input(format!(
@@ -41,4 +42,12 @@ pub fn client_id(text: &str) -> Result<ClientId, Error> {
 /// An advisor id from text, or `InvalidInputError`.
 pub fn advisor_id(text: &str) -> Result<rowcol_core::AdvisorId, Error> {
     text.parse().map_err(|e: rowcol_core::IdError| Error::Core(e.into()))
+}
+
+/// `rowcol._rowcol._as_date(value, what)`: the one date conversion
+/// (`convert::to_date`), for `rowcol.records` to read what a DataFrame gives.
+#[pyfunction]
+#[pyo3(signature = (value, what="date"))]
+pub fn _as_date<'py>(value: &Bound<'py, PyAny>, what: &str) -> Result<Bound<'py, PyAny>, Error> {
+    Ok(convert::date(value.py(), convert::to_date(value, what)?)?)
 }

@@ -47,8 +47,41 @@ pub fn settings_from(value: Option<&Bound<'_, PyAny>>) -> Result<ClientSettings,
     let (Some(base_map), serde_json::Value::Object(given)) = (base.as_object_mut(), given) else {
         return Err(Error::input("settings: expected a dict"));
     };
+    // A typo (`guardrail_week`) would otherwise be dropped without a word by serde.
+    for key in given.keys() {
+        if !base_map.contains_key(key) {
+            let known: Vec<&str> = base_map.keys().map(String::as_str).collect();
+            let near = known
+                .iter()
+                .find(|k| similar(k, key))
+                .map(|k| format!(" (did you mean {k:?}?)"))
+                .unwrap_or_default();
+            return Err(Error::input(format!(
+                "settings: unknown key {key:?}{near}; known keys: {}",
+                known.join(", ")
+            )));
+        }
+    }
     base_map.extend(given);
     serde_json::from_value(base).map_err(|e| Error::input(format!("settings: {e}")))
+}
+
+/// Whether two keys look like one typo apart: a shared prefix of at least
+/// half the longer one's length (`guardrail_week` and `guardrail`).
+fn similar(known: &str, given: &str) -> bool {
+    let shared = known.bytes().zip(given.bytes()).take_while(|(a, b)| a == b).count();
+    shared * 2 >= known.len().max(given.len()) || given.starts_with(known) || known.starts_with(given)
+}
+
+/// `"receivable"`/`"payable"` in any case (the repr says `Receivable`), or `"ar"`/`"ap"`.
+pub fn side_of(text: &str) -> Result<Side, Error> {
+    match text.to_ascii_lowercase().as_str() {
+        "receivable" | "receivables" | "ar" => Ok(Side::Receivable),
+        "payable" | "payables" | "ap" => Ok(Side::Payable),
+        _ => Err(Error::input(format!(
+            "side {text:?}: expected \"receivable\" (or \"ar\") or \"payable\" (or \"ap\")"
+        ))),
+    }
 }
 
 fn sort<T>(items: &mut [T], key: impl Fn(&T) -> &rowcol_core::ExternalId) {
@@ -95,9 +128,7 @@ impl Snapshot {
     ) -> Result<Self, Error> {
         let client = records::client_id(client)?;
         let as_of = convert::to_date(as_of, "as_of")?;
-        let home: Currency = home_currency
-            .parse()
-            .map_err(|e: rowcol_core::CurrencyError| Error::Core(e.into()))?;
+        let home: Currency = convert::currency(home_currency, "home_currency")?;
         let synced = synced_at.map(|t| convert::to_datetime(t, "synced_at")).transpose()?;
         let request = SnapshotRequest { as_of, history_months };
         let health = ClientHealth {
@@ -191,7 +222,8 @@ impl Snapshot {
     fn outlook(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Outlook, Error> {
         let d = self.date_or_own(as_of)?;
         let s = Arc::clone(&self.inner);
-        Ok(Outlook::new(compute(py, move || rowcol_runway::outlook(&s, d))))
+        let client = Some(s.client.to_string());
+        Ok(Outlook::new(compute(py, move || rowcol_runway::outlook(&s, d))).with_client(client))
     }
 
     /// Runway as of `as_of`.
@@ -199,7 +231,8 @@ impl Snapshot {
     fn runway(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Runway, Error> {
         let d = self.date_or_own(as_of)?;
         let s = Arc::clone(&self.inner);
-        Ok(Runway::new(compute(py, move || rowcol_runway::outlook(&s, d).runway)))
+        let client = Some(s.client.to_string());
+        Ok(Runway::new(compute(py, move || rowcol_runway::outlook(&s, d).runway)).with_client(client))
     }
 
     /// The 13-week forecast from `as_of`.
@@ -207,28 +240,18 @@ impl Snapshot {
     fn forecast(&self, py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> Result<Forecast, Error> {
         let d = self.date_or_own(as_of)?;
         let s = Arc::clone(&self.inner);
-        Ok(Forecast::new(compute(py, move || {
-            rowcol_runway::outlook(&s, d).forecast
-        })))
+        let client = Some(s.client.to_string());
+        Ok(Forecast::new(compute(py, move || rowcol_runway::outlook(&s, d).forecast)).with_client(client))
     }
 
     /// Receivables (`side="receivable"`) or payables (`"payable"`) aging.
     #[pyo3(signature = (side, as_of=None))]
     fn aging(&self, py: Python<'_>, side: &str, as_of: Option<&Bound<'_, PyAny>>) -> Result<Aging, Error> {
-        let side = match side {
-            "receivable" | "ar" => Side::Receivable,
-            "payable" | "ap" => Side::Payable,
-            other => {
-                return Err(Error::input(format!(
-                    "side {other:?}: expected \"receivable\" or \"payable\""
-                )));
-            }
-        };
+        let side = side_of(side)?;
         let d = self.date_or_own(as_of)?;
         let s = Arc::clone(&self.inner);
-        Ok(Aging::new(compute(py, move || {
-            rowcol_runway::calc::aging::aging(&s, side, d)
-        })))
+        let client = Some(self.inner.client.to_string());
+        Ok(Aging::new(compute(py, move || rowcol_runway::calc::aging::aging(&s, side, d))).with_client(client))
     }
 
     /// The hygiene tray as of `as_of`.

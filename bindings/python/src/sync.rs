@@ -5,16 +5,17 @@
 //! only builds it and converts its answers.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rowcol_core::sync::{RunCounts, RunId, SyncMode, SyncTrigger};
 use rowcol_core::{
     ClientId, Clock, Connection, ConnectionStatus, CredentialStore, EntityKind, ErrorContext, ExternalId, LeaseStore,
-    Rail, RealmId, RowcolError, StandardPolicy, StoreErrorKind, SyncEngine, SyncOutcome, SyncPolicy, SystemClock,
+    Rail, RailErrorKind, RailFailure, RealmId, RowcolError, StandardPolicy, StoreErrorKind, SyncEngine, SyncOutcome,
+    SyncPolicy, SystemClock,
 };
 use rowcol_qbo::{QboConfig, QboRail};
 use secrecy::SecretString;
@@ -142,13 +143,24 @@ impl QboApp {
 pub struct Engines(Mutex<BTreeMap<u64, Arc<SyncEngine>>>);
 
 impl Engines {
-    /// The engine for `app` over `mirror`, built on first use.
-    pub fn get(&self, mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp) -> Result<Arc<SyncEngine>, Error> {
+    /// Drops every engine (the mirror is closing).
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    /// The engine for `app` over `mirror`, built on first use; `holder`
+    /// names this mirror object in realm leases.
+    pub fn get(
+        &self,
+        mirror: &Arc<dyn rowcol_mirror::Mirror>,
+        app: &QboApp,
+        holder: &str,
+    ) -> Result<Arc<SyncEngine>, Error> {
         let mut engines = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(engine) = engines.get(&app.id) {
             return Ok(Arc::clone(engine));
         }
-        let engine = Arc::new(build_engine(mirror, app)?);
+        let engine = Arc::new(build_engine(mirror, app, holder)?);
         engines.insert(app.id, Arc::clone(&engine));
         Ok(engine)
     }
@@ -156,7 +168,7 @@ impl Engines {
 
 /// rowcol-qbo's rail under rowcol-core's engine, both over the mirror (which
 /// is also the credential and lease store), as `rowcol-cli` wires them.
-fn build_engine(mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp) -> Result<SyncEngine, Error> {
+fn build_engine(mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp, holder: &str) -> Result<SyncEngine, Error> {
     let policy: Arc<dyn SyncPolicy> = Arc::new(app.policy.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let credentials: Arc<dyn CredentialStore> = mirror.clone();
@@ -168,15 +180,10 @@ fn build_engine(mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp) -> Result
         Arc::clone(&policy),
         Arc::clone(&clock),
     )?;
-    let holder = format!(
-        "python-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
     Ok(SyncEngine::new(mirror.clone(), policy)
         .with_rail(Arc::new(rail))
         .with_clock(clock)
-        .with_leases(leases, holder))
+        .with_leases(leases, holder.to_owned()))
 }
 
 /// The client's QBO connection, or `NotFoundError` naming the client.
@@ -450,15 +457,207 @@ result_class!(
     }
 );
 
+/// What a sync call is watched for: its `timeout=` and its `progress=` bar
+/// (tqdm, when installed), fed by a counter of finished clients.
+pub struct SyncWatch {
+    deadline: Option<(Instant, Duration)>,
+    bar: Option<Py<PyAny>>,
+    done: Arc<AtomicUsize>,
+    shown: AtomicUsize,
+    client: Option<ClientId>,
+    stopped: AtomicBool,
+}
+
+impl SyncWatch {
+    /// A watch from the Python arguments; `total` clients are to be synced.
+    pub fn new(
+        py: Python<'_>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        progress: bool,
+        total: usize,
+        client: Option<&ClientId>,
+    ) -> Result<Self, Error> {
+        let timeout = timeout.map(|t| convert::to_duration(t, "timeout")).transpose()?;
+        let bar = if progress {
+            match py.import("tqdm.auto") {
+                Ok(tqdm) => {
+                    let kwargs = PyDict::new(py);
+                    kwargs.set_item("total", total)?;
+                    kwargs.set_item("desc", client.map_or("sync", ClientId::as_str))?;
+                    kwargs.set_item("unit", "client")?;
+                    Some(tqdm.getattr("tqdm")?.call((), Some(&kwargs))?.unbind())
+                }
+                Err(_) => {
+                    let warnings = py.import("warnings")?;
+                    warnings.call_method1(
+                        "warn",
+                        ("progress=True shows a bar when tqdm is installed: pip install tqdm",),
+                    )?;
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        Ok(SyncWatch {
+            deadline: timeout.map(|t| (Instant::now() + t, t)),
+            bar,
+            done: Arc::new(AtomicUsize::new(0)),
+            shown: AtomicUsize::new(0),
+            client: client.cloned(),
+            stopped: AtomicBool::new(false),
+        })
+    }
+
+    /// True when the wait ended early (Ctrl-C or `timeout=`).
+    pub fn was_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// The counter the engine's completion callback bumps.
+    pub fn counter(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.done)
+    }
+
+    /// Brings the bar up to date and closes it.
+    pub fn finish(&self, py: Python<'_>) -> Result<(), Error> {
+        crate::runtime::Watch::tick(self, py)?;
+        if let Some(bar) = &self.bar {
+            bar.call_method0(py, "close")?;
+        }
+        Ok(())
+    }
+}
+
+impl crate::runtime::Watch for SyncWatch {
+    fn deadline(&self) -> Option<Instant> {
+        self.deadline.map(|(at, _)| at)
+    }
+
+    fn tick(&self, py: Python<'_>) -> PyResult<()> {
+        let done = self.done.load(Ordering::Relaxed);
+        let shown = self.shown.swap(done, Ordering::Relaxed);
+        if let (Some(bar), true) = (&self.bar, done > shown) {
+            bar.call_method1(py, "update", (done - shown,))?;
+        }
+        Ok(())
+    }
+
+    fn stopped(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+    }
+
+    fn expired(&self) -> Error {
+        let secs = self.deadline.map_or(0.0, |(_, t)| t.as_secs_f64());
+        let context = self
+            .client
+            .as_ref()
+            .map_or_else(ErrorContext::default, ErrorContext::client);
+        Error::Core(RowcolError::rail(
+            RailErrorKind::Timeout,
+            context,
+            RailFailure {
+                message: format!(
+                    "the sync did not finish within timeout={secs} s; it was stopped, what it committed stays"
+                ),
+                ..RailFailure::default()
+            },
+        ))
+    }
+}
+
+/// Fails at once when the app's API address refuses connections (nothing
+/// listens there), instead of spending the policy's retries on it: a
+/// refused connection does not heal within a sync's backoff. Any other
+/// outcome (it connects, a slow or unknown host) leaves it to the sync.
+pub fn preflight(py: Python<'_>, app: &QboApp, client: Option<&ClientId>) -> Result<(), Error> {
+    let url = &app.config.api_base;
+    let (Some(host), Some(port)) = (url.host_str().map(str::to_owned), url.port_or_known_default()) else {
+        return Ok(());
+    };
+    let target = format!("{host}:{port}");
+    let refused = crate::runtime::block_on(py, async move {
+        let attempt = tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(&target)).await;
+        Ok(match attempt {
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Some(format!("{target}: {e}")),
+            _ => None,
+        })
+    })?;
+    match refused {
+        Some(why) => Err(Error::Core(RowcolError::rail(
+            RailErrorKind::Transient,
+            client.map_or_else(ErrorContext::default, ErrorContext::client),
+            RailFailure {
+                message: format!(
+                    "could not connect to the QBO API at {why} (nothing listens there: is the address right, the look-alike running?)"
+                ),
+                ..RailFailure::default()
+            },
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// After a sync stopped from Python (Ctrl-C, `timeout=`): marks the runs
+/// it left open as failed, saying why, then releases the realm leases its
+/// dropped attempts held (holders `<holder>#n`), so the next sync of these
+/// clients, from here or from another process, need not wait out
+/// `SYNC_LEASE_TTL`. The engine names a realm's lease `sync:<client>:<rail>`
+/// (`rowcol-core` `engine/lease.rs`); releasing on drop there would make
+/// this unnecessary.
+pub async fn close_stopped_syncs(
+    store: &dyn rowcol_mirror::Mirror,
+    holder: &str,
+    clients: &[ClientId],
+) -> Result<(), Error> {
+    let ours = format!("{holder}#");
+    for client in clients {
+        store
+            .abandon_runs(
+                client,
+                Rail::Qbo,
+                "stopped from Python (KeyboardInterrupt or timeout=); what it committed is kept and the next sync resumes from there",
+            )
+            .await?;
+        let name = format!("sync:{client}:{}", Rail::Qbo);
+        if let Some(hold) = store.holder(&name).await?
+            && hold.holder.starts_with(&ours)
+        {
+            store.release(&name, &hold.holder).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The QBO connections of `advisor`'s clients (every advisor's when `None`).
+pub async fn qbo_connections(
+    store: &dyn rowcol_mirror::Mirror,
+    advisor: Option<&rowcol_core::AdvisorId>,
+) -> Result<Vec<Connection>, Error> {
+    let connections: Vec<Connection> = match advisor {
+        Some(a) => store
+            .portfolio(a)
+            .await?
+            .into_iter()
+            .flat_map(|c| c.connections)
+            .collect(),
+        None => store.connections().await?,
+    };
+    Ok(connections.into_iter().filter(|c| c.rail == Rail::Qbo).collect())
+}
+
 /// Syncs one client's QBO connection once, with the policy's retries.
 pub async fn sync_one(
     engine: Arc<SyncEngine>,
     store: Arc<dyn rowcol_mirror::Mirror>,
     client: ClientId,
+    done: Arc<AtomicUsize>,
 ) -> Result<SyncReportData, Error> {
     let connection = qbo_connection(store.connections().await?, &client)?;
     let mut results = engine
-        .sync_all(std::slice::from_ref(&connection), SyncTrigger::OnDemand, 1, |_, _| {})
+        .sync_all(std::slice::from_ref(&connection), SyncTrigger::OnDemand, 1, |_, _| {
+            done.fetch_add(1, Ordering::Relaxed);
+        })
         .await;
     match results.pop() {
         Some((connection, result)) => Ok(SyncReportData::new(&connection, result?)),
@@ -473,19 +672,13 @@ pub async fn sync_many(
     store: Arc<dyn rowcol_mirror::Mirror>,
     advisor: Option<rowcol_core::AdvisorId>,
     concurrency: usize,
+    done: Arc<AtomicUsize>,
 ) -> Result<SyncResultsData, Error> {
-    let connections: Vec<Connection> = match advisor {
-        Some(a) => store
-            .portfolio(&a)
-            .await?
-            .into_iter()
-            .flat_map(|c| c.connections)
-            .collect(),
-        None => store.connections().await?,
-    };
-    let qbo: Vec<Connection> = connections.into_iter().filter(|c| c.rail == Rail::Qbo).collect();
+    let qbo = qbo_connections(store.as_ref(), advisor.as_ref()).await?;
     let results = engine
-        .sync_all(&qbo, SyncTrigger::OnDemand, concurrency, |_, _| {})
+        .sync_all(&qbo, SyncTrigger::OnDemand, concurrency, |_, _| {
+            done.fetch_add(1, Ordering::Relaxed);
+        })
         .await;
     Ok(SyncResultsData::new(results))
 }

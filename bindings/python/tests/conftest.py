@@ -44,7 +44,7 @@ def snapshot() -> rowcol.Snapshot:
 
 @pytest.fixture
 def mirror(tmp_path) -> rowcol.Mirror:
-    m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/mirror.db")
+    m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/mirror.db", ephemeral=True)
     m.add_advisor("jane-cfo", "Jane")
     for client in ("acme", "bolt"):
         m.add_client("jane-cfo", client, client.title(), realm="9130" if client == "acme" else "9131")

@@ -174,4 +174,4 @@ def test_forecast_reports_the_first_week_under_the_guardrail():
     weeks = f.to_dict()["weeks"]
     first = next(w["week"] for w in weeks if w["closing"]["amount"] < Decimal("1000"))
     assert f.first_week_below_guardrail == first
-    assert repr(f).startswith("Forecast(as_of=2026-07-15")
+    assert repr(f).startswith("Forecast(client=acme, as_of=2026-07-15")

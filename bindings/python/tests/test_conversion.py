@@ -89,7 +89,7 @@ def test_counters_stay_ints_and_decimals_stay_decimals(snapshot):
 
 def test_sync_reports_and_history_convert_fully(tmp_path):
     with rowcol.LookAlike(clients=1, size="small", seed=5) as sim:
-        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/c.db")
+        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/c.db", ephemeral=True)
         (client,) = sim.register(m, "adv")
         realm = sim.realm_ids[0]
         sim.create(realm, "Bill", {"VendorRef": {"name": "no id"}, "TxnDate": "2026-01-05", "TotalAmt": "1.00"})

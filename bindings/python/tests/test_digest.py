@@ -66,7 +66,7 @@ def test_portfolio_round_trips_json_and_lists_outlooks():
     again = rowcol.Portfolio.from_json(p.to_json())
     assert len(again) == 2 and again.client_ids == ["acme", "bolt"]
     outlooks = again.outlooks()
-    assert [o.runway.cash for o in outlooks] == [Decimal("1"), Decimal("2")]
+    assert [o.runway.cash for o in outlooks.values()] == [Decimal("1"), Decimal("2")] and list(outlooks) == ["acme", "bolt"]
     assert "clients=2" in repr(again)
 
 

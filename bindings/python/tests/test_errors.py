@@ -65,3 +65,20 @@ def test_errors_raised_from_python_input_have_the_attributes_too():
 def test_unknown_family_is_refused():
     with pytest.raises(rowcol.InvalidInputError):
         _sample_error("nope")
+
+
+def test_messages_never_say_no_context(tmp_path):
+    import datetime as dt
+
+    m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/x.db", ephemeral=True)
+    m.close()
+    with pytest.raises(rowcol.StoreError) as err:
+        m.add_advisor("jane-cfo", "Jane")
+    assert "no context" not in str(err.value) and "closed" in str(err.value)
+    with rowcol.LookAlike(clients=1, size="small") as sim:
+        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/y.db", ephemeral=True)
+        sim.register(m)
+        sim.set_faults(sim.realm_ids[0], error_503=1.0)
+        with pytest.raises(rowcol.RailError) as err:
+            m.sync_all(sim.app(max_attempts=50, base_delay=dt.timedelta(seconds=2)), timeout=0.2)
+        assert "no context" not in str(err.value) and "timeout=0.2 s" in str(err.value)

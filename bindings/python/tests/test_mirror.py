@@ -13,15 +13,15 @@ from conftest import AS_OF, SYNCED, client_records
 
 
 def test_urls_name_one_file_as_the_rowcol_command_reads_them(tmp_path, monkeypatch):
-    rowcol.Mirror.open(f"sqlite://{tmp_path}/three.db")  # sqlite:/// + absolute path
+    rowcol.Mirror.open(f"sqlite://{tmp_path}/three.db", ephemeral=True)  # sqlite:/// + absolute path
     assert (tmp_path / "three.db").exists()
-    rowcol.Mirror.open(f"sqlite:///{tmp_path}/four.db")  # SQLAlchemy's four slashes: same
+    rowcol.Mirror.open(f"sqlite:///{tmp_path}/four.db", ephemeral=True)  # SQLAlchemy's four slashes: same
     assert (tmp_path / "four.db").exists()
     monkeypatch.chdir(tmp_path)
-    rowcol.Mirror.open("sqlite://rel.db")  # two slashes: relative
+    rowcol.Mirror.open("sqlite://rel.db", ephemeral=True)  # two slashes: relative
     assert (tmp_path / "rel.db").exists()
     for url in ("sqlite::memory:", "sqlite://", ":memory:"):
-        m = rowcol.Mirror.open(url)
+        m = rowcol.Mirror.open(url, ephemeral=True)
         assert m.backend == "sqlite" and repr(m) == 'Mirror(backend="sqlite")'
 
 
@@ -35,7 +35,7 @@ def test_urls_name_one_file_as_the_rowcol_command_reads_them(tmp_path, monkeypat
 def test_mistyped_urls_open_nothing_and_say_what_was_understood(tmp_path, monkeypatch, url, says):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(rowcol.InvalidInputError) as e:
-        rowcol.Mirror.open(url)
+        rowcol.Mirror.open(url, ephemeral=True)
     assert says in str(e.value) and "hunter2" not in str(e.value)
     assert list(tmp_path.iterdir()) == []
 
@@ -145,7 +145,7 @@ def test_runtime_is_recreated_after_fork(mirror, tmp_path):
     if pid == 0:  # child: a fresh mirror works, the parent's refuses clearly
         code = 0
         try:
-            m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/child.db")
+            m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/child.db", ephemeral=True)
             m.add_advisor("kid", "Kid")
             try:
                 mirror.portfolio("jane-cfo")
@@ -164,7 +164,7 @@ def test_postgresql_when_configured():
     url = os.environ.get("ROWCOL_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("ROWCOL_TEST_POSTGRES_URL not set: the PostgreSQL backend was NOT exercised from Python")
-    m = rowcol.Mirror.open(url)
+    m = rowcol.Mirror.open(url, ephemeral=True)
     assert m.backend == "postgresql"
     m.add_advisor("py-test-advisor", "Py")
     m.add_client("py-test-advisor", "py-acme", "Acme", realm="9130")
@@ -176,14 +176,14 @@ def test_postgresql_when_configured():
 
 def test_unreachable_database_is_retryable_and_never_shows_the_password():
     with pytest.raises(rowcol.StoreError) as e:
-        rowcol.Mirror.open("postgresql://user:SECRETPW@127.0.0.1:1/db")
+        rowcol.Mirror.open("postgresql://user:SECRETPW@127.0.0.1:1/db", ephemeral=True)
     assert e.value.retryable is True and e.value.kind == "unavailable"
     assert "SECRETPW" not in str(e.value) and "SECRETPW" not in repr(e.value)
 
 
 def test_unopenable_sqlite_file_is_a_store_error_naming_the_path(tmp_path):
     with pytest.raises(rowcol.StoreError) as e:
-        rowcol.Mirror.open(f"sqlite:///{tmp_path}/missing-dir/x.db")
+        rowcol.Mirror.open(f"sqlite:///{tmp_path}/missing-dir/x.db", ephemeral=True)
     assert e.value.kind == "unavailable" and e.value.retryable is True
     assert f"{tmp_path}/missing-dir" in str(e.value)
 
@@ -201,3 +201,44 @@ def test_reviews_quiet_findings_until_the_record_changes(mirror):
         mirror.save_review("jane-cfo", "acme", rule_id="x", kind="bill", external_id="b1", version="0", decision="maybe")
     with pytest.raises(rowcol.InvalidInputError, match="entity kind"):
         mirror.save_review("jane-cfo", "acme", rule_id="x", kind="widget", external_id="b1", version="0", decision="approved")
+
+
+def test_open_without_a_key_is_refused_unless_asked_for(tmp_path, monkeypatch):
+    # Before: a throwaway key was made silently, and after a kernel restart
+    # every sync raised WrongKeyError.
+    monkeypatch.delenv("ROWCOL_CREDENTIAL_KEY", raising=False)
+    url = f"sqlite:///{tmp_path}/k.db"
+    with pytest.raises(rowcol.InvalidInputError, match=r"key_hex=.*ROWCOL_CREDENTIAL_KEY.*ephemeral=True"):
+        rowcol.Mirror.open(url)
+    with pytest.raises(rowcol.InvalidInputError, match="not both"):
+        rowcol.Mirror.open(url, "ab" * 32, ephemeral=True)
+    assert rowcol.Mirror.open(url, ephemeral=True).backend == "sqlite"
+
+
+def test_the_key_can_come_from_the_environment_as_for_the_rowcol_command(tmp_path, monkeypatch):
+    key = "cd" * 32
+    url = f"sqlite:///{tmp_path}/env.db"
+    with rowcol.Mirror.open(url, key) as m:
+        m.add_advisor("a", "A")
+        m.add_client("a", "acme", "Acme", realm="1")
+        m.save_credentials("acme", access_token="t", refresh_token="r",
+                           access_expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+    monkeypatch.setenv("ROWCOL_CREDENTIAL_KEY", key)
+    assert rowcol.Mirror.open(url).has_credentials("acme")  # after a "restart", same key
+    monkeypatch.setenv("ROWCOL_CREDENTIAL_KEY", "ef" * 32)
+    with pytest.raises(rowcol.WrongKeyError):
+        rowcol.Mirror.open(url).has_credentials("acme")
+
+
+def test_close_and_with_release_the_mirror(tmp_path):
+    with rowcol.Mirror.open(f"sqlite:///{tmp_path}/c.db", ephemeral=True) as m:
+        m.add_advisor("a", "A")
+        assert not m.closed
+    assert m.closed
+    with pytest.raises(rowcol.StoreError, match="closed"):
+        m.portfolio("a")
+    m.close()  # twice is fine
+    with pytest.raises(ZeroDivisionError):
+        with rowcol.Mirror.open(f"sqlite:///{tmp_path}/c.db", ephemeral=True) as again:
+            1 / 0
+    assert again.closed

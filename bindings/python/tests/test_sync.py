@@ -19,7 +19,7 @@ def synced(tmp_path_factory):
     tests here only read)."""
     path = tmp_path_factory.mktemp("synced") / "mirror.db"
     with rowcol.LookAlike(clients=2, size="small") as sim:
-        m = rowcol.Mirror.open(f"sqlite:///{path}")
+        m = rowcol.Mirror.open(f"sqlite:///{path}", ephemeral=True)
         clients = sim.register(m, ADVISOR)
         results = m.sync_all(sim.app())
         yield sim, m, clients, results
@@ -29,7 +29,7 @@ def synced(tmp_path_factory):
 def one(tmp_path):
     """One small company, registered and not yet synced (tests may change it)."""
     with rowcol.LookAlike(clients=1, size="small", seed=7) as sim:
-        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/one.db")
+        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/one.db", ephemeral=True)
         (client,) = sim.register(m, ADVISOR)
         yield sim, m, client, sim.realm_ids[0]
 
@@ -196,7 +196,7 @@ def test_refused_refresh_token_needs_reauth_and_stops_syncing(one):
 
 def test_rail_outage_is_retryable_and_other_clients_still_sync(tmp_path):
     with rowcol.LookAlike(clients=2, size="empty") as sim:
-        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/outage.db")
+        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/outage.db", ephemeral=True)
         clients = sim.register(m, ADVISOR)
         down = sim.realm_ids[0]
         sim.set_faults(down, error_503=1.0)
@@ -232,7 +232,7 @@ def test_expired_access_token_is_refreshed_and_the_sync_goes_on(one):
 
 def test_gil_is_released_while_syncing(tmp_path):
     with rowcol.LookAlike(clients=2, size="small", seed=3) as sim:
-        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/gil.db")
+        m = rowcol.Mirror.open(f"sqlite:///{tmp_path}/gil.db", ephemeral=True)
         sim.register(m, ADVISOR)
         done = threading.Event()
         ticks = 0
@@ -306,7 +306,7 @@ def test_frames_of_sync_results_and_history(synced, one):
     audit = m.audit_entries(clients[0], limit=5).to_pandas()
     assert audit.shape == (5, 11) and list(audit["seq"]) == [1, 2, 3, 4, 5]
     today = sim.now.date()
-    balances = m.balance_history(ADVISOR, clients[0], today, today).to_pandas()
+    balances = m.balance_history(ADVISOR, clients[0], today, today).to_pandas(money="decimal")
     assert list(balances.columns) == ["client", "account", "on", "balance", "currency"]
     assert all(type(v) is Decimal for v in balances["balance"])
     empty = m.dead_letters(clients[0]).to_pandas()
@@ -322,7 +322,7 @@ def test_async_mirror_syncs_too(tmp_path):
     import asyncio
 
     async def main(sim):
-        m = await rowcol.aio.AsyncMirror.open(f"sqlite:///{tmp_path}/aio.db")
+        m = await rowcol.aio.AsyncMirror.open(f"sqlite:///{tmp_path}/aio.db", ephemeral=True)
         sim.register(m.mirror, ADVISOR)
         return await m.sync(sim.app(), "client-001")
 
@@ -353,10 +353,95 @@ def test_sync_into_postgresql_when_configured():
     if not url:
         pytest.skip("ROWCOL_TEST_POSTGRES_URL not set: sync into PostgreSQL was NOT exercised from Python")
     with rowcol.LookAlike(clients=1, size="small", seed=11) as sim:
-        m = rowcol.Mirror.open(url)
+        m = rowcol.Mirror.open(url, ephemeral=True)
         (client,) = sim.register(m, "py-sync-advisor", prefix="py-sync-")
         report = m.sync(sim.app(), client)
         assert report.outcome == "synced" and report.counts["dead_lettered"] == 0
         assert m.sync(sim.app(), client).modes == ["incremental"]
         assert m.verify_audit(client)["intact"] is True
         assert m.runs(client, limit=2)["runs"][0]["status"] == "succeeded"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_refused_connection_fails_at_once(one):
+    # Before: 45 to 62 s of retries against a port nobody listens on.
+    _, m, client, _ = one
+    dead = rowcol.QboApp.look_alike(f"http://127.0.0.1:{free_port()}")
+    started = time.monotonic()
+    with pytest.raises(rowcol.RailError, match="could not connect .*nothing listens there") as err:
+        m.sync(dead, client)
+    assert time.monotonic() - started < 5
+    assert err.value.client == client and err.value.kind == "transient" and err.value.retryable
+    with pytest.raises(rowcol.RailError, match="could not connect"):
+        m.sync_all(dead)
+
+
+def slow(sim, realm):
+    """Every call answers 503 and the app waits long between retries."""
+    sim.set_faults(realm, error_503=1.0)
+    return sim.app(max_attempts=50, base_delay=dt.timedelta(seconds=2))
+
+
+def test_timeout_stops_a_sync_with_a_retryable_timeout_error(one):
+    sim, m, client, realm = one
+    app = slow(sim, realm)
+    started = time.monotonic()
+    with pytest.raises(rowcol.RailError, match=r"did not finish within timeout=0.5 s") as err:
+        m.sync(app, client, timeout=0.5)
+    assert time.monotonic() - started < 3
+    assert err.value.kind == "timeout" and err.value.retryable and err.value.client == client
+    with pytest.raises(rowcol.RailError, match="timeout=0.3 s"):
+        m.sync_all(app, timeout=dt.timedelta(milliseconds=300))
+    sim.clear_faults(realm)
+    assert m.sync(sim.app(), client).outcome == "synced"  # nothing left held
+
+
+def test_ctrl_c_interrupts_a_sync(one):
+    # Before: Jupyter's "interrupt kernel" was ignored until the sync ended.
+    import _thread
+
+    sim, m, client, realm = one
+    app = slow(sim, realm)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            m.sync(app, client)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 3
+    sim.clear_faults(realm)
+    assert m.sync(sim.app(), client).outcome == "synced"
+
+
+def test_progress_bar_when_tqdm_is_installed_and_a_warning_when_not(one, capsys, monkeypatch):
+    import sys
+
+    sim, m, client, _ = one
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        m.sync_all(sim.app(), progress=True)
+        assert "1/1" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with pytest.warns(UserWarning, match="pip install tqdm"):
+        assert m.sync(sim.app(), client, progress=True).outcome == "synced"
+
+
+def test_look_alike_app_after_stop_raises():
+    sim = rowcol.LookAlike(clients=1, size="empty")
+    sim.app()
+    sim.stop()
+    # Before: a dead app came back, and the sync failed later.
+    with pytest.raises(OSError, match="stopped"):
+        sim.app()

@@ -1,13 +1,26 @@
 """Tidy pandas DataFrames of results (called by each result's ``to_pandas``).
 
-Only reshaping: every figure comes from the result's ``to_dict()``. Money
-columns hold ``decimal.Decimal`` (object dtype), never floats; each frame
-carries a ``currency`` column.
+Only reshaping and dtypes: every figure comes from the result's
+``to_dict()``, where money is already rounded half away from zero to its
+currency's minor unit (by ``rowcol_core::Money::round_to_minor_units``).
+Every frame has the columns :data:`COLUMNS` lists for its kind, in that
+order, with these dtypes:
+
+- money: ``float64`` by default (``money="float"``), for pandas' numeric
+  tools; exact ``decimal.Decimal`` with ``money="decimal"`` (object dtype);
+  ``decimal128`` Arrow with ``money="arrow"`` (needs pyarrow). Each frame
+  carries a ``currency`` column.
+- other figures held as ``Decimal`` in Rust (runway months, DSO days):
+  ``float64``, or ``Decimal`` with ``money="decimal"``.
+- dates: ``datetime64``; times: ``datetime64`` in UTC.
+- a ``client`` column first, in every frame.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional
+import html as _html
+from decimal import Decimal
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 
 def _pandas() -> Any:
@@ -45,6 +58,7 @@ def _digest(d: Dict[str, Any]) -> List[Dict[str, Any]]:
                 "client": c["client"],
                 "name": c["name"],
                 "urgency": c["urgency"],
+                "urgency_reasons": "; ".join(c["urgency_reasons"]),
                 "stale": c["stale"],
                 "cash": _amount(c["cash"]["value"]),
                 **_runway_row(c["runway"]["value"]),
@@ -109,6 +123,7 @@ def _console(c: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def _forecast(f: Dict[str, Any]) -> List[Dict[str, Any]]:
+    guardrail = _amount(f.get("guardrail"))
     return [
         {
             "week": w["week"],
@@ -119,6 +134,7 @@ def _forecast(f: Dict[str, Any]) -> List[Dict[str, Any]]:
             "bill_outflows": w["bill_outflows"]["amount"],
             "recurring_outflows": w["recurring_outflows"]["amount"],
             "closing": w["closing"]["amount"],
+            "guardrail": guardrail,
             "currency": w["closing"]["currency"],
         }
         for w in f["weeks"]
@@ -128,7 +144,8 @@ def _forecast(f: Dict[str, Any]) -> List[Dict[str, Any]]:
 def _aging(a: Dict[str, Any]) -> List[Dict[str, Any]]:
     return [
         {
-            "side": a["side"],
+            "as_of": a["as_of"],
+            "side": a["side"].lower(),
             "bucket": b["bucket"],
             "amount": b["amount"]["amount"],
             "count": b["count"],
@@ -142,6 +159,10 @@ def _runway(r: Dict[str, Any]) -> List[Dict[str, Any]]:
     return [{**_runway_row(r), "cash": _amount(r["cash"]), "currency": r["cash"]["currency"]}]
 
 
+def _unconverted(cash: Dict[str, Any]) -> str:
+    return ",".join(cash.get("unconverted") or [])
+
+
 def _outlook(o: Dict[str, Any]) -> List[Dict[str, Any]]:
     g = o["guardrail"]
     return [
@@ -149,6 +170,7 @@ def _outlook(o: Dict[str, Any]) -> List[Dict[str, Any]]:
             "as_of": o["as_of"],
             "cash": _amount(o["cash"]["cash"]),
             "card_debt": _amount(o["cash"]["card_debt"]),
+            "unconverted_currencies": _unconverted(o["cash"]),
             "gross_burn_monthly": _amount(o["burn"]["gross_monthly"]),
             **_runway_row(o["runway"]),
             "ar_total": _amount(o["ar_aging"]["total"]),
@@ -159,6 +181,24 @@ def _outlook(o: Dict[str, Any]) -> List[Dict[str, Any]]:
             "guardrail_breached_now": g["breached_now"],
             "guardrail_first_week_below": g["first_week_below"],
             "currency": o["cash"]["cash"]["currency"],
+        }
+    ]
+
+
+def _cash(o: Dict[str, Any]) -> List[Dict[str, Any]]:
+    c = o["cash"]
+    runway = _runway_row(o["runway"])
+    return [
+        {
+            "as_of": o["as_of"],
+            "cash": _amount(c["cash"]),
+            "card_debt": _amount(c["card_debt"]),
+            "net": _amount(c["net"]),
+            "bank_accounts": c["bank_accounts"],
+            "unconverted_currencies": _unconverted(c),
+            "gross_burn_monthly": _amount(o["burn"]["gross_monthly"]),
+            **runway,
+            "currency": c["cash"]["currency"],
         }
     ]
 
@@ -252,6 +292,7 @@ _SHAPES: Dict[str, Callable[[Dict[str, Any]], List[Dict[str, Any]]]] = {
     "aging": _aging,
     "runway": _runway,
     "outlook": _outlook,
+    "cash": _cash,
     "sync_report": _sync_report,
     "sync_results": _sync_results,
     "runs": _runs,
@@ -260,13 +301,17 @@ _SHAPES: Dict[str, Callable[[Dict[str, Any]], List[Dict[str, Any]]]] = {
     "balances": _balances,
 }
 
+# Column types: how each column is presented (see the module doc).
+MONEY, NUMBER, DATE, TIME = "money", "number", "date", "time"
+
+_RUNWAY_TYPES = {"runway_months": NUMBER, "runway_weeks": NUMBER, "net_burn_monthly": MONEY}
 _SYNC_COLUMNS = ["client", "realm", "outcome", "modes", *_COUNTS, "duration_ms", "error_type", "error_kind",
                  "retryable", "error"]
 
 COLUMNS: Dict[str, List[str]] = {
     "digest": [
-        "client", "name", "urgency", "stale", "cash", "runway_state", "runway_months", "runway_weeks",
-        "net_burn_monthly", "guardrail", "guardrail_breached_now", "guardrail_first_week_below",
+        "client", "name", "urgency", "urgency_reasons", "stale", "cash", "runway_state", "runway_months",
+        "runway_weeks", "net_burn_monthly", "guardrail", "guardrail_breached_now", "guardrail_first_week_below",
         "findings_error", "findings_warning", "findings_info", "pay_now", "pay_now_total", "at_risk",
         "at_risk_total", "to_chase", "currency",
     ],
@@ -278,18 +323,156 @@ COLUMNS: Dict[str, List[str]] = {
         "client", "decision", "external_id", "vendor", "tier", "amount", "currency", "due_date", "send_by",
         "days_overdue", "late_fee_risk", "runway_effect_months",
     ],
+    "forecast": ["client", "week", "start", "end", "opening", "inflows", "bill_outflows", "recurring_outflows",
+                 "closing", "guardrail", "currency"],
+    "aging": ["client", "as_of", "side", "bucket", "amount", "count", "currency"],
+    "runway": ["client", "runway_state", "runway_months", "runway_weeks", "net_burn_monthly", "cash", "currency"],
+    "outlook": [
+        "client", "as_of", "cash", "card_debt", "unconverted_currencies", "gross_burn_monthly", "runway_state",
+        "runway_months", "runway_weeks", "net_burn_monthly", "ar_total", "ap_total", "dso_days", "dpo_days",
+        "guardrail", "guardrail_breached_now", "guardrail_first_week_below", "currency",
+    ],
+    "cash": [
+        "client", "as_of", "cash", "card_debt", "net", "bank_accounts", "unconverted_currencies",
+        "gross_burn_monthly", "runway_state", "runway_months", "runway_weeks", "net_burn_monthly", "currency",
+    ],
+    "sync_report": _SYNC_COLUMNS,
     "sync_results": _SYNC_COLUMNS,
-    "runs": ["id", "client", "rail", "trigger", "mode", "status", "started_at", "finished_at", *_COUNTS, "error"],
-    "dead_letters": ["id", "client", "rail", "kind", "external_id", "reason", "first_seen", "last_seen", "attempts"],
-    "audit": ["seq", "client", "recorded_at", "action", "kind", "external_id", "version", "source_updated_at",
+    "runs": ["client", "id", "rail", "trigger", "mode", "status", "started_at", "finished_at", *_COUNTS, "error"],
+    "dead_letters": ["client", "id", "rail", "kind", "external_id", "reason", "first_seen", "last_seen", "attempts"],
+    "audit": ["client", "seq", "recorded_at", "action", "kind", "external_id", "version", "source_updated_at",
               "txn_date", "run", "hash"],
     "balances": ["client", "account", "on", "balance", "currency"],
 }
-"""Columns of the frames that may have no rows (so an empty frame keeps its shape)."""
+"""Every frame's columns, in order, by result kind (also documented in the README)."""
+
+TYPES: Dict[str, Dict[str, str]] = {
+    "digest": {"cash": MONEY, **_RUNWAY_TYPES, "guardrail": MONEY, "pay_now_total": MONEY, "at_risk_total": MONEY},
+    "tray": {"amount": MONEY},
+    "console": {"amount": MONEY, "due_date": DATE, "send_by": DATE, "runway_effect_months": NUMBER},
+    "forecast": {c: MONEY for c in ("opening", "inflows", "bill_outflows", "recurring_outflows", "closing",
+                                    "guardrail")} | {"start": DATE, "end": DATE},
+    "aging": {"as_of": DATE, "amount": MONEY},
+    "runway": {**_RUNWAY_TYPES, "cash": MONEY},
+    "outlook": {"as_of": DATE, "cash": MONEY, "card_debt": MONEY, "gross_burn_monthly": MONEY, **_RUNWAY_TYPES,
+                "ar_total": MONEY, "ap_total": MONEY, "dso_days": NUMBER, "dpo_days": NUMBER, "guardrail": MONEY},
+    "cash": {"as_of": DATE, "cash": MONEY, "card_debt": MONEY, "net": MONEY, "gross_burn_monthly": MONEY,
+             **_RUNWAY_TYPES},
+    "runs": {"started_at": TIME, "finished_at": TIME},
+    "dead_letters": {"first_seen": TIME, "last_seen": TIME},
+    "audit": {"recorded_at": TIME, "source_updated_at": TIME, "txn_date": DATE},
+    "balances": {"on": DATE, "balance": MONEY},
+}
+"""Which columns are money, other decimal figures, dates and times."""
+
+MONEY_CHOICES = ("float", "decimal", "arrow")
 
 
-def frame(kind: str, data: Dict[str, Any]) -> Any:
+def _rows(kind: str, data: Dict[str, Any], client: Optional[str]) -> List[Dict[str, Any]]:
+    rows = _SHAPES[kind](data)
+    if client is not None:
+        rows = [{"client": client, **row} for row in rows]
+    return rows
+
+
+def _typed(pandas: Any, kind: str, rows: List[Dict[str, Any]], money: str) -> Any:
+    if money not in MONEY_CHOICES:
+        raise ValueError(f"money={money!r}: expected one of {', '.join(repr(m) for m in MONEY_CHOICES)}")
+    df = pandas.DataFrame(rows, columns=COLUMNS[kind])
+    arrow = None
+    if money == "arrow":
+        try:
+            import pyarrow as arrow
+        except ImportError as err:
+            raise ImportError("to_pandas(money='arrow') needs pyarrow: pip install pyarrow") from err
+    for column, kind_of in TYPES.get(kind, {}).items():
+        values = df[column]
+        if kind_of == DATE:
+            df[column] = pandas.to_datetime(values)
+        elif kind_of == TIME:
+            df[column] = pandas.to_datetime(values, utc=True)
+        elif money == "float" or (kind_of == NUMBER and money == "arrow"):
+            df[column] = pandas.array([None if v is None else float(v) for v in values], dtype="float64")
+        elif money == "arrow":
+            scale = max((-v.as_tuple().exponent for v in values if isinstance(v, Decimal)), default=2)
+            df[column] = pandas.Series(
+                list(values), index=df.index, dtype=pandas.ArrowDtype(arrow.decimal128(38, max(scale, 0)))
+            )
+    return df
+
+
+def frame(kind: str, data: Dict[str, Any], client: Optional[str] = None, money: str = "float") -> Any:
     """The tidy DataFrame of a result of ``kind`` from its ``to_dict()``."""
     pandas = _pandas()
-    rows = _SHAPES[kind](data)
-    return pandas.DataFrame(rows, columns=COLUMNS.get(kind) or (list(rows[0]) if rows else None))
+    return _typed(pandas, kind, _rows(kind, data, client), money)
+
+
+def long_frame(kind: str, parts: Sequence[Tuple[str, Dict[str, Any]]], money: str = "float") -> Any:
+    """One DataFrame of many clients' results of ``kind``, with a ``client`` column."""
+    pandas = _pandas()
+    rows: List[Dict[str, Any]] = []
+    for client, data in parts:
+        rows += _rows(kind, data, client)
+    return _typed(pandas, kind, rows, money)
+
+
+# HTML for notebooks: a compact table without pandas, and the forecast as a
+# small inline SVG chart of closing cash (no plotting library needed).
+
+_HTML_LIMIT = 20
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    return _html.escape(str(value))
+
+
+def _table(kind: str, rows: List[Dict[str, Any]]) -> str:
+    columns = COLUMNS[kind]
+    money = {c for c, t in TYPES.get(kind, {}).items() if t in (MONEY, NUMBER)}
+    head = "".join(f"<th>{_html.escape(c)}</th>" for c in columns)
+    body = []
+    for row in rows[:_HTML_LIMIT]:
+        cells = "".join(
+            f'<td style="text-align:right">{_cell(row.get(c))}</td>' if c in money else f"<td>{_cell(row.get(c))}</td>"
+            for c in columns
+        )
+        body.append(f"<tr>{cells}</tr>")
+    more = f"<p>… {len(rows) - _HTML_LIMIT} more rows (to_pandas() has them all)</p>" if len(rows) > _HTML_LIMIT else ""
+    return f'<table class="rowcol"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{more}'
+
+
+def _chart(rows: List[Dict[str, Any]], width: int = 360, height: int = 90) -> str:
+    closing = [float(r["closing"]) for r in rows]
+    floor = [float(r["guardrail"]) for r in rows if r.get("guardrail") is not None]
+    if not closing:
+        return ""
+    low, high = min(closing + floor + [0.0]), max(closing + floor)
+    span = (high - low) or 1.0
+
+    def y(v: float) -> float:
+        return round(height - 4 - (v - low) / span * (height - 8), 1)
+
+    step = (width - 8) / max(len(closing) - 1, 1)
+    points = " ".join(f"{round(4 + i * step, 1)},{y(v)}" for i, v in enumerate(closing))
+    guard = ""
+    if floor:
+        guard = f'<line x1="4" x2="{width - 4}" y1="{y(floor[0])}" y2="{y(floor[0])}" stroke="#c33" stroke-dasharray="4 3"/>'
+    return (
+        f'<svg width="{width}" height="{height}" role="img" aria-label="closing cash by week">'
+        f'{guard}<polyline fill="none" stroke="#2a6" stroke-width="2" points="{points}"/></svg>'
+    )
+
+
+def html(kind: str, data: Dict[str, Any], client: Optional[str] = None) -> str:
+    """A compact HTML rendering of a result (Jupyter's ``_repr_html_``)."""
+    rows = _rows(kind, data, client)
+    if client is None and rows and "client" not in rows[0]:
+        rows = [{"client": data.get("client"), **row} for row in rows]
+    title = f"<b>{_html.escape(kind)}</b>" + (f" · {_html.escape(str(client))}" if client else "")
+    if kind == "forecast":
+        return f"<div>{title} closing cash, 13 weeks<br>{_chart(rows)}{_table(kind, rows)}</div>"
+    return f"<div>{title}{_table(kind, rows)}</div>"

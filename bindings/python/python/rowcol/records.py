@@ -5,8 +5,11 @@ Each function returns a dict shaped like the serde JSON of
 :meth:`rowcol.Mirror.apply` or :meth:`rowcol.Snapshot.from_records`. They
 only fill in shape and defaults; every figure is computed in Rust.
 
-Amounts may be ``decimal.Decimal``, ``int`` or decimal text (``"12.30"``);
-a ``float`` is refused when the record reaches Rust. Unless given,
+Amounts may be ``decimal.Decimal``, ``int`` (numpy ints too) or decimal
+text (``"12.30"``); a ``float`` is refused when the record reaches Rust.
+Dates may be ``datetime.date``, a midnight ``pandas.Timestamp``,
+``numpy.datetime64`` or ISO text (``"2026-07-15"``), so rows of a DataFrame
+can be passed as they come. Ids may be text or whole numbers. Unless given,
 ``updated_at`` is midnight UTC of the transaction date (name lists: 1
 January 2000), so rebuilding the same record gives the same version.
 """
@@ -14,8 +17,11 @@ January 2000), so rebuilding the same record gives the same version.
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from decimal import Decimal
 from typing import Any, Dict, Mapping, Optional, Union
+
+from rowcol._rowcol import _as_date
 
 Amount = Union[Decimal, int, str]
 Record = Dict[str, Any]
@@ -41,12 +47,22 @@ __all__ = [
 ]
 
 
+def _id(value: Any) -> str:
+    """An external id as text: numpy and Python ints (a DataFrame's id column) become digits."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(operator.index(value))
+    except TypeError:
+        raise TypeError(f"id {value!r}: expected text or a whole number") from None
+
+
 def _money(amount: Amount, currency: str) -> Dict[str, Any]:
     return {"amount": amount, "currency": currency}
 
 
 def _ref(ref: Optional[str], name: Optional[str] = None) -> Optional[Dict[str, Any]]:
-    return None if ref is None else {"id": ref, "name": name}
+    return None if ref is None else {"id": _id(ref), "name": name}
 
 
 def _meta(
@@ -58,15 +74,17 @@ def _meta(
     deleted: bool = False,
 ) -> Dict[str, Any]:
     if updated_at is None:
-        updated_at = (
-            _LISTS_UPDATED
-            if on is None
-            else _dt.datetime(on.year, on.month, on.day, tzinfo=_dt.timezone.utc)
-        )
+        if on is None:
+            updated_at = _LISTS_UPDATED
+        else:
+            # What a DataFrame row gives (pandas.Timestamp, numpy.datetime64,
+            # ISO text) is read by the native module's one date conversion.
+            day = _as_date(on, "txn_date")
+            updated_at = _dt.datetime(day.year, day.month, day.day, tzinfo=_dt.timezone.utc)
     return {
         "client": client,
         "rail": "qbo",
-        "external_id": id,
+        "external_id": _id(id),
         "version": version,
         "created_at": updated_at,
         "updated_at": updated_at,
@@ -93,7 +111,7 @@ def _txn(
 
 def _links(kind: str, applied: Optional[Mapping[str, Amount]], currency: str) -> list:
     return [
-        {"kind": kind, "id": ref, "amount": _money(amount, currency)}
+        {"kind": kind, "id": _id(ref), "amount": _money(amount, currency)}
         for ref, amount in (applied or {}).items()
     ]
 
