@@ -18,6 +18,17 @@ pub fn num(amount: Decimal) -> Value {
     }
 }
 
+/// A JSON number carrying every digit of `value`, unrounded: exchange rates
+/// (QBO's `ExchangeRate` has more than two decimals, and documents post at
+/// the rate they state).
+pub fn exact(value: Decimal) -> Value {
+    let text = value.normalize().to_string();
+    match Number::from_str(&text) {
+        Ok(n) => Value::Number(n),
+        Err(_) => Value::String(text),
+    }
+}
+
 /// Reads an exact decimal from a JSON number (or numeric string).
 pub fn dec(value: &Value) -> Option<Decimal> {
     match value {

@@ -279,7 +279,10 @@ impl Books {
             json!({ "value": currency.code, "name": currency.name }),
         );
         if currency.code != HOME.code {
-            obj.insert("ExchangeRate".into(), num(Decimal::new(currency.rate, 4)));
+            obj.insert(
+                "ExchangeRate".into(),
+                crate::money::exact(Decimal::new(currency.rate, 4)),
+            );
         }
     }
 

@@ -41,6 +41,17 @@ impl Books {
             .collect()
     }
 
+    /// A reference to the generated item `name` (its income account is
+    /// where a sales line of it posts).
+    fn item_ref(&self, name: &str) -> Value {
+        let id = self
+            .realm
+            .kind_rows(Kind::Item)
+            .find(|i| i["Name"] == name)
+            .map_or(0, id_of);
+        reference(id, name)
+    }
+
     fn realm_today(&self) -> NaiveDate {
         self.now.with_timezone(&self.realm.offset).date_naive()
     }
@@ -228,7 +239,7 @@ impl Books {
                 "DepositToAccountRef": self.chart.r("Checking"),
                 "CurrencyRef": { "value": HOME.code, "name": HOME.name },
                 "Line": [{ "Id": "1", "Amount": num(amount), "DetailType": "SalesItemLineDetail",
-                           "SalesItemLineDetail": { "ItemRef": reference(0, "Sales") } }],
+                           "SalesItemLineDetail": { "ItemRef": self.item_ref("Hardware") } }],
             });
             if let Some(c) = &customer {
                 body["CustomerRef"] = reference(c.id, &c.name);
@@ -245,7 +256,7 @@ impl Books {
             let amount = self.amount(2_000, 40_000);
             let date = self.local_date(created).to_string();
             let line = json!([{ "Id": "1", "Amount": num(amount), "DetailType": "SalesItemLineDetail",
-                                "SalesItemLineDetail": { "ItemRef": reference(0, "Services") } }]);
+                                "SalesItemLineDetail": { "ItemRef": self.item_ref("Services") } }]);
             if i % 3 == 2 {
                 // A refund paid from checking.
                 self.post("Checking", -amount);
