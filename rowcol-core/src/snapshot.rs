@@ -59,9 +59,9 @@ pub struct LateChange {
 /// - every bill and invoice that is open (`balance != 0`) whatever its date,
 ///   plus closed ones dated within the history window;
 /// - every item, class and department;
-/// - open credit memos and vendor credits whatever their date, plus closed
-///   ones dated within the window;
-/// - payments, bill payments, purchases, deposits, journal entries,
+/// - open credit memos, vendor credits and payments with an unapplied
+///   amount whatever their date, plus the others dated within the window;
+/// - bill payments, purchases, deposits, journal entries,
 ///   transfers, sales and refund receipts, card payments and tax payments
 ///   dated within the window.
 ///
@@ -101,7 +101,8 @@ pub struct ClientSnapshot {
     pub bills: SharedVec<Bill>,
     /// Open invoices and invoices dated within the window.
     pub invoices: SharedVec<Invoice>,
-    /// Customer payments within the window.
+    /// Customer payments within the window, and older ones with an
+    /// unapplied amount.
     pub payments: SharedVec<Payment>,
     /// Bill payments within the window.
     pub bill_payments: SharedVec<BillPayment>,

@@ -141,9 +141,10 @@ pub fn rate(row: &Value) -> Decimal {
 }
 
 /// An amount of a document converted to home currency, rounded to cents
-/// half-to-even (as the generator rounds).
+/// half away from zero (as the generator rounds; QBO keeps a rounded home
+/// amount per document, its midpoint rule is UNVERIFIED).
 pub fn home(amount: Decimal, rate: Decimal) -> Decimal {
-    (amount * rate).round_dp(2)
+    (amount * rate).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
 
 impl Chart {

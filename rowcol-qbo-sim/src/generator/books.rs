@@ -265,8 +265,11 @@ impl Books {
         Decimal::new(self.rng.random_range(low_cents..high_cents), 2)
     }
 
+    /// The home amount of a foreign amount: rounded to cents half away from
+    /// zero, as the reports' posting model rounds.
     pub fn home_amount(amount: Decimal, currency: Currency) -> Decimal {
-        (amount * Decimal::new(currency.rate, 4)).round_dp(2)
+        (amount * Decimal::new(currency.rate, 4))
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
     }
 
     pub fn post(&mut self, account: &'static str, delta: Decimal) {

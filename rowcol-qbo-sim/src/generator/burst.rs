@@ -58,7 +58,8 @@ fn post_txn(realm: &mut RealmData, kind: Kind, row: &Value, sign: Decimal, now: 
         .get("ExchangeRate")
         .and_then(crate::money::dec)
         .unwrap_or(Decimal::ONE);
-    let home = |v: Decimal| (v * rate).round_dp(2) * sign;
+    let home =
+        |v: Decimal| (v * rate).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero) * sign;
     let total = home(field(row, "TotalAmt"));
     let name_of = |v: &Value| v["name"].as_str().unwrap_or_default().to_string();
     let mut postings: Vec<(String, Decimal)> = Vec::new();

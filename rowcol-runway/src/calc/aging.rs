@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use rowcol_core::{ClientSnapshot, EntityKind, ExternalId, Money};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use crate::home::HomeRates;
@@ -92,35 +92,99 @@ pub(crate) struct OpenItem<'a> {
     pub(crate) balance: Decimal,
 }
 
-/// Open documents of one side (non-zero balance, not deleted, convertible).
+/// Open items of one side (non-zero, not deleted, convertible), in home
+/// units: documents owed, and credits against them as negative items aged
+/// from their own date (customer credit memos and unapplied payments on the
+/// receivable side, vendor credits on the payable side), so the aging is net
+/// of credits as QBO's aging reports are. A foreign item's home balance is
+/// its balance at the document's own rate, rounded to the home currency's
+/// minor unit (half away from zero), as a ledger records a document's home
+/// amount.
 pub(crate) fn open_items<'a>(s: &'a ClientSnapshot, side: Side, rates: &HomeRates) -> Vec<OpenItem<'a>> {
+    let minor = s.home_currency.minor_units();
+    let home = |txn: &rowcol_core::entity::TxnCommon, m: Money| {
+        let amount = rates.on_txn(txn, m)?;
+        Some(if m.currency() == s.home_currency {
+            amount
+        } else {
+            amount.round_dp_with_strategy(minor, RoundingStrategy::MidpointAwayFromZero)
+        })
+    };
+    let item = |kind, meta: &'a rowcol_core::entity::SourceMeta, due, balance: Option<Decimal>| {
+        Some(OpenItem {
+            kind,
+            id: &meta.external_id,
+            due,
+            balance: balance?,
+        })
+    };
     match side {
-        Side::Receivable => s
-            .invoices
-            .iter()
-            .filter(|i| !i.meta.deleted && !i.balance.is_zero())
-            .filter_map(|i| {
-                Some(OpenItem {
-                    kind: EntityKind::Invoice,
-                    id: &i.meta.external_id,
-                    due: i.due_date.unwrap_or(i.txn.txn_date),
-                    balance: rates.on_txn(&i.txn, i.balance)?,
-                })
-            })
-            .collect(),
-        Side::Payable => s
-            .bills
-            .iter()
-            .filter(|b| !b.meta.deleted && !b.balance.is_zero())
-            .filter_map(|b| {
-                Some(OpenItem {
-                    kind: EntityKind::Bill,
-                    id: &b.meta.external_id,
-                    due: b.due_date.unwrap_or(b.txn.txn_date),
-                    balance: rates.on_txn(&b.txn, b.balance)?,
-                })
-            })
-            .collect(),
+        Side::Receivable => {
+            let invoices = s
+                .invoices
+                .iter()
+                .filter(|i| !i.meta.deleted && !i.balance.is_zero())
+                .filter_map(|i| {
+                    item(
+                        EntityKind::Invoice,
+                        &i.meta,
+                        i.due_date.unwrap_or(i.txn.txn_date),
+                        home(&i.txn, i.balance),
+                    )
+                });
+            let credits = s
+                .credit_memos
+                .iter()
+                .filter(|m| !m.meta.deleted && !m.remaining_credit.is_zero())
+                .filter_map(|m| {
+                    item(
+                        EntityKind::CreditMemo,
+                        &m.meta,
+                        m.txn.txn_date,
+                        home(&m.txn, m.remaining_credit).map(|a| -a),
+                    )
+                });
+            let unapplied = s
+                .payments
+                .iter()
+                .filter(|p| !p.meta.deleted && !p.unapplied.is_zero())
+                .filter_map(|p| {
+                    item(
+                        EntityKind::Payment,
+                        &p.meta,
+                        p.txn.txn_date,
+                        home(&p.txn, p.unapplied).map(|a| -a),
+                    )
+                });
+            invoices.chain(credits).chain(unapplied).collect()
+        }
+        Side::Payable => {
+            let bills = s
+                .bills
+                .iter()
+                .filter(|b| !b.meta.deleted && !b.balance.is_zero())
+                .filter_map(|b| {
+                    item(
+                        EntityKind::Bill,
+                        &b.meta,
+                        b.due_date.unwrap_or(b.txn.txn_date),
+                        home(&b.txn, b.balance),
+                    )
+                });
+            let credits = s
+                .vendor_credits
+                .iter()
+                .filter(|c| !c.meta.deleted && !c.balance.is_zero())
+                .filter_map(|c| {
+                    item(
+                        EntityKind::VendorCredit,
+                        &c.meta,
+                        c.txn.txn_date,
+                        home(&c.txn, c.balance).map(|a| -a),
+                    )
+                });
+            bills.chain(credits).collect()
+        }
     }
 }
 
@@ -153,10 +217,15 @@ pub(crate) fn aging_of(items: &[OpenItem<'_>], side: Side, as_of: NaiveDate, rat
         total: rates.money(total),
         method: format!(
             "open balance of each {} by days past due as of {as_of} (due date, or the transaction date when none), \
-             converted at the document's own exchange rate",
+             less {} aged from their own date; foreign items at the document's own exchange rate, each rounded \
+             to the cent",
             match side {
                 Side::Receivable => "invoice",
                 Side::Payable => "bill",
+            },
+            match side {
+                Side::Receivable => "open credit memos and unapplied payments",
+                Side::Payable => "open vendor credits",
             }
         ),
     }

@@ -39,6 +39,12 @@ pub struct Lookalike {
 /// Starts a look-alike with `realms` companies of `size` and registers each
 /// as a client with its tokens in a fresh SQLite mirror.
 pub async fn start(realms: usize, size: Size) -> Lookalike {
+    start_on(realms, size, None).await
+}
+
+/// Like [`start`], with the mirror at `mirror_url` (a fresh PostgreSQL
+/// database, say) instead of a SQLite file in the scratch directory.
+pub async fn start_on(realms: usize, size: Size, mirror_url: Option<String>) -> Lookalike {
     let sim = rowcol_qbo_sim::start(SimConfig {
         portfolio: PortfolioSpec {
             realms,
@@ -51,7 +57,7 @@ pub async fn start(realms: usize, size: Size) -> Lookalike {
     .unwrap();
     let admin = sim.admin();
     let dir = tempfile::tempdir().unwrap();
-    let mirror_url = format!("sqlite://{}", dir.path().join("mirror.db").display());
+    let mirror_url = mirror_url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("mirror.db").display()));
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
     let key_hex: String = key.iter().map(|b| format!("{b:02x}")).collect();

@@ -1,0 +1,107 @@
+//! Figures that reconcile (issue 20): for every client of a 100-client
+//! look-alike portfolio synced through the QBO rail into a SQLite mirror
+//! (and of a 20-client one into PostgreSQL),
+//! RowCol's receivable and payable aging, computed from the mirror, equal
+//! the look-alike's own AgedReceivables and AgedPayables reports (computed
+//! from its books by code that shares nothing with RowCol) bucket by bucket
+//! to the cent, credits and unapplied payments included.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+mod sim_portfolio;
+
+use std::time::Duration;
+
+use rowcol_core::snapshot::SnapshotRequest;
+use rowcol_core::sync::SyncTrigger;
+use rowcol_qbo::reports::AgingReport;
+use rowcol_qbo_sim::Size;
+use rowcol_runway::calc::aging::{Aging, Side, aging};
+use rust_decimal::Decimal;
+
+const CLIENTS: usize = 100;
+
+/// RowCol's buckets and total, rounded to the cent for comparison.
+fn rowcol_buckets(a: &Aging) -> ([Decimal; 5], Decimal) {
+    let mut out = [Decimal::ZERO; 5];
+    for (slot, bucket) in out.iter_mut().zip(&a.buckets) {
+        *slot = bucket.amount.round_to_minor_units().amount();
+    }
+    (out, a.total.round_to_minor_units().amount())
+}
+
+/// The report's buckets and total, summed over its parties.
+fn report_buckets(r: &AgingReport) -> ([Decimal; 5], Decimal) {
+    let mut out = [Decimal::ZERO; 5];
+    for row in &r.rows {
+        for (slot, amount) in out.iter_mut().zip(row.buckets) {
+            *slot += amount;
+        }
+    }
+    (out, r.total)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aging_from_the_mirror_equals_the_sources_aging_reports_for_every_client() {
+    let l = sim_portfolio::start(CLIENTS, Size::Small).await;
+    aging_reconciles(&l).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aging_from_a_postgresql_mirror_equals_the_sources_aging_reports() {
+    let db = common::FreshDatabase::create().await;
+    let l = sim_portfolio::start_on(20, Size::Small, Some(db.url.clone())).await;
+    aging_reconciles(&l).await;
+    drop(l);
+    drop(db);
+}
+
+/// Syncs every client of `l`, then compares both agings of each with the
+/// look-alike's reports.
+async fn aging_reconciles(l: &sim_portfolio::Lookalike) {
+    let (rail, engine) = sim_portfolio::engine(
+        l.mirror.clone(),
+        &l.sim.base_url(),
+        "figures-test",
+        Duration::from_secs(30),
+        1000,
+    );
+    for (c, result) in engine
+        .sync_all(&l.connections, SyncTrigger::OnDemand, 16, |_, _| {})
+        .await
+    {
+        result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
+    }
+    let mut credits_seen = 0;
+    for c in &l.connections {
+        // The source's today, in the company's offset: both sides age to it.
+        let truth = l.admin.ground_truth(c.realm.as_str()).unwrap();
+        let today = chrono::DateTime::parse_from_rfc3339(&truth.as_of).unwrap().date_naive();
+        let s = l
+            .mirror
+            .snapshot(&l.advisor, &c.client, SnapshotRequest::as_of(today))
+            .await
+            .unwrap();
+        credits_seen += s.credit_memos.len() + s.vendor_credits.len();
+        for side in [Side::Receivable, Side::Payable] {
+            let ours = aging(&s, side, today);
+            let theirs = match side {
+                Side::Receivable => rail.aged_receivables(c, today).await,
+                Side::Payable => rail.aged_payables(c, today).await,
+            };
+            let theirs = match theirs {
+                Ok(report) => report_buckets(&report),
+                Err(e) if rowcol_qbo::reports::refusal(&e) == Some(rowcol_qbo::reports::ReportRefusal::NoData) => {
+                    ([Decimal::ZERO; 5], Decimal::ZERO)
+                }
+                Err(e) => panic!("{}: {e}", c.client),
+            };
+            assert_eq!(rowcol_buckets(&ours), theirs, "{} {side:?} as of {today}", c.client);
+        }
+    }
+    assert!(
+        credits_seen > l.connections.len() / 5,
+        "the portfolio holds credits to net: {credits_seen}"
+    );
+}
