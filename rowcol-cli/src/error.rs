@@ -31,8 +31,11 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Config(_) => 2,
-            CliError::Rowcol(RowcolError::Rail { kind, .. }) => match kind {
+            CliError::Rowcol(RowcolError::Rail { kind, failure, .. }) => match kind {
                 RailErrorKind::NeedsReauth | RailErrorKind::Unauthorized | RailErrorKind::Forbidden => 3,
+                // The QBO environment points at a server that is not the
+                // configured authorization server: fix the setting.
+                RailErrorKind::Invalid if failure.code.as_deref() == Some(rowcol_qbo::ISSUER_MISMATCH) => 2,
                 _ => 5,
             },
             CliError::Rowcol(RowcolError::Store { kind, .. }) => match kind {
@@ -103,5 +106,26 @@ mod tests {
             "no such run",
         ));
         assert!(client.to_string().contains("acme"), "{client}");
+    }
+
+    #[test]
+    fn a_token_server_with_another_issuer_is_a_configuration_error() {
+        let failure = |code: Option<&str>| rowcol_core::RailFailure {
+            code: code.map(str::to_owned),
+            ..rowcol_core::RailFailure::default()
+        };
+        let rail = |code| {
+            CliError::from(RowcolError::rail(
+                RailErrorKind::Invalid,
+                ErrorContext::default(),
+                failure(code),
+            ))
+        };
+        assert_eq!(rail(Some(rowcol_qbo::ISSUER_MISMATCH)).exit_code(), 2);
+        assert_eq!(
+            rail(None).exit_code(),
+            5,
+            "another refused request stays a rail failure"
+        );
     }
 }

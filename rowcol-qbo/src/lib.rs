@@ -33,6 +33,7 @@ mod http;
 mod limits;
 mod map;
 mod oauth;
+pub use oauth::ISSUER_MISMATCH;
 mod paging;
 pub mod query;
 mod rail;

@@ -73,6 +73,10 @@ pub(crate) struct TokenKeeper {
     issuer_confirmed: AtomicBool,
 }
 
+/// The code on the error for a token server whose issuer is not the
+/// configured one: a configuration error, not a dead connection.
+pub const ISSUER_MISMATCH: &str = "IssuerMismatch";
+
 fn context(connection: &Connection) -> ErrorContext {
     ErrorContext::client(&connection.client).with_realm(Rail::Qbo, &connection.realm)
 }
@@ -381,7 +385,7 @@ impl TokenKeeper {
             return Ok(());
         }
         let found = found.map_or_else(|| format!("no issuer at {url}"), |f| truncate(&f));
-        Err(oauth_error(
+        let mut error = oauth_error(
             RailErrorKind::Invalid,
             connection,
             Some(status),
@@ -390,7 +394,11 @@ impl TokenKeeper {
                  found {found}): check the QBO environment setting; its invalid_grant is ignored and the \
                  connection left as it was"
             ),
-        ))
+        );
+        if let RowcolError::Rail { failure, .. } = &mut error {
+            failure.code = Some(ISSUER_MISMATCH.to_owned());
+        }
+        Err(error)
     }
 
     fn credentials_from(&self, answer: TokenAnswer) -> RailCredentials {

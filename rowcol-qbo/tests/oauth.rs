@@ -217,6 +217,14 @@ async fn invalid_grant_from_a_server_with_another_issuer_is_a_configuration_erro
         let rail = h.rail_with(config, fast_policy());
         let err = rail.list_pages(&h.connection, &one_page()).await.unwrap_err();
         assert_eq!(err.rail_kind(), Some(&RailErrorKind::Invalid), "{err}");
+        let rowcol_core::RowcolError::Rail { failure, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(
+            failure.code.as_deref(),
+            Some(rowcol_qbo::ISSUER_MISMATCH),
+            "faces map it to configuration"
+        );
         assert!(!err.retryable());
         assert!(err.to_string().contains("expected issuer"), "{err}");
         assert!(err.to_string().contains(&found), "{err}");

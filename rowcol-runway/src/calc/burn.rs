@@ -1,5 +1,6 @@
 //! Gross and net burn over trailing full months, as a monthly figure.
 
+use rowcol_core::entity::{AccountType, JournalEntry, Posting};
 use rowcol_core::{ClientSnapshot, EntityKind, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -14,12 +15,15 @@ use crate::sum::sum_present;
 pub struct Burn {
     /// The trailing full months used.
     pub window: Window,
-    /// Cash out over the window: bill payments plus purchases.
+    /// Cash out over the window: bill payments, purchases (less card
+    /// refunds), bank credits of operating journal entries (payroll),
+    /// refunds paid and sales tax paid.
     pub cash_out: Money,
     /// Of `cash_out`, the purchases (spending not captured by bills).
     pub direct_spend: Money,
-    /// Cash in over the window: customer payments plus deposits not carrying
-    /// those payments.
+    /// Cash in over the window: customer payments, deposits not carrying
+    /// payments or cash sales, cash sales into a bank account, and bank
+    /// debits of operating journal entries.
     pub cash_in: Money,
     /// `cash_out / months`.
     pub gross_monthly: Money,
@@ -65,8 +69,52 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotInde
         }
     };
     let bill_payments = sum_present(s.bill_payments.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)));
-    let purchases = sum_present(s.purchases.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)));
+    // A card refund (QBO `Purchase.Credit`) is money back, not spending.
+    let purchases = sum_present(
+        s.purchases
+            .iter()
+            .filter(|p| !p.meta.deleted)
+            .map(|p| sum(&p.txn).map(|a| if p.credit { -a } else { a })),
+    );
     let payments = sum_present(s.payments.iter().filter(|p| !p.meta.deleted).map(|p| sum(&p.txn)));
+    let accounts = AccountTypes::of(s);
+    // Journal entries that move a bank account against operating accounts
+    // (payroll, its tax remittance): out when they credit the bank, in when
+    // they debit it. Entries against equity or long-term debt only (opening
+    // balances, owner money, loans) are financing, not burn.
+    let (journal_out, journal_in) = s
+        .journal_entries
+        .iter()
+        .filter(|je| !je.meta.deleted && sum(&je.txn).is_some())
+        .filter_map(|je| accounts.operating_bank_delta(je, rates))
+        .fold((Decimal::ZERO, Decimal::ZERO), |(out, inn), delta| {
+            if delta < Decimal::ZERO {
+                (out - delta, inn)
+            } else {
+                (out, inn + delta)
+            }
+        });
+    let to_bank = |r: &Option<rowcol_core::entity::Reference>| r.as_ref().is_some_and(|r| accounts.is_bank(&r.id));
+    // Cash sales straight into a bank account (into Undeposited Funds they
+    // count when deposited); refunds and sales tax paid from one.
+    let cash_sales = sum_present(
+        s.sales_receipts
+            .iter()
+            .filter(|r| !r.meta.deleted && to_bank(&r.deposit_to))
+            .map(|r| sum(&r.txn)),
+    );
+    let refunds = sum_present(
+        s.refund_receipts
+            .iter()
+            .filter(|r| !r.meta.deleted && to_bank(&r.paid_from))
+            .map(|r| sum(&r.txn)),
+    );
+    let tax = sum_present(
+        s.tax_payments
+            .iter()
+            .filter(|t| !t.meta.deleted)
+            .map(|t| sum(&t.txn).map(|a| if t.refund { -a } else { a })),
+    );
     // A deposit that carries payments out of Undeposited Funds holds money
     // already counted as those payments: only the rest is new cash in.
     let deposits: Decimal = s
@@ -78,17 +126,22 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotInde
             let carried: Decimal = d
                 .linked
                 .iter()
-                .filter(|l| l.kind == EntityKind::Payment)
+                .filter(|l| matches!(l.kind, EntityKind::Payment | EntityKind::SalesReceipt))
                 .filter_map(|l| match l.amount {
                     Some(a) => rates.on_txn(&d.txn, a),
-                    None => ix.payment(&l.id).and_then(|p| rates.total(&p.txn)),
+                    None if l.kind == EntityKind::Payment => ix.payment(&l.id).and_then(|p| rates.total(&p.txn)),
+                    None => s
+                        .sales_receipts
+                        .iter()
+                        .find(|r| r.meta.external_id == l.id)
+                        .and_then(|r| rates.total(&r.txn)),
                 })
                 .sum();
             (gross - carried).max(Decimal::ZERO)
         })
         .sum();
-    let cash_out = bill_payments + purchases;
-    let cash_in = payments + deposits;
+    let cash_out = bill_payments + purchases + journal_out + refunds + tax;
+    let cash_in = payments + deposits + journal_in + cash_sales;
     let months = Decimal::from(window.months);
     Burn {
         window,
@@ -100,12 +153,65 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotInde
         transactions: n,
         history_covers_window: s.history_start <= window.start,
         method: format!(
-            "trailing {} full months {}..{} (end excluded): gross = (bill payments + purchases) / {m}; \
-             net = (gross cash out - customer payments - deposits not carrying payments) / {m}",
+            "trailing {} full months {}..{} (end excluded): gross = (bill payments + purchases less card refunds \
+             + bank credits of operating journal entries such as payroll + refunds paid + sales tax paid) / {m}; \
+             net = (gross cash out - customer payments - deposits not carrying payments or cash sales - cash \
+             sales into a bank account - bank debits of operating journal entries) / {m}; transfers between own \
+             accounts, card statements paid (their charges count when made) and journal entries against equity \
+             or long-term debt (opening balances, owner money, loans) are left out",
             window.months,
             window.start,
             window.end,
             m = window.months
         ),
+    }
+}
+
+/// Account types by id, for telling bank, operating and financing accounts apart.
+struct AccountTypes<'a>(std::collections::HashMap<&'a rowcol_core::ExternalId, AccountType>);
+
+impl<'a> AccountTypes<'a> {
+    fn of(s: &'a ClientSnapshot) -> Self {
+        AccountTypes(
+            s.accounts
+                .iter()
+                .map(|a| (&a.meta.external_id, a.account_type))
+                .collect(),
+        )
+    }
+
+    fn is_bank(&self, id: &rowcol_core::ExternalId) -> bool {
+        self.0.get(id) == Some(&AccountType::Bank)
+    }
+
+    /// The home-unit change a journal entry makes to the bank accounts
+    /// (debits in, credits out), or `None` when it moves no bank account,
+    /// only moves money between banks, or is financing (every other line
+    /// on equity or long-term debt).
+    fn operating_bank_delta(&self, je: &JournalEntry, rates: &HomeRates) -> Option<Decimal> {
+        let mut delta = Decimal::ZERO;
+        let mut bank_lines = 0;
+        let mut financing_only = true;
+        let mut other_lines = 0;
+        for line in &je.txn.lines {
+            let Some(account) = &line.account else { continue };
+            let amount = rates.on_txn(&je.txn, line.amount)?;
+            let signed = match line.posting {
+                Some(Posting::Debit) => amount,
+                Some(Posting::Credit) => -amount,
+                None => continue,
+            };
+            if self.is_bank(&account.id) {
+                delta += signed;
+                bank_lines += 1;
+            } else {
+                other_lines += 1;
+                financing_only &= matches!(
+                    self.0.get(&account.id),
+                    Some(AccountType::Equity | AccountType::LongTermLiability)
+                );
+            }
+        }
+        (bank_lines > 0 && other_lines > 0 && !financing_only && !delta.is_zero()).then_some(delta)
     }
 }

@@ -150,6 +150,54 @@ fn burn_over_three_full_months() {
 }
 
 #[test]
+fn burn_counts_payroll_and_cash_sales_and_leaves_out_financing_transfers_and_card_statements() {
+    let mut s = worked();
+    s.accounts
+        .push(account("30", "Opening Balance Equity", AccountType::Equity, dec!(0)));
+    let on = |d: &str, txn: &mut rowcol_core::entity::TxnCommon| txn.txn_date = date(d);
+    // Payroll in February: wages 2,000 debited, checking (35) credited the
+    // net 1,600 and the payroll liability (24) the 400 withheld.
+    let mut payroll = fixtures::journal_entry("acme", "J1", dec!(2000));
+    on("2026-02-15", &mut payroll.txn);
+    payroll.txn.lines[1].amount = usd(dec!(1600));
+    let mut withheld = payroll.txn.lines[1].clone();
+    withheld.amount = usd(dec!(400));
+    withheld.account = Some(fixtures::reference("24", "Payroll liabilities"));
+    payroll.txn.lines.push(withheld);
+    s.journal_entries.push(payroll);
+    // An opening balance in January, checking against equity: financing.
+    let mut opening = fixtures::journal_entry("acme", "J2", dec!(5000));
+    on("2026-01-02", &mut opening.txn);
+    opening.txn.lines[0].account = Some(fixtures::reference("35", "Checking"));
+    opening.txn.lines[1].account = Some(fixtures::reference("30", "Opening Balance Equity"));
+    s.journal_entries.push(opening);
+    // A transfer and a card statement paid: neither is burn.
+    let mut transfer = fixtures::transfer("acme", "T1", dec!(3000));
+    on("2026-03-01", &mut transfer.txn);
+    s.transfers.push(transfer);
+    let mut statement = fixtures::card_payment("acme", "C1", dec!(1500));
+    on("2026-03-15", &mut statement.txn);
+    s.card_payments.push(statement);
+    // A card refund of 100 in March, and a cash sale of 250 into checking.
+    let mut refund = fixtures::purchase("acme", "R1", dec!(100));
+    refund.credit = true;
+    on("2026-03-20", &mut refund.txn);
+    s.purchases.push(refund);
+    let mut sale = fixtures::sales_receipt("acme", "S1", dec!(250));
+    on("2026-02-02", &mut sale.txn);
+    s.sales_receipts.push(sale);
+
+    let b = outlook(&s, date(AS_OF)).burn;
+    // Out: 10,800 + 1,600 payroll - 100 refund = 12,300.
+    assert_eq!(b.cash_out, usd(dec!(12300)));
+    // In: 5,700 + 250 cash sale = 5,950; the opening balance is not income.
+    assert_eq!(b.cash_in, usd(dec!(5950)));
+    // Net: (12,300 - 5,950) / 3 = 2,116.67 once rounded.
+    assert_eq!(b.net_monthly.round_to_minor_units(), usd(dec!(2116.67)));
+    assert!(b.method.contains("financing") || b.method.contains("equity"));
+}
+
+#[test]
 fn runway_in_months_and_weeks() {
     let o = outlook(&worked(), date(AS_OF));
     // 11,100 / 1,700 = 6.5294...; weeks 6.5294... x 52 / 12 = 28.2941...
