@@ -108,7 +108,7 @@ async fn main() -> Result<(), Error> {
     };
     let snapshots = load_snapshots(&mirror, &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
     let digest = rowcol_runway::digest(&snapshots, clock);
-    println!("{}", rowcol_cli::report::table(&digest));
+    println!("{}", rowcol_report::table(&digest));
     assert_eq!(digest.clients.len(), connections.len(), "every client is in the digest");
     qbo.stop().await;
     Ok(())

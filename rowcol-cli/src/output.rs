@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::cli::Format;
 use crate::error::{CliError, CliResult};
-use rowcol_cli::report;
+use rowcol_report as report;
 
 /// The digest clock for figures as of `now`'s date, judged fresh against
 /// the standard policy's target.

@@ -193,6 +193,24 @@ impl Portfolio {
         Ok(Digest::new(compute(py, move || rowcol_runway::digest(&inner, clock))))
     }
 
+    /// The HTML report of the digest as of `as_of` (arguments as for
+    /// `digest`): one self-contained page (inline CSS and SVG, no script)
+    /// with each client's 13-week forecast against its guardrail, aging,
+    /// hygiene findings and decisions; the same page `rowcol digest --format
+    /// html` writes. Computed with the GIL released.
+    #[pyo3(signature = (as_of=None, *, now=None, freshness_target=None))]
+    fn to_html(
+        &self,
+        py: Python<'_>,
+        as_of: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+        freshness_target: Option<&Bound<'_, PyAny>>,
+    ) -> Result<String, Error> {
+        let clock = clock(&self.inner, as_of, now, freshness_target)?;
+        let inner = Arc::clone(&self.inner);
+        Ok(compute(py, move || rowcol_report::html(&inner, clock)))
+    }
+
     /// Every client's cash outlook (runway, forecast, aging, ...) as of
     /// `as_of`, by client id (in load order).
     #[pyo3(signature = (as_of=None))]

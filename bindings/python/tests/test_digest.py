@@ -99,3 +99,20 @@ def test_gil_is_released_while_rust_computes():
     # only tick at switch intervals (a few hundred times a second at most).
     assert elapsed > 0.05
     assert ticks / elapsed > 5_000, (ticks, elapsed)
+
+
+def test_the_html_report_is_the_commands_page_for_the_same_portfolio():
+    p = portfolio({"acme": Decimal("12000.00"), "zeta": Decimal("300.00")})
+    now = SYNCED + dt.timedelta(minutes=5)
+    page = p.to_html(now=now)
+    assert page.startswith("<!DOCTYPE html>") or page.lstrip().lower().startswith("<!doctype html>")
+    assert "<script" not in page.lower(), "self-contained, no script"
+    for client in ("acme", "zeta"):
+        assert client in page
+    # The same figures as the digest: each client's cash, to the cent.
+    d = p.digest(now=now)
+    for line in d["clients"]:
+        cash = line["cash"]["amount"]
+        assert f"{cash:,.2f}" in page, cash
+    with pytest.raises(rowcol.InvalidInputError):
+        rowcol.Portfolio([]).to_html()

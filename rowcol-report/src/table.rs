@@ -4,7 +4,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use rowcol_runway::Digest;
 
-use super::text::{RUNWAY_SHORT, guardrail_text, money_text, runway_text, urgency_label};
+use crate::text::{RUNWAY_SHORT, guardrail_text, money_text, runway_text, urgency_label};
 
 const HEADER: [&str; 12] = [
     "Urgency",
@@ -29,7 +29,7 @@ const NUMERIC: [usize; 7] = [3, 4, 7, 8, 9, 10, 6];
 /// a legend (runway definition, rounding rule, how freshness was judged).
 ///
 /// Money is printed from its exact `Decimal` with thousands separators
-/// ([`money_text`](super::money_text)); totals are per currency, never added
+/// ([`money_text`](crate::money_text)); totals are per currency, never added
 /// across currencies.
 pub fn table(digest: &Digest) -> String {
     let mut t = Table::new();
@@ -90,7 +90,7 @@ pub fn table(digest: &Digest) -> String {
         digest.as_of,
         digest.now.format("%Y-%m-%d %H:%M UTC"),
         digest.freshness_target_seconds / 60,
-        super::text::ROUNDING_RULE,
+        crate::text::ROUNDING_RULE,
     )
 }
 

@@ -3,12 +3,12 @@
 //!
 //! Coordinates are `f64` because they are drawing, not money; every label
 //! drawn next to them is made from the exact `Decimal` (see
-//! [`super::text`]).
+//! [`crate::text`]).
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::escape::escape;
+use crate::escape::escape;
 
 /// Maps amounts in `[lo, hi]` to pixels in `[px_lo, px_hi]` (`px_hi` may be
 /// smaller than `px_lo`: SVG's y axis grows downwards).

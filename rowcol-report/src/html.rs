@@ -10,9 +10,9 @@ use rowcol_runway::digest::freshness::Freshness;
 use rowcol_runway::services::ChaseItem;
 use rowcol_runway::{ClientDigest, DecisionConsole, Digest, DigestClock, Finding, HygieneTray, Severity};
 
-use super::charts::{aging_chart, aging_legend, forecast_chart};
-use super::escape::escape;
-use super::text::{ROUNDING_RULE, RUNWAY_SHORT, guardrail_text, money_text, runway_text, urgency_label};
+use crate::charts::{aging_chart, aging_legend, forecast_chart};
+use crate::escape::escape;
+use crate::text::{ROUNDING_RULE, RUNWAY_SHORT, guardrail_text, money_text, runway_text, urgency_label};
 
 /// Items shown per list before "and N more".
 const LIST_MAX: usize = 6;

@@ -1,4 +1,4 @@
-//! The report's two charts, drawn from [`super::svg`] primitives: the
+//! The report's two charts, drawn from [`crate::svg`] primitives: the
 //! 13-week forecast against the guardrail, and AR/AP aging.
 
 use rowcol_core::Money;
@@ -6,9 +6,9 @@ use rowcol_runway::calc::aging::{Aging, AgingBucket};
 use rowcol_runway::calc::forecast::Forecast;
 use rust_decimal::Decimal;
 
-use super::escape::escape;
-use super::svg::{Scale, c, hline, points, text, ticks};
-use super::text::{compact, money_text};
+use crate::escape::escape;
+use crate::svg::{Scale, c, hline, points, text, ticks};
+use crate::text::{compact, money_text};
 
 const W: f64 = 640.0;
 const H: f64 = 250.0;

@@ -9,9 +9,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use rowcol_cli::report::{html, money_text, table};
 use rowcol_core::ClientSnapshot;
 use rowcol_core::fixtures::synthetic::portfolio;
+use rowcol_report::{html, money_text, table};
 use rowcol_runway::DigestClock;
 
 const HOSTILE: &str = r#"<script>alert(1)</script> & "Co""#;

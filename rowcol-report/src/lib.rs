@@ -1,5 +1,8 @@
-//! How a digest is shown: a terminal table, JSON, or a self-contained HTML
-//! report with charts.
+//! # rowcol-report
+//!
+//! How a digest is shown, for every face (the `rowcol` command, the Python
+//! package, examples): a terminal table, or a self-contained HTML report
+//! with charts. Presentation only: every figure comes from `rowcol-runway`.
 //!
 //! - [`table`]: the digest as a terminal table, one row per client then the
 //!   portfolio totals.
