@@ -111,8 +111,8 @@ def test_the_html_report_is_the_commands_page_for_the_same_portfolio():
         assert client in page
     # The same figures as the digest: each client's cash, to the cent.
     d = p.digest(now=now)
-    for line in d["clients"]:
-        cash = line["cash"]["amount"]
+    for line in d.to_dict()["clients"]:
+        cash = line["cash"]["value"]["amount"]
         assert f"{cash:,.2f}" in page, cash
     with pytest.raises(rowcol.InvalidInputError):
         rowcol.Portfolio([]).to_html()
