@@ -60,24 +60,10 @@ fn render(error: &RowcolError) -> String {
         RowcolError::Store {
             kind, context, message, ..
         } if *context == bare => {
-            format!("{}: {message}", store_label(*kind))
+            format!("{}: {message}", kind.label())
         }
         RowcolError::InvalidInput { context, reason } if *context == bare => format!("invalid input: {reason}"),
         other => other.to_string(),
-    }
-}
-
-/// What a store error kind means, in the words of `RowcolError`'s display.
-fn store_label(kind: StoreErrorKind) -> &'static str {
-    match kind {
-        StoreErrorKind::Unavailable => "database unavailable",
-        StoreErrorKind::Busy => "database busy",
-        StoreErrorKind::NotFound => "not found",
-        StoreErrorKind::OutsidePortfolio => "client is not in this advisor's portfolio",
-        StoreErrorKind::WrongKey => "stored credentials do not decrypt with this key",
-        StoreErrorKind::Corrupt => "stored data is corrupt",
-        StoreErrorKind::Invalid => "invalid request",
-        StoreErrorKind::Migration => "schema migration failed",
     }
 }
 

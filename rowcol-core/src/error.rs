@@ -182,7 +182,8 @@ pub enum StoreErrorKind {
 }
 
 impl StoreErrorKind {
-    fn label(&self) -> &'static str {
+    /// What the kind means, in words (the start of a store error's text).
+    pub fn label(&self) -> &'static str {
         match self {
             StoreErrorKind::Unavailable => "database unavailable",
             StoreErrorKind::Busy => "database busy",

@@ -48,7 +48,7 @@ use rowcol_core::{
 pub use backend::Backend;
 pub use cache::SnapshotCacheConfig;
 pub use crypto::CredentialKey;
-pub use store::{PostgresMirror, SqlMirror, SqliteMirror};
+pub use store::{PostgresMirror, SqlMirror, SqliteMirror, create_private};
 pub use url::{MirrorUrl, PostgresUrl, UrlError};
 
 use crate::error::store_error;

@@ -122,10 +122,10 @@ impl<DB: Backend> SqlMirror<DB> {
 const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
 
 /// Creates the database file `path` readable and writable by its owner
-/// only (0600), whatever the umask, unless it exists already. It holds the
-/// books and sealed tokens; SQLite gives the `-wal` and `-shm` files it
-/// creates beside it the same mode.
-fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+/// only (0600), whatever the umask, unless it exists already: the mirror
+/// holds the books and sealed tokens, the job queue their work. SQLite gives
+/// the `-wal` and `-shm` files it creates beside it the same mode.
+pub fn create_private(path: &std::path::Path) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     match std::fs::OpenOptions::new()
         .write(true)

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rowcol_core::entity::{Account, AccountType};
 use rowcol_core::fixtures::{self, date, id};
 use rowcol_core::{
-    ClientHealth, ClientSettings, ClientSnapshot, ConnectionStatus, Currency, EntityKind, KindHealth, SharedVec,
+    ClientHealth, ClientSettings, ClientSnapshot, ConnectionStatus, Currency, EntityKind, KindHealth, SnapshotRequest,
 };
 use rust_decimal_macros::dec;
 
@@ -26,57 +26,41 @@ pub(crate) fn account(external_id: &str, name: &str, kind: AccountType, balance:
 
 /// The base snapshot.
 pub(crate) fn snapshot() -> ClientSnapshot {
-    ClientSnapshot {
+    let health = ClientHealth {
         client: id("acme"),
-        name: "Acme Bakery".to_owned(),
-        home_currency: Currency::USD,
-        as_of: date("2026-02-01"),
-        history_start: date("2025-08-01"),
-        loaded_at: synced_at(),
-        health: ClientHealth {
-            client: id("acme"),
-            connection: Some(ConnectionStatus::Active),
-            kinds: EntityKind::ALL
-                .iter()
-                .map(|k| KindHealth {
-                    kind: *k,
-                    last_success: Some(synced_at()),
-                    last_attempt: Some(synced_at()),
-                    consecutive_failures: 0,
-                    dead_letters: 0,
-                })
-                .collect(),
-            last_reconcile: None,
+        connection: Some(ConnectionStatus::Active),
+        kinds: EntityKind::ALL
+            .iter()
+            .map(|k| KindHealth {
+                kind: *k,
+                last_success: Some(synced_at()),
+                last_attempt: Some(synced_at()),
+                consecutive_failures: 0,
+                dead_letters: 0,
+            })
+            .collect(),
+        last_reconcile: None,
+    };
+    let mut s = ClientSnapshot::empty(
+        id("acme"),
+        "Acme Bakery".to_owned(),
+        Currency::USD,
+        SnapshotRequest {
+            as_of: date("2026-02-01"),
+            history_months: 6,
         },
-        settings: ClientSettings::default(),
-        reviews: vec![],
-        company: Some(fixtures::company("acme", "Acme Bakery")),
-        accounts: vec![
-            fixtures::bank_account("acme", "35", "Checking", dec!(10000)),
-            account("41", "Visa", AccountType::CreditCard, dec!(0)),
-            account("60", "Supplies", AccountType::Expense, dec!(0)),
-        ]
-        .into(),
-        terms: vec![].into(),
-        vendors: vec![fixtures::vendor("acme", "56", "Acme Supplies")].into(),
-        customers: vec![fixtures::customer("acme", "58", "Bright Cafe")].into(),
-        bills: vec![].into(),
-        invoices: vec![].into(),
-        payments: vec![].into(),
-        bill_payments: vec![].into(),
-        purchases: vec![].into(),
-        deposits: vec![].into(),
-        journal_entries: SharedVec::default(),
-        transfers: SharedVec::default(),
-        sales_receipts: SharedVec::default(),
-        refund_receipts: SharedVec::default(),
-        credit_memos: SharedVec::default(),
-        vendor_credits: SharedVec::default(),
-        card_payments: SharedVec::default(),
-        tax_payments: SharedVec::default(),
-        items: SharedVec::default(),
-        classes: SharedVec::default(),
-        departments: SharedVec::default(),
-        late_changes: vec![],
-    }
+        synced_at(),
+        health,
+        ClientSettings::default(),
+    );
+    s.company = Some(fixtures::company("acme", "Acme Bakery"));
+    s.accounts = vec![
+        fixtures::bank_account("acme", "35", "Checking", dec!(10000)),
+        account("41", "Visa", AccountType::CreditCard, dec!(0)),
+        account("60", "Supplies", AccountType::Expense, dec!(0)),
+    ]
+    .into();
+    s.vendors = vec![fixtures::vendor("acme", "56", "Acme Supplies")].into();
+    s.customers = vec![fixtures::customer("acme", "58", "Bright Cafe")].into();
+    s
 }

@@ -334,24 +334,34 @@ impl Books {
         )
     }
 
+    /// Adds an active home-currency account to the chart, remembering its id
+    /// and whether a credit raises it.
+    pub(crate) fn add_account(
+        &mut self,
+        (name, kind, sub, class): (&'static str, &str, &str, &str),
+        created: DateTime<Utc>,
+    ) {
+        let row = self.realm.insert(
+            Kind::Account,
+            json!({
+                "Name": name, "FullyQualifiedName": name, "AccountType": kind, "AccountSubType": sub,
+                "Classification": class, "Active": true, "SubAccount": false,
+                "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0,
+                "CurrencyRef": { "value": HOME.code, "name": HOME.name },
+            }),
+            created,
+            created,
+        );
+        self.chart.by_name.insert(name, id_of(&row));
+        if matches!(class, "Liability" | "Equity" | "Revenue") {
+            self.chart.credit_normal.insert(name);
+        }
+    }
+
     fn accounts(&mut self, multi_currency: bool) {
         let created = self.now - Duration::days(HISTORY_DAYS + 20);
-        for (name, kind, sub, class) in ACCOUNTS {
-            let row = self.realm.insert(
-                Kind::Account,
-                json!({
-                    "Name": name, "FullyQualifiedName": name, "AccountType": kind, "AccountSubType": sub,
-                    "Classification": class, "Active": true, "SubAccount": false,
-                    "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0,
-                    "CurrencyRef": { "value": HOME.code, "name": HOME.name },
-                }),
-                created,
-                created,
-            );
-            self.chart.by_name.insert(name, id_of(&row));
-            if matches!(*class, "Liability" | "Equity" | "Revenue") {
-                self.chart.credit_normal.insert(name);
-            }
+        for account in ACCOUNTS {
+            self.add_account(*account, created);
         }
         // A closed account: inactive rows are hidden from plain name-list queries.
         self.realm.insert(

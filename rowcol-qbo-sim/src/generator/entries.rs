@@ -331,7 +331,7 @@ impl Books {
     /// every other row keeps its id).
     pub(crate) fn payroll_accounts(&mut self) {
         let created = self.now - chrono::Duration::days(750);
-        for (name, kind, sub, class) in [
+        for account in [
             ("Payroll Expenses", "Expense", "PayrollExpenses", "Expense"),
             (
                 "Payroll Liabilities",
@@ -340,21 +340,7 @@ impl Books {
                 "Liability",
             ),
         ] {
-            let row = self.realm.insert(
-                Kind::Account,
-                json!({
-                    "Name": name, "FullyQualifiedName": name, "AccountType": kind, "AccountSubType": sub,
-                    "Classification": class, "Active": true, "SubAccount": false,
-                    "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0,
-                    "CurrencyRef": { "value": HOME.code, "name": HOME.name },
-                }),
-                created,
-                created,
-            );
-            self.chart.by_name.insert(name, id_of(&row));
-            if class == "Liability" {
-                self.chart.credit_normal.insert(name);
-            }
+            self.add_account(account, created);
         }
     }
 }

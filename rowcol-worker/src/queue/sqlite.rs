@@ -20,7 +20,8 @@ pub(super) async fn connect(url: &str) -> Result<SqlitePool> {
         .create_if_missing(true);
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     if !memory {
-        create_private(options.get_filename()).map_err(|e| WorkerError::queue(NAME, "create the queue file", e))?;
+        rowcol_mirror::create_private(options.get_filename())
+            .map_err(|e| WorkerError::queue(NAME, "create the queue file", e))?;
     }
     let pool = SqlitePoolOptions::new()
         .connect_with(options)
@@ -30,21 +31,6 @@ pub(super) async fn connect(url: &str) -> Result<SqlitePool> {
         .await
         .map_err(|e| WorkerError::queue(NAME, "migrate the queue", e))?;
     Ok(pool)
-}
-
-/// Creates `path` with mode 0600 unless it exists.
-fn create_private(path: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
 }
 
 /// apalis' settings for the sync queue.
