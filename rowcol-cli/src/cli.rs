@@ -109,6 +109,22 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// One client's monthly cash roll-forward from the mirror: per bank
+    /// account and in total, opening, cash in, cash out, transfers between
+    /// own accounts (and card statements paid), financing, closing. The
+    /// definition is printed with the figures.
+    Cash {
+        /// The client.
+        #[arg(long)]
+        client: String,
+        /// Months, ending with the current one (to date).
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=24))]
+        months: u32,
+        /// How to show it: a table, JSON, or CSV (exact amounts, one row per
+        /// account and month, total rows last).
+        #[arg(long, value_enum, default_value_t = CashFormat::Table)]
+        format: CashFormat,
+    },
     /// Walk each client's audit chain and report the first broken link.
     VerifyAudit {
         /// Only this client.
@@ -176,6 +192,17 @@ pub enum DeadLetterAction {
     },
     /// Read each record again and land those that now map.
     Replay,
+}
+
+/// How to show a cash roll-forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CashFormat {
+    /// A terminal table.
+    Table,
+    /// JSON (exact amounts).
+    Json,
+    /// CSV (exact amounts).
+    Csv,
 }
 
 /// How to show a digest.

@@ -68,6 +68,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Health { json } => commands::read::health(&config()?, *json).await,
         Command::Digest { format, out } => commands::read::digest(&config()?, *format, out.as_deref()).await,
+        Command::Cash { client, months, format } => commands::cash::run(&config()?, client, *months, *format).await,
         Command::VerifyAudit { client } => commands::read::verify_audit(&config()?, client.as_deref()).await,
         Command::DeadLetters { action } => match action {
             DeadLetterAction::List { json } => commands::read::dead_letters(&config()?, *json).await,

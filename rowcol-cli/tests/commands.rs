@@ -66,6 +66,49 @@ fn demo_then_read_commands_on_its_mirror() {
     let page = std::fs::read_to_string(dir.path().join("digest.html")).unwrap();
     assert_eq!(page.matches("class=\"forecast-chart\"").count(), 3);
 
+    // The cash roll-forward of one client, in each format.
+    let cash = rowcol(
+        &["cash", "--client", "client-002", "--months", "3", "--format", "json"],
+        &env,
+        dir.path(),
+    );
+    assert!(cash.status.success(), "{}", text(&cash));
+    let roll: serde_json::Value = serde_json::from_slice(&cash.stdout).unwrap();
+    let accounts = roll["accounts"].as_array().unwrap();
+    assert!(accounts.len() >= 2, "checking and savings: {roll}");
+    for account in accounts {
+        let months = account["months"].as_array().unwrap();
+        assert_eq!(months.len(), 3, "{account}");
+        for pair in months.windows(2) {
+            assert_eq!(pair[0]["closing"], pair[1]["opening"], "{account}");
+        }
+    }
+    assert!(roll["definition"].as_str().unwrap().contains("financing"));
+    let csv = rowcol(
+        &["cash", "--client", "client-002", "--months", "3", "--format", "csv"],
+        &env,
+        dir.path(),
+    );
+    assert!(csv.status.success(), "{}", text(&csv));
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    let lines: Vec<&str> = csv.lines().filter(|l| !l.is_empty()).collect();
+    assert!(
+        lines[0].starts_with("account,account_name,currency,month,through,opening,"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 1 + 3 * accounts.len() + 3, "{csv}");
+    assert!(lines.iter().any(|l| l.starts_with("TOTAL,")), "{csv}");
+    assert!(!csv.contains(",-0,"), "no negative zero: {csv}");
+    let table = rowcol(&["cash", "--client", "client-002", "--months", "3"], &env, dir.path());
+    assert!(table.status.success(), "{}", text(&table));
+    assert!(
+        text(&table).contains("Checking") && text(&table).contains("closing"),
+        "{}",
+        text(&table)
+    );
+    let nobody = rowcol(&["cash", "--client", "someone-else"], &env, dir.path());
+    assert_ne!(nobody.status.code(), Some(0), "{}", text(&nobody));
+
     let letters = rowcol(&["dead-letters", "list", "--json"], &env, dir.path());
     assert!(letters.status.success(), "{}", text(&letters));
 

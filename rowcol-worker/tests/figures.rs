@@ -4,7 +4,9 @@
 //! RowCol's receivable and payable aging, computed from the mirror, equal
 //! the look-alike's own AgedReceivables and AgedPayables reports (computed
 //! from its books by code that shares nothing with RowCol) bucket by bucket
-//! to the cent, credits and unapplied payments included.
+//! to the cent, credits and unapplied payments included; and the monthly
+//! cash roll-forward closes, for each home-currency bank account at each
+//! month's end, on the balance the look-alike's BalanceSheet gives.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -15,9 +17,10 @@ use std::time::Duration;
 
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
-use rowcol_qbo::reports::AgingReport;
+use rowcol_qbo::reports::{AgingReport, ReportBasis};
 use rowcol_qbo_sim::Size;
 use rowcol_runway::calc::aging::{Aging, Side, aging};
+use rowcol_runway::calc::rollforward::rollforward;
 use rust_decimal::Decimal;
 
 const CLIENTS: usize = 100;
@@ -74,6 +77,7 @@ async fn aging_reconciles(l: &sim_portfolio::Lookalike) {
         result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
     }
     let mut credits_seen = 0;
+    let mut closings_checked = 0;
     for c in &l.connections {
         // The source's today, in the company's offset: both sides age to it.
         let truth = l.admin.ground_truth(c.realm.as_str()).unwrap();
@@ -99,7 +103,40 @@ async fn aging_reconciles(l: &sim_portfolio::Lookalike) {
             };
             assert_eq!(rowcol_buckets(&ours), theirs, "{} {side:?} as of {today}", c.client);
         }
+        // The roll-forward's closing balances are what the source's own
+        // balance sheet says each bank account held at each month's end.
+        let roll = rollforward(&s, today, 3);
+        assert!(roll.history_covers, "{}", c.client);
+        for account in roll.accounts.iter().filter(|a| a.currency == s.home_currency) {
+            for month in &account.months {
+                let sheet = rail
+                    .balance_sheet(c, month.through, ReportBasis::Accrual)
+                    .await
+                    .unwrap();
+                let held = sheet
+                    .accounts
+                    .iter()
+                    .find(|line| line.account_id.as_ref() == Some(&account.account))
+                    .map_or(Decimal::ZERO, |line| line.amount);
+                assert_eq!(
+                    month.closing.amount(),
+                    held,
+                    "{} {} closing on {}",
+                    c.client,
+                    account.name,
+                    month.through
+                );
+                closings_checked += 1;
+            }
+            for pair in account.months.windows(2) {
+                assert_eq!(pair[0].closing, pair[1].opening, "{} {}", c.client, account.name);
+            }
+        }
     }
+    assert!(
+        closings_checked >= l.connections.len() * 6,
+        "two bank accounts, three month ends each: {closings_checked}"
+    );
     assert!(
         credits_seen > l.connections.len() / 5,
         "the portfolio holds credits to net: {credits_seen}"

@@ -1,10 +1,11 @@
 //! Gross and net burn over trailing full months, as a monthly figure.
 
-use rowcol_core::entity::{AccountType, JournalEntry, Posting};
+use rowcol_core::entity::{JournalEntry, Posting};
 use rowcol_core::{ClientSnapshot, EntityKind, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::rollforward::{AccountTypes, JournalKind};
 use crate::home::HomeRates;
 use crate::index::SnapshotIndex;
 use crate::period::Window;
@@ -86,7 +87,7 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotInde
         .journal_entries
         .iter()
         .filter(|je| !je.meta.deleted && sum(&je.txn).is_some())
-        .filter_map(|je| accounts.operating_bank_delta(je, rates))
+        .filter_map(|je| operating_bank_delta(&accounts, je, rates))
         .fold((Decimal::ZERO, Decimal::ZERO), |(out, inn), delta| {
             if delta < Decimal::ZERO {
                 (out - delta, inn)
@@ -167,51 +168,24 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, ix: &SnapshotInde
     }
 }
 
-/// Account types by id, for telling bank, operating and financing accounts apart.
-struct AccountTypes<'a>(std::collections::HashMap<&'a rowcol_core::ExternalId, AccountType>);
-
-impl<'a> AccountTypes<'a> {
-    fn of(s: &'a ClientSnapshot) -> Self {
-        AccountTypes(
-            s.accounts
-                .iter()
-                .map(|a| (&a.meta.external_id, a.account_type))
-                .collect(),
-        )
+/// The home-unit change an operating journal entry makes to the bank
+/// accounts (debits in, credits out); `None` for entries that are financing,
+/// move money only between banks, or leave the banks as they were.
+fn operating_bank_delta(types: &AccountTypes<'_>, je: &JournalEntry, rates: &HomeRates) -> Option<Decimal> {
+    if types.journal_kind(&je.txn.lines) != JournalKind::Operating {
+        return None;
     }
-
-    fn is_bank(&self, id: &rowcol_core::ExternalId) -> bool {
-        self.0.get(id) == Some(&AccountType::Bank)
-    }
-
-    /// The home-unit change a journal entry makes to the bank accounts
-    /// (debits in, credits out), or `None` when it moves no bank account,
-    /// only moves money between banks, or is financing (every other line
-    /// on equity or long-term debt).
-    fn operating_bank_delta(&self, je: &JournalEntry, rates: &HomeRates) -> Option<Decimal> {
-        let mut delta = Decimal::ZERO;
-        let mut bank_lines = 0;
-        let mut financing_only = true;
-        let mut other_lines = 0;
-        for line in &je.txn.lines {
-            let Some(account) = &line.account else { continue };
-            let amount = rates.on_txn(&je.txn, line.amount)?;
-            let signed = match line.posting {
-                Some(Posting::Debit) => amount,
-                Some(Posting::Credit) => -amount,
-                None => continue,
-            };
-            if self.is_bank(&account.id) {
-                delta += signed;
-                bank_lines += 1;
-            } else {
-                other_lines += 1;
-                financing_only &= matches!(
-                    self.0.get(&account.id),
-                    Some(AccountType::Equity | AccountType::LongTermLiability)
-                );
-            }
+    let mut delta = Decimal::ZERO;
+    for line in &je.txn.lines {
+        if !line.account.as_ref().is_some_and(|a| types.is_bank(&a.id)) {
+            continue;
         }
-        (bank_lines > 0 && other_lines > 0 && !financing_only && !delta.is_zero()).then_some(delta)
+        let amount = rates.on_txn(&je.txn, line.amount)?;
+        match line.posting {
+            Some(Posting::Debit) => delta += amount,
+            Some(Posting::Credit) => delta -= amount,
+            None => {}
+        }
     }
+    (!delta.is_zero()).then_some(delta)
 }

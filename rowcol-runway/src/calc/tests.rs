@@ -12,6 +12,7 @@ use super::aging::{AgingBucket, Side, aging};
 use super::runway::{RunwayState, runway};
 use super::*;
 use crate::test_snapshot::{account, snapshot};
+use chrono::NaiveDate;
 
 const AS_OF: &str = "2026-04-15";
 
@@ -195,6 +196,56 @@ fn burn_counts_payroll_and_cash_sales_and_leaves_out_financing_transfers_and_car
     // Net: (12,300 - 5,950) / 3 = 2,116.67 once rounded.
     assert_eq!(b.net_monthly.round_to_minor_units(), usd(dec!(2116.67)));
     assert!(b.method.contains("financing") || b.method.contains("equity"));
+}
+
+#[test]
+fn the_roll_forward_closes_each_month_on_the_balance_its_postings_give() {
+    let mut s = worked();
+    s.accounts
+        .push(account("30", "Opening Balance Equity", AccountType::Equity, dec!(0)));
+    let mut payroll = fixtures::journal_entry("acme", "J1", dec!(1600));
+    payroll.txn.txn_date = date("2026-03-15");
+    s.journal_entries.push(payroll);
+    let mut loan = fixtures::journal_entry("acme", "J2", dec!(5000));
+    loan.txn.txn_date = date("2026-02-02");
+    loan.txn.lines[0].account = Some(fixtures::reference("35", "Checking"));
+    loan.txn.lines[1].account = Some(fixtures::reference("30", "Opening Balance Equity"));
+    s.journal_entries.push(loan);
+    let mut statement = fixtures::card_payment("acme", "C1", dec!(400));
+    statement.txn.txn_date = date("2026-03-10");
+    s.card_payments.push(statement);
+    let r = rollforward::rollforward(&s, date(AS_OF), 3);
+    assert!(r.history_covers);
+    let checking = &r.accounts[0];
+    assert_eq!(checking.name, "Checking");
+    let months: Vec<NaiveDate> = checking.months.iter().map(|m| m.month).collect();
+    assert_eq!(months, [date("2026-02-01"), date("2026-03-01"), date("2026-04-01")]);
+    // April to the 15th: the 999 purchase on the 5th is a card charge (no
+    // bank movement), so April closes and opens on the current 10,000.
+    let april = &checking.months[2];
+    assert_eq!(
+        (april.opening.amount(), april.closing.amount()),
+        (dec!(10000), dec!(10000))
+    );
+    // March: the 400 card statement is a transfer, not cash out; the
+    // month's opening is its closing less its movements.
+    let march = &checking.months[1];
+    assert_eq!(march.transfers.amount(), dec!(-400));
+    assert_eq!(march.closing, april.opening);
+    assert_eq!(
+        march.opening.amount(),
+        march.closing.amount() - march.cash_in.amount() + march.cash_out.amount()
+            - march.transfers.amount()
+            - march.financing.amount()
+    );
+    // February: the 5,000 against equity is financing, not cash in.
+    let february = &checking.months[0];
+    assert_eq!(february.financing.amount(), dec!(5000));
+    assert_eq!(february.closing, march.opening);
+    assert!(r.definition.contains("financing"));
+    // The EUR account is left out of the USD total, which adds Checking alone.
+    assert_eq!(r.left_out_of_total.len(), 1);
+    assert_eq!(r.total[1], *march);
 }
 
 #[test]
