@@ -46,23 +46,23 @@ fn report_buckets(r: &AgingReport) -> ([Decimal; 5], Decimal) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn aging_from_the_mirror_equals_the_sources_aging_reports_for_every_client() {
+async fn aging_and_cash_from_the_mirror_equal_the_sources_reports_for_every_client() {
     let l = sim_portfolio::start(CLIENTS, Size::Small).await;
-    aging_reconciles(&l).await;
+    figures_reconcile(&l).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn aging_from_a_postgresql_mirror_equals_the_sources_aging_reports() {
+async fn aging_and_cash_from_a_postgresql_mirror_equal_the_sources_reports() {
     let db = common::FreshDatabase::create().await;
     let l = sim_portfolio::start_on(20, Size::Small, Some(db.url.clone())).await;
-    aging_reconciles(&l).await;
+    figures_reconcile(&l).await;
     drop(l);
     drop(db);
 }
 
-/// Syncs every client of `l`, then compares both agings of each with the
-/// look-alike's reports.
-async fn aging_reconciles(l: &sim_portfolio::Lookalike) {
+/// Syncs every client of `l`, then compares both agings and the cash
+/// roll-forward of each with the look-alike's reports.
+async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
     let (rail, engine) = sim_portfolio::engine(
         l.mirror.clone(),
         &l.sim.base_url(),
