@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use rowcol_core::{ClientSnapshot, StandardPolicy};
 use rowcol_runway::calc::CashOutlook;
+use rowcol_runway::calc::rollforward::{RollForward, rollforward};
 use rowcol_runway::{Digest as DigestT, DigestClock};
 
 use crate::calculators::Outlook;
@@ -263,8 +264,8 @@ impl Portfolio {
 
     /// Every client's cash position and runway as of `as_of`, one row per
     /// client (cash, card debt, net, burn, runway, and the currencies left
-    /// out of cash for want of a rate). A monthly cash roll-forward is not
-    /// computed by RowCol yet.
+    /// out of cash for want of a rate). The month-by-month movements are
+    /// `rollforward()`.
     #[pyo3(signature = (as_of=None, *, money=crate::results::DEFAULT_MONEY))]
     fn cash<'py>(
         &self,
@@ -277,6 +278,43 @@ impl Portfolio {
             py,
             "cash",
             parts.iter().map(|(c, o)| (c, convert::result_to_py(py, o))),
+            money,
+        )
+    }
+
+    /// Every client's monthly cash roll-forward: the `months` calendar
+    /// months ending with the month of `as_of` (default: the common date),
+    /// one row per client, bank account and month, plus `TOTAL` rows over
+    /// the home-currency accounts: opening, cash in, cash out, transfers
+    /// between own accounts (card statements included), financing,
+    /// closing (each account in its own currency; the definition is
+    /// `rowcol_runway::calc::rollforward`'s, as `rowcol cash` prints it).
+    #[pyo3(signature = (months=6, as_of=None, *, money=crate::results::DEFAULT_MONEY))]
+    fn rollforward<'py>(
+        &self,
+        py: Python<'py>,
+        months: u32,
+        as_of: Option<&Bound<'_, PyAny>>,
+        money: &str,
+    ) -> Result<Bound<'py, PyAny>, Error> {
+        if !(1..=24).contains(&months) {
+            return Err(Error::input(format!("months={months}: expected 1 to 24")));
+        }
+        let as_of = match as_of {
+            Some(d) => convert::to_date(d, "as_of")?,
+            None => common_as_of(&self.inner)?,
+        };
+        let inner = Arc::clone(&self.inner);
+        let rolls: Vec<(String, RollForward)> = compute(py, move || {
+            inner
+                .iter()
+                .map(|s| (s.client.to_string(), rollforward(s, as_of, months)))
+                .collect()
+        });
+        long_frame(
+            py,
+            "rollforward",
+            rolls.iter().map(|(c, r)| (c, convert::result_to_py(py, r))),
             money,
         )
     }

@@ -159,3 +159,21 @@ def test_missing_pandas_is_a_clear_import_error(snapshot, monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match="pip install pandas"):
         snapshot.runway().to_pandas()
+
+
+def test_the_cash_rollforward_frame_closes_on_each_bank_balance(snapshot):
+    p = portfolio(snapshot)
+    f = p.rollforward(3)
+    assert list(f.columns) == _frames.COLUMNS["rollforward"]
+    assert str(f["month"].dtype).startswith("datetime64") and f["closing"].dtype == "float64"
+    checking = f[(f.client == "acme") & (f.account == "1")].sort_values("month")
+    # May and June: 1,000.00 in and 3,000.05 out on the 5th; July to the
+    # 15th: nothing; worked back from the balance of 25,000.10.
+    assert list(checking["closing"]) == [27000.15, 25000.10, 25000.10]
+    assert list(checking["opening"]) == [29000.20, 27000.15, 25000.10]
+    assert list(checking["cash_out"]) == [3000.05, 3000.05, 0.0]
+    exact = p.rollforward(3, money="decimal")
+    total = exact[(exact.account == "TOTAL") & (exact.client == "bolt")]
+    assert total["closing"].iloc[-1] == Decimal("900.00")
+    with pytest.raises(rowcol.InvalidInputError):
+        p.rollforward(0)

@@ -284,6 +284,24 @@ def _balances(b: Dict[str, Any]) -> List[Dict[str, Any]]:
     ]
 
 
+_FLOWS = ("opening", "cash_in", "cash_out", "transfers", "financing", "closing")
+
+
+def _rollforward(r: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def row(account: str, name: str, month: Dict[str, Any]) -> Dict[str, Any]:
+        return {
+            "account": account,
+            "account_name": name,
+            "month": month["month"],
+            "through": month["through"],
+            **{f: month[f]["amount"] for f in _FLOWS},
+            "currency": month["closing"]["currency"],
+        }
+
+    rows = [row(a["account"], a["name"], m) for a in r["accounts"] for m in a["months"]]
+    return rows + [row("TOTAL", "home-currency accounts", m) for m in r["total"]]
+
+
 _SHAPES: Dict[str, Callable[[Dict[str, Any]], List[Dict[str, Any]]]] = {
     "digest": _digest,
     "tray": _tray,
@@ -293,6 +311,7 @@ _SHAPES: Dict[str, Callable[[Dict[str, Any]], List[Dict[str, Any]]]] = {
     "runway": _runway,
     "outlook": _outlook,
     "cash": _cash,
+    "rollforward": _rollforward,
     "sync_report": _sync_report,
     "sync_results": _sync_results,
     "runs": _runs,
@@ -336,6 +355,7 @@ COLUMNS: Dict[str, List[str]] = {
         "client", "as_of", "cash", "card_debt", "net", "bank_accounts", "unconverted_currencies",
         "gross_burn_monthly", "runway_state", "runway_months", "runway_weeks", "net_burn_monthly", "currency",
     ],
+    "rollforward": ["client", "account", "account_name", "month", "through", *_FLOWS, "currency"],
     "sync_report": _SYNC_COLUMNS,
     "sync_results": _SYNC_COLUMNS,
     "runs": ["client", "id", "rail", "trigger", "mode", "status", "started_at", "finished_at", *_COUNTS, "error"],
@@ -358,6 +378,7 @@ TYPES: Dict[str, Dict[str, str]] = {
                 "ar_total": MONEY, "ap_total": MONEY, "dso_days": NUMBER, "dpo_days": NUMBER, "guardrail": MONEY},
     "cash": {"as_of": DATE, "cash": MONEY, "card_debt": MONEY, "net": MONEY, "gross_burn_monthly": MONEY,
              **_RUNWAY_TYPES},
+    "rollforward": {"month": DATE, "through": DATE} | {f: MONEY for f in _FLOWS},
     "runs": {"started_at": TIME, "finished_at": TIME},
     "dead_letters": {"first_seen": TIME, "last_seen": TIME},
     "audit": {"recorded_at": TIME, "source_updated_at": TIME, "txn_date": DATE},
