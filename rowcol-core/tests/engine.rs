@@ -23,6 +23,20 @@ use rowcol_core::{
 };
 use support::{World, assert_mirror_equals_source, world};
 
+/// Takes `c`'s realm lease for `holder` for a minute, as another worker
+/// would; true when it was free.
+async fn take_realm(w: &World, c: &Connection, holder: &str) -> bool {
+    let leases: Arc<dyn LeaseStore> = w.mirror.clone();
+    leases
+        .try_acquire(
+            &format!("sync:{}:qbo", c.client),
+            holder,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap()
+}
+
 fn changed_bill(w: &World, connection: &Connection, version: &str) -> SourceRecord {
     let (_, id, _) = w
         .rail
@@ -196,16 +210,7 @@ async fn a_realm_leased_by_another_worker_is_skipped_without_calls() {
     let engine = SyncEngine::new(w.mirror.clone(), Arc::new(StandardPolicy::default()))
         .with_rail(w.rail.clone())
         .with_leases(leases.clone(), "worker-a");
-    assert!(
-        leases
-            .try_acquire(
-                &format!("sync:{}:qbo", c.client),
-                "worker-b",
-                std::time::Duration::from_secs(60)
-            )
-            .await
-            .unwrap()
-    );
+    assert!(take_realm(&w, c, "worker-b").await);
     let report = engine.sync_connection(c, SyncTrigger::Schedule, &[]).await.unwrap();
     assert_eq!(report.outcome, SyncOutcome::Busy);
     assert_eq!(w.rail.calls(), 0);
@@ -216,17 +221,7 @@ async fn a_realm_leased_by_another_worker_is_skipped_without_calls() {
         .unwrap();
     let report = engine.sync_connection(c, SyncTrigger::Schedule, &[]).await.unwrap();
     assert_eq!(report.outcome, SyncOutcome::Synced);
-    assert!(
-        leases
-            .try_acquire(
-                &format!("sync:{}:qbo", c.client),
-                "worker-b",
-                std::time::Duration::from_secs(60)
-            )
-            .await
-            .unwrap(),
-        "the engine released its lease"
-    );
+    assert!(take_realm(&w, c, "worker-b").await, "the engine released its lease");
 }
 
 #[tokio::test]
@@ -518,18 +513,7 @@ async fn a_stalled_realm_ends_failed_at_its_deadline_and_frees_the_realm() {
     let runs = w.mirror.runs(&c.client, 1).await.unwrap();
     assert_eq!(runs[0].status, RunStatus::Failed);
     assert!(runs[0].error.as_deref().unwrap_or_default().contains("deadline"));
-    let leases: Arc<dyn LeaseStore> = w.mirror.clone();
-    assert!(
-        leases
-            .try_acquire(
-                &format!("sync:{}:qbo", c.client),
-                "worker-b",
-                std::time::Duration::from_secs(60)
-            )
-            .await
-            .unwrap(),
-        "the realm is free again"
-    );
+    assert!(take_realm(&w, &c, "worker-b").await, "the realm is free again");
 }
 
 #[tokio::test]
@@ -539,14 +523,7 @@ async fn a_busy_realm_names_its_holder_and_when_the_lease_ends() {
     let engine = SyncEngine::new(w.mirror.clone(), Arc::new(StandardPolicy::default()))
         .with_rail(w.rail.clone())
         .with_leases(w.mirror.clone(), "worker-a");
-    let leases: Arc<dyn LeaseStore> = w.mirror.clone();
-    let name = format!("sync:{}:qbo", c.client);
-    assert!(
-        leases
-            .try_acquire(&name, "serve-4242#7", std::time::Duration::from_secs(60))
-            .await
-            .unwrap()
-    );
+    assert!(take_realm(&w, c, "serve-4242#7").await);
     let report = engine.sync_connection(c, SyncTrigger::OnDemand, &[]).await.unwrap();
     assert_eq!(report.outcome, SyncOutcome::Busy);
     let held = report.held_by.unwrap();
