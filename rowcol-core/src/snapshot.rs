@@ -223,6 +223,52 @@ impl ClientSnapshot {
         }
     }
 
+    /// Documents that payments and bill payments dated after `day` were
+    /// applied to but that the snapshot does not hold (closed now and dated
+    /// before its history): a view as of `day` needs them, since they were
+    /// open then. Kind and id, sorted, without repeats.
+    pub fn documents_paid_after(&self, day: NaiveDate) -> Vec<(EntityKind, ExternalId)> {
+        let held: std::collections::HashSet<(EntityKind, &ExternalId)> = self
+            .invoices
+            .iter()
+            .map(|i| (EntityKind::Invoice, &i.meta.external_id))
+            .chain(self.bills.iter().map(|b| (EntityKind::Bill, &b.meta.external_id)))
+            .chain(
+                self.credit_memos
+                    .iter()
+                    .map(|m| (EntityKind::CreditMemo, &m.meta.external_id)),
+            )
+            .chain(
+                self.vendor_credits
+                    .iter()
+                    .map(|c| (EntityKind::VendorCredit, &c.meta.external_id)),
+            )
+            .collect();
+        let links = self
+            .payments
+            .iter()
+            .filter(|p| p.txn.txn_date > day)
+            .flat_map(|p| &p.applied_to)
+            .chain(
+                self.bill_payments
+                    .iter()
+                    .filter(|p| p.txn.txn_date > day)
+                    .flat_map(|p| &p.applied_to),
+            );
+        let mut out: Vec<(EntityKind, ExternalId)> = links
+            .filter(|l| {
+                matches!(
+                    l.kind,
+                    EntityKind::Invoice | EntityKind::Bill | EntityKind::CreditMemo | EntityKind::VendorCredit
+                ) && !held.contains(&(l.kind, &l.id))
+            })
+            .map(|l| (l.kind, l.id.clone()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Every record of the snapshot, names before transactions.
     pub fn entities(&self) -> impl Iterator<Item = Entity> + '_ {
         self.company

@@ -107,6 +107,10 @@ impl<DB: Backend> SqlMirror<DB> {
                 Arc::try_unwrap(entry).map_or_else(|kept| kept.records.clone(), |entry| entry.records)
             }
         };
+        let missing = snap.documents_paid_after(request.as_of);
+        if !missing.is_empty() {
+            self.add_documents(&mut conn, client, &missing, &mut snap).await?;
+        }
         snap.name = name;
         snap.home_currency = home_currency;
         snap.as_of = request.as_of;
@@ -176,6 +180,50 @@ impl<DB: Backend> SqlMirror<DB> {
             codec::decode_aggregated(&stored, |entity| snap.add(entity))?;
         }
         Ok(snap)
+    }
+
+    /// Adds the live documents `wanted` names to `snap`, keeping its lists in
+    /// external-id order: the documents a past day's view needs that the
+    /// history window left out (see `ClientSnapshot::documents_paid_after`).
+    async fn add_documents(
+        &self,
+        conn: &mut DB::Connection,
+        client: &ClientId,
+        wanted: &[(EntityKind, ExternalId)],
+        snap: &mut ClientSnapshot,
+    ) -> Result<(), RowcolError> {
+        let mut q = sql::<DB>("SELECT kind, doc FROM records WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND deleted = FALSE AND doc IS NOT NULL AND external_id IN (");
+        for (i, (_, id)) in wanted.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            bind_text(&mut q, id.as_str());
+        }
+        q.push(")");
+        let rows = DB::fetch_all(conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ErrorContext::client(client), "reading documents paid later"))?;
+        for row in &rows {
+            let kind: EntityKind = parse(&need_text::<DB>(row, 0)?, "kind")?;
+            let Some(doc) = opt_bytes::<DB>(row, 1)? else { continue };
+            let entity = codec::decode(kind, doc)?;
+            if wanted
+                .iter()
+                .any(|(k, id)| *k == kind && id == &entity.meta().external_id)
+            {
+                snap.add(entity);
+            }
+        }
+        let by_id = |a: &rowcol_core::entity::SourceMeta, b: &rowcol_core::entity::SourceMeta| {
+            a.external_id.cmp(&b.external_id)
+        };
+        snap.invoices.sort_by(|a, b| by_id(&a.meta, &b.meta));
+        snap.bills.sort_by(|a, b| by_id(&a.meta, &b.meta));
+        snap.credit_memos.sort_by(|a, b| by_id(&a.meta, &b.meta));
+        snap.vendor_credits.sort_by(|a, b| by_id(&a.meta, &b.meta));
+        Ok(())
     }
 
     /// Audit entries for transactions dated on or before `close` whose source

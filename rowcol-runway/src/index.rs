@@ -2,8 +2,8 @@
 
 use std::cell::OnceCell;
 
-use rowcol_core::entity::{Account, Customer, Invoice, Payment, Reference, Term, Vendor};
-use rowcol_core::{ClientSnapshot, ExternalId};
+use rowcol_core::ClientSnapshot;
+use rowcol_core::entity::{Account, Customer, Invoice, Reference, Term, Vendor};
 
 use crate::id_table::IdTable;
 
@@ -19,9 +19,6 @@ pub(crate) struct SnapshotIndex<'a> {
     pub(crate) terms: IdTable<'a, &'a Term>,
     /// Invoices.
     pub(crate) invoices: IdTable<'a, &'a Invoice>,
-    /// Customer payments, built on first use: only a deposit link without
-    /// an amount needs them.
-    payments: OnceCell<IdTable<'a, &'a Payment>>,
     /// Vendor slots, built on first use (by the hygiene rules).
     vendor_slots: OnceCell<VendorSlots<'a>>,
     snapshot: &'a ClientSnapshot,
@@ -84,14 +81,6 @@ fn by_id<'a, T>(items: &'a [T], meta: impl Fn(&'a T) -> &'a rowcol_core::entity:
 }
 
 impl<'a> SnapshotIndex<'a> {
-    /// A customer payment by id.
-    pub(crate) fn payment(&self, id: &ExternalId) -> Option<&'a Payment> {
-        self.payments
-            .get_or_init(|| by_id(&self.snapshot.payments, |p| &p.meta))
-            .get(id)
-            .copied()
-    }
-
     /// The vendor slots of the snapshot's bills and purchases.
     pub(crate) fn vendor_slots(&self) -> &VendorSlots<'a> {
         self.vendor_slots
@@ -106,7 +95,6 @@ impl<'a> SnapshotIndex<'a> {
             customers: by_id(&s.customers, |c| &c.party.meta),
             terms: by_id(&s.terms, |t| &t.meta),
             invoices: by_id(&s.invoices, |i| &i.meta),
-            payments: OnceCell::new(),
             vendor_slots: OnceCell::new(),
             snapshot: s,
         }

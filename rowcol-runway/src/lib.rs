@@ -15,6 +15,9 @@
 //! - [`console`](mod@console): the decision console ([`console::console`]).
 //! - [`digest`](mod@digest): the portfolio digest ([`digest::digest`]), composed from the
 //!   tray and the console, clients in parallel.
+//! - [`history`]: a snapshot as it stood at the end of a past day
+//!   ([`history::as_it_stood`]); every entry point above that takes an
+//!   "as of" date computes from it, so a past date is a true historical view.
 //!
 //! ```
 //! use rowcol_core::fixtures::{bank_account, date};
@@ -37,6 +40,7 @@
 pub mod calc;
 pub mod console;
 pub mod digest;
+pub mod history;
 pub mod hygiene;
 pub mod period;
 pub mod services;

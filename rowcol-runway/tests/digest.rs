@@ -33,7 +33,7 @@ fn digest_is_the_composition_of_tray_and_console() {
         let got = d.clients.iter().find(|x| x.client == s.client).unwrap();
         assert_eq!(got, &expected, "client {}", s.client);
         // Figures are the console's and the tray's, not recomputed.
-        assert_eq!(got.cash.value, c.outlook.cash.cash);
+        assert_eq!(got.cash.value, c.outlook.cash.net);
         assert_eq!(got.runway.value, c.outlook.runway);
         assert_eq!(got.hygiene.value.counts, t.counts);
         assert_eq!(got.decisions.value.at_risk as usize, c.at_risk.len());

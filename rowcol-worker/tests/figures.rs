@@ -5,8 +5,8 @@
 //! the look-alike's own AgedReceivables and AgedPayables reports (computed
 //! from its books by code that shares nothing with RowCol) bucket by bucket
 //! to the cent, credits and unapplied payments included; and the monthly
-//! cash roll-forward closes, for each home-currency bank account at each
-//! month's end, on the balance the look-alike's BalanceSheet gives.
+//! cash roll-forward closes, for each home-currency bank and card account
+//! at each month's end, on the balance the look-alike's BalanceSheet gives.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -60,6 +60,55 @@ async fn aging_and_cash_from_a_postgresql_mirror_equal_the_sources_reports() {
     drop(db);
 }
 
+/// A past day's view from a snapshot loaded as of that day (its default
+/// history window, so documents paid since and dated before the window
+/// must be fetched): both agings equal the source's aging reports as of
+/// that day, and net cash equals the roll-forward's closing total then.
+/// Returns how many documents closed today and dated before the window the
+/// snapshot holds (those only a later payment brings in).
+async fn past_day_reconciles(
+    l: &sim_portfolio::Lookalike,
+    rail: &rowcol_qbo::QboRail,
+    c: &rowcol_core::Connection,
+    day: chrono::NaiveDate,
+    net_cash: Decimal,
+) -> usize {
+    let s = l
+        .mirror
+        .snapshot(&l.advisor, &c.client, SnapshotRequest::as_of(day))
+        .await
+        .unwrap();
+    for side in [Side::Receivable, Side::Payable] {
+        let ours = aging(&s, side, day);
+        let theirs = match side {
+            Side::Receivable => rail.aged_receivables(c, day).await,
+            Side::Payable => rail.aged_payables(c, day).await,
+        };
+        let theirs = match theirs {
+            Ok(report) => report_buckets(&report),
+            Err(e) if rowcol_qbo::reports::refusal(&e) == Some(rowcol_qbo::reports::ReportRefusal::NoData) => {
+                ([Decimal::ZERO; 5], Decimal::ZERO)
+            }
+            Err(e) => panic!("{}: {e}", c.client),
+        };
+        assert_eq!(rowcol_buckets(&ours), theirs, "{} {side:?} as of {day}", c.client);
+    }
+    let cash = rowcol_runway::outlook(&s, day).cash;
+    if cash.by_currency.iter().all(|b| b.currency == s.home_currency) {
+        assert_eq!(cash.net.amount(), net_cash, "{} net cash on {day}", c.client);
+    }
+    let before_window =
+        |date: chrono::NaiveDate, balance: &rowcol_core::Money| date < s.history_start && balance.is_zero();
+    s.invoices
+        .iter()
+        .filter(|i| before_window(i.txn.txn_date, &i.balance))
+        .count()
+        + s.bills
+            .iter()
+            .filter(|b| before_window(b.txn.txn_date, &b.balance))
+            .count()
+}
+
 /// Syncs every client of `l`, then compares both agings and the cash
 /// roll-forward of each with the look-alike's reports.
 async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
@@ -78,6 +127,8 @@ async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
     }
     let mut credits_seen = 0;
     let mut closings_checked = 0;
+    let mut past_days_checked = 0;
+    let mut paid_later = 0;
     for c in &l.connections {
         // The source's today, in the company's offset: both sides age to it.
         let truth = l.admin.ground_truth(c.realm.as_str()).unwrap();
@@ -104,7 +155,8 @@ async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
             assert_eq!(rowcol_buckets(&ours), theirs, "{} {side:?} as of {today}", c.client);
         }
         // The roll-forward's closing balances are what the source's own
-        // balance sheet says each bank account held at each month's end.
+        // balance sheet says each bank account held, and each card account
+        // owed (negated), at each month's end.
         let roll = rollforward(&s, today, 3);
         assert!(roll.history_covers, "{}", c.client);
         for account in roll.accounts.iter().filter(|a| a.currency == s.home_currency) {
@@ -120,7 +172,7 @@ async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
                     .map_or(Decimal::ZERO, |line| line.amount);
                 assert_eq!(
                     month.closing.amount(),
-                    held,
+                    account.kind.as_cash(held),
                     "{} {} closing on {}",
                     c.client,
                     account.name,
@@ -132,10 +184,20 @@ async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
                 assert_eq!(pair[0].closing, pair[1].opening, "{} {}", c.client, account.name);
             }
         }
+        // The two past month ends, as a true historical view.
+        for month in &roll.total[..roll.total.len() - 1] {
+            paid_later += past_day_reconciles(l, &rail, c, month.through, month.closing.amount()).await;
+            past_days_checked += 1;
+        }
     }
+    assert_eq!(past_days_checked, l.connections.len() * 2);
     assert!(
-        closings_checked >= l.connections.len() * 6,
-        "two bank accounts, three month ends each: {closings_checked}"
+        paid_later > 0,
+        "documents dated before a past day's window and paid since were fetched"
+    );
+    assert!(
+        closings_checked >= l.connections.len() * 9,
+        "two bank accounts and a card, three month ends each: {closings_checked}"
     );
     assert!(
         credits_seen > l.connections.len() / 5,

@@ -5,7 +5,7 @@ use comfy_table::Table;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::{AdvisorId, ClientId};
 use rowcol_report::money_text;
-use rowcol_runway::calc::rollforward::{MonthFlow, RollForward, rollforward};
+use rowcol_runway::calc::rollforward::{CashAccountKind, MonthFlow, RollForward, rollforward};
 
 use crate::cli::CashFormat;
 use crate::config::Config;
@@ -36,16 +36,28 @@ pub async fn run(config: &Config, client: &str, months: u32, format: CashFormat)
     }
 }
 
+/// One row: account id, name, kind (`bank`, `card` or `net cash`), month.
+type Row<'r> = (String, String, &'static str, &'r MonthFlow);
+
 /// Every account's months, then the total's, in one list of rows.
-fn rows(roll: &RollForward) -> Vec<(String, String, &MonthFlow)> {
+fn rows(roll: &RollForward) -> Vec<Row<'_>> {
     let mut rows = Vec::new();
     for account in &roll.accounts {
+        let kind = match account.kind {
+            CashAccountKind::Bank => "bank",
+            CashAccountKind::Card => "card",
+        };
         for month in &account.months {
-            rows.push((account.account.to_string(), account.name.clone(), month));
+            rows.push((account.account.to_string(), account.name.clone(), kind, month));
         }
     }
     for month in &roll.total {
-        rows.push(("TOTAL".to_owned(), "home-currency accounts".to_owned(), month));
+        rows.push((
+            "TOTAL".to_owned(),
+            "home-currency accounts".to_owned(),
+            "net cash",
+            month,
+        ));
     }
     rows
 }
@@ -54,6 +66,7 @@ fn table(roll: &RollForward) -> Table {
     let mut table = Table::new();
     table.set_header([
         "account",
+        "kind",
         "month",
         "opening",
         "cash in",
@@ -62,9 +75,10 @@ fn table(roll: &RollForward) -> Table {
         "financing",
         "closing",
     ]);
-    for (_, name, m) in rows(roll) {
+    for (_, name, kind, m) in rows(roll) {
         table.add_row([
             name,
+            kind.to_owned(),
             format!("{} to {}", m.month.format("%Y-%m"), m.through),
             money_text(&m.opening),
             money_text(&m.cash_in),
@@ -84,6 +98,7 @@ fn csv_text(roll: &RollForward) -> CliResult<String> {
     out.write_record([
         "account",
         "account_name",
+        "kind",
         "currency",
         "month",
         "through",
@@ -95,10 +110,11 @@ fn csv_text(roll: &RollForward) -> CliResult<String> {
         "closing",
     ])
     .map_err(fail)?;
-    for (id, name, m) in rows(roll) {
+    for (id, name, kind, m) in rows(roll) {
         out.write_record([
             id,
             name,
+            kind.to_owned(),
             m.closing.currency().to_string(),
             m.month.to_string(),
             m.through.to_string(),

@@ -188,8 +188,10 @@ pub(crate) fn open_items<'a>(s: &'a ClientSnapshot, side: Side, rates: &HomeRate
     }
 }
 
-/// Ages the open documents of one side as of a date.
+/// Ages the documents of one side that were open at the end of `as_of`
+/// (see [`crate::history`]).
 pub fn aging(s: &ClientSnapshot, side: Side, as_of: NaiveDate) -> Aging {
+    let s = &*crate::history::as_it_stood(s, as_of);
     let rates = HomeRates::from_snapshot(s);
     aging_of(&open_items(s, side, &rates), side, as_of, &rates)
 }

@@ -43,10 +43,12 @@ pub struct CashPosition {
     pub method: String,
 }
 
-/// Computes the cash position of a snapshot (current balances as the mirror
-/// holds them; every non-deleted bank and card account, active or not, since
-/// an inactive account with a balance still holds or owes money).
+/// Computes the cash position of a snapshot at the end of its `as_of` day
+/// (balances as the mirror holds them, less what is dated later: see
+/// [`crate::history`]; every non-deleted bank and card account, active or
+/// not, since an inactive account with a balance still holds or owes money).
 pub fn cash_position(s: &ClientSnapshot) -> CashPosition {
+    let s = &*crate::history::as_it_stood(s, s.as_of);
     cash_position_with(s, &HomeRates::from_snapshot(s))
 }
 

@@ -55,12 +55,14 @@ pub struct CashOutlook {
     pub guardrail: GuardrailStatus,
 }
 
-/// Computes every figure for `s` as of `as_of`, with the burn window from
-/// the client's settings (`burn_window_months`).
+/// Computes every figure for `s` as it stood at the end of `as_of` (see
+/// [`crate::history`]), with the burn window from the client's settings
+/// (`burn_window_months`).
 pub fn outlook(s: &ClientSnapshot, as_of: NaiveDate) -> CashOutlook {
+    let s = &*crate::history::as_it_stood(s, as_of);
     let rates = HomeRates::from_snapshot(s);
     let ix = SnapshotIndex::new(s);
-    outlook_with(s, as_of, &rates, &ix, &PaymentHabits::learn(s, &ix))
+    outlook_with(s, as_of, &rates, &PaymentHabits::learn(s, &ix))
 }
 
 /// The figures the decision console and the digest rest on: cash, burn,
@@ -81,12 +83,11 @@ pub(crate) fn figures_with<'a>(
     s: &'a ClientSnapshot,
     as_of: NaiveDate,
     rates: &HomeRates,
-    ix: &SnapshotIndex<'a>,
     habits: &PaymentHabits<'a>,
 ) -> CashFigures {
     let window = Window::trailing_full_months(as_of, s.settings.burn_window_months);
     let cash = cash::cash_position_with(s, rates);
-    let burn = burn::burn_with(s, rates, ix, window);
+    let burn = burn::burn_with(s, rates, window);
     let runway = runway::runway(&cash, &burn);
     let level = guardrail::level(s.settings.guardrail, &burn, rates);
     let forecast = forecast::forecast_with(
@@ -94,13 +95,13 @@ pub(crate) fn figures_with<'a>(
         habits,
         &ForecastInputs {
             as_of,
-            starting_cash: cash.cash,
+            starting_cash: cash.net,
             direct_spend: (burn.direct_spend.amount(), window.days()),
             guardrail: level.amount,
             rates,
         },
     );
-    let guardrail = guardrail::status(level, cash.cash, forecast.first_week_below_guardrail);
+    let guardrail = guardrail::status(level, cash.net, forecast.first_week_below_guardrail);
     CashFigures {
         cash,
         burn,
@@ -115,7 +116,6 @@ pub(crate) fn outlook_with<'a>(
     s: &'a ClientSnapshot,
     as_of: NaiveDate,
     rates: &HomeRates,
-    ix: &SnapshotIndex<'a>,
     habits: &PaymentHabits<'a>,
 ) -> CashOutlook {
     let CashFigures {
@@ -124,7 +124,7 @@ pub(crate) fn outlook_with<'a>(
         runway,
         forecast,
         guardrail,
-    } = figures_with(s, as_of, rates, ix, habits);
+    } = figures_with(s, as_of, rates, habits);
     let window = burn.window;
     let ar_aging = aging::aging_of(
         &aging::open_items(s, Side::Receivable, rates),

@@ -1,17 +1,24 @@
-//! The monthly cash roll-forward: for each bank account and in total, month
-//! by month, the opening balance, cash in, cash out, transfers between the
-//! client's own accounts, financing and the closing balance.
+//! The monthly cash roll-forward: for each bank and credit-card account and
+//! in total, month by month, the opening balance, cash in, cash out,
+//! transfers between the client's own accounts, financing and the closing
+//! balance.
 //!
-//! Definition. Every posting kind that moves a bank account is read from the
-//! snapshot and classed:
+//! A card account is followed as negative cash: its balances are what is
+//! owed, negated; a charge is cash out when it is made, a refund on the card
+//! cash in, and a statement paid from the bank a transfer (bank down, card
+//! owed down by as much). The total is so the client's net cash: bank
+//! balances less card balances owed.
+//!
+//! Definition. Every posting kind that moves a bank or card account is read
+//! from the snapshot and classed:
 //! - **cash in**: customer payments and deposits into the account, cash
 //!   sales deposited to it, card or bank refunds received (`Purchase.credit`),
 //!   sales-tax refunds, and bank debits of operating journal entries;
 //! - **cash out**: bill payments, purchases, refunds paid, sales tax paid,
 //!   and bank credits of operating journal entries (payroll, its remittance);
 //! - **transfers**: transfers between the client's own accounts, card
-//!   statements paid from the account, and journal entries that only move
-//!   money between bank accounts (not burn);
+//!   statements paid, and journal entries that only move money between bank
+//!   and card accounts (not burn);
 //! - **financing**: journal entries whose other side is only equity or
 //!   long-term debt (opening balances, owner money, loans).
 //!
@@ -25,8 +32,8 @@
 //! home-currency accounts and names the others it leaves out.
 
 use chrono::{Datelike, Months, NaiveDate};
-use rowcol_core::entity::{AccountType, Posting, Reference, TxnCommon};
-use rowcol_core::{ClientSnapshot, Currency, ExternalId, Money};
+use rowcol_core::entity::{Account, AccountType, Posting, Reference, TxnCommon};
+use rowcol_core::{ClientSnapshot, Currency, EntityKind, ExternalId, Money};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -51,29 +58,61 @@ pub struct MonthFlow {
     pub closing: Money,
 }
 
-/// One bank account's months.
+/// Which kind of cash account a roll-forward follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CashAccountKind {
+    /// A bank account: its balances are cash held.
+    Bank,
+    /// A credit-card account: its balances are what is owed, negated.
+    Card,
+}
+
+impl CashAccountKind {
+    /// The kind of an account type, `None` for accounts that hold no cash.
+    pub fn of(account_type: AccountType) -> Option<CashAccountKind> {
+        match account_type {
+            AccountType::Bank => Some(CashAccountKind::Bank),
+            AccountType::CreditCard => Some(CashAccountKind::Card),
+            _ => None,
+        }
+    }
+
+    /// The account's balance as cash: as is for a bank, negated for a card.
+    pub fn as_cash(self, balance: Decimal) -> Decimal {
+        match self {
+            CashAccountKind::Bank => balance,
+            CashAccountKind::Card => Decimal::ZERO - balance,
+        }
+    }
+}
+
+/// One bank or card account's months.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountRollForward {
     /// The account.
     pub account: ExternalId,
     /// Its name.
     pub name: String,
+    /// Bank or card: a card's balances are negative (what is owed).
+    pub kind: CashAccountKind,
     /// Its currency: every amount of its months is in it.
     pub currency: Currency,
     /// Oldest month first.
     pub months: Vec<MonthFlow>,
 }
 
-/// The roll-forward of every bank account and their home-currency total.
+/// The roll-forward of every bank and card account and their home-currency
+/// total (net cash: banks less cards owed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollForward {
     /// The day the last month runs to.
     pub as_of: NaiveDate,
-    /// Per bank account, in the snapshot's account order.
+    /// Per account, in the snapshot's account order.
     pub accounts: Vec<AccountRollForward>,
     /// The home-currency accounts added up, month by month.
     pub total: Vec<MonthFlow>,
-    /// Bank accounts in another currency, left out of `total`.
+    /// Accounts in another currency, left out of `total`.
     pub left_out_of_total: Vec<ExternalId>,
     /// True when the snapshot's history reaches the first month's start
     /// (otherwise earlier months would miss movements and are not given).
@@ -84,21 +123,54 @@ pub struct RollForward {
 
 /// How a movement is classed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
+pub(crate) enum Class {
+    /// Operating money in.
     In,
+    /// Operating money out.
     Out,
+    /// Between the client's own accounts (card statements included).
     Transfer,
+    /// Against equity or long-term debt only.
     Financing,
 }
 
-/// The roll-forward of the `months` calendar months ending with the month
-/// of `as_of` (that month up to `as_of`), limited to the months the
-/// snapshot's history covers.
-pub fn rollforward(s: &ClientSnapshot, as_of: NaiveDate, months: u32) -> RollForward {
-    let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+/// One movement of a bank or card account, signed as cash (a card charge is
+/// negative), in the account's currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Movement<'a> {
+    /// The account moved.
+    pub(crate) account: &'a ExternalId,
+    /// The document's date.
+    pub(crate) date: NaiveDate,
+    /// How it is classed.
+    pub(crate) class: Class,
+    /// Signed amount in the account's currency.
+    pub(crate) amount: Decimal,
+    /// The kind of document that made it.
+    pub(crate) source: EntityKind,
+}
+
+/// The definition every roll-forward states.
+pub const ROLLFORWARD_DEFINITION: &str = "per bank and card account, in its currency (a card's balance is what is \
+     owed, negated): closing = the account's current balance less what is dated after as_of, worked back month by \
+     month; opening = closing - cash in + cash out - transfers - financing. Cash in: customer payments, deposits, \
+     cash sales, refunds received, bank debits of operating journal entries; cash out: bill payments, purchases and \
+     card charges, refunds paid, sales tax, bank credits of operating journal entries (payroll); transfers: own \
+     accounts and card statements paid; financing: journal entries against equity or long-term debt only. Total: \
+     the home-currency accounts, so net cash (banks less cards owed)";
+
+/// The first day of `d`'s month.
+fn first_of(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// The first day of each of the `months` calendar months ending with the
+/// month of `as_of`, oldest first, limited to the months from
+/// `history_start`'s first whole month; and whether none was cut.
+pub(crate) fn month_starts(history_start: NaiveDate, as_of: NaiveDate, months: u32) -> (Vec<NaiveDate>, bool) {
     let current = first_of(as_of);
-    let history = first_of(s.history_start);
-    let history = if history < s.history_start {
+    let history = first_of(history_start);
+    let history = if history < history_start {
         history.checked_add_months(Months::new(1)).unwrap_or(history)
     } else {
         history
@@ -108,20 +180,23 @@ pub fn rollforward(s: &ClientSnapshot, as_of: NaiveDate, months: u32) -> RollFor
         .filter_map(|back| current.checked_sub_months(Months::new(back)))
         .collect::<Vec<_>>();
     let starts: Vec<NaiveDate> = wanted.iter().copied().filter(|m| *m >= history).collect();
-    let history_covers = starts.len() == wanted.len();
+    let covers = starts.len() == wanted.len();
+    (starts, covers)
+}
+
+/// The roll-forward of the `months` calendar months ending with the month
+/// of `as_of` (that month up to `as_of`), limited to the months the
+/// snapshot's history covers.
+pub fn rollforward(s: &ClientSnapshot, as_of: NaiveDate, months: u32) -> RollForward {
+    let (starts, history_covers) = month_starts(s.history_start, as_of, months);
     let types = AccountTypes::of(s);
     let movements = movements(s, &types);
     let mut accounts = Vec::new();
-    for account in s
-        .accounts
-        .iter()
-        .filter(|a| !a.meta.deleted && a.account_type == AccountType::Bank)
-    {
+    for (account, kind) in cash_accounts(s) {
         let id = &account.meta.external_id;
         let currency = account.current_balance.currency();
-        let mine: Vec<&(ExternalId, NaiveDate, Class, Decimal)> = movements.iter().filter(|m| &m.0 == id).collect();
-        let after: Decimal = mine.iter().filter(|m| m.1 > as_of).map(|m| m.3).sum();
-        let mut closing = account.current_balance.amount() - after;
+        let mine: Vec<&Movement<'_>> = movements.iter().filter(|m| m.account == id).collect();
+        let mut closing = cash_on(kind.as_cash(account.current_balance.amount()), &mine, as_of);
         let mut out = Vec::new();
         for start in starts.iter().rev() {
             let end = start
@@ -131,8 +206,8 @@ pub fn rollforward(s: &ClientSnapshot, as_of: NaiveDate, months: u32) -> RollFor
                 .min(as_of);
             let sum = |class: Class| -> Decimal {
                 mine.iter()
-                    .filter(|m| m.2 == class && m.1 >= *start && m.1 <= end)
-                    .map(|m| m.3)
+                    .filter(|m| m.class == class && m.date >= *start && m.date <= end)
+                    .map(|m| m.amount)
                     .sum()
             };
             // `0 - x`, not `-x`: a month without outflows shows 0, not -0.
@@ -156,6 +231,7 @@ pub fn rollforward(s: &ClientSnapshot, as_of: NaiveDate, months: u32) -> RollFor
         accounts.push(AccountRollForward {
             account: id.clone(),
             name: account.name.clone(),
+            kind,
             currency,
             months: out,
         });
@@ -187,79 +263,130 @@ pub fn rollforward(s: &ClientSnapshot, as_of: NaiveDate, months: u32) -> RollFor
         accounts,
         total,
         history_covers,
-        definition: "per bank account, in its currency: closing = the account's current balance less what is \
-                     dated after as_of, worked back month by month; opening = closing - cash in + cash out - \
-                     transfers - financing. Cash in: customer payments, deposits, cash sales, refunds received, \
-                     bank debits of operating journal entries; cash out: bill payments, purchases, refunds paid, \
-                     sales tax, bank credits of operating journal entries (payroll); transfers: own accounts and \
-                     card statements paid; financing: journal entries against equity or long-term debt only"
-            .to_owned(),
+        definition: ROLLFORWARD_DEFINITION.to_owned(),
     }
 }
 
-/// Every movement of a bank account in the snapshot: account, date, class,
-/// signed amount (in the document's currency, which is the account's).
-fn movements(s: &ClientSnapshot, types: &AccountTypes<'_>) -> Vec<(ExternalId, NaiveDate, Class, Decimal)> {
+/// The snapshot's live bank and card accounts, in its account order.
+pub(crate) fn cash_accounts(s: &ClientSnapshot) -> impl Iterator<Item = (&Account, CashAccountKind)> {
+    s.accounts
+        .iter()
+        .filter(|a| !a.meta.deleted)
+        .filter_map(|a| CashAccountKind::of(a.account_type).map(|k| (a, k)))
+}
+
+/// An account's cash at the end of `day`: `now` (its cash today) less its
+/// movements dated after `day`.
+pub(crate) fn cash_on(now: Decimal, mine: &[&Movement<'_>], day: NaiveDate) -> Decimal {
+    now - mine.iter().filter(|m| m.date > day).map(|m| m.amount).sum::<Decimal>()
+}
+
+/// Every movement of a bank or card account in the snapshot (deleted
+/// documents left out), signed as cash in the account's currency.
+pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> Vec<Movement<'a>> {
     let currencies: std::collections::HashMap<&ExternalId, Currency> = s
         .accounts
         .iter()
         .map(|a| (&a.meta.external_id, a.current_balance.currency()))
         .collect();
     let mut out = Vec::new();
-    let mut on = |account: &Option<Reference>, txn: &TxnCommon, class: Class, amount: Decimal| {
-        let Some(r) = account.as_ref().filter(|r| types.is_bank(&r.id)) else {
-            return;
+    let mut on =
+        |account: &'a Option<Reference>, txn: &TxnCommon, source: EntityKind, class: Class, amount: Decimal| {
+            let Some(r) = account.as_ref().filter(|r| types.is_cash(&r.id)) else {
+                return;
+            };
+            let Some(amount) = in_account(txn, amount, currencies.get(&r.id).copied(), s.home_currency) else {
+                return;
+            };
+            out.push(Movement {
+                account: &r.id,
+                date: txn.txn_date,
+                class,
+                amount,
+                source,
+            });
         };
-        let Some(amount) = in_account(txn, amount, currencies.get(&r.id).copied(), s.home_currency) else {
-            return;
-        };
-        out.push((r.id.clone(), txn.txn_date, class, amount));
+    let signed = |refund: bool, amount: Decimal| {
+        if refund {
+            (Class::In, amount)
+        } else {
+            (Class::Out, Decimal::ZERO - amount)
+        }
     };
-    let live = |deleted: bool| !deleted;
-    for p in s.payments.iter().filter(|p| live(p.meta.deleted)) {
-        on(&p.deposit_to, &p.txn, Class::In, p.txn.total.amount());
+    for p in s.payments.iter().filter(|p| !p.meta.deleted) {
+        on(
+            &p.deposit_to,
+            &p.txn,
+            EntityKind::Payment,
+            Class::In,
+            p.txn.total.amount(),
+        );
     }
-    for d in s.deposits.iter().filter(|d| live(d.meta.deleted)) {
-        on(&d.deposit_to, &d.txn, Class::In, d.txn.total.amount());
+    for d in s.deposits.iter().filter(|d| !d.meta.deleted) {
+        on(
+            &d.deposit_to,
+            &d.txn,
+            EntityKind::Deposit,
+            Class::In,
+            d.txn.total.amount(),
+        );
     }
-    for r in s.sales_receipts.iter().filter(|r| live(r.meta.deleted)) {
-        on(&r.deposit_to, &r.txn, Class::In, r.txn.total.amount());
+    for r in s.sales_receipts.iter().filter(|r| !r.meta.deleted) {
+        on(
+            &r.deposit_to,
+            &r.txn,
+            EntityKind::SalesReceipt,
+            Class::In,
+            r.txn.total.amount(),
+        );
     }
-    for r in s.refund_receipts.iter().filter(|r| live(r.meta.deleted)) {
-        on(&r.paid_from, &r.txn, Class::Out, -r.txn.total.amount());
+    for r in s.refund_receipts.iter().filter(|r| !r.meta.deleted) {
+        let (class, amount) = signed(false, r.txn.total.amount());
+        on(&r.paid_from, &r.txn, EntityKind::RefundReceipt, class, amount);
     }
-    for p in s.bill_payments.iter().filter(|p| live(p.meta.deleted)) {
-        on(&p.paid_from, &p.txn, Class::Out, -p.txn.total.amount());
+    for p in s.bill_payments.iter().filter(|p| !p.meta.deleted) {
+        let (class, amount) = signed(false, p.txn.total.amount());
+        on(&p.paid_from, &p.txn, EntityKind::BillPayment, class, amount);
     }
-    for p in s.purchases.iter().filter(|p| live(p.meta.deleted)) {
-        let (class, sign) = if p.credit { (Class::In, 1) } else { (Class::Out, -1) };
-        on(&p.paid_from, &p.txn, class, p.txn.total.amount() * Decimal::from(sign));
+    for p in s.purchases.iter().filter(|p| !p.meta.deleted) {
+        let (class, amount) = signed(p.credit, p.txn.total.amount());
+        on(&p.paid_from, &p.txn, EntityKind::Purchase, class, amount);
     }
-    for t in s.tax_payments.iter().filter(|t| live(t.meta.deleted)) {
-        let (class, sign) = if t.refund { (Class::In, 1) } else { (Class::Out, -1) };
-        on(&t.paid_from, &t.txn, class, t.txn.total.amount() * Decimal::from(sign));
+    for t in s.tax_payments.iter().filter(|t| !t.meta.deleted) {
+        let (class, amount) = signed(t.refund, t.txn.total.amount());
+        on(&t.paid_from, &t.txn, EntityKind::TaxPayment, class, amount);
     }
-    for t in s.transfers.iter().filter(|t| live(t.meta.deleted)) {
-        on(&t.from, &t.txn, Class::Transfer, -t.txn.total.amount());
-        on(&t.to, &t.txn, Class::Transfer, t.txn.total.amount());
+    for t in s.transfers.iter().filter(|t| !t.meta.deleted) {
+        let amount = t.txn.total.amount();
+        on(
+            &t.from,
+            &t.txn,
+            EntityKind::Transfer,
+            Class::Transfer,
+            Decimal::ZERO - amount,
+        );
+        on(&t.to, &t.txn, EntityKind::Transfer, Class::Transfer, amount);
     }
-    for c in s.card_payments.iter().filter(|c| live(c.meta.deleted)) {
-        on(&c.bank_account, &c.txn, Class::Transfer, -c.txn.total.amount());
+    for c in s.card_payments.iter().filter(|c| !c.meta.deleted) {
+        let amount = c.txn.total.amount();
+        let kind = EntityKind::CreditCardPayment;
+        on(&c.bank_account, &c.txn, kind, Class::Transfer, Decimal::ZERO - amount);
+        on(&c.card_account, &c.txn, kind, Class::Transfer, amount);
     }
-    for je in s.journal_entries.iter().filter(|je| live(je.meta.deleted)) {
+    for je in s.journal_entries.iter().filter(|je| !je.meta.deleted) {
         let class = match types.journal_kind(&je.txn.lines) {
             JournalKind::Operating => None,
             JournalKind::Financing => Some(Class::Financing),
-            JournalKind::BetweenBanks => Some(Class::Transfer),
+            JournalKind::BetweenCash => Some(Class::Transfer),
         };
         for line in &je.txn.lines {
             let signed = match line.posting {
                 Some(Posting::Debit) => line.amount.amount(),
-                Some(Posting::Credit) => -line.amount.amount(),
+                Some(Posting::Credit) => Decimal::ZERO - line.amount.amount(),
                 None => continue,
             };
             let class = class.unwrap_or(if signed > Decimal::ZERO { Class::In } else { Class::Out });
-            on(&line.account, &je.txn, class, signed);
+            on(&line.account, &je.txn, EntityKind::JournalEntry, class, signed);
         }
     }
     out
@@ -286,8 +413,8 @@ pub(crate) enum JournalKind {
     Operating,
     /// Against equity or long-term debt only: financing.
     Financing,
-    /// Between bank accounts only.
-    BetweenBanks,
+    /// Between bank and card accounts only.
+    BetweenCash,
 }
 
 /// Account types by id, for telling bank, operating and financing accounts apart.
@@ -304,9 +431,9 @@ impl<'a> AccountTypes<'a> {
         )
     }
 
-    /// True for a bank account of the snapshot.
-    pub(crate) fn is_bank(&self, id: &ExternalId) -> bool {
-        self.0.get(id) == Some(&AccountType::Bank)
+    /// True for a bank or credit-card account of the snapshot.
+    pub(crate) fn is_cash(&self, id: &ExternalId) -> bool {
+        self.0.get(id).is_some_and(|t| CashAccountKind::of(*t).is_some())
     }
 
     /// How a journal entry with these lines is classed (lines without an
@@ -316,11 +443,11 @@ impl<'a> AccountTypes<'a> {
             .iter()
             .filter(|l| l.posting.is_some())
             .filter_map(|l| l.account.as_ref())
-            .filter(|a| !self.is_bank(&a.id))
+            .filter(|a| !self.is_cash(&a.id))
             .map(|a| self.0.get(&a.id))
             .collect();
         if others.is_empty() {
-            JournalKind::BetweenBanks
+            JournalKind::BetweenCash
         } else if others
             .iter()
             .all(|t| matches!(t, Some(AccountType::Equity | AccountType::LongTermLiability)))

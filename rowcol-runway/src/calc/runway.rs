@@ -8,8 +8,8 @@ use super::burn::Burn;
 use super::cash::CashPosition;
 
 /// The definition every runway figure states.
-pub const RUNWAY_DEFINITION: &str = "available cash (bank balances, home currency) divided by average monthly net burn \
-     over the trailing full months; weeks = months x 52 / 12; both rounded half away from zero to 2 decimals";
+pub const RUNWAY_DEFINITION: &str = "net cash (bank balances less credit-card balances owed, home currency) divided \
+     by average monthly net operating burn over the trailing full months; weeks = months x 52 / 12; both rounded half away from zero to 2 decimals";
 
 /// What can be said about runway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,7 +36,7 @@ pub enum RunwayState {
 pub struct Runway {
     /// The verdict.
     pub state: RunwayState,
-    /// Available cash used.
+    /// Net cash used: bank balances less card balances owed.
     pub cash: Money,
     /// Monthly net burn used.
     pub net_burn_monthly: Money,
@@ -79,7 +79,7 @@ pub fn runway(cash: &CashPosition, burn: &Burn) -> Runway {
             ),
         }
     } else {
-        match exact_months(cash.cash.amount(), burn.net_monthly.amount()) {
+        match exact_months(cash.net.amount(), burn.net_monthly.amount()) {
             None => RunwayState::NotBurning,
             Some(m) => RunwayState::Months {
                 months: round_ratio(m),
@@ -89,7 +89,7 @@ pub fn runway(cash: &CashPosition, burn: &Burn) -> Runway {
     };
     Runway {
         state,
-        cash: cash.cash,
+        cash: cash.net,
         net_burn_monthly: burn.net_monthly,
         definition: RUNWAY_DEFINITION.to_owned(),
     }

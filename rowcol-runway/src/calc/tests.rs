@@ -28,10 +28,11 @@ fn dated<T>(mut t: T, d: &str, txn: impl Fn(&mut T) -> &mut rowcol_core::entity:
 /// USD 1,500. The only EUR rate on the data is 1.10 (bill B2), so the EUR
 /// account is USD 1,100 and cash is 10,000 + 1,100 = USD 11,100.
 ///
-/// In the window: bill payments 3 x 3,000 = 9,000; purchases 3 x 600 =
-/// 1,800; customer payments 3 x 1,500 = 4,500; a deposit of 2,000 carrying
-/// payment P1 (1,500) adds 500, and a plain deposit adds 700. Outside it: a
-/// purchase in December and one in April.
+/// In the window: bill payments 3 x 3,000 = 9,000 from Checking; card
+/// charges 3 x 600 = 1,800 on Visa; customer payments P2, P3 of 1,500 into
+/// Checking, P1 into Undeposited Funds and carried to Checking by a deposit
+/// of 2,000; a plain deposit of 700. Outside it: a card charge in December
+/// and one in April.
 ///
 /// Open bills: B1 USD 1,000 due 04-20; B2 EUR 500 at 1.10 = USD 550 due
 /// 04-01; B3 USD 2,000 due 01-05. Open invoices: I1 4,000 due 04-30; I2 1,000
@@ -45,6 +46,12 @@ fn worked() -> ClientSnapshot {
         .push(account("36", "Euro account", AccountType::Bank, dec!(0)));
     s.accounts.last_mut().unwrap().current_balance = Money::new(dec!(1000), Currency::EUR);
     s.accounts[1].current_balance = usd(dec!(1500));
+    s.accounts.push(account(
+        "42",
+        "Undeposited Funds",
+        AccountType::OtherCurrentAsset,
+        dec!(0),
+    ));
 
     for (i, d) in ["2026-01-10", "2026-02-10", "2026-03-10"].iter().enumerate() {
         let bp = fixtures::bill_payment("acme", &format!("bp{i}"), dec!(3000), &format!("90{i}"));
@@ -71,7 +78,10 @@ fn worked() -> ClientSnapshot {
         inv.due_date = Some(date(due));
         inv.balance = usd(dec!(0));
         s.invoices.push(inv);
-        let p = fixtures::payment("acme", &format!("P{}", i + 1), dec!(1500), &format!("PI{}", i + 1));
+        let mut p = fixtures::payment("acme", &format!("P{}", i + 1), dec!(1500), &format!("PI{}", i + 1));
+        if i == 0 {
+            p.deposit_to = Some(fixtures::reference("42", "Undeposited Funds"));
+        }
         s.payments.push(dated(p, paid_on, |t| &mut t.txn));
     }
     let mut carrying = dated(fixtures::deposit("acme", "D1", dec!(2000)), "2026-02-16", |t| {
@@ -144,7 +154,8 @@ fn burn_over_three_full_months() {
     // Out: 9,000 + 1,800 = 10,800; gross 10,800 / 3 = 3,600 a month.
     assert_eq!(b.cash_out, usd(dec!(10800)));
     assert_eq!(b.gross_monthly, usd(dec!(3600)));
-    // In: 4,500 + (2,000 - 1,500) + 700 = 5,700; net (10,800 - 5,700) / 3 = 1,700.
+    // In, as it reached a bank: 2 x 1,500 + 2,000 + 700 = 5,700 (P1 counts
+    // when deposited); net (10,800 - 5,700) / 3 = 1,700.
     assert_eq!(b.cash_in, usd(dec!(5700)));
     assert_eq!(b.net_monthly, usd(dec!(1700)));
     assert!(!b.too_thin());
@@ -189,10 +200,11 @@ fn burn_counts_payroll_and_cash_sales_and_leaves_out_financing_transfers_and_car
     s.sales_receipts.push(sale);
 
     let b = outlook(&s, date(AS_OF)).burn;
-    // Out: 10,800 + 1,600 payroll - 100 refund = 12,300.
-    assert_eq!(b.cash_out, usd(dec!(12300)));
-    // In: 5,700 + 250 cash sale = 5,950; the opening balance is not income.
-    assert_eq!(b.cash_in, usd(dec!(5950)));
+    // Out: 10,800 + 1,600 payroll = 12,400.
+    assert_eq!(b.cash_out, usd(dec!(12400)));
+    // In: 5,700 + 250 cash sale + 100 card refund = 6,050; the opening
+    // balance is not income.
+    assert_eq!(b.cash_in, usd(dec!(6050)));
     // Net: (12,300 - 5,950) / 3 = 2,116.67 once rounded.
     assert_eq!(b.net_monthly.round_to_minor_units(), usd(dec!(2116.67)));
     assert!(b.method.contains("financing") || b.method.contains("equity"));
@@ -243,23 +255,42 @@ fn the_roll_forward_closes_each_month_on_the_balance_its_postings_give() {
     assert_eq!(february.financing.amount(), dec!(5000));
     assert_eq!(february.closing, march.opening);
     assert!(r.definition.contains("financing"));
-    // The EUR account is left out of the USD total, which adds Checking alone.
+    // Visa is followed as negative cash: it owes 1,500 now, 501 at March's
+    // end (April's 999 charge came later); March's 600 charge is cash out
+    // and the 400 statement a transfer in, so March opened owing 301.
+    let visa = &r.accounts[1];
+    assert_eq!(visa.kind, rollforward::CashAccountKind::Card);
+    let visa_march = &visa.months[1];
+    assert_eq!(
+        (visa_march.opening.amount(), visa_march.closing.amount()),
+        (dec!(-301), dec!(-501))
+    );
+    assert_eq!(
+        (visa_march.cash_out.amount(), visa_march.transfers.amount()),
+        (dec!(600), dec!(400))
+    );
+    // The EUR account is left out of the USD total, which is net cash:
+    // Checking less what Visa owes; the statement nets to no transfer.
     assert_eq!(r.left_out_of_total.len(), 1);
-    assert_eq!(r.total[1], *march);
+    assert_eq!(r.total[1].closing.amount(), dec!(10000) - dec!(501));
+    assert_eq!(r.total[1].cash_out.amount(), dec!(4600) + dec!(600));
+    assert!(r.total[1].transfers.is_zero());
 }
 
 #[test]
 fn runway_in_months_and_weeks() {
     let o = outlook(&worked(), date(AS_OF));
-    // 11,100 / 1,700 = 6.5294...; weeks 6.5294... x 52 / 12 = 28.2941...
+    // Net cash 11,100 - 1,500 owed on Visa = 9,600; 9,600 / 1,700 =
+    // 5.6470...; weeks 5.6470... x 52 / 12 = 24.4705...
+    assert_eq!(o.runway.cash, usd(dec!(9600.00)));
     assert_eq!(
         o.runway.state,
         RunwayState::Months {
-            months: dec!(6.53),
-            weeks: dec!(28.29)
+            months: dec!(5.65),
+            weeks: dec!(24.47)
         }
     );
-    assert!(o.runway.definition.contains("net burn"));
+    assert!(o.runway.definition.contains("net operating burn"));
 }
 
 #[test]
@@ -312,18 +343,19 @@ fn thirteen_week_forecast() {
     let o = outlook(&worked(), date(AS_OF));
     let f = &o.forecast;
     let closing: Vec<Decimal> = f.weeks.iter().map(|w| w.closing.amount()).collect();
-    // Recurring: purchases 1,800 over 90 days = 140 a week.
-    // Week 1: 11,100 + I2 1,000 (due 02-20 + 10 days late: overdue) - bills 3,550 - 140 = 8,410.
-    // Weeks 2-3: -140 each. Week 4 (05-06..05-12): + I1 4,000 (due 04-30 + 10 = 05-10) - 140 = 11,990.
-    // Weeks 5-13: -140 each: 11,990 - 9 x 140 = 10,730. I3 (105 days overdue) is doubtful.
+    // Recurring: card charges 1,800 over 90 days = 140 a week. Starting
+    // cash is net of the 1,500 owed on Visa: 11,100 - 1,500 = 9,600.
+    // Week 1: 9,600 + I2 1,000 (due 02-20 + 10 days late: overdue) - bills 3,550 - 140 = 6,910.
+    // Weeks 2-3: -140 each. Week 4 (05-06..05-12): + I1 4,000 (due 04-30 + 10 = 05-10) - 140 = 10,490.
+    // Weeks 5-13: -140 each: 10,490 - 9 x 140 = 9,230. I3 (105 days overdue) is doubtful.
     assert_eq!(
         closing[..4],
-        [dec!(8410.00), dec!(8270.00), dec!(8130.00), dec!(11990.00)]
+        [dec!(6910.00), dec!(6770.00), dec!(6630.00), dec!(10490.00)]
     );
-    assert_eq!(closing[12], dec!(10730.00));
+    assert_eq!(closing[12], dec!(9230.00));
     assert_eq!(f.doubtful_receivables, usd(dec!(300)));
     assert_eq!(f.weeks[3].start, date("2026-05-06"));
-    // Start 11,100 + in 5,000 - out (3,550 + 13 x 140 = 5,370) = 10,730.
+    // Start 9,600 + in 5,000 - out (3,550 + 13 x 140 = 5,370) = 9,230.
     assert_eq!(f.total_inflows, usd(dec!(5000)));
     assert_eq!(f.total_outflows.amount(), dec!(5370));
 }
@@ -336,8 +368,8 @@ fn guardrail_default_and_fixed() {
     assert_eq!(g.round_to_minor_units(), usd(dec!(3323.08)));
     assert!(!o.guardrail.breached_within_forecast());
     let mut s = worked();
-    // Fixed 8,300: cash 11,100 is above it now; week 2 closes at 8,270, under it.
-    s.settings.guardrail = Guardrail::Fixed(usd(dec!(8300)));
+    // Fixed 6,800: net cash 9,600 is above it now; week 2 closes at 6,770, under it.
+    s.settings.guardrail = Guardrail::Fixed(usd(dec!(6800)));
     let o = outlook(&s, date(AS_OF));
     assert!(!o.guardrail.breached_now);
     assert_eq!(o.guardrail.first_week_below, Some(2));

@@ -104,16 +104,17 @@ pub struct DecisionConsole {
     pub to_chase: Vec<ChaseItem>,
 }
 
-/// Builds the console for `s` as of `as_of`, holding back the bills `tray`
-/// has issues with.
+/// Builds the console for `s` as it stood at the end of `as_of` (see
+/// [`crate::history`]), holding back the bills `tray` has issues with.
 pub fn console(s: &ClientSnapshot, as_of: NaiveDate, tray: &HygieneTray) -> DecisionConsole {
+    let s = &*crate::history::as_it_stood(s, as_of);
     let rates = HomeRates::from_snapshot(s);
     let ix = SnapshotIndex::new(s);
     let habits = PaymentHabits::learn(s, &ix);
-    let outlook = outlook_with(s, as_of, &rates, &ix, &habits);
+    let outlook = outlook_with(s, as_of, &rates, &habits);
     let flagged = flagged_bills(tray);
     let figures = Figures {
-        cash: outlook.cash.cash,
+        cash: outlook.cash.net,
         net_burn: outlook.burn.net_monthly.amount(),
         forecast: &outlook.forecast,
     };
@@ -291,7 +292,7 @@ impl Draft<'_> {
 /// The figures decisions rest on, from the client's outlook.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Figures<'o> {
-    /// Available cash, home currency.
+    /// Net cash (banks less cards owed), home currency.
     pub(crate) cash: Money,
     /// Monthly net burn, home units.
     pub(crate) net_burn: Decimal,

@@ -109,7 +109,7 @@ pub struct ClientDigest {
     pub urgency_reasons: Vec<String>,
     /// True when any figure below rests on stale data.
     pub stale: bool,
-    /// Available cash.
+    /// Net cash: bank balances less card balances owed.
     pub cash: Stated<Money>,
     /// Runway, with its definition.
     pub runway: Stated<Runway>,
@@ -138,7 +138,7 @@ pub struct PortfolioTotals {
     pub at_risk_bills: u32,
     /// Bills in payment sets.
     pub pay_now_bills: u32,
-    /// Available cash per home currency (never added across currencies).
+    /// Net cash per home currency (never added across currencies).
     pub cash: Vec<Money>,
     /// At-risk bill totals per home currency.
     pub at_risk: Vec<Money>,
@@ -198,14 +198,15 @@ pub fn digest(snapshots: &[ClientSnapshot], clock: DigestClock) -> Digest {
 /// [`compose`] composes them. Only what the line shows is written out: the
 /// first findings, bills and invoices; the rest are counted.
 pub fn client_digest(s: &ClientSnapshot, clock: DigestClock) -> ClientDigest {
+    let s = &*crate::history::as_it_stood(s, clock.as_of);
     // Built once and shared by the tray and the console.
     let rates = HomeRates::from_snapshot(s);
     let ix = SnapshotIndex::new(s);
     let habits = PaymentHabits::learn(s, &ix);
     let (tray, flagged) = tray_with(s, clock.as_of, &ix, TOP_ITEMS);
-    let f = crate::calc::figures_with(s, clock.as_of, &rates, &ix, &habits);
+    let f = crate::calc::figures_with(s, clock.as_of, &rates, &habits);
     let figures = Figures {
-        cash: f.cash.cash,
+        cash: f.cash.net,
         net_burn: f.burn.net_monthly.amount(),
         forecast: &f.forecast,
     };
@@ -234,7 +235,7 @@ pub fn client_digest(s: &ClientSnapshot, clock: DigestClock) -> ClientDigest {
         counts: tray.counts,
         top: tray.findings,
     };
-    line(s, hygiene, decisions, (f.cash.cash, f.runway, &f.guardrail), clock)
+    line(s, hygiene, decisions, (f.cash.net, f.runway, &f.guardrail), clock)
 }
 
 /// Composes a client's digest line from its tray and console outputs.
@@ -268,7 +269,7 @@ pub fn compose(s: &ClientSnapshot, tray: &HygieneTray, console: &DecisionConsole
         s,
         hygiene,
         decisions,
-        (o.cash.cash, o.runway.clone(), &o.guardrail),
+        (o.cash.net, o.runway.clone(), &o.guardrail),
         clock,
     )
 }
@@ -348,7 +349,10 @@ fn urgency(line: &ClientDigest) -> (Urgency, Vec<String>) {
         raise(Urgency::Critical, "cash is under the guardrail now".to_owned());
     }
     if line.cash.value.is_negative() {
-        raise(Urgency::Critical, "cash is negative".to_owned());
+        raise(
+            Urgency::Critical,
+            "net cash (banks less cards owed) is negative".to_owned(),
+        );
     }
     match months {
         Some(m) if m < rust_decimal::Decimal::from(3) => raise(Urgency::Critical, format!("{m} months of runway")),

@@ -140,8 +140,10 @@ impl HygieneTray {
     }
 }
 
-/// Runs every enabled rule over `s` as of `as_of` and drops reviewed findings.
+/// Runs every enabled rule over `s` as it stood at the end of `as_of` (see
+/// [`crate::history`]) and drops reviewed findings.
 pub fn tray(s: &ClientSnapshot, as_of: NaiveDate) -> HygieneTray {
+    let s = &*crate::history::as_it_stood(s, as_of);
     tray_with(s, as_of, &SnapshotIndex::new(s), usize::MAX).0
 }
 

@@ -288,18 +288,19 @@ _FLOWS = ("opening", "cash_in", "cash_out", "transfers", "financing", "closing")
 
 
 def _rollforward(r: Dict[str, Any]) -> List[Dict[str, Any]]:
-    def row(account: str, name: str, month: Dict[str, Any]) -> Dict[str, Any]:
+    def row(account: str, name: str, kind: str, month: Dict[str, Any]) -> Dict[str, Any]:
         return {
             "account": account,
             "account_name": name,
+            "kind": kind,
             "month": month["month"],
             "through": month["through"],
             **{f: month[f]["amount"] for f in _FLOWS},
             "currency": month["closing"]["currency"],
         }
 
-    rows = [row(a["account"], a["name"], m) for a in r["accounts"] for m in a["months"]]
-    return rows + [row("TOTAL", "home-currency accounts", m) for m in r["total"]]
+    rows = [row(a["account"], a["name"], a["kind"], m) for a in r["accounts"] for m in a["months"]]
+    return rows + [row("TOTAL", "home-currency accounts", "net cash", m) for m in r["total"]]
 
 
 _SHAPES: Dict[str, Callable[[Dict[str, Any]], List[Dict[str, Any]]]] = {
@@ -355,7 +356,7 @@ COLUMNS: Dict[str, List[str]] = {
         "client", "as_of", "cash", "card_debt", "net", "bank_accounts", "unconverted_currencies",
         "gross_burn_monthly", "runway_state", "runway_months", "runway_weeks", "net_burn_monthly", "currency",
     ],
-    "rollforward": ["client", "account", "account_name", "month", "through", *_FLOWS, "currency"],
+    "rollforward": ["client", "account", "account_name", "kind", "month", "through", *_FLOWS, "currency"],
     "sync_report": _SYNC_COLUMNS,
     "sync_results": _SYNC_COLUMNS,
     "runs": ["client", "id", "rail", "trigger", "mode", "status", "started_at", "finished_at", *_COUNTS, "error"],
