@@ -75,7 +75,8 @@ fn demo_then_read_commands_on_its_mirror() {
     assert!(cash.status.success(), "{}", text(&cash));
     let roll: serde_json::Value = serde_json::from_slice(&cash.stdout).unwrap();
     let accounts = roll["accounts"].as_array().unwrap();
-    assert!(accounts.len() >= 2, "checking and savings: {roll}");
+    assert!(accounts.len() >= 3, "checking, savings and the card: {roll}");
+    assert!(accounts.iter().any(|a| a["kind"] == "card"), "{roll}");
     for account in accounts {
         let months = account["months"].as_array().unwrap();
         assert_eq!(months.len(), 3, "{account}");
@@ -93,7 +94,7 @@ fn demo_then_read_commands_on_its_mirror() {
     let csv = String::from_utf8_lossy(&csv.stdout);
     let lines: Vec<&str> = csv.lines().filter(|l| !l.is_empty()).collect();
     assert!(
-        lines[0].starts_with("account,account_name,currency,month,through,opening,"),
+        lines[0].starts_with("account,account_name,kind,currency,month,through,opening,"),
         "{csv}"
     );
     assert_eq!(lines.len(), 1 + 3 * accounts.len() + 3, "{csv}");

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use rowcol_core::{ClientSnapshot, Money};
+use rowcol_runway::calc::rollforward::{MonthFlow, RollForward, rollforward};
 use rowcol_runway::console::BillDecision;
 use rowcol_runway::digest::freshness::Freshness;
 use rowcol_runway::services::ChaseItem;
@@ -13,6 +14,9 @@ use rowcol_runway::{ClientDigest, DecisionConsole, Digest, DigestClock, Finding,
 use crate::charts::{aging_chart, aging_legend, forecast_chart};
 use crate::escape::escape;
 use crate::text::{ROUNDING_RULE, RUNWAY_SHORT, guardrail_text, money_text, runway_text, urgency_label};
+
+/// Months of cash roll-forward shown per client.
+const ROLLFORWARD_MONTHS: u32 = 3;
 
 /// Items shown per list before "and N more".
 const LIST_MAX: usize = 6;
@@ -31,8 +35,8 @@ const CSS: &str = include_str!("report.css");
 /// to each client, and per client (digest order): a `<svg
 /// class="forecast-chart">` of the 13 weekly closing balances against the
 /// dashed guardrail, a `<svg class="aging-chart">` of AR and AP buckets, and
-/// lists of hygiene findings, bills to pay now, bills at risk and invoices to
-/// chase. Stale figures are flagged with why. Styles and charts are inline;
+/// the net-cash roll-forward of the last three months, and lists of hygiene
+/// findings, bills to pay now, bills at risk and invoices to chase. Stale figures are flagged with why. Styles and charts are inline;
 /// there is no script and nothing is fetched. All text is escaped.
 pub fn html(snapshots: &[ClientSnapshot], clock: DigestClock) -> String {
     let digest = rowcol_runway::digest(snapshots, clock);
@@ -46,7 +50,8 @@ pub fn html(snapshots: &[ClientSnapshot], clock: DigestClock) -> String {
         };
         let tray = rowcol_runway::tray(s, clock.as_of);
         let console = rowcol_runway::console(s, clock.as_of, &tray);
-        body.push_str(&client_section(line, &tray, &console));
+        let roll = rollforward(s, clock.as_of, ROLLFORWARD_MONTHS);
+        body.push_str(&client_section(line, &tray, &console, &roll));
     }
     body.push_str("</main>");
     body.push_str(&footer());
@@ -88,9 +93,9 @@ fn header(d: &Digest) -> String {
     let at_risk_class = if t.at_risk_bills > 0 { "warn" } else { "" };
     let cards = [
         card(
-            "Available cash",
+            "Net cash",
             &per_currency(&t.cash),
-            "bank balances, per currency",
+            "banks less cards owed, per currency",
             "",
         ),
         card(
@@ -204,7 +209,53 @@ fn freshness_note(c: &ClientDigest) -> String {
     }
 }
 
-fn client_section(c: &ClientDigest, tray: &HygieneTray, console: &DecisionConsole) -> String {
+/// One line of a month's flows.
+type FlowField = fn(&MonthFlow) -> &Money;
+
+/// The roll-forward's total (net cash) as a table, a column per month.
+fn rollforward_table(roll: &RollForward) -> String {
+    if roll.total.is_empty() {
+        return String::new();
+    }
+    let head: String = roll
+        .total
+        .iter()
+        .map(|m| format!(r#"<th class="num">{}</th>"#, m.month.format("%Y-%m")))
+        .collect();
+    let rows: [(&str, FlowField); 6] = [
+        ("Opening", |m| &m.opening),
+        ("Cash in", |m| &m.cash_in),
+        ("Cash out", |m| &m.cash_out),
+        ("Transfers", |m| &m.transfers),
+        ("Financing", |m| &m.financing),
+        ("Closing", |m| &m.closing),
+    ];
+    let body: String = rows
+        .iter()
+        .map(|(label, field)| {
+            let cells: String = roll
+                .total
+                .iter()
+                .map(|m| format!(r#"<td class="num">{}</td>"#, escape(&money_text(field(m)))))
+                .collect();
+            format!("<tr><th>{label}</th>{cells}</tr>")
+        })
+        .collect();
+    let left_out = if roll.left_out_of_total.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " {} account(s) in another currency not added.",
+            roll.left_out_of_total.len()
+        )
+    };
+    format!(
+        r#"<figure class="chart wide rollforward"><figcaption>Cash roll-forward <span class="fine">net cash: home-currency banks less cards owed; the last month runs to the as-of date</span></figcaption><table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table><p class="fine">Transfers between own accounts and card statements paid, and financing (equity, loans), are shown apart from operating cash in and out.{}</p></figure>"#,
+        escape(&left_out)
+    )
+}
+
+fn client_section(c: &ClientDigest, tray: &HygieneTray, console: &DecisionConsole, roll: &RollForward) -> String {
     let u = urgency_label(c.urgency);
     let o = &console.outlook;
     let f = &o.forecast;
@@ -221,7 +272,7 @@ fn client_section(c: &ClientDigest, tray: &HygieneTray, console: &DecisionConsol
     let g = &c.guardrail.value;
     let guard_value = g.amount.as_ref().map_or("not sized".to_owned(), money_text);
     let kpis = [
-        kpi("Cash", &money_text(&c.cash.value), "available, bank balances"),
+        kpi("Net cash", &money_text(&c.cash.value), "banks less cards owed"),
         kpi("Runway", &runway_text(&c.runway.value), "cash / monthly net burn"),
         kpi(
             "Net burn / month",
@@ -286,7 +337,7 @@ fn client_section(c: &ClientDigest, tray: &HygieneTray, console: &DecisionConsol
     ]
     .concat();
     format!(
-        r#"<section class="client u-{u}" id="{a}"><div class="client-head"><h2>{name}</h2><span class="cid">{id}</span><span class="badge u-{u}">{u}</span>{stale_badge}</div><ul class="reasons">{reasons}</ul>{stale_note}<div class="kpis">{kpis}</div><div class="charts"><figure class="chart wide"><figcaption>13-week cash forecast <span class="fine">weekly closing balance; dashed line: guardrail</span></figcaption>{fc}<p class="fine">{fnote}</p></figure><figure class="chart"><figcaption>Aging <span class="fine">by days past due</span></figcaption>{ac}{legend}</figure></div><div class="lists">{lists}</div></section>"#,
+        r#"<section class="client u-{u}" id="{a}"><div class="client-head"><h2>{name}</h2><span class="cid">{id}</span><span class="badge u-{u}">{u}</span>{stale_badge}</div><ul class="reasons">{reasons}</ul>{stale_note}<div class="kpis">{kpis}</div><div class="charts"><figure class="chart wide"><figcaption>13-week cash forecast <span class="fine">weekly closing balance; dashed line: guardrail</span></figcaption>{fc}<p class="fine">{fnote}</p></figure><figure class="chart"><figcaption>Aging <span class="fine">by days past due</span></figcaption>{ac}{legend}</figure>{rf}</div><div class="lists">{lists}</div></section>"#,
         a = anchor(c),
         name = escape(&c.name),
         id = escape(c.client.as_str()),
@@ -294,6 +345,7 @@ fn client_section(c: &ClientDigest, tray: &HygieneTray, console: &DecisionConsol
         fnote = escape(&forecast_note),
         ac = aging_chart(&o.ar_aging, &o.ap_aging, &c.name),
         legend = aging_legend(&o.ar_aging.total, &o.ap_aging.total),
+        rf = rollforward_table(roll),
     )
 }
 

@@ -89,8 +89,7 @@ pub(crate) fn urgency_label(u: Urgency) -> &'static str {
 }
 
 /// The abbreviated runway definition printed beside runway figures.
-pub(crate) const RUNWAY_SHORT: &str =
-    "runway = available cash / average monthly net burn over the trailing full months (2 dp, half away from zero)";
+pub(crate) const RUNWAY_SHORT: &str = "runway = net cash (banks less cards owed) / average monthly net operating burn over the trailing full months (2 dp, half away from zero)";
 
 /// Runway in a few words: `4.52 mo (19.59 wk)`, `not burning`, `unknown`.
 pub(crate) fn runway_text(r: &Runway) -> String {

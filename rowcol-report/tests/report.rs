@@ -69,6 +69,18 @@ fn html_has_one_chart_pair_per_client_escapes_and_fetches_nothing() {
         assert_eq!(pts, 13);
     }
     assert_eq!(page.matches(r#"data-points="13""#).count(), 7);
+    // Each client shows its net-cash roll-forward, closing on the figure
+    // rowcol-runway computes.
+    assert_eq!(page.matches(r#"<figure class="chart wide rollforward">"#).count(), 7);
+    for s in &snaps {
+        let roll = rowcol_runway::calc::rollforward::rollforward(s, clock().as_of, 3);
+        let closing = money_text(&roll.total.last().unwrap().closing);
+        assert!(
+            page.contains(&format!(r#"<td class="num">{closing}</td></tr></tbody>"#)),
+            "{} closes on {closing}",
+            s.client
+        );
+    }
 }
 
 #[test]
