@@ -43,8 +43,9 @@ fn table_has_one_row_per_client_plus_totals_and_exact_money() {
         assert!(t.contains(&money_text(&c.cash.value)), "cash of {}", c.client.as_str());
     }
     assert_eq!(t.lines().filter(|l| l.contains("TOTAL")).count(), 1);
-    // Exact text: 40,000 + 10,000 in the bank for client 0, cents kept.
-    assert!(t.contains("USD 50,000.00"), "{t}");
+    // Exact text, cents kept: client 0 holds 40,000 + 10,000 in the bank
+    // and owes 3,926.01 on its card, so its net cash is 46,073.99.
+    assert!(t.contains("USD 46,073.99"), "{t}");
     for m in &d.totals.cash {
         assert!(t.contains(&money_text(m)));
     }
