@@ -28,6 +28,16 @@ impl SnapshotRequest {
         }
     }
 
+    /// This request with at least the history `settings` need: the burn
+    /// window's full months plus the month holding `as_of`, so a 9-month
+    /// window gets 10 months however little was asked for.
+    pub fn covering(self, settings: &ClientSettings) -> Self {
+        SnapshotRequest {
+            history_months: self.history_months.max(settings.burn_window_months.saturating_add(1)),
+            ..self
+        }
+    }
+
     /// The first day of history included: `as_of` less `history_months`
     /// months (clamped to the month's end, so 31 August less 6 months is
     /// 28 or 29 February).
@@ -303,6 +313,19 @@ impl ClientSnapshot {
 mod tests {
     use super::*;
     use crate::fixtures::{self, date};
+
+    #[test]
+    fn a_request_covers_the_burn_window_the_settings_ask_for() {
+        let asked = SnapshotRequest::as_of(date("2026-12-06"));
+        let mut settings = ClientSettings::default();
+        assert_eq!(asked.covering(&settings), asked, "3 months fit in the default 6");
+        settings.burn_window_months = 9;
+        let r = asked.covering(&settings);
+        assert_eq!(r.history_months, 10);
+        // The window runs from 1 March 2026 (9 full months before December):
+        // history reaches back before it.
+        assert!(r.history_start() <= date("2026-03-01"));
+    }
 
     #[test]
     fn add_routes_records_and_entities_gives_them_back() {

@@ -92,6 +92,8 @@ impl<DB: Backend> SqlMirror<DB> {
         let name = need_text::<DB>(row, 0)?;
         let home_currency: Currency = parse(&need_text::<DB>(row, 1)?, "currency")?;
         let settings = parse_settings(client, opt_text::<DB>(row, 2)?)?;
+        // The history the client's own settings need (a long burn window).
+        let request = request.covering(&settings);
         let generation = need_int::<DB>(row, 3)?;
 
         let reviews = self.read_reviews(&mut conn, client).await?;

@@ -62,6 +62,7 @@ macro_rules! for_each_behaviour {
             reads_are_scoped_to_the_advisors_portfolio,
             concurrent_writers_to_different_clients_all_land,
             snapshot_holds_open_items_and_the_history_window,
+            a_long_burn_window_widens_the_history_and_a_past_day_gets_what_was_open,
             purpose_queries_filter_and_order,
             runs_health_and_dead_letters,
             checkpoint_settings_and_reviews_survive_resync,
@@ -532,6 +533,64 @@ pub async fn snapshot_holds_open_items_and_the_history_window(h: Harness) {
     );
     assert_eq!(snap.history_start, date("2025-09-01"));
     assert_eq!(snap.home_currency, Currency::USD);
+}
+
+pub async fn a_long_burn_window_widens_the_history_and_a_past_day_gets_what_was_open(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    // A bill payment 8 months before 2026-03-01, and bill 2 dated before
+    // the default window, paid in full on 2026-02-10.
+    let mut old_bp = fixtures::bill_payment("acme", "30", dec!(50), "1");
+    old_bp.txn.txn_date = date("2025-07-01");
+    let mut paid_later = fixtures::bill("acme", "2", dec!(80));
+    paid_later.txn.txn_date = date("2025-06-01");
+    paid_later.balance = fixtures::usd(dec!(0));
+    let mut bp = fixtures::bill_payment("acme", "31", dec!(80), "2");
+    bp.txn.txn_date = date("2026-02-10");
+    let records = [
+        Entity::BillPayment(old_bp),
+        Entity::Bill(paid_later),
+        Entity::BillPayment(bp),
+    ]
+    .into_iter()
+    .map(|entity| SourceRecord {
+        entity,
+        raw: "{}".into(),
+    })
+    .collect();
+    s.apply(&batch("acme", records)).await.unwrap();
+    let default = snapshot(s, "adv", "acme").await;
+    assert_eq!(default.history_start, date("2025-09-01"));
+    assert!(
+        default
+            .bill_payments
+            .iter()
+            .all(|p| p.meta.external_id.as_str() != "30")
+    );
+    let mut settings = s.settings(&advisor_id("adv"), &client_id("acme")).await.unwrap();
+    settings.burn_window_months = 9;
+    s.save_settings(&advisor_id("adv"), &client_id("acme"), &settings)
+        .await
+        .unwrap();
+    let wide = snapshot(s, "adv", "acme").await;
+    assert_eq!(
+        wide.history_start,
+        date("2025-05-01"),
+        "9 full months and the current one"
+    );
+    assert!(wide.bill_payments.iter().any(|p| p.meta.external_id.as_str() == "30"));
+    // Bill 2 is dated before even that window and closed today, yet a view
+    // as of 2026-01-31 needs it: it was open then.
+    let past = s
+        .snapshot(
+            &advisor_id("adv"),
+            &client_id("acme"),
+            SnapshotRequest::as_of(date("2026-01-31")),
+        )
+        .await
+        .unwrap();
+    assert!(past.bills.iter().any(|b| b.meta.external_id.as_str() == "2"));
+    assert!(default.bills.iter().all(|b| b.meta.external_id.as_str() != "2"));
 }
 
 pub async fn purpose_queries_filter_and_order(h: Harness) {
