@@ -5,7 +5,7 @@ use rowcol_core::{ClientSnapshot, Currency, EntityKind, ExternalId, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::rollforward::{AccountTypes, Class, movements};
+use super::rollforward::{AccountTypes, Class, Movement, movements};
 use crate::home::HomeRates;
 use crate::period::Window;
 
@@ -52,17 +52,19 @@ pub fn burn(s: &ClientSnapshot, as_of: chrono::NaiveDate, months: u32) -> Burn {
         s,
         &HomeRates::from_snapshot(s),
         Window::trailing_full_months(as_of, months),
+        &movements(s, &AccountTypes::of(s)),
     )
 }
 
-pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, window: Window) -> Burn {
+/// Burn over `window` from the snapshot's roll-forward `moves`.
+pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, window: Window, moves: &[Movement<'_>]) -> Burn {
     let currencies: std::collections::HashMap<&ExternalId, Currency> = s
         .accounts
         .iter()
         .map(|a| (&a.meta.external_id, a.current_balance.currency()))
         .collect();
     let (mut cash_out, mut cash_in, mut direct, mut n) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, 0u32);
-    for m in movements(s, &AccountTypes::of(s))
+    for m in moves
         .iter()
         .filter(|m| window.contains(m.date) && matches!(m.class, Class::In | Class::Out))
     {

@@ -45,6 +45,9 @@ impl CollectionBasis {
 pub(crate) struct PaymentHabits<'a> {
     per_customer: IdTable<'a, Habit>,
     fallback: Habit,
+    /// Average days from an invoice's date to its payment, over every
+    /// payment observed; `None` without any.
+    pub(crate) collection_days: Option<i64>,
 }
 
 /// A basis with its lateness rounded to whole days once, for the forecast's
@@ -71,9 +74,12 @@ impl<'a> PaymentHabits<'a> {
     pub(crate) fn learn(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) -> Self {
         let mut per_customer: IdTable<'a, (i64, u32)> = IdTable::with_capacity(s.customers.len());
         let mut all = (0i64, 0u32);
+        let mut collection = (0i64, 0u32);
         for p in s.payments.iter().filter(|p| !p.meta.deleted) {
             for link in p.applied_to.iter().filter(|l| l.kind == EntityKind::Invoice) {
                 let Some(inv) = ix.invoices.get(&link.id) else { continue };
+                collection.0 += days_between(inv.txn.txn_date, p.txn.txn_date).max(0);
+                collection.1 += 1;
                 let (Some(due), Some(customer)) = (inv.due_date, inv.customer.as_ref()) else {
                     continue;
                 };
@@ -100,6 +106,7 @@ impl<'a> PaymentHabits<'a> {
             } else {
                 CollectionBasis::DueDate
             }),
+            collection_days: (collection.1 > 0).then(|| collection.0 / i64::from(collection.1)),
         }
     }
 

@@ -87,7 +87,8 @@ pub(crate) fn figures_with<'a>(
 ) -> CashFigures {
     let window = Window::trailing_full_months(as_of, s.settings.burn_window_months);
     let cash = cash::cash_position_with(s, rates);
-    let burn = burn::burn_with(s, rates, window);
+    let moves = rollforward::movements(s, &rollforward::AccountTypes::of(s));
+    let burn = burn::burn_with(s, rates, window, &moves);
     let runway = runway::runway(&cash, &burn);
     let level = guardrail::level(s.settings.guardrail, &burn, rates);
     let forecast = forecast::forecast_with(
@@ -96,7 +97,8 @@ pub(crate) fn figures_with<'a>(
         &ForecastInputs {
             as_of,
             starting_cash: cash.net,
-            direct_spend: (burn.direct_spend.amount(), window.days()),
+            window,
+            movements: &moves,
             guardrail: level.amount,
             rates,
         },

@@ -343,21 +343,40 @@ fn thirteen_week_forecast() {
     let o = outlook(&worked(), date(AS_OF));
     let f = &o.forecast;
     let closing: Vec<Decimal> = f.weeks.iter().map(|w| w.closing.amount()).collect();
-    // Recurring: card charges 1,800 over 90 days = 140 a week. Starting
-    // cash is net of the 1,500 owed on Visa: 11,100 - 1,500 = 9,600.
-    // Week 1: 9,600 + I2 1,000 (due 02-20 + 10 days late: overdue) - bills 3,550 - 140 = 6,910.
-    // Weeks 2-3: -140 each. Week 4 (05-06..05-12): + I1 4,000 (due 04-30 + 10 = 05-10) - 140 = 10,490.
-    // Weeks 5-13: -140 each: 10,490 - 9 x 140 = 9,230. I3 (105 days overdue) is doubtful.
+    // Start: net cash 11,100 - 1,500 owed on Visa = 9,600.
+    // Open documents: I2 (due 02-20, customer 58 pays 10 days late: expected
+    // 03-02, already past) spread as 250 over weeks 1-4; I1 due 04-30 + 10
+    // = 05-10, week 4; I3 105 days overdue is doubtful; bills 3,550 in week 1.
+    // Window rates (January-March, 90 days): card charges 1,800 -> 140 a
+    // week; other receipts: D2's 700 (D1 carries a payment) -> 54.44 a week;
+    // invoicing 8,000 -> collected 40 days after issue (PI1-PI3 were each
+    // paid 40 days after their date): 2 days' worth in week 6 (177.78), 7
+    // days' (622.22) from week 7; bills 1,550 -> paid after 30 days (no
+    // bill payment names a bill in the snapshot): 5 days' in week 5
+    // (86.11), 7 days' (120.56) from week 6.
+    // Week 1: 9,600 + 250 + 54.44 - 3,550 - 140 = 6,214.44; weeks 2-3:
+    // +164.44 each; week 4: + 4,000 more.
     assert_eq!(
         closing[..4],
-        [dec!(6910.00), dec!(6770.00), dec!(6630.00), dec!(10490.00)]
+        [dec!(6214.44), dec!(6378.88), dec!(6543.32), dec!(10707.76)]
     );
-    assert_eq!(closing[12], dec!(9230.00));
+    // Week 5: 54.44 - 140 - 86.11; week 6: 177.78 + 54.44 - 140 - 120.56;
+    // weeks 7-13: 622.22 + 54.44 - 140 - 120.56 = 416.10 each.
+    assert_eq!(closing[4], dec!(10536.09));
+    assert_eq!(closing[5], dec!(10507.75));
+    assert_eq!(closing[12], dec!(13420.45));
     assert_eq!(f.doubtful_receivables, usd(dec!(300)));
     assert_eq!(f.weeks[3].start, date("2026-05-06"));
-    // Start 9,600 + in 5,000 - out (3,550 + 13 x 140 = 5,370) = 9,230.
-    assert_eq!(f.total_inflows, usd(dec!(5000)));
-    assert_eq!(f.total_outflows.amount(), dec!(5370));
+    // Every week's lines are its amounts, with their sources.
+    for w in &f.weeks {
+        let sum: Decimal = w.lines.iter().map(|l| l.amount.amount()).sum();
+        assert_eq!(w.closing.amount() - w.opening.amount(), sum, "week {}", w.week);
+    }
+    assert!(f.weeks[3].lines.iter().any(|l| l.source
+        == forecast::ForecastSource::OpenInvoice { id: fixtures::id("I1") }
+        && l.amount == usd(dec!(4000))));
+    assert_eq!(f.total_inflows.amount(), dec!(10241.04));
+    assert_eq!(f.total_outflows.amount(), dec!(6420.59));
 }
 
 #[test]
@@ -368,11 +387,11 @@ fn guardrail_default_and_fixed() {
     assert_eq!(g.round_to_minor_units(), usd(dec!(3323.08)));
     assert!(!o.guardrail.breached_within_forecast());
     let mut s = worked();
-    // Fixed 6,800: net cash 9,600 is above it now; week 2 closes at 6,770, under it.
-    s.settings.guardrail = Guardrail::Fixed(usd(dec!(6800)));
+    // Fixed 6,300: net cash 9,600 is above it now; week 1 closes at 6,214.44, under it.
+    s.settings.guardrail = Guardrail::Fixed(usd(dec!(6300)));
     let o = outlook(&s, date(AS_OF));
     assert!(!o.guardrail.breached_now);
-    assert_eq!(o.guardrail.first_week_below, Some(2));
+    assert_eq!(o.guardrail.first_week_below, Some(1));
     s.settings.guardrail = Guardrail::Fixed(usd(dec!(12000)));
     assert!(outlook(&s, date(AS_OF)).guardrail.breached_now);
 }
@@ -460,4 +479,74 @@ proptest! {
             f.starting_cash.amount() + f.total_inflows.amount() - f.total_outflows.amount()
         );
     }
+}
+
+/// A steady client: each week since December it invoices 7,000 on Net 30
+/// (paid on the due date), receives a 4,000 bill on Net 30 (paid on the due
+/// date) and spends 3,000 from checking: cash neither grows nor falls.
+fn steady() -> ClientSnapshot {
+    let mut s = snapshot();
+    s.as_of = date(AS_OF);
+    s.history_start = date("2025-10-15");
+    let as_of = date(AS_OF);
+    let mut day = date("2025-12-01");
+    let mut n = 0;
+    while day < as_of {
+        let due = day + chrono::Duration::days(30);
+        let paid = due < as_of;
+        let mut inv = dated(
+            fixtures::invoice("acme", &format!("I{n}"), dec!(7000)),
+            &day.to_string(),
+            |t| &mut t.txn,
+        );
+        inv.due_date = Some(due);
+        let mut bill = dated(
+            fixtures::bill("acme", &format!("B{n}"), dec!(4000)),
+            &day.to_string(),
+            |t| &mut t.txn,
+        );
+        bill.due_date = Some(due);
+        if paid {
+            inv.balance = usd(dec!(0));
+            bill.balance = usd(dec!(0));
+            let p = fixtures::payment("acme", &format!("P{n}"), dec!(7000), &format!("I{n}"));
+            s.payments.push(dated(p, &due.to_string(), |t| &mut t.txn));
+            let bp = fixtures::bill_payment("acme", &format!("BP{n}"), dec!(4000), &format!("B{n}"));
+            s.bill_payments.push(dated(bp, &due.to_string(), |t| &mut t.txn));
+        }
+        s.invoices.push(inv);
+        s.bills.push(bill);
+        let mut spend = dated(
+            fixtures::purchase("acme", &format!("S{n}"), dec!(3000)),
+            &day.to_string(),
+            |t| &mut t.txn,
+        );
+        spend.paid_from = Some(fixtures::reference("35", "Checking"));
+        s.purchases.push(spend);
+        day += chrono::Duration::days(7);
+        n += 1;
+    }
+    s.accounts[0].current_balance = usd(dec!(50000));
+    s
+}
+
+#[test]
+fn a_steady_clients_forecast_stays_flat() {
+    let s = steady();
+    let f = outlook(&s, date(AS_OF)).forecast;
+    // Open receivables and payables, then new invoicing and bills at the
+    // window's rate after 30 days, and spending at its rate: no week drifts
+    // more than 5 % from the 50,000 the client steadily holds. (Open
+    // documents alone and spending at its rate fall 3,000 a week once the
+    // open documents run out.)
+    for w in &f.weeks {
+        let drift = (w.closing.amount() - dec!(50000)).abs();
+        assert!(drift <= dec!(2500), "week {} closes at {}", w.week, w.closing);
+    }
+    assert!(
+        f.weeks[12]
+            .lines
+            .iter()
+            .any(|l| l.source == forecast::ForecastSource::NewInvoicing)
+    );
 }

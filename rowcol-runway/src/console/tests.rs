@@ -17,8 +17,9 @@ fn bill(id: &str, vendor: &str, amount: rust_decimal::Decimal, due: &str) -> Bil
     b
 }
 
-/// Cash USD 10,000, a fixed guardrail of USD 5,000, no payment history (every
-/// vendor is assumed paid by cheque: 7 days' lead time).
+/// Cash USD 10,000, a fixed guardrail of USD 5,000, a new client: history
+/// from 2026-01-20 only, so no payment history (every vendor is assumed
+/// paid by cheque: 7 days' lead time) and no run-rate in the forecast.
 ///
 /// - T: tax vendor 70, 3,000 due 02-05: send by 01-29, already late.
 /// - R: vendor 56, 2,500 due 02-06: send by 01-30.
@@ -29,6 +30,7 @@ fn bill(id: &str, vendor: &str, amount: rust_decimal::Decimal, due: &str) -> Bil
 fn scenario() -> ClientSnapshot {
     let mut s = snapshot();
     s.as_of = date(AS_OF);
+    s.history_start = date("2026-01-20");
     s.settings.guardrail = Guardrail::Fixed(usd(dec!(5000)));
     s.vendors.push(fixtures::vendor("acme", "70", "Tax office"));
     s.vendors.push(fixtures::vendor("acme", "71", "Nice-to-have Ltd"));
