@@ -153,7 +153,8 @@ pub struct ClientSnapshot {
     /// Departments (locations).
     #[serde(default)]
     pub departments: SharedVec<Segment>,
-    /// Changes to closed periods, when a close date is set.
+    /// Changes to closed periods, when a close date is set: every late
+    /// change of each record, in the order the mirror recorded them.
     pub late_changes: Vec<LateChange>,
 }
 

@@ -229,7 +229,9 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 
     /// Audit entries for transactions dated on or before `close` whose source
-    /// change happened after the close date's end (UTC); latest per record.
+    /// change happened after the close date's end (UTC): every such change,
+    /// in the order recorded, so a rule can tell an edit from a later
+    /// payment applied to the same record.
     async fn read_late_changes(
         &self,
         conn: &mut DB::Connection,
@@ -252,20 +254,17 @@ impl<DB: Backend> SqlMirror<DB> {
         let rows = DB::fetch_all(conn, &mut q)
             .await
             .map_err(|e| store_error(e, ErrorContext::client(client), "reading late changes"))?;
-        let mut latest: std::collections::BTreeMap<(EntityKind, String), LateChange> = Default::default();
-        for row in &rows {
-            let kind: EntityKind = parse(&need_text::<DB>(row, 0)?, "kind")?;
-            let id = need_text::<DB>(row, 1)?;
-            let change = LateChange {
-                kind,
-                external_id: parse(&id, "external id")?,
-                txn_date: codec::parse_date(&need_text::<DB>(row, 2)?)?,
-                changed_at: chrono::DateTime::parse_from_rfc3339(&need_text::<DB>(row, 3)?)
-                    .map_err(|_| corrupt("audit source time does not parse".to_owned()))?,
-            };
-            latest.insert((kind, id), change);
-        }
-        Ok(latest.into_values().collect())
+        rows.iter()
+            .map(|row| {
+                Ok(LateChange {
+                    kind: parse(&need_text::<DB>(row, 0)?, "kind")?,
+                    external_id: parse(&need_text::<DB>(row, 1)?, "external id")?,
+                    txn_date: codec::parse_date(&need_text::<DB>(row, 2)?)?,
+                    changed_at: chrono::DateTime::parse_from_rfc3339(&need_text::<DB>(row, 3)?)
+                        .map_err(|_| corrupt("audit source time does not parse".to_owned()))?,
+                })
+            })
+            .collect()
     }
 
     pub(crate) async fn read_settings(

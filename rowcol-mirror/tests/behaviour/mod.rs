@@ -945,6 +945,20 @@ pub async fn late_changes_to_closed_periods_come_from_the_audit_log(h: Harness) 
     assert_eq!(snap.late_changes[0].external_id.as_str(), "2");
     assert_eq!(snap.late_changes[0].txn_date, date("2026-01-15"));
     assert_eq!(snap.late_changes[0].changed_at, time("2026-02-05T09:00:00-08:00"));
+    // Changed again: every late change is kept, oldest first, so an edit is
+    // not hidden behind a later payment applied to the same record.
+    s.apply(&batch(
+        "acme",
+        vec![bill("acme", "2", "4", "2026-02-07T09:00:00-08:00", dec!(10))],
+    ))
+    .await
+    .unwrap();
+    let snap = snapshot(s, "adv", "acme").await;
+    let times: Vec<_> = snap.late_changes.iter().map(|c| c.changed_at).collect();
+    assert_eq!(
+        times,
+        [time("2026-02-05T09:00:00-08:00"), time("2026-02-07T09:00:00-08:00")]
+    );
 }
 
 pub async fn money_keeps_its_exact_digits(h: Harness) {

@@ -71,7 +71,8 @@ pub struct BillDecision {
     pub days_overdue: i64,
     /// True when the payment will arrive late unless sent now (or already is late).
     pub late_fee_risk: bool,
-    /// An early-payment discount on its terms.
+    /// An early-payment discount on its terms, while it can still be earned
+    /// (its deadline less the lead time is not past).
     pub discount: Option<EarlyDiscount>,
     /// The decision.
     pub decision: Decision,
@@ -191,7 +192,9 @@ fn draft<'a>(
     let lead = lead_days(method);
     let send_by = shift(due, -lead);
     let week_end = shift(as_of, 6);
-    let discount = terms::discount(bill, (ix, term_rates), business.cost_of_money());
+    // Only a discount that can still be earned comes back: one sent today
+    // by the usual method arrives by its deadline.
+    let discount = terms::discount(bill, (ix, term_rates), business.cost_of_money(), (as_of, lead));
     let discount_send_by = discount.as_ref().map(|d| shift(d.deadline, -lead));
     let discount_now = discount.as_ref().is_some_and(|d| d.worth_taking)
         && discount_send_by.is_some_and(|s| as_of <= s && s <= week_end);

@@ -144,20 +144,28 @@ fn term_rate(t: &Term) -> Option<TermRate> {
     ))
 }
 
-/// The discount a bill's terms offer, if any.
+/// The discount a bill's terms offer, if it can still be earned: a payment
+/// sent on `as_of` by a method taking `lead` days must arrive by the
+/// discount's deadline. A discount whose deadline less the lead time has
+/// passed is no saving any more, so it is not offered at all.
 pub(crate) fn discount(
     bill: &Bill,
     (ix, rates): (&SnapshotIndex<'_>, &TermRates<'_>),
     cost_of_money: Decimal,
+    (as_of, lead): (NaiveDate, i64),
 ) -> Option<EarlyDiscount> {
     let t = terms_of(bill, ix)?;
     let (percent, discount_days, due_days) = (t.discount_percent?, t.discount_days?, t.due_days?);
+    let deadline = shift(bill.txn.txn_date, i64::from(discount_days));
+    if shift(deadline, -lead) < as_of {
+        return None;
+    }
     let (rate, shown) = rates.of(t)?;
     Some(EarlyDiscount {
         percent,
         discount_days,
         due_days,
-        deadline: shift(bill.txn.txn_date, i64::from(discount_days)),
+        deadline,
         saving: Money::new(
             bill.balance.amount() * percent / Decimal::ONE_HUNDRED,
             bill.balance.currency(),

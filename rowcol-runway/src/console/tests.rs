@@ -135,3 +135,33 @@ fn bills_with_hygiene_issues_are_held() {
     );
     assert!(!ids(&c.can_wait).contains(&"L"));
 }
+
+#[test]
+fn a_discount_is_offered_only_while_it_can_still_be_earned() {
+    // S's discount ends 02-09 and a cheque takes 7 days: sent by 02-02 it is
+    // earned; from 02-03 it no longer can be, so it is no saving anywhere.
+    let s = scenario();
+    let find = |c: &DecisionConsole| -> BillDecision {
+        let all = c.pay_now.iter().chain(&c.at_risk).chain(&c.can_wait);
+        all.into_iter().find(|d| d.bill.id.as_str() == "S").cloned().unwrap()
+    };
+    let on_time = find(&console(&s, date(AS_OF), &tray(&s, date(AS_OF))));
+    assert!(on_time.discount.as_ref().is_some_and(|d| d.worth_taking));
+    let late = find(&console(&s, date("2026-02-03"), &tray(&s, date("2026-02-03"))));
+    assert_eq!(late.discount, None);
+    assert!(late.reasons.iter().all(|r| !r.contains("% off")), "{:?}", late.reasons);
+    // Not chosen for the discount any more: S is not needed before its send-by date.
+    assert_eq!(late.decision, Decision::CanWait);
+    // The digest writes the same reasons: the saving shows while it can be
+    // earned, and not after.
+    let digest_text = |as_of: &str| {
+        let clock = crate::digest::DigestClock {
+            as_of: date(as_of),
+            now: crate::test_snapshot::synced_at(),
+            freshness_target: std::time::Duration::from_secs(24 * 3600),
+        };
+        serde_json::to_string(&crate::digest::client_digest(&s, clock)).unwrap()
+    };
+    assert!(digest_text(AS_OF).contains("2% off if paid by 2026-02-09"));
+    assert!(!digest_text("2026-02-03").contains("% off"));
+}

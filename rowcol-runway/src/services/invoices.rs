@@ -16,7 +16,8 @@ use crate::sign::positive;
 
 /// How the chase ranking scores an invoice.
 pub const CHASE_METHOD: &str = "score = open amount (home currency) x overdue weight x history weight; overdue weight: \
-     1-29 days 0.5, 30-44 days 0.8, 45-75 days 1.0 (where chasing pays most), 76-90 days 0.7, over 90 days 0.4; \
+     1-29 days 0.5, 30-44 days 0.8, 45-75 days 1.0, 76-90 days 1.2, over 90 days 1.5 (the older the debt, the \
+     likelier it is never paid unless chased); \
      history weight: 1.0 when the invoice is more than 7 days past the customer's usual lateness, 0.6 when within it, \
      0.8 without the customer's own history; ties by amount, then invoice id";
 
@@ -45,13 +46,21 @@ pub struct InvoiceService<'a> {
     s: &'a ClientSnapshot,
 }
 
+/// The weight of lateness: it rises with age, since an old debt is the one
+/// most at risk of never being paid and a fresh one often pays itself.
 fn overdue_weight(days: i64) -> (Decimal, &'static str) {
     match days {
         i64::MIN..=29 => (Decimal::new(5, 1), "recently overdue"),
         30..=44 => (Decimal::new(8, 1), "a month overdue"),
-        45..=75 => (Decimal::ONE, "45-75 days overdue, where chasing pays most"),
-        76..=90 => (Decimal::new(7, 1), "nearly 3 months overdue"),
-        _ => (Decimal::new(4, 1), "over 90 days overdue: collection is doubtful"),
+        45..=75 => (Decimal::ONE, "45-75 days overdue: chase before it goes stale"),
+        76..=90 => (
+            Decimal::new(12, 1),
+            "nearly 3 months overdue: at risk of never being paid",
+        ),
+        _ => (
+            Decimal::new(15, 1),
+            "over 90 days overdue: chase hardest, or agree a plan before it must be written off",
+        ),
     }
 }
 
@@ -249,6 +258,36 @@ mod tests {
         let ranked = InvoiceService::new(&s).ranked_to_chase(date("2026-02-01"));
         let got: Vec<(&str, Decimal)> = ranked.iter().map(|r| (r.invoice.id.as_str(), r.score)).collect();
         assert_eq!(got, [("2", dec!(480)), ("1", dec!(400))]);
+    }
+
+    #[test]
+    fn the_overdue_weight_rises_with_age() {
+        let ages = [1, 29, 30, 44, 45, 75, 76, 90, 91, 180, 699];
+        for pair in ages.windows(2) {
+            let (younger, older) = (overdue_weight(pair[0]).0, overdue_weight(pair[1]).0);
+            assert!(
+                older >= younger,
+                "{} days weighs {older}, {} days {younger}",
+                pair[1],
+                pair[0]
+            );
+        }
+        assert!(overdue_weight(91).0 > overdue_weight(60).0);
+    }
+
+    #[test]
+    fn an_invoice_90_days_overdue_outranks_a_fresh_one_of_the_same_amount() {
+        let mut s = snapshot();
+        // Fresh: 1,000 due 2026-01-25, 7 days overdue: 1000 x 0.5 x 0.8 = 400.
+        let mut fresh = fixtures::invoice("acme", "1", dec!(1000));
+        fresh.due_date = Some(date("2026-01-25"));
+        // Old: 1,000 due 2025-10-01, 123 days overdue: 1000 x 1.5 x 0.8 = 1,200.
+        let mut old = fixtures::invoice("acme", "2", dec!(1000));
+        old.due_date = Some(date("2025-10-01"));
+        *s.invoices = vec![fresh, old];
+        let ranked = InvoiceService::new(&s).ranked_to_chase(date("2026-02-01"));
+        let got: Vec<(&str, Decimal)> = ranked.iter().map(|r| (r.invoice.id.as_str(), r.score)).collect();
+        assert_eq!(got, [("2", dec!(1200)), ("1", dec!(400))]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::hygiene::pending::Seen;
 use crate::id_map::FewIds;
 use crate::id_table::IdTable;
 use crate::period::shift;
-use crate::sign::negative;
+use crate::sign::{negative, positive};
 
 /// True for the account QBO uses to hold payments not yet banked.
 pub(crate) fn is_undeposited_funds(a: &Account) -> bool {
@@ -70,7 +70,14 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
             .flat_map(|d| d.linked.iter().filter(|l| l.kind == EntityKind::Payment).map(|l| &l.id))
             .collect();
         let cutoff = shift(ctx.as_of, days.to_i64().unwrap_or(7).saturating_neg());
-        for p in ctx.s.payments.iter().filter(|p| !p.meta.deleted) {
+        // A payment of zero only applies a credit memo to an invoice: no
+        // money moved, so none waits to be banked.
+        for p in ctx
+            .s
+            .payments
+            .iter()
+            .filter(|p| !p.meta.deleted && positive(p.txn.total))
+        {
             let in_uf = p.deposit_to.as_ref().is_some_and(|r| uf.contains(&r.id));
             if in_uf && !deposited.contains_key(&p.meta.external_id) && p.txn.txn_date < cutoff {
                 emit.flag(
@@ -133,5 +140,33 @@ mod tests {
             run("undeposited_funds_aging", &s, date("2026-01-25")).is_empty(),
             "deposited"
         );
+    }
+
+    #[test]
+    fn a_zero_payment_applying_a_credit_has_nothing_to_deposit() {
+        let mut s = snapshot();
+        s.accounts.push(account(
+            "4",
+            "Undeposited Funds",
+            AccountType::OtherCurrentAsset,
+            dec!(100),
+        ));
+        // Payment 1 of 0 applies credit memo 7 to invoice 9 (QBO records the
+        // application as a zero payment, deposited to Undeposited Funds).
+        let mut p = fixtures::payment("acme", "1", dec!(0), "9");
+        p.deposit_to = Some(fixtures::reference("4", "Undeposited Funds"));
+        p.applied_to.push(TxnLink {
+            kind: EntityKind::CreditMemo,
+            id: fixtures::id("7"),
+            amount: Some(fixtures::usd(dec!(40))),
+        });
+        s.payments.push(p);
+        assert!(run("undeposited_funds_aging", &s, date("2026-01-25")).is_empty());
+        // The same payment carrying 40 of money waits to be banked.
+        let mut money = s.payments[0].clone();
+        money.meta.external_id = fixtures::id("2");
+        money.txn.total = fixtures::usd(dec!(40));
+        s.payments.push(money);
+        assert_eq!(run("undeposited_funds_aging", &s, date("2026-01-25")).len(), 1);
     }
 }

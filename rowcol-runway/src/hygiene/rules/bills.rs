@@ -21,6 +21,13 @@ fn live_bills<'a>(ctx: &RuleCtx<'a, '_>) -> impl Iterator<Item = &'a Bill> {
     ctx.s.bills.iter().filter(|b| !b.meta.deleted)
 }
 
+/// True for a voided bill: QBO keeps it with its total, balance and lines
+/// zeroed and "Voided" in its private note. A bill of zero owes nothing and
+/// cannot be paid twice, so it is never a duplicate of its re-entry.
+fn is_void(b: &Bill) -> bool {
+    b.txn.total.is_zero() && b.balance.is_zero()
+}
+
 fn open_bills<'a>(ctx: &RuleCtx<'a, '_>) -> impl Iterator<Item = &'a Bill> {
     live_bills(ctx).filter(|b| !b.balance.is_zero())
 }
@@ -196,7 +203,7 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
         // as mantissa and scale, which compare fast.
         let mut folded = Vec::with_capacity(ctx.s.bills.len());
         let mut by_doc = Vec::new();
-        for b in live_bills(ctx) {
+        for b in live_bills(ctx).filter(|b| !is_void(b)) {
             let Some(v) = &b.vendor else { continue };
             folded.push((fold(amount_key(b)), b));
             if let Some(doc) = b.txn.doc_number.as_deref().filter(|d| !d.trim().is_empty()) {
@@ -241,12 +248,26 @@ pub(super) const DUPLICATE: RuleSpec = RuleSpec {
     },
 };
 
+/// The largest tax, as a share of a bill's lines, that a total may carry
+/// beyond its lines: 0.30 is above every standard VAT, GST or sales-tax
+/// rate (the highest, Hungary's VAT, is 27 %).
+const MAX_TAX_SHARE: Decimal = Decimal::from_parts(30, 0, 0, false, 2);
+
+/// True when a total above its lines by `gap` is the tax of a bill entered
+/// tax-exclusive. QBO keeps line amounts net of tax and the tax in
+/// `TxnTaxDetail.TotalTax`, so such a bill totals its lines plus tax; the
+/// mirror keeps neither the tax nor `GlobalTaxCalculation`, so a gap
+/// between nothing and [`MAX_TAX_SHARE`] of the lines is taken as tax.
+fn is_tax(gap: Decimal, lines: Decimal) -> bool {
+    gap > Decimal::ZERO && lines > Decimal::ZERO && gap <= lines * MAX_TAX_SHARE
+}
+
 /// `bill_lines_mismatch`: threshold = tolerated difference.
 pub(super) const LINES_MISMATCH: RuleSpec = RuleSpec {
     id: "bill_lines_mismatch",
     family: "bills",
     severity: Severity::Error,
-    summary: "a bill's total differs from the sum of its lines",
+    summary: "a bill's total differs from the sum of its lines by more than its tax could",
     default_threshold: threshold(0, 2),
     threshold_meaning: Some("tolerated difference, in the bill's currency"),
     check: |ctx, tolerance, emit| {
@@ -270,7 +291,7 @@ pub(super) const LINES_MISMATCH: RuleSpec = RuleSpec {
                 .map(|l| l.amount.amount())
                 .sum();
             let diff = b.txn.total.amount() - lines;
-            if diff.abs() > tolerance {
+            if diff.abs() > tolerance && !is_tax(diff, lines) {
                 emit.flag(
                     vec![bill_ref(b)],
                     move || {
@@ -340,6 +361,36 @@ mod tests {
     }
 
     #[test]
+    fn a_voided_bill_is_not_a_duplicate_of_its_re_entry() {
+        let mut s = snapshot();
+        // Bill 1 was voided (QBO zeroes it and notes "Voided"), then entered
+        // again as bill 2 with the same doc number a day later.
+        let mut voided = fixtures::bill("acme", "1", dec!(0));
+        voided.balance = fixtures::usd(dec!(0));
+        voided.txn.private_note = Some("Voided".into());
+        voided.txn.doc_number = Some("INV-7".into());
+        let mut again = fixtures::bill("acme", "2", dec!(100));
+        again.txn.txn_date = date("2026-01-16");
+        again.txn.doc_number = Some("INV-7".into());
+        *s.bills = vec![voided, again.clone()];
+        assert!(run("duplicate_bill", &s, date("2026-02-01")).is_empty());
+        // Two zeroed bills of one vendor a day apart: both void, no pair.
+        let mut void_again = s.bills[0].clone();
+        void_again.meta.external_id = fixtures::id("3");
+        void_again.txn.txn_date = date("2026-01-16");
+        s.bills.push(void_again);
+        assert!(run("duplicate_bill", &s, date("2026-02-01")).is_empty());
+        // Not voided: bill 1 still owes its 100 and repeats bill 2.
+        let mut kept = again;
+        kept.meta.external_id = fixtures::id("1");
+        kept.txn.txn_date = date("2026-01-15");
+        s.bills[0] = kept;
+        let f = run("duplicate_bill", &s, date("2026-02-01"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].entities[1].id.as_str(), "1");
+    }
+
+    #[test]
     fn repeats_are_the_words_seen_twice() {
         let words = [5u64, 9, 5, 0, 1 << 40, 9, 9, 7, 0, u64::MAX];
         let repeats = super::Repeats::of(words.iter().copied(), words.len());
@@ -394,12 +445,30 @@ mod tests {
         let mut s = snapshot();
         s.bills.push(fixtures::bill("acme", "1", dec!(100)));
         assert!(run("bill_lines_mismatch", &s, date("2026-02-01")).is_empty());
-        // Total 100, lines 60 + 30 = 90: off by 10.
+        // Total 100, lines 60 + 90 = 150: off by -50 (more than the total,
+        // which no tax explains).
         s.bills[0].txn.lines[0].amount = fixtures::usd(dec!(60));
         let mut second = s.bills[0].txn.lines[0].clone();
-        second.amount = fixtures::usd(dec!(30));
+        second.amount = fixtures::usd(dec!(90));
         s.bills[0].txn.lines.push(second);
         let f = run("bill_lines_mismatch", &s, date("2026-02-01"));
-        assert_eq!(f[0].amount, Some(fixtures::usd(dec!(10))));
+        assert_eq!(f[0].amount, Some(fixtures::usd(dec!(-50))));
+    }
+
+    #[test]
+    fn a_tax_exclusive_bill_totals_its_lines_plus_tax() {
+        let mut s = snapshot();
+        // Lines 100 net of tax, total 113 with 13 % HST: the 13 is the tax.
+        s.bills.push(fixtures::bill("acme", "1", dec!(113)));
+        s.bills[0].txn.lines[0].amount = fixtures::usd(dec!(100));
+        assert!(run("bill_lines_mismatch", &s, date("2026-02-01")).is_empty());
+        // A total 40 above lines of 100 is more than any tax: flagged.
+        s.bills[0].txn.total = fixtures::usd(dec!(140));
+        let f = run("bill_lines_mismatch", &s, date("2026-02-01"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].amount, Some(fixtures::usd(dec!(40))));
+        // Lines above the total: no tax explains that.
+        s.bills[0].txn.total = fixtures::usd(dec!(90));
+        assert_eq!(run("bill_lines_mismatch", &s, date("2026-02-01")).len(), 1);
     }
 }

@@ -1,7 +1,7 @@
 //! Rules about how spending is coded: catch-all accounts, a vendor's unusual
 //! account, purchases without a payee.
 
-use rowcol_core::entity::{Line, SourceMeta};
+use rowcol_core::entity::{Account, Line, Purchase, SourceMeta};
 use rowcol_core::{EntityKind, ExternalId, Money};
 use rust_decimal::Decimal;
 
@@ -177,16 +177,39 @@ pub(super) const UNUSUAL_ACCOUNT: RuleSpec = RuleSpec {
     },
 };
 
-/// `purchase_without_payee`.
+/// True for an account that holds bank fees: QBO's `BankCharges` expense
+/// subtype, or a name saying so in books that customised the chart.
+fn is_bank_charges(a: &Account) -> bool {
+    a.sub_type.as_deref() == Some("BankCharges")
+        || ["bank charge", "bank fee", "bank service charge"]
+            .iter()
+            .any(|n| contains_ignoring_case(&a.name, n))
+}
+
+/// True for a bank fee: every coded line of the purchase goes to a bank
+/// charges account. The bank takes it without an invoice, so it often
+/// names no payee, and no 1099 or vendor report needs one.
+fn is_bank_fee(ctx: &RuleCtx<'_, '_>, p: &Purchase) -> bool {
+    let mut coded = p.txn.lines.iter().filter_map(|l| l.account.as_ref()).peekable();
+    coded.peek().is_some() && coded.all(|r| ctx.ix.accounts.get(&r.id).is_some_and(|a| is_bank_charges(a)))
+}
+
+/// Purchases that name no payee.
+fn without_payee<'a>(ctx: &RuleCtx<'a, '_>) -> impl Iterator<Item = &'a Purchase> {
+    ctx.s.purchases.iter().filter(|p| !p.meta.deleted && p.payee.is_none())
+}
+
+/// `purchase_without_payee`: bank fees are left to
+/// [`BANK_FEE_WITHOUT_PAYEE`].
 pub(super) const PURCHASE_WITHOUT_PAYEE: RuleSpec = RuleSpec {
     id: "purchase_without_payee",
     family: "coding",
     severity: Severity::Warning,
-    summary: "a purchase names no payee",
+    summary: "a purchase other than a bank fee names no payee",
     default_threshold: None,
     threshold_meaning: None,
     check: |ctx, _, emit| {
-        for p in ctx.s.purchases.iter().filter(|p| !p.meta.deleted && p.payee.is_none()) {
+        for p in without_payee(ctx).filter(|p| !is_bank_fee(ctx, p)) {
             emit.flag(
                 vec![Seen::new(EntityKind::Purchase, &p.meta)],
                 move || {
@@ -196,6 +219,31 @@ pub(super) const PURCHASE_WITHOUT_PAYEE: RuleSpec = RuleSpec {
                     )
                 },
                 "Add the payee so spending by vendor and 1099 reporting are right.",
+                Some(p.txn.total),
+            );
+        }
+    },
+};
+
+/// `bank_fee_without_payee`.
+pub(super) const BANK_FEE_WITHOUT_PAYEE: RuleSpec = RuleSpec {
+    id: "bank_fee_without_payee",
+    family: "coding",
+    severity: Severity::Info,
+    summary: "a bank fee names no payee",
+    default_threshold: None,
+    threshold_meaning: None,
+    check: |ctx, _, emit| {
+        for p in without_payee(ctx).filter(|p| is_bank_fee(ctx, p)) {
+            emit.flag(
+                vec![Seen::new(EntityKind::Purchase, &p.meta)],
+                move || {
+                    format!(
+                        "Bank fee {} of {} on {} names no payee.",
+                        p.meta.external_id, p.txn.total, p.txn.txn_date
+                    )
+                },
+                "Name the bank as payee if you report spending by vendor; nothing else needs it.",
                 Some(p.txn.total),
             );
         }
@@ -265,5 +313,32 @@ mod tests {
         assert!(run("purchase_without_payee", &s, date("2026-02-01")).is_empty());
         s.purchases[0].payee = None;
         assert_eq!(run("purchase_without_payee", &s, date("2026-02-01")).len(), 1);
+        assert!(run("bank_fee_without_payee", &s, date("2026-02-01")).is_empty());
+    }
+
+    #[test]
+    fn a_bank_fee_without_payee_is_only_info() {
+        let mut s = snapshot();
+        let mut charges = account("63", "Bank Charges", AccountType::Expense, dec!(0));
+        charges.sub_type = Some("BankCharges".into());
+        s.accounts.push(charges);
+        let mut fee = fixtures::purchase("acme", "1", dec!(15));
+        fee.payee = None;
+        fee.txn.lines[0].account = Some(fixtures::reference("63", "Bank Charges"));
+        s.purchases.push(fee);
+        assert!(run("purchase_without_payee", &s, date("2026-02-01")).is_empty());
+        let f = run("bank_fee_without_payee", &s, date("2026-02-01"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, crate::hygiene::Severity::Info);
+        // Named by the account's name alone in a customised chart.
+        s.accounts[3].sub_type = None;
+        s.accounts[3].name = "Bank service charges".into();
+        assert!(run("purchase_without_payee", &s, date("2026-02-01")).is_empty());
+        // A fee line beside a supplies line: a purchase like any other.
+        let mut supplies = s.purchases[0].txn.lines[0].clone();
+        supplies.account = Some(fixtures::reference("60", "Supplies"));
+        s.purchases[0].txn.lines.push(supplies);
+        assert_eq!(run("purchase_without_payee", &s, date("2026-02-01")).len(), 1);
+        assert!(run("bank_fee_without_payee", &s, date("2026-02-01")).is_empty());
     }
 }

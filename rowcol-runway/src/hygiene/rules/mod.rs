@@ -88,6 +88,7 @@ static CATALOGUE: &[RuleSpec] = &[
     coding::UNCATEGORIZED,
     coding::UNUSUAL_ACCOUNT,
     coding::PURCHASE_WITHOUT_PAYEE,
+    coding::BANK_FEE_WITHOUT_PAYEE,
     dating::FUTURE_DATED,
     dating::INACTIVE_ACCOUNT,
     dating::CLOSED_PERIOD_CHANGED,

@@ -1,7 +1,7 @@
 //! Rules about money owed to the client: unsent invoices, unapplied payments.
 
 use rowcol_core::EntityKind;
-use rowcol_core::entity::EmailStatus;
+use rowcol_core::entity::{EmailStatus, Invoice};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -10,6 +10,18 @@ use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
 use crate::period::{days_between, shift};
 use crate::sign::positive;
+
+/// True when nothing says the customer ever had the invoice. The mirror
+/// keeps QBO's `EmailStatus` and billing address but not `PrintStatus`, so:
+/// - e-mailed: sent;
+/// - paid in part (balance below total): the customer had it;
+/// - no billing e-mail address: it cannot have been e-mailed, so it went by
+///   print or post, which the mirror cannot see; not claimed unsent.
+fn never_sent(inv: &Invoice) -> bool {
+    inv.email_status != EmailStatus::EmailSent
+        && inv.balance.amount() >= inv.txn.total.amount()
+        && inv.bill_email.as_deref().is_some_and(|e| !e.trim().is_empty())
+}
 
 /// `overdue_invoice_not_sent`: threshold = days past due before flagging.
 pub(super) const OVERDUE_NOT_SENT: RuleSpec = RuleSpec {
@@ -23,7 +35,7 @@ pub(super) const OVERDUE_NOT_SENT: RuleSpec = RuleSpec {
         for inv in ctx.s.invoices.iter().filter(|i| !i.meta.deleted && positive(i.balance)) {
             let Some(due) = inv.due_date else { continue };
             let late = Decimal::from(days_between(due, ctx.as_of));
-            if late > days && inv.email_status != EmailStatus::EmailSent {
+            if late > days && never_sent(inv) {
                 emit.flag(
                     vec![Seen::new(EntityKind::Invoice, &inv.meta)],
                     move || {
@@ -89,6 +101,27 @@ mod tests {
         );
         assert_eq!(run("overdue_invoice_not_sent", &s, date("2026-02-20")).len(), 1);
         s.invoices[0].email_status = EmailStatus::EmailSent;
+        assert!(run("overdue_invoice_not_sent", &s, date("2026-02-20")).is_empty());
+    }
+
+    #[test]
+    fn an_invoice_paid_in_part_or_printed_was_sent() {
+        let mut s = snapshot();
+        s.invoices.push(fixtures::invoice("acme", "1", dec!(100))); // due 2026-02-14
+        s.invoices[0].email_status = EmailStatus::NotSet;
+        assert_eq!(
+            run("overdue_invoice_not_sent", &s, date("2026-02-20")).len(),
+            1,
+            "never e-mailed, nothing paid, the customer has an e-mail address"
+        );
+        // Paid 30 of 100: the customer had it.
+        s.invoices[0].balance = fixtures::usd(dec!(70));
+        assert!(run("overdue_invoice_not_sent", &s, date("2026-02-20")).is_empty());
+        // No billing e-mail: printed or posted, which the mirror cannot see.
+        s.invoices[0].balance = fixtures::usd(dec!(100));
+        s.invoices[0].bill_email = None;
+        assert!(run("overdue_invoice_not_sent", &s, date("2026-02-20")).is_empty());
+        s.invoices[0].bill_email = Some(" ".into());
         assert!(run("overdue_invoice_not_sent", &s, date("2026-02-20")).is_empty());
     }
 
