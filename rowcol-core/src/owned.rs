@@ -125,7 +125,8 @@ impl Default for Guardrail {
     }
 }
 
-/// How much a vendor matters when cash is short, set by the advisor.
+/// How much a vendor matters when cash is short: from the books by default
+/// (what the vendor's bills post to), set by the advisor to override.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VendorTier {
@@ -133,6 +134,8 @@ pub enum VendorTier {
     Taxes,
     /// Payroll providers: pay on time, always.
     Payroll,
+    /// Lenders of secured debt: pay on time, always.
+    SecuredDebt,
     /// Rent, utilities and the like: the business stops without them.
     KeepTheDoorsOpen,
     /// Everyone else.

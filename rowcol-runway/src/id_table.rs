@@ -111,6 +111,13 @@ impl<'a, V> IdTable<'a, V> {
         self.slots[at].as_ref().map(|(_, _, v)| v)
     }
 
+    /// The value for `id`, to change it.
+    #[inline]
+    pub(crate) fn get_mut(&mut self, id: &ExternalId) -> Option<&mut V> {
+        let at = self.find(pack(id), id);
+        self.slots[at].as_mut().map(|(_, _, v)| v)
+    }
+
     /// True when the table holds `id`.
     #[inline]
     pub(crate) fn contains_key(&self, id: &ExternalId) -> bool {

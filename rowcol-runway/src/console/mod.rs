@@ -14,6 +14,9 @@
 
 pub mod payment_set;
 pub mod terms;
+mod tiers;
+
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 use rowcol_core::entity::{Bill, PaymentMethod};
@@ -33,6 +36,7 @@ use crate::period::{days_between, shift};
 use crate::services::bills::flagged_bills;
 use crate::services::invoices::Chase;
 use crate::services::{BillService, BusinessService, ChaseItem, InvoiceService};
+use crate::sign::positive;
 use payment_set::{Candidate, PaymentSet};
 use terms::{EarlyDiscount, TermRates, UsualMethods, lead_days};
 
@@ -59,6 +63,10 @@ pub struct BillDecision {
     pub tier: VendorTier,
     /// Open balance in the home currency.
     pub amount: Money,
+    /// What paying it takes from the bank: the open balance less an
+    /// early-payment discount taken now and open credits from the same
+    /// vendor applied to it, home currency.
+    pub pay_amount: Money,
     /// Due date.
     pub due_date: NaiveDate,
     /// How the vendor is usually paid.
@@ -158,6 +166,13 @@ pub(crate) struct Draft<'a> {
     tier: VendorTier,
     /// Open balance in home units.
     pub(crate) amount: Decimal,
+    /// Cash it takes if paid now, home units: `amount` less the discount
+    /// taken now and the vendor credits applied.
+    pub(crate) pay_amount: Decimal,
+    /// The early-payment discount taken if paid now, home units.
+    discount_taken: Decimal,
+    /// Open vendor credits applied to it, home units.
+    credit_applied: Decimal,
     due: NaiveDate,
     method: PaymentMethod,
     lead: i64,
@@ -169,7 +184,7 @@ pub(crate) struct Draft<'a> {
     urgent: bool,
     discount_now: bool,
     /// The last reason, set when the decision is taken.
-    closing: &'static str,
+    closing: Cow<'static, str>,
 }
 
 fn draft<'a>(
@@ -198,10 +213,17 @@ fn draft<'a>(
     let discount_send_by = discount.as_ref().map(|d| shift(d.deadline, -lead));
     let discount_now = discount.as_ref().is_some_and(|d| d.worth_taking)
         && discount_send_by.is_some_and(|s| as_of <= s && s <= week_end);
+    let discount_taken = match &discount {
+        Some(d) if discount_now => rates.on_txn(&bill.txn, d.saving).unwrap_or_default(),
+        _ => Decimal::ZERO,
+    };
     Some(Draft {
         bill,
         tier,
         amount,
+        pay_amount: amount - discount_taken,
+        discount_taken,
+        credit_applied: Decimal::ZERO,
         due,
         method,
         lead,
@@ -212,12 +234,10 @@ fn draft<'a>(
         decision: Decision::CanWait,
         urgent: send_by <= week_end || discount_now,
         discount_now,
-        closing: NOT_NEEDED_THIS_WEEK,
+        closing: Cow::Borrowed(NOT_NEEDED_THIS_WEEK),
     })
 }
 
-const FITS: &str = "fits this week's payment set above the guardrail";
-const UNDER_GUARDRAIL: &str = "paying it now would take a forecast week under the guardrail";
 const NOT_NEEDED_THIS_WEEK: &str = "not needed this week";
 
 impl Draft<'_> {
@@ -228,7 +248,7 @@ impl Draft<'_> {
         let (due, method, lead) = (self.due, self.method, self.lead);
         let mut reasons = Vec::with_capacity(4);
         match self.tier {
-            VendorTier::Taxes | VendorTier::Payroll => {
+            VendorTier::Taxes | VendorTier::Payroll | VendorTier::SecuredDebt => {
                 reasons.push(format!("{:?} vendor: pay on time, always", self.tier))
             }
             VendorTier::KeepTheDoorsOpen => {
@@ -267,7 +287,28 @@ impl Draft<'_> {
                 round_ratio(x.cost_of_money * Decimal::ONE_HUNDRED)
             ));
         }
-        reasons.push(self.closing.to_owned());
+        let mut less = Vec::with_capacity(2);
+        if !self.discount_taken.is_zero() {
+            less.push(format!(
+                "{} discount taken",
+                rates.money(self.discount_taken).round_to_minor_units()
+            ));
+        }
+        if !self.credit_applied.is_zero() {
+            less.push(format!(
+                "{} of open vendor credits",
+                rates.money(self.credit_applied).round_to_minor_units()
+            ));
+        }
+        if !less.is_empty() {
+            reasons.push(format!(
+                "pays {}: the balance of {} less {}",
+                rates.money(self.pay_amount).round_to_minor_units(),
+                rates.money(self.amount).round_to_minor_units(),
+                less.join(" and ")
+            ));
+        }
+        reasons.push(self.closing.into_owned());
         BillDecision {
             bill: EntityRef::new(EntityKind::Bill, &self.bill.meta),
             vendor: self
@@ -278,6 +319,7 @@ impl Draft<'_> {
                 .map(|v| v.party.display_name.clone()),
             tier: self.tier,
             amount: rates.money(self.amount),
+            pay_amount: rates.money(self.pay_amount),
             due_date: due,
             method,
             lead_days: lead,
@@ -338,10 +380,8 @@ pub(crate) fn decide<'a>(
     let methods = UsualMethods::learn(s);
     let term_rates = TermRates::new(ix);
     let business = BusinessService::new(s);
-    // The client's vendor tiers as a table: looked up once per bill, where
-    // the settings' ordered map compares ids as text.
-    let mut tiers = IdTable::with_capacity(s.settings.vendor_tiers.len());
-    tiers.extend(s.settings.vendor_tiers.iter().map(|(id, tier)| (id, *tier)));
+    // The client's vendor tiers as a table, looked up once per bill.
+    let tiers = tiers::vendor_tiers(s, ix);
     let ready = bills.ready_for_decision(flagged);
     // Lists below are sized up front: one allocation each, not a series of
     // doublings.
@@ -367,28 +407,54 @@ pub(crate) fn decide<'a>(
             later.push(d);
         }
     }
+    apply_vendor_credits(s, rates, &mut urgent);
     let candidates: Vec<Candidate> = urgent
         .iter()
         .map(|d| Candidate {
-            amount: d.amount,
+            amount: d.pay_amount,
+            in_forecast: d.amount,
             week: week_index(as_of, bill_pay_date(d.bill)),
+            must_pay: tiers::non_discretionary(d.tier),
         })
         .collect();
     let selection = payment_set::choose(&candidates, figures.forecast, figures.cash, figures.net_burn);
+    let floor = selection.set.floor;
+    let lowest = selection.set.lowest_week.zip(selection.set.lowest_balance);
     let (mut pay_now, mut at_risk) = (Vec::with_capacity(urgent.len()), Vec::with_capacity(urgent.len()));
     let mut can_wait = Vec::with_capacity(n);
     for (mut d, chosen) in urgent.into_iter().zip(selection.chosen) {
+        let (week, low) = lowest.map_or((0, Decimal::ZERO), |(w, b)| (w, b.amount()));
         if chosen {
             d.decision = Decision::PayNow;
-            d.closing = FITS;
+            d.closing = Cow::Owned(if low < floor.amount() {
+                format!(
+                    "paid whatever the guardrail ({:?}); with this week's set the lowest forecast week is week \
+                     {week} at {}, under the floor of {}",
+                    d.tier,
+                    rates.money(low).round_to_minor_units(),
+                    floor.round_to_minor_units()
+                )
+            } else {
+                format!(
+                    "in this week's set: the lowest forecast week is then week {week} at {}, at or above the floor \
+                     of {}",
+                    rates.money(low).round_to_minor_units(),
+                    floor.round_to_minor_units()
+                )
+            });
             pay_now.push(d);
-        } else if d.tier == VendorTier::Deferrable {
-            d.closing = UNDER_GUARDRAIL;
-            can_wait.push(d);
         } else {
-            d.decision = Decision::AtRisk;
-            d.closing = UNDER_GUARDRAIL;
-            at_risk.push(d);
+            d.closing = Cow::Owned(format!(
+                "paying it now too would take week {week} to {}, under the floor of {}",
+                rates.money(low - d.pay_amount).round_to_minor_units(),
+                floor.round_to_minor_units()
+            ));
+            if d.tier == VendorTier::Deferrable {
+                can_wait.push(d);
+            } else {
+                d.decision = Decision::AtRisk;
+                at_risk.push(d);
+            }
         }
     }
     can_wait.extend(later);
@@ -400,6 +466,34 @@ pub(crate) fn decide<'a>(
         payment_set: selection.set,
         to_chase: InvoiceService::new(s).ranked_with(as_of, habits, rates),
         net_burn: figures.net_burn,
+    }
+}
+
+/// Applies each vendor's open credits (vendor credits with a balance) to
+/// its bills in `drafts`, in their order, lowering what each takes from the
+/// bank.
+fn apply_vendor_credits(s: &ClientSnapshot, rates: &HomeRates, drafts: &mut [Draft<'_>]) {
+    let mut left: IdTable<'_, Decimal> = IdTable::with_capacity(s.vendor_credits.len());
+    for c in s
+        .vendor_credits
+        .iter()
+        .filter(|c| !c.meta.deleted && positive(c.balance))
+    {
+        if let (Some(v), Some(amount)) = (c.vendor.as_ref(), rates.on_txn(&c.txn, c.balance)) {
+            *left.get_or_insert_with(&v.id, || Decimal::ZERO) += amount;
+        }
+    }
+    if left.len() == 0 {
+        return;
+    }
+    for d in drafts.iter_mut() {
+        let Some(credit) = d.bill.vendor.as_ref().and_then(|v| left.get_mut(&v.id)) else {
+            continue;
+        };
+        let used = (*credit).min(d.pay_amount).max(Decimal::ZERO);
+        *credit -= used;
+        d.pay_amount -= used;
+        d.credit_applied += used;
     }
 }
 

@@ -4,9 +4,12 @@
 //! are what is being decided). Paying a set in week 1 lowers every later
 //! closing balance by the set's total, so the set fits when the lowest
 //! baseline closing balance, less the total, stays at or above the guardrail
-//! (at or above zero when the guardrail cannot be sized). Candidates are
-//! taken greedily in priority order; one that does not fit is skipped and
-//! smaller ones after it may still fit.
+//! (at or above zero when the guardrail cannot be sized). Payroll, taxes and
+//! secured debt are always in, first, even when they take a week under the
+//! floor (the set then says so); the other candidates are taken greedily in
+//! priority order; one that does not fit is skipped and smaller ones after
+//! it may still fit. Amounts are what leaves the bank: net of a discount
+//! taken and of the vendor's open credits.
 
 use rowcol_core::Money;
 use rust_decimal::Decimal;
@@ -18,10 +21,14 @@ use crate::hygiene::EntityRef;
 
 /// A bill being decided this week, as the selection sees it.
 pub(crate) struct Candidate {
-    /// Open amount in home units.
+    /// What paying it takes from the bank, home units.
     pub(crate) amount: Decimal,
+    /// Its open balance as the forecast holds it, home units.
+    pub(crate) in_forecast: Decimal,
     /// Forecast week (0-based) its outflow sits in, if within the horizon.
     pub(crate) week: Option<usize>,
+    /// Paid whatever the guardrail says (payroll, taxes, secured debt).
+    pub(crate) must_pay: bool,
 }
 
 /// The bills suggested for payment this week, and what they do.
@@ -68,7 +75,7 @@ pub(crate) fn choose(
     let mut baseline: Vec<Decimal> = forecast.weeks.iter().map(|w| w.closing.amount()).collect();
     for c in candidates {
         if let Some(w) = c.week {
-            baseline.iter_mut().skip(w).for_each(|b| *b += c.amount);
+            baseline.iter_mut().skip(w).for_each(|b| *b += c.in_forecast);
         }
     }
     let lowest = baseline
@@ -79,7 +86,15 @@ pub(crate) fn choose(
     let mut room = lowest.map_or(Decimal::ZERO, |(_, b)| b - floor);
     let mut chosen = vec![false; candidates.len()];
     let mut total = Decimal::ZERO;
-    for (i, c) in candidates.iter().enumerate() {
+    let (mut forced, mut forced_total) = (0usize, Decimal::ZERO);
+    for (i, c) in candidates.iter().enumerate().filter(|(_, c)| c.must_pay) {
+        chosen[i] = true;
+        room -= c.amount;
+        total += c.amount;
+        forced += 1;
+        forced_total += c.amount;
+    }
+    for (i, c) in candidates.iter().enumerate().filter(|(_, c)| !c.must_pay) {
         if c.amount <= room {
             chosen[i] = true;
             room -= c.amount;
@@ -91,15 +106,24 @@ pub(crate) fn choose(
     let skipped = chosen.iter().filter(|c| !**c).count();
     let explanation = match lowest {
         Some((w, b)) => format!(
-            "{} of {} bills needing a decision this week fit: with this week's candidates left out, the lowest projected \
-             balance is {} in week {}; paying {} now keeps it at {}, at or above {floor_name} of {}{}",
+            "{} of {} bills needing a decision this week are in: with this week's candidates left out, the lowest \
+             projected balance is {} in week {}; paying {} now leaves it at {}, {} {floor_name} of {}{}{}",
             candidates.len() - skipped,
             candidates.len(),
             money(b).round_to_minor_units(),
             w + 1,
             money(total).round_to_minor_units(),
             money(b - total).round_to_minor_units(),
+            if b - total < floor { "under" } else { "at or above" },
             money(floor).round_to_minor_units(),
+            if forced > 0 {
+                format!(
+                    "; {forced} payroll, tax or secured-debt bills ({}) are paid whatever the guardrail",
+                    money(forced_total).round_to_minor_units()
+                )
+            } else {
+                String::new()
+            },
             if skipped > 0 {
                 format!("; {skipped} did not fit and are left out of the projection until decided")
             } else {

@@ -64,18 +64,72 @@ fn pay_now_can_wait_and_at_risk() {
     // Forecast with this week's candidates (T, R, D, S) left out: 10,000 until
     // L's 800 leaves in week 7 (03-16..03-22): lowest 9,200. Room above the
     // 5,000 guardrail: 4,200. Priority: T (taxes), S (discount), R, D
-    // (deferrable). T 3,000 fits (room 1,200), S 1,000 fits (room 200), R
-    // 2,500 does not: at risk; D 1,000 does not: deferrable, can wait.
+    // (deferrable). T 3,000 is always in (room 1,200); S costs 980 once its
+    // 2 % discount is taken (room 220); R 2,500 does not fit: at risk; D
+    // 1,000 does not: deferrable, can wait.
     assert_eq!(ids(&c.pay_now), ["T", "S"]);
     assert_eq!(ids(&c.at_risk), ["R"]);
     assert_eq!(ids(&c.can_wait), ["D", "L"]);
-    assert_eq!(c.payment_set.total, usd(dec!(4000)));
+    assert_eq!(c.pay_now[1].pay_amount, usd(dec!(980)));
+    assert_eq!(c.payment_set.total, usd(dec!(3980)));
     assert_eq!(c.payment_set.lowest_week, Some(7));
-    assert_eq!(c.payment_set.lowest_balance, Some(usd(dec!(5200))));
+    assert_eq!(c.payment_set.lowest_balance, Some(usd(dec!(5220))));
     assert!(
         c.payment_set.explanation.contains("2 of 4"),
         "{}",
         c.payment_set.explanation
+    );
+    // Each decision says what it does to the lowest forecast week.
+    assert!(
+        c.pay_now[0].reasons.last().unwrap().contains("week 7 at USD 5220"),
+        "{:?}",
+        c.pay_now[0].reasons
+    );
+    assert!(
+        c.at_risk[0].reasons.last().unwrap().contains("week 7 to USD 2720"),
+        "{:?}",
+        c.at_risk[0].reasons
+    );
+}
+
+#[test]
+fn tax_and_payroll_are_paid_even_under_the_guardrail() {
+    let mut s = scenario();
+    // A guardrail of 9,000: room above it is only 200, yet T (taxes) is paid.
+    s.settings.guardrail = Guardrail::Fixed(usd(dec!(9000)));
+    let c = console(&s, date(AS_OF), &tray(&s, date(AS_OF)));
+    assert_eq!(ids(&c.pay_now), ["T"]);
+    assert!(
+        c.payment_set.explanation.contains("paid whatever the guardrail"),
+        "{}",
+        c.payment_set.explanation
+    );
+    assert!(c.pay_now[0].reasons.last().unwrap().contains("under the floor"));
+}
+
+#[test]
+fn open_vendor_credits_lower_what_a_bill_takes_from_the_bank() {
+    let mut s = scenario();
+    // Vendor 56 holds a 1,500 credit, applied in priority order: S (980
+    // after its discount) takes nothing from the bank, R (2,500) 1,980.
+    let mut credit = fixtures::vendor_credit("acme", "VC1", dec!(1500), dec!(1500));
+    credit.vendor = Some(fixtures::reference("56", "56"));
+    s.vendor_credits.push(credit);
+    let c = console(&s, date(AS_OF), &tray(&s, date(AS_OF)));
+    let find = |id: &str| {
+        c.pay_now
+            .iter()
+            .chain(&c.at_risk)
+            .find(|d| d.bill.id.as_str() == id)
+            .unwrap()
+    };
+    assert_eq!(find("S").pay_amount, usd(dec!(0)));
+    let r = find("R");
+    assert_eq!(r.pay_amount, usd(dec!(1980)));
+    assert!(
+        r.reasons.iter().any(|x| x.contains("USD 520 of open vendor credits")),
+        "{:?}",
+        r.reasons
     );
 }
 
