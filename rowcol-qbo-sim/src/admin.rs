@@ -114,6 +114,14 @@ impl Admin {
         self.state.oauth.issue_tokens(realm_id, self.now())
     }
 
+    /// Revokes every grant of a realm, as when its user disconnects the app
+    /// from their QuickBooks company: access and refresh tokens die at
+    /// once (the revoke endpoint's effect, without the app asking); the
+    /// app finds out on its next call. Answers how many grants died.
+    pub fn revoke_grants(&self, realm_id: &str) -> usize {
+        self.state.oauth.revoke_realm(realm_id)
+    }
+
     /// Expires every access token of a realm now (refresh tokens stay good).
     pub fn expire_access_tokens(&self, realm_id: &str) {
         self.state.oauth.expire_realm_access(realm_id, self.now());

@@ -1046,8 +1046,14 @@ impl Books {
     fn finish_balances(&mut self) {
         let (opening, savings) = match self.params.runway_months {
             Some(runway) => self.fund_startup(runway),
-            None => (self.amount(2_500_000, 9_000_000), self.amount(1_000_000, 5_000_000)),
+            None => (
+                self.amount_pct(2_500_000, 9_000_000, self.scale_pct),
+                self.amount_pct(1_000_000, 5_000_000, self.scale_pct),
+            ),
         };
+        if let Some(cushion) = self.params.cash_cushion {
+            self.owner_draws(cushion, (opening, savings));
+        }
         self.opening_entries(opening, savings);
         let ids = self.chart.by_name.clone();
         for (name, id) in ids {

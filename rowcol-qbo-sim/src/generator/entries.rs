@@ -363,6 +363,9 @@ impl Books {
         if self.params.runway_months.is_some() {
             self.add_account(("Preferred Stock", "Equity", "PreferredStock", "Equity"), created);
         }
+        if self.params.cash_cushion.is_some() {
+            self.add_account(("Owner's Draw", "Equity", "PartnerDistributions", "Equity"), created);
+        }
         if self.params.retail {
             self.add_account(
                 ("Line of Credit", "Other Current Liability", "LineOfCredit", "Liability"),

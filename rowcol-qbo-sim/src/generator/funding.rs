@@ -8,12 +8,19 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::books::Books;
+use crate::books::postings::{Basis, Posting, postings};
+use crate::books::{AccountKey, Chart};
 use crate::books::{home, rate, ref_name, txn_date};
 use crate::money::field;
 use crate::store::{Kind, RealmData};
 
 /// Journal entries touching these accounts are financing, not burn.
-const FINANCING: &[&str] = &["Opening Balance Equity", "Preferred Stock", "Line of Credit"];
+const FINANCING: &[&str] = &[
+    "Opening Balance Equity",
+    "Preferred Stock",
+    "Owner's Draw",
+    "Line of Credit",
+];
 /// The accounts whose balances are cash in bank.
 const BANKS: &[&str] = &["Checking", "Savings", "Checking EUR"];
 
@@ -88,5 +95,67 @@ impl Books {
             &[("Checking", "Debit", raise), ("Preferred Stock", "Credit", raise)],
         );
         (checking, savings)
+    }
+
+    /// Owner's draws on each month's last day for profiles with a
+    /// `cash_cushion` (tenths of a month of spending, drawn in range): what
+    /// the bank accounts hold above the cushion goes to the owner, as a
+    /// profitable small firm's owner pays themselves, so cash stays near
+    /// the cushion instead of piling up over two years. Draws come out of
+    /// Checking, which messy books may overdraw; other books keep a month
+    /// of spending in it. `opening` is what Checking and Savings open with.
+    pub(crate) fn owner_draws(&mut self, cushion: (i64, i64), opening: (Decimal, Decimal)) {
+        let months = Decimal::new(self.rng.random_range(cushion.0..=cushion.1), 1);
+        let chart = Chart::of(&self.realm);
+        let id = |name: &str| self.chart.by_name.get(name).map(|id| AccountKey::Id(*id));
+        let (checking, savings) = (id("Checking"), id("Savings"));
+        let all = postings(&self.realm, &chart, Basis::Accrual);
+        let bank: Vec<&Posting> = all
+            .iter()
+            .filter(|p| Some(p.account) == checking || Some(p.account) == savings)
+            .collect();
+        let today = self.realm_today();
+        let floor = Decimal::new(500_000 * self.scale_pct / 100, 2);
+        let mut drawn = Decimal::ZERO;
+        for month in self.month_starts() {
+            let Some(last) = month.checked_add_months(Months::new(1)).and_then(|n| n.pred_opt()) else {
+                continue;
+            };
+            if last >= today {
+                break;
+            }
+            let held = |account: Option<AccountKey>| -> Decimal {
+                bank.iter()
+                    .filter(|p| Some(p.account) == account && p.date <= last)
+                    .map(|p| p.amount)
+                    .sum()
+            };
+            let in_checking = opening.0 + held(checking) - drawn;
+            let cash = in_checking + opening.1 + held(savings);
+            // Spending: money out of the banks over the last three months,
+            // transfers between them left out.
+            let since = month - Months::new(2);
+            let spent: Decimal = -bank
+                .iter()
+                .filter(|p| p.kind != Kind::Transfer && p.amount < Decimal::ZERO && p.date >= since && p.date <= last)
+                .map(|p| p.amount)
+                .sum::<Decimal>();
+            let target = months * spent / Decimal::from(3);
+            let mut draw = cash - target;
+            if !self.params.messy {
+                // Checking keeps a month of spending, so payroll never overdraws it.
+                draw = draw.min(in_checking - floor.max(spent / Decimal::from(3)));
+            }
+            let draw = (draw / Decimal::from(100)).floor() * Decimal::from(100);
+            if draw <= Decimal::ZERO {
+                continue;
+            }
+            drawn += draw;
+            self.journal(
+                last,
+                "Owner's draw",
+                &[("Owner's Draw", "Debit", draw), ("Checking", "Credit", draw)],
+            );
+        }
     }
 }

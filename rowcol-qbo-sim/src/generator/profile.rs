@@ -94,6 +94,19 @@ impl Profile {
         }
     }
 
+    /// A few words for people (the demo's client names).
+    pub fn label(self) -> &'static str {
+        match self {
+            Profile::Healthy => "healthy firm",
+            Profile::Startup => "startup",
+            Profile::SeasonalRetailer => "seasonal retailer",
+            Profile::SlowPayingAgency => "agency, slow payers",
+            Profile::Importer => "importer",
+            Profile::MessyBooks => "messy books",
+            Profile::RevokedTokens => "disconnected",
+        }
+    }
+
     /// The generator's parameters for this profile.
     pub(crate) fn params(self) -> Params {
         let base = Params {
@@ -109,6 +122,7 @@ impl Profile {
             open_credits: false,
             retail: false,
             runway_months: None,
+            cash_cushion: Some((20, 40)),
         };
         match self {
             Profile::Healthy | Profile::RevokedTokens => base,
@@ -118,7 +132,8 @@ impl Profile {
                 payroll_gross: (3_000_000, 5_000_000),
                 lateness: (0, 15),
                 bad_debt_per_mille: 30,
-                runway_months: Some((55, 75)),
+                runway_months: Some((45, 85)),
+                cash_cushion: None,
                 ..base
             },
             Profile::SeasonalRetailer => Params {
@@ -128,6 +143,7 @@ impl Profile {
                 lateness: (0, 15),
                 bad_debt_per_mille: 30,
                 retail: true,
+                cash_cushion: Some((15, 30)),
                 ..base
             },
             Profile::SlowPayingAgency => Params {
@@ -136,6 +152,7 @@ impl Profile {
                 lateness: (20, 60),
                 bad_debt_per_mille: 40,
                 open_credits: true,
+                cash_cushion: Some((5, 15)),
                 ..base
             },
             Profile::Importer => Params {
@@ -143,6 +160,7 @@ impl Profile {
                 lateness: (0, 20),
                 bad_debt_per_mille: 30,
                 foreign_vendor_pct: 70,
+                cash_cushion: Some((15, 30)),
                 ..base
             },
             Profile::MessyBooks => Params {
@@ -152,6 +170,7 @@ impl Profile {
                 bill_jitter: (-5, 30),
                 messy: true,
                 open_credits: true,
+                cash_cushion: Some((3, 25)),
                 ..base
             },
         }
@@ -187,6 +206,9 @@ pub(crate) struct Params {
     pub retail: bool,
     /// Runway the equity raise is sized for, tenths of a month (drawn in range).
     pub runway_months: Option<(i64, i64)>,
+    /// Cash the owner leaves in the bank, tenths of a month of spending
+    /// (drawn in range); the rest is drawn monthly.
+    pub cash_cushion: Option<(i64, i64)>,
 }
 
 /// How much of a month's average revenue a retailer takes in `month` (1-12),
