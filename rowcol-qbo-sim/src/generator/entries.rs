@@ -152,10 +152,10 @@ impl Books {
                 withheld += taxes;
             }
             if i % 6 == 5 {
-                let back = self.amount(50_000, 200_000);
+                let back = self.amount_pct(50_000, 200_000, self.scale_pct);
                 self.transfer(*month, "Savings", "Checking", back);
             } else {
-                let saved = self.amount(20_000, 100_000);
+                let saved = self.amount_pct(20_000, 100_000, self.scale_pct);
                 self.transfer(*month, "Checking", "Savings", saved);
             }
         }

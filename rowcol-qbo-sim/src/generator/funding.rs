@@ -102,8 +102,9 @@ impl Books {
     /// the bank accounts hold above the cushion goes to the owner, as a
     /// profitable small firm's owner pays themselves, so cash stays near
     /// the cushion instead of piling up over two years. Draws come out of
-    /// Checking, which messy books may overdraw; other books keep a month
-    /// of spending in it. `opening` is what Checking and Savings open with.
+    /// Checking, which messy books may overdraw; other books keep six
+    /// weeks of spending in it, and their owner puts money back in when a
+    /// month ends under a small floor. `opening` is what Checking and Savings open with.
     pub(crate) fn owner_draws(&mut self, cushion: (i64, i64), opening: (Decimal, Decimal)) {
         let months = Decimal::new(self.rng.random_range(cushion.0..=cushion.1), 1);
         let chart = Chart::of(&self.realm);
@@ -143,11 +144,21 @@ impl Books {
             let target = months * spent / Decimal::from(3);
             let mut draw = cash - target;
             if !self.params.messy {
-                // Checking keeps a month of spending, so payroll never overdraws it.
-                draw = draw.min(in_checking - floor.max(spent / Decimal::from(3)));
+                // Checking keeps six weeks of spending, so payroll never overdraws it.
+                draw = draw.min(in_checking - floor.max(spent / Decimal::from(2)));
             }
             let draw = (draw / Decimal::from(100)).floor() * Decimal::from(100);
             if draw <= Decimal::ZERO {
+                if !self.params.messy && in_checking < floor {
+                    // A lean month: the owner puts money back in.
+                    let put = ((floor - in_checking) / Decimal::from(100)).ceil() * Decimal::from(100);
+                    drawn -= put;
+                    self.journal(
+                        last,
+                        "Owner's contribution",
+                        &[("Checking", "Debit", put), ("Owner's Draw", "Credit", put)],
+                    );
+                }
                 continue;
             }
             drawn += draw;
