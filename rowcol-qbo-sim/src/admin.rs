@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::cdc::LOOKBACK_DAYS;
 use crate::clock::envelope_time;
 use crate::faults::{FaultConfig, fnv};
-use crate::generator::{self, Size, burst};
+use crate::generator::{self, Profile, Size, burst};
 use crate::money;
 use crate::oauth::TokenPair;
 use crate::server::SimState;
@@ -57,6 +57,9 @@ pub struct GroundTruth {
     pub as_of: String,
     /// Per kind (by QBO name), every kind that has or had objects.
     pub kinds: BTreeMap<String, KindTruth>,
+    /// The kind of client the books were generated as (`None` for books
+    /// made by hand).
+    pub profile: Option<Profile>,
 }
 
 /// A cloneable handle on a running look-alike.
@@ -90,16 +93,33 @@ impl Admin {
         self.state.clock.set(to);
     }
 
-    /// Adds a realm generated with `size` and `seed` (replacing one with that id).
-    pub fn add_realm(&self, realm_id: &str, size: Size, seed: u64, multi_currency: bool) {
+    /// Adds a realm generated with `size`, `seed` and `profile` (replacing
+    /// one with that id).
+    pub fn add_realm(&self, realm_id: &str, size: Size, seed: u64, profile: Profile, multi_currency: bool) {
         let offset = self.state.portfolio.offset(0);
-        let realm = generator::generate_realm(realm_id, seed, size, multi_currency, offset, self.now());
+        let realm = generator::generate_realm(realm_id, seed, size, profile, multi_currency, offset, self.now());
         self.state.store.put(realm);
+    }
+
+    /// The kind of client a realm's books were generated as (`None` for an
+    /// unknown realm or books made by hand).
+    pub fn profile(&self, realm_id: &str) -> Option<Profile> {
+        let handle = self.state.store.realm(realm_id)?;
+        let realm = handle.read().ok()?;
+        realm.profile
     }
 
     /// A token pair for `realm_id`, as if a user had connected it.
     pub fn issue_tokens(&self, realm_id: &str) -> TokenPair {
         self.state.oauth.issue_tokens(realm_id, self.now())
+    }
+
+    /// Revokes every grant of a realm, as when its user disconnects the app
+    /// from their QuickBooks company: access and refresh tokens die at
+    /// once (the revoke endpoint's effect, without the app asking); the
+    /// app finds out on its next call. Answers how many grants died.
+    pub fn revoke_grants(&self, realm_id: &str) -> usize {
+        self.state.oauth.revoke_realm(realm_id)
     }
 
     /// Expires every access token of a realm now (refresh tokens stay good).
@@ -299,6 +319,7 @@ impl Admin {
                 realm_id: realm.realm_id.clone(),
                 as_of: envelope_time(now, realm.offset),
                 kinds,
+                profile: realm.profile,
             }
         })
     }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::admin::{Admin, AdminError};
 use crate::faults::FaultConfig;
-use crate::generator::Size;
+use crate::generator::{Profile, Size};
 use crate::server::SimState;
 use crate::store::Kind;
 use crate::throttle::ThrottleConfig;
@@ -89,10 +89,12 @@ struct NewRealm {
     seed: u64,
     #[serde(default)]
     multi_currency: bool,
+    #[serde(default)]
+    profile: Profile,
 }
 
 async fn add_realm(State(state): State<Shared>, Json(body): Json<NewRealm>) -> Response {
-    admin(&state).add_realm(&body.realm_id, body.size, body.seed, body.multi_currency);
+    admin(&state).add_realm(&body.realm_id, body.size, body.seed, body.profile, body.multi_currency);
     (StatusCode::CREATED, Json(json!({ "realm_id": body.realm_id }))).into_response()
 }
 

@@ -42,7 +42,7 @@ pub mod webhooks;
 
 pub use admin::{Admin, AdminError, GroundTruth, KindTruth};
 pub use faults::FaultConfig;
-pub use generator::{PortfolioSpec, Size};
+pub use generator::{PortfolioSpec, Profile, Size};
 pub use oauth::{OAuthConfig, TokenPair};
 pub use server::{SimConfig, SimServer, StartError, start};
 pub use store::{Change, Kind, Operation};

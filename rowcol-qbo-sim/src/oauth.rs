@@ -269,6 +269,26 @@ impl OAuth {
         }
     }
 
+    /// Revokes every grant issued for `realm`, as Intuit does when the user
+    /// disconnects the app from their company; answers how many.
+    pub fn revoke_realm(&self, realm: &str) -> usize {
+        let Ok(mut t) = self.tokens.lock() else {
+            return 0;
+        };
+        let mut grants: Vec<u64> = t
+            .refresh
+            .values()
+            .filter(|r| r.realm == realm)
+            .map(|r| r.grant)
+            .chain(t.access.values().filter(|a| a.realm == realm).map(|a| a.grant))
+            .collect();
+        grants.sort_unstable();
+        grants.dedup();
+        grants.retain(|g| !t.revoked_grants.contains(g));
+        t.revoked_grants.extend(&grants);
+        grants.len()
+    }
+
     /// Checks a bearer token for `realm`.
     pub fn check_bearer(&self, token: &str, realm: &str, now: DateTime<Utc>) -> BearerCheck {
         let Ok(t) = self.tokens.lock() else {
@@ -329,6 +349,26 @@ mod tests {
         assert!(oauth.revoke(&second.refresh_token));
         assert_eq!(oauth.refresh(&second.refresh_token, now), Err(OAuthError::InvalidGrant));
         assert_eq!(oauth.check_bearer(&second.access_token, "1", now), BearerCheck::Invalid);
+    }
+
+    #[test]
+    fn disconnecting_a_realm_kills_its_grants_and_no_other() {
+        let oauth = OAuth::new(OAuthConfig::default());
+        let now = Utc::now();
+        let first = oauth.issue_tokens("1", now);
+        let rotated = oauth.refresh(&first.refresh_token, now).unwrap();
+        let other = oauth.issue_tokens("2", now);
+        assert_eq!(oauth.revoke_realm("1"), 1);
+        assert_eq!(
+            oauth.refresh(&rotated.refresh_token, now),
+            Err(OAuthError::InvalidGrant)
+        );
+        assert_eq!(
+            oauth.check_bearer(&rotated.access_token, "1", now),
+            BearerCheck::Invalid
+        );
+        assert_eq!(oauth.check_bearer(&other.access_token, "2", now), BearerCheck::Valid);
+        assert_eq!(oauth.revoke_realm("1"), 0, "already revoked");
     }
 
     #[test]

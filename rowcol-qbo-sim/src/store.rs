@@ -237,6 +237,8 @@ pub struct RealmData {
     pub next_id: u64,
     /// Serialised rows, reused by queries while a row's version is unchanged.
     pub raw_cache: RawCache,
+    /// The kind of client the generator drew (`None` for hand-made books).
+    pub profile: Option<crate::generator::Profile>,
 }
 
 /// Cached JSON text of rows, keyed by kind and id, valid for one
@@ -314,6 +316,7 @@ impl RealmData {
             tombstones: Vec::new(),
             next_id: 1,
             raw_cache: RawCache::default(),
+            profile: None,
         }
     }
 

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use common::{Sim, sim_with, spec};
-use rowcol_qbo_sim::{FaultConfig, SimConfig, Size, ThrottleConfig};
+use rowcol_qbo_sim::{FaultConfig, Profile, SimConfig, Size, ThrottleConfig};
 use rust_decimal::Decimal;
 use serde_json::{Number, Value, json};
 
@@ -37,12 +37,16 @@ fn num(v: &Value) -> Decimal {
     }
 }
 
-/// A look-alike whose clock stands at 2026-08-15 noon UTC.
+/// A look-alike whose clock stands at 2026-08-15 noon UTC, its realm a
+/// client with messy books: the profile with the most open documents,
+/// credits and unapplied payments to age (a healthy client's small books can
+/// hold no open bill at all).
 async fn fixed_sim(size: Size, multi_currency_every: usize) -> Sim {
     let start: DateTime<Utc> = "2026-08-15T12:00:00Z".parse().unwrap();
     let mut portfolio = spec(size, 1);
     portfolio.multi_currency_every = multi_currency_every;
-    sim_with(SimConfig {
+    let seed = portfolio.realm_seed(&portfolio.realm_id(0));
+    let s = sim_with(SimConfig {
         portfolio,
         start_time: Some(start),
         throttle: ThrottleConfig {
@@ -51,7 +55,11 @@ async fn fixed_sim(size: Size, multi_currency_every: usize) -> Sim {
         },
         ..SimConfig::default()
     })
-    .await
+    .await;
+    s.server
+        .admin()
+        .add_realm(&s.realm, size, seed, Profile::MessyBooks, multi_currency_every == 1);
+    s
 }
 
 async fn report(s: &Sim, name: &str, params: &[(&str, &str)]) -> (u16, Value) {

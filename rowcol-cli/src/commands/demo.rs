@@ -5,6 +5,7 @@ use std::path::Path;
 
 use chrono::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
+use rowcol_core::RailErrorKind;
 use rowcol_core::portfolio::load_snapshots;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
@@ -14,7 +15,7 @@ use rowcol_core::{
 };
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::QboConfig;
-use rowcol_qbo_sim::{PortfolioSpec, SimConfig, Size};
+use rowcol_qbo_sim::{PortfolioSpec, Profile, SimConfig, Size};
 use secrecy::SecretString;
 
 use crate::cli::Format;
@@ -60,7 +61,7 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
         .sync_all(&connections, SyncTrigger::OnDemand, CONCURRENCY, |_, _| bar.inc(1))
         .await;
     bar.finish_with_message("synced");
-    let failed: Vec<String> = results
+    let mut failed: Vec<String> = results
         .iter()
         .filter_map(|(c, r)| r.as_ref().err().map(|e| format!("{}: {e}", c.client)))
         .collect();
@@ -78,6 +79,7 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
         "{records} records mirrored into {} with {calls} API calls",
         db.display()
     );
+    failed.extend(disconnect(&admin, &parts.engine, &connections).await);
 
     let clock = output::digest_clock(admin.now());
     let snapshots = load_snapshots(&mirror, &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
@@ -92,6 +94,41 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
             failed.join("\n")
         )))
     }
+}
+
+/// The realms whose profile is `RevokedTokens` play a user disconnecting the
+/// app from their QuickBooks company after the first sync: the look-alike's
+/// authorization server revokes the realm's grants, and the client's next
+/// sync (the schedule's next cycle) meets the 401 and the refused refresh
+/// and marks the connection as needing re-auth, so the digest shows the
+/// client stale. Answers what went otherwise than that.
+async fn disconnect(
+    admin: &rowcol_qbo_sim::Admin,
+    engine: &rowcol_core::SyncEngine,
+    connections: &[Connection],
+) -> Vec<String> {
+    let revoked: Vec<Connection> = connections
+        .iter()
+        .filter(|c| admin.profile(c.realm.as_str()) == Some(Profile::RevokedTokens))
+        .cloned()
+        .collect();
+    for c in &revoked {
+        admin.revoke_grants(c.realm.as_str());
+    }
+    let mut unexpected = Vec::new();
+    for (c, result) in engine
+        .sync_all(&revoked, SyncTrigger::Schedule, CONCURRENCY, |_, _| {})
+        .await
+    {
+        match result {
+            Err(e) if e.rail_kind() == Some(&RailErrorKind::NeedsReauth) => {
+                eprintln!("{}: its user disconnected the app; it needs re-auth", c.client);
+            }
+            Err(e) => unexpected.push(format!("{}: {e}", c.client)),
+            Ok(_) => unexpected.push(format!("{}: synced after its grant was revoked", c.client)),
+        }
+    }
+    unexpected
 }
 
 /// Registers the look-alike's companies as the demo advisor's clients, with
@@ -121,7 +158,11 @@ async fn register(
             .upsert_client(&Client {
                 id: client.clone(),
                 advisor: advisor.clone(),
-                name: format!("Demo client {:03}", i + 1),
+                name: format!(
+                    "Demo client {:03} ({})",
+                    i + 1,
+                    admin.profile(realm.as_str()).map_or("unknown", Profile::label)
+                ),
                 home_currency: Currency::USD,
                 connections: vec![connection.clone()],
             })

@@ -307,7 +307,15 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let off = chrono::FixedOffset::west_opt(8 * 3600).unwrap();
-        let realm = generate_realm("9", 3, Size::Small, true, off, now);
+        let realm = generate_realm(
+            "9",
+            3,
+            Size::Small,
+            crate::generator::Profile::MessyBooks,
+            true,
+            off,
+            now,
+        );
         let chart = Chart::of(&realm);
         let today = now.with_timezone(&off).date_naive();
         for (ledger, docs) in [(Ledger::Receivable, Kind::Invoice), (Ledger::Payable, Kind::Bill)] {

@@ -538,6 +538,7 @@ mod tests {
             "77",
             5,
             Size::Small,
+            crate::generator::Profile::MessyBooks,
             multi,
             chrono::FixedOffset::west_opt(8 * 3600).unwrap(),
             now,

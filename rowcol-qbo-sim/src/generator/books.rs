@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -13,11 +13,12 @@ use serde_json::{Value, json};
 
 use super::Size;
 use super::names;
+use super::profile::{Params, Profile, season_pct};
 use crate::money::num;
 use crate::store::{Kind, RealmData};
 
 /// Days of history generated.
-const HISTORY_DAYS: i64 = 730;
+pub(crate) const HISTORY_DAYS: i64 = 730;
 
 /// `{"value": id, "name": name}`
 pub(crate) fn reference(id: u64, name: &str) -> Value {
@@ -38,7 +39,7 @@ pub(crate) const HOME: Currency = Currency {
     name: "United States Dollar",
     rate: 10000,
 };
-const FOREIGN: [Currency; 3] = [
+pub(crate) const FOREIGN: [Currency; 3] = [
     Currency {
         code: "EUR",
         name: "Euro",
@@ -64,6 +65,10 @@ pub(crate) struct Party {
     pub active: bool,
     pub term: usize,
     pub currency: Currency,
+    /// Days past due a customer habitually pays (zero for vendors).
+    pub lateness: i64,
+    /// The expense account a vendor's spending usually goes to.
+    pub usual: &'static str,
 }
 
 /// The accounts the generator posts to, by role.
@@ -189,20 +194,33 @@ pub(crate) struct Books {
     pub ledger: HashMap<&'static str, Decimal>,
     /// Open balances in the party's currency.
     pub party_balance: HashMap<u64, Decimal>,
+    /// How the profile draws them.
+    pub params: Params,
+    /// The realm's size against typical books, percent (payroll, cash sales
+    /// and financing scale with it).
+    pub scale_pct: i64,
 }
 
-/// Generates one realm.
+/// Generates one realm's books as a client of `profile`. `multi_currency`
+/// gives some parties a foreign currency (an importer's books are
+/// multi-currency whatever it says).
 pub fn generate_realm(
     realm_id: &str,
     seed: u64,
     size: Size,
+    profile: Profile,
     multi_currency: bool,
     offset: FixedOffset,
     now: DateTime<Utc>,
 ) -> RealmData {
+    let multi_currency = multi_currency || profile == Profile::Importer;
+    let counts = size.counts();
     let mut books = Books {
         rng: StdRng::seed_from_u64(seed),
-        realm: RealmData::new(realm_id, offset, HOME.code),
+        realm: RealmData {
+            profile: Some(profile),
+            ..RealmData::new(realm_id, offset, HOME.code)
+        },
         now,
         chart: Chart::default(),
         term_ids: Vec::new(),
@@ -210,12 +228,13 @@ pub fn generate_realm(
         customers: Vec::new(),
         ledger: HashMap::new(),
         party_balance: HashMap::new(),
+        params: profile.params(),
+        scale_pct: (counts.invoices as i64 * 100 / 300).max(1),
     };
     books.company(multi_currency);
     if size == Size::Empty {
         return books.realm;
     }
-    let counts = size.counts();
     books.terms();
     books.accounts(multi_currency);
     books.items();
@@ -227,8 +246,12 @@ pub fn generate_realm(
     books.purchases(counts.purchases);
     books.deposits(uf_payments, counts.deposits);
     books.payroll_accounts();
+    books.profile_accounts();
     books.recurring_entries();
     books.cash_sales_and_credits(counts.bills * 10 / 300);
+    if books.params.retail {
+        books.retail_entries(size == Size::Small);
+    }
     books.segments();
     books.finish_balances();
     books.realm
@@ -249,6 +272,21 @@ impl Books {
         let secs = self.rng.random_range(0..8 * 3600);
         let t = self.now - Duration::days(days) - Duration::hours(4) + Duration::seconds(secs);
         t.min(self.now - Duration::minutes(5))
+    }
+
+    /// The `i`-th of `count` instants spread evenly over the history (oldest
+    /// first), each at a random point of its slot: documents arrive at a
+    /// going concern's steady pace, so each month holds its share.
+    pub fn spread_instant(&mut self, i: usize, count: usize) -> DateTime<Utc> {
+        let slot = (HISTORY_DAYS * 24 * 3600 / count.max(1) as i64).max(1);
+        let start = self.now - Duration::days(HISTORY_DAYS);
+        let at = start + Duration::seconds(slot * i as i64 + self.rng.random_range(0..slot));
+        at.min(self.now - Duration::minutes(5))
+    }
+
+    /// `amount(low, high)` scaled by `pct` percent.
+    pub fn amount_pct(&mut self, low_cents: i64, high_cents: i64, pct: i64) -> Decimal {
+        Decimal::new(self.rng.random_range(low_cents..high_cents) * pct / 100, 2)
     }
 
     /// Last update: mostly the creation, sometimes later (an edit), never in the future.
@@ -440,11 +478,23 @@ impl Books {
             } else {
                 *[2usize, 2, 2, 1, 3, 0].choose(&mut self.rng).unwrap_or(&2)
             };
-            let currency = if multi_currency && self.rng.random_bool(0.25) {
+            let foreign_pct = if is_vendor && self.params.foreign_vendor_pct > 0 {
+                self.params.foreign_vendor_pct
+            } else {
+                25
+            };
+            let currency = if multi_currency && self.rng.random_range(0..100) < foreign_pct {
                 *FOREIGN.choose(&mut self.rng).unwrap_or(&HOME)
             } else {
                 HOME
             };
+            let (low, high) = self.params.lateness;
+            let lateness = if is_vendor {
+                0
+            } else {
+                self.rng.random_range(low..=high)
+            };
+            let usual = *SPEND.choose(&mut self.rng).unwrap_or(&"Office Supplies");
             let slug: String = name
                 .chars()
                 .filter(char::is_ascii_alphanumeric)
@@ -475,6 +525,8 @@ impl Books {
                 active,
                 term,
                 currency,
+                lateness,
+                usual,
             };
             if is_vendor {
                 self.vendors.push(party);
@@ -493,32 +545,39 @@ impl Books {
             .or_else(|| list.first().cloned())
     }
 
-    /// Bills: (id, vendor id, txn instant, total, currency). Includes a bill
-    /// without due date, a duplicate bill and an uncategorized one.
-    fn bills(&mut self, count: usize) -> Vec<(u64, u64, DateTime<Utc>, Decimal, Currency)> {
+    /// Bills, spread evenly over the history. Messy books also get bills
+    /// without due date, duplicates and uncategorized ones.
+    fn bills(&mut self, count: usize) -> Vec<Doc> {
         let mut out = Vec::new();
         let mut previous: Option<Value> = None;
         for i in 0..count {
             let Some(vendor) = self.pick(true) else { break };
-            let created = self.past_instant(0, HISTORY_DAYS);
+            let created = self.spread_instant(i, count);
             let txn_date = self.local_date(created);
             let (_, due_days, _, _) = TERMS[vendor.term % TERMS.len()];
             let lines = self.rng.random_range(1..=3);
             let mut total = Decimal::ZERO;
             let mut line_values = Vec::new();
-            let uncategorized = i == 3;
-            let duplicate = i == 5 && previous.is_some();
+            // Deliberate problems, in messy books only.
+            let messy = self.params.messy;
+            let uncategorized = messy && i % 30 == 3;
+            let duplicate = messy && i % 100 == 5 && previous.is_some();
+            let no_due_date = messy && i % 40 == 1;
+            // A retailer stocks up the month before its sales.
+            let pct = self.params.spend_pct * self.season(txn_date, 1) / 100;
             for n in 0..lines {
-                let amount = self.amount(2_000, 250_000);
+                let amount = self.amount_pct(2_000, 250_000, pct);
                 total += amount;
                 let account = if uncategorized {
                     "Uncategorized Expense"
-                } else {
+                } else if messy {
                     *self
                         .chart
                         .expense
                         .choose(&mut self.rng)
                         .unwrap_or(&"Uncategorized Expense")
+                } else {
+                    vendor.usual
                 };
                 if !duplicate {
                     self.post(account, Self::home_amount(amount, vendor.currency));
@@ -545,7 +604,7 @@ impl Books {
                 if uncategorized {
                     obj.insert("PrivateNote".into(), json!("receipt lost, category unknown"));
                 }
-                if i == 1 {
+                if no_due_date {
                     // Deliberate problem: a bill without a due date.
                     obj.remove("DueDate");
                     obj.remove("SalesTermRef");
@@ -582,25 +641,27 @@ impl Books {
             previous = Some(body.clone());
             let updated = self.updated_after(created);
             let row = self.realm.insert(Kind::Bill, body, created, updated);
-            out.push((id_of(&row), vendor_id, created, total, vendor_currency(&row)));
+            let due_in = if row.get("DueDate").is_some() { due_days } else { 0 };
+            out.push((id_of(&row), vendor_id, created, total, vendor_currency(&row), due_in));
         }
         out
     }
 
-    /// Invoices: (id, customer id, txn instant, total, currency).
-    fn invoices(&mut self, count: usize) -> Vec<(u64, u64, DateTime<Utc>, Decimal, Currency)> {
+    /// Invoices, spread evenly over the history.
+    fn invoices(&mut self, count: usize) -> Vec<Doc> {
         let mut out = Vec::new();
         for i in 0..count {
             let Some(customer) = self.pick(false) else { break };
-            let created = self.past_instant(0, HISTORY_DAYS);
+            let created = self.spread_instant(i, count);
             let txn_date = self.local_date(created);
+            let pct = self.params.revenue_pct * self.season(txn_date, 0) / 100;
             let (_, due_days, _, _) = TERMS[customer.term % TERMS.len()];
             let lines = self.rng.random_range(1..=3);
             let mut total = Decimal::ZERO;
             let mut line_values = Vec::new();
             for n in 0..lines {
                 let qty = self.rng.random_range(1..=10);
-                let price = self.amount(5_000, 60_000);
+                let price = self.amount_pct(5_000, 60_000, pct);
                 let amount = price * Decimal::from(qty);
                 total += amount;
                 let item = self.rng.random_range(0..3usize);
@@ -621,7 +682,7 @@ impl Books {
             line_values
                 .push(json!({ "Amount": num(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {} }));
             let roll = self.rng.random_range(0..100);
-            let email_status = if roll < 85 {
+            let email_status = if !self.params.messy || roll < 85 {
                 "EmailSent"
             } else if roll < 95 {
                 "NeedToSend"
@@ -654,40 +715,57 @@ impl Books {
             *self.party_balance.entry(customer.id).or_default() += total;
             let updated = self.updated_after(created);
             let row = self.realm.insert(Kind::Invoice, body, created, updated);
-            out.push((id_of(&row), customer.id, created, total, customer.currency));
+            out.push((id_of(&row), customer.id, created, total, customer.currency, due_days));
         }
         out
     }
 
-    /// How an open document gets paid: list of (fraction in percent, days after).
-    fn payment_plan(&mut self, created: DateTime<Utc>) -> Vec<(i64, i64)> {
+    /// How a document gets settled: (percent, days after its date) per
+    /// payment, only those dated before now. It falls due `due_in` days
+    /// after its date and is paid `late` days past that (negative: early);
+    /// a few (`bad_per_mille`) go bad: those of the last year stay open,
+    /// older ones were collected months late. One in twenty is paid in two
+    /// parts, so a document can stand partly paid.
+    fn settle_plan(
+        &mut self,
+        created: DateTime<Utc>,
+        due_in: i64,
+        late: (i64, i64),
+        bad_per_mille: u32,
+    ) -> Vec<(i64, i64)> {
         let age = (self.now - created).num_days();
-        let p_paid = if age > 60 {
-            0.86
-        } else if age > 30 {
-            0.6
+        let bad = self.rng.random_range(0..1000) < bad_per_mille;
+        let days = if bad {
+            if age < 365 {
+                return Vec::new();
+            }
+            due_in + self.rng.random_range(100..200)
         } else {
-            0.3
+            (due_in + self.rng.random_range(late.0..=late.1)).max(0)
         };
-        if !self.rng.random_bool(p_paid) {
-            return Vec::new();
-        }
-        let roll = self.rng.random_range(0..100);
-        let first = self.rng.random_range(3..(age.clamp(4, 45)));
-        if roll < 3 {
-            let later = (first + self.rng.random_range(5..30)).min(age.max(1) - 1).max(first);
-            vec![(40, first), (60, later)]
-        } else if roll < 13 {
-            vec![(self.rng.random_range(20..80), first)]
+        let plan = if self.rng.random_range(0..100) < 5 {
+            let first = (days - self.rng.random_range(7..21)).max(0);
+            vec![(40, first), (60, days)]
         } else {
-            vec![(100, first)]
+            vec![(100, days)]
+        };
+        plan.into_iter().filter(|(_, d)| *d < age).collect()
+    }
+
+    /// How much of its average month a retailer sells in `date`'s month
+    /// (`ahead` months later for stock bought ahead), percent; 100 for
+    /// other profiles.
+    fn season(&self, date: NaiveDate, ahead: u32) -> i64 {
+        if !self.params.retail {
+            return 100;
         }
+        season_pct((date.month0() + ahead) % 12 + 1)
     }
 
     /// Bill payments linked to bills; bills' balances and LinkedTxn follow.
-    fn bill_payments(&mut self, bills: &[(u64, u64, DateTime<Utc>, Decimal, Currency)]) {
-        for &(bill_id, vendor_id, created, total, currency) in bills {
-            let plan = self.payment_plan(created);
+    fn bill_payments(&mut self, bills: &[Doc]) {
+        for &(bill_id, vendor_id, created, total, currency, due_in) in bills {
+            let plan = self.settle_plan(created, due_in, self.params.bill_jitter, self.params.bad_bill_per_mille);
             let mut paid = Decimal::ZERO;
             for (k, (percent, days)) in plan.iter().enumerate() {
                 let amount = if k + 1 == plan.len() && *percent == 60 {
@@ -761,14 +839,18 @@ impl Books {
 
     /// Customer payments linked to invoices; returns the ones left in
     /// Undeposited Funds: (id, instant, home amount).
-    fn payments(
-        &mut self,
-        invoices: &[(u64, u64, DateTime<Utc>, Decimal, Currency)],
-    ) -> Vec<(u64, DateTime<Utc>, Decimal)> {
+    fn payments(&mut self, invoices: &[Doc]) -> Vec<(u64, DateTime<Utc>, Decimal)> {
         let mut undeposited = Vec::new();
-        let mut never_sent_done = false;
-        for &(invoice_id, customer_id, created, total, currency) in invoices {
-            let plan = self.payment_plan(created);
+        // Deliberate problem of messy books: an overdue invoice never sent.
+        let mut never_sent_done = !self.params.messy;
+        for &(invoice_id, customer_id, created, total, currency, due_in) in invoices {
+            let lateness = self
+                .customers
+                .iter()
+                .find(|c| c.id == customer_id)
+                .map_or(0, |c| c.lateness);
+            let late = (lateness - 5, lateness + 10);
+            let plan = self.settle_plan(created, due_in, late, self.params.bad_debt_per_mille);
             if plan.is_empty() && !never_sent_done && (self.now - created).num_days() > 75 {
                 // Deliberate problem: an overdue invoice that was never sent.
                 if let Some(row) = self
@@ -793,7 +875,7 @@ impl Books {
                 }
                 paid += amount;
                 let when = (created + Duration::days(*days)).min(self.now - Duration::hours(1));
-                let to_uf = self.rng.random_bool(0.7);
+                let to_uf = self.rng.random_bool(if self.params.messy { 0.9 } else { 0.7 });
                 let customer_name = self
                     .customers
                     .iter()
@@ -826,8 +908,8 @@ impl Books {
                 }
             }
         }
-        // Deliberate problem: payments received but applied to nothing.
-        for _ in 0..2 {
+        // Deliberate problem of messy books: payments received but applied to nothing.
+        for _ in 0..if self.params.messy { 5 } else { 0 } {
             let Some(customer) = self.pick(false) else { break };
             let when = self.past_instant(10, 120);
             let amount = self.amount(10_000, 150_000);
@@ -851,8 +933,9 @@ impl Books {
 
     /// Purchases: cash, check or card spending; a few without payee or category.
     fn purchases(&mut self, count: usize) {
+        let messy = self.params.messy;
         for i in 0..count {
-            let created = self.past_instant(0, HISTORY_DAYS);
+            let created = self.spread_instant(i, count);
             let roll = self.rng.random_range(0..100);
             let (payment_type, account) = if roll < 45 {
                 ("CreditCard", "Mastercard")
@@ -861,9 +944,12 @@ impl Books {
             } else {
                 ("Cash", "Checking")
             };
-            let amount = self.amount(500, 120_000);
-            let expense = if i % 40 == 7 {
+            let amount = self.amount_pct(500, 120_000, self.params.spend_pct);
+            let vendor = self.pick(true);
+            let expense = if messy && i % 10 == 7 {
                 "Uncategorized Expense"
+            } else if let (false, Some(v)) = (messy, &vendor) {
+                v.usual
             } else {
                 *self.chart.expense.choose(&mut self.rng).unwrap_or(&"Office Supplies")
             };
@@ -881,9 +967,9 @@ impl Books {
             if payment_type == "Check" {
                 body["DocNumber"] = json!((7000 + i).to_string());
             }
-            // Deliberate problem: some purchases have no payee.
-            if i % 25 != 11
-                && let Some(vendor) = self.pick(true)
+            // Deliberate problem of messy books: some purchases have no payee.
+            if !(messy && i % 6 == 1)
+                && let Some(vendor) = vendor
             {
                 body["EntityRef"] = json!({ "value": vendor.id.to_string(), "name": vendor.name, "type": "Vendor" });
             }
@@ -905,8 +991,9 @@ impl Books {
             return;
         }
         undeposited.sort_by_key(|(_, t, _)| *t);
-        // Payments of the last week stay in Undeposited Funds.
-        let cutoff = self.now - Duration::days(7);
+        // Payments of the last few days stay in Undeposited Funds; messy
+        // books stopped depositing six weeks ago.
+        let cutoff = self.now - Duration::days(if self.params.messy { 45 } else { 4 });
         let ready: Vec<_> = undeposited.iter().copied().filter(|(_, t, _)| *t < cutoff).collect();
         let group = (ready.len() / target.max(1)).max(1) + 1;
         let mut made = 0;
@@ -915,7 +1002,7 @@ impl Books {
                 break;
             }
             let last = chunk.iter().map(|(_, t, _)| *t).max().unwrap_or(self.now);
-            let when = (last + Duration::days(self.rng.random_range(1..4))).min(self.now - Duration::hours(2));
+            let when = (last + Duration::days(self.rng.random_range(1..3))).min(self.now - Duration::hours(2));
             let total: Decimal = chunk.iter().map(|(_, _, a)| *a).sum();
             let lines: Vec<Value> = chunk
                 .iter()
@@ -936,7 +1023,7 @@ impl Books {
         while made < target {
             let when = self.past_instant(0, HISTORY_DAYS);
             let amount = self.amount(100, 40_000);
-            let source = if self.rng.random_bool(0.5) {
+            let source = if !self.params.messy || self.rng.random_bool(0.5) {
                 "Interest Earned"
             } else {
                 "Uncategorized Income"
@@ -957,8 +1044,16 @@ impl Books {
 
     /// Opening balances, then every account's and party's `Balance` written back.
     fn finish_balances(&mut self) {
-        let opening = self.amount(2_500_000, 9_000_000);
-        let savings = self.amount(1_000_000, 5_000_000);
+        let (opening, savings) = match self.params.runway_months {
+            Some(runway) => self.fund_startup(runway),
+            None => (
+                self.amount_pct(2_500_000, 9_000_000, self.scale_pct),
+                self.amount_pct(1_000_000, 5_000_000, self.scale_pct),
+            ),
+        };
+        if let Some(cushion) = self.params.cash_cushion {
+            self.owner_draws(cushion, (opening, savings));
+        }
         self.opening_entries(opening, savings);
         let ids = self.chart.by_name.clone();
         for (name, id) in ids {
@@ -978,6 +1073,10 @@ impl Books {
         }
     }
 }
+
+/// A bill or invoice as payments see it: id, party id, instant, total,
+/// currency, days from its date to its due date.
+type Doc = (u64, u64, DateTime<Utc>, Decimal, Currency, i64);
 
 fn vendor_currency(row: &Value) -> Currency {
     let code = row["CurrencyRef"]["value"].as_str().unwrap_or(HOME.code);
@@ -1001,7 +1100,15 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-22T16:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        generate_realm("123", 7, size, multi, FixedOffset::west_opt(8 * 3600).unwrap(), now)
+        generate_realm(
+            "123",
+            7,
+            size,
+            Profile::MessyBooks,
+            multi,
+            FixedOffset::west_opt(8 * 3600).unwrap(),
+            now,
+        )
     }
 
     #[test]

@@ -340,7 +340,7 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let off = chrono::FixedOffset::west_opt(8 * 3600).unwrap();
-        let mut realm = generate_realm("5", 3, Size::Small, false, off, now);
+        let mut realm = generate_realm("5", 3, Size::Small, crate::generator::Profile::Healthy, false, off, now);
         let changes = apply_burst(&mut realm, 200, 9, now + Duration::minutes(1));
         assert_eq!(changes.len(), 200);
         let account = |realm: &RealmData, name: &str| {

@@ -25,14 +25,14 @@ fn je_line(id: usize, side: &str, account: Value, amount: Decimal, description: 
 
 impl Books {
     /// 10:00 local on `date`, never later than a few minutes ago.
-    fn at(&self, date: NaiveDate) -> DateTime<Utc> {
+    pub(crate) fn at(&self, date: NaiveDate) -> DateTime<Utc> {
         let local = date.and_hms_opt(10, 0, 0).unwrap_or_default();
         let utc = local - chrono::Duration::seconds(i64::from(self.realm.offset.local_minus_utc()));
         utc.and_utc().min(self.now - chrono::Duration::minutes(5))
     }
 
     /// The first of each month of the history, oldest first, this month last.
-    fn month_starts(&self) -> Vec<NaiveDate> {
+    pub(crate) fn month_starts(&self) -> Vec<NaiveDate> {
         let today = self.realm_today();
         let first = today.with_day(1).unwrap_or(today);
         (0..24u32)
@@ -43,7 +43,7 @@ impl Books {
 
     /// A reference to the generated item `name` (its income account is
     /// where a sales line of it posts).
-    fn item_ref(&self, name: &str) -> Value {
+    pub(crate) fn item_ref(&self, name: &str) -> Value {
         let id = self
             .realm
             .kind_rows(Kind::Item)
@@ -52,13 +52,13 @@ impl Books {
         reference(id, name)
     }
 
-    fn realm_today(&self) -> NaiveDate {
+    pub(crate) fn realm_today(&self) -> NaiveDate {
         self.now.with_timezone(&self.realm.offset).date_naive()
     }
 
     /// A journal entry of `lines` (name, side, amount) dated `date`, posted
     /// to the ledger (debits raise assets and expenses, as `post` reads them).
-    fn journal(&mut self, date: NaiveDate, memo: &str, lines: &[(&'static str, &str, Decimal)]) {
+    pub(crate) fn journal(&mut self, date: NaiveDate, memo: &str, lines: &[(&'static str, &str, Decimal)]) {
         let debits: Decimal = lines.iter().filter(|l| l.1 == "Debit").map(|l| l.2).sum();
         let body_lines: Vec<Value> = lines
             .iter()
@@ -113,7 +113,8 @@ impl Books {
     /// the 10th of the next month, a transfer to savings on the 1st, and the
     /// card's charges of each month paid on the 15th of the next.
     pub(crate) fn recurring_entries(&mut self) {
-        let gross = self.amount(60_000, 180_000);
+        let (low, high) = self.params.payroll_gross;
+        let gross = self.amount_pct(low, high, self.scale_pct);
         let today = self.realm_today();
         let months = self.month_starts();
         let mut withheld = Decimal::ZERO;
@@ -151,17 +152,17 @@ impl Books {
                 withheld += taxes;
             }
             if i % 6 == 5 {
-                let back = self.amount(50_000, 200_000);
+                let back = self.amount_pct(50_000, 200_000, self.scale_pct);
                 self.transfer(*month, "Savings", "Checking", back);
             } else {
-                let saved = self.amount(20_000, 100_000);
+                let saved = self.amount_pct(20_000, 100_000, self.scale_pct);
                 self.transfer(*month, "Checking", "Savings", saved);
             }
         }
         self.card_statements(&months);
     }
 
-    fn transfer(&mut self, date: NaiveDate, from: &'static str, to: &'static str, amount: Decimal) {
+    pub(crate) fn transfer(&mut self, date: NaiveDate, from: &'static str, to: &'static str, amount: Decimal) {
         self.post(from, -amount);
         self.post(to, amount);
         let when = self.at(date);
@@ -227,8 +228,9 @@ impl Books {
         }
     }
 
-    /// Cash sales, refunds, and customer and vendor credits left open (so
-    /// they show in aging as credits), for home-currency parties.
+    /// Cash sales, refunds, and (for profiles with `open_credits`) customer
+    /// and vendor credits left open (so they show in aging as credits), for
+    /// home-currency parties.
     pub(crate) fn cash_sales_and_credits(&mut self, scale: usize) {
         for _ in 0..(24 * scale).div_ceil(10) {
             let created = self.past_instant(1, 700);
@@ -257,6 +259,9 @@ impl Books {
             let date = self.local_date(created).to_string();
             let line = json!([{ "Id": "1", "Amount": num(amount), "DetailType": "SalesItemLineDetail",
                                 "SalesItemLineDetail": { "ItemRef": self.item_ref("Services") } }]);
+            if i % 3 != 2 && !self.params.open_credits {
+                continue;
+            }
             if i % 3 == 2 {
                 // A refund paid from checking.
                 self.post("Checking", -amount);
@@ -285,7 +290,12 @@ impl Books {
                 created,
             );
         }
-        for _ in 0..(5 * scale).div_ceil(10) {
+        let vendor_credits = if self.params.open_credits {
+            (5 * scale).div_ceil(10)
+        } else {
+            0
+        };
+        for _ in 0..vendor_credits {
             let Some(vendor) = self.pick(true).filter(|v| v.currency.code == HOME.code) else {
                 continue;
             };
@@ -341,6 +351,26 @@ impl Books {
             ),
         ] {
             self.add_account(account, created);
+        }
+    }
+
+    /// The accounts a profile's financing posts to, appended after the
+    /// payroll accounts (so every other row keeps its id): a startup's
+    /// "Preferred Stock", a retailer's "Line of Credit" (QBO's
+    /// `LineOfCredit` subtype of Other Current Liability).
+    pub(crate) fn profile_accounts(&mut self) {
+        let created = self.now - chrono::Duration::days(750);
+        if self.params.runway_months.is_some() {
+            self.add_account(("Preferred Stock", "Equity", "PreferredStock", "Equity"), created);
+        }
+        if self.params.cash_cushion.is_some() {
+            self.add_account(("Owner's Draw", "Equity", "PartnerDistributions", "Equity"), created);
+        }
+        if self.params.retail {
+            self.add_account(
+                ("Line of Credit", "Other Current Liability", "LineOfCredit", "Liability"),
+                created,
+            );
         }
     }
 }

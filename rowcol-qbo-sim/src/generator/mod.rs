@@ -4,12 +4,16 @@
 mod books;
 pub mod burst;
 mod entries;
+mod funding;
 mod names;
+pub mod profile;
+mod retail;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use books::generate_realm;
+pub use profile::{PROFILE_CYCLE, Profile, REVOKED_INDEX};
 
 use crate::faults::fnv;
 use crate::store::RealmData;
@@ -100,7 +104,8 @@ pub struct PortfolioSpec {
     pub size: Size,
     /// Id of the first realm; the others follow by one.
     pub first_realm_id: u64,
-    /// Every n-th realm (the n-th, 2n-th, ...) is multi-currency; 0 for none.
+    /// Every n-th realm (the n-th, 2n-th, ...) is multi-currency whatever its
+    /// profile, besides the importers, which always are; 0 for importers only.
     pub multi_currency_every: usize,
 }
 
@@ -130,9 +135,26 @@ impl PortfolioSpec {
         self.seed ^ fnv(realm_id)
     }
 
-    /// Whether the `index`-th realm is multi-currency.
+    /// Whether the `index`-th realm is multi-currency: an importer, or
+    /// every `multi_currency_every`-th realm.
     pub fn is_multi_currency(&self, index: usize) -> bool {
-        self.multi_currency_every > 0 && (index + 1).is_multiple_of(self.multi_currency_every)
+        self.profile(index) == Profile::Importer
+            || (self.multi_currency_every > 0 && (index + 1).is_multiple_of(self.multi_currency_every))
+    }
+
+    /// The kind of client the `index`-th realm's books describe: a fixed
+    /// cycle over ten realms ([`PROFILE_CYCLE`]), the realm at
+    /// [`REVOKED_INDEX`] being the one whose tokens get revoked.
+    pub fn profile(&self, index: usize) -> Profile {
+        profile::profile_of(index)
+    }
+
+    /// The profile of a realm of this portfolio, by id (`None` for an id
+    /// outside it).
+    pub fn profile_of_realm(&self, realm_id: &str) -> Option<Profile> {
+        let index = realm_id.parse::<u64>().ok()?.checked_sub(self.first_realm_id)?;
+        let index = usize::try_from(index).ok().filter(|i| *i < self.realms)?;
+        Some(self.profile(index))
     }
 
     /// The company offset of the `index`-th realm.
@@ -153,6 +175,7 @@ pub fn generate_portfolio(spec: &PortfolioSpec, now: DateTime<Utc>) -> Vec<Realm
                 &id,
                 spec.realm_seed(&id),
                 spec.size,
+                spec.profile(i),
                 spec.is_multi_currency(i),
                 spec.offset(i),
                 now,

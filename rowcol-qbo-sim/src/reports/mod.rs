@@ -442,6 +442,7 @@ mod large_books {
             "5",
             1,
             Size::Large,
+            crate::generator::Profile::MessyBooks,
             true,
             chrono::FixedOffset::west_opt(5 * 3600).unwrap(),
             now,
