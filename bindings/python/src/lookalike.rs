@@ -89,7 +89,7 @@ impl LookAlike {
     /// Starts the look-alike with `clients` generated companies of `size`
     /// (`"empty"`, `"small"`, `"typical"`, `"large"`) from `seed`; every
     /// `multi_currency_every`-th company is multi-currency besides the
-    /// importers (every tenth company from the fourth), which always are (0:
+    /// importers (the 4th, 14th, 24th, ... company), which always are (0:
     /// the importers only).
     #[new]
     #[pyo3(signature = (clients=3, *, size="small", seed=42, multi_currency_every=0))]
