@@ -103,7 +103,7 @@ pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, window: Window, m
              refunds, bank credits of operating journal entries such as payroll, refunds paid, sales tax paid) \
              / {m}; net = (cash out - cash in: customer payments and deposits reaching a bank, cash sales, bank \
              debits of operating journal entries) / {m}; transfers between own accounts, card statements paid \
-             (their charges count when made) and journal entries against equity or long-term debt (opening \
+             (their charges count when made) and journal entries against equity or debt (opening \
              balances, owner money, loans) are left out",
             window.months,
             window.start,

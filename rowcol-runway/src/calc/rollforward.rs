@@ -19,8 +19,10 @@
 //! - **transfers**: transfers between the client's own accounts, card
 //!   statements paid, and journal entries that only move money between bank
 //!   and card accounts (not burn);
-//! - **financing**: journal entries whose other side is only equity or
-//!   long-term debt (opening balances, owner money, loans).
+//! - **financing**: journal entries and transfers whose other side is only
+//!   equity or debt (opening balances, owner money, loans, lines of credit:
+//!   long-term liabilities, and current ones of a loan or credit-line
+//!   subtype or name).
 //!
 //! Balances are worked back from the account's current balance as the rail
 //! reports it: the closing balance of the month holding `as_of` is the
@@ -156,7 +158,7 @@ pub const ROLLFORWARD_DEFINITION: &str = "per bank and card account, in its curr
      month; opening = closing - cash in + cash out - transfers - financing. Cash in: customer payments, deposits, \
      cash sales, refunds received, bank debits of operating journal entries; cash out: bill payments, purchases and \
      card charges, refunds paid, sales tax, bank credits of operating journal entries (payroll); transfers: own \
-     accounts and card statements paid; financing: journal entries against equity or long-term debt only. Total: \
+     accounts and card statements paid; financing: journal entries and transfers against equity or debt only. Total: \
      the home-currency accounts, so net cash (banks less cards owed)";
 
 /// The first day of `d`'s month.
@@ -358,14 +360,20 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
     }
     for t in s.transfers.iter().filter(|t| !t.meta.deleted) {
         let amount = t.txn.total.amount();
+        // Money drawn from or repaid to a loan is financing, not a transfer
+        // between the client's own cash.
+        let against = |other: &Option<Reference>| match other {
+            Some(r) if types.is_financing(&r.id) => Class::Financing,
+            _ => Class::Transfer,
+        };
         on(
             &t.from,
             &t.txn,
             EntityKind::Transfer,
-            Class::Transfer,
+            against(&t.to),
             Decimal::ZERO - amount,
         );
-        on(&t.to, &t.txn, EntityKind::Transfer, Class::Transfer, amount);
+        on(&t.to, &t.txn, EntityKind::Transfer, against(&t.from), amount);
     }
     for c in s.card_payments.iter().filter(|c| !c.meta.deleted) {
         let amount = c.txn.total.amount();
@@ -417,8 +425,34 @@ pub(crate) enum JournalKind {
     BetweenCash,
 }
 
-/// Account types by id, for telling bank, operating and financing accounts apart.
-pub(crate) struct AccountTypes<'a>(std::collections::HashMap<&'a ExternalId, AccountType>);
+/// Account types by id, for telling bank, operating and financing accounts
+/// apart: each account's type, and whether money moved against it is
+/// financing (equity, long-term debt, and short-term debt: lines of credit
+/// and loans payable, by QBO subtype or name).
+pub(crate) struct AccountTypes<'a>(std::collections::HashMap<&'a ExternalId, (AccountType, bool)>);
+
+/// QBO subtypes of current liabilities that are borrowed money.
+const DEBT_SUBTYPES: [&str; 5] = [
+    "LineOfCredit",
+    "LoanPayable",
+    "NotesPayable",
+    "CurrentPortionOfLongTermDebt",
+    "ShortTermLoansFromShareholders",
+];
+
+/// True when money moved against `a` is financing.
+fn financing(a: &Account) -> bool {
+    match a.account_type {
+        AccountType::Equity | AccountType::LongTermLiability => true,
+        AccountType::OtherCurrentLiability => {
+            let name = a.name.to_ascii_lowercase();
+            a.sub_type.as_deref().is_some_and(|s| DEBT_SUBTYPES.contains(&s))
+                || name.contains("line of credit")
+                || name.contains("loan")
+        }
+        _ => false,
+    }
+}
 
 impl<'a> AccountTypes<'a> {
     /// The snapshot's accounts by id.
@@ -426,32 +460,33 @@ impl<'a> AccountTypes<'a> {
         AccountTypes(
             s.accounts
                 .iter()
-                .map(|a| (&a.meta.external_id, a.account_type))
+                .map(|a| (&a.meta.external_id, (a.account_type, financing(a))))
                 .collect(),
         )
     }
 
     /// True for a bank or credit-card account of the snapshot.
     pub(crate) fn is_cash(&self, id: &ExternalId) -> bool {
-        self.0.get(id).is_some_and(|t| CashAccountKind::of(*t).is_some())
+        self.0.get(id).is_some_and(|(t, _)| CashAccountKind::of(*t).is_some())
+    }
+
+    /// True for an account money moves against as financing.
+    pub(crate) fn is_financing(&self, id: &ExternalId) -> bool {
+        self.0.get(id).is_some_and(|(_, f)| *f)
     }
 
     /// How a journal entry with these lines is classed (lines without an
     /// account or a side are passed over).
     pub(crate) fn journal_kind(&self, lines: &[rowcol_core::entity::Line]) -> JournalKind {
-        let others: Vec<Option<&AccountType>> = lines
+        let mut others = lines
             .iter()
             .filter(|l| l.posting.is_some())
             .filter_map(|l| l.account.as_ref())
             .filter(|a| !self.is_cash(&a.id))
-            .map(|a| self.0.get(&a.id))
-            .collect();
-        if others.is_empty() {
+            .peekable();
+        if others.peek().is_none() {
             JournalKind::BetweenCash
-        } else if others
-            .iter()
-            .all(|t| matches!(t, Some(AccountType::Equity | AccountType::LongTermLiability)))
-        {
+        } else if others.all(|a| self.is_financing(&a.id)) {
             JournalKind::Financing
         } else {
             JournalKind::Operating

@@ -550,3 +550,27 @@ fn a_steady_clients_forecast_stays_flat() {
             .any(|l| l.source == forecast::ForecastSource::NewInvoicing)
     );
 }
+
+#[test]
+fn a_line_of_credit_drawn_and_repaid_is_financing_not_burn() {
+    let mut s = worked();
+    let mut line = account("45", "Line of Credit", AccountType::OtherCurrentLiability, dec!(0));
+    line.sub_type = Some("LineOfCredit".to_owned());
+    s.accounts.push(line);
+    let before = outlook(&s, date(AS_OF)).burn;
+    // 8,000 drawn into checking in February by journal entry, 3,000 repaid
+    // in March by transfer.
+    let mut draw = fixtures::journal_entry("acme", "J9", dec!(8000));
+    draw.txn.txn_date = date("2026-02-05");
+    draw.txn.lines[0].account = Some(fixtures::reference("35", "Checking"));
+    draw.txn.lines[1].account = Some(fixtures::reference("45", "Line of Credit"));
+    s.journal_entries.push(draw);
+    let mut repay = fixtures::transfer("acme", "T9", dec!(3000));
+    repay.txn.txn_date = date("2026-03-05");
+    repay.to = Some(fixtures::reference("45", "Line of Credit"));
+    s.transfers.push(repay);
+    assert_eq!(outlook(&s, date(AS_OF)).burn, before, "neither is operating cash");
+    let r = rollforward::rollforward(&s, date(AS_OF), 3);
+    assert_eq!(r.accounts[0].months[0].financing.amount(), dec!(8000));
+    assert_eq!(r.accounts[0].months[1].financing.amount(), dec!(-3000));
+}
