@@ -6,7 +6,9 @@
 //! from its books by code that shares nothing with RowCol) bucket by bucket
 //! to the cent, credits and unapplied payments included; and the monthly
 //! cash roll-forward closes, for each home-currency bank account at each
-//! month's end, on the balance the look-alike's BalanceSheet gives.
+//! month's end, on the balance the look-alike's BalanceSheet gives; and
+//! the cash-basis net income of each roll-forward month equals the
+//! look-alike's ProfitAndLoss on the cash basis for the same days.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -20,6 +22,7 @@ use rowcol_core::sync::SyncTrigger;
 use rowcol_qbo::reports::{AgingReport, ReportBasis};
 use rowcol_qbo_sim::Size;
 use rowcol_runway::calc::aging::{Aging, Side, aging};
+use rowcol_runway::calc::profit::cash_basis_by_month;
 use rowcol_runway::calc::rollforward::rollforward;
 use rust_decimal::Decimal;
 
@@ -78,6 +81,8 @@ async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
     }
     let mut credits_seen = 0;
     let mut closings_checked = 0;
+    let mut months_checked = 0;
+    let mut months_with_income = 0;
     for c in &l.connections {
         // The source's today, in the company's offset: both sides age to it.
         let truth = l.admin.ground_truth(c.realm.as_str()).unwrap();
@@ -132,7 +137,60 @@ async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
                 assert_eq!(pair[0].closing, pair[1].opening, "{} {}", c.client, account.name);
             }
         }
+        // Cash-basis net income over the same months equals the source's
+        // ProfitAndLoss(Cash). Recognising a payment needs the document it
+        // pays, however old: load the whole history for this figure.
+        let whole = l
+            .mirror
+            .snapshot(
+                &l.advisor,
+                &c.client,
+                SnapshotRequest {
+                    as_of: today,
+                    history_months: 120,
+                },
+            )
+            .await
+            .unwrap();
+        let profit = cash_basis_by_month(&whole, today, 3);
+        assert_eq!(profit.months.len(), roll.total.len(), "{}", c.client);
+        for (month, flow) in profit.months.iter().zip(&roll.total) {
+            assert_eq!((month.start, month.end), (flow.month, flow.through), "{}", c.client);
+            assert_eq!(
+                month.assumed, 0,
+                "{} {}: every paid document is in the mirror",
+                c.client, month.start
+            );
+            let theirs = match rail.profit_and_loss(c, month.start, month.end, ReportBasis::Cash).await {
+                Ok(report) => {
+                    assert_eq!(report.basis, ReportBasis::Cash, "{}", c.client);
+                    report.net_income
+                }
+                Err(e) if rowcol_qbo::reports::refusal(&e) == Some(rowcol_qbo::reports::ReportRefusal::NoData) => {
+                    Decimal::ZERO
+                }
+                Err(e) => panic!("{}: {e}", c.client),
+            };
+            assert_eq!(
+                month.net_income.amount(),
+                theirs,
+                "{} cash-basis net income {}..{} (income {}, expenses {}, exchange {})",
+                c.client,
+                month.start,
+                month.end,
+                month.income.amount(),
+                month.expenses.amount(),
+                month.exchange.amount()
+            );
+            months_checked += 1;
+            months_with_income += usize::from(!month.income.is_zero());
+        }
     }
+    assert_eq!(months_checked, l.connections.len() * 3, "three months per client");
+    assert!(
+        months_with_income > months_checked / 2,
+        "most months recognise income: {months_with_income} of {months_checked}"
+    );
     assert!(
         closings_checked >= l.connections.len() * 6,
         "two bank accounts, three month ends each: {closings_checked}"

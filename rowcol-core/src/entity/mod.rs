@@ -21,7 +21,7 @@ pub mod time_text;
 
 use serde::{Deserialize, Serialize};
 
-pub use common::{Line, Posting, Reference, SourceMeta, TxnCommon, TxnLink, state_order};
+pub use common::{Line, LineDetail, Posting, Reference, SourceMeta, TxnCommon, TxnLink, state_order};
 pub use kind::{EntityKind, UnknownEntityKind};
 pub use ledger::{Account, AccountType, CompanyInfo, Term};
 pub use lists::{Item, Segment};

@@ -304,6 +304,11 @@ impl<'a> AccountTypes<'a> {
         )
     }
 
+    /// The type of account `id`, `None` when the chart does not hold it.
+    pub(crate) fn type_of(&self, id: &ExternalId) -> Option<AccountType> {
+        self.0.get(id).copied()
+    }
+
     /// True for a bank account of the snapshot.
     pub(crate) fn is_bank(&self, id: &ExternalId) -> bool {
         self.0.get(id) == Some(&AccountType::Bank)
