@@ -20,7 +20,7 @@ use std::time::Duration;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
 use rowcol_qbo::reports::{AgingReport, ReportBasis};
-use rowcol_qbo_sim::Size;
+use rowcol_qbo_sim::{Kind, Size};
 use rowcol_runway::calc::aging::{Aging, Side, aging};
 use rowcol_runway::calc::profit::cash_basis_by_month;
 use rowcol_runway::calc::rollforward::rollforward;
@@ -52,6 +52,7 @@ fn report_buckets(r: &AgingReport) -> ([Decimal; 5], Decimal) {
 async fn aging_and_cash_from_the_mirror_equal_the_sources_reports_for_every_client() {
     let l = sim_portfolio::start(CLIENTS, Size::Small).await;
     figures_reconcile(&l).await;
+    books_close_dates_reach_the_mirror(&l).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -59,6 +60,7 @@ async fn aging_and_cash_from_a_postgresql_mirror_equal_the_sources_reports() {
     let db = common::FreshDatabase::create().await;
     let l = sim_portfolio::start_on(20, Size::Small, Some(db.url.clone())).await;
     figures_reconcile(&l).await;
+    books_close_dates_reach_the_mirror(&l).await;
     drop(l);
     drop(db);
 }
@@ -199,4 +201,82 @@ async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
         credits_seen > l.connections.len() / 5,
         "the portfolio holds credits to net: {credits_seen}"
     );
+}
+
+/// The source's `BookCloseDate` of every client, as the look-alike holds it.
+fn source_close_date(l: &sim_portfolio::Lookalike, realm: &str) -> Option<chrono::NaiveDate> {
+    let prefs = l
+        .admin
+        .get(realm, Kind::Preferences, 1)
+        .expect("every generated realm has preferences");
+    prefs["AccountingInfoPrefs"]["BookCloseDate"]
+        .as_str()
+        .map(|d| d.parse().unwrap())
+}
+
+/// After `figures_reconcile` synced every client: each snapshot's
+/// `books_closed_through` is the source's `BookCloseDate`; a later close
+/// (a `Preferences` update, announced by CDC) reaches the mirror on the
+/// next sync.
+async fn books_close_dates_reach_the_mirror(l: &sim_portfolio::Lookalike) {
+    let mut closed = 0;
+    for c in &l.connections {
+        let s = l
+            .mirror
+            .snapshot(
+                &l.advisor,
+                &c.client,
+                SnapshotRequest::as_of(chrono::Utc::now().date_naive()),
+            )
+            .await
+            .unwrap();
+        let source = source_close_date(l, c.realm.as_str());
+        assert_eq!(s.books_closed_through(), source, "{}", c.client);
+        closed += usize::from(source.is_some());
+    }
+    assert!(
+        closed * 10 >= l.connections.len() * 7,
+        "most clients closed their books: {closed} of {}",
+        l.connections.len()
+    );
+    // The first client closes one more month.
+    let c = &l.connections[0];
+    let realm = c.realm.as_str();
+    let mut prefs = l.admin.get(realm, Kind::Preferences, 1).unwrap();
+    let later = source_close_date(l, realm).map_or_else(
+        || "2020-12-31".parse::<chrono::NaiveDate>().unwrap(),
+        |d| d.checked_add_months(chrono::Months::new(1)).unwrap(),
+    );
+    prefs["AccountingInfoPrefs"]["BookCloseDate"] = later.to_string().into();
+    l.admin
+        .update(
+            realm,
+            Kind::Preferences,
+            1,
+            &serde_json::json!({ "AccountingInfoPrefs": prefs["AccountingInfoPrefs"] }),
+        )
+        .unwrap();
+    let (_, engine) = sim_portfolio::engine(
+        l.mirror.clone(),
+        &l.sim.base_url(),
+        "figures-test-close",
+        Duration::from_secs(30),
+        1000,
+    );
+    for (c, result) in engine
+        .sync_all(&l.connections[..1], SyncTrigger::OnDemand, 1, |_, _| {})
+        .await
+    {
+        result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
+    }
+    let s = l
+        .mirror
+        .snapshot(
+            &l.advisor,
+            &c.client,
+            SnapshotRequest::as_of(chrono::Utc::now().date_naive()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.books_closed_through(), Some(later), "{}", c.client);
 }

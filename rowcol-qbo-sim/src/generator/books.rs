@@ -216,6 +216,7 @@ pub fn generate_realm(
         return books.realm;
     }
     let counts = size.counts();
+    super::preferences::insert(&mut books.realm, seed, multi_currency, now);
     books.terms();
     books.accounts(multi_currency);
     books.items();

@@ -5,6 +5,7 @@ mod books;
 pub mod burst;
 mod entries;
 mod names;
+mod preferences;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};

@@ -351,3 +351,31 @@ fn sales_lines_keep_their_type_item_and_discount_account_and_groups_open_up() {
         "the group opens into its lines, the subtotal and the amount-less line are skipped"
     );
 }
+
+#[test]
+fn preferences_carry_the_books_close_date_when_there_is_one() {
+    let prefs = |accounting: &str| {
+        format!(
+            r#"{{"Id": "1", "SyncToken": "4",
+  "MetaData": {{"CreateTime": "2024-01-04T10:15:00-08:00", "LastUpdatedTime": "2026-10-05T17:00:00-08:00"}},
+  "AccountingInfoPrefs": {accounting}, "CurrencyPrefs": {{"HomeCurrency": {{"value": "USD"}}}}}}"#
+        )
+    };
+    let (entity, _) = record(
+        EntityKind::Preferences,
+        &prefs(r#"{"TrackDepartments": true, "BookCloseDate": "2026-09-30"}"#),
+    );
+    let Entity::Preferences(p) = entity else { panic!() };
+    assert_eq!(p.book_close_date, Some("2026-09-30".parse().unwrap()));
+    assert_eq!(p.meta.external_id.as_str(), "1");
+    let (entity, _) = record(EntityKind::Preferences, &prefs(r#"{"TrackDepartments": false}"#));
+    let Entity::Preferences(p) = entity else { panic!() };
+    assert_eq!(p.book_close_date, None, "never closed");
+    let bad = map_row(
+        &client(),
+        None,
+        EntityKind::Preferences,
+        &parse(&prefs(r#"{"BookCloseDate": "30/09/2026"}"#)),
+    );
+    assert!(matches!(bad, Mapped::Rejected(_)), "{bad:?}");
+}
