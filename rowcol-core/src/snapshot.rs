@@ -68,7 +68,7 @@ pub struct LateChange {
 /// - every account, term, vendor and customer, active or not;
 /// - every bill and invoice that is open (`balance != 0`) whatever its date,
 ///   plus closed ones dated within the history window;
-/// - every item, class and department;
+/// - every item, class and department, and the company's preferences;
 /// - open credit memos, vendor credits and payments with an unapplied
 ///   amount whatever their date, plus the others dated within the window;
 /// - bill payments, purchases, deposits, journal entries,
@@ -153,6 +153,10 @@ pub struct ClientSnapshot {
     /// Departments (locations).
     #[serde(default)]
     pub departments: SharedVec<Segment>,
+    /// The company's settings as the source states them (the books' close
+    /// date), when mirrored.
+    #[serde(default)]
+    pub preferences: Option<Preferences>,
     /// Changes to closed periods, when a close date is set: every late
     /// change of each record, in the order the mirror recorded them.
     pub late_changes: Vec<LateChange>,
@@ -201,8 +205,17 @@ impl ClientSnapshot {
             items: SharedVec::default(),
             classes: SharedVec::default(),
             departments: SharedVec::default(),
+            preferences: None,
             late_changes: Vec::new(),
         }
+    }
+
+    /// The day the source says the books are closed through (QBO
+    /// `Preferences.AccountingInfoPrefs.BookCloseDate`), `None` when they
+    /// were never closed or the preferences are not mirrored. The advisor's
+    /// own [`ClientSettings::close_date`] is apart from it.
+    pub fn books_closed_through(&self) -> Option<NaiveDate> {
+        self.preferences.as_ref().and_then(|p| p.book_close_date)
     }
 
     /// Puts a record in its list (the company record replaces any before).
@@ -231,6 +244,7 @@ impl ClientSnapshot {
             Entity::Item(e) => self.items.push(e),
             Entity::Class(e) => self.classes.push(e),
             Entity::Department(e) => self.departments.push(e),
+            Entity::Preferences(e) => self.preferences = Some(e),
         }
     }
 
@@ -307,6 +321,7 @@ impl ClientSnapshot {
             .chain(self.items.iter().cloned().map(Entity::Item))
             .chain(self.classes.iter().cloned().map(Entity::Class))
             .chain(self.departments.iter().cloned().map(Entity::Department))
+            .chain(self.preferences.iter().cloned().map(Entity::Preferences))
     }
 }
 

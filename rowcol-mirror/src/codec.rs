@@ -163,6 +163,7 @@ pub(crate) fn columns(entity: &Entity) -> RecordColumns {
         Entity::JournalEntry(_) | Entity::Transfer(_) | Entity::TaxPayment(_) => {}
         Entity::Item(i) => cols.active = Some(i.active),
         Entity::Class(c) | Entity::Department(c) => cols.active = Some(c.active),
+        Entity::Preferences(_) => {}
     }
     cols
 }
@@ -351,6 +352,7 @@ mod tests {
             Entity::Item(fixtures::item("acme", "21", "Consulting")),
             Entity::Class(fixtures::segment("acme", "22", "Retail")),
             Entity::Department(fixtures::segment("acme", "23", "West")),
+            Entity::Preferences(fixtures::preferences("acme", Some(fixtures::date("2026-03-31")))),
         ]
     }
 

@@ -149,7 +149,8 @@ impl<DB: Backend> SqlMirror<DB> {
         bind_text(&mut q, client.as_str());
         q.push(
             " AND deleted = FALSE AND doc IS NOT NULL AND (kind IN ('account', 'term', 'vendor', 'customer', \
-             'company_info', 'item', 'class', 'department') OR (kind IN ('bill', 'invoice', 'credit_memo', \
+             'company_info', 'item', 'class', 'department', \
+             'preferences') OR (kind IN ('bill', 'invoice', 'credit_memo', \
              'vendor_credit', 'payment') AND (is_open = TRUE OR txn_date >= ",
         );
         bind_text(&mut q, &start);

@@ -36,6 +36,7 @@ pub fn routes(state: Shared) -> Router<Shared> {
         .route("/v3/company/{realm}/cdc", get(cdc_get))
         .route("/v3/company/{realm}/batch", post(batch))
         .route("/v3/company/{realm}/companyinfo/{id}", get(company_info))
+        .route("/v3/company/{realm}/preferences", get(preferences))
         .route("/v3/company/{realm}/reports/{name}", get(report))
         .route("/v3/company/{realm}/{entity}/{id}", get(read_one))
         .route_layer(middleware::from_fn_with_state(state, guard))
@@ -284,6 +285,15 @@ async fn company_info(State(state): State<Shared>, Path((realm_id, id)): Path<(S
     match with_realm(&state, &realm_id, |realm| realm.get(Kind::CompanyInfo, 1).cloned()).flatten() {
         Some(info) => ok(json!({ "CompanyInfo": info, "time": time })),
         None => QboFault::not_found("CompanyInfo", &id).into_response_at(&time),
+    }
+}
+
+/// `GET preferences`: the realm's one `Preferences` object.
+async fn preferences(State(state): State<Shared>, Path(realm_id): Path<String>) -> Response {
+    let time = now_text(&state, &realm_id);
+    match with_realm(&state, &realm_id, |realm| realm.get(Kind::Preferences, 1).cloned()).flatten() {
+        Some(prefs) => ok(json!({ "Preferences": prefs, "time": time })),
+        None => QboFault::not_found("Preferences", "1").into_response_at(&time),
     }
 }
 

@@ -59,11 +59,13 @@ pub enum Kind {
     Department,
     /// The company itself.
     CompanyInfo,
+    /// The company's settings (one object, `Id` 1): `AccountingInfoPrefs.BookCloseDate`.
+    Preferences,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 22] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Account,
         Kind::Vendor,
         Kind::Customer,
@@ -86,6 +88,7 @@ impl Kind {
         Kind::Class,
         Kind::Department,
         Kind::CompanyInfo,
+        Kind::Preferences,
     ];
 
     /// The name QBO uses (`BillPayment`).
@@ -113,6 +116,7 @@ impl Kind {
             Kind::Class => "Class",
             Kind::Department => "Department",
             Kind::CompanyInfo => "CompanyInfo",
+            Kind::Preferences => "Preferences",
         }
     }
 
@@ -334,8 +338,10 @@ impl RealmData {
     /// `created` is its `CreateTime` (the generator back-dates history);
     /// `updated` its `LastUpdatedTime`.
     pub fn insert(&mut self, kind: Kind, body: Value, created: DateTime<Utc>, updated: DateTime<Utc>) -> Value {
-        let id = if kind == Kind::CompanyInfo { 1 } else { self.next_id };
-        if kind != Kind::CompanyInfo {
+        // The company and its preferences are one object each, `Id` 1.
+        let single = matches!(kind, Kind::CompanyInfo | Kind::Preferences);
+        let id = if single { 1 } else { self.next_id };
+        if !single {
             self.next_id += 1;
         }
         let mut obj = match body {

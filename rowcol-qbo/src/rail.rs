@@ -207,6 +207,8 @@ impl QboRail {
         let count = CallCount::default();
         let path = match kind {
             EntityKind::CompanyInfo => format!("companyinfo/{}", connection.realm),
+            // One record per company, read without an id.
+            EntityKind::Preferences => "preferences".to_owned(),
             other => format!("{}/{}", qbo_name(other).to_ascii_lowercase(), id),
         };
         let answer = match self

@@ -165,12 +165,20 @@ async fn a_sync_killed_over_fifty_times_converges() {
 }
 
 /// Syncs every connection to completion, waiting out leases a killed child left.
+/// Syncs each connection until a run in incremental mode has completed: a
+/// full sync resumed from a killed child's checkpoint brings the mirror to
+/// the source as of that full sync's start, and the change-feed cycle after
+/// it brings what changed since.
 async fn finish(engine: &Arc<rowcol_core::SyncEngine>, connections: &[rowcol_core::Connection]) {
     let deadline = Instant::now() + Duration::from_secs(20);
     for c in connections {
         loop {
             let report = engine.sync_connection(c, SyncTrigger::OnDemand, &[]).await.unwrap();
-            if report.outcome == SyncOutcome::Synced {
+            let caught_up = report
+                .runs
+                .iter()
+                .any(|(_, mode)| *mode == rowcol_core::sync::SyncMode::Incremental);
+            if report.outcome == SyncOutcome::Synced && caught_up {
                 break;
             }
             assert!(Instant::now() < deadline, "{}: still busy", c.client);

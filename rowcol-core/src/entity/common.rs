@@ -79,6 +79,38 @@ pub struct Line {
     /// For journal-entry lines: the customer or vendor named on the line.
     #[serde(default)]
     pub party: Option<Reference>,
+    /// What the line is, when the rail says (QBO `DetailType`); `None` for
+    /// lines without a type (a deposit's lines that carry a payment) and in
+    /// records mirrored before RowCol read it.
+    #[serde(default)]
+    pub detail: Option<LineDetail>,
+    /// The product or service the line sells or buys, when it names one.
+    #[serde(default)]
+    pub item: Option<Reference>,
+}
+
+/// What a transaction line is (QBO `DetailType`), which says where its
+/// amount posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineDetail {
+    /// A product or service sold: income in the item's income account (or
+    /// the line's own account when it names one).
+    SalesItem,
+    /// A discount on a sales document: its positive amount is subtracted
+    /// from the document, in the line's account.
+    Discount,
+    /// Spending coded straight to the line's account.
+    AccountExpense,
+    /// Spending on an item: the item's expense (or stock) account.
+    ItemExpense,
+    /// A deposit line coded to the line's account (money from a source
+    /// other than a payment or cash sale already recorded).
+    Deposit,
+    /// A journal-entry line (its side in [`Line::posting`]).
+    Journal,
+    /// Any other line type (description only, ...): no amount of its own.
+    Other,
 }
 
 /// The side of a journal-entry line.

@@ -54,13 +54,16 @@ pub enum EntityKind {
     Class,
     /// A department or location.
     Department,
+    /// The company's settings (one record): the books' close date.
+    Preferences,
 }
 
 impl EntityKind {
     /// Every kind, names before transactions: the order a first sync pulls
     /// them so that references resolve.
-    pub const ALL: [EntityKind; 22] = [
+    pub const ALL: [EntityKind; 23] = [
         EntityKind::CompanyInfo,
+        EntityKind::Preferences,
         EntityKind::Account,
         EntityKind::Term,
         EntityKind::Vendor,
@@ -109,6 +112,7 @@ impl EntityKind {
             EntityKind::Item => "item",
             EntityKind::Class => "class",
             EntityKind::Department => "department",
+            EntityKind::Preferences => "preferences",
         }
     }
 

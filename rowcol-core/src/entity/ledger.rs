@@ -1,5 +1,6 @@
 //! Name-list records about the books themselves: accounts, terms, company.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -94,4 +95,19 @@ pub struct CompanyInfo {
     pub fiscal_year_start_month: Option<u32>,
     /// Home currency.
     pub home_currency: Currency,
+}
+
+/// The company's settings that figures depend on (QBO `Preferences`, one
+/// record per company).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preferences {
+    /// Source, version, deletion.
+    pub meta: SourceMeta,
+    /// The books are closed through this day (QBO
+    /// `AccountingInfoPrefs.BookCloseDate`): documents dated on or before it
+    /// are protected, and a change to one after the close is worth a look.
+    /// `None` when the books were never closed. Only the current date is
+    /// known: the source keeps no history of closings.
+    #[serde(default, deserialize_with = "super::time_text::optional_date")]
+    pub book_close_date: Option<NaiveDate>,
 }

@@ -21,9 +21,9 @@ pub mod time_text;
 
 use serde::{Deserialize, Serialize};
 
-pub use common::{Line, Posting, Reference, SourceMeta, TxnCommon, TxnLink, state_order};
+pub use common::{Line, LineDetail, Posting, Reference, SourceMeta, TxnCommon, TxnLink, state_order};
 pub use kind::{EntityKind, UnknownEntityKind};
-pub use ledger::{Account, AccountType, CompanyInfo, Term};
+pub use ledger::{Account, AccountType, CompanyInfo, Preferences, Term};
 pub use lists::{Item, Segment};
 pub use movements::{CreditCardPayment, JournalEntry, TaxPayment, Transfer};
 pub use parties::{Customer, Party, Vendor};
@@ -78,6 +78,8 @@ pub enum Entity {
     Class(Segment),
     /// A department (location).
     Department(Segment),
+    /// The company's settings.
+    Preferences(Preferences),
 }
 
 impl Entity {
@@ -106,6 +108,7 @@ impl Entity {
             Entity::Item(_) => EntityKind::Item,
             Entity::Class(_) => EntityKind::Class,
             Entity::Department(_) => EntityKind::Department,
+            Entity::Preferences(_) => EntityKind::Preferences,
         }
     }
 
@@ -134,6 +137,7 @@ impl Entity {
             Entity::Item(e) => &e.meta,
             Entity::Class(e) => &e.meta,
             Entity::Department(e) => &e.meta,
+            Entity::Preferences(e) => &e.meta,
         }
     }
 
@@ -163,6 +167,7 @@ impl Entity {
             Entity::Item(e) => &mut e.meta,
             Entity::Class(e) => &mut e.meta,
             Entity::Department(e) => &mut e.meta,
+            Entity::Preferences(e) => &mut e.meta,
         }
     }
 

@@ -28,6 +28,7 @@ fn every_kind() -> Vec<Entity> {
         Entity::Item(fixtures::item(c, "159", "Consulting")),
         Entity::Class(fixtures::segment(c, "160", "Retail")),
         Entity::Department(fixtures::segment(c, "161", "West")),
+        Entity::Preferences(fixtures::preferences(c, Some(fixtures::date("2026-03-31")))),
     ]
 }
 

@@ -1794,6 +1794,10 @@ pub async fn every_posting_kind_lands_in_the_snapshot_by_its_window(h: Harness) 
         dated(Entity::Item(fixtures::item(c, "11", "Consulting")), ""),
         dated(Entity::Class(fixtures::segment(c, "12", "Retail")), ""),
         dated(Entity::Department(fixtures::segment(c, "13", "West")), ""),
+        dated(
+            Entity::Preferences(fixtures::preferences(c, Some(date("2025-12-31")))),
+            "",
+        ),
     ];
     store.apply(&batch(c, records)).await.unwrap();
     let s = snapshot(store.as_ref(), "jane", c).await;
@@ -1818,4 +1822,9 @@ pub async fn every_posting_kind_lands_in_the_snapshot_by_its_window(h: Harness) 
     assert_eq!(ids(s.card_payments.iter().map(|e| &e.meta).collect()), vec!["9"]);
     assert_eq!(ids(s.tax_payments.iter().map(|e| &e.meta).collect()), vec!["10"]);
     assert_eq!((s.items.len(), s.classes.len(), s.departments.len()), (1, 1, 1));
+    assert_eq!(
+        s.books_closed_through(),
+        Some(date("2025-12-31")),
+        "the preferences load whatever the window"
+    );
 }

@@ -235,6 +235,7 @@ pub fn generate_realm(
     if size == Size::Empty {
         return books.realm;
     }
+    super::preferences::insert(&mut books.realm, seed, multi_currency, now);
     books.terms();
     books.accounts(multi_currency);
     books.items();

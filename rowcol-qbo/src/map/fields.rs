@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use rowcol_core::entity::{Line, Posting, Reference, SourceMeta, TxnCommon, TxnLink};
+use rowcol_core::entity::{Line, LineDetail, Posting, Reference, SourceMeta, TxnCommon, TxnLink};
 use rowcol_core::{ClientId, Currency, ExternalId, Money, Rail, VersionToken};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -169,35 +169,11 @@ impl<'a> Row<'a> {
             .unwrap_or_default()
     }
 
-    /// Lines with an amount; subtotal lines are skipped (they repeat the others).
+    /// Lines with an amount; subtotal lines are skipped (they repeat the
+    /// others) and group lines are opened up into the lines they bundle.
     fn lines(&self, currency: Currency) -> Result<Vec<Line>, Reason> {
         let mut lines = Vec::new();
-        for item in self.line_items() {
-            let line = Row(item);
-            if line.text("DetailType").as_deref() == Some("SubTotalLineDetail") {
-                continue;
-            }
-            let Some(amount) = line.amount("Amount")? else {
-                continue;
-            };
-            // The account sits inside the detail object the DetailType names.
-            let detail = line.text("DetailType");
-            let account = match &detail {
-                Some(detail) => reference(line.path(&[detail.as_str(), "AccountRef"]), "Line.AccountRef")?,
-                None => None,
-            };
-            let (posting, party) = match detail.as_deref() {
-                Some("JournalEntryLineDetail") => journal_side(line)?,
-                _ => (None, None),
-            };
-            lines.push(Line {
-                amount: Money::new(amount, currency),
-                account,
-                description: line.text("Description"),
-                posting,
-                party,
-            });
-        }
+        push_lines(self.line_items(), currency, &mut lines)?;
         Ok(lines)
     }
 
@@ -216,6 +192,75 @@ impl<'a> Row<'a> {
             out.extend(links(line.get("LinkedTxn"), amount)?);
         }
         Ok(out)
+    }
+}
+
+/// Maps `items` onto `out`, opening `GroupLineDetail` lines (QBO bundles:
+/// the group's own amount repeats its lines) into their lines.
+fn push_lines(items: &[Value], currency: Currency, out: &mut Vec<Line>) -> Result<(), Reason> {
+    for item in items {
+        let line = Row(item);
+        let detail = line.text("DetailType");
+        match detail.as_deref() {
+            Some("SubTotalLineDetail") => continue,
+            Some("GroupLineDetail") => {
+                let inner = line
+                    .path(&["GroupLineDetail", "Line"])
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                push_lines(inner, currency, out)?;
+                continue;
+            }
+            _ => {}
+        }
+        let Some(amount) = line.amount("Amount")? else {
+            continue;
+        };
+        // The account sits inside the detail object the DetailType names,
+        // under a name that depends on the type.
+        let account_key = match detail.as_deref() {
+            Some("SalesItemLineDetail") => "ItemAccountRef",
+            Some("DiscountLineDetail") => "DiscountAccountRef",
+            _ => "AccountRef",
+        };
+        let account = match &detail {
+            Some(detail) => reference(line.path(&[detail.as_str(), account_key]), "Line.AccountRef")?,
+            None => None,
+        };
+        let item = match detail.as_deref() {
+            Some(d @ ("SalesItemLineDetail" | "ItemBasedExpenseLineDetail")) => {
+                reference(line.path(&[d, "ItemRef"]), "Line.ItemRef")?
+            }
+            _ => None,
+        };
+        let (posting, party) = match detail.as_deref() {
+            Some("JournalEntryLineDetail") => journal_side(line)?,
+            _ => (None, None),
+        };
+        out.push(Line {
+            amount: Money::new(amount, currency),
+            account,
+            description: line.text("Description"),
+            posting,
+            party,
+            detail: detail.as_deref().map(line_detail),
+            item,
+        });
+    }
+    Ok(())
+}
+
+/// The rail-neutral name of a QBO `DetailType`.
+fn line_detail(detail_type: &str) -> LineDetail {
+    match detail_type {
+        "SalesItemLineDetail" => LineDetail::SalesItem,
+        "DiscountLineDetail" => LineDetail::Discount,
+        "AccountBasedExpenseLineDetail" => LineDetail::AccountExpense,
+        "ItemBasedExpenseLineDetail" => LineDetail::ItemExpense,
+        "DepositLineDetail" => LineDetail::Deposit,
+        "JournalEntryLineDetail" => LineDetail::Journal,
+        _ => LineDetail::Other,
     }
 }
 

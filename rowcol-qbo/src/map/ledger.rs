@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use rowcol_core::Currency;
-use rowcol_core::entity::{Account, AccountType, CompanyInfo, Term};
+use rowcol_core::entity::{Account, AccountType, CompanyInfo, Preferences, Term};
 use serde_json::Value;
 
 use super::fields::{MapCtx, Reason, Row};
@@ -107,5 +107,17 @@ pub(crate) fn company_info(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<CompanyInfo
         home_currency: stated_home_currency(row.0)
             .or(ctx.home)
             .ok_or("the home currency is not stated (NameValue HomeCurrency)")?,
+    })
+}
+
+/// The company's preferences: `AccountingInfoPrefs.BookCloseDate` (absent
+/// when the books were never closed; QBO answers it from minorversion 21).
+pub(crate) fn preferences(row: Row<'_>, ctx: &MapCtx<'_>) -> Result<Preferences, Reason> {
+    let prefs = Row(row.get("AccountingInfoPrefs").unwrap_or(&Value::Null));
+    Ok(Preferences {
+        meta: row.meta(ctx)?,
+        book_close_date: prefs
+            .date("BookCloseDate")
+            .map_err(|r| format!("AccountingInfoPrefs.{r}"))?,
     })
 }

@@ -45,6 +45,7 @@ pub fn qbo_name(kind: EntityKind) -> &'static str {
         EntityKind::Item => "Item",
         EntityKind::Class => "Class",
         EntityKind::Department => "Department",
+        EntityKind::Preferences => "Preferences",
     }
 }
 
@@ -94,6 +95,7 @@ fn entity(kind: EntityKind, row: Row<'_>, ctx: &MapCtx<'_>) -> Result<Entity, St
         EntityKind::Account => Entity::Account(ledger::account(row, ctx)?),
         EntityKind::Term => Entity::Term(ledger::term(row, ctx)?),
         EntityKind::CompanyInfo => Entity::CompanyInfo(ledger::company_info(row, ctx)?),
+        EntityKind::Preferences => Entity::Preferences(ledger::preferences(row, ctx)?),
         EntityKind::Vendor => Entity::Vendor(parties::vendor(row, ctx)?),
         EntityKind::Customer => Entity::Customer(parties::customer(row, ctx)?),
         EntityKind::Bill => Entity::Bill(payables::bill(row, ctx)?),
@@ -151,7 +153,12 @@ pub(crate) fn map_row(client: &ClientId, home: Option<Currency>, kind: EntityKin
 pub(crate) fn needs_home_currency(kind: EntityKind, value: &Value) -> bool {
     let has_money = !matches!(
         kind,
-        EntityKind::Term | EntityKind::CompanyInfo | EntityKind::Item | EntityKind::Class | EntityKind::Department
+        EntityKind::Term
+            | EntityKind::CompanyInfo
+            | EntityKind::Preferences
+            | EntityKind::Item
+            | EntityKind::Class
+            | EntityKind::Department
     );
     has_money && value.get("CurrencyRef").is_none() && value.get("status").is_none()
 }

@@ -1,6 +1,6 @@
 use std::str::FromStr;
 
-use rowcol_core::entity::{AccountType, EmailStatus, PaymentMethod, Posting};
+use rowcol_core::entity::{AccountType, EmailStatus, LineDetail, PaymentMethod, Posting};
 use rowcol_core::{ClientId, Currency, Entity, EntityKind};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -292,4 +292,90 @@ fn transfers_card_payments_credits_and_refunds_map() {
     );
     let Entity::TaxPayment(t) = entity else { panic!() };
     assert_eq!((t.txn.total.amount(), t.refund), (dec("320.10"), false));
+}
+
+#[test]
+fn sales_lines_keep_their_type_item_and_discount_account_and_groups_open_up() {
+    let (entity, _) = record(
+        EntityKind::Invoice,
+        r#"{
+  "Id": "9", "SyncToken": "0", "MetaData": {"CreateTime": "2026-03-04T10:15:00-08:00", "LastUpdatedTime": "2026-03-04T10:15:00-08:00"},
+  "CustomerRef": {"value": "58"}, "TxnDate": "2026-03-04", "TotalAmt": 362.07, "Balance": 362.07,
+  "Line": [
+    {"Id": "1", "Amount": 275.0, "DetailType": "SalesItemLineDetail",
+     "SalesItemLineDetail": {"ItemRef": {"value": "5", "name": "Rock Fountain"}}},
+    {"Id": "2", "Amount": 60.25, "DetailType": "GroupLineDetail",
+     "GroupLineDetail": {"GroupItemRef": {"value": "19"}, "Line": [
+       {"Id": "3", "Amount": 12.75, "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "11"}, "ItemAccountRef": {"value": "79"}}},
+       {"Id": "4", "Amount": 47.5, "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "12"}}}]}},
+    {"Amount": 335.25, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}},
+    {"Amount": 10.0, "DetailType": "DiscountLineDetail",
+     "DiscountLineDetail": {"PercentBased": false, "DiscountAccountRef": {"value": "86", "name": "Discounts given"}}},
+    {"Id": "5", "DetailType": "DescriptionOnly", "DescriptionLineDetail": {}, "Description": "thanks"}
+  ]
+}"#,
+    );
+    let Entity::Invoice(invoice) = entity else { panic!() };
+    type Seen = (String, Option<LineDetail>, Option<String>, Option<String>);
+    let seen: Vec<Seen> = invoice
+        .txn
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.amount.amount().to_string(),
+                l.detail,
+                l.item.as_ref().map(|r| r.id.to_string()),
+                l.account.as_ref().map(|r| r.id.to_string()),
+            )
+        })
+        .collect();
+    let line = |a: &str, d, item: Option<&str>, account: Option<&str>| {
+        (
+            a.to_owned(),
+            Some(d),
+            item.map(str::to_owned),
+            account.map(str::to_owned),
+        )
+    };
+    assert_eq!(
+        seen,
+        vec![
+            line("275.0", LineDetail::SalesItem, Some("5"), None),
+            line("12.75", LineDetail::SalesItem, Some("11"), Some("79")),
+            line("47.5", LineDetail::SalesItem, Some("12"), None),
+            line("10.0", LineDetail::Discount, None, Some("86")),
+        ],
+        "the group opens into its lines, the subtotal and the amount-less line are skipped"
+    );
+}
+
+#[test]
+fn preferences_carry_the_books_close_date_when_there_is_one() {
+    let prefs = |accounting: &str| {
+        format!(
+            r#"{{"Id": "1", "SyncToken": "4",
+  "MetaData": {{"CreateTime": "2024-01-04T10:15:00-08:00", "LastUpdatedTime": "2026-10-05T17:00:00-08:00"}},
+  "AccountingInfoPrefs": {accounting}, "CurrencyPrefs": {{"HomeCurrency": {{"value": "USD"}}}}}}"#
+        )
+    };
+    let (entity, _) = record(
+        EntityKind::Preferences,
+        &prefs(r#"{"TrackDepartments": true, "BookCloseDate": "2026-09-30"}"#),
+    );
+    let Entity::Preferences(p) = entity else { panic!() };
+    assert_eq!(p.book_close_date, Some("2026-09-30".parse().unwrap()));
+    assert_eq!(p.meta.external_id.as_str(), "1");
+    let (entity, _) = record(EntityKind::Preferences, &prefs(r#"{"TrackDepartments": false}"#));
+    let Entity::Preferences(p) = entity else { panic!() };
+    assert_eq!(p.book_close_date, None, "never closed");
+    let bad = map_row(
+        &client(),
+        None,
+        EntityKind::Preferences,
+        &parse(&prefs(r#"{"BookCloseDate": "30/09/2026"}"#)),
+    );
+    assert!(matches!(bad, Mapped::Rejected(_)), "{bad:?}");
 }

@@ -11,6 +11,7 @@ pub mod days_outstanding;
 pub mod forecast;
 pub mod guardrail;
 pub mod habits;
+pub mod profit;
 pub mod rollforward;
 pub mod runway;
 

@@ -465,6 +465,11 @@ impl<'a> AccountTypes<'a> {
         )
     }
 
+    /// The type of account `id`, `None` when the chart does not hold it.
+    pub(crate) fn type_of(&self, id: &ExternalId) -> Option<AccountType> {
+        self.0.get(id).map(|(t, _)| *t)
+    }
+
     /// True for a bank or credit-card account of the snapshot.
     pub(crate) fn is_cash(&self, id: &ExternalId) -> bool {
         self.0.get(id).is_some_and(|(t, _)| CashAccountKind::of(*t).is_some())
