@@ -22,8 +22,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// ROWCOL_CREDENTIAL_KEY (64 hex characters sealing stored tokens),
 /// ROWCOL_QBO_CLIENT_SECRET, ROWCOL_WEBHOOK_VERIFIER.
 ///
-/// Exit codes: 0 done, 1 failure, 2 configuration (a missing or malformed
-/// setting, a refused or failed consent), 3 credentials (reconnect or wrong
+/// Exit codes: 0 done, 1 failure, 2 configuration or usage (a missing or
+/// malformed setting, a refused or failed consent, a bad argument), 3 credentials (reconnect or wrong
 /// key), 4 database unavailable (unreachable, cannot be opened, read-only or
 /// full), 5 QBO unavailable, 6 some clients not done (failed, busy, skipped)
 /// or drift left. When a command working client by client (sync, reconcile)
@@ -125,6 +125,35 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CashFormat::Table)]
         format: CashFormat,
     },
+    /// One client's 13-week forecast and runway, base and under a scenario
+    /// side by side: vendors paid later, new hires, a loan or equity raise,
+    /// customers paying later. Amounts are in the client's home currency.
+    /// The rules are printed with the figures.
+    Scenario {
+        /// The client.
+        #[arg(long)]
+        client: String,
+        /// Pay a vendor's bills DAYS later: VENDOR_ID:DAYS (repeatable).
+        #[arg(long = "delay-vendor", value_name = "VENDOR_ID:DAYS", value_parser = parse_party_days)]
+        delay_vendor: Vec<(String, i64)>,
+        /// A new hire costing AMOUNT a month from a date: AMOUNT:YYYY-MM-DD
+        /// (repeatable); paid half on the 15th, the rest at month end.
+        #[arg(long, value_name = "AMOUNT:YYYY-MM-DD", value_parser = parse_dated_amount)]
+        hire: Vec<(rust_decimal::Decimal, chrono::NaiveDate)>,
+        /// An equity raise received on a date: AMOUNT:YYYY-MM-DD.
+        #[arg(long = "raise", value_name = "AMOUNT:YYYY-MM-DD", value_parser = parse_dated_amount)]
+        equity: Option<(rust_decimal::Decimal, chrono::NaiveDate)>,
+        /// A loan received on a date: AMOUNT:YYYY-MM-DD.
+        #[arg(long, value_name = "AMOUNT:YYYY-MM-DD", value_parser = parse_dated_amount)]
+        loan: Option<(rust_decimal::Decimal, chrono::NaiveDate)>,
+        /// A customer paying DAYS later than its habit: CUSTOMER_ID:DAYS
+        /// (repeatable).
+        #[arg(long = "customer-late", value_name = "CUSTOMER_ID:DAYS", value_parser = parse_party_days)]
+        customer_late: Vec<(String, i64)>,
+        /// How to show it: a table, or JSON (exact amounts, every line).
+        #[arg(long, value_enum, default_value_t = ScenarioFormat::Table)]
+        format: ScenarioFormat,
+    },
     /// Walk each client's audit chain and report the first broken link.
     VerifyAudit {
         /// Only this client.
@@ -203,6 +232,48 @@ pub enum CashFormat {
     Json,
     /// CSV (exact amounts).
     Csv,
+}
+
+/// How to show a scenario comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScenarioFormat {
+    /// A terminal table.
+    Table,
+    /// JSON (exact amounts).
+    Json,
+}
+
+/// `ID:DAYS`, days a whole number of 0 or more.
+fn parse_party_days(text: &str) -> Result<(String, i64), String> {
+    let (id, days) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("expected ID:DAYS, got {text:?}"))?;
+    let days: i64 = days
+        .parse()
+        .map_err(|_| format!("expected a whole number of days after the colon, got {days:?}"))?;
+    if id.is_empty() {
+        return Err(format!("expected ID:DAYS, got {text:?}"));
+    }
+    if days < 0 {
+        return Err(format!("days must be 0 or more, got {days}"));
+    }
+    Ok((id.to_owned(), days))
+}
+
+/// `AMOUNT:YYYY-MM-DD`, the amount a decimal number more than zero.
+fn parse_dated_amount(text: &str) -> Result<(rust_decimal::Decimal, chrono::NaiveDate), String> {
+    let (amount, on) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected AMOUNT:YYYY-MM-DD, got {text:?}"))?;
+    let amount: rust_decimal::Decimal = amount
+        .parse()
+        .map_err(|_| format!("expected a decimal amount before the colon, got {amount:?}"))?;
+    let on = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d")
+        .map_err(|_| format!("expected a date YYYY-MM-DD after the colon, got {on:?}"))?;
+    if amount <= rust_decimal::Decimal::ZERO {
+        return Err(format!("the amount must be more than zero, got {amount}"));
+    }
+    Ok((amount, on))
 }
 
 /// How to show a digest.

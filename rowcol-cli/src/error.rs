@@ -17,6 +17,9 @@ pub enum CliError {
     /// A webhook or HTTP listener could not start.
     #[error("{0}")]
     Io(String),
+    /// An argument the command cannot use (the message says why).
+    #[error("{0}")]
+    Usage(String),
     /// Some of the work failed (the message says which).
     #[error("{0}")]
     Partial(String),
@@ -26,11 +29,11 @@ pub enum CliError {
 }
 
 impl CliError {
-    /// The process exit code: 2 configuration, 3 credentials (reconnect),
+    /// The process exit code: 2 configuration or usage, 3 credentials (reconnect),
     /// 4 database unreachable, 5 rail unavailable, 6 partial failure, 1 other.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Config(_) => 2,
+            CliError::Config(_) | CliError::Usage(_) => 2,
             CliError::Rowcol(RowcolError::Rail { kind, failure, .. }) => match kind {
                 RailErrorKind::NeedsReauth | RailErrorKind::Unauthorized | RailErrorKind::Forbidden => 3,
                 // The QBO environment points at a server that is not the

@@ -69,6 +69,24 @@ async fn run(cli: Cli) -> CliResult {
         Command::Health { json } => commands::read::health(&config()?, *json).await,
         Command::Digest { format, out } => commands::read::digest(&config()?, *format, out.as_deref()).await,
         Command::Cash { client, months, format } => commands::cash::run(&config()?, client, *months, *format).await,
+        Command::Scenario {
+            client,
+            delay_vendor,
+            hire,
+            equity,
+            loan,
+            customer_late,
+            format,
+        } => {
+            let asked = commands::scenario::Asked {
+                delay_vendor,
+                hire,
+                equity: equity.as_ref(),
+                loan: loan.as_ref(),
+                customer_late,
+            };
+            commands::scenario::run(&config()?, client, &asked, *format).await
+        }
         Command::VerifyAudit { client } => commands::read::verify_audit(&config()?, client.as_deref()).await,
         Command::DeadLetters { action } => match action {
             DeadLetterAction::List { json } => commands::read::dead_letters(&config()?, *json).await,

@@ -110,6 +110,73 @@ fn demo_then_read_commands_on_its_mirror() {
     let nobody = rowcol(&["cash", "--client", "someone-else"], &env, dir.path());
     assert_ne!(nobody.status.code(), Some(0), "{}", text(&nobody));
 
+    // A scenario: a loan today lifts every week by its amount; bad input is
+    // a usage error (exit 2) saying what is wrong.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let loan = format!("25000:{today}");
+    let scenario = rowcol(
+        &[
+            "scenario",
+            "--client",
+            "client-002",
+            "--loan",
+            &loan,
+            "--format",
+            "json",
+        ],
+        &env,
+        dir.path(),
+    );
+    assert!(scenario.status.success(), "{}", text(&scenario));
+    let c: serde_json::Value = serde_json::from_slice(&scenario.stdout).unwrap();
+    let weeks = c["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 13, "{c}");
+    assert!(
+        weeks.iter().all(|w| w["difference"]["amount"] == "25000.00"),
+        "{}",
+        c["weeks"]
+    );
+    assert_eq!(
+        c["base"]["runway"]["net_burn_monthly"],
+        c["scenario"]["runway"]["net_burn_monthly"]
+    );
+    let hire = format!("8000:{today}");
+    let table = rowcol(
+        &["scenario", "--client", "client-002", "--hire", &hire],
+        &env,
+        dir.path(),
+    );
+    assert!(table.status.success(), "{}", text(&table));
+    assert!(
+        text(&table).contains("scenario closing") && text(&table).contains("runway: base"),
+        "{}",
+        text(&table)
+    );
+    let unknown = rowcol(
+        &[
+            "scenario",
+            "--client",
+            "client-002",
+            "--delay-vendor",
+            "no-such-vendor:10",
+        ],
+        &env,
+        dir.path(),
+    );
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(
+        text(&unknown).contains("vendor no-such-vendor is not in the client's books"),
+        "{}",
+        text(&unknown)
+    );
+    let undated = rowcol(
+        &["scenario", "--client", "client-002", "--hire", "8000"],
+        &env,
+        dir.path(),
+    );
+    assert_eq!(undated.status.code(), Some(2), "{}", text(&undated));
+    assert!(text(&undated).contains("AMOUNT:YYYY-MM-DD"), "{}", text(&undated));
+
     let letters = rowcol(&["dead-letters", "list", "--json"], &env, dir.path());
     assert!(letters.status.success(), "{}", text(&letters));
 

@@ -15,6 +15,9 @@
 //! - [`console`](mod@console): the decision console ([`console::console`]).
 //! - [`digest`](mod@digest): the portfolio digest ([`digest::digest`]), composed from the
 //!   tray and the console, clients in parallel.
+//! - [`scenario`](mod@scenario): what-ifs (delay a vendor, a new hire, a raise, a
+//!   late customer) with forecast and runway base and scenario side by side
+//!   ([`scenario::compare`]).
 //! - [`history`]: a snapshot as it stood at the end of a past day
 //!   ([`history::as_it_stood`]); every entry point above that takes an
 //!   "as of" date computes from it, so a past date is a true historical view.
@@ -43,6 +46,7 @@ pub mod digest;
 pub mod history;
 pub mod hygiene;
 pub mod period;
+pub mod scenario;
 pub mod services;
 
 mod home;
@@ -56,6 +60,7 @@ pub use calc::{CashOutlook, outlook};
 pub use console::{DecisionConsole, console};
 pub use digest::{ClientDigest, Digest, DigestClock, digest};
 pub use hygiene::{Finding, HygieneTray, Severity, tray};
+pub use scenario::{Scenario, ScenarioComparison, compare};
 
 #[cfg(test)]
 mod test_snapshot;

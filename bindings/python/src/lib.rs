@@ -19,6 +19,7 @@ pub mod mirror;
 pub mod records;
 pub mod results;
 pub mod runtime;
+pub mod scenario;
 pub mod snapshot;
 pub mod sync;
 
@@ -39,6 +40,7 @@ fn _rowcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<calculators::Runway>()?;
     m.add_class::<calculators::Forecast>()?;
     m.add_class::<calculators::Aging>()?;
+    m.add_class::<scenario::ScenarioComparison>()?;
     m.add_class::<sync::QboApp>()?;
     m.add_class::<sync::SyncReport>()?;
     m.add_class::<sync::SyncResults>()?;

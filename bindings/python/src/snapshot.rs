@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::hygiene::HygieneTray;
 use crate::records;
 use crate::runtime::compute;
+use crate::scenario::{self, ScenarioComparison};
 
 /// Everything the calculators need about one client, as of one date.
 #[pyclass(module = "rowcol._rowcol", frozen)]
@@ -242,6 +243,34 @@ impl Snapshot {
         let s = Arc::clone(&self.inner);
         let client = Some(s.client.to_string());
         Ok(Forecast::new(compute(py, move || rowcol_runway::outlook(&s, d).forecast)).with_client(client))
+    }
+
+    /// The forecast and runway as of `as_of`, base and under a scenario side
+    /// by side: `delay_vendors={vendor id: days}` (its bills paid that much
+    /// later), `customers_late={customer id: days}`, `hires=[(monthly cost,
+    /// start date), ...]`, `equity=(amount, date)`, `loan=(amount, date)`;
+    /// amounts are `Decimal` in the home currency. Raises
+    /// `InvalidInputError` for an unknown party, negative days or an amount
+    /// of zero or less.
+    #[pyo3(signature = (*, delay_vendors=None, customers_late=None, hires=None, equity=None, loan=None, as_of=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn scenario(
+        &self,
+        py: Python<'_>,
+        delay_vendors: Option<&Bound<'_, pyo3::types::PyDict>>,
+        customers_late: Option<&Bound<'_, pyo3::types::PyDict>>,
+        hires: Option<&Bound<'_, PyAny>>,
+        equity: Option<&Bound<'_, PyAny>>,
+        loan: Option<&Bound<'_, PyAny>>,
+        as_of: Option<&Bound<'_, PyAny>>,
+    ) -> Result<ScenarioComparison, Error> {
+        let d = self.date_or_own(as_of)?;
+        let home = self.inner.home_currency.to_string();
+        let asked = scenario::from_arguments(&home, delay_vendors, customers_late, hires, equity, loan)?;
+        let s = Arc::clone(&self.inner);
+        let client = Some(s.client.to_string());
+        let compared = compute(py, move || rowcol_runway::scenario::compare(&s, d, &asked));
+        Ok(ScenarioComparison::new(compared.map_err(|e| Error::input(e.to_string()))?).with_client(client))
     }
 
     /// Receivables (`side="receivable"`) or payables (`"payable"`) aging.

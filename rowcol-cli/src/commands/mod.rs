@@ -6,5 +6,6 @@ pub mod demo;
 pub mod portfolio_exit;
 pub mod read;
 pub mod reconcile;
+pub mod scenario;
 pub mod serve;
 pub mod sync;

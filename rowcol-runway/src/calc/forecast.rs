@@ -80,6 +80,13 @@ pub enum ForecastSource {
     OtherReceipts,
     /// Spending not through bills, at the window's rate.
     DirectSpend,
+    /// A scenario's new hire, on its paydays (see [`crate::scenario`]).
+    NewHire,
+    /// A scenario's loan or equity raise, on its date (see [`crate::scenario`]).
+    Financing {
+        /// Loan or equity.
+        kind: crate::scenario::FinancingKind,
+    },
 }
 
 /// One amount of a forecast week.
@@ -162,12 +169,41 @@ pub(crate) struct ForecastInputs<'r, 'm> {
     pub(crate) movements: &'r [Movement<'m>],
     pub(crate) guardrail: Option<Money>,
     pub(crate) rates: &'r HomeRates<'r>,
+    /// A scenario's changes; none for the base forecast.
+    pub(crate) adjust: &'r Adjustments,
+}
+
+/// The hook a scenario ([`crate::scenario`]) changes the forecast through;
+/// the default changes nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Adjustments {
+    /// Days later than in the base forecast each customer's open invoices are
+    /// collected.
+    pub(crate) customer_days: HashMap<ExternalId, i64>,
+    /// Days later than in the base forecast each vendor's open bills and new
+    /// bills are paid.
+    pub(crate) vendor_days: HashMap<ExternalId, i64>,
+    /// Extra amounts in home units (money in positive) on their dates; a date
+    /// before the as-of date falls in week 1.
+    pub(crate) dated: Vec<(NaiveDate, ForecastSource, Decimal)>,
+}
+
+impl Adjustments {
+    fn vendor_days(&self, bill: &Bill) -> i64 {
+        bill.vendor
+            .as_ref()
+            .and_then(|v| self.vendor_days.get(&v.id))
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 /// What the window says keeps happening, in home units.
 struct Trailing {
     invoicing_per_day: Decimal,
     bills_per_day: Decimal,
+    /// Of the bills, those of vendors a scenario delays: (extra days, per day).
+    delayed_bills: Vec<(i64, Decimal)>,
     other_receipts_per_day: Decimal,
     direct_spend_per_day: Decimal,
     /// Monthly amount out per payroll day (0: the month's last day).
@@ -190,6 +226,7 @@ impl Trailing {
         Trailing {
             invoicing_per_day: Decimal::ZERO,
             bills_per_day: Decimal::ZERO,
+            delayed_bills: Vec::new(),
             other_receipts_per_day: Decimal::ZERO,
             direct_spend_per_day: Decimal::ZERO,
             payroll: Vec::new(),
@@ -207,12 +244,17 @@ impl Trailing {
             .filter(|i| !i.meta.deleted && dated(&i.txn))
             .filter_map(|i| rates.total(&i.txn))
             .sum();
-        let billed: Decimal = s
-            .bills
-            .iter()
-            .filter(|b| !b.meta.deleted && dated(&b.txn))
-            .filter_map(|b| rates.total(&b.txn))
-            .sum();
+        let mut billed = Decimal::ZERO;
+        let mut delayed: HashMap<i64, Decimal> = HashMap::new();
+        for b in s.bills.iter().filter(|b| !b.meta.deleted && dated(&b.txn)) {
+            let Some(total) = rates.total(&b.txn) else { continue };
+            match inp.adjust.vendor_days(b) {
+                0 => billed += total,
+                days => *delayed.entry(days).or_default() += total,
+            }
+        }
+        let mut delayed: Vec<(i64, Decimal)> = delayed.into_iter().map(|(d, a)| (d, a / days)).collect();
+        delayed.sort_by_key(|(d, _)| *d);
         // Receipts that are not collections of invoices: cash sales wherever
         // deposited, and the part of deposits that carries no payment or sale.
         let sales: Decimal = s
@@ -266,6 +308,7 @@ impl Trailing {
         Trailing {
             invoicing_per_day: invoiced / days,
             bills_per_day: billed / days,
+            delayed_bills: delayed,
             other_receipts_per_day: (sales + deposits + journal_in) / days,
             direct_spend_per_day: direct / days,
             payroll,
@@ -347,7 +390,14 @@ pub(crate) fn forecast_with<'a>(
         let source = || ForecastSource::OpenInvoice {
             id: inv.meta.external_id.clone(),
         };
-        let expected = habits.expected_date(due, inv.customer.as_ref().map(|c| &c.id));
+        let customer = inv.customer.as_ref().map(|c| &c.id);
+        let expected = habits.expected_date(due, customer);
+        // A scenario's lateness moves each part that many days past where
+        // the base forecast puts it.
+        let late = customer
+            .and_then(|c| inp.adjust.customer_days.get(c))
+            .copied()
+            .unwrap_or(0);
         if expected < inp.as_of {
             // Later than even this payer's habit: spread, not all in week 1.
             let share = Money::new(amount / Decimal::from(LATE_SPREAD_WEEKS as u32), weeks.currency)
@@ -359,9 +409,12 @@ pub(crate) fn forecast_with<'a>(
                 } else {
                     share
                 };
-                weeks.add(w, source(), part);
+                let at = shift(inp.as_of, i64::try_from(7 * w).unwrap_or(0).saturating_add(late));
+                if let Some(w) = week_index(inp.as_of, at) {
+                    weeks.add(w, source(), part);
+                }
             }
-        } else if let Some(w) = week_index(inp.as_of, expected) {
+        } else if let Some(w) = week_index(inp.as_of, shift(expected, late)) {
             weeks.add(w, source(), amount);
         }
     }
@@ -369,7 +422,13 @@ pub(crate) fn forecast_with<'a>(
         let Some(amount) = rates.on_txn(&bill.txn, bill.balance) else {
             continue;
         };
-        if let Some(w) = week_index(inp.as_of, bill_pay_date(bill)) {
+        // A delayed vendor is paid that many days after the base forecast
+        // would pay it (an overdue bill: after week 1's first day).
+        let pay = match inp.adjust.vendor_days(bill) {
+            0 => bill_pay_date(bill),
+            days => shift(bill_pay_date(bill).max(inp.as_of), days),
+        };
+        if let Some(w) = week_index(inp.as_of, pay) {
             let id = bill.meta.external_id.clone();
             weeks.add(w, ForecastSource::OpenBill { id }, Decimal::ZERO - amount);
         }
@@ -386,6 +445,10 @@ pub(crate) fn forecast_with<'a>(
         weeks.add_rate(w, ForecastSource::NewInvoicing, new_in);
         let new_out = t.bills_per_day * Decimal::from(issue_days_paid_in_week(w, t.bill_delay));
         weeks.add_rate(w, ForecastSource::NewBills, Decimal::ZERO - new_out);
+        for (days, per_day) in &t.delayed_bills {
+            let late = *per_day * Decimal::from(issue_days_paid_in_week(w, t.bill_delay + days));
+            weeks.add_rate(w, ForecastSource::NewBills, Decimal::ZERO - late);
+        }
         weeks.add_rate(
             w,
             ForecastSource::OtherReceipts,
@@ -409,6 +472,11 @@ pub(crate) fn forecast_with<'a>(
             }
         }
     }
+    for (date, source, amount) in &inp.adjust.dated {
+        if let Some(w) = week_index(inp.as_of, *date) {
+            weeks.add(w, source.clone(), *amount);
+        }
+    }
     let mut out = Vec::with_capacity(WEEKS);
     let mut balance = inp.starting_cash.amount();
     let mut first_below = None;
@@ -419,7 +487,9 @@ pub(crate) fn forecast_with<'a>(
             let a = line.amount.amount();
             match line.source {
                 ForecastSource::OpenBill { .. } | ForecastSource::NewBills => bills -= a,
-                ForecastSource::Payroll { .. } | ForecastSource::DirectSpend => recurring -= a,
+                ForecastSource::Payroll { .. } | ForecastSource::DirectSpend | ForecastSource::NewHire => {
+                    recurring -= a
+                }
                 _ => inflows += a,
             }
         }

@@ -102,6 +102,7 @@ pub(crate) fn figures_with<'a>(
             movements: &moves,
             guardrail: level.amount,
             rates,
+            adjust: &forecast::Adjustments::default(),
         },
     );
     let guardrail = guardrail::status(level, cash.net, forecast.first_week_below_guardrail);

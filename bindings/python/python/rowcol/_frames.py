@@ -141,6 +141,21 @@ def _forecast(f: Dict[str, Any]) -> List[Dict[str, Any]]:
     ]
 
 
+def _scenario(c: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [
+        {
+            "week": w["week"],
+            "start": w["start"],
+            "end": w["end"],
+            "base_closing": w["base_closing"]["amount"],
+            "scenario_closing": w["scenario_closing"]["amount"],
+            "difference": w["difference"]["amount"],
+            "currency": w["difference"]["currency"],
+        }
+        for w in c["weeks"]
+    ]
+
+
 def _aging(a: Dict[str, Any]) -> List[Dict[str, Any]]:
     return [
         {
@@ -308,6 +323,7 @@ _SHAPES: Dict[str, Callable[[Dict[str, Any]], List[Dict[str, Any]]]] = {
     "tray": _tray,
     "console": _console,
     "forecast": _forecast,
+    "scenario": _scenario,
     "aging": _aging,
     "runway": _runway,
     "outlook": _outlook,
@@ -345,6 +361,7 @@ COLUMNS: Dict[str, List[str]] = {
     ],
     "forecast": ["client", "week", "start", "end", "opening", "inflows", "bill_outflows", "recurring_outflows",
                  "closing", "guardrail", "currency"],
+    "scenario": ["client", "week", "start", "end", "base_closing", "scenario_closing", "difference", "currency"],
     "aging": ["client", "as_of", "side", "bucket", "amount", "count", "currency"],
     "runway": ["client", "runway_state", "runway_months", "runway_weeks", "net_burn_monthly", "cash", "currency"],
     "outlook": [
@@ -373,6 +390,7 @@ TYPES: Dict[str, Dict[str, str]] = {
     "console": {"amount": MONEY, "due_date": DATE, "send_by": DATE, "runway_effect_months": NUMBER},
     "forecast": {c: MONEY for c in ("opening", "inflows", "bill_outflows", "recurring_outflows", "closing",
                                     "guardrail")} | {"start": DATE, "end": DATE},
+    "scenario": {"base_closing": MONEY, "scenario_closing": MONEY, "difference": MONEY, "start": DATE, "end": DATE},
     "aging": {"as_of": DATE, "amount": MONEY},
     "runway": {**_RUNWAY_TYPES, "cash": MONEY},
     "outlook": {"as_of": DATE, "cash": MONEY, "card_debt": MONEY, "gross_burn_monthly": MONEY, **_RUNWAY_TYPES,
