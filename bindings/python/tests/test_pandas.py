@@ -174,6 +174,8 @@ def test_the_cash_rollforward_frame_closes_on_each_bank_balance(snapshot):
     assert list(checking["cash_out"]) == [3000.05, 3000.05, 0.0]
     exact = p.rollforward(3, money="decimal")
     total = exact[(exact.account == "TOTAL") & (exact.client == "bolt")]
-    assert total["closing"].iloc[-1] == Decimal("900.00")
+    # Net cash: bolt's 900.00 in checking less the 1,200.00 owed on Visa.
+    assert total["closing"].iloc[-1] == Decimal("-300.00")
+    assert set(exact["kind"]) == {"bank", "card", "net cash"}
     with pytest.raises(rowcol.InvalidInputError):
         p.rollforward(0)
