@@ -65,6 +65,31 @@ async fn aging_and_cash_from_a_postgresql_mirror_equal_the_sources_reports() {
     drop(db);
 }
 
+/// Both agings of `s` as of `day` equal the source's aging reports as of
+/// that day, bucket by bucket to the cent.
+async fn agings_equal_the_reports(
+    s: &rowcol_core::ClientSnapshot,
+    rail: &rowcol_qbo::QboRail,
+    c: &rowcol_core::Connection,
+    day: chrono::NaiveDate,
+) {
+    for side in [Side::Receivable, Side::Payable] {
+        let ours = aging(s, side, day);
+        let theirs = match side {
+            Side::Receivable => rail.aged_receivables(c, day).await,
+            Side::Payable => rail.aged_payables(c, day).await,
+        };
+        let theirs = match theirs {
+            Ok(report) => report_buckets(&report),
+            Err(e) if rowcol_qbo::reports::refusal(&e) == Some(rowcol_qbo::reports::ReportRefusal::NoData) => {
+                ([Decimal::ZERO; 5], Decimal::ZERO)
+            }
+            Err(e) => panic!("{}: {e}", c.client),
+        };
+        assert_eq!(rowcol_buckets(&ours), theirs, "{} {side:?} as of {day}", c.client);
+    }
+}
+
 /// A past day's view from a snapshot loaded as of that day (its default
 /// history window, so documents paid since and dated before the window
 /// must be fetched): both agings equal the source's aging reports as of
@@ -83,21 +108,7 @@ async fn past_day_reconciles(
         .snapshot(&l.advisor, &c.client, SnapshotRequest::as_of(day))
         .await
         .unwrap();
-    for side in [Side::Receivable, Side::Payable] {
-        let ours = aging(&s, side, day);
-        let theirs = match side {
-            Side::Receivable => rail.aged_receivables(c, day).await,
-            Side::Payable => rail.aged_payables(c, day).await,
-        };
-        let theirs = match theirs {
-            Ok(report) => report_buckets(&report),
-            Err(e) if rowcol_qbo::reports::refusal(&e) == Some(rowcol_qbo::reports::ReportRefusal::NoData) => {
-                ([Decimal::ZERO; 5], Decimal::ZERO)
-            }
-            Err(e) => panic!("{}: {e}", c.client),
-        };
-        assert_eq!(rowcol_buckets(&ours), theirs, "{} {side:?} as of {day}", c.client);
-    }
+    agings_equal_the_reports(&s, rail, c, day).await;
     let cash = rowcol_runway::outlook(&s, day).cash;
     if cash.by_currency.iter().all(|b| b.currency == s.home_currency) {
         assert_eq!(cash.net.amount(), net_cash, "{} net cash on {day}", c.client);
@@ -135,21 +146,7 @@ async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
             .await
             .unwrap();
         credits_seen += s.credit_memos.len() + s.vendor_credits.len();
-        for side in [Side::Receivable, Side::Payable] {
-            let ours = aging(&s, side, today);
-            let theirs = match side {
-                Side::Receivable => rail.aged_receivables(c, today).await,
-                Side::Payable => rail.aged_payables(c, today).await,
-            };
-            let theirs = match theirs {
-                Ok(report) => report_buckets(&report),
-                Err(e) if rowcol_qbo::reports::refusal(&e) == Some(rowcol_qbo::reports::ReportRefusal::NoData) => {
-                    ([Decimal::ZERO; 5], Decimal::ZERO)
-                }
-                Err(e) => panic!("{}: {e}", c.client),
-            };
-            assert_eq!(rowcol_buckets(&ours), theirs, "{} {side:?} as of {today}", c.client);
-        }
+        agings_equal_the_reports(&s, &rail, c, today).await;
         // The roll-forward's closing balances are what the source's own
         // balance sheet says each bank account held, and each card account
         // owed (negated), at each month's end.

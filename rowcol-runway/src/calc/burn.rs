@@ -1,11 +1,11 @@
 //! Operating burn over trailing full months, as a monthly figure, from the
 //! same movements as the cash roll-forward.
 
-use rowcol_core::{ClientSnapshot, Currency, EntityKind, ExternalId, Money};
+use rowcol_core::{ClientSnapshot, EntityKind, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::rollforward::{AccountTypes, Class, Movement, movements};
+use super::rollforward::{AccountTypes, Class, Movement, movements, operating_in_home};
 use crate::home::HomeRates;
 use crate::period::Window;
 
@@ -58,24 +58,8 @@ pub fn burn(s: &ClientSnapshot, as_of: chrono::NaiveDate, months: u32) -> Burn {
 
 /// Burn over `window` from the snapshot's roll-forward `moves`.
 pub(crate) fn burn_with(s: &ClientSnapshot, rates: &HomeRates, window: Window, moves: &[Movement<'_>]) -> Burn {
-    let currencies: std::collections::HashMap<&ExternalId, Currency> = s
-        .accounts
-        .iter()
-        .map(|a| (&a.meta.external_id, a.current_balance.currency()))
-        .collect();
     let (mut cash_out, mut cash_in, mut direct, mut n) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, 0u32);
-    for m in moves
-        .iter()
-        .filter(|m| window.contains(m.date) && matches!(m.class, Class::In | Class::Out))
-    {
-        // In the account's currency: a foreign account's at the rate its
-        // balance converts at, as the cash position does.
-        let Some(home) = currencies
-            .get(m.account)
-            .and_then(|c| rates.balance(Money::new(m.amount, *c)))
-        else {
-            continue;
-        };
+    for (m, home) in operating_in_home(s, rates, moves, window) {
         n += 1;
         match m.class {
             Class::In => cash_in += home,

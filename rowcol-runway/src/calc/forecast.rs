@@ -36,7 +36,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::habits::PaymentHabits;
-use super::rollforward::{Class, Movement};
+use super::rollforward::{Class, Movement, operating_in_home};
 use crate::home::HomeRates;
 use crate::period::{Window, days_between, shift};
 use crate::sign::positive;
@@ -277,24 +277,9 @@ impl Trailing {
                 rates.total(&d.txn).map(|t| (t - carried).max(Decimal::ZERO))
             })
             .sum();
-        let currencies: HashMap<&ExternalId, Currency> = s
-            .accounts
-            .iter()
-            .map(|a| (&a.meta.external_id, a.current_balance.currency()))
-            .collect();
         let (mut journal_in, mut direct) = (Decimal::ZERO, Decimal::ZERO);
         let mut payroll: HashMap<u32, Decimal> = HashMap::new();
-        for m in inp
-            .movements
-            .iter()
-            .filter(|m| window.contains(m.date) && matches!(m.class, Class::In | Class::Out))
-        {
-            let Some(home) = currencies
-                .get(m.account)
-                .and_then(|c| rates.balance(Money::new(m.amount, *c)))
-            else {
-                continue;
-            };
+        for (m, home) in operating_in_home(s, rates, inp.movements, window) {
             match (m.source, m.class) {
                 (EntityKind::JournalEntry, Class::In) => journal_in += home,
                 (EntityKind::JournalEntry, _) => *payroll.entry(slot(m.date)).or_default() -= home,

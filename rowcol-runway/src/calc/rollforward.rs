@@ -39,6 +39,9 @@ use rowcol_core::{ClientSnapshot, Currency, EntityKind, ExternalId, Money};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
+use crate::home::HomeRates;
+use crate::period::Window;
+
 /// One month of one account (or of the total).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthFlow {
@@ -275,6 +278,33 @@ pub(crate) fn cash_accounts(s: &ClientSnapshot) -> impl Iterator<Item = (&Accoun
         .iter()
         .filter(|a| !a.meta.deleted)
         .filter_map(|a| CashAccountKind::of(a.account_type).map(|k| (a, k)))
+}
+
+/// The operating movements (cash in and out) of `moves` dated in `window`,
+/// each with its amount in home units: an account in another currency at
+/// the rate its balance converts at, as the cash position does (movements
+/// of accounts without a known rate are left out).
+pub(crate) fn operating_in_home<'m, 'a>(
+    s: &ClientSnapshot,
+    rates: &HomeRates<'_>,
+    moves: &'m [Movement<'a>],
+    window: Window,
+) -> Vec<(&'m Movement<'a>, Decimal)> {
+    let currencies: std::collections::HashMap<&ExternalId, Currency> = s
+        .accounts
+        .iter()
+        .map(|a| (&a.meta.external_id, a.current_balance.currency()))
+        .collect();
+    moves
+        .iter()
+        .filter(|m| window.contains(m.date) && matches!(m.class, Class::In | Class::Out))
+        .filter_map(|m| {
+            let home = currencies
+                .get(m.account)
+                .and_then(|c| rates.balance(Money::new(m.amount, *c)))?;
+            Some((m, home))
+        })
+        .collect()
 }
 
 /// An account's cash at the end of `day`: `now` (its cash today) less its
