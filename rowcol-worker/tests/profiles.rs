@@ -91,8 +91,24 @@ async fn profiles_read_as_named(clients: usize, size: Size) {
             }
         }
         let t = tray(s, today);
+        if *profile == Profile::Healthy && size == Size::Typical {
+            // The forecast does not drift by design: a steady, profitable
+            // firm's week 13 lands within 10 % of its trailing trend (net
+            // cash plus three months of its operating surplus). Small books
+            // hold too few documents for a trend.
+            let f = &o.forecast;
+            let trend = f.starting_cash.amount() - o.burn.net_monthly.amount() * Decimal::from(3);
+            let off = (f.weeks[12].closing.amount() - trend).abs();
+            assert!(
+                off * Decimal::from(10) <= trend.abs(),
+                "{who}: week 13 at {} against a trend of {trend}",
+                f.weeks[12].closing
+            );
+        }
         match profile {
             Profile::Healthy => {
+                // A clean profile raises no finding at all.
+                assert!(t.findings.is_empty(), "{who}: {:?}", t.findings);
                 assert_eq!(t.counts.error, 0, "{who}: {:?}", t.findings);
                 healthy_most_findings = healthy_most_findings.max(t.findings.len());
             }
