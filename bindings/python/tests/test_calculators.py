@@ -43,7 +43,7 @@ def test_runway_is_cash_over_net_burn_rounded_half_up(snapshot):
     assert runway.months == expected
     assert isinstance(runway.weeks, Decimal)
     assert runway.currency == "USD"
-    assert "net operating burn" in runway.definition and "cards owed" in runway.definition
+    assert "net operating burn" in runway.definition and "credit-card balances owed" in runway.definition
     assert repr(runway).startswith("Runway(")
 
 

@@ -30,7 +30,8 @@ def test_digest_orders_by_urgency_then_runway_and_totals_cash_exactly():
     assert ranks == sorted(ranks)
     totals = d.to_dict()["totals"]
     assert totals["clients"] == 3
-    assert totals["cash"] == [{"amount": Decimal("920500.06"), "currency": "USD"}]
+    # Net cash: 920,500.06 in the banks less 1,200.00 owed on each client's card.
+    assert totals["cash"] == [{"amount": Decimal("916900.06"), "currency": "USD"}]
 
 
 def test_freshness_follows_now_and_target():
@@ -66,7 +67,9 @@ def test_portfolio_round_trips_json_and_lists_outlooks():
     again = rowcol.Portfolio.from_json(p.to_json())
     assert len(again) == 2 and again.client_ids == ["acme", "bolt"]
     outlooks = again.outlooks()
-    assert [o.runway.cash for o in outlooks.values()] == [Decimal("1"), Decimal("2")] and list(outlooks) == ["acme", "bolt"]
+    # Runway runs on net cash: 1 and 2 in the bank, 1,200.00 owed on the card.
+    assert [o.runway.cash for o in outlooks.values()] == [Decimal("-1199.00"), Decimal("-1198.00")]
+    assert list(outlooks) == ["acme", "bolt"]
     assert "clients=2" in repr(again)
 
 
