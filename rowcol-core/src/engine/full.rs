@@ -39,14 +39,6 @@ pub(super) async fn run(
             }
             _ => (None, EntityKind::ALL.iter().map(|kind| (*kind, None)).collect()),
         };
-    if let (Some(since), true) = (started_at, pending.is_empty()) {
-        // A resumed full sync with nothing left to list: move on to the
-        // change feed from the full sync's start, or every later sync would
-        // resume it again and never read a change.
-        let mut batch = SyncBatch::new(connection.client.clone(), connection.rail);
-        batch.checkpoint = Some(SyncPosition::Incremental { since });
-        return engine.apply(batch, progress).await;
-    }
     let mut seen: BTreeMap<EntityKind, HashSet<ExternalId>> = BTreeMap::new();
     while !pending.is_empty() {
         if let Some(lease) = lease {
