@@ -1,0 +1,76 @@
+//! The bank behind Plaid's own sandbox test users (`user_good`,
+//! `user_transactions_dynamic`): three accounts named as Plaid's sandbox
+//! names them, and two months of small made-up books, drawn from a seed.
+
+use chrono::NaiveDate;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rust_decimal::Decimal;
+
+use super::calendar::minus_days;
+use super::{ClientBank, Habits};
+use crate::bank::{AccountKind, AccountSpec, BookPosting};
+
+/// Plaid's sandbox test users that link without an admin-made bank.
+pub const TEST_USERS: [&str; 2] = ["user_good", "user_transactions_dynamic"];
+
+const MERCHANTS: [&str; 5] = [
+    "Uber",
+    "Starbucks",
+    "United Airlines",
+    "McDonald's",
+    "Touchstone Climbing",
+];
+
+/// The sample bank of a test user, books dated up to `today`.
+pub fn sample_bank(username: &str, seed: u64, today: NaiveDate) -> ClientBank {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let account = |name: &str, kind, mask: &str, opening: i64| AccountSpec {
+        name: name.to_string(),
+        kind,
+        mask: Some(mask.to_string()),
+        opening_balance: Decimal::new(opening, 0),
+        limit: None,
+        currency: "USD".to_string(),
+    };
+    let accounts = vec![
+        account("Plaid Checking", AccountKind::Checking, "0000", 110),
+        account("Plaid Saving", AccountKind::Savings, "1111", 210),
+        account("Plaid Credit Card", AccountKind::CreditCard, "3333", 410),
+    ];
+    let mut postings = Vec::new();
+    let mut post = |account: &str, days_ago: u64, cents: i64, payee: Option<&str>, txn_type: &str| {
+        postings.push(BookPosting {
+            account: account.to_string(),
+            date: minus_days(today, days_ago),
+            amount: Decimal::new(cents, 2),
+            payee: payee.map(str::to_string),
+            txn_id: format!("sample-{}", postings.len() + 1),
+            txn_type: Some(txn_type.to_string()),
+        });
+    };
+    for days_ago in (2..60).step_by(6) {
+        let merchant = MERCHANTS[rng.random_range(0..MERCHANTS.len())];
+        post(
+            "Plaid Credit Card",
+            days_ago,
+            -rng.random_range(500..9_000),
+            Some(merchant),
+            "Purchase",
+        );
+    }
+    post("Plaid Checking", 45, 250_000, Some("Acme Payroll Client"), "Payment");
+    post("Plaid Checking", 15, 250_000, Some("Acme Payroll Client"), "Payment");
+    post("Plaid Checking", 30, -50_000, None, "CreditCardPayment");
+    post("Plaid Credit Card", 30, 50_000, None, "CreditCardPayment");
+    post("Plaid Checking", 20, -120_000, Some("Landlord LLC"), "BillPayment");
+    ClientBank {
+        username: username.to_string(),
+        institution_id: "ins_109508".to_string(),
+        accounts,
+        postings,
+        seed,
+        habits: Habits::default(),
+        not_ready_polls: 0,
+    }
+}
