@@ -113,7 +113,8 @@ pub fn bank(username: &str, seed: u64, diligence: f64) -> ClientBank {
             "CreditCardPayment",
         ));
     }
-    // A payment made the day before "today": it has not cleared yet.
+    // A bill paid the day before "today" (it may not have cleared yet) and a
+    // card purchase made today (pending: it has not).
     let n = postings.len();
     postings.push(posting(
         n,
@@ -122,6 +123,15 @@ pub fn bank(username: &str, seed: u64, diligence: f64) -> ClientBank {
         "-975.25",
         Some("Gamma Supplies"),
         "BillPayment",
+    ));
+    let n = postings.len();
+    postings.push(posting(
+        n,
+        "Card",
+        day(12, 1),
+        "-129.99",
+        Some("Office Depot"),
+        "Purchase",
     ));
     ClientBank {
         username: username.into(),
