@@ -28,7 +28,9 @@ pub struct DeliveryConfig {
 impl Default for DeliveryConfig {
     fn default() -> Self {
         Self {
-            max_attempts: 5,
+            // 30 s, 2 min, 8 min, 32 min, 2 h 8 min, 8 h 32 min: the last
+            // retry within Plaid's 24 hours.
+            max_attempts: 7,
             first_retry: Duration::from_secs(30),
         }
     }

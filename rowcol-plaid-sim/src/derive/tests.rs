@@ -1,5 +1,3 @@
-use std::str::FromStr;
-
 use super::*;
 use crate::bank::LineState;
 
@@ -7,87 +5,9 @@ fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()
 }
 
-fn account(name: &str, kind: AccountKind) -> AccountSpec {
-    AccountSpec {
-        name: name.into(),
-        kind,
-        mask: None,
-        opening_balance: Decimal::ZERO,
-        limit: None,
-        currency: "USD".into(),
-    }
-}
-
-fn posting(n: u32, account: &str, date: NaiveDate, amount: &str, payee: Option<&str>, txn_type: &str) -> BookPosting {
-    BookPosting {
-        account: account.into(),
-        date,
-        amount: Decimal::from_str(amount).unwrap(),
-        payee: payee.map(str::to_string),
-        txn_id: format!("{txn_type}:{n}"),
-        txn_type: Some(txn_type.into()),
-    }
-}
-
-/// Six months of a small client's books.
+/// Six months of a small client's books up to 1 December 2026.
 fn books(diligence: f64) -> ClientBank {
-    let mut postings = Vec::new();
-    let mut n = 0;
-    for month in 6..=11 {
-        for d in [3, 10, 17, 24] {
-            n += 1;
-            postings.push(posting(
-                n,
-                "Card",
-                day(month, d),
-                "-42.17",
-                Some("Cafe Uno"),
-                "Purchase",
-            ));
-            n += 1;
-            postings.push(posting(
-                n,
-                "Checking",
-                day(month, d),
-                "1200.00",
-                Some("Acme Corp"),
-                "Payment",
-            ));
-            n += 1;
-            postings.push(posting(
-                n,
-                "Checking",
-                day(month, d),
-                "350.50",
-                Some("Beta LLC"),
-                "Payment",
-            ));
-            n += 1;
-            postings.push(posting(
-                n,
-                "Checking",
-                day(month, d + 1),
-                "-800.00",
-                Some("Landlord"),
-                "BillPayment",
-            ));
-        }
-    }
-    ClientBank {
-        username: "c1".into(),
-        institution_id: "ins_1".into(),
-        accounts: vec![
-            account("Checking", AccountKind::Checking),
-            account("Card", AccountKind::CreditCard),
-        ],
-        postings,
-        seed: 3,
-        habits: Habits {
-            diligence,
-            ..Habits::default()
-        },
-        not_ready_polls: 0,
-    }
+    sample::small_business("c1", 3, diligence, 6, day(12, 1))
 }
 
 #[test]

@@ -6,9 +6,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rowcol_plaid_sim::{
-    AccountKind, AccountSpec, BookPosting, ClientBank, Habits, Linked, SimConfig, SimServer, start,
-};
+use rowcol_plaid_sim::derive::sample::small_business;
+use rowcol_plaid_sim::{AccountKind, AccountSpec, BookPosting, ClientBank, Linked, SimConfig, SimServer, start};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -56,98 +55,10 @@ pub fn posting(
     }
 }
 
-/// Six months of a small client's books on Checking and a card.
+/// Six months of a small client's books up to "today" (see
+/// `rowcol_plaid_sim::derive::sample::small_business`).
 pub fn bank(username: &str, seed: u64, diligence: f64) -> ClientBank {
-    let mut postings = Vec::new();
-    for month in 6..=11 {
-        for d in [3, 10, 17, 24] {
-            let n = postings.len();
-            postings.push(posting(
-                n,
-                "Card",
-                day(month, d),
-                "-42.17",
-                Some("Cafe Uno"),
-                "Purchase",
-            ));
-            postings.push(posting(
-                n + 1,
-                "Checking",
-                day(month, d),
-                "1200.00",
-                Some("Acme Corp"),
-                "Payment",
-            ));
-            postings.push(posting(
-                n + 2,
-                "Checking",
-                day(month, d),
-                "350.50",
-                Some("Beta LLC"),
-                "Payment",
-            ));
-            postings.push(posting(
-                n + 3,
-                "Checking",
-                day(month, d + 1),
-                "-800.00",
-                Some("Landlord"),
-                "BillPayment",
-            ));
-        }
-        let n = postings.len();
-        postings.push(posting(
-            n,
-            "Checking",
-            day(month, 15),
-            "-500.00",
-            None,
-            "CreditCardPayment",
-        ));
-        postings.push(posting(
-            n + 1,
-            "Card",
-            day(month, 15),
-            "500.00",
-            None,
-            "CreditCardPayment",
-        ));
-    }
-    // A bill paid the day before "today" (it may not have cleared yet) and a
-    // card purchase made today (pending: it has not).
-    let n = postings.len();
-    postings.push(posting(
-        n,
-        "Checking",
-        day(11, 30),
-        "-975.25",
-        Some("Gamma Supplies"),
-        "BillPayment",
-    ));
-    let n = postings.len();
-    postings.push(posting(
-        n,
-        "Card",
-        day(12, 1),
-        "-129.99",
-        Some("Office Depot"),
-        "Purchase",
-    ));
-    ClientBank {
-        username: username.into(),
-        institution_id: "ins_109508".into(),
-        accounts: vec![
-            account("Checking", AccountKind::Checking, "20000.00"),
-            account("Card", AccountKind::CreditCard, "0"),
-        ],
-        postings,
-        seed,
-        habits: Habits {
-            diligence,
-            ..Habits::default()
-        },
-        not_ready_polls: 0,
-    }
+    small_business(username, seed, diligence, 6, day(12, 1))
 }
 
 pub struct Sim {
