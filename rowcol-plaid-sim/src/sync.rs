@@ -88,10 +88,11 @@ pub struct SyncAnswer {
 fn count_of(request: &Value) -> Result<usize, PlaidError> {
     let count = match request.get("count") {
         None | Some(Value::Null) => COUNT_DEFAULT,
+        // PLAID.md's look-alike checklist: clamp into 1..=500.
         Some(v) => v
             .as_u64()
-            .filter(|c| (1..=COUNT_MAX).contains(c))
-            .ok_or_else(|| PlaidError::invalid_field("count must be an integer between 1 and 500"))?,
+            .map(|c| c.clamp(1, COUNT_MAX))
+            .ok_or_else(|| PlaidError::invalid_field("count must be an integer"))?,
     };
     Ok(usize::try_from(count).unwrap_or(100))
 }

@@ -58,14 +58,19 @@ async fn pages_hold_at_most_count_and_has_more_until_the_last() {
     assert_eq!(status, 200);
     assert_eq!(again["added"].as_array().unwrap().len(), 0);
     assert_eq!(again["has_more"], false);
-    for bad in [0, 501] {
-        let (status, error) = s.sync(&linked.access_token, "", bad).await;
-        assert_eq!(
-            (status, error["error_code"].as_str()),
-            (400, Some("INVALID_FIELD")),
-            "count {bad}"
-        );
+    for (asked, got) in [(0, 1), (501, 500)] {
+        let (status, page) = s.sync(&linked.access_token, "", asked).await;
+        assert_eq!(status, 200);
+        let size = page["added"].as_array().unwrap().len();
+        assert_eq!(size, got.min(mirror.rows.len()), "count {asked} is clamped");
     }
+    let (status, error) = s
+        .post(
+            "/transactions/sync",
+            json!({ "access_token": linked.access_token, "count": "ten" }),
+        )
+        .await;
+    assert_eq!((status, error["error_code"].as_str()), (400, Some("INVALID_FIELD")));
     let (_, default_page) = s
         .post("/transactions/sync", json!({ "access_token": linked.access_token }))
         .await;
