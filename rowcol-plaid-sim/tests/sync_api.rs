@@ -287,3 +287,64 @@ async fn a_new_item_is_not_ready_at_first() {
     let (_, page) = s.sync(&linked.access_token, "", 100).await;
     assert_eq!(page["added"].as_array().unwrap().len(), 100);
 }
+
+#[tokio::test]
+async fn merchant_names_arrive_later_as_modified_and_history_starts_where_asked() {
+    let s = sim().await;
+    let mut b = bank("c1", 5, 1.0);
+    b.habits.enrich_rate = 1.0;
+    b.habits.amount_change_rate = 0.0;
+    let linked = s.server.admin().seed_item(b, None, 90).unwrap();
+    let (pages, cursor) = s.sync_update(&linked.access_token, "", 500).await;
+    let mut mirror = Mirror::default();
+    pages.iter().for_each(|p| mirror.apply(p));
+    let oldest = mirror.rows.values().map(|t| t["date"].as_str().unwrap()).min().unwrap();
+    assert!(oldest >= "2026-09-02", "90 days of history: {oldest}");
+    let truth = s.server.admin().ground_truth(&linked.item_id).unwrap();
+    assert_eq!(truth.history_start, Some(day(9, 2)));
+    // Today's purchase posts within days, its merchant name a day or two later.
+    s.server.admin().advance_clock(Duration::days(8));
+    let (status, page) = s
+        .post(
+            "/transactions/sync",
+            json!({ "access_token": linked.access_token, "cursor": cursor,
+                    "options": { "include_original_description": true } }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let posted = page["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["pending_transaction_id"].is_string())
+        .expect("the purchase posted");
+    assert_eq!(
+        posted["merchant_name"], "Office Depot",
+        "added and enriched within one update: {posted}"
+    );
+    assert!(
+        posted["original_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("OFFICE DEPOT")
+    );
+    // Within one update per day, the enrichment is a modified.
+    let s2 = sim().await;
+    let mut b = bank("c2", 5, 1.0);
+    b.habits.enrich_rate = 1.0;
+    let linked = s2.link(b, None);
+    let (_, mut cursor) = s2.sync_update(&linked.access_token, "", 500).await;
+    let mut modified = 0;
+    for _ in 0..8 {
+        s2.server.admin().advance_clock(Duration::days(1));
+        let (pages, next) = s2.sync_update(&linked.access_token, &cursor, 500).await;
+        cursor = next;
+        for page in &pages {
+            for t in page["modified"].as_array().unwrap() {
+                assert_eq!(t["merchant_name"], "Office Depot");
+                modified += 1;
+            }
+        }
+    }
+    assert_eq!(modified, 1);
+}
