@@ -23,6 +23,9 @@ const START_OVERLAP: chrono::Duration = chrono::Duration::seconds(60);
 /// or resumed after a crash. A resumed kind restarts at its first page: the
 /// ids listed before the crash are not known, and deletion by difference
 /// needs the whole listing; upserts are idempotent, so re-reading is safe.
+/// Answers the source time the full sync began at (`None` when no page was
+/// read): the change cursor it commits once every kind is listed, and the
+/// time since which the kinds it listed first may lag the source.
 pub(super) async fn run(
     engine: &SyncEngine,
     connection: &Connection,
@@ -31,7 +34,7 @@ pub(super) async fn run(
     notices: &[ChangeNotice],
     lease: Option<&RealmLease>,
     progress: &mut Progress,
-) -> Result<()> {
+) -> Result<Option<DateTime<FixedOffset>>> {
     let (mut started_at, mut pending): (Option<DateTime<FixedOffset>>, BTreeMap<EntityKind, Option<PageCursor>>) =
         match resume {
             Some(SyncPosition::FullSync { started_at, pending }) => {
@@ -110,7 +113,7 @@ pub(super) async fn run(
         });
         engine.apply(batch, progress).await?;
     }
-    Ok(())
+    Ok(started_at)
 }
 
 /// Refuses an answer that does not hold one page per request (a rail bug):
