@@ -4,7 +4,7 @@
 //!
 //! - [`id_map`]: hash maps and sets keyed by the client's ids, with the Fx
 //!   hasher, and small id sets searched one by one.
-//! - [`id_table`]: a table keyed by ids for the lookups by reference.
+//! - [`id_table`]: a map from borrowed ids for the lookups by reference.
 //! - [`index`]: a snapshot's records by id, built once per computation.
 //! - [`sign`]: the sign of an amount in a few instructions.
 //! - [`sum`]: sums that skip the terms known to be zero.
