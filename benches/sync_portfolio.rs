@@ -27,10 +27,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rowcol_core::engine::{SYNC_LEASE_TTL, SyncOutcome, monthly_calls};
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{Connection, EntityKind, StandardPolicy, SyncEngine, SyncPolicy};
+use rowcol_core::{Connection, EntityKind, StandardPolicy, SyncPolicy};
 use rowcol_qbo_sim::{Kind, Size, WebhookConfig};
+use rowcol_sync::SyncEngine;
+use rowcol_sync::engine::{SYNC_LEASE_TTL, SyncOutcome, monthly_calls};
 use rowcol_worker::DEFAULT_COALESCE;
 use serde_json::json;
 
@@ -266,7 +267,7 @@ async fn webhook_latency(l: &sim_portfolio::Lookalike, engine: Arc<SyncEngine>) 
 }
 
 fn collect(
-    event: &rowcol_core::engine::ChangeEvent,
+    event: &rowcol_sync::engine::ChangeEvent,
     sent: &mut HashMap<(String, String), Instant>,
     latencies: &mut Vec<Duration>,
 ) {

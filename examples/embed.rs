@@ -9,14 +9,15 @@
 
 use std::sync::Arc;
 
-use rowcol_core::portfolio::load_snapshots;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{Advisor, AdvisorId, Client, Clock, Currency, StandardPolicy, SyncEngine, SyncPolicy, SystemClock};
+use rowcol_core::{Advisor, AdvisorId, Client, Clock, Currency, StandardPolicy, SyncPolicy, SystemClock};
 use rowcol_mirror::CredentialKey;
 use rowcol_qbo::{QboConfig, QboRail};
 use rowcol_qbo_sim::{PortfolioSpec, SimConfig, Size};
 use rowcol_runway::DigestClock;
+use rowcol_sync::SyncEngine;
+use rowcol_sync::portfolio::load_snapshots;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 

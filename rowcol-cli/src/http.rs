@@ -18,8 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use rowcol_core::{AdvisorId, SyncEngine};
+use rowcol_core::AdvisorId;
 use rowcol_qbo::{WebhookError, WebhookVerifier};
+use rowcol_sync::SyncEngine;
 use rowcol_worker::{Intake, JobQueue};
 use tokio::net::TcpListener;
 

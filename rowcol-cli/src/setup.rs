@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use rowcol_core::{Clock, CredentialStore, LeaseStore, StandardPolicy, SyncEngine, SyncPolicy, SystemClock};
+use rowcol_core::{Clock, CredentialStore, LeaseStore, StandardPolicy, SyncPolicy, SystemClock};
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::{QboConfig, QboRail};
+use rowcol_sync::SyncEngine;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{Config, QboEnvironment};

@@ -14,10 +14,10 @@ use pyo3::types::PyDict;
 use rowcol_core::sync::{RunCounts, RunId, SyncMode, SyncTrigger};
 use rowcol_core::{
     ClientId, Clock, Connection, ConnectionStatus, CredentialStore, EntityKind, ErrorContext, ExternalId, LeaseStore,
-    Rail, RailErrorKind, RailFailure, RealmId, RowcolError, StandardPolicy, StoreErrorKind, SyncEngine, SyncOutcome,
-    SyncPolicy, SystemClock,
+    Rail, RailErrorKind, RailFailure, RealmId, RowcolError, StandardPolicy, StoreErrorKind, SyncPolicy, SystemClock,
 };
 use rowcol_qbo::{QboConfig, QboRail};
+use rowcol_sync::{SyncEngine, SyncOutcome};
 use secrecy::SecretString;
 use serde::Serialize;
 
@@ -246,7 +246,7 @@ pub struct SyncReportData {
 
 impl SyncReportData {
     /// The Python shape of the engine's report for `connection`.
-    pub fn new(connection: &Connection, report: rowcol_core::SyncReport) -> Self {
+    pub fn new(connection: &Connection, report: rowcol_sync::SyncReport) -> Self {
         let (outcome, connection_status) = match report.outcome {
             SyncOutcome::Synced => ("synced", None),
             SyncOutcome::Busy => ("busy", None),
@@ -364,7 +364,7 @@ pub struct SyncResultsData {
 
 impl SyncResultsData {
     /// The Python shape of `SyncEngine::sync_all`'s answer.
-    pub fn new(results: Vec<(Connection, rowcol_core::Result<rowcol_core::SyncReport>)>) -> Self {
+    pub fn new(results: Vec<(Connection, rowcol_core::Result<rowcol_sync::SyncReport>)>) -> Self {
         SyncResultsData {
             results: results
                 .into_iter()

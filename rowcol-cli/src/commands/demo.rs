@@ -6,7 +6,6 @@ use std::path::Path;
 use chrono::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use rowcol_core::RailErrorKind;
-use rowcol_core::portfolio::load_snapshots;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
 use rowcol_core::{
@@ -16,6 +15,7 @@ use rowcol_core::{
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::QboConfig;
 use rowcol_qbo_sim::{PortfolioSpec, Profile, SimConfig, Size};
+use rowcol_sync::portfolio::load_snapshots;
 use secrecy::SecretString;
 
 use crate::cli::Format;
@@ -104,7 +104,7 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
 /// client stale. Answers what went otherwise than that.
 async fn disconnect(
     admin: &rowcol_qbo_sim::Admin,
-    engine: &rowcol_core::SyncEngine,
+    engine: &rowcol_sync::SyncEngine,
     connections: &[Connection],
 ) -> Vec<String> {
     let revoked: Vec<Connection> = connections

@@ -4,11 +4,11 @@ use std::path::Path;
 
 use chrono::Utc;
 use comfy_table::Table;
-use rowcol_core::engine::PortfolioHealth;
-use rowcol_core::portfolio::load_snapshots;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::RunStatus;
 use rowcol_core::{AdvisorId, Client, ClientId, ReconcileHealth, StandardPolicy, SyncPolicy};
+use rowcol_sync::engine::PortfolioHealth;
+use rowcol_sync::portfolio::load_snapshots;
 
 use crate::cli::Format;
 use crate::config::Config;

@@ -2,8 +2,8 @@
 //! repair, every drift.
 
 use comfy_table::Table;
-use rowcol_core::reconcile::{DriftReport, ReconcileMode, RepairReport};
 use rowcol_core::{AdvisorId, ConnectionStatus};
+use rowcol_sync::reconcile::{DriftReport, ReconcileMode, RepairReport};
 use serde::Serialize;
 
 use crate::commands::portfolio_exit::{self, NotDone};

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use comfy_table::Table;
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{Connection, ConnectionStatus, Result, SyncOutcome, SyncReport};
+use rowcol_core::{Connection, ConnectionStatus, Result};
+use rowcol_sync::{SyncOutcome, SyncReport};
 use rowcol_worker::{JobQueue, Worker};
 
 use crate::commands::portfolio_exit::{self, NotDone};

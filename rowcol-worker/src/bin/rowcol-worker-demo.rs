@@ -23,10 +23,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rowcol_core::entity::EntityKind;
 use rowcol_core::ports::{ChangeSet, LiveBalance, Page, PageRequest};
 use rowcol_core::sync::SourceRecord;
-use rowcol_core::{
-    Connection, ExternalId, LeaseStore, LedgerRail, MirrorStore, Rail, Result, StandardPolicy, SyncEngine,
-};
+use rowcol_core::{Connection, ExternalId, LeaseStore, LedgerRail, MirrorStore, Rail, Result, StandardPolicy};
 use rowcol_mirror::CredentialKey;
+use rowcol_sync::SyncEngine;
 use rowcol_worker::{Heartbeat, JobQueue, Worker};
 
 /// A QBO stand-in with empty books: every call waits `delay` and says so.

@@ -10,13 +10,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rowcol_core::fixtures::{self, MemoryRail};
 use rowcol_core::sync::{ChangeNotice, NoticeOperation, RunStatus, SyncRun};
 use rowcol_core::{
     Advisor, AdvisorId, Client, ClientId, Connection, ConnectionStatus, Currency, EntityKind, LeaseStore, MirrorStore,
-    Rail, RealmId, RetrySettings, StandardPolicy, SyncEngine, SystemClock,
+    Rail, RealmId, RetrySettings, StandardPolicy, SystemClock,
 };
 use rowcol_mirror::{CredentialKey, Mirror};
+use rowcol_sync::SyncEngine;
+use rowcol_testkit::MemoryRail;
+use rowcol_testkit::fixtures::{self};
 use rowcol_worker::{Heartbeat, JobQueue, JobState, Worker};
 use sqlx::{AssertSqlSafe, Connection as _, Executor, PgConnection};
 use tokio::sync::oneshot;

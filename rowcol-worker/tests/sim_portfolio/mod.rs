@@ -10,14 +10,15 @@ use std::time::Duration;
 
 use rand::RngCore;
 use rowcol_core::entity::EntityKind;
-use rowcol_core::reconcile::ReconcileMode;
 use rowcol_core::{
     Advisor, AdvisorId, Client, ClientId, Clock, Connection, ConnectionStatus, CredentialStore, Currency, LeaseStore,
-    Rail, RailCredentials, StandardPolicy, SyncEngine, SyncPolicy, SystemClock,
+    Rail, RailCredentials, StandardPolicy, SyncPolicy, SystemClock,
 };
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::{QboConfig, QboRail, WebhookVerifier, qbo_name};
 use rowcol_qbo_sim::{Admin, PortfolioSpec, SimConfig, SimServer, Size, WebhookConfig};
+use rowcol_sync::SyncEngine;
+use rowcol_sync::reconcile::ReconcileMode;
 use rowcol_worker::{Intake, JobQueue, JobState, Worker};
 use secrecy::SecretString;
 
