@@ -11,7 +11,8 @@
 //! - Ports: [`LedgerRail`], the mirror's [`Registry`], [`SyncJournal`] and
 //!   [`MirrorReader`] (together [`MirrorStore`]), [`CredentialStore`],
 //!   [`LeaseStore`], [`SyncPolicy`].
-//! - Errors: [`RowcolError`], with [`RowcolError::retryable`].
+//! - Errors: [`RowcolError`], with [`RowcolError::retryable`]; the one retry
+//!   loop is [`retry::retrying`].
 //!
 //! ```
 //! use rowcol_core::{Currency, Money};
@@ -33,6 +34,7 @@ pub mod owned;
 pub mod policy;
 pub mod ports;
 pub mod rail;
+pub mod retry;
 pub mod shared_vec;
 pub mod snapshot;
 pub mod sync;

@@ -16,7 +16,7 @@ use crate::config::QboConfig;
 use crate::fault::{self, QboFault};
 use crate::limits::Limits;
 use crate::oauth::TokenKeeper;
-use crate::retry::retrying;
+use crate::retry::{Jitter, retrying};
 
 /// One request to a realm's API, described without sending it.
 #[derive(Debug, Clone)]
@@ -77,6 +77,7 @@ pub(crate) struct Api {
     limits: Limits,
     pub(crate) tokens: TokenKeeper,
     policy: Arc<dyn SyncPolicy>,
+    pub(crate) jitter: Arc<Jitter>,
     total: AtomicU64,
 }
 
@@ -117,7 +118,7 @@ impl Api {
         http: reqwest::Client,
         limits: Limits,
         tokens: TokenKeeper,
-        policy: Arc<dyn SyncPolicy>,
+        (policy, jitter): (Arc<dyn SyncPolicy>, Arc<Jitter>),
     ) -> Self {
         Api {
             config,
@@ -125,6 +126,7 @@ impl Api {
             limits,
             tokens,
             policy,
+            jitter,
             total: AtomicU64::new(0),
         }
     }
@@ -141,16 +143,18 @@ impl Api {
         request: &ApiRequest,
         count: &CallCount,
     ) -> Result<ApiAnswer> {
-        retrying(self.policy.as_ref(), |_| self.attempt(connection, request, count))
-            .await
-            .map_err(|mut error| {
-                // The operation's calls so far, this request's retries
-                // included: failed work spends the budget too.
-                if let RowcolError::Rail { failure, .. } = &mut error {
-                    failure.api_calls = count.get();
-                }
-                error
-            })
+        retrying(self.policy.as_ref(), &self.jitter, |_| {
+            self.attempt(connection, request, count)
+        })
+        .await
+        .map_err(|mut error| {
+            // The operation's calls so far, this request's retries
+            // included: failed work spends the budget too.
+            if let RowcolError::Rail { failure, .. } = &mut error {
+                failure.api_calls = count.get();
+            }
+            error
+        })
     }
 
     async fn attempt(&self, connection: &Connection, request: &ApiRequest, count: &CallCount) -> Result<ApiAnswer> {

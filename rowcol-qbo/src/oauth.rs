@@ -31,7 +31,7 @@ use serde::Deserialize;
 
 use crate::config::{ACCOUNTING_SCOPE, QboConfig};
 use crate::fault::truncate;
-use crate::retry::retrying;
+use crate::retry::{Jitter, retrying};
 
 /// How often a refresher waiting for another process's lease looks again.
 const LEASE_POLL: Duration = Duration::from_millis(50);
@@ -63,6 +63,7 @@ pub(crate) struct TokenKeeper {
     credentials: Arc<dyn CredentialStore>,
     leases: Arc<dyn LeaseStore>,
     policy: Arc<dyn SyncPolicy>,
+    jitter: Arc<Jitter>,
     clock: Arc<dyn Clock>,
     /// This process's name on leases.
     holder: String,
@@ -101,7 +102,7 @@ impl TokenKeeper {
         http: reqwest::Client,
         credentials: Arc<dyn CredentialStore>,
         leases: Arc<dyn LeaseStore>,
-        policy: Arc<dyn SyncPolicy>,
+        (policy, jitter): (Arc<dyn SyncPolicy>, Arc<Jitter>),
         clock: Arc<dyn Clock>,
     ) -> Self {
         let holder = format!("qbo-{}-{:016x}", std::process::id(), rand::random::<u64>());
@@ -111,6 +112,7 @@ impl TokenKeeper {
             credentials,
             leases,
             policy,
+            jitter,
             clock,
             holder,
             cache: Mutex::new(HashMap::new()),
@@ -208,7 +210,7 @@ impl TokenKeeper {
     }
 
     async fn save(&self, connection: &Connection, creds: &RailCredentials) -> Result<()> {
-        retrying(self.policy.as_ref(), |_| {
+        retrying(self.policy.as_ref(), &self.jitter, |_| {
             self.credentials.save_credentials(&connection.client, Rail::Qbo, creds)
         })
         .await
@@ -288,7 +290,7 @@ impl TokenKeeper {
     /// One grant at the token endpoint, retried under the policy for
     /// transient failures; `invalid_grant` is final.
     async fn token_call(&self, connection: &Connection, form: &[(&str, &str)]) -> Result<RailCredentials> {
-        retrying(self.policy.as_ref(), |_| async {
+        retrying(self.policy.as_ref(), &self.jitter, |_| async {
             self.refreshes.fetch_add(1, Ordering::Relaxed);
             let sent = self
                 .http

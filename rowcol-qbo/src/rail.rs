@@ -24,6 +24,7 @@ use crate::limits::Limits;
 use crate::map::{self, Mapped, qbo_json_key, qbo_name, stated_home_currency};
 use crate::oauth::TokenKeeper;
 use crate::query::{Literal, Op, Select};
+use crate::retry::Jitter;
 
 /// Records, deletions and rejects mapped from a list of rows.
 #[derive(Debug, Default)]
@@ -69,19 +70,27 @@ impl QboRail {
             })?;
         let config = Arc::new(config);
         let limits = Limits::new(policy.rate_limit(Rail::Qbo), config.rate_window);
+        let jitter = Arc::new(Jitter::from_os());
         let tokens = TokenKeeper::new(
             Arc::clone(&config),
             http.clone(),
             credentials,
             leases,
-            Arc::clone(&policy),
+            (Arc::clone(&policy), Arc::clone(&jitter)),
             Arc::clone(&clock),
         );
         Ok(QboRail {
-            api: Api::new(config, http, limits, tokens, policy),
+            api: Api::new(config, http, limits, tokens, (policy, jitter)),
             clock,
             homes: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Draws retry jitter from a generator seeded with `seed`, so a run's
+    /// waits repeat (by default the generator is seeded from the OS).
+    pub fn with_jitter_seed(self, seed: u64) -> Self {
+        self.api.jitter.reseed(seed);
+        self
     }
 
     /// API requests sent since this rail was made (every attempt, retries included).

@@ -1,35 +1,43 @@
-//! The one retry loop: the `SyncPolicy` decides whether and how long to wait.
+//! The rail's side of the one retry loop (`rowcol_core::retry`): each QBO
+//! request is retried under the policy, its jitter drawn from the rail's
+//! own generator (seeded from the OS, or by `QboRail::with_jitter_seed`).
 
 use std::future::Future;
+use std::sync::{Mutex, PoisonError};
 
-use rowcol_core::{Result, RetryDecision, SyncPolicy};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rowcol_core::{Result, SyncPolicy};
 
-/// Runs `op(attempt)` (attempt 1 first) until it succeeds or the policy gives
-/// up, sleeping the policy's (jittered, hint-honouring) wait in between. On
-/// giving up, the last error is returned as it was.
-pub(crate) async fn retrying<T, F, Fut>(policy: &dyn SyncPolicy, mut op: F) -> Result<T>
+/// Where the rail's retry jitter comes from.
+pub(crate) struct Jitter(Mutex<StdRng>);
+
+impl Jitter {
+    /// Jitter from the operating system's randomness.
+    pub(crate) fn from_os() -> Self {
+        Jitter(Mutex::new(StdRng::from_os_rng()))
+    }
+
+    /// From now on, jitter that repeats for the same seed (tests,
+    /// reproductions).
+    pub(crate) fn reseed(&self, seed: u64) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = StdRng::seed_from_u64(seed);
+    }
+
+    /// A generator for one operation's retries, drawn from this one (the
+    /// lock is not held across the operation's awaits).
+    fn draw(&self) -> StdRng {
+        let mut source = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        StdRng::from_rng(&mut *source)
+    }
+}
+
+/// Runs `op(attempt)` under the policy's retries, sleeping on tokio's timer.
+pub(crate) async fn retrying<T, F, Fut>(policy: &dyn SyncPolicy, jitter: &Jitter, op: F) -> Result<T>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    let mut attempt = 1;
-    loop {
-        let error = match op(attempt).await {
-            Ok(value) => return Ok(value),
-            Err(error) => error,
-        };
-        // The thread-local generator is not `Send`: draw before any await.
-        let decision = policy.retry(&error, attempt, &mut rand::rng());
-        match decision {
-            RetryDecision::RetryAfter(wait) => {
-                tracing::debug!(attempt, ?wait, %error, "retrying a QBO call");
-                tokio::time::sleep(wait).await;
-            }
-            RetryDecision::GiveUp(reason) => {
-                tracing::debug!(attempt, %reason, "giving up on a QBO call");
-                return Err(error);
-            }
-        }
-        attempt += 1;
-    }
+    let mut rng = jitter.draw();
+    rowcol_core::retry::retrying(policy, &mut rng, tokio::time::sleep, |_| true, op).await
 }

@@ -36,7 +36,7 @@ use futures::StreamExt;
 use rand::{RngCore, SeedableRng};
 use tokio::sync::broadcast;
 
-use rowcol_core::ports::{LeaseHold, RetryDecision};
+use rowcol_core::ports::LeaseHold;
 use rowcol_core::sync::{
     BalancePoint, ChangeNotice, RunStatus, SourceRecord, SyncBatch, SyncMode, SyncPosition, SyncTrigger,
 };
@@ -233,21 +233,19 @@ impl SyncEngine {
         notices: &[ChangeNotice],
         rng: &mut (dyn RngCore + Send),
     ) -> Result<SyncReport> {
-        let mut attempt = 1;
-        loop {
-            match self.sync_connection(connection, trigger, notices).await {
-                Ok(report) => return Ok(report),
-                Err(error) if error.rail_kind().is_some() => return Err(error),
-                Err(error) => match self.policy.retry(&error, attempt, rng) {
-                    RetryDecision::RetryAfter(wait) => {
-                        tracing::info!(client = %connection.client, attempt, ?wait, error = %error, "sync failed; retrying");
-                        tokio::time::sleep(wait).await;
-                        attempt += 1;
-                    }
-                    RetryDecision::GiveUp(_) => return Err(error),
-                },
-            }
-        }
+        rowcol_core::retry::retrying(
+            self.policy.as_ref(),
+            rng,
+            tokio::time::sleep,
+            |error| error.rail_kind().is_none(),
+            |attempt| {
+                if attempt > 1 {
+                    tracing::info!(client = %connection.client, attempt, "sync failed on the store; retrying");
+                }
+                self.sync_connection(connection, trigger, notices)
+            },
+        )
+        .await
     }
 
     /// Syncs every connection once, at most `concurrency` at a time, with
