@@ -154,3 +154,62 @@ pub fn holder_name(role: &str) -> String {
         chrono::Utc::now().timestamp_micros()
     )
 }
+
+/// A company of the QBO look-alike, to register as a client.
+#[cfg(feature = "look-alike")]
+#[derive(Debug, Clone)]
+pub struct LookAlikeClient {
+    /// The client's id.
+    pub id: rowcol_core::ClientId,
+    /// The client's display name.
+    pub name: String,
+    /// The look-alike realm holding its books.
+    pub realm: rowcol_core::RealmId,
+}
+
+/// Registers `advisor` and each of `clients` with an active QBO connection
+/// to its look-alike realm, and saves the tokens the look-alike issues for
+/// that realm (sealed, as every credential). The demo, the Python package
+/// and the tests connect look-alike companies this one way. Answers the
+/// connections, in the order given.
+#[cfg(feature = "look-alike")]
+pub async fn register_look_alike(
+    mirror: &dyn Mirror,
+    admin: &rowcol_qbo_sim::Admin,
+    advisor: &rowcol_core::Advisor,
+    clients: &[LookAlikeClient],
+) -> rowcol_core::Result<Vec<rowcol_core::Connection>> {
+    use rowcol_core::{Client, Connection, ConnectionStatus, Currency, Rail, RailCredentials};
+    use secrecy::SecretString;
+
+    mirror.upsert_advisor(advisor).await?;
+    let mut connections = Vec::with_capacity(clients.len());
+    for client in clients {
+        let connection = Connection {
+            client: client.id.clone(),
+            rail: Rail::Qbo,
+            realm: client.realm.clone(),
+            status: ConnectionStatus::Active,
+        };
+        mirror
+            .upsert_client(&Client {
+                id: client.id.clone(),
+                advisor: advisor.id.clone(),
+                name: client.name.clone(),
+                home_currency: Currency::USD,
+                connections: vec![connection.clone()],
+            })
+            .await?;
+        let tokens = admin.issue_tokens(client.realm.as_str());
+        let issued = admin.now();
+        let credentials = RailCredentials {
+            access_token: SecretString::from(tokens.access_token),
+            access_expires_at: issued + chrono::Duration::seconds(tokens.expires_in),
+            refresh_token: SecretString::from(tokens.refresh_token),
+            refresh_expires_at: Some(issued + chrono::Duration::seconds(tokens.x_refresh_token_expires_in)),
+        };
+        mirror.save_credentials(&client.id, Rail::Qbo, &credentials).await?;
+        connections.push(connection);
+    }
+    Ok(connections)
+}

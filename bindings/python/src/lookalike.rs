@@ -3,15 +3,12 @@
 //! against, the app that reaches it, and a few of its admin levers (change
 //! books, faults, token expiry) for notebooks and tests.
 
+use rowcol_stack::{LookAlikeClient, register_look_alike};
 use std::sync::{Mutex, PoisonError};
 
-use chrono::Duration;
 use pyo3::prelude::*;
-use rowcol_core::{
-    Advisor, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, Rail, RailCredentials, RealmId,
-};
+use rowcol_core::Advisor;
 use rowcol_qbo_sim::{Admin, FaultConfig, Kind, PortfolioSpec, SimConfig, SimServer, Size};
-use secrecy::SecretString;
 
 use crate::convert;
 use crate::error::Error;
@@ -214,41 +211,15 @@ impl LookAlike {
         };
         let mut clients = Vec::new();
         for (i, realm) in admin.realm_ids().into_iter().enumerate() {
-            let id: ClientId = client_id(&format!("{prefix}{:03}", i + 1))?;
-            let realm: RealmId = realm.parse().map_err(|e: rowcol_core::IdError| Error::Core(e.into()))?;
-            clients.push((id, realm));
+            clients.push(LookAlikeClient {
+                id: client_id(&format!("{prefix}{:03}", i + 1))?,
+                name: format!("Look-alike company {:03}", i + 1),
+                realm: realm.parse().map_err(|e: rowcol_core::IdError| Error::Core(e.into()))?,
+            });
         }
         block_on(py, async move {
-            store.upsert_advisor(&advisor).await?;
-            let mut ids = Vec::new();
-            for (i, (id, realm)) in clients.into_iter().enumerate() {
-                let connection = Connection {
-                    client: id.clone(),
-                    rail: Rail::Qbo,
-                    realm: realm.clone(),
-                    status: ConnectionStatus::Active,
-                };
-                store
-                    .upsert_client(&Client {
-                        id: id.clone(),
-                        advisor: advisor.id.clone(),
-                        name: format!("Look-alike company {:03}", i + 1),
-                        home_currency: Currency::USD,
-                        connections: vec![connection],
-                    })
-                    .await?;
-                let tokens = admin.issue_tokens(realm.as_str());
-                let issued = admin.now();
-                let credentials = RailCredentials {
-                    access_token: SecretString::from(tokens.access_token),
-                    access_expires_at: issued + Duration::seconds(tokens.expires_in),
-                    refresh_token: SecretString::from(tokens.refresh_token),
-                    refresh_expires_at: Some(issued + Duration::seconds(tokens.x_refresh_token_expires_in)),
-                };
-                CredentialStore::save_credentials(store.as_ref(), &id, Rail::Qbo, &credentials).await?;
-                ids.push(id.to_string());
-            }
-            Ok(ids)
+            let connections = register_look_alike(store.as_ref(), &admin, &advisor, &clients).await?;
+            Ok(connections.into_iter().map(|c| c.client.to_string()).collect())
         })
     }
 

@@ -3,26 +3,21 @@
 
 use std::path::Path;
 
-use chrono::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use rowcol_core::RailErrorKind;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, Rail,
-    RailCredentials, RealmId,
-};
+use rowcol_core::{Advisor, AdvisorId, Connection};
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::QboConfig;
 use rowcol_qbo_sim::{PortfolioSpec, Profile, SimConfig, Size};
 use rowcol_sync::portfolio::load_snapshots;
-use secrecy::SecretString;
 
 use crate::cli::Format;
 use crate::error::{CliError, CliResult};
 use crate::output;
 use crate::setup::parse_id;
-use rowcol_stack::Stack;
+use rowcol_stack::{LookAlikeClient, Stack, register_look_alike};
 
 /// Clients synced at once: QBO's limits are per realm, so realms sync in parallel.
 const CONCURRENCY: usize = 16;
@@ -142,45 +137,21 @@ async fn register(
     advisor: &AdvisorId,
     admin: &rowcol_qbo_sim::Admin,
 ) -> CliResult<Vec<Connection>> {
-    mirror
-        .upsert_advisor(&Advisor {
-            id: advisor.clone(),
-            name: "Demo advisor".into(),
-        })
-        .await?;
-    let mut connections = Vec::new();
+    let mut clients = Vec::new();
     for (i, realm) in admin.realm_ids().into_iter().enumerate() {
-        let client: ClientId = parse_id(&format!("client-{:03}", i + 1))?;
-        let realm: RealmId = parse_id(&realm)?;
-        let connection = Connection {
-            client: client.clone(),
-            rail: Rail::Qbo,
-            realm: realm.clone(),
-            status: ConnectionStatus::Active,
-        };
-        mirror
-            .upsert_client(&Client {
-                id: client.clone(),
-                advisor: advisor.clone(),
-                name: format!(
-                    "Demo client {:03} ({})",
-                    i + 1,
-                    admin.profile(realm.as_str()).map_or("unknown", Profile::label)
-                ),
-                home_currency: Currency::USD,
-                connections: vec![connection.clone()],
-            })
-            .await?;
-        let tokens = admin.issue_tokens(realm.as_str());
-        let now = admin.now();
-        let credentials = RailCredentials {
-            access_token: SecretString::from(tokens.access_token),
-            access_expires_at: now + Duration::seconds(tokens.expires_in),
-            refresh_token: SecretString::from(tokens.refresh_token),
-            refresh_expires_at: Some(now + Duration::seconds(tokens.x_refresh_token_expires_in)),
-        };
-        CredentialStore::save_credentials(mirror, &client, Rail::Qbo, &credentials).await?;
-        connections.push(connection);
+        clients.push(LookAlikeClient {
+            id: parse_id(&format!("client-{:03}", i + 1))?,
+            name: format!(
+                "Demo client {:03} ({})",
+                i + 1,
+                admin.profile(&realm).map_or("unknown", Profile::label)
+            ),
+            realm: parse_id(&realm)?,
+        });
     }
-    Ok(connections)
+    let advisor = Advisor {
+        id: advisor.clone(),
+        name: "Demo advisor".into(),
+    };
+    Ok(register_look_alike(mirror, admin, &advisor, &clients).await?)
 }

@@ -10,18 +10,14 @@ use std::time::Duration;
 
 use rand::RngCore;
 use rowcol_core::entity::EntityKind;
-use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, Rail,
-    RailCredentials,
-};
+use rowcol_core::{Advisor, AdvisorId, Connection, Rail};
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::{QboConfig, QboRail, WebhookVerifier, qbo_name};
 use rowcol_qbo_sim::{Admin, PortfolioSpec, SimConfig, SimServer, Size, WebhookConfig};
-use rowcol_stack::Stack;
+use rowcol_stack::{LookAlikeClient, Stack, register_look_alike};
 use rowcol_sync::SyncEngine;
 use rowcol_sync::reconcile::ReconcileMode;
 use rowcol_worker::{Intake, JobQueue, JobState, Worker};
-use secrecy::SecretString;
 
 /// The advisor owning every client.
 pub const ADVISOR: &str = "lookalike-advisor";
@@ -67,45 +63,23 @@ pub async fn start_on(realms: usize, size: Size, mirror_url: Option<String>) -> 
         .await
         .unwrap();
     let advisor: AdvisorId = ADVISOR.parse().unwrap();
-    mirror
-        .upsert_advisor(&Advisor {
-            id: advisor.clone(),
-            name: "Look-alike advisor".into(),
+    let clients: Vec<LookAlikeClient> = admin
+        .realm_ids()
+        .into_iter()
+        .enumerate()
+        .map(|(i, realm)| LookAlikeClient {
+            id: format!("client-{i:03}").parse().unwrap(),
+            name: format!("Client {i:03}"),
+            realm: realm.parse().unwrap(),
         })
+        .collect();
+    let owner = Advisor {
+        id: advisor.clone(),
+        name: "Look-alike advisor".into(),
+    };
+    let connections = register_look_alike(mirror.as_ref(), &admin, &owner, &clients)
         .await
         .unwrap();
-    let mut connections = Vec::new();
-    for (i, realm) in admin.realm_ids().into_iter().enumerate() {
-        let client: ClientId = format!("client-{i:03}").parse().unwrap();
-        let connection = Connection {
-            client: client.clone(),
-            rail: Rail::Qbo,
-            realm: realm.parse().unwrap(),
-            status: ConnectionStatus::Active,
-        };
-        mirror
-            .upsert_client(&Client {
-                id: client.clone(),
-                advisor: advisor.clone(),
-                name: format!("Client {i:03}"),
-                home_currency: Currency::USD,
-                connections: vec![connection.clone()],
-            })
-            .await
-            .unwrap();
-        let tokens = admin.issue_tokens(&realm);
-        let now = admin.now();
-        let credentials = RailCredentials {
-            access_token: SecretString::from(tokens.access_token),
-            access_expires_at: now + chrono::Duration::seconds(tokens.expires_in),
-            refresh_token: SecretString::from(tokens.refresh_token),
-            refresh_expires_at: Some(now + chrono::Duration::seconds(tokens.x_refresh_token_expires_in)),
-        };
-        CredentialStore::save_credentials(mirror.as_ref(), &client, Rail::Qbo, &credentials)
-            .await
-            .unwrap();
-        connections.push(connection);
-    }
     Lookalike {
         sim,
         admin,
