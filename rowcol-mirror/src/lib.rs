@@ -19,6 +19,7 @@ mod cache;
 mod codec;
 mod crypto;
 mod error;
+mod habits;
 mod journal;
 mod lease;
 mod plan;

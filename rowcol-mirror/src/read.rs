@@ -182,6 +182,9 @@ impl<DB: Backend> SqlMirror<DB> {
             };
             codec::decode_aggregated(&stored, |entity| snap.add(entity))?;
         }
+        snap.habit_history = self
+            .read_habit_history(conn, client, request.history_start(), &snap)
+            .await?;
         Ok(snap)
     }
 

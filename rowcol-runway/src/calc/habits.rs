@@ -50,6 +50,14 @@ pub(crate) struct PaymentHabits<'a> {
     pub(crate) collection_days: Option<i64>,
 }
 
+/// The dates of one invoice payment a habit learns from.
+#[derive(Debug, Clone, Copy)]
+struct PaidDates {
+    invoiced: NaiveDate,
+    due: Option<NaiveDate>,
+    paid: NaiveDate,
+}
+
 /// A basis with its lateness rounded to whole days once, for the forecast's
 /// expected dates.
 #[derive(Debug, Clone)]
@@ -70,26 +78,43 @@ impl Habit {
 
 impl<'a> PaymentHabits<'a> {
     /// Learns from every payment applied to an invoice whose due date is
-    /// known: days late = payment date - invoice due date.
+    /// known, in the window's records and in the mirror's older history
+    /// (`habit_history`): days late = payment date - invoice due date.
     pub(crate) fn learn(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) -> Self {
         let mut per_customer: IdTable<'a, (i64, u32)> = IdTable::with_capacity(s.customers.len());
         let mut all = (0i64, 0u32);
         let mut collection = (0i64, 0u32);
+        let mut observe = |customer: Option<&'a ExternalId>, dates: PaidDates| {
+            collection.0 += days_between(dates.invoiced, dates.paid).max(0);
+            collection.1 += 1;
+            let (Some(due), Some(customer)) = (dates.due, customer) else {
+                return;
+            };
+            let late = days_between(due, dates.paid);
+            let entry = per_customer.get_or_insert_with(customer, Default::default);
+            entry.0 += late;
+            entry.1 += 1;
+            all.0 += late;
+            all.1 += 1;
+        };
         for p in s.payments.iter().filter(|p| !p.meta.deleted) {
             for link in p.applied_to.iter().filter(|l| l.kind == EntityKind::Invoice) {
                 let Some(inv) = ix.invoices.get(&link.id) else { continue };
-                collection.0 += days_between(inv.txn.txn_date, p.txn.txn_date).max(0);
-                collection.1 += 1;
-                let (Some(due), Some(customer)) = (inv.due_date, inv.customer.as_ref()) else {
-                    continue;
+                let dates = PaidDates {
+                    invoiced: inv.txn.txn_date,
+                    due: inv.due_date,
+                    paid: p.txn.txn_date,
                 };
-                let late = days_between(due, p.txn.txn_date);
-                let entry = per_customer.get_or_insert_with(&customer.id, Default::default);
-                entry.0 += late;
-                entry.1 += 1;
-                all.0 += late;
-                all.1 += 1;
+                observe(inv.customer.as_ref().map(|c| &c.id), dates);
             }
+        }
+        for h in s.habit_history.iter().filter(|h| h.paid_on <= s.as_of) {
+            let dates = PaidDates {
+                invoiced: h.invoice_date,
+                due: h.due_date,
+                paid: h.paid_on,
+            };
+            observe(Some(&h.customer), dates);
         }
         // Averages once here: callers ask per open invoice.
         PaymentHabits {
@@ -131,4 +156,55 @@ impl<'a> PaymentHabits<'a> {
 
 fn average(total: i64, n: u32) -> Decimal {
     super::runway::round_ratio(Decimal::from(total) / Decimal::from(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use rowcol_core::PaidInvoice;
+    use rowcol_core::fixtures::{date, id};
+
+    use super::*;
+    use crate::test_snapshot::snapshot;
+
+    /// Customer 58 paid two invoices from before the window 40 and 20 days
+    /// late (30 on average); the window holds none of its payments. A
+    /// payment dated after the as-of day is not yet history.
+    #[test]
+    fn lateness_seen_only_before_the_window_still_makes_a_habit() {
+        let mut s = snapshot();
+        let paid = |due: &str, paid_on: &str| PaidInvoice {
+            customer: id("58"),
+            invoice_date: shift(date(due), -30),
+            due_date: Some(date(due)),
+            paid_on: date(paid_on),
+        };
+        s.habit_history = vec![
+            paid("2025-03-01", "2025-04-10"),
+            paid("2025-05-01", "2025-05-21"),
+            paid("2026-01-20", "2026-03-01"),
+        ];
+        let ix = SnapshotIndex::new(&s);
+        let habits = PaymentHabits::learn(&s, &ix);
+        let customer: ExternalId = id("58");
+        assert_eq!(
+            habits.basis_for(Some(&customer)),
+            CollectionBasis::CustomerHistory {
+                average_days_late: Decimal::from(30),
+                observations: 2,
+            }
+        );
+        assert_eq!(
+            habits.expected_date(date("2026-02-10"), Some(&customer)),
+            date("2026-03-12")
+        );
+        assert_eq!(habits.collection_days, Some(60), "invoice to payment: 70 and 50 days");
+        // Without that history the customer pays on the due date.
+        s.habit_history.clear();
+        let ix = SnapshotIndex::new(&s);
+        let none = PaymentHabits::learn(&s, &ix);
+        assert_eq!(
+            none.expected_date(date("2026-02-10"), Some(&customer)),
+            date("2026-02-10")
+        );
+    }
 }
