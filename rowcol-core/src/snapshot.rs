@@ -69,10 +69,8 @@ pub struct LateChange {
 pub struct PaidInvoice {
     /// The customer the invoice was addressed to.
     pub customer: ExternalId,
-    /// The invoice's date.
-    pub invoice_date: NaiveDate,
-    /// Its due date, when it had one.
-    pub due_date: Option<NaiveDate>,
+    /// The invoice's due date (invoices without one teach no lateness).
+    pub due_date: NaiveDate,
     /// The payment's date.
     pub paid_on: NaiveDate,
 }
@@ -179,7 +177,7 @@ pub struct ClientSnapshot {
     pub late_changes: Vec<LateChange>,
     /// Invoice payments from before the window (or linking an invoice from
     /// before it), for customers' payment habits: by payment date, then
-    /// customer.
+    /// customer, then due date.
     #[serde(default)]
     pub habit_history: Vec<PaidInvoice>,
 }

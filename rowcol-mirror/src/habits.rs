@@ -5,7 +5,7 @@
 //! Only what the window leaves out is read: payments dated before it are
 //! decoded (their links live in the packed document), and the invoices they
 //! and the window's payments name are read from the record's own columns
-//! (customer, date, due date), without decoding. The list is built with the
+//! (customer, due date), without decoding. The list is built with the
 //! records, so the snapshot cache keeps it with them.
 
 use std::collections::{HashMap, HashSet};
@@ -18,16 +18,14 @@ use rowcol_core::{ClientId, ErrorContext, ExternalId, RowcolError};
 use crate::backend::Backend;
 use crate::codec::{self, parse};
 use crate::error::store_error;
-use crate::store::{SqlMirror, bind_text, need_text, opt_bytes, opt_text, sql};
-
-/// An invoice as a habit needs it: customer, date, due date.
-type InvoiceDates = (ExternalId, NaiveDate, Option<NaiveDate>);
+use crate::store::{SqlMirror, bind_text, need_text, opt_bytes, sql};
 
 impl<DB: Backend> SqlMirror<DB> {
     /// Every payment of an invoice that `snap` (records of the window
     /// starting `start`) does not hold together with the invoice: payments
     /// dated before the window, and the window's payments of invoices dated
-    /// before it. Sorted by payment date, customer and invoice date.
+    /// before it, for invoices with a due date. Sorted by payment date,
+    /// customer and due date.
     pub(crate) async fn read_habit_history(
         &self,
         conn: &mut DB::Connection,
@@ -78,31 +76,30 @@ impl<DB: Backend> SqlMirror<DB> {
         let mut out: Vec<PaidInvoice> = links
             .into_iter()
             .filter_map(|(invoice, paid_on)| {
-                let (customer, invoice_date, due_date) = invoices.get(&invoice)?.clone();
+                let (customer, due_date) = invoices.get(&invoice)?.clone();
                 Some(PaidInvoice {
                     customer,
-                    invoice_date,
                     due_date,
                     paid_on,
                 })
             })
             .collect();
-        out.sort_by(|a, b| (a.paid_on, &a.customer, a.invoice_date).cmp(&(b.paid_on, &b.customer, b.invoice_date)));
+        out.sort_by(|a, b| (a.paid_on, &a.customer, a.due_date).cmp(&(b.paid_on, &b.customer, b.due_date)));
         Ok(out)
     }
 
-    /// Closed, live invoices dated before `start` with a customer, from
-    /// their columns: id to (customer, date, due date).
+    /// Closed, live invoices dated before `start` with a customer and a due
+    /// date, from their columns: id to (customer, due date).
     async fn closed_invoices_before(
         &self,
         conn: &mut DB::Connection,
         client: &ClientId,
         start: NaiveDate,
-    ) -> Result<HashMap<ExternalId, InvoiceDates>, RowcolError> {
-        let mut q = sql::<DB>("SELECT external_id, party_id, txn_date, due_date FROM records WHERE client_id = ");
+    ) -> Result<HashMap<ExternalId, (ExternalId, NaiveDate)>, RowcolError> {
+        let mut q = sql::<DB>("SELECT external_id, party_id, due_date FROM records WHERE client_id = ");
         bind_text(&mut q, client.as_str());
         q.push(
-            " AND kind = 'invoice' AND deleted = FALSE AND is_open = FALSE AND party_id IS NOT NULL AND txn_date \
+            " AND kind = 'invoice' AND deleted = FALSE AND is_open = FALSE AND party_id IS NOT NULL AND due_date \
              IS NOT NULL AND txn_date < ",
         );
         bind_text(&mut q, &codec::date_text(start));
@@ -113,9 +110,8 @@ impl<DB: Backend> SqlMirror<DB> {
         for row in &rows {
             let id: ExternalId = parse(&need_text::<DB>(row, 0)?, "external id")?;
             let customer: ExternalId = parse(&need_text::<DB>(row, 1)?, "customer id")?;
-            let date = codec::parse_date(&need_text::<DB>(row, 2)?)?;
-            let due = opt_text::<DB>(row, 3)?.map(|d| codec::parse_date(&d)).transpose()?;
-            out.insert(id, (customer, date, due));
+            let due = codec::parse_date(&need_text::<DB>(row, 2)?)?;
+            out.insert(id, (customer, due));
         }
         Ok(out)
     }

@@ -50,14 +50,6 @@ pub(crate) struct PaymentHabits<'a> {
     pub(crate) collection_days: Option<i64>,
 }
 
-/// The dates of one invoice payment a habit learns from.
-#[derive(Debug, Clone, Copy)]
-struct PaidDates {
-    invoiced: NaiveDate,
-    due: Option<NaiveDate>,
-    paid: NaiveDate,
-}
-
 /// A basis with its lateness rounded to whole days once, for the forecast's
 /// expected dates.
 #[derive(Debug, Clone)]
@@ -77,20 +69,20 @@ impl Habit {
 }
 
 impl<'a> PaymentHabits<'a> {
-    /// Learns from every payment applied to an invoice whose due date is
-    /// known, in the window's records and in the mirror's older history
-    /// (`habit_history`): days late = payment date - invoice due date.
+    /// Learns lateness from every payment applied to an invoice whose due
+    /// date is known, in the window's records and in the mirror's older
+    /// history (`habit_history`): days late = payment date - invoice due
+    /// date. The days from invoice to payment that new invoicing is
+    /// collected after come from the window only: the client's pace now,
+    /// not two years' average (old bad debts collected months late would
+    /// hold it back).
     pub(crate) fn learn(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) -> Self {
         let mut per_customer: IdTable<'a, (i64, u32)> = IdTable::with_capacity(s.customers.len());
         let mut all = (0i64, 0u32);
         let mut collection = (0i64, 0u32);
-        let mut observe = |customer: Option<&'a ExternalId>, dates: PaidDates| {
-            collection.0 += days_between(dates.invoiced, dates.paid).max(0);
-            collection.1 += 1;
-            let (Some(due), Some(customer)) = (dates.due, customer) else {
-                return;
-            };
-            let late = days_between(due, dates.paid);
+        // One payment of an invoice due on `due` by `customer`, paid on `paid`.
+        let mut observe = |customer: &'a ExternalId, due: NaiveDate, paid: NaiveDate| {
+            let late = days_between(due, paid);
             let entry = per_customer.get_or_insert_with(customer, Default::default);
             entry.0 += late;
             entry.1 += 1;
@@ -100,21 +92,15 @@ impl<'a> PaymentHabits<'a> {
         for p in s.payments.iter().filter(|p| !p.meta.deleted) {
             for link in p.applied_to.iter().filter(|l| l.kind == EntityKind::Invoice) {
                 let Some(inv) = ix.invoices.get(&link.id) else { continue };
-                let dates = PaidDates {
-                    invoiced: inv.txn.txn_date,
-                    due: inv.due_date,
-                    paid: p.txn.txn_date,
-                };
-                observe(inv.customer.as_ref().map(|c| &c.id), dates);
+                collection.0 += days_between(inv.txn.txn_date, p.txn.txn_date).max(0);
+                collection.1 += 1;
+                if let (Some(due), Some(customer)) = (inv.due_date, inv.customer.as_ref()) {
+                    observe(&customer.id, due, p.txn.txn_date);
+                }
             }
         }
         for h in s.habit_history.iter().filter(|h| h.paid_on <= s.as_of) {
-            let dates = PaidDates {
-                invoiced: h.invoice_date,
-                due: h.due_date,
-                paid: h.paid_on,
-            };
-            observe(Some(&h.customer), dates);
+            observe(&h.customer, h.due_date, h.paid_on);
         }
         // Averages once here: callers ask per open invoice.
         PaymentHabits {
@@ -174,8 +160,7 @@ mod tests {
         let mut s = snapshot();
         let paid = |due: &str, paid_on: &str| PaidInvoice {
             customer: id("58"),
-            invoice_date: shift(date(due), -30),
-            due_date: Some(date(due)),
+            due_date: date(due),
             paid_on: date(paid_on),
         };
         s.habit_history = vec![
@@ -197,7 +182,7 @@ mod tests {
             habits.expected_date(date("2026-02-10"), Some(&customer)),
             date("2026-03-12")
         );
-        assert_eq!(habits.collection_days, Some(60), "invoice to payment: 70 and 50 days");
+        assert_eq!(habits.collection_days, None, "the pace of collection is the window's");
         // Without that history the customer pays on the due date.
         s.habit_history.clear();
         let ix = SnapshotIndex::new(&s);

@@ -42,15 +42,31 @@ pub async fn start(realms: usize, size: Size) -> Lookalike {
     start_on(realms, size, None).await
 }
 
+/// Like [`start`], with the look-alike's clock starting at `start_time`
+/// (its books end there) instead of now.
+pub async fn start_at(realms: usize, size: Size, start_time: chrono::DateTime<chrono::Utc>) -> Lookalike {
+    start_with(realms, size, None, Some(start_time)).await
+}
+
 /// Like [`start`], with the mirror at `mirror_url` (a fresh PostgreSQL
 /// database, say) instead of a SQLite file in the scratch directory.
 pub async fn start_on(realms: usize, size: Size, mirror_url: Option<String>) -> Lookalike {
+    start_with(realms, size, mirror_url, None).await
+}
+
+async fn start_with(
+    realms: usize,
+    size: Size,
+    mirror_url: Option<String>,
+    start_time: Option<chrono::DateTime<chrono::Utc>>,
+) -> Lookalike {
     let sim = rowcol_qbo_sim::start(SimConfig {
         portfolio: PortfolioSpec {
             realms,
             size,
             ..PortfolioSpec::default()
         },
+        start_time,
         ..SimConfig::default()
     })
     .await
