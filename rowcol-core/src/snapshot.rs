@@ -179,7 +179,7 @@ pub struct ClientSnapshot {
     /// before it), for customers' payment habits: by payment date, then
     /// customer, then due date.
     #[serde(default)]
-    pub habit_history: Vec<PaidInvoice>,
+    pub habit_history: SharedVec<PaidInvoice>,
 }
 
 impl ClientSnapshot {
@@ -227,7 +227,7 @@ impl ClientSnapshot {
             departments: SharedVec::default(),
             preferences: None,
             late_changes: Vec::new(),
-            habit_history: Vec::new(),
+            habit_history: SharedVec::default(),
         }
     }
 

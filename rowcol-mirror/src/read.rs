@@ -184,7 +184,8 @@ impl<DB: Backend> SqlMirror<DB> {
         }
         snap.habit_history = self
             .read_habit_history(conn, client, request.history_start(), &snap)
-            .await?;
+            .await?
+            .into();
         Ok(snap)
     }
 

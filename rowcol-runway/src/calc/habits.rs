@@ -163,7 +163,7 @@ mod tests {
             due_date: date(due),
             paid_on: date(paid_on),
         };
-        s.habit_history = vec![
+        *s.habit_history = vec![
             paid("2025-03-01", "2025-04-10"),
             paid("2025-05-01", "2025-05-21"),
             paid("2026-01-20", "2026-03-01"),
