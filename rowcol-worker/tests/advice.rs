@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use rowcol_core::snapshot::SnapshotRequest;
-use rowcol_core::sync::SyncTrigger;
 use rowcol_core::{ClientSnapshot, ExternalId, Guardrail, Money, VendorTier};
 use rowcol_qbo_sim::{Profile, Size};
 use rowcol_runway::calc::forecast::{Forecast, ForecastSource};
@@ -60,21 +59,8 @@ fn portfolio() -> &'static Portfolio {
             .unwrap();
         runtime.block_on(async {
             let l = sim_portfolio::start_at(10, Size::Typical, sixth_of_a_month()).await;
-            let (_rail, engine) = sim_portfolio::engine(
-                l.mirror.clone(),
-                &l.sim.base_url(),
-                "advice-test",
-                Duration::from_secs(30),
-                1000,
-            );
-            for (c, result) in engine
-                .sync_all(&l.connections, SyncTrigger::OnDemand, 8, |_, _| {})
-                .await
-            {
-                result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
-            }
-            let truth = l.admin.ground_truth(l.connections[0].realm.as_str()).unwrap();
-            let today = chrono::DateTime::parse_from_rfc3339(&truth.as_of).unwrap().date_naive();
+            sim_portfolio::sync_everything(&l, "advice-test", 8).await;
+            let today = sim_portfolio::today(&l);
             assert_eq!(today.day(), 6);
             let mut clients = Vec::new();
             for c in &l.connections {
@@ -369,6 +355,46 @@ fn closings(f: &Forecast) -> Vec<Decimal> {
     f.weeks.iter().map(|w| w.closing.amount()).collect()
 }
 
+/// Documents by id, each with its party.
+type Owners<'a> = HashMap<&'a ExternalId, &'a ExternalId>;
+
+/// The party with the most documents forecast in weeks 1 to `last_week`.
+fn busiest<'a>(docs: &HashMap<ExternalId, (u32, Decimal)>, owners: &Owners<'a>, last_week: u32) -> &'a ExternalId {
+    let mut count: HashMap<&ExternalId, usize> = HashMap::new();
+    for (id, (week, _)) in docs {
+        if *week <= last_week {
+            *count.entry(owners[id]).or_default() += 1;
+        }
+    }
+    count.into_iter().max_by_key(|(party, n)| (*n, *party)).unwrap().0
+}
+
+/// Checks that `party`'s documents still inside the forecast moved exactly
+/// `weeks` later with the same amounts, and every other document stayed
+/// put; returns how many moved.
+fn assert_moved(
+    base: &HashMap<ExternalId, (u32, Decimal)>,
+    moved: &HashMap<ExternalId, (u32, Decimal)>,
+    owners: &Owners<'_>,
+    party: &ExternalId,
+    weeks: u32,
+) -> usize {
+    let mut shifted = 0;
+    for (id, (week, amount)) in base {
+        if owners[id] != party {
+            assert_eq!(moved.get(id), Some(&(*week, *amount)), "another party's {id} moved");
+        } else if week + weeks <= 13 {
+            assert_eq!(
+                moved[id],
+                (week + weeks, *amount),
+                "{id}: {weeks} weeks later, the same money"
+            );
+            shifted += 1;
+        }
+    }
+    shifted
+}
+
 #[test]
 fn scenarios_move_what_they_name_by_their_rule_on_a_healthy_firm() {
     let p = portfolio();
@@ -389,37 +415,19 @@ fn scenarios_move_what_they_name_by_their_rule_on_a_healthy_firm() {
     let money = |amount: i64| Money::new(Decimal::from(amount), s.home_currency);
 
     // Delay the vendor with the most open bills in the forecast 14 days.
-    let bill_vendor: HashMap<&ExternalId, &ExternalId> = s
+    let bill_vendor: Owners<'_> = s
         .bills
         .iter()
         .filter_map(|b| Some((&b.meta.external_id, &b.vendor.as_ref()?.id)))
         .collect();
     let base_bills = weeks_of(&base.base.forecast, open_bill);
-    let mut per_vendor: HashMap<&ExternalId, usize> = HashMap::new();
-    for id in base_bills.keys() {
-        *per_vendor.entry(bill_vendor[id]).or_default() += 1;
-    }
-    let (&vendor, _) = per_vendor.iter().max_by_key(|(v, n)| (**n, **v)).unwrap();
+    let vendor = busiest(&base_bills, &bill_vendor, 11);
     let delayed = run(vec![Adjustment::DelayVendor {
         vendor: vendor.clone(),
         days: 14,
     }]);
     let moved = weeks_of(&delayed.scenario.forecast, open_bill);
-    let mut later = 0;
-    for (id, (week, amount)) in &base_bills {
-        if bill_vendor[id] != vendor {
-            assert_eq!(
-                moved.get(id),
-                Some(&(*week, *amount)),
-                "another vendor's bill {id} moved"
-            );
-        } else if *week <= 11 {
-            let (new_week, new_amount) = moved[id];
-            assert_eq!(new_amount, *amount, "bill {id}: the same money goes out");
-            assert_eq!(new_week, week + 2, "bill {id}: 14 days later");
-            later += 1;
-        }
-    }
+    let later = assert_moved(&base_bills, &moved, &bill_vendor, vendor, 2);
     assert!(later > 0, "vendor {vendor} has bills to delay");
     for (w, (b, d)) in base_closings
         .iter()
@@ -480,20 +488,14 @@ fn a_customer_paying_later_shifts_only_its_receipts() {
         .iter()
         .find(|(profile, _)| *profile == Profile::SlowPayingAgency)
         .unwrap();
-    let invoice_customer: HashMap<&ExternalId, &ExternalId> = s
+    let invoice_customer: Owners<'_> = s
         .invoices
         .iter()
         .filter_map(|i| Some((&i.meta.external_id, &i.customer.as_ref()?.id)))
         .collect();
     let base = compare(s, p.today, &Scenario::default()).unwrap();
     let base_invoices = weeks_of(&base.base.forecast, open_invoice);
-    let mut per_customer: HashMap<&ExternalId, usize> = HashMap::new();
-    for (id, (week, _)) in &base_invoices {
-        if *week <= 10 {
-            *per_customer.entry(invoice_customer[id]).or_default() += 1;
-        }
-    }
-    let (&customer, _) = per_customer.iter().max_by_key(|(c, n)| (**n, **c)).unwrap();
+    let customer = busiest(&base_invoices, &invoice_customer, 10);
     let late = compare(
         s,
         p.today,
@@ -506,21 +508,7 @@ fn a_customer_paying_later_shifts_only_its_receipts() {
     )
     .unwrap();
     let moved = weeks_of(&late.scenario.forecast, open_invoice);
-    let mut shifted = 0;
-    for (id, (week, amount)) in &base_invoices {
-        if invoice_customer[id] != customer {
-            assert_eq!(
-                moved.get(id),
-                Some(&(*week, *amount)),
-                "another customer's invoice {id} moved"
-            );
-        } else if *week <= 10 {
-            let (new_week, new_amount) = moved[id];
-            assert_eq!(new_amount, *amount, "invoice {id}: the same money comes in");
-            assert_eq!(new_week, week + 3, "invoice {id}: 21 days later");
-            shifted += 1;
-        }
-    }
+    let shifted = assert_moved(&base_invoices, &moved, &invoice_customer, customer, 3);
     assert!(shifted > 0);
     for cmp in &late.weeks {
         assert!(

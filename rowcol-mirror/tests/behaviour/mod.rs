@@ -136,6 +136,14 @@ pub fn bill(client: &str, id: &str, version: &str, updated: &str, total: Decimal
     }
 }
 
+/// A record as a source would send it, with an empty payload.
+fn sourced(entity: Entity) -> SourceRecord {
+    SourceRecord {
+        entity,
+        raw: "{}".into(),
+    }
+}
+
 pub fn batch(client: &str, records: Vec<SourceRecord>) -> SyncBatch {
     let mut b = SyncBatch::new(client_id(client), Rail::Qbo);
     b.records = records;
@@ -500,10 +508,7 @@ pub async fn snapshot_holds_open_items_and_the_history_window(h: Harness) {
         Entity::CompanyInfo(fixtures::company("acme", "Acme Bakery")),
     ]
     .into_iter()
-    .map(|entity| SourceRecord {
-        entity,
-        raw: "{}".into(),
-    })
+    .map(sourced)
     .collect();
     s.apply(&batch("acme", records)).await.unwrap();
     let snap = snapshot(s, "adv", "acme").await;
@@ -555,10 +560,7 @@ pub async fn a_long_burn_window_widens_the_history_and_a_past_day_gets_what_was_
         Entity::BillPayment(bp),
     ]
     .into_iter()
-    .map(|entity| SourceRecord {
-        entity,
-        raw: "{}".into(),
-    })
+    .map(sourced)
     .collect();
     s.apply(&batch("acme", records)).await.unwrap();
     let default = snapshot(s, "adv", "acme").await;
@@ -625,10 +627,7 @@ pub async fn payment_habits_reach_back_past_the_window(h: Harness) {
         invoice("4", "2026-02-01", "2026-03-03", true),
     ]
     .into_iter()
-    .map(|entity| SourceRecord {
-        entity,
-        raw: "{}".into(),
-    })
+    .map(sourced)
     .collect();
     s.apply(&batch("acme", records)).await.unwrap();
     let snap = snapshot(s, "adv", "acme").await;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use rand::RngCore;
 use rowcol_core::entity::EntityKind;
 use rowcol_core::reconcile::ReconcileMode;
+use rowcol_core::sync::SyncTrigger;
 use rowcol_core::{
     Advisor, AdvisorId, Client, ClientId, Clock, Connection, ConnectionStatus, CredentialStore, Currency, LeaseStore,
     Rail, RailCredentials, StandardPolicy, SyncEngine, SyncPolicy, SystemClock,
@@ -155,6 +156,32 @@ pub fn engine(
         .with_leases(leases, holder)
         .with_lease_ttl(lease_ttl);
     (rail, Arc::new(engine))
+}
+
+/// Syncs every client of `l` once through the QBO rail, `concurrency` at a
+/// time (realm leases held as `holder`), failing on the first client that
+/// does not sync; returns the rail and the engine.
+pub async fn sync_everything(l: &Lookalike, holder: &str, concurrency: usize) -> (Arc<QboRail>, Arc<SyncEngine>) {
+    let (rail, engine) = engine(
+        l.mirror.clone(),
+        &l.sim.base_url(),
+        holder,
+        Duration::from_secs(30),
+        1000,
+    );
+    for (c, result) in engine
+        .sync_all(&l.connections, SyncTrigger::OnDemand, concurrency, |_, _| {})
+        .await
+    {
+        result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
+    }
+    (rail, engine)
+}
+
+/// The look-alike's business day: its first realm's as-of date.
+pub fn today(l: &Lookalike) -> chrono::NaiveDate {
+    let truth = l.admin.ground_truth(l.connections[0].realm.as_str()).unwrap();
+    chrono::DateTime::parse_from_rfc3339(&truth.as_of).unwrap().date_naive()
 }
 
 /// Mirror equals source for one client: every kind's live ids and versions
