@@ -20,7 +20,6 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
-use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::{ClientSnapshot, ExternalId, Guardrail, Money, VendorTier};
 use rowcol_qbo_sim::{Profile, Size};
 use rowcol_runway::calc::forecast::{Forecast, ForecastSource};
@@ -62,16 +61,7 @@ fn portfolio() -> &'static Portfolio {
             sim_portfolio::sync_everything(&l, "advice-test", 8).await;
             let today = sim_portfolio::today(&l);
             assert_eq!(today.day(), 6);
-            let mut clients = Vec::new();
-            for c in &l.connections {
-                let profile = l.admin.profile(c.realm.as_str()).unwrap();
-                let s = l
-                    .mirror
-                    .snapshot(&l.advisor, &c.client, SnapshotRequest::as_of(today))
-                    .await
-                    .unwrap();
-                clients.push((profile, s));
-            }
+            let clients = sim_portfolio::profiled_snapshots(&l, today).await;
             Portfolio { today, clients }
         })
     })

@@ -184,6 +184,28 @@ pub fn today(l: &Lookalike) -> chrono::NaiveDate {
     chrono::DateTime::parse_from_rfc3339(&truth.as_of).unwrap().date_naive()
 }
 
+/// Each client's profile and snapshot as of `today`, in client order.
+pub async fn profiled_snapshots(
+    l: &Lookalike,
+    today: chrono::NaiveDate,
+) -> Vec<(rowcol_qbo_sim::Profile, rowcol_core::ClientSnapshot)> {
+    let mut out = Vec::with_capacity(l.connections.len());
+    for c in &l.connections {
+        let profile = l.admin.profile(c.realm.as_str()).unwrap();
+        let s = l
+            .mirror
+            .snapshot(
+                &l.advisor,
+                &c.client,
+                rowcol_core::snapshot::SnapshotRequest::as_of(today),
+            )
+            .await
+            .unwrap();
+        out.push((profile, s));
+    }
+    out
+}
+
 /// Mirror equals source for one client: every kind's live ids and versions
 /// (and so counts) equal the look-alike's ground truth, and a full
 /// reconciliation with money totals finds no drift.
