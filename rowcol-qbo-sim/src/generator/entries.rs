@@ -127,7 +127,8 @@ impl Books {
     /// Payroll twice a month (the 15th and the month's last day: wages
     /// debited, net pay and withheld taxes credited), the federal share of
     /// the taxes remitted on the 10th of the next month (the state's share
-    /// is billed by the state, see `payroll_bills`), a transfer to savings
+    /// is billed by the state, see `payroll_bills`; small books remit it
+    /// all), a transfer to savings
     /// on the 1st, and the card's charges of each month paid on the 15th of
     /// the next. Each month's wages and state share are kept for the bills.
     pub(crate) fn recurring_entries(&mut self) {
@@ -163,7 +164,11 @@ impl Books {
                     continue;
                 }
                 let taxes = (gross * Decimal::new(22, 2)).round_dp(2);
-                let state = (gross * STATE_TAX_SHARE).round_dp(2);
+                let state = if self.bills_payroll_obligations() {
+                    (gross * STATE_TAX_SHARE).round_dp(2)
+                } else {
+                    Decimal::ZERO
+                };
                 self.journal(
                     day,
                     "Payroll (Gusto)",
