@@ -15,11 +15,12 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use rowcol_core::fixtures::{date, synthetic};
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::{AdvisorId, ClientSnapshot};
 use rowcol_mirror::Mirror;
 use rowcol_runway::{DigestClock, digest};
+use rowcol_testkit::fixtures::date;
+use rowcol_testkit::synthetic;
 
 mod support;
 

@@ -16,11 +16,12 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rowcol_core::entity::Entity;
-use rowcol_core::fixtures::{self, date, synthetic, time};
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::{SourceRecord, SyncBatch};
 use rowcol_core::{AdvisorId, ClientSnapshot, Rail};
 use rowcol_mirror::Mirror;
+use rowcol_testkit::fixtures::{self, date, time};
+use rowcol_testkit::synthetic;
 use rust_decimal_macros::dec;
 
 mod support;

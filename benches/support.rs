@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use rowcol_core::fixtures::{self, synthetic};
 use rowcol_core::sync::SyncBatch;
 use rowcol_core::{Advisor, AdvisorId, Client, ClientSnapshot, Currency, Rail};
 use rowcol_mirror::{CredentialKey, Mirror, PostgresMirror, SnapshotCacheConfig, SqliteMirror};
+use rowcol_testkit::fixtures::{self};
+use rowcol_testkit::synthetic;
 use sqlx::{AssertSqlSafe, Connection};
 
 /// A two-worker tokio runtime (the machine the figures come from has 2 cores).

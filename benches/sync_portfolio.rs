@@ -6,7 +6,7 @@
 //! - a quiet cycle (target: 1 call per realm);
 //! - webhook to mirror latency, p50 and p99 (target p99 < 2 s): the
 //!   look-alike delivers signed webhooks to the real route
-//!   (`rowcol_cli::http`), the intake queues, a worker syncs, and the time is
+//!   (`rowcol_worker::http`), the intake queues, a worker syncs, and the time is
 //!   taken when the engine's change event names the changed record;
 //! - peak memory (VmHWM) of a child process that runs the first sync (the
 //!   look-alike keeps its books in this process), and of this whole process;
@@ -27,10 +27,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rowcol_core::engine::{SYNC_LEASE_TTL, SyncOutcome, monthly_calls};
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{Connection, EntityKind, StandardPolicy, SyncEngine, SyncPolicy};
+use rowcol_core::{Connection, EntityKind, StandardPolicy, SyncPolicy};
 use rowcol_qbo_sim::{Kind, Size, WebhookConfig};
+use rowcol_sync::SyncEngine;
+use rowcol_sync::engine::{SYNC_LEASE_TTL, SyncOutcome, monthly_calls};
 use rowcol_worker::DEFAULT_COALESCE;
 use serde_json::json;
 
@@ -266,7 +267,7 @@ async fn webhook_latency(l: &sim_portfolio::Lookalike, engine: Arc<SyncEngine>) 
 }
 
 fn collect(
-    event: &rowcol_core::engine::ChangeEvent,
+    event: &rowcol_sync::engine::ChangeEvent,
     sent: &mut HashMap<(String, String), Instant>,
     latencies: &mut Vec<Duration>,
 ) {

@@ -365,13 +365,13 @@ pub type Result<T, E = RowcolError> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures;
+    use crate::test_text::parse;
 
     fn ctx() -> ErrorContext {
-        ErrorContext::client(&fixtures::id("acme"))
-            .with_realm(Rail::Qbo, &fixtures::id("9130"))
+        ErrorContext::client(&parse("acme"))
+            .with_realm(Rail::Qbo, &parse("9130"))
             .with_kind(EntityKind::Bill)
-            .with_id(&fixtures::id("145"))
+            .with_id(&parse("145"))
     }
 
     fn rail_err(kind: RailErrorKind) -> RowcolError {

@@ -1,14 +1,16 @@
 //! # rowcol-core
 //!
 //! The heart of RowCol, the data layer under an accounting advisor's product:
-//! domain types, the ports every adapter implements, the error taxonomy, and
-//! the sync engine written only against the
-//! ports ([`engine`]). It knows no HTTP and no SQL.
+//! domain types, the ports every adapter implements, the error taxonomy and
+//! the sync policy. It knows no HTTP, no SQL and no async runtime; the sync
+//! engine written against these ports is `rowcol-sync`.
 //!
 //! - Money is [`Money`]: a `rust_decimal::Decimal` plus a [`Currency`]; never a float.
 //! - Ids are validated newtypes: [`ClientId`], [`AdvisorId`], [`RealmId`], [`ExternalId`].
 //! - Mirrored records are [`entity`] types; RowCol-owned records live in [`owned`].
-//! - Ports: [`LedgerRail`], [`MirrorStore`], [`CredentialStore`], [`LeaseStore`], [`SyncPolicy`].
+//! - Ports: [`LedgerRail`], the mirror's [`Registry`], [`SyncJournal`] and
+//!   [`MirrorReader`] (together [`MirrorStore`]), [`CredentialStore`],
+//!   [`LeaseStore`], [`SyncPolicy`].
 //! - Errors: [`RowcolError`], with [`RowcolError::retryable`].
 //!
 //! ```
@@ -23,25 +25,29 @@
 //! ```
 
 pub mod clock;
-pub mod engine;
 pub mod entity;
 pub mod error;
-#[cfg(any(test, feature = "fixtures"))]
-pub mod fixtures;
 pub mod ids;
 pub mod money;
 pub mod owned;
 pub mod policy;
-pub mod portfolio;
 pub mod ports;
 pub mod rail;
-pub mod reconcile;
 pub mod shared_vec;
 pub mod snapshot;
 pub mod sync;
+#[cfg(test)]
+mod test_text;
+
+/// The port traits, for `use rowcol_core::prelude::*;`: their methods are
+/// then callable on any store or rail, whole or behind an `Arc`.
+pub mod prelude {
+    pub use crate::ports::{
+        CredentialStore, LeaseStore, LedgerRail, MirrorReader, MirrorStore, Registry, SyncJournal, SyncPolicy,
+    };
+}
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use engine::{SyncEngine, SyncOutcome, SyncReport};
 pub use entity::{Entity, EntityKind};
 pub use error::{ErrorContext, RailErrorKind, RailFailure, Result, RowcolError, StoreErrorKind};
 pub use ids::{AdvisorId, ClientId, ExternalId, IdError, RealmId, VersionToken};
@@ -52,9 +58,11 @@ pub use owned::{
 };
 pub use policy::{RetrySettings, StandardPolicy};
 pub use ports::{
-    CredentialStore, DataSource, LeaseStore, LedgerRail, MirrorStore, RateLimit, RetryDecision, SyncPolicy,
+    CredentialStore, DataSource, LeaseStore, LedgerRail, MirrorReader, MirrorStore, RateLimit, Registry, RetryDecision,
+    SyncJournal, SyncPolicy,
 };
 pub use rail::{EnabledRails, Rail, RailDisabled, UnknownRail};
 pub use shared_vec::SharedVec;
 pub use snapshot::{ClientSnapshot, LateChange, PaidInvoice, SnapshotRequest};
+pub use sync::ChangeCursor;
 pub use sync::{ClientHealth, KindHealth, ReconcileHealth};

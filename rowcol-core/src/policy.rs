@@ -169,7 +169,7 @@ impl SyncPolicy for StandardPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures;
+    use crate::test_text::parse;
     use crate::{ErrorContext, RailFailure, StoreErrorKind};
     use rand::SeedableRng;
     use rand::rngs::StdRng;
@@ -270,10 +270,10 @@ mod tests {
     fn schedule_offsets_are_stable_and_spread() {
         let policy = StandardPolicy::default();
         let offsets: Vec<Duration> = (0..100)
-            .map(|i| policy.schedule_offset(&fixtures::id(&format!("client-{i}"))))
+            .map(|i| policy.schedule_offset(&parse(&format!("client-{i}"))))
             .collect();
         assert!(offsets.iter().all(|o| *o < policy.interval));
-        let again = policy.schedule_offset(&fixtures::id("client-0"));
+        let again = policy.schedule_offset(&parse("client-0"));
         assert_eq!(again, offsets[0]);
         // 100 clients over 15 minutes: no minute holds more than a fifth of them.
         let mut per_minute = [0u32; 15];

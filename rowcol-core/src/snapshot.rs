@@ -349,7 +349,7 @@ impl ClientSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{self, date};
+    use crate::test_text::date;
 
     #[test]
     fn a_request_covers_the_burn_window_the_settings_ask_for() {
@@ -362,29 +362,6 @@ mod tests {
         // The window runs from 1 March 2026 (9 full months before December):
         // history reaches back before it.
         assert!(r.history_start() <= date("2026-03-01"));
-    }
-
-    #[test]
-    fn add_routes_records_and_entities_gives_them_back() {
-        let request = SnapshotRequest::as_of(date("2026-03-01"));
-        let client: ClientId = fixtures::id("acme");
-        let health = ClientHealth::unknown(client.clone());
-        let mut s = ClientSnapshot::empty(
-            client,
-            "Acme".into(),
-            Currency::USD,
-            request,
-            Utc::now(),
-            health,
-            ClientSettings::default(),
-        );
-        assert_eq!(s.history_start, date("2025-09-01"));
-        let bill = Entity::Bill(fixtures::bill("acme", "1", rust_decimal::Decimal::ONE));
-        let vendor = Entity::Vendor(fixtures::vendor("acme", "56", "Acme Supplies"));
-        s.add(bill.clone());
-        s.add(vendor.clone());
-        assert_eq!((s.bills.len(), s.vendors.len()), (1, 1));
-        assert_eq!(s.entities().collect::<Vec<_>>(), vec![vendor, bill]);
     }
 
     #[test]

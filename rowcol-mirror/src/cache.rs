@@ -145,9 +145,9 @@ impl SnapshotCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rowcol_core::fixtures::{self, date};
     use rowcol_core::snapshot::SnapshotRequest;
     use rowcol_core::{ClientHealth, ClientSettings, Currency};
+    use rowcol_testkit::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
     fn snapshot(client: &str, bills: usize) -> ClientSnapshot {

@@ -253,7 +253,7 @@ pub(crate) fn decode_aggregated(stored: &StoredRecords<'_>, mut add: impl FnMut(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rowcol_core::fixtures;
+    use rowcol_testkit::fixtures;
     use rust_decimal_macros::dec;
 
     #[test]
@@ -270,9 +270,9 @@ mod tests {
 
     #[test]
     fn dates_are_iso_text() {
-        assert_eq!(date_text(rowcol_core::fixtures::date("2026-03-01")), "2026-03-01");
+        assert_eq!(date_text(rowcol_testkit::fixtures::date("2026-03-01")), "2026-03-01");
         assert_eq!(
-            parse_date(&date_text(rowcol_core::fixtures::date("0987-12-31")))
+            parse_date(&date_text(rowcol_testkit::fixtures::date("0987-12-31")))
                 .unwrap()
                 .to_string(),
             "0987-12-31"

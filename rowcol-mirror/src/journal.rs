@@ -1,11 +1,14 @@
 //! The sync journal: runs, dead letters and the audit log.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rowcol_core::sync::{
-    AuditEntry, AuditVerification, ChainWalker, DeadLetter, Rejected, RunCounts, RunId, RunStatus, SyncMode, SyncRun,
-    SyncTrigger,
+    ApplyOutcome, AuditEntry, AuditVerification, ChainWalker, Checkpoint, DeadLetter, RecordState, Rejected, RunCounts,
+    RunId, RunStatus, SyncBatch, SyncMode, SyncRun, SyncTrigger,
 };
-use rowcol_core::{ClientId, ErrorContext, Rail, RowcolError, StoreErrorKind, VersionToken};
+use rowcol_core::{
+    ClientId, EntityKind, ErrorContext, ExternalId, Rail, RowcolError, StoreErrorKind, SyncJournal, VersionToken,
+};
 
 use crate::backend::{Backend, Val};
 use crate::codec::{self, corrupt, enum_text, parse, parse_enum};
@@ -15,8 +18,9 @@ use crate::store::{SqlMirror, bind_int, bind_text, count, need_int, need_text, o
 /// Audit entries read per round trip while verifying a chain.
 const VERIFY_PAGE: u32 = 5_000;
 
-impl<DB: Backend> SqlMirror<DB> {
-    pub(crate) async fn insert_run(
+#[async_trait]
+impl<DB: Backend> SyncJournal for SqlMirror<DB> {
+    async fn start_run(
         &self,
         client: &ClientId,
         rail: Rail,
@@ -47,12 +51,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(RunId(need_int::<DB>(row, 0)?))
     }
 
-    pub(crate) async fn close_running_runs(
-        &self,
-        client: &ClientId,
-        rail: Rail,
-        reason: &str,
-    ) -> Result<u32, RowcolError> {
+    async fn abandon_runs(&self, client: &ClientId, rail: Rail, reason: &str) -> Result<u32, RowcolError> {
         let ctx = ErrorContext::client(client);
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>("UPDATE sync_runs SET status = ");
@@ -74,7 +73,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(u32::try_from(closed).unwrap_or(u32::MAX))
     }
 
-    pub(crate) async fn close_run(
+    async fn finish_run(
         &self,
         run: RunId,
         status: RunStatus,
@@ -116,7 +115,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(())
     }
 
-    pub(crate) async fn sum_api_calls(&self, rail: Rail, since: DateTime<Utc>) -> Result<u64, RowcolError> {
+    async fn api_calls_since(&self, rail: Rail, since: DateTime<Utc>) -> Result<u64, RowcolError> {
         let ctx = ErrorContext::default();
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>("SELECT CAST(COALESCE(SUM(api_calls), 0) AS BIGINT) FROM sync_runs WHERE rail = ");
@@ -133,7 +132,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(u64::try_from(total).unwrap_or(0))
     }
 
-    pub(crate) async fn list_runs(&self, client: &ClientId, limit: u32) -> Result<Vec<SyncRun>, RowcolError> {
+    async fn runs(&self, client: &ClientId, limit: u32) -> Result<Vec<SyncRun>, RowcolError> {
         let ctx = ErrorContext::client(client);
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>(
@@ -172,7 +171,7 @@ impl<DB: Backend> SqlMirror<DB> {
             .collect()
     }
 
-    pub(crate) async fn list_dead_letters(&self, client: &ClientId) -> Result<Vec<DeadLetter>, RowcolError> {
+    async fn dead_letters(&self, client: &ClientId) -> Result<Vec<DeadLetter>, RowcolError> {
         let ctx = ErrorContext::client(client);
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>(
@@ -206,7 +205,7 @@ impl<DB: Backend> SqlMirror<DB> {
             .collect()
     }
 
-    pub(crate) async fn delete_dead_letter(&self, client: &ClientId, id: i64) -> Result<(), RowcolError> {
+    async fn resolve_dead_letter(&self, client: &ClientId, id: i64) -> Result<(), RowcolError> {
         let ctx = ErrorContext::client(client);
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>("DELETE FROM dead_letters WHERE client_id = ");
@@ -226,12 +225,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(())
     }
 
-    pub(crate) async fn read_audit(
-        &self,
-        client: &ClientId,
-        after: i64,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>, RowcolError> {
+    async fn audit_entries(&self, client: &ClientId, after: i64, limit: u32) -> Result<Vec<AuditEntry>, RowcolError> {
         let ctx = ErrorContext::client(client);
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>(
@@ -268,11 +262,11 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 
     /// Walks the chain page by page.
-    pub(crate) async fn verify_chain(&self, client: &ClientId) -> Result<AuditVerification, RowcolError> {
+    async fn verify_audit(&self, client: &ClientId) -> Result<AuditVerification, RowcolError> {
         let mut walker = ChainWalker::new(client.clone());
         let mut after = 0i64;
         loop {
-            let page = self.read_audit(client, after, VERIFY_PAGE).await?;
+            let page = self.audit_entries(client, after, VERIFY_PAGE).await?;
             let Some(last) = page.last() else {
                 break;
             };
@@ -282,5 +276,82 @@ impl<DB: Backend> SqlMirror<DB> {
             }
         }
         Ok(walker.finish())
+    }
+
+    async fn apply(&self, batch: &SyncBatch) -> Result<ApplyOutcome, RowcolError> {
+        self.apply_batch(batch).await
+    }
+
+    async fn live_versions(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        kind: EntityKind,
+    ) -> Result<Vec<(ExternalId, VersionToken)>, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("SELECT external_id, version FROM records WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND rail = ");
+        bind_text(&mut q, rail.as_str());
+        q.push(" AND kind = ");
+        bind_text(&mut q, kind.as_str());
+        q.push(" AND deleted = FALSE ORDER BY external_id");
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading record versions"))?;
+        rows.iter()
+            .map(|row| {
+                let id: ExternalId = parse(&need_text::<DB>(row, 0)?, "external id")?;
+                Ok((id, VersionToken::new(need_text::<DB>(row, 1)?)))
+            })
+            .collect()
+    }
+
+    async fn record_states(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        keys: &[(EntityKind, ExternalId)],
+    ) -> Result<Vec<RecordState>, RowcolError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn(&ErrorContext::client(client)).await?;
+        let held =
+            crate::write::held_by_key::<DB>(&mut conn, client, rail, keys.iter().map(|(k, id)| (*k, id))).await?;
+        Ok(held
+            .into_iter()
+            .map(|((kind, external_id), held)| RecordState {
+                kind,
+                external_id,
+                version: held.version,
+                updated_at: DateTime::<Utc>::from_timestamp_micros(held.updated_us).unwrap_or_default(),
+                deleted: held.deleted,
+            })
+            .collect())
+    }
+
+    async fn checkpoint(&self, client: &ClientId, rail: Rail) -> Result<Option<Checkpoint>, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("SELECT position, committed_us FROM checkpoints WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND rail = ");
+        bind_text(&mut q, rail.as_str());
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading the checkpoint"))?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let position = serde_json::from_str(&need_text::<DB>(row, 0)?)
+            .map_err(|e| codec::corrupt(format!("stored checkpoint of {client} does not parse: {e}")))?;
+        Ok(Some(Checkpoint {
+            client: client.clone(),
+            rail,
+            position,
+            committed_at: codec::instant(need_int::<DB>(row, 1)?)?,
+        }))
     }
 }

@@ -1,18 +1,20 @@
 //! The `LeaseStore` port: one row per lease, taken or renewed by a single
 //! conditional upsert so that two processes asking at once cannot both win.
 
+use async_trait::async_trait;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rowcol_core::ports::LeaseHold;
-use rowcol_core::{ErrorContext, RowcolError};
+use rowcol_core::{ErrorContext, LeaseStore, RowcolError};
 
 use crate::backend::Backend;
 use crate::error::store_error;
 use crate::store::{SqlMirror, bind_int, bind_text, need_int, need_text, sql};
 
-impl<DB: Backend> SqlMirror<DB> {
-    pub(crate) async fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, RowcolError> {
+#[async_trait]
+impl<DB: Backend> LeaseStore for SqlMirror<DB> {
+    async fn try_acquire(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, RowcolError> {
         let ctx = ErrorContext::default();
         let mut conn = self.conn(&ctx).await?;
         let now = self.now_us();
@@ -34,7 +36,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(changed == 1)
     }
 
-    pub(crate) async fn drop_lease(&self, name: &str, holder: &str) -> Result<(), RowcolError> {
+    async fn release(&self, name: &str, holder: &str) -> Result<(), RowcolError> {
         let ctx = ErrorContext::default();
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>("DELETE FROM leases WHERE name = ");
@@ -47,7 +49,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(())
     }
 
-    pub(crate) async fn lease_holder(&self, name: &str) -> Result<Option<LeaseHold>, RowcolError> {
+    async fn holder(&self, name: &str) -> Result<Option<LeaseHold>, RowcolError> {
         let ctx = ErrorContext::default();
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>("SELECT holder, expires_us FROM leases WHERE name = ");

@@ -231,9 +231,9 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &m
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rowcol_core::fixtures;
     use rowcol_core::sync::SourceRecord;
     use rowcol_core::{Entity, Rail};
+    use rowcol_testkit::fixtures;
     use rust_decimal_macros::dec;
 
     fn record(id: &str, version: &str, updated: &str) -> SourceRecord {

@@ -1,14 +1,14 @@
 //! The read side: snapshots for the calculators, purpose queries, health.
 
+use async_trait::async_trait;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use rowcol_core::entity::{Bill, Entity, EntityKind, Invoice};
+use rowcol_core::entity::EntityKind;
 use rowcol_core::snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
 use rowcol_core::sync::{BalancePoint, ClientHealth, KindHealth, ReconcileHealth, RunStatus};
 use rowcol_core::{
-    AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, ExternalId, Money, Rail, RowcolError, StoreErrorKind,
-    VersionToken,
+    AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, ExternalId, MirrorReader, Money, RowcolError,
 };
 use rust_decimal::Decimal;
 
@@ -35,97 +35,6 @@ fn parse_settings(client: &ClientId, json: Option<String>) -> Result<ClientSetti
 }
 
 impl<DB: Backend> SqlMirror<DB> {
-    pub(crate) async fn read_live_versions(
-        &self,
-        client: &ClientId,
-        rail: Rail,
-        kind: EntityKind,
-    ) -> Result<Vec<(ExternalId, VersionToken)>, RowcolError> {
-        let ctx = ErrorContext::client(client);
-        let mut conn = self.conn(&ctx).await?;
-        let mut q = sql::<DB>("SELECT external_id, version FROM records WHERE client_id = ");
-        bind_text(&mut q, client.as_str());
-        q.push(" AND rail = ");
-        bind_text(&mut q, rail.as_str());
-        q.push(" AND kind = ");
-        bind_text(&mut q, kind.as_str());
-        q.push(" AND deleted = FALSE ORDER BY external_id");
-        let rows = DB::fetch_all(&mut conn, &mut q)
-            .await
-            .map_err(|e| store_error(e, ctx, "reading record versions"))?;
-        rows.iter()
-            .map(|row| {
-                let id: ExternalId = parse(&need_text::<DB>(row, 0)?, "external id")?;
-                Ok((id, VersionToken::new(need_text::<DB>(row, 1)?)))
-            })
-            .collect()
-    }
-
-    /// A client's snapshot: the head (scope, client, settings, record
-    /// generation) in one statement, reviews and health fresh, and the
-    /// records from the cache when the client's generation has not moved
-    /// (see `cache.rs`), else read and decoded.
-    pub(crate) async fn load_snapshot(
-        &self,
-        advisor: &AdvisorId,
-        client: &ClientId,
-        request: SnapshotRequest,
-    ) -> Result<ClientSnapshot, RowcolError> {
-        let ctx = ErrorContext::client(client);
-        let mut conn = self.conn(&ctx).await?;
-        let loaded_at = self.clock.now();
-
-        // The generation is read before the records: records read later can
-        // only be newer than the generation they are cached under, so a
-        // later read with the newer generation misses and reads them again.
-        let mut q = sql::<DB>(
-            "SELECT c.name, c.home_currency, (SELECT s.settings FROM client_settings s WHERE s.client_id = c.id), \
-             (SELECT COALESCE(MAX(a.seq), 0) FROM audit_log a WHERE a.client_id = c.id) FROM clients c WHERE c.id = ",
-        );
-        bind_text(&mut q, client.as_str());
-        q.push(" AND c.advisor_id = ");
-        bind_text(&mut q, advisor.as_str());
-        let rows = DB::fetch_all(&mut conn, &mut q)
-            .await
-            .map_err(|e| store_error(e, ctx.clone(), "reading the client"))?;
-        let row = rows.first().ok_or_else(|| outside_portfolio(advisor, client))?;
-        let name = need_text::<DB>(row, 0)?;
-        let home_currency: Currency = parse(&need_text::<DB>(row, 1)?, "currency")?;
-        let settings = parse_settings(client, opt_text::<DB>(row, 2)?)?;
-        // The history the client's own settings need (a long burn window).
-        let request = request.covering(&settings);
-        let generation = need_int::<DB>(row, 3)?;
-
-        let reviews = self.read_reviews(&mut conn, client).await?;
-        let health = self.read_health(&mut conn, client).await?;
-        let key = (client.clone(), request.history_start());
-        let mut snap = match self.cache.get(&key, generation) {
-            Some(hit) => hit.records.clone(),
-            None => {
-                let records = self.read_records(&mut conn, client, request).await?;
-                let entry = Arc::new(CachedRecords { generation, records });
-                self.cache.put(key, Arc::clone(&entry));
-                // Not kept (cache off or over budget): no copy needed.
-                Arc::try_unwrap(entry).map_or_else(|kept| kept.records.clone(), |entry| entry.records)
-            }
-        };
-        let missing = snap.documents_paid_after(request.as_of);
-        if !missing.is_empty() {
-            self.add_documents(&mut conn, client, &missing, &mut snap).await?;
-        }
-        snap.name = name;
-        snap.home_currency = home_currency;
-        snap.as_of = request.as_of;
-        snap.loaded_at = loaded_at;
-        snap.health = health;
-        snap.settings = settings;
-        snap.reviews = reviews;
-        if let Some(close) = snap.settings.close_date {
-            snap.late_changes = self.read_late_changes(&mut conn, client, close).await?;
-        }
-        Ok(snap)
-    }
-
     /// The snapshot's records, read and decoded (every other field is a
     /// placeholder that `load_snapshot` overwrites).
     async fn read_records(
@@ -288,126 +197,6 @@ impl<DB: Backend> SqlMirror<DB> {
         }
     }
 
-    /// Open records of `kind` whose due date lies in `[from, to]` (either end
-    /// open when `None`), by due date then id.
-    pub(crate) async fn open_by_due_date(
-        &self,
-        advisor: &AdvisorId,
-        client: &ClientId,
-        kind: EntityKind,
-        from: Option<NaiveDate>,
-        to_exclusive: Option<NaiveDate>,
-        to_inclusive: Option<NaiveDate>,
-    ) -> Result<Vec<Entity>, RowcolError> {
-        let ctx = ErrorContext::client(client);
-        let mut conn = self.conn(&ctx).await?;
-        self.check_scope(&mut conn, advisor, client).await?;
-        let mut q = sql::<DB>("SELECT doc FROM records WHERE client_id = ");
-        bind_text(&mut q, client.as_str());
-        q.push(" AND kind = ");
-        bind_text(&mut q, kind.as_str());
-        q.push(" AND deleted = FALSE AND is_open = TRUE AND due_date IS NOT NULL");
-        if let Some(from) = from {
-            q.push(" AND due_date >= ");
-            bind_text(&mut q, &codec::date_text(from));
-        }
-        if let Some(to) = to_exclusive {
-            q.push(" AND due_date < ");
-            bind_text(&mut q, &codec::date_text(to));
-        }
-        if let Some(to) = to_inclusive {
-            q.push(" AND due_date <= ");
-            bind_text(&mut q, &codec::date_text(to));
-        }
-        q.push(" ORDER BY due_date, external_id");
-        let rows = DB::fetch_all(&mut conn, &mut q)
-            .await
-            .map_err(|e| store_error(e, ctx, "reading records by due date"))?;
-        rows.iter()
-            .map(|row| {
-                let doc = opt_bytes::<DB>(row, 0)?.ok_or_else(|| {
-                    RowcolError::store(
-                        StoreErrorKind::Corrupt,
-                        ErrorContext::client(client).with_kind(kind),
-                        "a live record without a doc".to_owned(),
-                    )
-                })?;
-                codec::decode(kind, doc)
-            })
-            .collect()
-    }
-
-    pub(crate) async fn bills_due_between(
-        &self,
-        advisor: &AdvisorId,
-        client: &ClientId,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<Bill>, RowcolError> {
-        let records = self
-            .open_by_due_date(advisor, client, EntityKind::Bill, Some(from), None, Some(to))
-            .await?;
-        Ok(records
-            .into_iter()
-            .filter_map(|e| match e {
-                Entity::Bill(b) => Some(b),
-                _ => None,
-            })
-            .collect())
-    }
-
-    pub(crate) async fn invoices_overdue(
-        &self,
-        advisor: &AdvisorId,
-        client: &ClientId,
-        as_of: NaiveDate,
-    ) -> Result<Vec<Invoice>, RowcolError> {
-        let records = self
-            .open_by_due_date(advisor, client, EntityKind::Invoice, None, Some(as_of), None)
-            .await?;
-        Ok(records
-            .into_iter()
-            .filter_map(|e| match e {
-                Entity::Invoice(i) => Some(i),
-                _ => None,
-            })
-            .collect())
-    }
-
-    pub(crate) async fn read_balance_history(
-        &self,
-        advisor: &AdvisorId,
-        client: &ClientId,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<BalancePoint>, RowcolError> {
-        let ctx = ErrorContext::client(client);
-        let mut conn = self.conn(&ctx).await?;
-        self.check_scope(&mut conn, advisor, client).await?;
-        let mut q = sql::<DB>("SELECT account_id, on_date, currency, ");
-        q.push(DB::money_out("balance"));
-        q.push(" FROM balance_history WHERE client_id = ");
-        bind_text(&mut q, client.as_str());
-        q.push(" AND on_date >= ");
-        bind_text(&mut q, &codec::date_text(from));
-        q.push(" AND on_date <= ");
-        bind_text(&mut q, &codec::date_text(to));
-        q.push(" ORDER BY account_id, on_date");
-        let rows = DB::fetch_all(&mut conn, &mut q)
-            .await
-            .map_err(|e| store_error(e, ctx, "reading balance history"))?;
-        rows.iter()
-            .map(|row| {
-                let amount: Decimal = parse(&need_text::<DB>(row, 3)?, "balance")?;
-                Ok(BalancePoint {
-                    account: parse(&need_text::<DB>(row, 0)?, "account id")?,
-                    on: codec::parse_date(&need_text::<DB>(row, 1)?)?,
-                    balance: Money::new(amount, parse(&need_text::<DB>(row, 2)?, "currency")?),
-                })
-            })
-            .collect()
-    }
-
     /// Health from the run journal: runs cover every kind, so last success,
     /// last attempt and the failure streak are the client's; dead letters
     /// are counted per kind.
@@ -499,5 +288,113 @@ impl<DB: Backend> SqlMirror<DB> {
                 })
                 .collect(),
         })
+    }
+}
+
+#[async_trait]
+impl<DB: Backend> MirrorReader for SqlMirror<DB> {
+    /// A client's snapshot: the head (scope, client, settings, record
+    /// generation) in one statement, reviews and health fresh, and the
+    /// records from the cache when the client's generation has not moved
+    /// (see `cache.rs`), else read and decoded.
+    async fn snapshot(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        request: SnapshotRequest,
+    ) -> Result<ClientSnapshot, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        let loaded_at = self.clock.now();
+
+        // The generation is read before the records: records read later can
+        // only be newer than the generation they are cached under, so a
+        // later read with the newer generation misses and reads them again.
+        let mut q = sql::<DB>(
+            "SELECT c.name, c.home_currency, (SELECT s.settings FROM client_settings s WHERE s.client_id = c.id), \
+             (SELECT COALESCE(MAX(a.seq), 0) FROM audit_log a WHERE a.client_id = c.id) FROM clients c WHERE c.id = ",
+        );
+        bind_text(&mut q, client.as_str());
+        q.push(" AND c.advisor_id = ");
+        bind_text(&mut q, advisor.as_str());
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx.clone(), "reading the client"))?;
+        let row = rows.first().ok_or_else(|| outside_portfolio(advisor, client))?;
+        let name = need_text::<DB>(row, 0)?;
+        let home_currency: Currency = parse(&need_text::<DB>(row, 1)?, "currency")?;
+        let settings = parse_settings(client, opt_text::<DB>(row, 2)?)?;
+        // The history the client's own settings need (a long burn window).
+        let request = request.covering(&settings);
+        let generation = need_int::<DB>(row, 3)?;
+
+        let reviews = self.read_reviews(&mut conn, client).await?;
+        let health = self.read_health(&mut conn, client).await?;
+        let key = (client.clone(), request.history_start());
+        let mut snap = match self.cache.get(&key, generation) {
+            Some(hit) => hit.records.clone(),
+            None => {
+                let records = self.read_records(&mut conn, client, request).await?;
+                let entry = Arc::new(CachedRecords { generation, records });
+                self.cache.put(key, Arc::clone(&entry));
+                // Not kept (cache off or over budget): no copy needed.
+                Arc::try_unwrap(entry).map_or_else(|kept| kept.records.clone(), |entry| entry.records)
+            }
+        };
+        let missing = snap.documents_paid_after(request.as_of);
+        if !missing.is_empty() {
+            self.add_documents(&mut conn, client, &missing, &mut snap).await?;
+        }
+        snap.name = name;
+        snap.home_currency = home_currency;
+        snap.as_of = request.as_of;
+        snap.loaded_at = loaded_at;
+        snap.health = health;
+        snap.settings = settings;
+        snap.reviews = reviews;
+        if let Some(close) = snap.settings.close_date {
+            snap.late_changes = self.read_late_changes(&mut conn, client, close).await?;
+        }
+        Ok(snap)
+    }
+
+    async fn balance_history(
+        &self,
+        advisor: &AdvisorId,
+        client: &ClientId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<BalancePoint>, RowcolError> {
+        let ctx = ErrorContext::client(client);
+        let mut conn = self.conn(&ctx).await?;
+        self.check_scope(&mut conn, advisor, client).await?;
+        let mut q = sql::<DB>("SELECT account_id, on_date, currency, ");
+        q.push(DB::money_out("balance"));
+        q.push(" FROM balance_history WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND on_date >= ");
+        bind_text(&mut q, &codec::date_text(from));
+        q.push(" AND on_date <= ");
+        bind_text(&mut q, &codec::date_text(to));
+        q.push(" ORDER BY account_id, on_date");
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "reading balance history"))?;
+        rows.iter()
+            .map(|row| {
+                let amount: Decimal = parse(&need_text::<DB>(row, 3)?, "balance")?;
+                Ok(BalancePoint {
+                    account: parse(&need_text::<DB>(row, 0)?, "account id")?,
+                    on: codec::parse_date(&need_text::<DB>(row, 1)?)?,
+                    balance: Money::new(amount, parse(&need_text::<DB>(row, 2)?, "currency")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn health(&self, advisor: &AdvisorId, client: &ClientId) -> Result<ClientHealth, RowcolError> {
+        let mut conn = self.conn(&ErrorContext::client(client)).await?;
+        self.check_scope(&mut conn, advisor, client).await?;
+        self.read_health(&mut conn, client).await
     }
 }

@@ -1,11 +1,12 @@
 //! RowCol-owned records: advisors, clients, connections, credentials,
 //! settings and reviews.
 
+use async_trait::async_trait;
 use std::collections::BTreeMap;
 
 use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, ClientSettings, Connection, ConnectionStatus, ErrorContext, Rail,
-    RailCredentials, ReviewState, RowcolError, StoreErrorKind,
+    Advisor, AdvisorId, Client, ClientId, ClientSettings, Connection, ConnectionStatus, CredentialStore, ErrorContext,
+    Rail, RailCredentials, Registry, ReviewState, RowcolError, StoreErrorKind,
 };
 
 use crate::backend::{Backend, Val};
@@ -15,7 +16,109 @@ use crate::error::store_error;
 use crate::store::{SqlMirror, bind_int, bind_text, need_text, sql};
 
 impl<DB: Backend> SqlMirror<DB> {
-    pub(crate) async fn put_advisor(&self, advisor: &Advisor) -> Result<(), RowcolError> {
+    async fn read_connections(
+        &self,
+        conn: &mut DB::Connection,
+        q: &mut sqlx::QueryBuilder<DB>,
+    ) -> Result<Vec<Connection>, RowcolError> {
+        let rows = DB::fetch_all(conn, q)
+            .await
+            .map_err(|e| store_error(e, ErrorContext::default(), "listing connections"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(Connection {
+                    client: parse(&need_text::<DB>(row, 0)?, "client id")?,
+                    rail: parse(&need_text::<DB>(row, 1)?, "rail")?,
+                    realm: parse(&need_text::<DB>(row, 2)?, "realm id")?,
+                    status: parse_enum(&need_text::<DB>(row, 3)?, "connection status")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn read_reviews(
+        &self,
+        conn: &mut DB::Connection,
+        client: &ClientId,
+    ) -> Result<Vec<ReviewState>, RowcolError> {
+        let mut q = sql::<DB>(
+            "SELECT rule_id, kind, external_id, version, decision, by_advisor, at_us FROM reviews WHERE client_id = ",
+        );
+        bind_text(&mut q, client.as_str());
+        q.push(" ORDER BY rule_id, kind, external_id");
+        let rows = DB::fetch_all(conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ErrorContext::client(client), "reading reviews"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReviewState {
+                    client: client.clone(),
+                    rule_id: need_text::<DB>(row, 0)?,
+                    kind: parse(&need_text::<DB>(row, 1)?, "kind")?,
+                    external_id: parse(&need_text::<DB>(row, 2)?, "external id")?,
+                    version: rowcol_core::VersionToken::new(need_text::<DB>(row, 3)?),
+                    decision: parse_enum(&need_text::<DB>(row, 4)?, "review decision")?,
+                    by: parse(&need_text::<DB>(row, 5)?, "advisor id")?,
+                    at: codec::instant(crate::store::need_int::<DB>(row, 6)?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl<DB: Backend> CredentialStore for SqlMirror<DB> {
+    async fn save_credentials(
+        &self,
+        client: &ClientId,
+        rail: Rail,
+        credentials: &RailCredentials,
+    ) -> Result<(), RowcolError> {
+        let mut ctx = ErrorContext::client(client);
+        ctx.rail = Some(rail);
+        let sealed = crypto::seal(&self.key, client, rail, credentials)?;
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("INSERT INTO credentials (client_id, rail, sealed, updated_us) VALUES (");
+        bind_text(&mut q, client.as_str());
+        q.push(", ");
+        bind_text(&mut q, rail.as_str());
+        q.push(", ");
+        DB::bind(&mut q, Val::Bytes(sealed));
+        q.push(", ");
+        bind_int(&mut q, self.now_us());
+        q.push(
+            ") ON CONFLICT (client_id, rail) DO UPDATE SET sealed = excluded.sealed, updated_us = excluded.updated_us",
+        );
+        DB::execute(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx, "saving credentials"))?;
+        Ok(())
+    }
+
+    async fn load_credentials(&self, client: &ClientId, rail: Rail) -> Result<Option<RailCredentials>, RowcolError> {
+        let mut ctx = ErrorContext::client(client);
+        ctx.rail = Some(rail);
+        let mut conn = self.conn(&ctx).await?;
+        let mut q = sql::<DB>("SELECT sealed FROM credentials WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND rail = ");
+        bind_text(&mut q, rail.as_str());
+        let rows = DB::fetch_all(&mut conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ctx.clone(), "loading credentials"))?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let sealed = DB::bytes(row, 0)
+            .map_err(|e| store_error(e, ctx, "loading credentials"))?
+            .unwrap_or_default();
+        crypto::open(&self.key, client, rail, sealed).map(Some)
+    }
+}
+
+#[async_trait]
+impl<DB: Backend> Registry for SqlMirror<DB> {
+    async fn upsert_advisor(&self, advisor: &Advisor) -> Result<(), RowcolError> {
         let ctx = ErrorContext::default();
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>("INSERT INTO advisors (id, name) VALUES (");
@@ -29,7 +132,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(())
     }
 
-    pub(crate) async fn put_client(&self, client: &Client) -> Result<(), RowcolError> {
+    async fn upsert_client(&self, client: &Client) -> Result<(), RowcolError> {
         let ctx = ErrorContext::client(&client.id);
         for c in &client.connections {
             if c.client != client.id {
@@ -107,7 +210,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(())
     }
 
-    pub(crate) async fn put_connection_status(
+    async fn set_connection_status(
         &self,
         client: &ClientId,
         rail: Rail,
@@ -132,7 +235,7 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 
     /// Clients (optionally of one advisor) with their connections, by id.
-    pub(crate) async fn list_clients(&self, advisor: &AdvisorId) -> Result<Vec<Client>, RowcolError> {
+    async fn portfolio(&self, advisor: &AdvisorId) -> Result<Vec<Client>, RowcolError> {
         let ctx = ErrorContext::default();
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>("SELECT 1 FROM advisors WHERE id = ");
@@ -182,94 +285,19 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(clients.into_values().collect())
     }
 
-    pub(crate) async fn all_connections(&self) -> Result<Vec<Connection>, RowcolError> {
+    async fn connections(&self) -> Result<Vec<Connection>, RowcolError> {
         let mut conn = self.conn(&ErrorContext::default()).await?;
         let mut q = sql::<DB>("SELECT client_id, rail, realm_id, status FROM connections ORDER BY client_id, rail");
         self.read_connections(&mut conn, &mut q).await
     }
 
-    async fn read_connections(
-        &self,
-        conn: &mut DB::Connection,
-        q: &mut sqlx::QueryBuilder<DB>,
-    ) -> Result<Vec<Connection>, RowcolError> {
-        let rows = DB::fetch_all(conn, q)
-            .await
-            .map_err(|e| store_error(e, ErrorContext::default(), "listing connections"))?;
-        rows.iter()
-            .map(|row| {
-                Ok(Connection {
-                    client: parse(&need_text::<DB>(row, 0)?, "client id")?,
-                    rail: parse(&need_text::<DB>(row, 1)?, "rail")?,
-                    realm: parse(&need_text::<DB>(row, 2)?, "realm id")?,
-                    status: parse_enum(&need_text::<DB>(row, 3)?, "connection status")?,
-                })
-            })
-            .collect()
-    }
-
-    pub(crate) async fn put_credentials(
-        &self,
-        client: &ClientId,
-        rail: Rail,
-        credentials: &RailCredentials,
-    ) -> Result<(), RowcolError> {
-        let mut ctx = ErrorContext::client(client);
-        ctx.rail = Some(rail);
-        let sealed = crypto::seal(&self.key, client, rail, credentials)?;
-        let mut conn = self.conn(&ctx).await?;
-        let mut q = sql::<DB>("INSERT INTO credentials (client_id, rail, sealed, updated_us) VALUES (");
-        bind_text(&mut q, client.as_str());
-        q.push(", ");
-        bind_text(&mut q, rail.as_str());
-        q.push(", ");
-        DB::bind(&mut q, Val::Bytes(sealed));
-        q.push(", ");
-        bind_int(&mut q, self.now_us());
-        q.push(
-            ") ON CONFLICT (client_id, rail) DO UPDATE SET sealed = excluded.sealed, updated_us = excluded.updated_us",
-        );
-        DB::execute(&mut conn, &mut q)
-            .await
-            .map_err(|e| store_error(e, ctx, "saving credentials"))?;
-        Ok(())
-    }
-
-    pub(crate) async fn get_credentials(
-        &self,
-        client: &ClientId,
-        rail: Rail,
-    ) -> Result<Option<RailCredentials>, RowcolError> {
-        let mut ctx = ErrorContext::client(client);
-        ctx.rail = Some(rail);
-        let mut conn = self.conn(&ctx).await?;
-        let mut q = sql::<DB>("SELECT sealed FROM credentials WHERE client_id = ");
-        bind_text(&mut q, client.as_str());
-        q.push(" AND rail = ");
-        bind_text(&mut q, rail.as_str());
-        let rows = DB::fetch_all(&mut conn, &mut q)
-            .await
-            .map_err(|e| store_error(e, ctx.clone(), "loading credentials"))?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let sealed = DB::bytes(row, 0)
-            .map_err(|e| store_error(e, ctx, "loading credentials"))?
-            .unwrap_or_default();
-        crypto::open(&self.key, client, rail, sealed).map(Some)
-    }
-
-    pub(crate) async fn get_settings(
-        &self,
-        advisor: &AdvisorId,
-        client: &ClientId,
-    ) -> Result<ClientSettings, RowcolError> {
+    async fn settings(&self, advisor: &AdvisorId, client: &ClientId) -> Result<ClientSettings, RowcolError> {
         let mut conn = self.conn(&ErrorContext::client(client)).await?;
         self.check_scope(&mut conn, advisor, client).await?;
         self.read_settings(&mut conn, client).await
     }
 
-    pub(crate) async fn put_settings(
+    async fn save_settings(
         &self,
         advisor: &AdvisorId,
         client: &ClientId,
@@ -297,7 +325,7 @@ impl<DB: Backend> SqlMirror<DB> {
         Ok(())
     }
 
-    pub(crate) async fn put_review(&self, advisor: &AdvisorId, review: &ReviewState) -> Result<(), RowcolError> {
+    async fn save_review(&self, advisor: &AdvisorId, review: &ReviewState) -> Result<(), RowcolError> {
         let ctx = ErrorContext::client(&review.client)
             .with_kind(review.kind)
             .with_id(&review.external_id);
@@ -329,34 +357,5 @@ impl<DB: Backend> SqlMirror<DB> {
             .await
             .map_err(|e| store_error(e, ctx, "saving the review"))?;
         Ok(())
-    }
-
-    pub(crate) async fn read_reviews(
-        &self,
-        conn: &mut DB::Connection,
-        client: &ClientId,
-    ) -> Result<Vec<ReviewState>, RowcolError> {
-        let mut q = sql::<DB>(
-            "SELECT rule_id, kind, external_id, version, decision, by_advisor, at_us FROM reviews WHERE client_id = ",
-        );
-        bind_text(&mut q, client.as_str());
-        q.push(" ORDER BY rule_id, kind, external_id");
-        let rows = DB::fetch_all(conn, &mut q)
-            .await
-            .map_err(|e| store_error(e, ErrorContext::client(client), "reading reviews"))?;
-        rows.iter()
-            .map(|row| {
-                Ok(ReviewState {
-                    client: client.clone(),
-                    rule_id: need_text::<DB>(row, 0)?,
-                    kind: parse(&need_text::<DB>(row, 1)?, "kind")?,
-                    external_id: parse(&need_text::<DB>(row, 2)?, "external id")?,
-                    version: rowcol_core::VersionToken::new(need_text::<DB>(row, 3)?),
-                    decision: parse_enum(&need_text::<DB>(row, 4)?, "review decision")?,
-                    by: parse(&need_text::<DB>(row, 5)?, "advisor id")?,
-                    at: codec::instant(crate::store::need_int::<DB>(row, 6)?)?,
-                })
-            })
-            .collect()
     }
 }

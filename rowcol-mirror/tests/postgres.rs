@@ -59,6 +59,19 @@ macro_rules! postgres_tests {
 
 for_each_behaviour!(postgres_tests);
 
+macro_rules! postgres_port_tests {
+    ($($port:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[sqlx::test(migrations = false)]
+            async fn $name(pool_options: PgPoolOptions, connect: PgConnectOptions) {
+                rowcol_testkit::mirror_suite::$port::$name(harness(pool_options, connect).await.store).await;
+            }
+        )*
+    };
+}
+
+rowcol_testkit::for_each_mirror_behaviour!(postgres_port_tests);
+
 /// A mirror written before records were packed and payloads moved out
 /// (migrations up to 0006) opens with its records and payloads intact.
 #[sqlx::test(migrations = false)]

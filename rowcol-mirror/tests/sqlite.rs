@@ -60,6 +60,20 @@ macro_rules! sqlite_tests {
 
 for_each_behaviour!(sqlite_tests);
 
+macro_rules! sqlite_port_tests {
+    ($($port:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (h, _dir) = harness().await;
+                rowcol_testkit::mirror_suite::$port::$name(h.store).await;
+            }
+        )*
+    };
+}
+
+rowcol_testkit::for_each_mirror_behaviour!(sqlite_port_tests);
+
 /// A committed batch reaches the database file soon after `apply` returns:
 /// the background upkeep checkpoints the log, where SQLite's automatic
 /// checkpoint would wait until the log held 10,000 pages (40 MB; this batch

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use rowcol_core::ClientSnapshot;
-use rowcol_core::fixtures::synthetic::portfolio;
 use rowcol_report::{html, money_text, table};
 use rowcol_runway::DigestClock;
+use rowcol_testkit::synthetic::portfolio;
 
 const HOSTILE: &str = r#"<script>alert(1)</script> & "Co""#;
 

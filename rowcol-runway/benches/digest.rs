@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
-use rowcol_core::fixtures::{date, synthetic, time};
 use rowcol_runway::{DigestClock, digest};
+use rowcol_testkit::fixtures::{date, time};
+use rowcol_testkit::synthetic;
 
 fn bench_digest(c: &mut Criterion) {
     let synced_at = time("2026-07-15T08:00:00+00:00").with_timezone(&Utc);

@@ -121,7 +121,7 @@ fn learn(home: Currency, latest: &mut Latest, txn: &TxnCommon) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rowcol_core::fixtures;
+    use rowcol_testkit::fixtures;
     use rust_decimal_macros::dec;
 
     #[test]

@@ -139,7 +139,7 @@ impl FewIds<'_> {
 
 #[cfg(test)]
 mod tests {
-    use rowcol_core::fixtures::id;
+    use rowcol_testkit::fixtures::id;
 
     use super::*;
 

@@ -207,7 +207,7 @@ impl<'a, V> Extend<(&'a ExternalId, V)> for IdTable<'a, V> {
 mod tests {
     use std::collections::HashMap;
 
-    use rowcol_core::fixtures::id;
+    use rowcol_testkit::fixtures::id;
 
     use super::*;
 

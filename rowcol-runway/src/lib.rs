@@ -23,13 +23,13 @@
 //!   "as of" date computes from it, so a past date is a true historical view.
 //!
 //! ```
-//! use rowcol_core::fixtures::{bank_account, date};
+//! use rowcol_testkit::fixtures::{bank_account, date};
 //! use rust_decimal_macros::dec;
 //! # use rowcol_core::*;
 //! # let mut s = ClientSnapshot::empty(
 //! #     "acme".parse().unwrap(), "Acme".into(), Currency::USD,
 //! #     rowcol_core::snapshot::SnapshotRequest::as_of(date("2026-04-15")),
-//! #     rowcol_core::fixtures::time("2026-04-15T08:00:00Z").to_utc(),
+//! #     rowcol_testkit::fixtures::time("2026-04-15T08:00:00Z").to_utc(),
 //! #     ClientHealth::unknown("acme".parse().unwrap()), ClientSettings::default(),
 //! # );
 //! s.accounts.push(bank_account("acme", "35", "Checking", dec!(12000)));

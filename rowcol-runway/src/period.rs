@@ -53,7 +53,7 @@ pub(crate) fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rowcol_core::fixtures::date;
+    use rowcol_testkit::fixtures::date;
 
     #[test]
     fn trailing_window_leaves_out_the_current_month() {

@@ -5,10 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use rowcol_core::entity::{Account, AccountType};
-use rowcol_core::fixtures::{self, date, id};
 use rowcol_core::{
     ClientHealth, ClientSettings, ClientSnapshot, ConnectionStatus, Currency, EntityKind, KindHealth, SnapshotRequest,
 };
+use rowcol_testkit::fixtures::{self, date, id};
 use rust_decimal_macros::dec;
 
 /// When the test data was last synced.

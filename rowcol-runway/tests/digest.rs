@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rowcol_core::fixtures::date;
-use rowcol_core::fixtures::synthetic::portfolio;
 use rowcol_runway::digest::{DigestClock, compose};
 use rowcol_runway::{console, digest, tray};
+use rowcol_testkit::fixtures::date;
+use rowcol_testkit::synthetic::portfolio;
 
 fn clock() -> DigestClock {
     DigestClock {
@@ -18,7 +18,7 @@ fn clock() -> DigestClock {
 }
 
 fn synced_at() -> DateTime<Utc> {
-    rowcol_core::fixtures::time("2026-07-15T08:00:00+00:00").with_timezone(&Utc)
+    rowcol_testkit::fixtures::time("2026-07-15T08:00:00+00:00").with_timezone(&Utc)
 }
 
 #[test]

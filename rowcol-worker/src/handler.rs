@@ -8,10 +8,11 @@ use std::time::Duration;
 use apalis::prelude::{AbortError, BoxDynError, Data};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rowcol_core::engine::BudgetPlan;
-use rowcol_core::reconcile::ReconcileMode;
 use rowcol_core::sync::{RunStatus, SyncTrigger};
-use rowcol_core::{Connection, ConnectionStatus, RetryDecision, RowcolError, StoreErrorKind, SyncEngine, SyncOutcome};
+use rowcol_core::{Connection, ConnectionStatus, RetryDecision, RowcolError, StoreErrorKind};
+use rowcol_sync::engine::BudgetPlan;
+use rowcol_sync::reconcile::ReconcileMode;
+use rowcol_sync::{SyncEngine, SyncOutcome};
 
 use crate::error::{Result, WorkerError};
 use crate::job::{JobOutcome, SyncJob, connection_of};
@@ -129,7 +130,7 @@ impl JobContext {
         let spent = self
             .engine
             .mirror()
-            .api_calls_since(rail, rowcol_core::engine::month_start(now))
+            .api_calls_since(rail, rowcol_sync::engine::month_start(now))
             .await?;
         Ok(BudgetPlan::new(Some(budget), spent, now).exhausted())
     }

@@ -12,9 +12,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rowcol_core::engine::NoticeInbox;
 use rowcol_core::sync::{ChangeNotice, SyncTrigger};
-use rowcol_core::{ClientId, Rail, RealmId, SyncEngine};
+use rowcol_core::{ClientId, Rail, RealmId};
+use rowcol_sync::SyncEngine;
+use rowcol_sync::engine::NoticeInbox;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;

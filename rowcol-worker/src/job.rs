@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rowcol_core::sync::{ChangeNotice, SyncTrigger};
-use rowcol_core::{ClientId, Connection, Rail, SyncEngine};
+use rowcol_core::{ClientId, Connection, Rail};
+use rowcol_sync::SyncEngine;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, WorkerError};

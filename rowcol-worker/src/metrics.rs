@@ -13,8 +13,9 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use rowcol_core::engine::PortfolioHealth;
-use rowcol_core::{AdvisorId, ConnectionStatus, SyncEngine};
+use rowcol_core::{AdvisorId, ConnectionStatus};
+use rowcol_sync::SyncEngine;
+use rowcol_sync::engine::PortfolioHealth;
 
 use crate::error::Result;
 use crate::queue::{JobQueue, QueueStats};

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rowcol_core::engine::{BudgetPlan, is_quiet, month_start, next_slot};
 use rowcol_core::sync::{SyncRun, SyncTrigger};
-use rowcol_core::{ClientId, Connection, ConnectionStatus, Rail, SyncEngine};
+use rowcol_core::{ClientId, Connection, ConnectionStatus, Rail};
+use rowcol_sync::SyncEngine;
+use rowcol_sync::engine::{BudgetPlan, is_quiet, month_start, next_slot};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;

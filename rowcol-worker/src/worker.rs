@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder as ApalisWorker, WorkerBuilderExt};
 use apalis_cron::{CronScheduler, Schedule, Tick};
 use futures::FutureExt;
-use rowcol_core::SyncEngine;
+use rowcol_sync::SyncEngine;
 
 use crate::error::{Result, WorkerError};
 use crate::handler::{JobContext, sync_job};

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rowcol_core::engine::{INTERRUPTED_RUN, SyncOutcome};
 use rowcol_core::sync::{RunStatus, SyncRun, SyncTrigger};
 use rowcol_mirror::CredentialKey;
 use rowcol_qbo_sim::{Kind, Size};
+use rowcol_sync::engine::{INTERRUPTED_RUN, SyncOutcome};
 use serde_json::json;
 
 const REALMS: usize = 6;
@@ -165,7 +165,7 @@ async fn a_sync_killed_over_fifty_times_converges() {
 }
 
 /// Syncs every connection to completion, waiting out leases a killed child left.
-async fn finish(engine: &Arc<rowcol_core::SyncEngine>, connections: &[rowcol_core::Connection]) {
+async fn finish(engine: &Arc<rowcol_sync::SyncEngine>, connections: &[rowcol_core::Connection]) {
     let deadline = Instant::now() + Duration::from_secs(20);
     for c in connections {
         loop {

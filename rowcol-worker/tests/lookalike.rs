@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rowcol_core::engine::SyncOutcome;
-use rowcol_core::reconcile::ReconcileMode;
+use rowcol_core::Connection;
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{Connection, SyncEngine};
 use rowcol_qbo_sim::{Kind, Size, WebhookConfig, WebhookFormat};
+use rowcol_sync::SyncEngine;
+use rowcol_sync::engine::SyncOutcome;
+use rowcol_sync::reconcile::ReconcileMode;
 use serde_json::json;
 
 use sim_portfolio::{Lookalike, assert_equals_source};

@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::{Backend, Portfolio, portfolio, wait_until};
-use rowcol_core::engine::INTERRUPTED_RUN;
 use rowcol_core::sync::RunStatus;
 use rowcol_core::{Rail, StandardPolicy};
+use rowcol_sync::engine::INTERRUPTED_RUN;
 use rowcol_worker::{Intake, Scheduler};
 
 /// A worker process and the lines it printed.

@@ -6,14 +6,14 @@
 //! cargo run --release -p rowcol-python --example synthetic_portfolio -- OUT.json [CLIENTS] [RUNS]
 //! ```
 //!
-//! The generator is `rowcol_core::fixtures::synthetic` (the one the runway
+//! The generator is `rowcol_testkit::synthetic` (the one the runway
 //! tests and benches use; a dev-dependency, never part of the binding).
 
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
-use rowcol_core::fixtures::synthetic;
 use rowcol_runway::{DigestClock, digest};
+use rowcol_testkit::synthetic;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -6,7 +6,6 @@ use std::path::Path;
 use chrono::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use rowcol_core::RailErrorKind;
-use rowcol_core::portfolio::load_snapshots;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
 use rowcol_core::{
@@ -16,12 +15,14 @@ use rowcol_core::{
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::QboConfig;
 use rowcol_qbo_sim::{PortfolioSpec, Profile, SimConfig, Size};
+use rowcol_sync::portfolio::load_snapshots;
 use secrecy::SecretString;
 
 use crate::cli::Format;
 use crate::error::{CliError, CliResult};
+use crate::output;
 use crate::setup::parse_id;
-use crate::{output, setup};
+use rowcol_stack::Stack;
 
 /// Clients synced at once: QBO's limits are per realm, so realms sync in parallel.
 const CONCURRENCY: usize = 16;
@@ -49,7 +50,10 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
     let connections = register(mirror.as_ref(), &advisor, &admin).await?;
 
     let qbo = QboConfig::for_sim(&sim.base_url()).map_err(|e| CliError::Config(e.to_string()))?;
-    let parts = setup::wire(mirror.clone(), qbo, &setup::holder_name("demo"))?;
+    let parts = Stack::builder(mirror.clone())
+        .qbo(qbo)
+        .holder(rowcol_stack::holder_name("demo"))
+        .build()?;
     let bar = ProgressBar::new(connections.len() as u64).with_style(
         ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} clients, {elapsed}")
             .map_err(|e| CliError::Io(e.to_string()))?
@@ -104,7 +108,7 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
 /// client stale. Answers what went otherwise than that.
 async fn disconnect(
     admin: &rowcol_qbo_sim::Admin,
-    engine: &rowcol_core::SyncEngine,
+    engine: &rowcol_sync::SyncEngine,
     connections: &[Connection],
 ) -> Vec<String> {
     let revoked: Vec<Connection> = connections

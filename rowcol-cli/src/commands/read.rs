@@ -4,11 +4,11 @@ use std::path::Path;
 
 use chrono::Utc;
 use comfy_table::Table;
-use rowcol_core::engine::PortfolioHealth;
-use rowcol_core::portfolio::load_snapshots;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::RunStatus;
 use rowcol_core::{AdvisorId, Client, ClientId, ReconcileHealth, StandardPolicy, SyncPolicy};
+use rowcol_sync::engine::PortfolioHealth;
+use rowcol_sync::portfolio::load_snapshots;
 
 use crate::cli::Format;
 use crate::config::Config;
@@ -163,7 +163,7 @@ pub async fn dead_letters(config: &Config, json: bool) -> CliResult {
 
 /// `rowcol dead-letters replay`.
 pub async fn replay(config: &Config) -> CliResult {
-    let parts = setup::parts(config, &setup::holder_name("replay")).await?;
+    let parts = setup::parts(config, &rowcol_stack::holder_name("replay")).await?;
     let (mut resolved, mut kept) = (0, 0);
     for client in clients(config, parts.mirror.as_ref(), None).await? {
         for connection in &client.connections {

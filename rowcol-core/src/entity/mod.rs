@@ -192,6 +192,3 @@ impl Entity {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

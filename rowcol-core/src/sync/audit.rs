@@ -214,7 +214,7 @@ impl ChainWalker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures;
+    use crate::test_text::{date, parse, time};
 
     fn chain(n: i64) -> Vec<AuditEntry> {
         let mut out: Vec<AuditEntry> = Vec::new();
@@ -222,14 +222,14 @@ mod tests {
             let prev = out.last().map_or(GENESIS_HASH.to_owned(), |e| e.hash.clone());
             let entry = AuditEntry {
                 seq,
-                client: fixtures::id("acme"),
+                client: parse("acme"),
                 recorded_at: Utc::now(),
                 action: AuditAction::Insert,
                 kind: EntityKind::Bill,
-                external_id: fixtures::id(&seq.to_string()),
+                external_id: parse(&seq.to_string()),
                 version: VersionToken::new("0"),
-                source_updated_at: fixtures::time("2026-01-15T09:00:00-08:00"),
-                txn_date: Some(fixtures::date("2026-01-15")),
+                source_updated_at: time("2026-01-15T09:00:00-08:00"),
+                txn_date: Some(date("2026-01-15")),
                 run: Some(RunId(7)),
                 prev_hash: String::new(),
                 hash: String::new(),
@@ -244,19 +244,19 @@ mod tests {
     fn a_known_entry_hashes_as_it_always_has() {
         let entry = |txn_date, run| AuditEntry {
             seq: 42,
-            client: fixtures::id("acme"),
-            recorded_at: fixtures::time("2026-03-01T12:34:56.789012Z").with_timezone(&Utc),
+            client: parse("acme"),
+            recorded_at: time("2026-03-01T12:34:56.789012Z").with_timezone(&Utc),
             action: AuditAction::Update,
             kind: EntityKind::Invoice,
-            external_id: fixtures::id("1017"),
+            external_id: parse("1017"),
             version: VersionToken::new("3"),
-            source_updated_at: fixtures::time("2026-02-28T16:00:00.5-08:00"),
+            source_updated_at: time("2026-02-28T16:00:00.5-08:00"),
             txn_date,
             run,
             prev_hash: GENESIS_HASH.to_owned(),
             hash: String::new(),
         };
-        let full = entry(Some(fixtures::date("2026-02-01")), Some(RunId(9)));
+        let full = entry(Some(date("2026-02-01")), Some(RunId(9)));
         assert_eq!(
             full.expected_hash(),
             "f732b674f70ccbb0bfd7ef5c94e1f747050e9ce4a7c5f700a37f0a90c83c8efc"
@@ -270,7 +270,7 @@ mod tests {
     #[test]
     fn an_intact_chain_verifies() {
         let entries = chain(5);
-        let v = AuditVerification::walk(fixtures::id("acme"), &entries);
+        let v = AuditVerification::walk(parse("acme"), &entries);
         assert!(v.is_intact());
         assert_eq!(v.entries_checked, 5);
     }
@@ -279,7 +279,7 @@ mod tests {
     fn tampering_with_a_field_breaks_that_link() {
         let mut entries = chain(5);
         entries[2].version = VersionToken::new("9");
-        let v = AuditVerification::walk(fixtures::id("acme"), &entries);
+        let v = AuditVerification::walk(parse("acme"), &entries);
         assert_eq!(v.first_broken, Some(3));
     }
 
@@ -287,16 +287,10 @@ mod tests {
     fn removing_or_reordering_entries_is_detected() {
         let mut entries = chain(5);
         entries.remove(1);
-        assert_eq!(
-            AuditVerification::walk(fixtures::id("acme"), &entries).first_broken,
-            Some(3)
-        );
+        assert_eq!(AuditVerification::walk(parse("acme"), &entries).first_broken, Some(3));
         let mut entries = chain(5);
         entries.swap(3, 4);
-        assert_eq!(
-            AuditVerification::walk(fixtures::id("acme"), &entries).first_broken,
-            Some(5)
-        );
+        assert_eq!(AuditVerification::walk(parse("acme"), &entries).first_broken, Some(5));
     }
 
     #[test]
@@ -304,7 +298,7 @@ mod tests {
         let mut entries = chain(4);
         entries[1].version = VersionToken::new("9");
         entries[1].hash = entries[1].expected_hash();
-        let v = AuditVerification::walk(fixtures::id("acme"), &entries);
+        let v = AuditVerification::walk(parse("acme"), &entries);
         assert_eq!(v.first_broken, Some(3));
     }
 }

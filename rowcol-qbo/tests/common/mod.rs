@@ -3,12 +3,13 @@
 //! with a fast retry policy.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // shared by several test crates; a failed unwrap is a failed test
 
+use rowcol_core::Registry;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rowcol_core::{
-    Advisor, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, MirrorStore, Rail,
-    RailCredentials, RateLimit, RealmId, RetrySettings, StandardPolicy, SystemClock,
+    Advisor, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, Rail, RailCredentials,
+    RateLimit, RealmId, RetrySettings, StandardPolicy, SystemClock,
 };
 use rowcol_mirror::{CredentialKey, SqliteMirror};
 use rowcol_qbo::{QboConfig, QboRail};

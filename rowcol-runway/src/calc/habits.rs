@@ -147,7 +147,7 @@ fn average(total: i64, n: u32) -> Decimal {
 #[cfg(test)]
 mod tests {
     use rowcol_core::PaidInvoice;
-    use rowcol_core::fixtures::{date, id};
+    use rowcol_testkit::fixtures::{date, id};
 
     use super::*;
     use crate::test_snapshot::snapshot;

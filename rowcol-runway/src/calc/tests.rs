@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 use rowcol_core::entity::{AccountType, TxnLink};
-use rowcol_core::fixtures::{self, date, usd};
 use rowcol_core::{ClientSnapshot, Currency, EntityKind, Guardrail, Money};
+use rowcol_testkit::fixtures::{self, date, usd};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 

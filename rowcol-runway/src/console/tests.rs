@@ -1,7 +1,7 @@
 //! Hand-worked decision console.
 
-use rowcol_core::fixtures::{self, date, usd};
 use rowcol_core::{ClientSnapshot, Guardrail, VendorTier};
+use rowcol_testkit::fixtures::{self, date, usd};
 use rust_decimal_macros::dec;
 
 use super::*;

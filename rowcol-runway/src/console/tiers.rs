@@ -71,7 +71,7 @@ pub(crate) fn non_discretionary(tier: VendorTier) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use rowcol_core::fixtures::{self, id};
+    use rowcol_testkit::fixtures::{self, id};
     use rust_decimal_macros::dec;
 
     use super::*;

@@ -1,7 +1,7 @@
 //! Hand-worked cases of a snapshot rewound to a past day.
 
-use rowcol_core::fixtures::{self, date, usd};
 use rowcol_core::{ClientSnapshot, EntityKind};
+use rowcol_testkit::fixtures::{self, date, usd};
 use rust_decimal_macros::dec;
 
 use super::as_it_stood;

@@ -237,8 +237,8 @@ fn latest_reviews(reviews: &[ReviewState]) -> IdMap<ReviewKey<'_>, &ReviewState>
 
 #[cfg(test)]
 mod tests {
-    use rowcol_core::fixtures::{self, date};
     use rowcol_core::{ReviewDecision, ReviewState, RuleSetting, VersionToken};
+    use rowcol_testkit::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
     use super::*;

@@ -115,7 +115,7 @@ impl<'a> Pending<'a> {
 
 #[cfg(test)]
 mod tests {
-    use rowcol_core::fixtures;
+    use rowcol_testkit::fixtures;
 
     use super::*;
     use crate::hygiene::rules::catalogue;

@@ -2,8 +2,8 @@
 //! 2026-02-01, burn window November to January: 30 + 31 + 31 = 92 days),
 //! each with its arithmetic.
 
-use rowcol_core::fixtures::{self, date, id, usd};
 use rowcol_core::{ClientSnapshot, Currency, Guardrail, Money};
+use rowcol_testkit::fixtures::{self, date, id, usd};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 

@@ -81,7 +81,7 @@ pub(crate) fn flagged_bills(tray: &HygieneTray) -> IdTable<'_, ()> {
 
 #[cfg(test)]
 mod tests {
-    use rowcol_core::fixtures::{self, date};
+    use rowcol_testkit::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
     use super::*;

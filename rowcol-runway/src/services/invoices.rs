@@ -237,7 +237,7 @@ mod tests {
         }
     }
 
-    use rowcol_core::fixtures::{self, date};
+    use rowcol_testkit::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
     use super::*;

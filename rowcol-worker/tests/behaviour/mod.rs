@@ -126,7 +126,7 @@ pub async fn a_spent_budget_runs_no_scheduled_or_webhook_sync(backend: Backend) 
 pub async fn replayed_webhooks_for_changes_already_mirrored_cost_no_call(backend: Backend) {
     let p = portfolio(backend, 1, fast_policy()).await;
     let c = &p.connections[0];
-    let bill = rowcol_core::fixtures::bill(c.client.as_str(), "7", rust_decimal::Decimal::new(12_50, 2));
+    let bill = rowcol_testkit::fixtures::bill(c.client.as_str(), "7", rust_decimal::Decimal::new(12_50, 2));
     p.rail.put(
         &c.realm,
         SourceRecord {
@@ -336,7 +336,7 @@ pub async fn a_daily_reconcile_repairs_what_the_change_feed_missed(backend: Back
             .await
             .unwrap();
     }
-    let bill = rowcol_core::fixtures::bill(client_id(0).as_str(), "77", rust_decimal::Decimal::new(12_50, 2));
+    let bill = rowcol_testkit::fixtures::bill(client_id(0).as_str(), "77", rust_decimal::Decimal::new(12_50, 2));
     p.rail.put_unannounced(
         &realm_id(0),
         SourceRecord {

@@ -1,8 +1,8 @@
 //! Hand-worked cash-basis cases, the arithmetic in the comments.
 
 use rowcol_core::entity::{AccountType, Line, LineDetail, TxnCommon, TxnLink};
-use rowcol_core::fixtures::{self, date, id, reference, usd};
 use rowcol_core::{ClientSnapshot, Currency, EntityKind, Money};
+use rowcol_testkit::fixtures::{self, date, id, reference, usd};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 

@@ -100,7 +100,7 @@ pub(super) const UNDEPOSITED_FUNDS: RuleSpec = RuleSpec {
 mod tests {
     use rowcol_core::EntityKind;
     use rowcol_core::entity::{AccountType, TxnLink};
-    use rowcol_core::fixtures::{self, date};
+    use rowcol_testkit::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
     use crate::hygiene::rules::test_support::run;

@@ -310,7 +310,7 @@ pub(super) const LINES_MISMATCH: RuleSpec = RuleSpec {
 
 #[cfg(test)]
 mod tests {
-    use rowcol_core::fixtures::{self, date};
+    use rowcol_testkit::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
     use crate::hygiene::rules::test_support::run;

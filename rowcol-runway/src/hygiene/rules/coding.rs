@@ -253,7 +253,7 @@ pub(super) const BANK_FEE_WITHOUT_PAYEE: RuleSpec = RuleSpec {
 #[cfg(test)]
 mod tests {
     use rowcol_core::entity::AccountType;
-    use rowcol_core::fixtures::{self, date};
+    use rowcol_testkit::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
     use crate::hygiene::rules::test_support::run;

@@ -270,8 +270,8 @@ pub(super) const CLOSED_PERIOD_CHANGED: RuleSpec = RuleSpec {
 #[cfg(test)]
 mod tests {
     use rowcol_core::entity::AccountType;
-    use rowcol_core::fixtures::{self, date};
     use rowcol_core::{EntityKind, LateChange};
+    use rowcol_testkit::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
     use crate::hygiene::rules::test_support::run;
