@@ -65,6 +65,6 @@ pub use ports::{
 };
 pub use rail::{EnabledRails, Rail, RailDisabled, UnknownRail};
 pub use shared_vec::SharedVec;
-pub use snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
+pub use snapshot::{ClientSnapshot, LateChange, PaidInvoice, SnapshotRequest};
 pub use sync::ChangeCursor;
 pub use sync::{ClientHealth, KindHealth, ReconcileHealth};

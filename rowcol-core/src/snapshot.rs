@@ -62,6 +62,19 @@ pub struct LateChange {
     pub changed_at: DateTime<FixedOffset>,
 }
 
+/// One payment of an invoice the snapshot's records do not show together
+/// (the payment, the invoice or both dated before the history window): what
+/// a customer's payment habit needs of it, read from all mirrored history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaidInvoice {
+    /// The customer the invoice was addressed to.
+    pub customer: ExternalId,
+    /// The invoice's due date (invoices without one teach no lateness).
+    pub due_date: NaiveDate,
+    /// The payment's date.
+    pub paid_on: NaiveDate,
+}
+
 /// Everything the calculators need about one client, as the mirror held it.
 ///
 /// Contents, all excluding deleted records:
@@ -73,7 +86,9 @@ pub struct LateChange {
 ///   amount whatever their date, plus the others dated within the window;
 /// - bill payments, purchases, deposits, journal entries,
 ///   transfers, sales and refund receipts, card payments and tax payments
-///   dated within the window.
+///   dated within the window;
+/// - for payment habits, every payment of an invoice the lists above do not
+///   show together with its payment ([`PaidInvoice`]), whatever its date.
 ///
 /// Lists are sorted by external id so output built from them is stable.
 /// Record lists are [`SharedVec`]s: copies of a snapshot share them.
@@ -160,6 +175,11 @@ pub struct ClientSnapshot {
     /// Changes to closed periods, when a close date is set: every late
     /// change of each record, in the order the mirror recorded them.
     pub late_changes: Vec<LateChange>,
+    /// Invoice payments from before the window (or linking an invoice from
+    /// before it), for customers' payment habits: by payment date, then
+    /// customer, then due date.
+    #[serde(default)]
+    pub habit_history: SharedVec<PaidInvoice>,
 }
 
 impl ClientSnapshot {
@@ -207,6 +227,7 @@ impl ClientSnapshot {
             departments: SharedVec::default(),
             preferences: None,
             late_changes: Vec::new(),
+            habit_history: SharedVec::default(),
         }
     }
 

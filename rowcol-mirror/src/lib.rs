@@ -20,6 +20,7 @@ mod cache;
 mod codec;
 mod crypto;
 mod error;
+mod habits;
 mod journal;
 mod lease;
 mod plan;

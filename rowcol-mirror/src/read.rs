@@ -91,6 +91,10 @@ impl<DB: Backend> SqlMirror<DB> {
             };
             codec::decode_aggregated(&stored, |entity| snap.add(entity))?;
         }
+        snap.habit_history = self
+            .read_habit_history(conn, client, request.history_start(), &snap)
+            .await?
+            .into();
         Ok(snap)
     }
 

@@ -118,19 +118,7 @@ async fn past_day_reconciles(
 /// Syncs every client of `l`, then compares both agings and the cash
 /// roll-forward of each with the look-alike's reports.
 async fn figures_reconcile(l: &sim_portfolio::Lookalike) {
-    let (rail, engine) = sim_portfolio::engine(
-        l.mirror.clone(),
-        &l.sim.base_url(),
-        "figures-test",
-        Duration::from_secs(30),
-        1000,
-    );
-    for (c, result) in engine
-        .sync_all(&l.connections, SyncTrigger::OnDemand, 16, |_, _| {})
-        .await
-    {
-        result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
-    }
+    let (rail, _engine) = sim_portfolio::sync_everything(l, "figures-test", 16).await;
     let mut credits_seen = 0;
     let mut closings_checked = 0;
     let mut past_days_checked = 0;

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{ClientSnapshot, ConnectionStatus, RailErrorKind};
+use rowcol_core::{ConnectionStatus, RailErrorKind};
 use rowcol_qbo_sim::{Profile, Size};
 use rowcol_runway::calc::runway::RunwayState;
 use rowcol_runway::{DigestClock, digest, outlook, tray};
@@ -28,31 +28,9 @@ use rust_decimal::Decimal;
 /// profile's claims on the mirror.
 async fn profiles_read_as_named(clients: usize, size: Size) {
     let l = sim_portfolio::start(clients, size).await;
-    let (_rail, engine) = sim_portfolio::engine(
-        l.mirror.clone(),
-        &l.sim.base_url(),
-        "profiles-test",
-        Duration::from_secs(30),
-        1000,
-    );
-    for (c, result) in engine
-        .sync_all(&l.connections, SyncTrigger::OnDemand, 8, |_, _| {})
-        .await
-    {
-        result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
-    }
-    let truth = l.admin.ground_truth(l.connections[0].realm.as_str()).unwrap();
-    let today = chrono::DateTime::parse_from_rfc3339(&truth.as_of).unwrap().date_naive();
-    let mut snapshots: Vec<(Profile, ClientSnapshot)> = Vec::new();
-    for c in &l.connections {
-        let profile = l.admin.profile(c.realm.as_str()).unwrap();
-        let s = l
-            .mirror
-            .snapshot(&l.advisor, &c.client, SnapshotRequest::as_of(today))
-            .await
-            .unwrap();
-        snapshots.push((profile, s));
-    }
+    let (_rail, engine) = sim_portfolio::sync_everything(&l, "profiles-test", 8).await;
+    let today = sim_portfolio::today(&l);
+    let snapshots = sim_portfolio::profiled_snapshots(&l, today).await;
 
     let (mut recent, mut over_90) = (Decimal::ZERO, Decimal::ZERO);
     let mut healthy_most_findings = 0;

@@ -199,6 +199,9 @@ pub(crate) struct Books {
     /// The realm's size against typical books, percent (payroll, cash sales
     /// and financing scale with it).
     pub scale_pct: i64,
+    /// Each month's payroll, oldest first (the provider's and the state's
+    /// bills are drawn from it).
+    pub payroll_months: Vec<super::entries::PayrollMonth>,
 }
 
 /// Generates one realm's books as a client of `profile`. `multi_currency`
@@ -230,6 +233,7 @@ pub fn generate_realm(
         party_balance: HashMap::new(),
         params: profile.params(),
         scale_pct: (counts.invoices as i64 * 100 / 300).max(1),
+        payroll_months: Vec::new(),
     };
     books.company(multi_currency);
     if size == Size::Empty {
@@ -254,6 +258,7 @@ pub fn generate_realm(
         books.retail_entries(size == Size::Small);
     }
     books.segments();
+    books.payroll_bills();
     books.finish_balances();
     books.realm
 }
@@ -782,37 +787,57 @@ impl Books {
                 let by_card = self.rng.random_bool(0.2);
                 let vendor = self.vendors.iter().find(|v| v.id == vendor_id).cloned();
                 let vendor_name = vendor.as_ref().map(|v| v.name.clone()).unwrap_or_default();
-                let mut body = json!({
-                    "VendorRef": reference(vendor_id, &vendor_name),
-                    "PayType": if by_card { "CreditCard" } else { "Check" },
-                    "TxnDate": self.local_date(when).to_string(),
-                    "TotalAmt": num(amount),
-                    "APAccountRef": self.chart.r("Accounts Payable (A/P)"),
-                    "Line": [{ "Amount": num(amount), "LinkedTxn": [{ "TxnId": bill_id.to_string(), "TxnType": "Bill" }] }],
-                });
-                let home = Self::home_amount(amount, currency);
-                if by_card {
-                    body["CreditCardPayment"] = json!({ "CCAccountRef": self.chart.r("Mastercard") });
-                    self.post("Mastercard", home);
-                } else {
-                    body["CheckPayment"] =
-                        json!({ "BankAccountRef": self.chart.r("Checking"), "PrintStatus": "NotSet" });
-                    self.post("Checking", -home);
-                }
-                if let Some(obj) = body.as_object_mut() {
-                    Self::currency_fields(obj, currency);
-                }
-                self.post("Accounts Payable (A/P)", -home);
-                *self.party_balance.entry(vendor_id).or_default() -= amount;
-                let row = self.realm.insert(Kind::BillPayment, body, when, when);
-                let pay_type = if by_card {
-                    "BillPaymentCreditCard"
-                } else {
-                    "BillPaymentCheck"
+                let paid = PaidBill {
+                    bill_id,
+                    vendor: reference(vendor_id, &vendor_name),
+                    amount,
+                    currency,
+                    by_card,
                 };
-                self.apply_to(Kind::Bill, bill_id, amount, id_of(&row), pay_type, when);
+                self.pay_bill(&paid, when);
             }
         }
+    }
+
+    /// A bill payment of `paid.amount` on `paid.bill_id` at `when`, by card
+    /// or by check from Checking, posted and linked both ways.
+    pub(crate) fn pay_bill(&mut self, paid: &PaidBill, when: DateTime<Utc>) {
+        let PaidBill {
+            bill_id,
+            ref vendor,
+            amount,
+            currency,
+            by_card,
+        } = *paid;
+        let vendor_id: u64 = vendor["value"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut body = json!({
+            "VendorRef": vendor,
+            "PayType": if by_card { "CreditCard" } else { "Check" },
+            "TxnDate": self.local_date(when).to_string(),
+            "TotalAmt": num(amount),
+            "APAccountRef": self.chart.r("Accounts Payable (A/P)"),
+            "Line": [{ "Amount": num(amount), "LinkedTxn": [{ "TxnId": bill_id.to_string(), "TxnType": "Bill" }] }],
+        });
+        let home = Self::home_amount(amount, currency);
+        if by_card {
+            body["CreditCardPayment"] = json!({ "CCAccountRef": self.chart.r("Mastercard") });
+            self.post("Mastercard", home);
+        } else {
+            body["CheckPayment"] = json!({ "BankAccountRef": self.chart.r("Checking"), "PrintStatus": "NotSet" });
+            self.post("Checking", -home);
+        }
+        if let Some(obj) = body.as_object_mut() {
+            Self::currency_fields(obj, currency);
+        }
+        self.post("Accounts Payable (A/P)", -home);
+        *self.party_balance.entry(vendor_id).or_default() -= amount;
+        let row = self.realm.insert(Kind::BillPayment, body, when, when);
+        let pay_type = if by_card {
+            "BillPaymentCreditCard"
+        } else {
+            "BillPaymentCheck"
+        };
+        self.apply_to(Kind::Bill, bill_id, amount, id_of(&row), pay_type, when);
     }
 
     /// Reduces a document's balance and links the payment to it.
@@ -1075,6 +1100,17 @@ impl Books {
     }
 }
 
+/// One payment of a bill: which bill, the vendor's reference, the amount
+/// in the bill's currency, and whether a card pays it (else a check from
+/// Checking).
+pub(crate) struct PaidBill {
+    pub bill_id: u64,
+    pub vendor: Value,
+    pub amount: Decimal,
+    pub currency: Currency,
+    pub by_card: bool,
+}
+
 /// A bill or invoice as payments see it: id, party id, instant, total,
 /// currency, days from its date to its due date.
 type Doc = (u64, u64, DateTime<Utc>, Decimal, Currency, i64);
@@ -1123,13 +1159,23 @@ mod tests {
     fn typical_books_have_the_stated_shape_and_consistent_balances() {
         let r = realm(Size::Typical, false);
         let count = |k| r.kind_rows(k).count();
-        assert_eq!(count(Kind::Vendor), 30);
+        // 30 drawn, plus the payroll provider and the state tax agency.
+        assert_eq!(count(Kind::Vendor), 32);
         assert_eq!(count(Kind::Customer), 40);
-        assert_eq!(count(Kind::Bill), 300);
+        // 300 drawn, plus a bill a month from the payroll provider and one
+        // from the state for each of the 23 past months with a payroll.
+        let obligations = |vendor: &str| {
+            r.kind_rows(Kind::Bill)
+                .filter(|b| b["VendorRef"]["name"] == vendor)
+                .count()
+        };
+        assert_eq!(obligations("Gusto"), 23);
+        assert_eq!(obligations("Employment Development Department"), 23);
+        assert_eq!(count(Kind::Bill), 300 + 2 * 23);
         assert_eq!(count(Kind::Invoice), 300);
         assert!((200..=300).contains(&count(Kind::Payment)), "{}", count(Kind::Payment));
         assert!(
-            (200..=300).contains(&count(Kind::BillPayment)),
+            (240..=350).contains(&count(Kind::BillPayment)),
             "{}",
             count(Kind::BillPayment)
         );

@@ -23,6 +23,22 @@ fn je_line(id: usize, side: &str, account: Value, amount: Decimal, description: 
     })
 }
 
+/// The state's share of a payroll's taxes (unemployment and training
+/// taxes), of the gross wages: billed by the state each month, not remitted
+/// with the federal share.
+const STATE_TAX_SHARE: Decimal = Decimal::from_parts(34, 0, 0, false, 3);
+
+/// One month's payroll, as the payroll provider and the state bill it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PayrollMonth {
+    /// The month's last day (the bills are dated then).
+    pub last_day: NaiveDate,
+    /// Gross wages of the month's runs.
+    pub gross: Decimal,
+    /// The state's share of the taxes withheld in the month.
+    pub state_tax: Decimal,
+}
+
 impl Books {
     /// 10:00 local on `date`, never later than a few minutes ago.
     pub(crate) fn at(&self, date: NaiveDate) -> DateTime<Utc> {
@@ -109,9 +125,12 @@ impl Books {
     }
 
     /// Payroll twice a month (the 15th and the month's last day: wages
-    /// debited, net pay and withheld taxes credited), the taxes remitted on
-    /// the 10th of the next month, a transfer to savings on the 1st, and the
-    /// card's charges of each month paid on the 15th of the next.
+    /// debited, net pay and withheld taxes credited), the federal share of
+    /// the taxes remitted on the 10th of the next month (the state's share
+    /// is billed by the state, see `payroll_bills`; small books remit it
+    /// all), a transfer to savings
+    /// on the 1st, and the card's charges of each month paid on the 15th of
+    /// the next. Each month's wages and state share are kept for the bills.
     pub(crate) fn recurring_entries(&mut self) {
         let (low, high) = self.params.payroll_gross;
         let gross = self.amount_pct(low, high, self.scale_pct);
@@ -135,11 +154,21 @@ impl Books {
                 .checked_add_months(Months::new(1))
                 .and_then(|next| next.pred_opt())
                 .unwrap_or(*month);
+            let mut paid = PayrollMonth {
+                last_day: last,
+                gross: Decimal::ZERO,
+                state_tax: Decimal::ZERO,
+            };
             for day in [month.with_day(15).unwrap_or(*month), last] {
                 if day > today {
                     continue;
                 }
                 let taxes = (gross * Decimal::new(22, 2)).round_dp(2);
+                let state = if self.bills_payroll_obligations() {
+                    (gross * STATE_TAX_SHARE).round_dp(2)
+                } else {
+                    Decimal::ZERO
+                };
                 self.journal(
                     day,
                     "Payroll (Gusto)",
@@ -149,7 +178,12 @@ impl Books {
                         ("Payroll Liabilities", "Credit", taxes),
                     ],
                 );
-                withheld += taxes;
+                withheld += taxes - state;
+                paid.gross += gross;
+                paid.state_tax += state;
+            }
+            if !paid.gross.is_zero() {
+                self.payroll_months.push(paid);
             }
             if i % 6 == 5 {
                 let back = self.amount_pct(50_000, 200_000, self.scale_pct);

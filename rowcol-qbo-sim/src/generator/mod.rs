@@ -6,6 +6,7 @@ pub mod burst;
 mod entries;
 mod funding;
 mod names;
+mod obligations;
 mod preferences;
 pub mod profile;
 mod retail;

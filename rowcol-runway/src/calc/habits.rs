@@ -69,27 +69,38 @@ impl Habit {
 }
 
 impl<'a> PaymentHabits<'a> {
-    /// Learns from every payment applied to an invoice whose due date is
-    /// known: days late = payment date - invoice due date.
+    /// Learns lateness from every payment applied to an invoice whose due
+    /// date is known, in the window's records and in the mirror's older
+    /// history (`habit_history`): days late = payment date - invoice due
+    /// date. The days from invoice to payment that new invoicing is
+    /// collected after come from the window only: the client's pace now,
+    /// not two years' average (old bad debts collected months late would
+    /// hold it back).
     pub(crate) fn learn(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) -> Self {
         let mut per_customer: IdTable<'a, (i64, u32)> = IdTable::with_capacity(s.customers.len());
         let mut all = (0i64, 0u32);
         let mut collection = (0i64, 0u32);
+        // One payment of an invoice due on `due` by `customer`, paid on `paid`.
+        let mut observe = |customer: &'a ExternalId, due: NaiveDate, paid: NaiveDate| {
+            let late = days_between(due, paid);
+            let entry = per_customer.get_or_insert_with(customer, Default::default);
+            entry.0 += late;
+            entry.1 += 1;
+            all.0 += late;
+            all.1 += 1;
+        };
         for p in s.payments.iter().filter(|p| !p.meta.deleted) {
             for link in p.applied_to.iter().filter(|l| l.kind == EntityKind::Invoice) {
                 let Some(inv) = ix.invoices.get(&link.id) else { continue };
                 collection.0 += days_between(inv.txn.txn_date, p.txn.txn_date).max(0);
                 collection.1 += 1;
-                let (Some(due), Some(customer)) = (inv.due_date, inv.customer.as_ref()) else {
-                    continue;
-                };
-                let late = days_between(due, p.txn.txn_date);
-                let entry = per_customer.get_or_insert_with(&customer.id, Default::default);
-                entry.0 += late;
-                entry.1 += 1;
-                all.0 += late;
-                all.1 += 1;
+                if let (Some(due), Some(customer)) = (inv.due_date, inv.customer.as_ref()) {
+                    observe(&customer.id, due, p.txn.txn_date);
+                }
             }
+        }
+        for h in s.habit_history.iter().filter(|h| h.paid_on <= s.as_of) {
+            observe(&h.customer, h.due_date, h.paid_on);
         }
         // Averages once here: callers ask per open invoice.
         PaymentHabits {
@@ -131,4 +142,54 @@ impl<'a> PaymentHabits<'a> {
 
 fn average(total: i64, n: u32) -> Decimal {
     super::runway::round_ratio(Decimal::from(total) / Decimal::from(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use rowcol_core::PaidInvoice;
+    use rowcol_testkit::fixtures::{date, id};
+
+    use super::*;
+    use crate::test_snapshot::snapshot;
+
+    /// Customer 58 paid two invoices from before the window 40 and 20 days
+    /// late (30 on average); the window holds none of its payments. A
+    /// payment dated after the as-of day is not yet history.
+    #[test]
+    fn lateness_seen_only_before_the_window_still_makes_a_habit() {
+        let mut s = snapshot();
+        let paid = |due: &str, paid_on: &str| PaidInvoice {
+            customer: id("58"),
+            due_date: date(due),
+            paid_on: date(paid_on),
+        };
+        *s.habit_history = vec![
+            paid("2025-03-01", "2025-04-10"),
+            paid("2025-05-01", "2025-05-21"),
+            paid("2026-01-20", "2026-03-01"),
+        ];
+        let ix = SnapshotIndex::new(&s);
+        let habits = PaymentHabits::learn(&s, &ix);
+        let customer: ExternalId = id("58");
+        assert_eq!(
+            habits.basis_for(Some(&customer)),
+            CollectionBasis::CustomerHistory {
+                average_days_late: Decimal::from(30),
+                observations: 2,
+            }
+        );
+        assert_eq!(
+            habits.expected_date(date("2026-02-10"), Some(&customer)),
+            date("2026-03-12")
+        );
+        assert_eq!(habits.collection_days, None, "the pace of collection is the window's");
+        // Without that history the customer pays on the due date.
+        s.habit_history.clear();
+        let ix = SnapshotIndex::new(&s);
+        let none = PaymentHabits::learn(&s, &ix);
+        assert_eq!(
+            none.expected_date(date("2026-02-10"), Some(&customer)),
+            date("2026-02-10")
+        );
+    }
 }

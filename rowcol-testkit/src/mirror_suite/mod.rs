@@ -56,6 +56,7 @@ macro_rules! for_each_mirror_behaviour {
             journal::unknown_clients_and_foreign_records_are_refused_whole,
             reader::snapshot_holds_open_items_and_the_history_window,
             reader::a_long_burn_window_widens_the_history_and_a_past_day_gets_what_was_open,
+            reader::payment_habits_reach_back_past_the_window,
             reader::balance_history_keeps_one_point_per_account_per_day,
             reader::late_changes_to_closed_periods_come_from_the_audit_log,
             reader::reads_are_scoped_to_the_advisors_portfolio,
@@ -64,6 +65,14 @@ macro_rules! for_each_mirror_behaviour {
             lease::leases_are_exclusive_renewable_and_expire,
         );
     };
+}
+
+/// A record as a source would send it, with an empty payload.
+pub fn sourced(entity: Entity) -> SourceRecord {
+    SourceRecord {
+        entity,
+        raw: "{}".into(),
+    }
 }
 
 /// An advisor id spelled out.

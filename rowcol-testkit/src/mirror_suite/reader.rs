@@ -41,10 +41,7 @@ pub async fn snapshot_holds_open_items_and_the_history_window(store: Arc<dyn Mir
         Entity::CompanyInfo(fixtures::company("acme", "Acme Bakery")),
     ]
     .into_iter()
-    .map(|entity| SourceRecord {
-        entity,
-        raw: "{}".into(),
-    })
+    .map(sourced)
     .collect();
     s.apply(&batch("acme", records)).await.unwrap();
     let snap = snapshot(s, "adv", "acme").await;
@@ -97,10 +94,7 @@ pub async fn a_long_burn_window_widens_the_history_and_a_past_day_gets_what_was_
         Entity::BillPayment(bp),
     ]
     .into_iter()
-    .map(|entity| SourceRecord {
-        entity,
-        raw: "{}".into(),
-    })
+    .map(sourced)
     .collect();
     s.apply(&batch("acme", records)).await.unwrap();
     let default = snapshot(s, "adv", "acme").await;
@@ -135,6 +129,59 @@ pub async fn a_long_burn_window_widens_the_history_and_a_past_day_gets_what_was_
         .unwrap();
     assert!(past.bills.iter().any(|b| b.meta.external_id.as_str() == "2"));
     assert!(default.bills.iter().all(|b| b.meta.external_id.as_str() != "2"));
+}
+
+/// Payment habits reach back past the window: payments of invoices the
+/// window's records do not pair come with the snapshot as `habit_history`.
+pub async fn payment_habits_reach_back_past_the_window(store: Arc<dyn MirrorStore>) {
+    let s = store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    // The default window as of 2026-03-01 starts 2025-09-01. Invoice 1 and
+    // its payment are both older; invoice 2 is older but paid inside the
+    // window; invoice 3 and its payment are inside it; invoice 4 is open.
+    let invoice = |id: &str, dated: &str, due: &str, open: bool| {
+        let mut i = fixtures::invoice("acme", id, dec!(100));
+        i.txn.txn_date = date(dated);
+        i.due_date = Some(date(due));
+        if !open {
+            i.balance = fixtures::usd(dec!(0));
+        }
+        Entity::Invoice(i)
+    };
+    let payment = |id: &str, on: &str, invoice: &str| {
+        let mut p = fixtures::payment("acme", id, dec!(100), invoice);
+        p.txn.txn_date = date(on);
+        Entity::Payment(p)
+    };
+    let records = [
+        invoice("1", "2025-04-01", "2025-05-01", false),
+        payment("20", "2025-06-10", "1"),
+        invoice("2", "2025-07-01", "2025-08-01", false),
+        payment("21", "2025-09-10", "2"),
+        invoice("3", "2025-10-01", "2025-10-31", false),
+        payment("22", "2025-11-02", "3"),
+        invoice("4", "2026-02-01", "2026-03-03", true),
+    ]
+    .into_iter()
+    .map(sourced)
+    .collect();
+    s.apply(&batch("acme", records)).await.unwrap();
+    let snap = snapshot(s, "adv", "acme").await;
+    assert!(snap.payments.iter().all(|p| p.meta.external_id.as_str() != "20"));
+    assert!(snap.invoices.iter().all(|i| i.meta.external_id.as_str() != "2"));
+    let seen: Vec<(String, chrono::NaiveDate, chrono::NaiveDate)> = snap
+        .habit_history
+        .iter()
+        .map(|h| (h.customer.to_string(), h.due_date, h.paid_on))
+        .collect();
+    // Invoice 3 is paired in the window's own records: not repeated here.
+    assert_eq!(
+        seen,
+        vec![
+            ("58".to_owned(), date("2025-05-01"), date("2025-06-10")),
+            ("58".to_owned(), date("2025-08-01"), date("2025-09-10")),
+        ]
+    );
 }
 
 /// Balance history keeps one point per account per day.

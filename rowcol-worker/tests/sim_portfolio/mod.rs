@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rand::RngCore;
 use rowcol_core::entity::EntityKind;
+use rowcol_core::sync::SyncTrigger;
 use rowcol_core::{Advisor, AdvisorId, Connection, Rail};
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::{QboConfig, QboRail, WebhookVerifier, qbo_name};
@@ -40,15 +41,31 @@ pub async fn start(realms: usize, size: Size) -> Lookalike {
     start_on(realms, size, None).await
 }
 
+/// Like [`start`], with the look-alike's clock starting at `start_time`
+/// (its books end there) instead of now.
+pub async fn start_at(realms: usize, size: Size, start_time: chrono::DateTime<chrono::Utc>) -> Lookalike {
+    start_with(realms, size, None, Some(start_time)).await
+}
+
 /// Like [`start`], with the mirror at `mirror_url` (a fresh PostgreSQL
 /// database, say) instead of a SQLite file in the scratch directory.
 pub async fn start_on(realms: usize, size: Size, mirror_url: Option<String>) -> Lookalike {
+    start_with(realms, size, mirror_url, None).await
+}
+
+async fn start_with(
+    realms: usize,
+    size: Size,
+    mirror_url: Option<String>,
+    start_time: Option<chrono::DateTime<chrono::Utc>>,
+) -> Lookalike {
     let sim = rowcol_qbo_sim::start(SimConfig {
         portfolio: PortfolioSpec {
             realms,
             size,
             ..PortfolioSpec::default()
         },
+        start_time,
         ..SimConfig::default()
     })
     .await
@@ -111,6 +128,54 @@ pub fn engine(
         .build()
         .unwrap();
     (stack.qbo.unwrap(), stack.engine)
+}
+
+/// Syncs every client of `l` once through the QBO rail, `concurrency` at a
+/// time (realm leases held as `holder`), failing on the first client that
+/// does not sync; returns the rail and the engine.
+pub async fn sync_everything(l: &Lookalike, holder: &str, concurrency: usize) -> (Arc<QboRail>, Arc<SyncEngine>) {
+    let (rail, engine) = engine(
+        l.mirror.clone(),
+        &l.sim.base_url(),
+        holder,
+        Duration::from_secs(30),
+        1000,
+    );
+    for (c, result) in engine
+        .sync_all(&l.connections, SyncTrigger::OnDemand, concurrency, |_, _| {})
+        .await
+    {
+        result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
+    }
+    (rail, engine)
+}
+
+/// The look-alike's business day: its first realm's as-of date.
+pub fn today(l: &Lookalike) -> chrono::NaiveDate {
+    let truth = l.admin.ground_truth(l.connections[0].realm.as_str()).unwrap();
+    chrono::DateTime::parse_from_rfc3339(&truth.as_of).unwrap().date_naive()
+}
+
+/// Each client's profile and snapshot as of `today`, in client order.
+pub async fn profiled_snapshots(
+    l: &Lookalike,
+    today: chrono::NaiveDate,
+) -> Vec<(rowcol_qbo_sim::Profile, rowcol_core::ClientSnapshot)> {
+    let mut out = Vec::with_capacity(l.connections.len());
+    for c in &l.connections {
+        let profile = l.admin.profile(c.realm.as_str()).unwrap();
+        let s = l
+            .mirror
+            .snapshot(
+                &l.advisor,
+                &c.client,
+                rowcol_core::snapshot::SnapshotRequest::as_of(today),
+            )
+            .await
+            .unwrap();
+        out.push((profile, s));
+    }
+    out
 }
 
 /// Mirror equals source for one client: every kind's live ids and versions
