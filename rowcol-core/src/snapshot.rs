@@ -160,6 +160,12 @@ pub struct ClientSnapshot {
     /// Changes to closed periods, when a close date is set: every late
     /// change of each record, in the order the mirror recorded them.
     pub late_changes: Vec<LateChange>,
+    /// Accounts at the bank, as the bank rail reports them.
+    #[serde(default)]
+    pub bank_accounts: SharedVec<BankAccount>,
+    /// Bank lines dated within the window, pending ones included.
+    #[serde(default)]
+    pub bank_transactions: SharedVec<BankTransaction>,
 }
 
 impl ClientSnapshot {
@@ -207,6 +213,8 @@ impl ClientSnapshot {
             departments: SharedVec::default(),
             preferences: None,
             late_changes: Vec::new(),
+            bank_accounts: SharedVec::default(),
+            bank_transactions: SharedVec::default(),
         }
     }
 
@@ -245,6 +253,8 @@ impl ClientSnapshot {
             Entity::Class(e) => self.classes.push(e),
             Entity::Department(e) => self.departments.push(e),
             Entity::Preferences(e) => self.preferences = Some(e),
+            Entity::BankAccount(e) => self.bank_accounts.push(e),
+            Entity::BankTransaction(e) => self.bank_transactions.push(e),
         }
     }
 
@@ -322,6 +332,8 @@ impl ClientSnapshot {
             .chain(self.classes.iter().cloned().map(Entity::Class))
             .chain(self.departments.iter().cloned().map(Entity::Department))
             .chain(self.preferences.iter().cloned().map(Entity::Preferences))
+            .chain(self.bank_accounts.iter().cloned().map(Entity::BankAccount))
+            .chain(self.bank_transactions.iter().cloned().map(Entity::BankTransaction))
     }
 }
 
