@@ -19,12 +19,21 @@ mod client;
 pub mod config;
 pub mod error;
 mod http;
+mod ledger;
 mod limits;
+mod map;
 pub mod model;
+mod rail;
 mod sync;
 pub mod webhook;
 
 pub use client::{AccountsAnswer, ItemAccess, LinkedItem, PlaidClient};
 pub use config::{ConfigError, PlaidConfig, Timeouts};
+pub use rail::PlaidRail;
 pub use sync::SyncUpdate;
 pub use webhook::{PlaidWebhook, WebhookError, WebhookVerifier};
+
+/// The README's Rust snippets, compiled as doc tests so they cannot drift.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -8,26 +8,11 @@ use common::{bank, harness};
 use rowcol_core::{ErrorContext, RailErrorKind};
 use rowcol_plaid::ItemAccess;
 use rowcol_plaid_sim::{ErrorCode, FaultRule};
-use secrecy::SecretString;
-use serde_json::json;
 
 #[tokio::test]
 async fn a_public_token_links_an_item_once() {
     let h = harness(100).await;
-    h.sim.admin().add_bank(bank("client-7", 3, 0.9)).unwrap();
-    let created: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/sandbox/public_token/create", h.sim.base_url()))
-        .json(
-            &json!({"client_id": "sim-client-id", "secret": "sim-secret", "institution_id": "ins_109508",
-            "initial_products": ["transactions"], "options": {"override_username": "client-7"}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let public = SecretString::from(created["public_token"].as_str().unwrap().to_owned());
+    let public = h.public_token(bank("client-7", 3, 0.9)).await;
     let context = ErrorContext::client(&"client-7".parse().unwrap());
     let linked = h.client.exchange_public_token(&context, &public).await.unwrap();
     assert!(h.sim.admin().item_ids().contains(&linked.item_id.to_string()));

@@ -5,10 +5,10 @@
 mod common;
 
 use chrono::Duration;
-use common::{Lines, bank, day, harness};
+use common::{Lines, bank, card_purchases, day, harness};
 use rowcol_core::RailErrorKind;
 use rowcol_plaid_sim::derive::sample::small_business;
-use rowcol_plaid_sim::{BookPosting, ErrorCode, FaultRule, Habits};
+use rowcol_plaid_sim::{ErrorCode, FaultRule};
 
 fn fault(item: &str, code: ErrorCode, times: u32) -> FaultRule {
     FaultRule {
@@ -110,33 +110,6 @@ async fn a_cursor_from_another_item_is_cursor_too_old_and_the_empty_cursor_recov
     let mut lines = Lines::default();
     lines.apply(&h.client.sync(&h.access(&mine), "").await.unwrap());
     assert_eq!(lines.0, h.truth(&mine));
-}
-
-fn card_purchases() -> rowcol_plaid_sim::ClientBank {
-    let mut b = bank("c1", 5, 1.0);
-    b.postings.clear();
-    for (i, (payee, amount)) in [("Cafe Uno", "-42.17"), ("Taxi Co", "-18.00"), ("Diner", "-61.30")]
-        .into_iter()
-        .enumerate()
-    {
-        b.postings.push(BookPosting {
-            account: "Card".into(),
-            date: day(12, 1),
-            amount: amount.parse().unwrap(),
-            payee: Some(payee.into()),
-            txn_id: format!("Purchase:{i}"),
-            txn_type: Some("Purchase".into()),
-        });
-    }
-    b.habits = Habits {
-        amount_change_rate: 1.0,
-        split_rate: 1.0,
-        enrich_rate: 0.0,
-        max_clearing_lag_days: 1,
-        holds: 1,
-        ..Habits::default()
-    };
-    b
 }
 
 #[tokio::test]

@@ -78,9 +78,14 @@ impl Harness {
 
     /// The ids and Plaid amounts of the lines the bank shows today.
     pub fn truth(&self, linked: &Linked) -> BTreeMap<String, String> {
+        self.truth_of(&linked.item_id)
+    }
+
+    /// The same, by Item id.
+    pub fn truth_of(&self, item_id: &str) -> BTreeMap<String, String> {
         self.sim
             .admin()
-            .ground_truth(&linked.item_id)
+            .ground_truth(item_id)
             .unwrap()
             .lines
             .iter()
@@ -141,4 +146,94 @@ impl Harness {
             .unwrap();
         assert_eq!(answer.status().as_u16(), 200, "{}", answer.text().await.unwrap());
     }
+}
+
+/// A Plaid rail over the harness's client, with an in-memory SQLite mirror
+/// as its credential store, client `acme` registered.
+pub struct RailHarness {
+    pub h: Harness,
+    pub rail: Arc<rowcol_plaid::PlaidRail>,
+    pub store: Arc<rowcol_mirror::SqliteMirror>,
+}
+
+pub async fn rail_harness(page_size: u32) -> RailHarness {
+    use rowcol_core::{Advisor, Client, Currency, Registry, SystemClock};
+    let h = harness(page_size).await;
+    let key = rowcol_mirror::CredentialKey::generate();
+    let store = Arc::new(rowcol_mirror::SqliteMirror::open_memory(key).await.unwrap());
+    store
+        .upsert_advisor(&Advisor {
+            id: "jane".parse().unwrap(),
+            name: "Jane".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .upsert_client(&Client {
+            id: "acme".parse().unwrap(),
+            advisor: "jane".parse().unwrap(),
+            name: "Acme".into(),
+            home_currency: Currency::USD,
+            connections: vec![],
+        })
+        .await
+        .unwrap();
+    let rail = Arc::new(rowcol_plaid::PlaidRail::new(
+        Arc::clone(&h.client),
+        store.clone(),
+        Arc::new(SystemClock),
+    ));
+    RailHarness { h, rail, store }
+}
+
+impl Harness {
+    /// A Link public token for `bank` (added first), two years of history.
+    pub async fn public_token(&self, bank: ClientBank) -> SecretString {
+        let username = bank.username.clone();
+        self.sim.admin().add_bank(bank).unwrap();
+        let created: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/sandbox/public_token/create", self.sim.base_url()))
+            .json(
+                &serde_json::json!({"client_id": "sim-client-id", "secret": "sim-secret",
+                "institution_id": "ins_109508", "initial_products": ["transactions"],
+                "options": {"override_username": username, "transactions": {"days_requested": 730}}}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        SecretString::from(created["public_token"].as_str().unwrap().to_owned())
+    }
+}
+
+/// Three card purchases today, each pending first and posting a day later
+/// with a tip (another amount), remove and add on different pages; and a
+/// hold that never posts.
+pub fn card_purchases() -> ClientBank {
+    let mut b = bank("c1", 5, 1.0);
+    b.postings.clear();
+    for (i, (payee, amount)) in [("Cafe Uno", "-42.17"), ("Taxi Co", "-18.00"), ("Diner", "-61.30")]
+        .into_iter()
+        .enumerate()
+    {
+        b.postings.push(rowcol_plaid_sim::BookPosting {
+            account: "Card".into(),
+            date: day(12, 1),
+            amount: amount.parse().unwrap(),
+            payee: Some(payee.into()),
+            txn_id: format!("Purchase:{i}"),
+            txn_type: Some("Purchase".into()),
+        });
+    }
+    b.habits = rowcol_plaid_sim::Habits {
+        amount_change_rate: 1.0,
+        split_rate: 1.0,
+        enrich_rate: 0.0,
+        max_clearing_lag_days: 1,
+        holds: 1,
+        ..rowcol_plaid_sim::Habits::default()
+    };
+    b
 }
