@@ -6,7 +6,7 @@
 //! - a quiet cycle (target: 1 call per realm);
 //! - webhook to mirror latency, p50 and p99 (target p99 < 2 s): the
 //!   look-alike delivers signed webhooks to the real route
-//!   (`rowcol_cli::http`), the intake queues, a worker syncs, and the time is
+//!   (`rowcol_worker::http`), the intake queues, a worker syncs, and the time is
 //!   taken when the engine's change event names the changed record;
 //! - peak memory (VmHWM) of a child process that runs the first sync (the
 //!   look-alike keeps its books in this process), and of this whole process;

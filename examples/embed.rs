@@ -7,16 +7,14 @@
 //!
 //! `cargo run -p rowcol-examples --example embed`
 
-use std::sync::Arc;
-
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{Advisor, AdvisorId, Client, Clock, Currency, StandardPolicy, SyncPolicy, SystemClock};
+use rowcol_core::{Advisor, AdvisorId, Client, Currency, StandardPolicy, SyncPolicy};
 use rowcol_mirror::CredentialKey;
-use rowcol_qbo::{QboConfig, QboRail};
+use rowcol_qbo::QboConfig;
 use rowcol_qbo_sim::{PortfolioSpec, SimConfig, Size};
 use rowcol_runway::DigestClock;
-use rowcol_sync::SyncEngine;
+use rowcol_stack::Stack;
 use rowcol_sync::portfolio::load_snapshots;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -40,19 +38,11 @@ async fn main() -> Result<(), Error> {
     let mirror = rowcol_mirror::open(&url, CredentialKey::generate()).await?;
 
     // The QBO rail and the sync engine over the mirror's ports.
-    let policy: Arc<dyn SyncPolicy> = Arc::new(StandardPolicy::default());
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let rail = Arc::new(QboRail::new(
-        QboConfig::for_sim(&qbo.base_url())?,
-        mirror.clone(),
-        mirror.clone(),
-        policy.clone(),
-        clock.clone(),
-    )?);
-    let engine = SyncEngine::new(mirror.clone(), policy.clone())
-        .with_rail(rail.clone())
-        .with_clock(clock)
-        .with_leases(mirror.clone(), "embed-example".to_owned());
+    let Stack { qbo: rail, engine, .. } = Stack::builder(mirror.clone())
+        .qbo(QboConfig::for_sim(&qbo.base_url())?)
+        .holder("embed-example")
+        .build()?;
+    let rail = rail.ok_or("the stack was given a QBO app")?;
 
     // The advisor's clients, each connected through OAuth consent.
     let advisor: AdvisorId = "jane-cfo".parse()?;
@@ -105,7 +95,7 @@ async fn main() -> Result<(), Error> {
     let clock = DigestClock {
         as_of: now.date_naive(),
         now,
-        freshness_target: policy.freshness_target(),
+        freshness_target: StandardPolicy::default().freshness_target(),
     };
     let snapshots = load_snapshots(&mirror, &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
     let digest = rowcol_runway::digest(&snapshots, clock);

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset};
 use rowcol_core::entity::{AccountType, Entity, EntityKind};
 use rowcol_core::ports::{ChangeSet, LiveBalance, Page, PageRequest};
-use rowcol_core::sync::{PageCursor, SourceRecord, Tombstone};
+use rowcol_core::sync::{ChangeCursor, PageCursor, SourceRecord, Tombstone};
 use rowcol_core::{
     Clock, Connection, ErrorContext, ExternalId, LedgerRail, Rail, RailErrorKind, RailFailure, RealmId, Result,
     RowcolError,
@@ -146,6 +146,7 @@ impl LedgerRail for JsonFileRail {
                     records: all.get(start..end).map(<[_]>::to_vec).unwrap_or_default(),
                     rejects: Vec::new(),
                     next: (end < all.len()).then(|| PageCursor(end.to_string())),
+                    resume: None,
                     server_time: self.now(),
                 })
             })
@@ -155,10 +156,20 @@ impl LedgerRail for JsonFileRail {
     async fn changes_since(
         &self,
         connection: &Connection,
-        since: DateTime<FixedOffset>,
+        cursor: &ChangeCursor,
         kinds: &[EntityKind],
     ) -> Result<ChangeSet> {
-        let next_since = self.now() - OVERLAP;
+        let Some(since) = cursor.time() else {
+            return Err(RowcolError::rail(
+                RailErrorKind::CursorTooOld,
+                ErrorContext::client(&connection.client),
+                RailFailure {
+                    message: format!("{cursor:?} is not a change cursor of this rail"),
+                    ..RailFailure::default()
+                },
+            ));
+        };
+        let server_time = self.now();
         let mut records = Vec::new();
         for kind in kinds {
             records.extend(
@@ -177,7 +188,8 @@ impl LedgerRail for JsonFileRail {
                 .filter(|t| kinds.contains(&t.kind) && t.deleted_at >= since)
                 .collect(),
             rejects: Vec::new(),
-            next_since: next_since.max(since),
+            next: ChangeCursor::from_time((server_time - OVERLAP).max(since)),
+            server_time,
             api_calls: 1,
         })
     }

@@ -17,11 +17,11 @@ use rowcol_core::entity::{Entity, EntityKind};
 use rowcol_core::prelude::*;
 use rowcol_core::sync::SyncTrigger;
 use rowcol_core::{
-    Advisor, Client, Connection, ConnectionStatus, Currency, EnabledRails, RealmId, SnapshotRequest, StandardPolicy,
-    SystemClock,
+    Advisor, Client, Connection, ConnectionStatus, Currency, EnabledRails, RealmId, SnapshotRequest, SystemClock,
 };
 use rowcol_runway::{DigestClock, digest};
-use rowcol_sync::{SyncEngine, SyncOutcome};
+use rowcol_stack::Stack;
+use rowcol_sync::SyncOutcome;
 use rowcol_testkit::fixtures;
 use rust_decimal::Decimal;
 
@@ -57,7 +57,7 @@ async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let rail = Arc::new(JsonFileRail::new(books.path(), Arc::new(SystemClock)));
     // Only QBO is on by default: a deployment opts into other rails.
     EnabledRails::default().with(rail.rail()).require(rail.rail())?;
-    let engine = SyncEngine::new(mirror.clone(), Arc::new(StandardPolicy::default())).with_rail(rail.clone());
+    let engine = Stack::builder(mirror.clone()).rail(rail.clone()).build()?.engine;
     let advisor = Advisor {
         id: "jane-cfo".parse()?,
         name: "Jane".into(),

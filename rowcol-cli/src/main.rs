@@ -106,7 +106,7 @@ async fn run(cli: Cli) -> CliResult {
         } => {
             let options = commands::serve::ServeOptions {
                 concurrency: *concurrency,
-                limits: rowcol_cli::http::ServeLimits {
+                limits: rowcol_worker::http::ServeLimits {
                     header_read: Duration::from_secs(*header_timeout),
                     request: Duration::from_secs(*request_timeout),
                     drain: Duration::from_secs(*request_timeout),

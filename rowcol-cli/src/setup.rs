@@ -1,26 +1,15 @@
-//! Building the library's pieces from the configuration: the mirror, the QBO
-//! rail and the sync engine.
+//! The configuration read into the library's pieces: the mirror, the QBO
+//! app, and the [`Stack`] wired from them.
 
 use std::sync::Arc;
 
-use rowcol_core::{Clock, CredentialStore, LeaseStore, StandardPolicy, SyncPolicy, SystemClock};
 use rowcol_mirror::{CredentialKey, Mirror};
-use rowcol_qbo::{QboConfig, QboRail};
-use rowcol_sync::SyncEngine;
+use rowcol_qbo::QboConfig;
+use rowcol_stack::Stack;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{Config, QboEnvironment};
 use crate::error::{CliError, CliResult};
-
-/// The pieces a command works with.
-pub struct Parts {
-    /// The mirror (also the credential and lease store).
-    pub mirror: Arc<dyn Mirror>,
-    /// The QBO rail.
-    pub rail: Arc<QboRail>,
-    /// The engine over both.
-    pub engine: Arc<SyncEngine>,
-}
 
 /// Opens the mirror the configuration names, with its credential key.
 pub async fn mirror(config: &Config) -> CliResult<Arc<dyn Mirror>> {
@@ -84,43 +73,10 @@ pub fn qbo_config(config: &Config) -> CliResult<QboConfig> {
     built.map_err(|e| CliError::Config(e.to_string()))
 }
 
-/// The mirror, the rail and the engine, all from the configuration.
-pub async fn parts(config: &Config, holder: &str) -> CliResult<Parts> {
+/// The mirror, the QBO rail and the engine, all from the configuration.
+pub async fn parts(config: &Config, holder: &str) -> CliResult<Stack> {
     let mirror = mirror(config).await?;
-    wire(mirror, qbo_config(config)?, holder)
-}
-
-/// The rail and engine over an open mirror.
-pub fn wire(mirror: Arc<dyn Mirror>, qbo: QboConfig, holder: &str) -> CliResult<Parts> {
-    let policy: Arc<dyn SyncPolicy> = Arc::new(StandardPolicy::default());
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let credentials: Arc<dyn CredentialStore> = mirror.clone();
-    let leases: Arc<dyn LeaseStore> = mirror.clone();
-    let rail = Arc::new(QboRail::new(
-        qbo,
-        credentials,
-        leases.clone(),
-        policy.clone(),
-        clock.clone(),
-    )?);
-    let engine = SyncEngine::new(mirror.clone(), policy)
-        .with_rail(rail.clone())
-        .with_clock(clock)
-        .with_leases(leases, holder.to_owned());
-    Ok(Parts {
-        mirror,
-        rail,
-        engine: Arc::new(engine),
-    })
-}
-
-/// A process-unique lease holder name: host-less but unique enough (pid + time).
-pub fn holder_name(role: &str) -> String {
-    format!(
-        "{role}-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    )
+    Ok(Stack::builder(mirror).qbo(qbo_config(config)?).holder(holder).build()?)
 }
 
 /// Parses an id, as a configuration error when it is malformed.

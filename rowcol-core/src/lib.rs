@@ -64,4 +64,5 @@ pub use ports::{
 pub use rail::{EnabledRails, Rail, RailDisabled, UnknownRail};
 pub use shared_vec::SharedVec;
 pub use snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
+pub use sync::ChangeCursor;
 pub use sync::{ClientHealth, KindHealth, ReconcileHealth};

@@ -12,10 +12,11 @@
 
 use std::collections::HashMap;
 
+use chrono::Timelike;
 use chrono::{DateTime, Duration, FixedOffset};
 use rowcol_core::ports::ChangeSet;
 use rowcol_core::sync::{Rejected, SourceRecord, Tombstone};
-use rowcol_core::{Connection, EntityKind, RailErrorKind, Result, RowcolError};
+use rowcol_core::{ChangeCursor, Connection, EntityKind, RailErrorKind, Result, RowcolError};
 use serde_json::Value;
 
 use crate::QboRail;
@@ -85,7 +86,12 @@ impl Latest {
         }
     }
 
-    fn into_change_set(self, next_since: DateTime<FixedOffset>, api_calls: u32) -> ChangeSet {
+    fn into_change_set(
+        self,
+        next_since: DateTime<FixedOffset>,
+        server_time: DateTime<FixedOffset>,
+        api_calls: u32,
+    ) -> ChangeSet {
         let mut records: Vec<SourceRecord> = self.records.into_values().collect();
         records.sort_by(|a, b| {
             let (a, b) = (a.entity.meta(), b.entity.meta());
@@ -97,7 +103,8 @@ impl Latest {
             records,
             tombstones,
             rejects: self.rejects,
-            next_since,
+            next: ChangeCursor::from_time(next_since),
+            server_time,
             api_calls,
         }
     }
@@ -112,14 +119,23 @@ fn too_old(connection: &Connection, message: String) -> RowcolError {
 }
 
 impl QboRail {
-    /// Every change of `kinds` since `since` (CompanyInfo is not in QBO's CDC
-    /// and is skipped: list it with `list_pages`).
+    /// Every change of `kinds` since `cursor`, a time (CompanyInfo is not in
+    /// QBO's CDC and is skipped: list it with `list_pages`). A cursor that is
+    /// no time is `CursorTooOld`, as one past the window is.
     pub(crate) async fn cdc(
         &self,
         connection: &Connection,
-        since: DateTime<FixedOffset>,
+        cursor: &ChangeCursor,
         kinds: &[EntityKind],
     ) -> Result<ChangeSet> {
+        // QBO stamps changes in whole seconds: a cursor inside a second
+        // would skip a change made earlier in that same second.
+        let Some(since) = cursor.time().and_then(|t| t.with_nanosecond(0)) else {
+            return Err(too_old(
+                connection,
+                format!("the change cursor {cursor:?} is not a time"),
+            ));
+        };
         let mut wanted: Vec<EntityKind> = Vec::new();
         for kind in kinds {
             if *kind != EntityKind::CompanyInfo && !wanted.contains(kind) {
@@ -127,7 +143,7 @@ impl QboRail {
             }
         }
         if wanted.is_empty() {
-            return Ok(Latest::default().into_change_set(since, 0));
+            return Ok(Latest::default().into_change_set(since, since, 0));
         }
         if since < self.clock.now() - Duration::days(LOOKBACK_DAYS) {
             return Err(too_old(
@@ -148,7 +164,7 @@ impl QboRail {
         }
         let overlap = Duration::from_std(self.api.config.cdc_overlap).unwrap_or_else(|_| Duration::zero());
         let next_since = (first_time - overlap).max(since);
-        Ok(latest.into_change_set(next_since, count.get()))
+        Ok(latest.into_change_set(next_since, first_time, count.get()))
     }
 
     /// Reads one kind's changes from `since` until an answer is under the cap.

@@ -188,6 +188,7 @@ impl QboRail {
             records: mapped.records,
             rejects: mapped.rejects,
             next: (read >= u64::from(size)).then(|| PageCursor((start + read).to_string())),
+            resume: None,
             server_time: self.server_time(time),
         })
     }

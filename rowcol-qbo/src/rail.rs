@@ -12,8 +12,8 @@ use rowcol_core::entity::AccountType;
 use rowcol_core::ports::{ChangeSet, KindCounts, LiveBalance, Page, PageRequest};
 use rowcol_core::sync::{Rejected, SourceRecord, Tombstone};
 use rowcol_core::{
-    Clock, Connection, ConnectionStatus, CredentialStore, Currency, Entity, EntityKind, ExternalId, LeaseStore,
-    LedgerRail, Rail, RailErrorKind, RealmId, Result, RowcolError, SyncPolicy,
+    ChangeCursor, Clock, Connection, ConnectionStatus, CredentialStore, Currency, Entity, EntityKind, ExternalId,
+    LeaseStore, LedgerRail, Rail, RailErrorKind, RealmId, Result, RowcolError, SyncPolicy,
 };
 use serde_json::Value;
 
@@ -132,6 +132,7 @@ impl QboRail {
             records: mapped.records,
             rejects: mapped.rejects,
             next: None,
+            resume: None,
             server_time: self.server_time(answer.body.get("time").unwrap_or(&Value::Null)),
         })
     }
@@ -277,7 +278,7 @@ impl LedgerRail for QboRail {
     async fn changes_since(
         &self,
         connection: &Connection,
-        since: DateTime<FixedOffset>,
+        since: &ChangeCursor,
         kinds: &[EntityKind],
     ) -> Result<ChangeSet> {
         self.cdc(connection, since, kinds).await

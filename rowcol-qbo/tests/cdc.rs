@@ -7,8 +7,8 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::Duration;
-use rowcol_core::{EntityKind, LedgerRail, RailErrorKind};
+use chrono::{Duration, Timelike};
+use rowcol_core::{ChangeCursor, EntityKind, LedgerRail, RailErrorKind};
 use rowcol_qbo::kind_from_qbo_name;
 use rowcol_qbo_sim::{Kind, Size};
 use serde_json::json;
@@ -37,7 +37,10 @@ async fn a_burst_of_3000_changes_across_kinds_is_fully_captured() {
         admin.advance_clock(Duration::seconds(2));
     }
     let rail = h.rail();
-    let set = rail.changes_since(&h.connection, since, &kinds()).await.unwrap();
+    let set = rail
+        .changes_since(&h.connection, &ChangeCursor::from_time(since), &kinds())
+        .await
+        .unwrap();
     let truth = admin.ground_truth(&h.realm).unwrap();
 
     let mut seen: BTreeMap<(EntityKind, String), String> = BTreeMap::new();
@@ -72,9 +75,11 @@ async fn a_burst_of_3000_changes_across_kinds_is_fully_captured() {
         }
     }
     assert!(set.rejects.is_empty(), "{:?}", set.rejects.first());
-    assert!(set.next_since >= since);
+    let next = set.next.time().unwrap();
+    // QBO stamps whole seconds, so the rail reads from the start of the cursor's second.
+    assert!(next >= since.with_nanosecond(0).unwrap());
     assert!(
-        set.next_since.to_utc() < admin.now(),
+        next.to_utc() < admin.now(),
         "the cursor never passes the server's clock"
     );
 }
@@ -94,7 +99,10 @@ async fn deletes_voids_and_edge_changes_are_seen() {
         .unwrap();
     let bill_id: u64 = bill["Id"].as_str().unwrap().parse().unwrap();
     admin.delete(&h.realm, Kind::Bill, bill_id).unwrap();
-    let first = rail.changes_since(&h.connection, since, &kinds()).await.unwrap();
+    let first = rail
+        .changes_since(&h.connection, &ChangeCursor::from_time(since), &kinds())
+        .await
+        .unwrap();
     assert!(
         first
             .tombstones
@@ -110,10 +118,7 @@ async fn deletes_voids_and_edge_changes_are_seen() {
     let vendor = admin
         .update(&h.realm, Kind::Vendor, vendor_id, &json!({"CompanyName": "Renamed"}))
         .unwrap();
-    let second = rail
-        .changes_since(&h.connection, first.next_since, &kinds())
-        .await
-        .unwrap();
+    let second = rail.changes_since(&h.connection, &first.next, &kinds()).await.unwrap();
     assert!(second.records.iter().any(|r| r.entity.kind() == EntityKind::Vendor
         && r.entity.meta().version.as_str() == vendor["SyncToken"].as_str().unwrap()));
 }
@@ -124,13 +129,19 @@ async fn cursors_past_the_30_day_window_are_too_old() {
     let admin = h.sim.admin();
     let rail = h.rail();
     let old = (admin.now() - Duration::days(31)).fixed_offset();
-    let err = rail.changes_since(&h.connection, old, &kinds()).await.unwrap_err();
+    let err = rail
+        .changes_since(&h.connection, &ChangeCursor::from_time(old), &kinds())
+        .await
+        .unwrap_err();
     assert_eq!(err.rail_kind(), Some(&RailErrorKind::CursorTooOld));
     assert_eq!(rail.total_calls(), 0, "refused before calling");
 
     // The server's clock is ahead of ours: its refusal maps the same way.
     let since = (admin.now() - Duration::days(1)).fixed_offset();
     admin.advance_clock(Duration::days(31));
-    let err = rail.changes_since(&h.connection, since, &kinds()).await.unwrap_err();
+    let err = rail
+        .changes_since(&h.connection, &ChangeCursor::from_time(since), &kinds())
+        .await
+        .unwrap_err();
     assert_eq!(err.rail_kind(), Some(&RailErrorKind::CursorTooOld), "{err}");
 }

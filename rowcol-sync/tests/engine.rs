@@ -366,7 +366,7 @@ impl LedgerRail for SlowRail {
     async fn changes_since(
         &self,
         connection: &Connection,
-        since: chrono::DateTime<chrono::FixedOffset>,
+        since: &rowcol_core::ChangeCursor,
         kinds: &[EntityKind],
     ) -> rowcol_core::Result<ChangeSet> {
         self.inner.changes_since(connection, since, kinds).await

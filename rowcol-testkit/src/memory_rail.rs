@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset};
 
 use rowcol_core::entity::{AccountType, Entity, EntityKind};
 use rowcol_core::ports::{ChangeSet, KindCounts, LiveBalance, Page, PageRequest};
-use rowcol_core::sync::{PageCursor, SourceRecord, Tombstone};
+use rowcol_core::sync::{ChangeCursor, PageCursor, SourceRecord, Tombstone};
 use rowcol_core::{
     Clock, Connection, ErrorContext, ExternalId, LedgerRail, Rail, RailErrorKind, RailFailure, RealmId, Result,
     RowcolError, VersionToken,
@@ -220,6 +220,7 @@ impl LedgerRail for MemoryRail {
                     .collect(),
                 rejects: Vec::new(),
                 next: (end < live.len()).then(|| PageCursor(end.to_string())),
+                resume: None,
                 server_time,
             });
         }
@@ -229,21 +230,24 @@ impl LedgerRail for MemoryRail {
     async fn changes_since(
         &self,
         connection: &Connection,
-        since: DateTime<FixedOffset>,
+        cursor: &ChangeCursor,
         kinds: &[EntityKind],
     ) -> Result<ChangeSet> {
         let now = self.now();
         let context = ErrorContext::client(&connection.client).with_realm(Rail::Qbo, &connection.realm);
-        if since < now - self.window {
-            return Err(RowcolError::rail(
-                RailErrorKind::CursorTooOld,
-                context,
-                RailFailure {
-                    message: format!("changes since {since} are past the change window"),
-                    ..RailFailure::default()
-                },
-            ));
-        }
+        let since = match cursor.time() {
+            Some(since) if since >= now - self.window => since,
+            _ => {
+                return Err(RowcolError::rail(
+                    RailErrorKind::CursorTooOld,
+                    context,
+                    RailFailure {
+                        message: format!("changes since {cursor} are past the change window or unreadable"),
+                        ..RailFailure::default()
+                    },
+                ));
+            }
+        };
         let snapshot: Vec<((EntityKind, ExternalId), Stored)> = {
             let state = self.lock();
             let empty = BTreeMap::new();
@@ -262,7 +266,8 @@ impl LedgerRail for MemoryRail {
             records: Vec::new(),
             tombstones: Vec::new(),
             rejects: Vec::new(),
-            next_since: now,
+            next: ChangeCursor::from_time(now),
+            server_time: now,
             api_calls: u32::try_from(calls).unwrap_or(u32::MAX),
         };
         for ((kind, id), stored) in snapshot {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset};
 use rowcol_core::ports::PageRequest;
-use rowcol_core::{Connection, EntityKind, ExternalId, LedgerRail, RailErrorKind};
+use rowcol_core::{ChangeCursor, Connection, EntityKind, ExternalId, LedgerRail, RailErrorKind};
 
 /// What a rail's test gives the contract suite.
 #[async_trait]
@@ -38,7 +38,8 @@ pub trait ContractSource: Send + Sync {
     /// Every kind the rail mirrors for this connection (what a full sync lists).
     fn kinds(&self) -> Vec<EntityKind>;
 
-    /// How long the rail keeps changes; `None` when it keeps them forever.
+    /// How long a rail whose change feed is read by time keeps changes;
+    /// `None` when it keeps them forever or its cursors are not times.
     fn change_window(&self) -> Option<chrono::Duration>;
 
     /// The source's clock now: where a change feed read may start.
@@ -65,7 +66,7 @@ pub async fn run_all(source: &dyn ContractSource) {
     changes_carry_creations_changes_and_deletions_as_tombstones(source).await;
     the_next_cursor_never_passes_a_change(source).await;
     fetch_one_reads_live_records_and_none_once_deleted(source).await;
-    a_cursor_older_than_the_change_window_is_cursor_too_old(source).await;
+    a_cursor_the_rail_cannot_read_is_cursor_too_old(source).await;
 }
 
 /// Pages through every kind: one page per request, in request order; no
@@ -128,19 +129,19 @@ pub async fn counts_equal_what_a_full_listing_returns(source: &dyn ContractSourc
 }
 
 /// After a record is created, another changed and a third deleted, the
-/// change feed from before holds the first two at their new versions and a
-/// tombstone for the third.
+/// change feed from a cursor taken before holds the first two at their new
+/// versions and a tombstone for the third.
 pub async fn changes_carry_creations_changes_and_deletions_as_tombstones(source: &dyn ContractSource) {
     let (rail, connection, kind) = (source.rail(), source.connection(), source.kind());
-    let since = source.now() - chrono::Duration::seconds(1);
-    let created = source.create().await;
     let changed = source.create().await;
     let deleted = source.create().await;
+    let since = cursor_after_listing(source).await;
     source.advance(chrono::Duration::seconds(2)).await;
+    let created = source.create().await;
     source.change(&changed).await;
     source.delete(&deleted).await;
     source.advance(chrono::Duration::seconds(2)).await;
-    let set = rail.changes_since(&connection, since, &[kind]).await.unwrap();
+    let set = rail.changes_since(&connection, &since, &[kind]).await.unwrap();
     let ids: BTreeSet<ExternalId> = set
         .records
         .iter()
@@ -159,30 +160,25 @@ pub async fn changes_carry_creations_changes_and_deletions_as_tombstones(source:
     let answered = set
         .records
         .iter()
+        .rev()
         .find(|r| r.entity.meta().external_id == changed)
         .unwrap();
     assert_eq!(
         answered.entity.meta().version,
         fetched.entity.meta().version,
-        "the change feed answers the latest version"
+        "the change feed answers the latest version last"
     );
-    assert!(set.next_since >= since, "the cursor moves forward");
 }
 
 /// A change made after an answer is in the next answer, read from the
 /// cursor the first one gave.
 pub async fn the_next_cursor_never_passes_a_change(source: &dyn ContractSource) {
     let (rail, connection, kind) = (source.rail(), source.connection(), source.kind());
-    let first = rail
-        .changes_since(&connection, source.now() - chrono::Duration::seconds(1), &[kind])
-        .await
-        .unwrap();
+    let since = cursor_after_listing(source).await;
+    let first = rail.changes_since(&connection, &since, &[kind]).await.unwrap();
     let later = source.create().await;
     source.advance(chrono::Duration::seconds(2)).await;
-    let second = rail
-        .changes_since(&connection, first.next_since, &[kind])
-        .await
-        .unwrap();
+    let second = rail.changes_since(&connection, &first.next, &[kind]).await.unwrap();
     assert!(
         second.records.iter().any(|r| r.entity.meta().external_id == later),
         "a change after the first answer is read from its cursor"
@@ -202,20 +198,47 @@ pub async fn fetch_one_reads_live_records_and_none_once_deleted(source: &dyn Con
     );
 }
 
-/// Asking for changes since before the rail's change window is
-/// `CursorTooOld` (the engine then syncs in full); a rail that keeps every
-/// change answers instead.
-pub async fn a_cursor_older_than_the_change_window_is_cursor_too_old(source: &dyn ContractSource) {
+/// A cursor the rail did not write, and for a rail that keeps changes for
+/// a while a time before that window, is `CursorTooOld`: the engine then
+/// syncs in full.
+pub async fn a_cursor_the_rail_cannot_read_is_cursor_too_old(source: &dyn ContractSource) {
     let (rail, connection, kind) = (source.rail(), source.connection(), source.kind());
-    match source.change_window() {
-        Some(window) => {
-            let since = source.now() - window - chrono::Duration::days(1);
-            let error = rail.changes_since(&connection, since, &[kind]).await.unwrap_err();
-            assert_eq!(error.rail_kind(), Some(&RailErrorKind::CursorTooOld), "{error}");
-        }
-        None => {
-            let since = source.now() - chrono::Duration::days(3650);
-            rail.changes_since(&connection, since, &[kind]).await.unwrap();
+    let garbled = ChangeCursor::new("not a cursor this rail wrote");
+    let error = rail.changes_since(&connection, &garbled, &[kind]).await.unwrap_err();
+    assert_eq!(error.rail_kind(), Some(&RailErrorKind::CursorTooOld), "{error}");
+    if let Some(window) = source.change_window() {
+        let old = rail.cursor_at(source.now() - window - chrono::Duration::days(1));
+        let error = rail.changes_since(&connection, &old, &[kind]).await.unwrap_err();
+        assert_eq!(error.rail_kind(), Some(&RailErrorKind::CursorTooOld), "{error}");
+    }
+}
+
+/// The change cursor a full listing of the source's kind ends with, taken
+/// as the engine takes it: the last page's `resume`, or the rail's cursor
+/// at the first page's time.
+async fn cursor_after_listing(source: &dyn ContractSource) -> ChangeCursor {
+    let (rail, connection) = (source.rail(), source.connection());
+    let (mut cursor, mut first_time) = (None, None);
+    loop {
+        let mut pages = rail
+            .list_pages(
+                &connection,
+                &[PageRequest {
+                    kind: source.kind(),
+                    cursor,
+                }],
+            )
+            .await
+            .unwrap();
+        let page = pages.remove(0);
+        first_time.get_or_insert(page.server_time);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => {
+                return page
+                    .resume
+                    .unwrap_or_else(|| rail.cursor_at(first_time.unwrap_or(page.server_time)));
+            }
         }
     }
 }

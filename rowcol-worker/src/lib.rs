@@ -18,6 +18,7 @@
 
 mod error;
 mod handler;
+pub mod http;
 mod intake;
 mod job;
 mod metrics;

@@ -66,7 +66,6 @@ const TEMPORAL_FIELDS: &[&str] = &[
     "last_seen",
     "last_success",
     "loaded_at",
-    "next_since",
     "now",
     "on",
     "recorded_at",

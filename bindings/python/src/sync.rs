@@ -13,10 +13,11 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rowcol_core::sync::{RunCounts, RunId, SyncMode, SyncTrigger};
 use rowcol_core::{
-    ClientId, Clock, Connection, ConnectionStatus, CredentialStore, EntityKind, ErrorContext, ExternalId, LeaseStore,
-    Rail, RailErrorKind, RailFailure, RealmId, RowcolError, StandardPolicy, StoreErrorKind, SyncPolicy, SystemClock,
+    ClientId, Connection, ConnectionStatus, EntityKind, ErrorContext, ExternalId, Rail, RailErrorKind, RailFailure,
+    RealmId, RowcolError, StandardPolicy, StoreErrorKind,
 };
-use rowcol_qbo::{QboConfig, QboRail};
+use rowcol_qbo::QboConfig;
+use rowcol_stack::Stack;
 use rowcol_sync::{SyncEngine, SyncOutcome};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -160,30 +161,21 @@ impl Engines {
         if let Some(engine) = engines.get(&app.id) {
             return Ok(Arc::clone(engine));
         }
-        let engine = Arc::new(build_engine(mirror, app, holder)?);
+        let engine = build_engine(mirror, app, holder)?;
         engines.insert(app.id, Arc::clone(&engine));
         Ok(engine)
     }
 }
 
-/// rowcol-qbo's rail under rowcol-core's engine, both over the mirror (which
-/// is also the credential and lease store), as `rowcol-cli` wires them.
-fn build_engine(mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp, holder: &str) -> Result<SyncEngine, Error> {
-    let policy: Arc<dyn SyncPolicy> = Arc::new(app.policy.clone());
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let credentials: Arc<dyn CredentialStore> = mirror.clone();
-    let leases: Arc<dyn LeaseStore> = mirror.clone();
-    let rail = QboRail::new(
-        app.config.clone(),
-        credentials,
-        Arc::clone(&leases),
-        Arc::clone(&policy),
-        Arc::clone(&clock),
-    )?;
-    Ok(SyncEngine::new(mirror.clone(), policy)
-        .with_rail(Arc::new(rail))
-        .with_clock(clock)
-        .with_leases(leases, holder.to_owned()))
+/// The engine for `app` over `mirror`, wired by `rowcol-stack` as every
+/// face wires it.
+fn build_engine(mirror: &Arc<dyn rowcol_mirror::Mirror>, app: &QboApp, holder: &str) -> Result<Arc<SyncEngine>, Error> {
+    let stack = Stack::builder(mirror.clone())
+        .policy(Arc::new(app.policy.clone()))
+        .qbo(app.config.clone())
+        .holder(holder)
+        .build()?;
+    Ok(stack.engine)
 }
 
 /// The client's QBO connection, or `NotFoundError` naming the client.

@@ -15,7 +15,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::config::Config;
 use crate::error::{CliError, CliResult};
-use crate::setup::{self, Parts, parse_id};
+use crate::setup::{self, parse_id};
+use rowcol_stack::Stack;
 
 /// The page the browser gets: a status and a line of text.
 type Page = (StatusCode, String);
@@ -33,7 +34,7 @@ pub async fn run(config: &Config, client: &str, name: &str, currency: &str, list
     let home_currency: Currency = currency
         .parse()
         .map_err(|e: rowcol_core::CurrencyError| CliError::Config(e.to_string()))?;
-    let parts = setup::parts(config, &setup::holder_name("connect")).await?;
+    let parts = setup::parts(config, &rowcol_stack::holder_name("connect")).await?;
     parts
         .mirror
         .upsert_advisor(&rowcol_core::Advisor {
@@ -50,11 +51,11 @@ pub async fn run(config: &Config, client: &str, name: &str, currency: &str, list
     };
     parts.mirror.upsert_client(&record).await?;
 
-    let state = format!("rowcol-{}", setup::holder_name(client.as_str()));
+    let state = format!("rowcol-{}", rowcol_stack::holder_name(client.as_str()));
     let mut listener = Listener::start(listen).await?;
     println!(
         "Open this address to connect the company:\n{}",
-        parts.rail.authorization_url(&state).as_ref()
+        qbo(&parts)?.authorization_url(&state).as_ref()
     );
     eprintln!("waiting for the redirect on http://{listen}/callback ...");
     let (params, reply) = listener.next().await?;
@@ -79,13 +80,13 @@ pub async fn run(config: &Config, client: &str, name: &str, currency: &str, list
 
 /// Checks the redirect, exchanges the code and stores the connection.
 async fn finish(
-    parts: &Parts,
+    parts: &Stack,
     mut record: Client,
     state: &str,
     params: &HashMap<String, String>,
 ) -> CliResult<RealmId> {
     let (code, realm) = read_redirect(params, state)?;
-    let connection = parts.rail.connect(&record.id, &realm, &code).await?;
+    let connection = qbo(parts)?.connect(&record.id, &realm, &code).await?;
     record.connections.push(connection);
     parts.mirror.upsert_client(&record).await?;
     Ok(realm)
@@ -186,6 +187,14 @@ impl Listener {
             server.abort();
         }
     }
+}
+
+/// The stack's QBO rail: `setup::parts` always wires one.
+fn qbo(parts: &Stack) -> CliResult<&rowcol_qbo::QboRail> {
+    parts
+        .qbo
+        .as_deref()
+        .ok_or_else(|| CliError::Config("no QBO app is configured".into()))
 }
 
 #[cfg(test)]

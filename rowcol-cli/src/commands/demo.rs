@@ -20,8 +20,9 @@ use secrecy::SecretString;
 
 use crate::cli::Format;
 use crate::error::{CliError, CliResult};
+use crate::output;
 use crate::setup::parse_id;
-use crate::{output, setup};
+use rowcol_stack::Stack;
 
 /// Clients synced at once: QBO's limits are per realm, so realms sync in parallel.
 const CONCURRENCY: usize = 16;
@@ -49,7 +50,10 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
     let connections = register(mirror.as_ref(), &advisor, &admin).await?;
 
     let qbo = QboConfig::for_sim(&sim.base_url()).map_err(|e| CliError::Config(e.to_string()))?;
-    let parts = setup::wire(mirror.clone(), qbo, &setup::holder_name("demo"))?;
+    let parts = Stack::builder(mirror.clone())
+        .qbo(qbo)
+        .holder(rowcol_stack::holder_name("demo"))
+        .build()?;
     let bar = ProgressBar::new(connections.len() as u64).with_style(
         ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} clients, {elapsed}")
             .map_err(|e| CliError::Io(e.to_string()))?

@@ -163,7 +163,7 @@ pub async fn dead_letters(config: &Config, json: bool) -> CliResult {
 
 /// `rowcol dead-letters replay`.
 pub async fn replay(config: &Config) -> CliResult {
-    let parts = setup::parts(config, &setup::holder_name("replay")).await?;
+    let parts = setup::parts(config, &rowcol_stack::holder_name("replay")).await?;
     let (mut resolved, mut kept) = (0, 0);
     for client in clients(config, parts.mirror.as_ref(), None).await? {
         for connection in &client.connections {

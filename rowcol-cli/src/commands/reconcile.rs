@@ -48,7 +48,7 @@ impl Outcome {
 /// clients were not checked, and, when none could be checked, the most
 /// severe failure's own code (see `portfolio_exit`).
 pub async fn run(config: &Config, only: Option<&str>, full: bool, repair: bool, json: bool) -> CliResult {
-    let parts = setup::parts(config, &setup::holder_name("reconcile")).await?;
+    let parts = setup::parts(config, &rowcol_stack::holder_name("reconcile")).await?;
     let advisor: AdvisorId = parse_id(&config.advisor)?;
     let mode = if full {
         ReconcileMode::Full {

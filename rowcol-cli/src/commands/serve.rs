@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rowcol_cli::http::{self, App, ServeLimits, metrics_router, router};
 use rowcol_qbo::WebhookVerifier;
+use rowcol_worker::http::{self, App, ServeLimits, metrics_router, router};
 use rowcol_worker::{Intake, JobQueue, Worker};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -35,7 +35,7 @@ pub async fn run(config: &Config, options: ServeOptions) -> CliResult {
         .clone()
         .map(WebhookVerifier::new)
         .ok_or_else(|| CliError::Config("ROWCOL_WEBHOOK_VERIFIER is not set: webhooks cannot be checked".into()))?;
-    let parts = setup::parts(config, &setup::holder_name("serve")).await?;
+    let parts = setup::parts(config, &rowcol_stack::holder_name("serve")).await?;
     let queue = JobQueue::connect(&config.queue_url).await?;
     let app = Arc::new(App {
         verifier,

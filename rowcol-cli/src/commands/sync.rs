@@ -20,7 +20,7 @@ use crate::setup;
 /// Exits as `portfolio_exit` says: a client found busy (another process
 /// syncs it) was not synced by this command and counts as not done.
 pub async fn run(config: &Config, watch: Option<Duration>, concurrency: usize) -> CliResult {
-    let parts = setup::parts(config, &setup::holder_name("sync")).await?;
+    let parts = setup::parts(config, &rowcol_stack::holder_name("sync")).await?;
     if let Some(tick_every) = watch {
         let queue = JobQueue::connect(&config.queue_url).await?;
         eprintln!(

@@ -5,7 +5,6 @@ use async_trait::async_trait;
 use crate::{ClientId, Rail, RailCredentials, Result};
 
 /// Stores each connection's credentials, encrypted at rest by the adapter.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait CredentialStore: Send + Sync {
     /// Stores the credentials of a client's connection to a rail, replacing

@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{AccountType, EntityKind};
-use crate::sync::{PageCursor, Rejected, SourceRecord, Tombstone};
+use crate::sync::{ChangeCursor, PageCursor, Rejected, SourceRecord, Tombstone};
 use crate::{Connection, ExternalId, Money, Rail, Result};
 
 /// One page to read: a kind and where to start.
@@ -30,6 +30,11 @@ pub struct Page {
     pub rejects: Vec<Rejected>,
     /// Where the next page starts; `None` when this was the last.
     pub next: Option<PageCursor>,
+    /// On a kind's last page, for a rail whose change feed continues from
+    /// where a listing ended (Plaid's `next_cursor`): the change cursor the
+    /// engine stores once the full sync completes. `None` for a rail whose
+    /// change feed is read by time ([`LedgerRail::cursor_at`]).
+    pub resume: Option<ChangeCursor>,
     /// The rail's clock when it answered.
     pub server_time: DateTime<FixedOffset>,
 }
@@ -43,9 +48,11 @@ pub struct ChangeSet {
     pub tombstones: Vec<Tombstone>,
     /// Records that could not be mapped.
     pub rejects: Vec<Rejected>,
-    /// The cursor to ask from next time: from the rail's clock, less a
-    /// small overlap, never past anything not seen.
-    pub next_since: DateTime<FixedOffset>,
+    /// The cursor to ask from next time, never past anything not seen
+    /// (QBO: the rail's clock less a small overlap; Plaid: `next_cursor`).
+    pub next: ChangeCursor,
+    /// The rail's clock when it answered (the day balance points are dated).
+    pub server_time: DateTime<FixedOffset>,
     /// Calls made to the rail's API to build this set.
     pub api_calls: u32,
 }
@@ -95,18 +102,32 @@ pub trait LedgerRail: Send + Sync {
     ///   own retries are spent; `NeedsReauth` is final.
     async fn list_pages(&self, connection: &Connection, requests: &[PageRequest]) -> Result<Vec<Page>>;
 
-    /// Reads every change of the given kinds since `since`.
+    /// The change cursor that reads every change made after a full listing
+    /// which began at `listed_from` (the rail's clock on its first page):
+    /// what the engine stores when a full sync completes and no page gave a
+    /// [`Page::resume`]. The default is the time itself, for rails whose
+    /// change feed is read by time.
+    fn cursor_at(&self, listed_from: DateTime<FixedOffset>) -> ChangeCursor {
+        ChangeCursor::from_time(listed_from)
+    }
+
+    /// Reads every change of the given kinds since `since`, a cursor this
+    /// rail made (by [`LedgerRail::cursor_at`], [`Page::resume`] or an
+    /// earlier [`ChangeSet::next`]); the engine stores it as it is.
     ///
     /// Behaviour:
     /// - MUST include deletions as tombstones (and merges with the survivor).
-    /// - MUST NOT return a `next_since` past a change it did not return
-    ///   (a rail with a per-answer cap splits the window until nothing is cut).
+    /// - MUST NOT return a `next` past a change it did not return (a rail
+    ///   with a per-answer cap splits the window until nothing is cut; a
+    ///   paged feed restarts from its first cursor when a page fails).
     /// - MUST fail with `RailErrorKind::CursorTooOld` when `since` is older
-    ///   than the rail keeps changes for: the caller then re-syncs in full.
+    ///   than the rail keeps changes for, or is not a cursor it can read
+    ///   (another Item's, garbled): the engine then re-syncs in full and
+    ///   stores the cursor that listing ends with.
     async fn changes_since(
         &self,
         connection: &Connection,
-        since: DateTime<FixedOffset>,
+        since: &ChangeCursor,
         kinds: &[EntityKind],
     ) -> Result<ChangeSet>;
 

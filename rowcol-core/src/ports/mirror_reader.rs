@@ -18,7 +18,6 @@ use crate::{AdvisorId, ClientHealth, ClientId, Result};
 /// Behaviour of every method:
 /// - MUST fail with `StoreErrorKind::OutsidePortfolio` when the client is not
 ///   in the advisor's portfolio, never answer empty.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait MirrorReader: Send + Sync {
     /// Loads everything the calculators need about one client (see

@@ -3,9 +3,10 @@
 //!
 //! Each port's methods carry a **Behaviour** list of MUST/SHOULD rules, and
 //! each port file names the suite in `rowcol-testkit` that checks exactly
-//! those on every implementation. Each port has a mockall mock (feature
-//! `mocks`) for unit tests of logic behind it, and is proven object-safe
-//! below.
+//! those on every implementation. The rail and the lease store have mockall
+//! mocks (feature `mocks`), which the engine's unit tests of its error and
+//! lease paths drive (`rowcol-sync/tests/mocked_ports.rs`). Every port is
+//! proven object-safe below.
 
 mod credential_store;
 mod lease_store;
@@ -26,19 +27,9 @@ pub use sync_journal::SyncJournal;
 pub use sync_policy::{DataSource, RateLimit, RetryDecision, SyncPolicy};
 
 #[cfg(any(test, feature = "mocks"))]
-pub use credential_store::MockCredentialStore;
-#[cfg(any(test, feature = "mocks"))]
 pub use lease_store::MockLeaseStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use ledger_rail::MockLedgerRail;
-#[cfg(any(test, feature = "mocks"))]
-pub use mirror_reader::MockMirrorReader;
-#[cfg(any(test, feature = "mocks"))]
-pub use registry::MockRegistry;
-#[cfg(any(test, feature = "mocks"))]
-pub use sync_journal::MockSyncJournal;
-#[cfg(any(test, feature = "mocks"))]
-pub use sync_policy::MockSyncPolicy;
 
 /// Compile-time proof that every port can be used as a trait object, so a
 /// second rail or store plugs in behind `Arc<dyn Port>` without generics.

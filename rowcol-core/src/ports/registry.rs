@@ -19,7 +19,6 @@ use crate::{
 /// Behaviour of every method that takes an `AdvisorId`:
 /// - MUST fail with `StoreErrorKind::OutsidePortfolio` when the client is not
 ///   in the advisor's portfolio, never answer empty.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Registry: Send + Sync {
     /// Creates or renames an advisor.

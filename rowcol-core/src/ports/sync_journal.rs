@@ -18,7 +18,6 @@ use crate::{ClientId, EntityKind, ExternalId, Rail, Result, VersionToken};
 
 /// The engine's side of the mirror, keyed by client (and rail): no advisor
 /// scope, for the engine and operators only.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SyncJournal: Send + Sync {
     /// Applies one sync batch as a single transaction.

@@ -38,7 +38,6 @@ pub struct RateLimit {
 }
 
 /// How sync is scheduled and retried.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait SyncPolicy: Send + Sync {
     /// Time between scheduled syncs of a client.
     fn interval(&self, client: &ClientId) -> Duration;

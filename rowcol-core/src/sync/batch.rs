@@ -95,22 +95,66 @@ pub struct BalancePoint {
 #[serde(transparent)]
 pub struct PageCursor(pub String);
 
+/// Where a rail's change feed resumes, as the rail wrote it: opaque to the
+/// engine and the mirror, which store it as it is (QBO: a time, read back
+/// with an overlap; Plaid: `next_cursor`; Stripe: an event id).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChangeCursor(String);
+
+impl ChangeCursor {
+    /// A cursor the rail wrote.
+    pub fn new(text: impl Into<String>) -> Self {
+        ChangeCursor(text.into())
+    }
+
+    /// The cursor of a rail whose change feed is read by time: the time in
+    /// RFC 3339, with its offset and every digit of its fraction.
+    pub fn from_time(at: DateTime<FixedOffset>) -> Self {
+        ChangeCursor(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false))
+    }
+
+    /// The time a time-based cursor holds; `None` when it is not one.
+    pub fn time(&self) -> Option<DateTime<FixedOffset>> {
+        DateTime::parse_from_rfc3339(&self.0).ok()
+    }
+
+    /// The cursor's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ChangeCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Where a client's sync stands on one rail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncPosition {
     /// A full listing is under way.
     FullSync {
-        /// Server time when the full sync began: the CDC cursor once it ends.
+        /// Server time when the full sync began: the change cursor once it
+        /// ends, unless a page gave `resume`.
         started_at: DateTime<FixedOffset>,
         /// Kinds still to list, each with the cursor of its next page
         /// (`None`: start from the first page).
         pending: BTreeMap<EntityKind, Option<PageCursor>>,
+        /// The change cursor a finished kind's last page gave (a rail whose
+        /// feed continues from its listing), kept until the sync completes.
+        #[serde(default)]
+        resume: Option<ChangeCursor>,
     },
-    /// Incremental: changes since this server time are still to be read.
+    /// Incremental: changes since this cursor are still to be read.
     Incremental {
-        /// The next `changedSince`.
-        since: DateTime<FixedOffset>,
+        /// The rail's change cursor, stored as the rail wrote it. Mirrors
+        /// written before cursors were opaque stored a time as `since`; it
+        /// reads as the same time-based cursor.
+        #[serde(alias = "since")]
+        cursor: ChangeCursor,
     },
 }
 
@@ -199,4 +243,36 @@ pub struct ApplyOutcome {
     pub deleted: u32,
     /// Rejects stored as dead letters.
     pub dead_lettered: u32,
+}
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::*;
+    use crate::test_text::time;
+
+    #[test]
+    fn a_time_cursor_keeps_every_digit_and_reads_back() {
+        let at = time("2026-02-28T16:00:00.123456-08:00");
+        let cursor = ChangeCursor::from_time(at);
+        assert_eq!(cursor.time(), Some(at));
+        assert_eq!(cursor.time().map(|t| t.offset().local_minus_utc()), Some(-8 * 3600));
+        assert_eq!(
+            ChangeCursor::new("CAESJ0tqd2").time(),
+            None,
+            "an opaque cursor is no time"
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_stored_with_a_time_reads_as_a_time_cursor() {
+        let old = r#"{"incremental":{"since":"2026-03-01T12:00:00-08:00"}}"#;
+        let position: SyncPosition = serde_json::from_str(old).unwrap();
+        let SyncPosition::Incremental { cursor } = position else {
+            panic!("{position:?}");
+        };
+        assert_eq!(cursor.time(), Some(time("2026-03-01T12:00:00-08:00")));
+        let old_full = r#"{"full_sync":{"started_at":"2026-03-01T12:00:00Z","pending":{}}}"#;
+        let position: SyncPosition = serde_json::from_str(old_full).unwrap();
+        assert!(matches!(position, SyncPosition::FullSync { resume: None, .. }));
+    }
 }

@@ -9,8 +9,8 @@ mod run;
 
 pub use audit::{AuditAction, AuditEntry, AuditVerification, ChainWalker, GENESIS_HASH};
 pub use batch::{
-    ApplyOutcome, BalancePoint, Checkpoint, DeadLetter, PageCursor, RecordState, Rejected, SourceRecord, SyncBatch,
-    SyncPosition, Tombstone,
+    ApplyOutcome, BalancePoint, ChangeCursor, Checkpoint, DeadLetter, PageCursor, RecordState, Rejected, SourceRecord,
+    SyncBatch, SyncPosition, Tombstone,
 };
 pub use health::{ClientHealth, KindHealth, ReconcileHealth};
 pub use notice::{ChangeNotice, NoticeOperation};

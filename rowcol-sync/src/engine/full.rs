@@ -1,6 +1,7 @@
 //! A full sync: page through every mirrored kind, applying each rail answer
 //! as one batch with the position reached, then switch to incremental from
-//! the time the full sync began. Deletions are found by difference: when a
+//! the change cursor the listing ended with (a rail's `resume`, or its
+//! cursor at the time the full sync began). Deletions are found by difference: when a
 //! kind's listing ends, live mirror records it did not list are tombstoned.
 
 use std::collections::{BTreeMap, HashSet};
@@ -8,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, FixedOffset};
 
 use rowcol_core::ports::PageRequest;
-use rowcol_core::sync::{ChangeNotice, PageCursor, SyncBatch, SyncPosition, Tombstone};
+use rowcol_core::sync::{ChangeCursor, ChangeNotice, PageCursor, SyncBatch, SyncPosition, Tombstone};
 use rowcol_core::{
     Connection, EntityKind, ErrorContext, ExternalId, LedgerRail, RailErrorKind, RailFailure, Result, RowcolError,
 };
@@ -18,6 +19,9 @@ use super::{Progress, RealmLease, SyncEngine, balance_points, notices};
 /// Margin taken off the first answer's server time for the CDC cursor that
 /// follows, so a change landing while the first page was read is not lost.
 const START_OVERLAP: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Kinds still to list, each with the cursor of its next page.
+type Pending = BTreeMap<EntityKind, Option<PageCursor>>;
 
 /// Runs a full sync, fresh (`resume` is `None` or not a full-sync position)
 /// or resumed after a crash. A resumed kind restarts at its first page: the
@@ -32,12 +36,18 @@ pub(super) async fn run(
     lease: Option<&RealmLease>,
     progress: &mut Progress,
 ) -> Result<()> {
-    let (mut started_at, mut pending): (Option<DateTime<FixedOffset>>, BTreeMap<EntityKind, Option<PageCursor>>) =
+    let (mut started_at, mut pending, mut feed): (Option<DateTime<FixedOffset>>, Pending, Option<ChangeCursor>) =
         match resume {
-            Some(SyncPosition::FullSync { started_at, pending }) => {
-                (Some(started_at), pending.into_keys().map(|kind| (kind, None)).collect())
-            }
-            _ => (None, EntityKind::ALL.iter().map(|kind| (*kind, None)).collect()),
+            Some(SyncPosition::FullSync {
+                started_at,
+                pending,
+                resume,
+            }) => (
+                Some(started_at),
+                pending.into_keys().map(|kind| (kind, None)).collect(),
+                resume,
+            ),
+            _ => (None, EntityKind::ALL.iter().map(|kind| (*kind, None)).collect(), None),
         };
     let mut seen: BTreeMap<EntityKind, HashSet<ExternalId>> = BTreeMap::new();
     while !pending.is_empty() {
@@ -67,6 +77,9 @@ pub(super) async fn run(
                 .extend(balance_points(&page.records, page.server_time.date_naive()));
             batch.records.extend(page.records);
             batch.rejects.extend(page.rejects);
+            if let Some(cursor) = page.resume {
+                feed = Some(cursor);
+            }
             match page.next {
                 Some(cursor) => {
                     pending.insert(page.kind, Some(cursor));
@@ -101,11 +114,14 @@ pub(super) async fn run(
             break;
         };
         batch.checkpoint = Some(if pending.is_empty() {
-            SyncPosition::Incremental { since: started_at }
+            SyncPosition::Incremental {
+                cursor: feed.clone().unwrap_or_else(|| rail.cursor_at(started_at)),
+            }
         } else {
             SyncPosition::FullSync {
                 started_at,
                 pending: pending.clone(),
+                resume: feed.clone(),
             }
         });
         engine.apply(batch, progress).await?;

@@ -333,9 +333,9 @@ impl SyncEngine {
         let started = Instant::now();
         let mut report = SyncReport::new(connection, trigger);
         let resume = match checkpoint.map(|c| c.position) {
-            Some(SyncPosition::Incremental { since }) => {
+            Some(SyncPosition::Incremental { cursor }) => {
                 let mut progress = self.begin(connection, trigger, SyncMode::Incremental).await?;
-                let outcome = incremental::run(self, connection, rail, since, notices, &mut progress).await;
+                let outcome = incremental::run(self, connection, rail, &cursor, notices, &mut progress).await;
                 match self.end(connection, progress, outcome, &mut report).await {
                     Ok(()) => None,
                     Err(e) if is_cursor_too_old(&e) => {

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use rowcol_core::entity::{Entity, EntityKind};
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::{
-    BalancePoint, Rejected, RunCounts, RunStatus, SourceRecord, SyncBatch, SyncMode, SyncPosition, SyncTrigger,
-    Tombstone,
+    BalancePoint, ChangeCursor, Rejected, RunCounts, RunStatus, SourceRecord, SyncBatch, SyncMode, SyncPosition,
+    SyncTrigger, Tombstone,
 };
 use rowcol_core::{
     Advisor, AdvisorId, Client, ClientId, ClientSettings, Connection, ConnectionStatus, Currency, LeaseStore,
@@ -125,7 +125,9 @@ pub fn batch(client: &str, records: Vec<SourceRecord>) -> SyncBatch {
 
 /// An incremental position at `at`.
 pub fn incremental(at: &str) -> SyncPosition {
-    SyncPosition::Incremental { since: time(at) }
+    SyncPosition::Incremental {
+        cursor: ChangeCursor::from_time(time(at)),
+    }
 }
 
 /// The client's snapshot as of 2026-03-01.

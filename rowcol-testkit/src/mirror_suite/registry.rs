@@ -77,6 +77,7 @@ pub async fn checkpoint_settings_and_reviews_survive_resync(store: Arc<dyn Mirro
         ]
         .into_iter()
         .collect(),
+        resume: Some(rowcol_core::ChangeCursor::new("CAESJ0tqd2")),
     };
     for position in [full, incremental("2026-01-10T10:00:00-08:00")] {
         let mut b = batch(

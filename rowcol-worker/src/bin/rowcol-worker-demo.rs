@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, Utc};
 use rowcol_core::entity::EntityKind;
 use rowcol_core::ports::{ChangeSet, LiveBalance, Page, PageRequest};
-use rowcol_core::sync::SourceRecord;
+use rowcol_core::sync::{ChangeCursor, SourceRecord};
 use rowcol_core::{Connection, ExternalId, LeaseStore, LedgerRail, MirrorStore, Rail, Result, StandardPolicy};
 use rowcol_mirror::CredentialKey;
 use rowcol_sync::SyncEngine;
@@ -57,6 +57,7 @@ impl LedgerRail for SlowEmptyRail {
                 records: Vec::new(),
                 rejects: Vec::new(),
                 next: None,
+                resume: None,
                 server_time,
             })
             .collect())
@@ -65,15 +66,16 @@ impl LedgerRail for SlowEmptyRail {
     async fn changes_since(
         &self,
         connection: &Connection,
-        _since: DateTime<FixedOffset>,
+        _since: &ChangeCursor,
         _kinds: &[EntityKind],
     ) -> Result<ChangeSet> {
-        let next_since = self.call(connection).await;
+        let server_time = self.call(connection).await;
         Ok(ChangeSet {
             records: Vec::new(),
             tombstones: Vec::new(),
             rejects: Vec::new(),
-            next_since,
+            next: ChangeCursor::from_time(server_time),
+            server_time,
             api_calls: 1,
         })
     }

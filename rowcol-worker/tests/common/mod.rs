@@ -6,14 +6,15 @@
 #![allow(dead_code)] // each test binary uses its own part of the harness
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
+use rowcol_stack::Stack;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rowcol_core::sync::{ChangeNotice, NoticeOperation, RunStatus, SyncRun};
 use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, Connection, ConnectionStatus, Currency, EntityKind, LeaseStore, MirrorStore,
-    Rail, RealmId, RetrySettings, StandardPolicy, SystemClock,
+    Advisor, AdvisorId, Client, ClientId, Connection, ConnectionStatus, Currency, EntityKind, Rail, RealmId,
+    RetrySettings, StandardPolicy, SystemClock,
 };
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_sync::SyncEngine;
@@ -185,14 +186,15 @@ pub async fn portfolio(backend: Backend, clients: usize, policy: StandardPolicy)
         connections.push(connection);
     }
     let rail = Arc::new(MemoryRail::new(Arc::new(SystemClock)));
-    let store: Arc<dyn MirrorStore> = mirror.clone();
-    let leases: Arc<dyn LeaseStore> = mirror.clone();
-    let engine = SyncEngine::new(store, Arc::new(policy))
-        .with_rail(rail.clone())
-        .with_leases(leases, "test-process");
+    let stack = Stack::builder(mirror.clone())
+        .policy(Arc::new(policy))
+        .rail(rail.clone())
+        .holder("test-process")
+        .build()
+        .unwrap();
     let queue = JobQueue::connect(&queue_url).await.unwrap();
     Portfolio {
-        engine: Arc::new(engine),
+        engine: stack.engine,
         mirror,
         rail,
         queue,

@@ -11,12 +11,13 @@ use std::time::Duration;
 use rand::RngCore;
 use rowcol_core::entity::EntityKind;
 use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, Clock, Connection, ConnectionStatus, CredentialStore, Currency, LeaseStore,
-    Rail, RailCredentials, StandardPolicy, SyncPolicy, SystemClock,
+    Advisor, AdvisorId, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, Rail,
+    RailCredentials,
 };
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_qbo::{QboConfig, QboRail, WebhookVerifier, qbo_name};
 use rowcol_qbo_sim::{Admin, PortfolioSpec, SimConfig, SimServer, Size, WebhookConfig};
+use rowcol_stack::Stack;
 use rowcol_sync::SyncEngine;
 use rowcol_sync::reconcile::ReconcileMode;
 use rowcol_worker::{Intake, JobQueue, JobState, Worker};
@@ -129,17 +130,13 @@ pub fn engine(
 ) -> (Arc<QboRail>, Arc<SyncEngine>) {
     let mut config = QboConfig::for_sim(base_url).unwrap();
     config.page_size = page_size;
-    let policy: Arc<dyn SyncPolicy> = Arc::new(StandardPolicy::default());
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let leases: Arc<dyn LeaseStore> = mirror.clone();
-    let credentials: Arc<dyn CredentialStore> = mirror.clone();
-    let rail = Arc::new(QboRail::new(config, credentials, leases.clone(), policy.clone(), clock.clone()).unwrap());
-    let engine = SyncEngine::new(mirror, policy)
-        .with_rail(rail.clone())
-        .with_clock(clock)
-        .with_leases(leases, holder)
-        .with_lease_ttl(lease_ttl);
-    (rail, Arc::new(engine))
+    let stack = Stack::builder(mirror)
+        .qbo(config)
+        .holder(holder)
+        .lease_ttl(lease_ttl)
+        .build()
+        .unwrap();
+    (stack.qbo.unwrap(), stack.engine)
 }
 
 /// Mirror equals source for one client: every kind's live ids and versions
@@ -195,7 +192,7 @@ pub async fn assert_equals_source(l: &Lookalike, engine: &SyncEngine, connection
 }
 
 /// The webhook path running in this process: the real route
-/// (`rowcol_cli::http`) on a local port, a SQLite job queue and a worker
+/// (`rowcol_worker::http`) on a local port, a SQLite job queue and a worker
 /// without schedule ticks; the look-alike delivers its webhooks to it.
 pub struct WebhookPath {
     pub queue: JobQueue,
@@ -217,7 +214,7 @@ pub async fn webhook_path(
     let queue = JobQueue::connect(&format!("sqlite:{}", l.dir.path().join("queue.db").display()))
         .await
         .unwrap();
-    let app = Arc::new(rowcol_cli::http::App {
+    let app = Arc::new(rowcol_worker::http::App {
         verifier: WebhookVerifier::new(VERIFIER.to_owned().into()),
         intake: Intake::new(engine.clone(), queue.clone()).coalesce_for(coalesce),
         engine: engine.clone(),
@@ -226,7 +223,7 @@ pub async fn webhook_path(
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/webhooks/qbo", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move { axum::serve(listener, rowcol_cli::http::router(app)).await });
+    let server = tokio::spawn(async move { axum::serve(listener, rowcol_worker::http::router(app)).await });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = tokio::spawn(
         Worker::builder(engine, queue.clone())

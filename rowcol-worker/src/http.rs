@@ -1,14 +1,16 @@
-//! The HTTP face of `rowcol serve`: `POST /webhooks/qbo` (signature checked
-//! first, answered fast, the sync left to the queue) and `GET /healthz` on
-//! the public listener; `GET /metrics` (which names every client) on a
-//! listener of its own, loopback by default. [`serve`] runs either with a
-//! header-read timeout, a whole-request timeout and graceful shutdown. A
-//! library module so that tests and benches drive the very route Intuit calls.
+//! HTTP intake: `POST /webhooks/qbo` (signature checked first, answered
+//! fast, the sync left to the queue) and `GET /healthz` on the public
+//! listener; `GET /metrics` (which names every client) on a listener of its
+//! own, loopback by default. [`serve`] runs either with a header-read
+//! timeout, a whole-request timeout and graceful shutdown. `rowcol serve`
+//! runs these routes, and tests and benches drive the very route Intuit
+//! calls.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::{Intake, JobQueue};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -21,7 +23,6 @@ use hyper_util::service::TowerToHyperService;
 use rowcol_core::AdvisorId;
 use rowcol_qbo::{WebhookError, WebhookVerifier};
 use rowcol_sync::SyncEngine;
-use rowcol_worker::{Intake, JobQueue};
 use tokio::net::TcpListener;
 
 /// What the HTTP handlers share.
@@ -144,7 +145,7 @@ async fn webhook(State(hooks): State<Arc<Hooks>>, headers: HeaderMap, body: Byte
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
-    match rowcol_worker::portfolio_metrics(&app.engine, &app.queue, &app.advisor).await {
+    match crate::portfolio_metrics(&app.engine, &app.queue, &app.advisor).await {
         Ok(text) => (
             StatusCode::OK,
             [(
