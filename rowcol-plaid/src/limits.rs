@@ -90,6 +90,32 @@ mod tests {
         )
     }
 
+    #[tokio::test]
+    async fn requests_of_one_item_are_spread_over_the_window_and_items_do_not_share() {
+        let limits = Limits::new(
+            RateLimit {
+                per_minute: 10,
+                max_in_flight: 4,
+            },
+            Duration::from_millis(200),
+            5,
+            Duration::from_secs(60),
+        );
+        let (item, other): (RealmId, RealmId) = ("item1".parse().unwrap(), "item2".parse().unwrap());
+        let start = std::time::Instant::now();
+        for _ in 0..11 {
+            limits.admit(&item).await;
+        }
+        // A burst of one, then one every 20 ms: ten waits at least.
+        assert!(start.elapsed() >= Duration::from_millis(190), "{:?}", start.elapsed());
+        let other_start = std::time::Instant::now();
+        limits.admit(&other).await;
+        assert!(
+            other_start.elapsed() < Duration::from_millis(15),
+            "another Item does not wait"
+        );
+    }
+
     #[test]
     fn five_balance_reads_a_minute_per_item_then_a_wait_is_named() {
         let limits = limits();

@@ -1,0 +1,116 @@
+//! The sync engine on the Plaid rail into a SQLite mirror: a first sync
+//! lists the bank's kinds and stores Plaid's cursor; the next cycles read
+//! changes from it, a mutation mid-update included; the mirror's snapshot
+//! then holds exactly the lines the bank shows.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::Duration;
+use common::{card_purchases, fast_policy, rail_harness};
+use rowcol_core::sync::{SyncMode, SyncTrigger};
+use rowcol_core::{Client, Connection, Currency, MirrorReader, Registry, SnapshotRequest};
+use rowcol_plaid_sim::{ErrorCode, FaultRule};
+use rowcol_sync::SyncEngine;
+
+async fn mirrored(store: &rowcol_mirror::SqliteMirror, as_of: chrono::NaiveDate) -> BTreeMap<String, String> {
+    let snapshot = store
+        .snapshot(
+            &"jane".parse().unwrap(),
+            &"acme".parse().unwrap(),
+            SnapshotRequest {
+                as_of,
+                history_months: 24,
+            },
+        )
+        .await
+        .unwrap();
+    snapshot
+        .bank_transactions
+        .iter()
+        .map(|t| {
+            (
+                t.meta.external_id.to_string(),
+                (-t.amount.amount()).normalize().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn modes(report: &rowcol_sync::SyncReport) -> Vec<SyncMode> {
+    report.runs.iter().map(|(_, mode)| *mode).collect()
+}
+
+#[tokio::test]
+async fn the_engine_mirrors_the_bank_and_follows_plaids_cursor() {
+    let r = rail_harness(3).await;
+    let mut bank = card_purchases();
+    bank.postings.extend(common::bank("c1", 5, 0.7).postings);
+    let token = r.h.public_token(bank).await;
+    let connection: Connection = r.rail.connect(&"acme".parse().unwrap(), &token).await.unwrap();
+    r.store
+        .upsert_client(&Client {
+            id: "acme".parse().unwrap(),
+            advisor: "jane".parse().unwrap(),
+            name: "Acme".into(),
+            home_currency: Currency::USD,
+            connections: vec![connection.clone()],
+        })
+        .await
+        .unwrap();
+    let engine = SyncEngine::new(r.store.clone(), Arc::new(fast_policy())).with_rail(r.rail.clone());
+    let today = || r.h.sim.admin().now().date_naive();
+    let item = connection.realm.to_string();
+
+    let first = engine
+        .sync_connection(&connection, SyncTrigger::OnDemand, &[])
+        .await
+        .unwrap();
+    assert_eq!(modes(&first), vec![SyncMode::Full]);
+    assert_eq!(
+        mirrored(&r.store, today()).await,
+        r.h.truth_of(&item),
+        "the first sync holds the bank"
+    );
+
+    r.h.sim.admin().advance_clock(Duration::days(7));
+    r.h.sim.admin().add_fault(FaultRule {
+        endpoint: Some("/transactions/sync".into()),
+        item_id: Some(item.clone()),
+        code: ErrorCode::TransactionsSyncMutationDuringPagination,
+        times: 1,
+    });
+    let second = engine
+        .sync_connection(&connection, SyncTrigger::Webhook, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        modes(&second),
+        vec![SyncMode::Incremental],
+        "read from Plaid's cursor, which a full sync would not need"
+    );
+    assert!(
+        r.h.sim.admin().faults().is_empty(),
+        "the mutation was met and the update restarted"
+    );
+    assert_eq!(
+        mirrored(&r.store, today()).await,
+        r.h.truth_of(&item),
+        "pending lines posted, the hold gone, nothing twice"
+    );
+    let snapshot_accounts = r
+        .store
+        .snapshot(
+            &"jane".parse().unwrap(),
+            &"acme".parse().unwrap(),
+            SnapshotRequest::as_of(today()),
+        )
+        .await
+        .unwrap()
+        .bank_accounts
+        .len();
+    assert_eq!(snapshot_accounts, 2);
+}
