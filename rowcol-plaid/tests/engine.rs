@@ -12,9 +12,10 @@ use std::sync::Arc;
 use chrono::Duration;
 use common::{card_purchases, fast_policy, rail_harness};
 use rowcol_core::sync::{SyncMode, SyncTrigger};
-use rowcol_core::{Client, Connection, Currency, MirrorReader, Registry, SnapshotRequest};
+use rowcol_core::{Client, Connection, Currency, EntityKind, MirrorReader, Registry, SnapshotRequest};
 use rowcol_plaid_sim::{ErrorCode, FaultRule};
 use rowcol_sync::SyncEngine;
+use rowcol_sync::reconcile::ReconcileMode;
 
 async fn mirrored(store: &rowcol_mirror::SqliteMirror, as_of: chrono::NaiveDate) -> BTreeMap<String, String> {
     let snapshot = store
@@ -45,7 +46,7 @@ fn modes(report: &rowcol_sync::SyncReport) -> Vec<SyncMode> {
 }
 
 #[tokio::test]
-async fn the_engine_mirrors_the_bank_and_follows_plaids_cursor() {
+async fn the_engine_mirrors_the_bank_follows_plaids_cursor_and_reconciles_the_banks_kinds() {
     let r = rail_harness(3).await;
     let mut bank = card_purchases();
     bank.postings.extend(common::bank("c1", 5, 0.7).postings);
@@ -113,4 +114,25 @@ async fn the_engine_mirrors_the_bank_and_follows_plaids_cursor() {
         .bank_accounts
         .len();
     assert_eq!(snapshot_accounts, 2);
+
+    let clean = engine.reconcile(&connection, ReconcileMode::Cheap).await.unwrap();
+    assert_eq!(
+        clean.kinds.iter().map(|k| k.kind).collect::<Vec<_>>(),
+        EntityKind::BANK.to_vec(),
+        "reconciliation checks the bank's kinds"
+    );
+    assert!(clean.drift.is_empty(), "{:?}", clean.drift);
+    // The bank takes a line back and no sync has run: the mirror holds one too many.
+    let gone = mirrored(&r.store, today()).await.into_keys().next().unwrap();
+    r.h.sim.admin().remove_line(&item, &gone).unwrap();
+    let report = engine
+        .reconcile(&connection, ReconcileMode::Full { totals_as: None })
+        .await
+        .unwrap();
+    let drift: Vec<_> = report
+        .drift
+        .iter()
+        .map(|d| (d.kind(), d.id().map(|i| i.to_string())))
+        .collect();
+    assert_eq!(drift, vec![(EntityKind::BankTransaction, Some(gone))]);
 }
