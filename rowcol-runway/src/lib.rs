@@ -50,11 +50,7 @@ pub mod scenario;
 pub mod services;
 
 mod home;
-mod id_map;
-mod id_table;
-mod index;
-mod sign;
-mod sum;
+mod perf;
 
 pub use calc::{CashOutlook, outlook};
 pub use console::{DecisionConsole, console};

@@ -36,7 +36,7 @@ use crate::calc::habits::PaymentHabits;
 use crate::calc::rollforward::{self, AccountTypes};
 use crate::calc::runway::{Runway, RunwayState, round_ratio};
 use crate::home::HomeRates;
-use crate::index::SnapshotIndex;
+use crate::perf::index::SnapshotIndex;
 use crate::period::{days_between, shift};
 
 /// Whether money raised is borrowed or invested.

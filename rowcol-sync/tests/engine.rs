@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rowcol_core::entity::EntityKind;
 use rowcol_core::ports::{ChangeSet, LiveBalance, Page, PageRequest};
 use rowcol_core::sync::{
-    AuditAction, ChangeNotice, NoticeOperation, RunStatus, SourceRecord, SyncPosition, SyncTrigger,
+    AuditAction, ChangeNotice, NoticeOperation, RunStatus, SourceRecord, SyncMode, SyncPosition, SyncTrigger,
 };
 use rowcol_core::{
     Clock, Connection, ConnectionStatus, ExternalId, LeaseStore, LedgerRail, Rail, RailErrorKind, StandardPolicy,
@@ -178,6 +178,56 @@ async fn a_full_sync_cut_off_midway_resumes_and_converges() {
     assert_eq!(report.outcome, SyncOutcome::Synced);
     assert_mirror_equals_source(&w, c).await;
     assert!(w.mirror.verify_audit(&c.client).await.unwrap().is_intact());
+}
+
+#[tokio::test]
+async fn a_resumed_full_sync_also_brings_what_changed_since_it_began() {
+    let w = world(1, 30).await;
+    let c = &w.connections[0];
+    // The first round of pages lands (every kind of at most 30 rows is
+    // listed in full), then the process "dies".
+    w.rail.fail_next_after(1, RailErrorKind::Transient);
+    w.engine
+        .sync_connection(c, SyncTrigger::Schedule, &[])
+        .await
+        .unwrap_err();
+    let checkpoint = w.mirror.checkpoint(&c.client, Rail::Qbo).await.unwrap().unwrap();
+    let SyncPosition::FullSync { pending, .. } = checkpoint.position else {
+        panic!("not inside a full sync: {checkpoint:?}");
+    };
+    // While no worker runs, a record of a kind already listed changes.
+    w.clock.advance(Duration::minutes(10));
+    let (kind, id, _) = w
+        .rail
+        .live(&c.realm)
+        .into_iter()
+        .find(|(kind, _, _)| !pending.contains_key(kind))
+        .unwrap();
+    let mut record = w.rail.get(&c.realm, kind, &id).unwrap();
+    record.entity.meta_mut().version = VersionToken::new("changed-after-the-crash");
+    record.entity.meta_mut().updated_at = w.clock.now().fixed_offset();
+    w.rail.put(&c.realm, record);
+
+    // One sync: the resumed full sync, then the change feed from its start.
+    let report = w.engine.sync_connection(c, SyncTrigger::Schedule, &[]).await.unwrap();
+    assert_eq!(report.outcome, SyncOutcome::Synced);
+    assert_mirror_equals_source(&w, c).await;
+    let modes: Vec<SyncMode> = report.runs.iter().map(|(_, mode)| *mode).collect();
+    assert_eq!(modes, [SyncMode::Full, SyncMode::Incremental]);
+    let checkpoint = w.mirror.checkpoint(&c.client, Rail::Qbo).await.unwrap().unwrap();
+    assert!(
+        matches!(checkpoint.position, SyncPosition::Incremental { .. }),
+        "{checkpoint:?}"
+    );
+    // A fresh full sync needs no such cycle: it began in this call.
+    let fresh = world(1, 30).await;
+    let report = fresh
+        .engine
+        .sync_connection(&fresh.connections[0], SyncTrigger::Schedule, &[])
+        .await
+        .unwrap();
+    let modes: Vec<SyncMode> = report.runs.iter().map(|(_, mode)| *mode).collect();
+    assert_eq!(modes, [SyncMode::Full]);
 }
 
 #[tokio::test]

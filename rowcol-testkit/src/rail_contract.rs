@@ -5,7 +5,8 @@
 //! (`examples/tests/json_rail_contract.rs`).
 //!
 //! A rail's test gives the suite a [`ContractSource`]: the rail, a
-//! connection, and a way to change that connection's books at the source.
+//! connection, and a way to change that connection's books at the source
+//! ([`EditedBooks`] is one for books a test edits directly).
 //! [`run_all`] runs every check in order on one source; each check leaves
 //! the books as it found them apart from the records it made.
 
@@ -13,11 +14,16 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset};
 use rowcol_core::ports::PageRequest;
-use rowcol_core::{ChangeCursor, Connection, EntityKind, ExternalId, LedgerRail, RailErrorKind};
+use rowcol_core::{
+    ChangeCursor, Clock, Connection, Entity, EntityKind, ExternalId, LedgerRail, ManualClock, RailErrorKind, RealmId,
+    VersionToken,
+};
+use rust_decimal::Decimal;
 
 /// What a rail's test gives the contract suite.
 #[async_trait]
@@ -263,5 +269,108 @@ async fn list_ids(source: &dyn ContractSource, kind: EntityKind) -> BTreeSet<Ext
             Some(next) => cursor = Some(next),
             None => return ids,
         }
+    }
+}
+
+/// A rail's books that a test edits directly (an in-memory source, files):
+/// what [`EditedBooks`] needs to be a [`ContractSource`].
+pub trait BookEditor: Send + Sync {
+    /// Creates or replaces a record, changed now.
+    fn put(&self, realm: &RealmId, entity: Entity);
+    /// Deletes a record now.
+    fn delete(&self, realm: &RealmId, kind: EntityKind, id: &ExternalId);
+}
+
+/// A [`ContractSource`] over books a test edits directly, on a clock the
+/// test moves: `bills` bills and a vendor to start with, bills created,
+/// changed and deleted by the suite.
+pub struct EditedBooks<E> {
+    editor: Arc<E>,
+    rail: Arc<dyn LedgerRail>,
+    clock: Arc<ManualClock>,
+    connection: Connection,
+    change_window: Option<chrono::Duration>,
+    next_id: AtomicU64,
+}
+
+impl<E: BookEditor + 'static> EditedBooks<E> {
+    /// Books of `bills` bills and a vendor for `connection`, edited through
+    /// `editor` and read through `rail`, whose clock is `clock`.
+    pub fn new(
+        editor: Arc<E>,
+        rail: Arc<dyn LedgerRail>,
+        clock: Arc<ManualClock>,
+        connection: Connection,
+        change_window: Option<chrono::Duration>,
+        bills: u64,
+    ) -> Self {
+        let books = EditedBooks {
+            editor,
+            rail,
+            clock,
+            connection,
+            change_window,
+            next_id: AtomicU64::new(bills + 1),
+        };
+        for id in 1..=bills {
+            books.put_bill(&id.to_string(), "0");
+        }
+        let client = books.connection.client.as_str().to_owned();
+        books.editor.put(
+            &books.connection.realm,
+            Entity::Vendor(crate::fixtures::vendor(&client, "56", "Acme Supplies")),
+        );
+        books
+    }
+
+    fn put_bill(&self, id: &str, version: &str) {
+        let mut bill = crate::fixtures::bill(self.connection.client.as_str(), id, Decimal::TEN);
+        bill.meta.version = VersionToken::new(version);
+        self.editor.put(&self.connection.realm, Entity::Bill(bill));
+    }
+}
+
+#[async_trait]
+impl<E: BookEditor + 'static> ContractSource for EditedBooks<E> {
+    fn rail(&self) -> Arc<dyn LedgerRail> {
+        self.rail.clone()
+    }
+
+    fn connection(&self) -> Connection {
+        self.connection.clone()
+    }
+
+    fn kind(&self) -> EntityKind {
+        EntityKind::Bill
+    }
+
+    fn kinds(&self) -> Vec<EntityKind> {
+        vec![EntityKind::Bill, EntityKind::Vendor, EntityKind::Invoice]
+    }
+
+    fn change_window(&self) -> Option<chrono::Duration> {
+        self.change_window
+    }
+
+    fn now(&self) -> DateTime<FixedOffset> {
+        self.clock.now().fixed_offset()
+    }
+
+    async fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
+    async fn create(&self) -> ExternalId {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed).to_string();
+        self.put_bill(&id, "0");
+        crate::fixtures::id(&id)
+    }
+
+    async fn change(&self, id: &ExternalId) {
+        self.put_bill(id.as_str(), "1");
+    }
+
+    async fn delete(&self, id: &ExternalId) {
+        self.editor.delete(&self.connection.realm, EntityKind::Bill, id);
     }
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::aging::{Side, open_items};
 use super::runway::round_ratio;
 use crate::home::HomeRates;
+use crate::perf::sum::sum_present;
 use crate::period::Window;
-use crate::sum::sum_present;
 
 /// DSO or DPO with the amounts it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

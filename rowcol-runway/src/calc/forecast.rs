@@ -38,8 +38,8 @@ use serde::{Deserialize, Serialize};
 use super::habits::PaymentHabits;
 use super::rollforward::{Class, Movement, operating_in_home};
 use crate::home::HomeRates;
+use crate::perf::sign::positive;
 use crate::period::{Window, days_between, shift};
-use crate::sign::positive;
 
 /// Weeks in the forecast.
 pub const WEEKS: usize = 13;

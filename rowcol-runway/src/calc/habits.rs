@@ -5,8 +5,8 @@ use rowcol_core::{ClientSnapshot, EntityKind, ExternalId};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::id_table::IdTable;
-use crate::index::SnapshotIndex;
+use crate::perf::id_table::IdTable;
+use crate::perf::index::SnapshotIndex;
 use crate::period::{days_between, shift};
 
 /// Where an expected collection date came from.

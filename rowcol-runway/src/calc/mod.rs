@@ -20,7 +20,7 @@ use rowcol_core::ClientSnapshot;
 use serde::{Deserialize, Serialize};
 
 use crate::home::HomeRates;
-use crate::index::SnapshotIndex;
+use crate::perf::index::SnapshotIndex;
 use crate::period::Window;
 use aging::{Aging, Side};
 use burn::Burn;

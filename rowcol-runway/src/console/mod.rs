@@ -30,13 +30,13 @@ use crate::calc::runway::round_ratio;
 use crate::calc::{CashOutlook, outlook_with};
 use crate::home::HomeRates;
 use crate::hygiene::{EntityRef, HygieneTray};
-use crate::id_table::IdTable;
-use crate::index::SnapshotIndex;
+use crate::perf::id_table::IdTable;
+use crate::perf::index::SnapshotIndex;
+use crate::perf::sign::positive;
 use crate::period::{days_between, shift};
 use crate::services::bills::flagged_bills;
 use crate::services::invoices::Chase;
 use crate::services::{BillService, BusinessService, ChaseItem, InvoiceService};
-use crate::sign::positive;
 use payment_set::{Candidate, PaymentSet};
 use terms::{EarlyDiscount, TermRates, UsualMethods, lead_days};
 

@@ -7,8 +7,8 @@ use rowcol_core::{ClientSnapshot, ExternalId, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::id_table::IdTable;
-use crate::index::SnapshotIndex;
+use crate::perf::id_table::IdTable;
+use crate::perf::index::SnapshotIndex;
 use crate::period::shift;
 
 /// Days a payment by `method` takes to reach the vendor: cash 0, card 1,

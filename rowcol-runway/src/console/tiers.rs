@@ -10,8 +10,8 @@
 use rowcol_core::entity::{Account, AccountType};
 use rowcol_core::{ClientSnapshot, VendorTier};
 
-use crate::id_table::IdTable;
-use crate::index::SnapshotIndex;
+use crate::perf::id_table::IdTable;
+use crate::perf::index::SnapshotIndex;
 
 /// The tier a bill line posting to `account` suggests, if any.
 fn tier_of_account(account: &Account) -> Option<VendorTier> {

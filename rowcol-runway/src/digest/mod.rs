@@ -26,7 +26,7 @@ use crate::calc::runway::{Runway, RunwayState};
 use crate::console::{BillDecision, DecisionConsole, Draft, Figures, decide};
 use crate::home::HomeRates;
 use crate::hygiene::{Finding, HygieneTray, SeverityCounts, tray_with};
-use crate::index::SnapshotIndex;
+use crate::perf::index::SnapshotIndex;
 use crate::services::ChaseItem;
 use freshness::{BOOKS_KINDS, CASH_KINDS, Freshness, GUARDRAIL_KINDS, RUNWAY_KINDS, Stated};
 

@@ -15,9 +15,9 @@ use rowcol_core::entity::SourceMeta;
 use rowcol_core::{ClientId, ClientSnapshot, EntityKind, ExternalId, Money, ReviewDecision, ReviewState, VersionToken};
 use serde::{Deserialize, Serialize};
 
-use crate::id_map::IdMap;
-use crate::id_table::IdTable;
-use crate::index::SnapshotIndex;
+use crate::perf::id_map::IdMap;
+use crate::perf::id_table::IdTable;
+use crate::perf::index::SnapshotIndex;
 use pending::Pending;
 
 /// How much a finding matters.

@@ -5,9 +5,9 @@ use rowcol_core::entity::Bill;
 use rowcol_core::{ClientSnapshot, EntityKind};
 
 use crate::hygiene::{HygieneTray, Severity};
-use crate::id_table::IdTable;
+use crate::perf::id_table::IdTable;
+use crate::perf::sign::positive;
 use crate::period::shift;
-use crate::sign::positive;
 
 /// Filters over a snapshot's bills. Lists come back by due date, then id.
 #[derive(Debug, Clone, Copy)]

@@ -10,9 +10,9 @@ use crate::calc::habits::{CollectionBasis, PaymentHabits};
 use crate::calc::runway::round_ratio;
 use crate::home::HomeRates;
 use crate::hygiene::EntityRef;
-use crate::index::SnapshotIndex;
+use crate::perf::index::SnapshotIndex;
+use crate::perf::sign::positive;
 use crate::period::days_between;
-use crate::sign::positive;
 
 /// How the chase ranking scores an invoice.
 pub const CHASE_METHOD: &str = "score = open amount (home currency) x overdue weight x history weight; overdue weight: \

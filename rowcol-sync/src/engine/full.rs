@@ -27,6 +27,9 @@ type Pending = BTreeMap<EntityKind, Option<PageCursor>>;
 /// or resumed after a crash. A resumed kind restarts at its first page: the
 /// ids listed before the crash are not known, and deletion by difference
 /// needs the whole listing; upserts are idempotent, so re-reading is safe.
+/// Answers the change cursor it committed once every kind was listed
+/// (`None` when no page was read): read from it at once, the change feed
+/// brings the kinds listed first up to date.
 pub(super) async fn run(
     engine: &SyncEngine,
     connection: &Connection,
@@ -35,7 +38,7 @@ pub(super) async fn run(
     notices: &[ChangeNotice],
     lease: Option<&RealmLease>,
     progress: &mut Progress,
-) -> Result<()> {
+) -> Result<Option<ChangeCursor>> {
     let (mut started_at, mut pending, mut feed): (Option<DateTime<FixedOffset>>, Pending, Option<ChangeCursor>) =
         match resume {
             Some(SyncPosition::FullSync {
@@ -54,6 +57,7 @@ pub(super) async fn run(
             ),
         };
     let mut seen: BTreeMap<EntityKind, HashSet<ExternalId>> = BTreeMap::new();
+    let mut committed = None;
     while !pending.is_empty() {
         if let Some(lease) = lease {
             lease.check().await?;
@@ -118,9 +122,9 @@ pub(super) async fn run(
             break;
         };
         batch.checkpoint = Some(if pending.is_empty() {
-            SyncPosition::Incremental {
-                cursor: feed.clone().unwrap_or_else(|| rail.cursor_at(started_at)),
-            }
+            let cursor = feed.clone().unwrap_or_else(|| rail.cursor_at(started_at));
+            committed = Some(cursor.clone());
+            SyncPosition::Incremental { cursor }
         } else {
             SyncPosition::FullSync {
                 started_at,
@@ -130,7 +134,7 @@ pub(super) async fn run(
         });
         engine.apply(batch, progress).await?;
     }
-    Ok(())
+    Ok(committed)
 }
 
 /// Refuses an answer that does not hold one page per request (a rail bug):

@@ -17,6 +17,12 @@ use rowcol_core::{Connection, ErrorContext, LeaseStore, Result, RowcolError, Sto
 /// a killed worker's lease frees itself after this.
 pub const SYNC_LEASE_TTL: Duration = Duration::from_secs(120);
 
+/// Attempts at releasing a lease before it is left to expire.
+const RELEASE_TRIES: u32 = 4;
+
+/// The pause after a failed release, times the attempts so far.
+const RELEASE_PAUSE: Duration = Duration::from_millis(100);
+
 /// Where the engine takes realm leases: the store and the process's holder
 /// prefix.
 pub(super) struct LeaseConfig {
@@ -141,8 +147,13 @@ impl RealmLease {
     /// Stops the heartbeat and gives the lease back. The heartbeat is
     /// waited for: a renewal still in flight would otherwise land after the
     /// release and hold the realm for another `ttl` (seen: a reconcile right
-    /// after a sync found its realm busy). A failed release only delays the
-    /// next sync until the lease expires.
+    /// after a sync found its realm busy). A release the store refuses for a
+    /// passing reason (a cut connection, a busy database) is tried again
+    /// [`RELEASE_TRIES`] times in all: a lease left behind holds the realm
+    /// against every later attempt, in this process or another, until it
+    /// expires (seen: a sync after a database restart found its realm held
+    /// by the process whose connections were cut). Past that, the next sync
+    /// waits for the lease to expire.
     pub(crate) async fn release(mut self) {
         if let Some(stop) = self.stop.take() {
             // An error means the heartbeat has already ended.
@@ -150,8 +161,14 @@ impl RealmLease {
         }
         // Ends as the heartbeat returns (a panic in it changes nothing here).
         let _ = (&mut self.heartbeat).await;
-        if let Err(e) = self.store.release(&self.name, &self.holder).await {
-            tracing::warn!(error = %e, client = %self.connection.client, "could not release the sync lease");
+        let mut tries = 1;
+        while let Err(e) = self.store.release(&self.name, &self.holder).await {
+            if tries == RELEASE_TRIES || !e.retryable() {
+                tracing::warn!(error = %e, client = %self.connection.client, tries, "could not release the sync lease");
+                return;
+            }
+            tokio::time::sleep(RELEASE_PAUSE * tries).await;
+            tries += 1;
         }
     }
 }
@@ -208,18 +225,83 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_released_lease_stays_free_even_with_a_renewal_in_flight() {
-        let store = Arc::new(SlowRenewals::default());
-        let config = LeaseConfig::new(store.clone(), "test".to_owned());
-        let connection = Connection {
+    /// A lease store whose first `failures` releases fail as a cut
+    /// database connection does (retryable).
+    #[derive(Default)]
+    struct FlakyReleases {
+        holder: Mutex<Option<String>>,
+        failures: AtomicU64,
+    }
+
+    #[async_trait]
+    impl LeaseStore for FlakyReleases {
+        async fn try_acquire(&self, _name: &str, holder: &str, _ttl: Duration) -> Result<bool> {
+            let mut held = self.holder.lock().unwrap();
+            if held.as_ref().is_some_and(|h| h != holder) {
+                return Ok(false);
+            }
+            *held = Some(holder.to_owned());
+            Ok(true)
+        }
+
+        async fn release(&self, _name: &str, holder: &str) -> Result<()> {
+            if self.failures.load(Ordering::Relaxed) > 0 {
+                self.failures.fetch_sub(1, Ordering::Relaxed);
+                return Err(RowcolError::store(
+                    StoreErrorKind::Unavailable,
+                    ErrorContext::default(),
+                    "terminating connection due to administrator command",
+                ));
+            }
+            let mut held = self.holder.lock().unwrap();
+            if held.as_deref() == Some(holder) {
+                *held = None;
+            }
+            Ok(())
+        }
+    }
+
+    fn acme() -> Connection {
+        Connection {
             client: rowcol_testkit::fixtures::id("acme"),
             rail: Rail::Qbo,
             realm: rowcol_testkit::fixtures::id("1"),
             status: ConnectionStatus::Active,
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn a_release_cut_off_by_the_database_is_tried_again_and_frees_the_realm() {
+        let store = Arc::new(FlakyReleases {
+            failures: AtomicU64::new(RELEASE_TRIES.into()),
+            ..FlakyReleases::default()
+        });
+        // A store down for longer than the tries: the lease is left to expire.
+        let config = LeaseConfig::new(store.clone(), "first".to_owned());
+        let lease = config.acquire(&acme(), SYNC_LEASE_TTL).await.unwrap().unwrap();
+        lease.release().await;
+        assert_eq!(store.failures.load(Ordering::Relaxed), 0, "every try was made");
+        assert!(store.holder.lock().unwrap().is_some());
+
+        // A store back after a few failures: the realm is free for the next process.
+        *store.holder.lock().unwrap() = None;
+        store.failures.store(u64::from(RELEASE_TRIES - 1), Ordering::Relaxed);
+        let lease = config.acquire(&acme(), SYNC_LEASE_TTL).await.unwrap().unwrap();
+        lease.release().await;
+        let next = LeaseConfig::new(store.clone(), "second".to_owned());
+        assert!(
+            next.acquire(&acme(), SYNC_LEASE_TTL).await.unwrap().is_some(),
+            "the realm is still held by {:?}",
+            store.holder.lock().unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_released_lease_stays_free_even_with_a_renewal_in_flight() {
+        let store = Arc::new(SlowRenewals::default());
+        let config = LeaseConfig::new(store.clone(), "test".to_owned());
         let lease = config
-            .acquire(&connection, Duration::from_millis(30))
+            .acquire(&acme(), Duration::from_millis(30))
             .await
             .unwrap()
             .unwrap();

@@ -6,7 +6,8 @@
 //! one rail up to date:
 //! - no checkpoint yet: a **full sync** pages through every mirrored kind;
 //! - a checkpoint inside a full sync (a crash interrupted it): the full sync
-//!   resumes;
+//!   resumes, and a CDC cycle from its start follows in the same call (the
+//!   kinds listed before the crash are as old as that start);
 //! - an incremental checkpoint: one **CDC** read of every kind since it;
 //!   when the rail says the cursor is older than its change window, a full
 //!   **re-sync** follows, which also finds deletions by difference.
@@ -332,25 +333,37 @@ impl SyncEngine {
         let checkpoint = self.mirror.checkpoint(&connection.client, connection.rail).await?;
         let started = Instant::now();
         let mut report = SyncReport::new(connection, trigger);
-        let resume = match checkpoint.map(|c| c.position) {
-            Some(SyncPosition::Incremental { cursor }) => {
-                let mut progress = self.begin(connection, trigger, SyncMode::Incremental).await?;
-                let outcome = incremental::run(self, connection, rail, &cursor, notices, &mut progress).await;
-                match self.end(connection, progress, outcome, &mut report).await {
-                    Ok(()) => None,
-                    Err(e) if is_cursor_too_old(&e) => {
-                        tracing::info!(client = %connection.client, "change cursor too old; full re-sync");
-                        Some(None)
+        let mut position = checkpoint.map(|c| c.position);
+        loop {
+            match position {
+                Some(SyncPosition::Incremental { cursor }) => {
+                    let mut progress = self.begin(connection, trigger, SyncMode::Incremental).await?;
+                    let outcome = incremental::run(self, connection, rail, &cursor, notices, &mut progress).await;
+                    match self.end(connection, progress, outcome, &mut report).await {
+                        Ok(()) => break,
+                        Err(e) if is_cursor_too_old(&e) => {
+                            tracing::info!(client = %connection.client, "change cursor too old; full re-sync");
+                            position = None;
+                        }
+                        Err(e) => return Err(e),
                     }
-                    Err(e) => return Err(e),
+                }
+                resume => {
+                    // A resumed full sync reaches the source as of the start
+                    // of the attempt that began it, which may be long past (a
+                    // killed worker, a restart): kinds listed before the
+                    // crash are that old. A change-feed cycle from that start
+                    // follows at once, so a synced realm is up to date
+                    // however its sync began.
+                    let resumed = matches!(resume, Some(SyncPosition::FullSync { .. }));
+                    let mut progress = self.begin(connection, trigger, SyncMode::Full).await?;
+                    let outcome = full::run(self, connection, rail, resume, notices, lease, &mut progress).await;
+                    match self.end(connection, progress, outcome, &mut report).await? {
+                        Some(cursor) if resumed => position = Some(SyncPosition::Incremental { cursor }),
+                        _ => break,
+                    }
                 }
             }
-            other => Some(other),
-        };
-        if let Some(position) = resume {
-            let mut progress = self.begin(connection, trigger, SyncMode::Full).await?;
-            let outcome = full::run(self, connection, rail, position, notices, lease, &mut progress).await;
-            self.end(connection, progress, outcome, &mut report).await?;
         }
         report.duration = started.elapsed();
         self.announce(&report);

@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use super::{Emit, RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_table::IdTable;
-use crate::sign;
+use crate::perf::id_table::IdTable;
+use crate::perf::sign;
 
 /// Open balances of documents per party id, per currency.
 type OpenPerParty<'a> = IdTable<'a, PerCurrency>;

@@ -8,10 +8,10 @@ use rust_decimal::prelude::ToPrimitive;
 use super::{RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::FewIds;
-use crate::id_table::IdTable;
+use crate::perf::id_map::FewIds;
+use crate::perf::id_table::IdTable;
+use crate::perf::sign::{negative, positive};
 use crate::period::shift;
-use crate::sign::{negative, positive};
 
 /// True for the account QBO uses to hold payments not yet banked.
 pub(crate) fn is_undeposited_funds(a: &Account) -> bool {

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::{RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::{FewIds, IdMap};
+use crate::perf::id_map::{FewIds, IdMap};
 use crate::period::days_between;
 
 fn bill_ref(b: &Bill) -> Seen<'_> {

@@ -8,13 +8,13 @@ use rust_decimal::Decimal;
 use super::{RuleCtx, RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::{FewIds, same_id};
+use crate::perf::id_map::{FewIds, same_id};
 
 /// A spending transaction: bill or purchase, with its vendor's slot.
 struct Spend<'a> {
     kind: EntityKind,
     meta: &'a SourceMeta,
-    /// The vendor's slot ([`VendorSlots`](crate::index::VendorSlots)).
+    /// The vendor's slot ([`VendorSlots`](crate::perf::index::VendorSlots)).
     vendor: Option<usize>,
     lines: &'a [Line],
     total: Money,

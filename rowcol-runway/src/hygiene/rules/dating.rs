@@ -12,7 +12,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::{RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
-use crate::id_map::{FewIds, IdMap};
+use crate::perf::id_map::{FewIds, IdMap};
 use crate::period::shift;
 
 /// A transaction with the accounts it names outside its lines.

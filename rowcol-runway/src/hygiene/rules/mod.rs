@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::Severity;
 use super::pending::{Pending, Seen};
-use crate::index::SnapshotIndex;
+use crate::perf::index::SnapshotIndex;
 
 /// What a rule sees.
 pub(crate) struct RuleCtx<'a, 'r> {

@@ -8,8 +8,8 @@ use rust_decimal::prelude::ToPrimitive;
 use super::{RuleSpec, threshold};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
+use crate::perf::sign::positive;
 use crate::period::{days_between, shift};
-use crate::sign::positive;
 
 /// True when nothing says the customer ever had the invoice. The mirror
 /// keeps QBO's `EmailStatus` and billing address but not `PrintStatus`, so:

@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 use rowcol_core::ClientSnapshot;
 use rowcol_core::entity::{Account, Customer, Invoice, Reference, Term, Vendor};
 
-use crate::id_table::IdTable;
+use crate::perf::id_table::IdTable;
 
 /// Records of one snapshot by external id (deleted records left out).
 pub(crate) struct SnapshotIndex<'a> {

@@ -3,87 +3,20 @@
 //! The keys are short ids from one client's own books, looked up thousands
 //! of times per client: SipHash's resistance to chosen-key flooding buys
 //! nothing in a pure per-request computation and costs a third of the
-//! digest's time. This is FxHash's multiply-rotate step (as in rustc).
+//! digest's time, so these use `rustc-hash`'s Fx hasher (rustc's own).
 //! Nothing iterates these maps into output, so output order never depends
 //! on the hasher.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use rowcol_core::ExternalId;
+use rustc_hash::FxBuildHasher;
 
-/// FxHash: rotate, xor in a word, multiply by a constant.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
+/// A hash map with the Fx hasher.
+pub(crate) type IdMap<K, V> = HashMap<K, V, FxBuildHasher>;
 
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl IdHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-/// Up to 8 bytes as one word, from two overlapping 4-byte reads (or the
-/// first, middle and last byte below 4): with the length known, equal words
-/// mean equal bytes, in a few instructions instead of a byte-by-byte loop
-/// or a `memcpy` call. Ids are short.
-#[inline]
-pub(crate) fn short_word(b: &[u8]) -> u64 {
-    match *b {
-        [] => 0,
-        [first, ..] if b.len() < 4 => {
-            let (mid, last) = (b[b.len() / 2], b[b.len() - 1]);
-            u64::from(first) | u64::from(mid) << 8 | u64::from(last) << 16
-        }
-        _ => {
-            let four = |at: usize| {
-                b.get(at..at + 4)
-                    .map_or(0, |w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-            };
-            u64::from(four(0)) | u64::from(four(b.len() - 4)) << 32
-        }
-    }
-}
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(short_word(chunk));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            self.add(short_word(rest));
-        }
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A hash map with [`IdHasher`].
-pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
-
-/// A hash set with [`IdHasher`].
-pub(crate) type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
+/// A hash set with the Fx hasher.
+pub(crate) type IdSet<K> = HashSet<K, FxBuildHasher>;
 
 /// Equal ids, compared byte by byte in line: ids are a few bytes, fewer
 /// than a call to `memcmp` costs.
