@@ -11,8 +11,10 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use common::{card_purchases, fast_policy, rail_harness};
-use rowcol_core::sync::{SyncMode, SyncTrigger};
-use rowcol_core::{Client, Connection, Currency, EntityKind, MirrorReader, Registry, SnapshotRequest};
+use rowcol_core::sync::{SyncBatch, SyncMode, SyncPosition, SyncTrigger};
+use rowcol_core::{
+    ChangeCursor, Client, Connection, Currency, EntityKind, MirrorReader, Rail, Registry, SnapshotRequest, SyncJournal,
+};
 use rowcol_plaid_sim::{ErrorCode, FaultRule};
 use rowcol_sync::SyncEngine;
 use rowcol_sync::reconcile::ReconcileMode;
@@ -135,4 +137,59 @@ async fn the_engine_mirrors_the_bank_follows_plaids_cursor_and_reconciles_the_ba
         .map(|d| (d.kind(), d.id().map(|i| i.to_string())))
         .collect();
     assert_eq!(drift, vec![(EntityKind::BankTransaction, Some(gone))]);
+}
+
+#[tokio::test]
+async fn a_stored_cursor_plaid_refuses_makes_the_engine_resync_in_full_and_drop_what_is_gone() {
+    let r = rail_harness(50).await;
+    let token = r.h.public_token(common::bank("client-1", 5, 0.9)).await;
+    let connection: Connection = r.rail.connect(&"acme".parse().unwrap(), &token).await.unwrap();
+    r.store
+        .upsert_client(&Client {
+            id: "acme".parse().unwrap(),
+            advisor: "jane".parse().unwrap(),
+            name: "Acme".into(),
+            home_currency: Currency::USD,
+            connections: vec![connection.clone()],
+        })
+        .await
+        .unwrap();
+    let engine = SyncEngine::new(r.store.clone(), Arc::new(fast_policy())).with_rail(r.rail.clone());
+    let today = r.h.sim.admin().now().date_naive();
+    let item = connection.realm.to_string();
+    engine
+        .sync_connection(&connection, SyncTrigger::OnDemand, &[])
+        .await
+        .unwrap();
+    // Another Item's cursor lands in the checkpoint (a restored backup, a
+    // relinked Item), and the bank takes a line back meanwhile.
+    let other = r.h.link(common::bank("client-2", 6, 0.9));
+    let foreign = r.h.client.sync(&r.h.access(&other), "").await.unwrap().next_cursor;
+    let mut batch = SyncBatch::new(connection.client.clone(), Rail::Plaid);
+    batch.checkpoint = Some(SyncPosition::Incremental {
+        cursor: ChangeCursor::new(foreign),
+    });
+    r.store.apply(&batch).await.unwrap();
+    let gone = mirrored(&r.store, today).await.into_keys().next().unwrap();
+    r.h.sim.admin().remove_line(&item, &gone).unwrap();
+
+    let report = engine
+        .sync_connection(&connection, SyncTrigger::Schedule, &[])
+        .await
+        .unwrap();
+    assert!(modes(&report).contains(&SyncMode::Full), "{:?}", modes(&report));
+    let lines = mirrored(&r.store, today).await;
+    assert!(!lines.contains_key(&gone), "deletion by difference dropped the line");
+    let mut expected = r.h.truth_of(&item);
+    expected.remove(&gone); // remove_line moves only the look-alike's change log
+    assert_eq!(lines, expected);
+    let next = engine
+        .sync_connection(&connection, SyncTrigger::Schedule, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        modes(&next),
+        vec![SyncMode::Incremental],
+        "the listing's own cursor was stored"
+    );
 }
