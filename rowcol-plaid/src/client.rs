@@ -36,6 +36,16 @@ impl fmt::Debug for ItemAccess {
 }
 
 impl ItemAccess {
+    /// A request about this Item to `path`.
+    fn request<'a>(&'a self, path: &'a str) -> Request<'a> {
+        Request {
+            path,
+            context: &self.context,
+            item: Some(&self.item_id),
+            sent: Sent::Other,
+        }
+    }
+
     /// An error about this Item that Plaid did not answer (a garbled or
     /// refused-before-sending call).
     pub(crate) fn refusal(&self, kind: RailErrorKind, what: &str, calls: &Calls) -> RowcolError {
@@ -212,17 +222,6 @@ impl PlaidClient {
             Ok(answer) => Ok(answer.get("key").cloned()),
             Err(e) if e.rail_kind() == Some(&RailErrorKind::Invalid) => Ok(None),
             Err(e) => Err(e),
-        }
-    }
-}
-
-impl ItemAccess {
-    fn request<'a>(&'a self, path: &'a str) -> Request<'a> {
-        Request {
-            path,
-            context: &self.context,
-            item: Some(&self.item_id),
-            sent: Sent::Other,
         }
     }
 }
