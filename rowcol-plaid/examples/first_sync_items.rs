@@ -3,7 +3,7 @@
 //! year of a small business's bank (diligence 0.9). Prints lines, calls and
 //! seconds.
 //!
-//! `cargo run -p rowcol-plaid --example first_sync -- 100`
+//! `cargo run -p rowcol-plaid --example first_sync_items -- 100`
 
 use std::sync::Arc;
 use std::time::Instant;
