@@ -114,14 +114,17 @@ string_id!(
 );
 
 string_id!(
-    /// A QBO company id ("realm"): 1 to 32 ASCII digits, e.g. `9130357992220981`.
+    /// The company or login a connection reaches on its rail: a QBO company
+    /// id ("realm", digits, e.g. `9130357992220981`) or a Plaid Item id (37
+    /// letters and digits). 1 to 64 ASCII letters, digits, `-` or `_`: safe in
+    /// a URL path.
     RealmId,
     "realm id",
     |s| {
-        if s.is_empty() || s.len() > 32 {
-            Err("must be 1 to 32 digits")
-        } else if !s.bytes().all(|b| b.is_ascii_digit()) {
-            Err("must be digits only")
+        if s.is_empty() || s.len() > 64 {
+            Err("must be 1 to 64 characters")
+        } else if !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')) {
+            Err("may hold only ASCII letters, digits, '-' and '_'")
         } else {
             Ok(())
         }
@@ -205,12 +208,14 @@ mod tests {
     }
 
     #[test]
-    fn realm_ids_are_digits() {
+    fn realm_ids_are_qbo_companies_or_plaid_items_and_url_safe() {
         assert!("9130357992220981".parse::<RealmId>().is_ok());
-        let err = "12a".parse::<RealmId>().unwrap_err();
-        assert_eq!(err.reason, "must be digits only");
-        assert!(err.to_string().contains("realm id \"12a\""));
+        assert!("eVBnVMp7zdTJLkRNr33Rs6zr7KNJqBFL9DrE6".parse::<RealmId>().is_ok());
+        let err = "12/a".parse::<RealmId>().unwrap_err();
+        assert_eq!(err.reason, "may hold only ASCII letters, digits, '-' and '_'");
+        assert!(err.to_string().contains("realm id \"12/a\""));
         assert!("".parse::<RealmId>().is_err());
+        assert!("a".repeat(65).parse::<RealmId>().is_err());
     }
 
     #[test]
@@ -226,7 +231,7 @@ mod tests {
         let id: ClientId = "acme".parse().unwrap();
         assert_eq!(serde_json::to_string(&id).unwrap(), "\"acme\"");
         assert_eq!(serde_json::from_str::<ClientId>("\"acme\"").unwrap(), id);
-        assert!(serde_json::from_str::<RealmId>("\"abc\"").is_err());
+        assert!(serde_json::from_str::<RealmId>("\"a b\"").is_err());
     }
 
     #[test]

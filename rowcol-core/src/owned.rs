@@ -65,7 +65,7 @@ pub struct Connection {
     pub client: ClientId,
     /// The rail.
     pub rail: Rail,
-    /// The company on the rail (QBO realm id).
+    /// The company on the rail (QBO realm id, Plaid Item id).
     pub realm: RealmId,
     /// Whether sync may run.
     pub status: ConnectionStatus,

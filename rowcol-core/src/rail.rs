@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::EntityKind;
+
 /// A source system behind the `LedgerRail` port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,6 +33,20 @@ impl Rail {
             Rail::Ramp => "ramp",
             Rail::Plaid => "plaid",
             Rail::Stripe => "stripe",
+        }
+    }
+}
+
+impl Rail {
+    /// The kinds RowCol mirrors from this rail: what the engine lists in a
+    /// full sync and asks the change feed for. Plaid: the bank's kinds
+    /// ([`EntityKind::BANK`]); the others the ledger's ([`EntityKind::ALL`]),
+    /// until they get kinds of their own (the JSON example rail stands in
+    /// as Stripe with ledger records).
+    pub fn kinds(&self) -> &'static [EntityKind] {
+        match self {
+            Rail::Plaid => &EntityKind::BANK,
+            Rail::Qbo | Rail::Ramp | Rail::Stripe => &EntityKind::ALL,
         }
     }
 }
@@ -123,6 +139,16 @@ mod tests {
         let err = rails.require(Rail::Stripe).unwrap_err();
         assert_eq!(err.to_string(), "rail stripe is not enabled here (enabled: qbo)");
         assert!(rails.with(Rail::Ramp).require(Rail::Ramp).is_ok());
+    }
+
+    #[test]
+    fn each_rail_names_the_kinds_it_mirrors() {
+        assert_eq!(Rail::Qbo.kinds(), &EntityKind::ALL[..]);
+        assert_eq!(
+            Rail::Plaid.kinds(),
+            &[EntityKind::BankAccount, EntityKind::BankTransaction][..]
+        );
+        assert_eq!(Rail::Stripe.kinds(), Rail::Qbo.kinds());
     }
 
     #[test]

@@ -180,6 +180,12 @@ pub struct ClientSnapshot {
     /// customer, then due date.
     #[serde(default)]
     pub habit_history: SharedVec<PaidInvoice>,
+    /// Accounts at the bank, as the bank rail reports them.
+    #[serde(default)]
+    pub bank_accounts: SharedVec<BankAccount>,
+    /// Bank lines dated within the window, pending ones included.
+    #[serde(default)]
+    pub bank_transactions: SharedVec<BankTransaction>,
 }
 
 impl ClientSnapshot {
@@ -228,6 +234,8 @@ impl ClientSnapshot {
             preferences: None,
             late_changes: Vec::new(),
             habit_history: SharedVec::default(),
+            bank_accounts: SharedVec::default(),
+            bank_transactions: SharedVec::default(),
         }
     }
 
@@ -266,6 +274,8 @@ impl ClientSnapshot {
             Entity::Class(e) => self.classes.push(e),
             Entity::Department(e) => self.departments.push(e),
             Entity::Preferences(e) => self.preferences = Some(e),
+            Entity::BankAccount(e) => self.bank_accounts.push(e),
+            Entity::BankTransaction(e) => self.bank_transactions.push(e),
         }
     }
 
@@ -343,6 +353,8 @@ impl ClientSnapshot {
             .chain(self.classes.iter().cloned().map(Entity::Class))
             .chain(self.departments.iter().cloned().map(Entity::Department))
             .chain(self.preferences.iter().cloned().map(Entity::Preferences))
+            .chain(self.bank_accounts.iter().cloned().map(Entity::BankAccount))
+            .chain(self.bank_transactions.iter().cloned().map(Entity::BankTransaction))
     }
 }
 

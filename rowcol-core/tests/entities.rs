@@ -33,6 +33,8 @@ fn every_kind() -> Vec<Entity> {
         Entity::Class(fixtures::segment(c, "160", "Retail")),
         Entity::Department(fixtures::segment(c, "161", "West")),
         Entity::Preferences(fixtures::preferences(c, Some(fixtures::date("2026-03-31")))),
+        Entity::BankAccount(fixtures::bank_feed_account(c, "acc-1", dec!(20000.01))),
+        Entity::BankTransaction(fixtures::bank_transaction(c, "line-1", "acc-1", dec!(-42.17))),
     ]
 }
 
@@ -41,7 +43,7 @@ fn every_entity_kind_round_trips_through_serde_exactly() {
     let all = every_kind();
     assert_eq!(
         all.iter().map(Entity::kind).collect::<Vec<_>>().len(),
-        EntityKind::ALL.len(),
+        EntityKind::ALL.len() + EntityKind::BANK.len(),
         "the sample covers every kind"
     );
     for entity in all {
@@ -73,7 +75,7 @@ fn kind_and_meta_agree_with_the_variant() {
 
 #[test]
 fn entity_kinds_parse_from_their_storage_names() {
-    for kind in EntityKind::ALL {
+    for kind in EntityKind::ALL.into_iter().chain(EntityKind::BANK) {
         assert_eq!(kind.as_str().parse::<EntityKind>(), Ok(kind));
     }
     assert!("widget".parse::<EntityKind>().is_err());

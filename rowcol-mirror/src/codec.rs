@@ -164,6 +164,16 @@ pub(crate) fn columns(entity: &Entity) -> RecordColumns {
         Entity::Item(i) => cols.active = Some(i.active),
         Entity::Class(c) | Entity::Department(c) => cols.active = Some(c.active),
         Entity::Preferences(_) => {}
+        Entity::BankAccount(a) => {
+            cols.currency = a.current.as_ref().map(|m| m.currency().to_string());
+            cols.balance = a.current.as_ref().map(money_text);
+        }
+        Entity::BankTransaction(t) => {
+            cols.txn_date = Some(date_text(t.date));
+            cols.currency = Some(t.amount.currency().to_string());
+            cols.total = Some(money_text(&t.amount));
+            cols.is_open = t.pending;
+        }
     }
     cols
 }
@@ -353,13 +363,19 @@ mod tests {
             Entity::Class(fixtures::segment("acme", "22", "Retail")),
             Entity::Department(fixtures::segment("acme", "23", "West")),
             Entity::Preferences(fixtures::preferences("acme", Some(fixtures::date("2026-03-31")))),
+            Entity::BankAccount(fixtures::bank_feed_account("acme", "acc-1", dec!(20000.01))),
+            Entity::BankTransaction(fixtures::bank_transaction("acme", "line-1", "acc-1", dec!(-42.17))),
         ]
     }
 
     #[test]
     fn every_kind_round_trips() {
         let kinds: std::collections::BTreeSet<EntityKind> = one_of_each_kind().iter().map(Entity::kind).collect();
-        assert_eq!(kinds.len(), EntityKind::ALL.len(), "one of each kind");
+        assert_eq!(
+            kinds.len(),
+            EntityKind::ALL.len() + EntityKind::BANK.len(),
+            "one of each kind"
+        );
         for e in one_of_each_kind() {
             assert_eq!(decode(e.kind(), &encode(&e).unwrap()).unwrap(), e);
         }

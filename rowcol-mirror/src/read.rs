@@ -59,13 +59,14 @@ impl<DB: Backend> SqlMirror<DB> {
         q.push(
             " AND deleted = FALSE AND doc IS NOT NULL AND (kind IN ('account', 'term', 'vendor', 'customer', \
              'company_info', 'item', 'class', 'department', \
-             'preferences') OR (kind IN ('bill', 'invoice', 'credit_memo', \
+             'preferences', 'bank_account') OR (kind IN ('bill', 'invoice', 'credit_memo', \
              'vendor_credit', 'payment') AND (is_open = TRUE OR txn_date >= ",
         );
         bind_text(&mut q, &start);
         q.push(
             ")) OR (kind IN ('bill_payment', 'purchase', 'deposit', 'journal_entry', 'transfer', \
-             'sales_receipt', 'refund_receipt', 'credit_card_payment', 'tax_payment') AND txn_date >= ",
+             'sales_receipt', 'refund_receipt', 'credit_card_payment', 'tax_payment', \
+             'bank_transaction') AND txn_date >= ",
         );
         bind_text(&mut q, &start);
         q.push("))");

@@ -7,6 +7,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::changes::{Change, Txn};
 use crate::derive::{ClientBank, DeriveError};
 use crate::error::{ErrorCode, PlaidError};
 use crate::faults::FaultRule;
@@ -28,6 +29,9 @@ pub enum AdminError {
     /// Linking failed as Plaid would fail it.
     #[error(transparent)]
     Plaid(#[from] PlaidError),
+    /// The Item shows no such transaction.
+    #[error("item {0} shows no transaction {1}")]
+    UnknownTransaction(String, String),
     /// The webhook key could not be rotated.
     #[error(transparent)]
     Signing(#[from] SigningError),
@@ -140,6 +144,36 @@ impl Admin {
                 now,
             );
         })
+    }
+
+    /// Renames a transaction the Item shows: a `modified` at the next sync,
+    /// as a bank's late clean-up of a description. Only the change log
+    /// moves: ground truth and balances keep the line as derived.
+    pub fn rename_line(&self, item_id: &str, transaction_id: &str, name: &str) -> Result<(), AdminError> {
+        self.edit_line(item_id, transaction_id, |txn| {
+            let mut txn = txn.clone();
+            txn.name = name.to_owned();
+            Change::Upsert(txn)
+        })
+    }
+
+    /// Takes back a transaction the Item shows: a `removed` at the next
+    /// sync. Only the change log moves, as for [`Admin::rename_line`].
+    pub fn remove_line(&self, item_id: &str, transaction_id: &str) -> Result<(), AdminError> {
+        self.edit_line(item_id, transaction_id, |txn| Change::Remove(txn.clone()))
+    }
+
+    fn edit_line(
+        &self,
+        item_id: &str,
+        transaction_id: &str,
+        change: impl FnOnce(&Txn) -> Change,
+    ) -> Result<(), AdminError> {
+        self.on_item(item_id, |item, _| {
+            let next = item.log.current(transaction_id).map(change);
+            next.map(|c| item.log.push(c))
+        })?
+        .ok_or_else(|| AdminError::UnknownTransaction(item_id.to_owned(), transaction_id.to_owned()))
     }
 
     /// Sets (or clears) the Item's webhook URL.

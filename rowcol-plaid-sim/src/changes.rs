@@ -80,6 +80,15 @@ impl ChangeLog {
         self.entries.push(change);
     }
 
+    /// The latest state of a transaction the bank still shows; `None` when
+    /// it was never shown or was taken back.
+    pub fn current(&self, id: &str) -> Option<&Txn> {
+        match self.entries.iter().rev().find(|c| c.txn().id == id)? {
+            Change::Upsert(t) => Some(t),
+            Change::Remove(_) => None,
+        }
+    }
+
     /// How many changes so far: the point a new update runs up to.
     pub fn head(&self) -> usize {
         self.entries.len()

@@ -348,3 +348,25 @@ async fn merchant_names_arrive_later_as_modified_and_history_starts_where_asked(
     }
     assert_eq!(modified, 1);
 }
+
+#[tokio::test]
+async fn admin_edits_arrive_as_modified_and_removed_at_the_next_sync() {
+    let s = sim().await;
+    let linked = s.link(bank("c1", 5, 0.9), None);
+    let (pages, cursor) = s.sync_update(&linked.access_token, "", 500).await;
+    let shown = ids(pages[0]["added"].as_array().unwrap());
+    let (renamed, removed) = (&shown[0], &shown[1]);
+    let admin = s.server.admin();
+    admin.rename_line(&linked.item_id, renamed, "RENAMED").unwrap();
+    admin.remove_line(&linked.item_id, removed).unwrap();
+    assert!(
+        admin.remove_line(&linked.item_id, removed).is_err(),
+        "a line taken back cannot be taken back again"
+    );
+    assert!(admin.rename_line(&linked.item_id, "no-such-line", "x").is_err());
+    let (pages, _) = s.sync_update(&linked.access_token, &cursor, 500).await;
+    let modified = pages[0]["modified"].as_array().unwrap();
+    assert_eq!(ids(modified), vec![renamed.clone()]);
+    assert_eq!(modified[0]["name"], "RENAMED");
+    assert_eq!(ids(pages[0]["removed"].as_array().unwrap()), vec![removed.clone()]);
+}

@@ -373,3 +373,43 @@ pub fn segment(client: &str, external_id: &str, name: &str) -> Segment {
         active: true,
     }
 }
+
+/// Source metadata for a bank rail (Plaid) record, as [`meta`] otherwise.
+fn bank_meta(client: &str, external_id: &str) -> SourceMeta {
+    SourceMeta {
+        rail: Rail::Plaid,
+        ..meta(client, external_id)
+    }
+}
+
+/// A checking account at the bank (Plaid's view), holding `current`.
+pub fn bank_feed_account(client: &str, external_id: &str, current: Decimal) -> BankAccount {
+    BankAccount {
+        meta: bank_meta(client, external_id),
+        name: "Plaid Checking".to_owned(),
+        official_name: Some("Business Checking 0000".to_owned()),
+        mask: Some("0000".to_owned()),
+        account_type: AccountType::Bank,
+        sub_type: Some("checking".to_owned()),
+        current: Some(usd(current)),
+        available: Some(usd(current)),
+        limit: None,
+        balance_as_of: Some(time("2026-01-15T17:00:00Z").to_utc()),
+    }
+}
+
+/// A posted bank line on `account`, dated 2026-01-15, `amount` signed as
+/// the books see it (money in positive).
+pub fn bank_transaction(client: &str, external_id: &str, account: &str, amount: Decimal) -> BankTransaction {
+    BankTransaction {
+        meta: bank_meta(client, external_id),
+        account: id(account),
+        date: date("2026-01-15"),
+        authorized_date: Some(date("2026-01-14")),
+        amount: usd(amount),
+        pending: false,
+        pending_transaction_id: None,
+        name: "ACH DEBIT PAPER CO".to_owned(),
+        merchant_name: Some("Paper Co".to_owned()),
+    }
+}

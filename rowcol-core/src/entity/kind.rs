@@ -56,11 +56,16 @@ pub enum EntityKind {
     Department,
     /// The company's settings (one record): the books' close date.
     Preferences,
+    /// An account at a bank, as the bank rail (Plaid) reports it.
+    BankAccount,
+    /// A line on a bank or card account, as the bank rail reports it.
+    BankTransaction,
 }
 
 impl EntityKind {
-    /// Every kind, names before transactions: the order a first sync pulls
-    /// them so that references resolve.
+    /// Every ledger kind (what the QBO rail mirrors), names before
+    /// transactions: the order a first sync pulls them so that references
+    /// resolve. The bank rail's kinds are [`EntityKind::BANK`].
     pub const ALL: [EntityKind; 23] = [
         EntityKind::CompanyInfo,
         EntityKind::Preferences,
@@ -86,6 +91,9 @@ impl EntityKind {
         EntityKind::CreditCardPayment,
         EntityKind::TaxPayment,
     ];
+
+    /// The kinds a bank rail (Plaid) mirrors: accounts before their lines.
+    pub const BANK: [EntityKind; 2] = [EntityKind::BankAccount, EntityKind::BankTransaction];
 
     /// snake_case name used in storage, metrics and logs.
     pub fn as_str(&self) -> &'static str {
@@ -113,11 +121,15 @@ impl EntityKind {
             EntityKind::Class => "class",
             EntityKind::Department => "department",
             EntityKind::Preferences => "preferences",
+            EntityKind::BankAccount => "bank_account",
+            EntityKind::BankTransaction => "bank_transaction",
         }
     }
 
-    /// True for dated money movements (bills, invoices, payments, ...), false
-    /// for name lists (accounts, vendors, customers, terms, company).
+    /// True for the books' dated money movements (bills, invoices, payments,
+    /// ...), false for name lists (accounts, vendors, customers, terms,
+    /// company) and for the bank rail's kinds: exactly the kinds whose
+    /// records have [`crate::Entity::txn`].
     pub fn is_transaction(&self) -> bool {
         matches!(
             self,
@@ -155,6 +167,7 @@ impl FromStr for EntityKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         EntityKind::ALL
             .into_iter()
+            .chain(EntityKind::BANK)
             .find(|k| k.as_str() == s)
             .ok_or_else(|| UnknownEntityKind(s.chars().take(32).collect()))
     }

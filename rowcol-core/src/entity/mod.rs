@@ -9,6 +9,7 @@
 //! `flatten` or untagged enum. Its `stored_docs_of_layout_1_stay_readable`
 //! test fails on most breaches.
 
+mod bank;
 mod common;
 mod kind;
 mod ledger;
@@ -21,6 +22,7 @@ pub mod time_text;
 
 use serde::{Deserialize, Serialize};
 
+pub use bank::{BankAccount, BankTransaction};
 pub use common::{Line, LineDetail, Posting, Reference, SourceMeta, TxnCommon, TxnLink, state_order};
 pub use kind::{EntityKind, UnknownEntityKind};
 pub use ledger::{Account, AccountType, CompanyInfo, Preferences, Term};
@@ -80,6 +82,10 @@ pub enum Entity {
     Department(Segment),
     /// The company's settings.
     Preferences(Preferences),
+    /// An account at a bank (bank rail).
+    BankAccount(BankAccount),
+    /// A line on a bank or card account (bank rail).
+    BankTransaction(BankTransaction),
 }
 
 impl Entity {
@@ -109,6 +115,8 @@ impl Entity {
             Entity::Class(_) => EntityKind::Class,
             Entity::Department(_) => EntityKind::Department,
             Entity::Preferences(_) => EntityKind::Preferences,
+            Entity::BankAccount(_) => EntityKind::BankAccount,
+            Entity::BankTransaction(_) => EntityKind::BankTransaction,
         }
     }
 
@@ -138,6 +146,8 @@ impl Entity {
             Entity::Class(e) => &e.meta,
             Entity::Department(e) => &e.meta,
             Entity::Preferences(e) => &e.meta,
+            Entity::BankAccount(e) => &e.meta,
+            Entity::BankTransaction(e) => &e.meta,
         }
     }
 
@@ -168,10 +178,13 @@ impl Entity {
             Entity::Class(e) => &mut e.meta,
             Entity::Department(e) => &mut e.meta,
             Entity::Preferences(e) => &mut e.meta,
+            Entity::BankAccount(e) => &mut e.meta,
+            Entity::BankTransaction(e) => &mut e.meta,
         }
     }
 
-    /// The dated fields, for transactions; `None` for name lists.
+    /// The dated fields of the books' transactions; `None` for name lists
+    /// and for bank lines (which carry their own date and amount).
     pub fn txn(&self) -> Option<&TxnCommon> {
         match self {
             Entity::Bill(e) => Some(&e.txn),

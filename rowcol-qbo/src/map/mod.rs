@@ -46,6 +46,10 @@ pub fn qbo_name(kind: EntityKind) -> &'static str {
         EntityKind::Class => "Class",
         EntityKind::Department => "Department",
         EntityKind::Preferences => "Preferences",
+        // The bank rail's kinds: QBO has no such entity; `EntityKind::ALL`,
+        // what this rail lists, leaves them out.
+        EntityKind::BankAccount => "BankAccount",
+        EntityKind::BankTransaction => "BankTransaction",
     }
 }
 
@@ -115,6 +119,9 @@ fn entity(kind: EntityKind, row: Row<'_>, ctx: &MapCtx<'_>) -> Result<Entity, St
         EntityKind::Item => Entity::Item(movements::item(row, ctx)?),
         EntityKind::Class => Entity::Class(movements::segment(row, ctx)?),
         EntityKind::Department => Entity::Department(movements::segment(row, ctx)?),
+        EntityKind::BankAccount | EntityKind::BankTransaction => {
+            return Err(format!("{kind} is a bank rail kind, not a QBO entity"));
+        }
     })
 }
 

@@ -50,7 +50,11 @@ pub(super) async fn run(
                 pending.into_keys().map(|kind| (kind, None)).collect(),
                 resume,
             ),
-            _ => (None, EntityKind::ALL.iter().map(|kind| (*kind, None)).collect(), None),
+            _ => (
+                None,
+                connection.rail.kinds().iter().map(|kind| (*kind, None)).collect(),
+                None,
+            ),
         };
     let mut seen: BTreeMap<EntityKind, HashSet<ExternalId>> = BTreeMap::new();
     let mut committed = None;

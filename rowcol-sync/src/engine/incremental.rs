@@ -3,7 +3,7 @@
 //! when nothing hit the cap), applied as one batch with the next cursor.
 
 use rowcol_core::sync::{ChangeCursor, ChangeNotice, SyncBatch, SyncPosition};
-use rowcol_core::{Connection, EntityKind, LedgerRail, Result};
+use rowcol_core::{Connection, LedgerRail, Result};
 
 use super::{Progress, SyncEngine, balance_points, notices};
 
@@ -18,7 +18,7 @@ pub(super) async fn run(
     notices: &[ChangeNotice],
     progress: &mut Progress,
 ) -> Result<()> {
-    let changes = progress.count(rail.changes_since(connection, since, &EntityKind::ALL).await)?;
+    let changes = progress.count(rail.changes_since(connection, since, connection.rail.kinds()).await)?;
     progress.called(changes.api_calls);
     let mut batch = SyncBatch::new(connection.client.clone(), connection.rail);
     batch.balance_points = balance_points(&changes.records, changes.server_time.date_naive());

@@ -184,7 +184,7 @@ impl SyncEngine {
         let rail = self.rail_for(connection)?;
         let checked_at = self.clock().now();
         let mut mirror: IdSets = BTreeMap::new();
-        for kind in EntityKind::ALL {
+        for kind in connection.rail.kinds().iter().copied() {
             let live = self
                 .mirror()
                 .live_versions(&connection.client, connection.rail, kind)
@@ -196,15 +196,18 @@ impl SyncEngine {
         let mut api_calls = 0;
         let (counted, compare): (BTreeMap<EntityKind, u64>, Vec<EntityKind>) = match mode {
             ReconcileMode::Cheap => {
-                let counts = rail.count_live(connection, &EntityKind::ALL).await?;
+                let counts = rail.count_live(connection, connection.rail.kinds()).await?;
                 api_calls += counts.api_calls;
-                let differ = EntityKind::ALL
-                    .into_iter()
+                let differ = connection
+                    .rail
+                    .kinds()
+                    .iter()
+                    .copied()
                     .filter(|kind| counts.counts.get(kind).copied().unwrap_or(0) != mirror_count(*kind))
                     .collect();
                 (counts.counts, differ)
             }
-            ReconcileMode::Full { .. } => (BTreeMap::new(), EntityKind::ALL.to_vec()),
+            ReconcileMode::Full { .. } => (BTreeMap::new(), connection.rail.kinds().to_vec()),
         };
         let listing = list_source(rail.as_ref(), connection, &compare).await?;
         api_calls += listing.api_calls;
@@ -225,7 +228,7 @@ impl SyncEngine {
         };
         if let Some(advisor) = totals_as {
             let mirror_totals = self.mirror_totals(advisor, connection).await?;
-            for kind in EntityKind::ALL {
+            for kind in connection.rail.kinds().iter().copied() {
                 let source = normalized(listing.totals.get(&kind));
                 let mirrored = normalized(mirror_totals.get(&kind));
                 if source != mirrored {
@@ -240,8 +243,11 @@ impl SyncEngine {
         drift.sort_by_key(|d| (kind_rank(d.kind()), d.id().cloned()));
 
         let compared: BTreeSet<EntityKind> = compare.iter().copied().collect();
-        let kinds = EntityKind::ALL
-            .into_iter()
+        let kinds = connection
+            .rail
+            .kinds()
+            .iter()
+            .copied()
             .map(|kind| KindCheck {
                 kind,
                 source_count: if compared.contains(&kind) {

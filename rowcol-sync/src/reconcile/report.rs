@@ -160,7 +160,7 @@ pub struct DriftReport {
     pub mode: ReconcileMode,
     /// When it compared.
     pub checked_at: DateTime<Utc>,
-    /// Per kind, in `EntityKind::ALL` order.
+    /// Per kind the rail mirrors, in its `Rail::kinds` order.
     pub kinds: Vec<KindCheck>,
     /// Every difference found, by kind then id.
     pub drift: Vec<Drift>,

@@ -498,3 +498,51 @@ pub async fn every_posting_kind_lands_in_the_snapshot_by_its_window(store: Arc<d
         "the preferences load whatever the window"
     );
 }
+
+/// The bank rail's accounts load whatever the window, its lines by their
+/// date, pending lines included, with the books' sign and exact digits.
+pub async fn bank_accounts_and_lines_land_in_the_snapshot_by_their_window(store: Arc<dyn MirrorStore>) {
+    register(store.as_ref(), "jane", &["acme"]).await;
+    let c = "acme";
+    let record = |entity: Entity| SourceRecord {
+        raw: r#"{"transaction_id":"as received"}"#.into(),
+        entity,
+    };
+    let mut old = fixtures::bank_transaction(c, "line-old", "acc-1", dec!(-5));
+    old.date = date("2024-01-15");
+    let mut pending = fixtures::bank_transaction(c, "line-pending", "acc-1", dec!(-42.17));
+    pending.pending = true;
+    let mut posted = fixtures::bank_transaction(c, "line-posted", "acc-1", dec!(-49.76));
+    posted.pending_transaction_id = Some(fixtures::id("line-earlier-pending"));
+    let mut batch = SyncBatch::new(client_id(c), Rail::Plaid);
+    batch.records = vec![
+        record(Entity::BankAccount(fixtures::bank_feed_account(
+            c,
+            "acc-1",
+            dec!(20000.01),
+        ))),
+        record(Entity::BankTransaction(old)),
+        record(Entity::BankTransaction(pending)),
+        record(Entity::BankTransaction(posted)),
+    ];
+    store.apply(&batch).await.unwrap();
+    let s = snapshot(store.as_ref(), "jane", c).await;
+    assert_eq!(s.bank_accounts.len(), 1, "bank accounts load whatever the window");
+    assert_eq!(
+        s.bank_accounts[0].current.as_ref().map(|m| m.amount()),
+        Some(dec!(20000.01))
+    );
+    let mut lines: Vec<_> = s.bank_transactions.iter().collect();
+    lines.sort_by(|a, b| a.meta.external_id.cmp(&b.meta.external_id));
+    assert_eq!(
+        lines.iter().map(|l| l.meta.external_id.as_str()).collect::<Vec<_>>(),
+        vec!["line-pending", "line-posted"],
+        "the 2024 line is outside the window"
+    );
+    assert!(lines[0].pending);
+    assert_eq!(lines[1].amount.amount(), dec!(-49.76), "the books' sign, exact digits");
+    assert_eq!(
+        lines[1].pending_transaction_id.as_ref().map(|id| id.as_str()),
+        Some("line-earlier-pending")
+    );
+}
