@@ -1,6 +1,9 @@
 //! The `LeaseStore` port: short exclusive leases shared by every process of a
 //! deployment, so that two workers never sync the same realm at once and
 //! never spend the same refresh token.
+//!
+//! Proven by `rowcol_testkit::mirror_suite::lease`, which `rowcol-mirror`
+//! runs on SQLite and PostgreSQL.
 
 use std::time::Duration;
 

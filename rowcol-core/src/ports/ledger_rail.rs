@@ -1,4 +1,12 @@
-//! The `LedgerRail` port: reading a client's books from a rail.
+//! The `LedgerRail` port: reading a client's books from a rail: pages of a
+//! full listing, changes since the rail's own opaque cursor, counts, one
+//! record by id, live balances.
+//!
+//! Proven by `rowcol_testkit::rail_contract`, which every rail runs: QBO
+//! against its look-alike (`rowcol-qbo/tests/contract.rs`), Plaid against
+//! its look-alike (`rowcol-plaid/tests/contract.rs`), `MemoryRail`
+//! (`rowcol-testkit/tests/rail_contract.rs`) and the JSON example rail
+//! (`examples/tests/json_rail_contract.rs`).
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,9 @@
 //! The `SyncPolicy` port: how often to sync, how to retry, when to give up,
 //! and which data is read live. Policy is data plus this small trait;
 //! `StandardPolicy` is the default.
+//!
+//! Proven by `StandardPolicy`'s unit tests (`rowcol-core/src/policy.rs`)
+//! and by the one retry loop's (`rowcol-core/src/retry.rs`).
 
 use std::time::Duration;
 
