@@ -78,7 +78,9 @@ pub(super) fn match_account(input: AccountInput<'_>) -> AccountMatch {
     let (pending, mut lines): (Vec<&BankTransaction>, Vec<&BankTransaction>) =
         input.lines.iter().copied().partition(|l| l.pending);
     lines.sort_by(|a, b| (a.date, &a.meta.external_id).cmp(&(b.date, &b.meta.external_id)));
-    let feed_start = lines.first().map(|l| l.date - chrono::Duration::days(settings.window_days));
+    let feed_start = lines
+        .first()
+        .map(|l| l.date - chrono::Duration::days(settings.window_days));
     let mut postings: Vec<&BookPosting> = input
         .postings
         .iter()
@@ -94,7 +96,10 @@ pub(super) fn match_account(input: AccountInput<'_>) -> AccountMatch {
             .collect(),
         line_state: vec![LineState::Free; lines.len()],
         fixed_at_source: vec![false; lines.len()],
-        posting_words: postings.iter().map(|p| words(p.payee.as_deref().unwrap_or(""))).collect(),
+        posting_words: postings
+            .iter()
+            .map(|p| words(p.payee.as_deref().unwrap_or("")))
+            .collect(),
         posting_state: vec![PostingState::Free; postings.len()],
         lines,
         postings,
@@ -342,7 +347,10 @@ impl<'a> Matcher<'a> {
             }
         }
         for (i, solutions) in found {
-            let contested = solutions.iter().flatten().any(|j| claims.get(j).copied().unwrap_or(0) > 1);
+            let contested = solutions
+                .iter()
+                .flatten()
+                .any(|j| claims.get(j).copied().unwrap_or(0) > 1);
             match solutions.as_slice() {
                 [only] if !contested && !self.round(i) => self.pair(i, only, MatchPass::Aggregate),
                 _ if self.round(i) => self.hold_for_review(i, ReviewReason::RoundAmount, &solutions),
@@ -429,10 +437,12 @@ impl<'a> Matcher<'a> {
         self.matched.sort_by_key(|(i, _)| *i);
         self.review.sort_by_key(|(i, _)| *i);
         let account = input.account;
-        let bank = account.current.map(|c| match CashAccountKind::of(account.account_type) {
-            Some(kind) => kind.as_cash(c.amount()),
-            None => c.amount(),
-        });
+        let bank = account
+            .current
+            .map(|c| match CashAccountKind::of(account.account_type) {
+                Some(kind) => kind.as_cash(c.amount()),
+                None => c.amount(),
+            });
         let currency = input
             .ledger_balance
             .map(|b| b.currency())

@@ -85,7 +85,11 @@ impl SuggestedFix {
             SuggestedFix::RecordDeposit { amount, date, payer } => {
                 format!("record a deposit of {amount} from {payer} on {date}")
             }
-            SuggestedFix::CorrectAmount { posting, recorded, bank } => format!(
+            SuggestedFix::CorrectAmount {
+                posting,
+                recorded,
+                bank,
+            } => format!(
                 "correct {:?} {} from {recorded} to {bank}",
                 posting.kind, posting.document
             ),

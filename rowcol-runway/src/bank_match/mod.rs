@@ -304,7 +304,10 @@ pub fn match_bank(
                 link,
                 account,
                 lines: lines.get(&link.bank_account).map(Vec::as_slice).unwrap_or_default(),
-                postings: postings.get(&link.ledger_account).map(Vec::as_slice).unwrap_or_default(),
+                postings: postings
+                    .get(&link.ledger_account)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
                 ledger_balance: balance.map(|b| b.balance),
                 decided: &decided,
                 settings,

@@ -328,25 +328,24 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
     let mut out = Vec::new();
     /// A document's id, the party it names and its common part.
     type Doc<'a> = (&'a ExternalId, &'a Option<Reference>, &'a TxnCommon);
-    let mut on =
-        |account: &'a Option<Reference>, doc: Doc<'a>, source: EntityKind, class: Class, amount: Decimal| {
-            let (document, payee, txn) = doc;
-            let Some(r) = account.as_ref().filter(|r| types.is_cash(&r.id)) else {
-                return;
-            };
-            let Some(amount) = in_account(txn, amount, currencies.get(&r.id).copied(), s.home_currency) else {
-                return;
-            };
-            out.push(Movement {
-                account: &r.id,
-                date: txn.txn_date,
-                class,
-                amount,
-                source,
-                document,
-                payee: payee.as_ref().and_then(|r| r.name.as_deref()),
-            });
+    let mut on = |account: &'a Option<Reference>, doc: Doc<'a>, source: EntityKind, class: Class, amount: Decimal| {
+        let (document, payee, txn) = doc;
+        let Some(r) = account.as_ref().filter(|r| types.is_cash(&r.id)) else {
+            return;
         };
+        let Some(amount) = in_account(txn, amount, currencies.get(&r.id).copied(), s.home_currency) else {
+            return;
+        };
+        out.push(Movement {
+            account: &r.id,
+            date: txn.txn_date,
+            class,
+            amount,
+            source,
+            document,
+            payee: payee.as_ref().and_then(|r| r.name.as_deref()),
+        });
+    };
     let signed = |refund: bool, amount: Decimal| {
         if refund {
             (Class::In, amount)
@@ -383,19 +382,43 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
     }
     for r in s.refund_receipts.iter().filter(|r| !r.meta.deleted) {
         let (class, amount) = signed(false, r.txn.total.amount());
-        on(&r.paid_from, (&r.meta.external_id, &r.customer, &r.txn), EntityKind::RefundReceipt, class, amount);
+        on(
+            &r.paid_from,
+            (&r.meta.external_id, &r.customer, &r.txn),
+            EntityKind::RefundReceipt,
+            class,
+            amount,
+        );
     }
     for p in s.bill_payments.iter().filter(|p| !p.meta.deleted) {
         let (class, amount) = signed(false, p.txn.total.amount());
-        on(&p.paid_from, (&p.meta.external_id, &p.vendor, &p.txn), EntityKind::BillPayment, class, amount);
+        on(
+            &p.paid_from,
+            (&p.meta.external_id, &p.vendor, &p.txn),
+            EntityKind::BillPayment,
+            class,
+            amount,
+        );
     }
     for p in s.purchases.iter().filter(|p| !p.meta.deleted) {
         let (class, amount) = signed(p.credit, p.txn.total.amount());
-        on(&p.paid_from, (&p.meta.external_id, &p.payee, &p.txn), EntityKind::Purchase, class, amount);
+        on(
+            &p.paid_from,
+            (&p.meta.external_id, &p.payee, &p.txn),
+            EntityKind::Purchase,
+            class,
+            amount,
+        );
     }
     for t in s.tax_payments.iter().filter(|t| !t.meta.deleted) {
         let (class, amount) = signed(t.refund, t.txn.total.amount());
-        on(&t.paid_from, (&t.meta.external_id, &None, &t.txn), EntityKind::TaxPayment, class, amount);
+        on(
+            &t.paid_from,
+            (&t.meta.external_id, &None, &t.txn),
+            EntityKind::TaxPayment,
+            class,
+            amount,
+        );
     }
     for t in s.transfers.iter().filter(|t| !t.meta.deleted) {
         let amount = t.txn.total.amount();
@@ -412,13 +435,31 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
             against(&t.to),
             Decimal::ZERO - amount,
         );
-        on(&t.to, (&t.meta.external_id, &None, &t.txn), EntityKind::Transfer, against(&t.from), amount);
+        on(
+            &t.to,
+            (&t.meta.external_id, &None, &t.txn),
+            EntityKind::Transfer,
+            against(&t.from),
+            amount,
+        );
     }
     for c in s.card_payments.iter().filter(|c| !c.meta.deleted) {
         let amount = c.txn.total.amount();
         let kind = EntityKind::CreditCardPayment;
-        on(&c.bank_account, (&c.meta.external_id, &c.vendor, &c.txn), kind, Class::Transfer, Decimal::ZERO - amount);
-        on(&c.card_account, (&c.meta.external_id, &c.vendor, &c.txn), kind, Class::Transfer, amount);
+        on(
+            &c.bank_account,
+            (&c.meta.external_id, &c.vendor, &c.txn),
+            kind,
+            Class::Transfer,
+            Decimal::ZERO - amount,
+        );
+        on(
+            &c.card_account,
+            (&c.meta.external_id, &c.vendor, &c.txn),
+            kind,
+            Class::Transfer,
+            amount,
+        );
     }
     for je in s.journal_entries.iter().filter(|je| !je.meta.deleted) {
         let class = match types.journal_kind(&je.txn.lines) {
@@ -433,7 +474,13 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
                 None => continue,
             };
             let class = class.unwrap_or(if signed > Decimal::ZERO { Class::In } else { Class::Out });
-            on(&line.account, (&je.meta.external_id, &None, &je.txn), EntityKind::JournalEntry, class, signed);
+            on(
+                &line.account,
+                (&je.meta.external_id, &None, &je.txn),
+                EntityKind::JournalEntry,
+                class,
+                signed,
+            );
         }
     }
     out
