@@ -5,6 +5,7 @@
 //! `Decimal` plus currency, output in a stable order, every result
 //! serde-serialisable and stating how it was computed.
 //!
+//! - [`bank_match`]: books against the bank ([`bank_match::match_bank`]).
 //! - [`calc`]: cash position, burn, runway, aging, DSO/DPO, the 13-week
 //!   forecast and the guardrail; [`calc::outlook`] runs them all.
 //! - [`services`]: filters over a snapshot ([`services::BillService`],
@@ -40,6 +41,7 @@
 //! assert!(console.outlook.runway.months().is_none());
 //! ```
 
+pub mod bank_match;
 pub mod calc;
 pub mod console;
 pub mod digest;

@@ -153,6 +153,10 @@ pub(crate) struct Movement<'a> {
     pub(crate) amount: Decimal,
     /// The kind of document that made it.
     pub(crate) source: EntityKind,
+    /// The document's id (with `source`, which document it is).
+    pub(crate) document: &'a ExternalId,
+    /// The customer, vendor or payee the document names, if any.
+    pub(crate) payee: Option<&'a str>,
 }
 
 /// The definition every roll-forward states.
@@ -322,22 +326,26 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
         .map(|a| (&a.meta.external_id, a.current_balance.currency()))
         .collect();
     let mut out = Vec::new();
-    let mut on =
-        |account: &'a Option<Reference>, txn: &TxnCommon, source: EntityKind, class: Class, amount: Decimal| {
-            let Some(r) = account.as_ref().filter(|r| types.is_cash(&r.id)) else {
-                return;
-            };
-            let Some(amount) = in_account(txn, amount, currencies.get(&r.id).copied(), s.home_currency) else {
-                return;
-            };
-            out.push(Movement {
-                account: &r.id,
-                date: txn.txn_date,
-                class,
-                amount,
-                source,
-            });
+    /// A document's id, the party it names and its common part.
+    type Doc<'a> = (&'a ExternalId, &'a Option<Reference>, &'a TxnCommon);
+    let mut on = |account: &'a Option<Reference>, doc: Doc<'a>, source: EntityKind, class: Class, amount: Decimal| {
+        let (document, payee, txn) = doc;
+        let Some(r) = account.as_ref().filter(|r| types.is_cash(&r.id)) else {
+            return;
         };
+        let Some(amount) = in_account(txn, amount, currencies.get(&r.id).copied(), s.home_currency) else {
+            return;
+        };
+        out.push(Movement {
+            account: &r.id,
+            date: txn.txn_date,
+            class,
+            amount,
+            source,
+            document,
+            payee: payee.as_ref().and_then(|r| r.name.as_deref()),
+        });
+    };
     let signed = |refund: bool, amount: Decimal| {
         if refund {
             (Class::In, amount)
@@ -348,7 +356,7 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
     for p in s.payments.iter().filter(|p| !p.meta.deleted) {
         on(
             &p.deposit_to,
-            &p.txn,
+            (&p.meta.external_id, &p.customer, &p.txn),
             EntityKind::Payment,
             Class::In,
             p.txn.total.amount(),
@@ -357,7 +365,7 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
     for d in s.deposits.iter().filter(|d| !d.meta.deleted) {
         on(
             &d.deposit_to,
-            &d.txn,
+            (&d.meta.external_id, &None, &d.txn),
             EntityKind::Deposit,
             Class::In,
             d.txn.total.amount(),
@@ -366,7 +374,7 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
     for r in s.sales_receipts.iter().filter(|r| !r.meta.deleted) {
         on(
             &r.deposit_to,
-            &r.txn,
+            (&r.meta.external_id, &r.customer, &r.txn),
             EntityKind::SalesReceipt,
             Class::In,
             r.txn.total.amount(),
@@ -374,19 +382,43 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
     }
     for r in s.refund_receipts.iter().filter(|r| !r.meta.deleted) {
         let (class, amount) = signed(false, r.txn.total.amount());
-        on(&r.paid_from, &r.txn, EntityKind::RefundReceipt, class, amount);
+        on(
+            &r.paid_from,
+            (&r.meta.external_id, &r.customer, &r.txn),
+            EntityKind::RefundReceipt,
+            class,
+            amount,
+        );
     }
     for p in s.bill_payments.iter().filter(|p| !p.meta.deleted) {
         let (class, amount) = signed(false, p.txn.total.amount());
-        on(&p.paid_from, &p.txn, EntityKind::BillPayment, class, amount);
+        on(
+            &p.paid_from,
+            (&p.meta.external_id, &p.vendor, &p.txn),
+            EntityKind::BillPayment,
+            class,
+            amount,
+        );
     }
     for p in s.purchases.iter().filter(|p| !p.meta.deleted) {
         let (class, amount) = signed(p.credit, p.txn.total.amount());
-        on(&p.paid_from, &p.txn, EntityKind::Purchase, class, amount);
+        on(
+            &p.paid_from,
+            (&p.meta.external_id, &p.payee, &p.txn),
+            EntityKind::Purchase,
+            class,
+            amount,
+        );
     }
     for t in s.tax_payments.iter().filter(|t| !t.meta.deleted) {
         let (class, amount) = signed(t.refund, t.txn.total.amount());
-        on(&t.paid_from, &t.txn, EntityKind::TaxPayment, class, amount);
+        on(
+            &t.paid_from,
+            (&t.meta.external_id, &None, &t.txn),
+            EntityKind::TaxPayment,
+            class,
+            amount,
+        );
     }
     for t in s.transfers.iter().filter(|t| !t.meta.deleted) {
         let amount = t.txn.total.amount();
@@ -398,18 +430,36 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
         };
         on(
             &t.from,
-            &t.txn,
+            (&t.meta.external_id, &None, &t.txn),
             EntityKind::Transfer,
             against(&t.to),
             Decimal::ZERO - amount,
         );
-        on(&t.to, &t.txn, EntityKind::Transfer, against(&t.from), amount);
+        on(
+            &t.to,
+            (&t.meta.external_id, &None, &t.txn),
+            EntityKind::Transfer,
+            against(&t.from),
+            amount,
+        );
     }
     for c in s.card_payments.iter().filter(|c| !c.meta.deleted) {
         let amount = c.txn.total.amount();
         let kind = EntityKind::CreditCardPayment;
-        on(&c.bank_account, &c.txn, kind, Class::Transfer, Decimal::ZERO - amount);
-        on(&c.card_account, &c.txn, kind, Class::Transfer, amount);
+        on(
+            &c.bank_account,
+            (&c.meta.external_id, &c.vendor, &c.txn),
+            kind,
+            Class::Transfer,
+            Decimal::ZERO - amount,
+        );
+        on(
+            &c.card_account,
+            (&c.meta.external_id, &c.vendor, &c.txn),
+            kind,
+            Class::Transfer,
+            amount,
+        );
     }
     for je in s.journal_entries.iter().filter(|je| !je.meta.deleted) {
         let class = match types.journal_kind(&je.txn.lines) {
@@ -424,7 +474,13 @@ pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> 
                 None => continue,
             };
             let class = class.unwrap_or(if signed > Decimal::ZERO { Class::In } else { Class::Out });
-            on(&line.account, &je.txn, EntityKind::JournalEntry, class, signed);
+            on(
+                &line.account,
+                (&je.meta.external_id, &None, &je.txn),
+                EntityKind::JournalEntry,
+                class,
+                signed,
+            );
         }
     }
     out
