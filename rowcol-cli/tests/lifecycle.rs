@@ -148,6 +148,7 @@ async fn tokens(mirror: &dyn Mirror, client: &str) -> [String; 2] {
         .await
         .unwrap()
         .unwrap();
+    let stored = stored.oauth().expect("QBO credentials are OAuth tokens");
     [
         stored.access_token.expose_secret().to_owned(),
         stored.refresh_token.expose_secret().to_owned(),

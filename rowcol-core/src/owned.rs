@@ -71,10 +71,71 @@ pub struct Connection {
     pub status: ConnectionStatus,
 }
 
-/// OAuth credentials for one connection. `Debug` never shows the tokens, and
-/// the type has no `Serialize`: stores encrypt the exposed secrets themselves.
+/// How a connection authenticates to its rail, one shape per rail's scheme.
+/// `Debug` never shows a secret, and the type has no `Serialize`: stores
+/// seal the exposed secrets themselves.
 #[derive(Clone)]
-pub struct RailCredentials {
+pub enum RailCredentials {
+    /// OAuth 2 with refresh-token rotation (QBO).
+    OAuth(OAuthTokens),
+    /// A long-lived access token for one connection (Plaid's per-Item
+    /// `access_token`; it does not expire, it is revoked).
+    AccessToken(SecretString),
+    /// An app's client id and secret, exchanged for short-lived tokens as
+    /// needed (Ramp's client-credentials grant).
+    ClientCredentials {
+        /// The app's client id.
+        client_id: String,
+        /// The app's client secret.
+        client_secret: SecretString,
+    },
+    /// A secret API key (Stripe).
+    ApiKey(SecretString),
+}
+
+impl RailCredentials {
+    /// The OAuth tokens, when these are OAuth credentials.
+    pub fn oauth(&self) -> Option<&OAuthTokens> {
+        match self {
+            RailCredentials::OAuth(tokens) => Some(tokens),
+            _ => None,
+        }
+    }
+
+    /// The scheme's name, for errors ("oauth", "access token", ...).
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            RailCredentials::OAuth(_) => "oauth",
+            RailCredentials::AccessToken(_) => "access token",
+            RailCredentials::ClientCredentials { .. } => "client credentials",
+            RailCredentials::ApiKey(_) => "api key",
+        }
+    }
+}
+
+impl fmt::Debug for RailCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RailCredentials::OAuth(tokens) => f.debug_tuple("OAuth").field(tokens).finish(),
+            RailCredentials::ClientCredentials { client_id, .. } => f
+                .debug_struct("ClientCredentials")
+                .field("client_id", client_id)
+                .field("client_secret", &"[redacted]")
+                .finish(),
+            other => write!(f, "{}([redacted])", other.scheme()),
+        }
+    }
+}
+
+impl From<OAuthTokens> for RailCredentials {
+    fn from(tokens: OAuthTokens) -> Self {
+        RailCredentials::OAuth(tokens)
+    }
+}
+
+/// OAuth tokens for one connection. `Debug` never shows the tokens.
+#[derive(Clone)]
+pub struct OAuthTokens {
     /// Short-lived bearer token.
     pub access_token: SecretString,
     /// When the access token stops working.
@@ -85,22 +146,22 @@ pub struct RailCredentials {
     pub refresh_expires_at: Option<DateTime<Utc>>,
 }
 
-impl RailCredentials {
+impl OAuthTokens {
     /// True when the access token is expired at `now` or will be within `margin`.
     pub fn access_expires_within(&self, now: DateTime<Utc>, margin: chrono::Duration) -> bool {
         self.access_expires_at <= now + margin
     }
 
     /// True when both tokens equal `other`'s (for tests and change detection).
-    pub fn same_tokens(&self, other: &RailCredentials) -> bool {
+    pub fn same_tokens(&self, other: &OAuthTokens) -> bool {
         self.access_token.expose_secret() == other.access_token.expose_secret()
             && self.refresh_token.expose_secret() == other.refresh_token.expose_secret()
     }
 }
 
-impl fmt::Debug for RailCredentials {
+impl fmt::Debug for OAuthTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RailCredentials")
+        f.debug_struct("OAuthTokens")
             .field("access_token", &"[redacted]")
             .field("access_expires_at", &self.access_expires_at)
             .field("refresh_token", &"[redacted]")
@@ -224,22 +285,32 @@ mod tests {
     use secrecy::SecretString;
 
     #[test]
-    fn credentials_debug_never_shows_tokens() {
-        let creds = RailCredentials {
+    fn credentials_debug_never_shows_a_secret_of_any_scheme() {
+        let oauth = RailCredentials::OAuth(OAuthTokens {
             access_token: SecretString::from("eyJ-access-SECRET-123"),
             access_expires_at: Utc::now(),
             refresh_token: SecretString::from("AB11-refresh-SECRET-456"),
             refresh_expires_at: None,
-        };
-        let text = format!("{creds:?} {:#?}", creds);
-        assert!(!text.contains("SECRET"), "{text}");
-        assert!(text.contains("[redacted]"));
+        });
+        for creds in [
+            oauth,
+            RailCredentials::AccessToken(SecretString::from("access-sandbox-SECRET")),
+            RailCredentials::ClientCredentials {
+                client_id: "ramp-app".into(),
+                client_secret: SecretString::from("SECRET"),
+            },
+            RailCredentials::ApiKey(SecretString::from("sk_live_SECRET")),
+        ] {
+            let text = format!("{creds:?} {:#?}", creds);
+            assert!(!text.contains("SECRET"), "{text}");
+            assert!(text.contains("[redacted]"), "{text}");
+        }
     }
 
     #[test]
     fn access_expiry_margin() {
         let now = Utc::now();
-        let creds = RailCredentials {
+        let creds = OAuthTokens {
             access_token: SecretString::from("a"),
             access_expires_at: now + chrono::Duration::seconds(200),
             refresh_token: SecretString::from("r"),

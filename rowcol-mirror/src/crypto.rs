@@ -12,7 +12,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use rowcol_core::{ClientId, ErrorContext, Rail, RailCredentials, RowcolError, StoreErrorKind};
+use rowcol_core::{ClientId, ErrorContext, OAuthTokens, Rail, RailCredentials, RowcolError, StoreErrorKind};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -55,13 +55,87 @@ impl fmt::Debug for CredentialKey {
     }
 }
 
-/// The plaintext layout inside the seal.
+/// The plaintext layout inside the seal, one shape per scheme, tagged by
+/// `scheme`. OAuth tokens sealed before schemes existed carry no tag and
+/// read as OAuth ([`Plain::read`]).
 #[derive(Serialize, Deserialize)]
-struct Plain {
+#[serde(tag = "scheme", rename_all = "snake_case")]
+enum Plain {
+    #[serde(rename = "oauth")]
+    OAuth(PlainOAuth),
+    AccessToken {
+        token: String,
+    },
+    ClientCredentials {
+        client_id: String,
+        client_secret: String,
+    },
+    ApiKey {
+        key: String,
+    },
+}
+
+/// OAuth tokens in the seal (also the whole plaintext of an untagged seal).
+#[derive(Serialize, Deserialize)]
+struct PlainOAuth {
     access_token: String,
     access_expires_at: DateTime<Utc>,
     refresh_token: String,
     refresh_expires_at: Option<DateTime<Utc>>,
+}
+
+impl Plain {
+    fn of(credentials: &RailCredentials) -> Self {
+        match credentials {
+            RailCredentials::OAuth(t) => Plain::OAuth(PlainOAuth {
+                access_token: t.access_token.expose_secret().to_owned(),
+                access_expires_at: t.access_expires_at,
+                refresh_token: t.refresh_token.expose_secret().to_owned(),
+                refresh_expires_at: t.refresh_expires_at,
+            }),
+            RailCredentials::AccessToken(token) => Plain::AccessToken {
+                token: token.expose_secret().to_owned(),
+            },
+            RailCredentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => Plain::ClientCredentials {
+                client_id: client_id.clone(),
+                client_secret: client_secret.expose_secret().to_owned(),
+            },
+            RailCredentials::ApiKey(key) => Plain::ApiKey {
+                key: key.expose_secret().to_owned(),
+            },
+        }
+    }
+
+    /// Reads a seal's plaintext: tagged by scheme, or OAuth tokens as a
+    /// mirror stored them before schemes were told apart.
+    fn read(msg: &[u8]) -> Option<Self> {
+        serde_json::from_slice(msg)
+            .ok()
+            .or_else(|| serde_json::from_slice(msg).ok().map(Plain::OAuth))
+    }
+
+    fn into_credentials(self) -> RailCredentials {
+        match self {
+            Plain::OAuth(t) => RailCredentials::OAuth(OAuthTokens {
+                access_token: SecretString::from(t.access_token),
+                access_expires_at: t.access_expires_at,
+                refresh_token: SecretString::from(t.refresh_token),
+                refresh_expires_at: t.refresh_expires_at,
+            }),
+            Plain::AccessToken { token } => RailCredentials::AccessToken(SecretString::from(token)),
+            Plain::ClientCredentials {
+                client_id,
+                client_secret,
+            } => RailCredentials::ClientCredentials {
+                client_id,
+                client_secret: SecretString::from(client_secret),
+            },
+            Plain::ApiKey { key } => RailCredentials::ApiKey(SecretString::from(key)),
+        }
+    }
 }
 
 fn associated_data(client: &ClientId, rail: Rail) -> Vec<u8> {
@@ -81,12 +155,7 @@ pub(crate) fn seal(
     rail: Rail,
     credentials: &RailCredentials,
 ) -> Result<Vec<u8>, RowcolError> {
-    let plain = Plain {
-        access_token: credentials.access_token.expose_secret().to_owned(),
-        access_expires_at: credentials.access_expires_at,
-        refresh_token: credentials.refresh_token.expose_secret().to_owned(),
-        refresh_expires_at: credentials.refresh_expires_at,
-    };
+    let plain = Plain::of(credentials);
     let failed = || {
         RowcolError::store(
             StoreErrorKind::Invalid,
@@ -131,32 +200,77 @@ pub(crate) fn open(
     let msg = cipher
         .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: &aad })
         .map_err(|_| wrong_key())?;
-    let plain: Plain = serde_json::from_slice(&msg).map_err(|_| {
+    let plain = Plain::read(&msg).ok_or_else(|| {
         RowcolError::store(
             StoreErrorKind::Corrupt,
             context(client, rail),
             "sealed credentials do not parse",
         )
     })?;
-    Ok(RailCredentials {
-        access_token: SecretString::from(plain.access_token),
-        access_expires_at: plain.access_expires_at,
-        refresh_token: SecretString::from(plain.refresh_token),
-        refresh_expires_at: plain.refresh_expires_at,
-    })
+    Ok(plain.into_credentials())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn creds() -> RailCredentials {
-        RailCredentials {
+    fn tokens() -> OAuthTokens {
+        OAuthTokens {
             access_token: SecretString::from("access-SECRET"),
             access_expires_at: Utc::now(),
             refresh_token: SecretString::from("refresh-SECRET"),
             refresh_expires_at: None,
         }
+    }
+
+    fn creds() -> RailCredentials {
+        RailCredentials::OAuth(tokens())
+    }
+
+    fn open_sealed(plain: &[u8]) -> Result<RailCredentials, RowcolError> {
+        let key = CredentialKey::generate();
+        let client: ClientId = "acme".parse().unwrap();
+        let cipher = XChaCha20Poly1305::new(Key::from_slice(&key.0));
+        let nonce = [7u8; NONCE_LEN];
+        let aad = associated_data(&client, Rail::Qbo);
+        let mut sealed = nonce.to_vec();
+        sealed.extend(
+            cipher
+                .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
+                .unwrap(),
+        );
+        open(&key, &client, Rail::Qbo, &sealed)
+    }
+
+    #[test]
+    fn every_scheme_round_trips_sealed_and_tokens_sealed_untagged_read_as_oauth() {
+        let key = CredentialKey::generate();
+        let client: ClientId = "acme".parse().unwrap();
+        for credentials in [
+            creds(),
+            RailCredentials::AccessToken(SecretString::from("access-sandbox-SECRET")),
+            RailCredentials::ClientCredentials {
+                client_id: "ramp-app".into(),
+                client_secret: SecretString::from("SECRET"),
+            },
+            RailCredentials::ApiKey(SecretString::from("sk_test_SECRET")),
+        ] {
+            let sealed = seal(&key, &client, Rail::Qbo, &credentials).unwrap();
+            assert!(!String::from_utf8_lossy(&sealed).contains("SECRET"));
+            let back = open(&key, &client, Rail::Qbo, &sealed).unwrap();
+            assert_eq!(back.scheme(), credentials.scheme());
+            assert!(!format!("{back:?}").contains("SECRET"), "{back:?}");
+        }
+        let untagged = br#"{"access_token":"a","access_expires_at":"2026-12-06T10:00:00Z","refresh_token":"r","refresh_expires_at":null}"#;
+        let back = open_sealed(untagged).unwrap();
+        assert_eq!(
+            back.oauth().map(|t| t.refresh_token.expose_secret().to_owned()),
+            Some("r".into())
+        );
+        assert_eq!(
+            open_sealed(b"{}").unwrap_err().store_kind(),
+            Some(StoreErrorKind::Corrupt)
+        );
     }
 
     #[test]
@@ -166,7 +280,7 @@ mod tests {
         let sealed = seal(&key, &client, Rail::Qbo, &creds()).unwrap();
         assert!(!String::from_utf8_lossy(&sealed).contains("SECRET"));
         let back = open(&key, &client, Rail::Qbo, &sealed).unwrap();
-        assert!(back.same_tokens(&creds()));
+        assert!(back.oauth().unwrap().same_tokens(&tokens()));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset};
 use rowcol_core::ports::{LiveBalance, Page};
 use rowcol_core::sync::{Rejected, SourceRecord, Tombstone};
 use rowcol_core::{
@@ -42,14 +42,6 @@ pub(crate) struct MappedUpdate {
     pub rejects: Vec<Rejected>,
 }
 
-/// The day Plaid access tokens are stored as expiring: they do not expire
-/// (PLAID.md §1.1), and the credential type needs a date.
-fn never() -> DateTime<Utc> {
-    NaiveDate::from_ymd_opt(9999, 12, 31)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc())
-}
-
 impl PlaidRail {
     /// A rail over `client`, keeping access tokens in `credentials`,
     /// stamping reads with `clock`.
@@ -72,12 +64,7 @@ impl PlaidRail {
     pub async fn connect(&self, client: &ClientId, public_token: &SecretString) -> Result<Connection> {
         let context = ErrorContext::client(client);
         let linked = self.client.exchange_public_token(&context, public_token).await?;
-        let credentials = RailCredentials {
-            access_token: linked.access_token,
-            access_expires_at: never(),
-            refresh_token: SecretString::from(String::new()),
-            refresh_expires_at: None,
-        };
+        let credentials = RailCredentials::AccessToken(linked.access_token);
         self.credentials
             .save_credentials(client, Rail::Plaid, &credentials)
             .await?;
@@ -97,19 +84,28 @@ impl PlaidRail {
             .credentials
             .load_credentials(&connection.client, Rail::Plaid)
             .await?;
-        match stored {
-            Some(credentials) => Ok(ItemAccess {
-                item_id: connection.realm.clone(),
-                access_token: credentials.access_token,
-                context,
-            }),
-            None => Err(RowcolError::rail(
+        let missing = |message: String| {
+            RowcolError::rail(
                 RailErrorKind::NeedsReauth,
-                context,
+                context.clone(),
                 RailFailure {
-                    message: "no Plaid access token stored for this Item: link it again".into(),
+                    message,
                     ..RailFailure::default()
                 },
+            )
+        };
+        match stored {
+            Some(RailCredentials::AccessToken(access_token)) => Ok(ItemAccess {
+                item_id: connection.realm.clone(),
+                access_token,
+                context: context.clone(),
+            }),
+            Some(other) => Err(missing(format!(
+                "the stored Plaid credentials are {}, not an access token: link the Item again",
+                other.scheme()
+            ))),
+            None => Err(missing(
+                "no Plaid access token stored for this Item: link it again".into(),
             )),
         }
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rowcol_core::{
-    Connection, EntityKind, ErrorContext, Rail, RailCredentials, RailErrorKind, Result, RowcolError, SyncPolicy,
+    Connection, EntityKind, ErrorContext, OAuthTokens, Rail, RailErrorKind, Result, RowcolError, SyncPolicy,
 };
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -221,7 +221,7 @@ impl Api {
         Err(error)
     }
 
-    async fn refresh_after(&self, connection: &Connection, refused: &RailCredentials) -> Result<()> {
+    async fn refresh_after(&self, connection: &Connection, refused: &OAuthTokens) -> Result<()> {
         self.tokens.after_refusal(connection, refused).await.map(|_| ())
     }
 }

@@ -23,8 +23,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use rowcol_core::{
-    ClientId, Clock, Connection, CredentialStore, ErrorContext, LeaseStore, Rail, RailCredentials, RailErrorKind,
-    RailFailure, Result, RowcolError, SyncPolicy,
+    ClientId, Clock, Connection, CredentialStore, ErrorContext, LeaseStore, OAuthTokens, Rail, RailCredentials,
+    RailErrorKind, RailFailure, Result, RowcolError, SyncPolicy,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -67,7 +67,7 @@ pub(crate) struct TokenKeeper {
     clock: Arc<dyn Clock>,
     /// This process's name on leases.
     holder: String,
-    cache: Mutex<HashMap<ClientId, RailCredentials>>,
+    cache: Mutex<HashMap<ClientId, OAuthTokens>>,
     flights: Mutex<HashMap<ClientId, Arc<tokio::sync::Mutex<()>>>>,
     refreshes: AtomicU64,
     /// The discovery document named the configured issuer once already.
@@ -141,7 +141,7 @@ impl TokenKeeper {
     }
 
     /// Exchanges an authorization code for tokens and saves them.
-    pub(crate) async fn exchange_code(&self, connection: &Connection, code: &str) -> Result<RailCredentials> {
+    pub(crate) async fn exchange_code(&self, connection: &Connection, code: &str) -> Result<OAuthTokens> {
         let form = [
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -154,7 +154,7 @@ impl TokenKeeper {
     }
 
     /// Credentials whose access token is good for at least the refresh margin.
-    pub(crate) async fn current(&self, connection: &Connection) -> Result<RailCredentials> {
+    pub(crate) async fn current(&self, connection: &Connection) -> Result<OAuthTokens> {
         let cached = self
             .cache
             .lock()
@@ -174,44 +174,46 @@ impl TokenKeeper {
     }
 
     /// Fresh credentials after QBO refused `refused`'s access token.
-    pub(crate) async fn after_refusal(
-        &self,
-        connection: &Connection,
-        refused: &RailCredentials,
-    ) -> Result<RailCredentials> {
+    pub(crate) async fn after_refusal(&self, connection: &Connection, refused: &OAuthTokens) -> Result<OAuthTokens> {
         self.refresh(connection, refused).await
     }
 
-    fn expiring(&self, creds: &RailCredentials) -> bool {
+    fn expiring(&self, creds: &OAuthTokens) -> bool {
         let margin =
             chrono::Duration::from_std(self.config.refresh_margin).unwrap_or_else(|_| chrono::Duration::zero());
         creds.access_expires_within(self.clock.now(), margin)
     }
 
-    fn remember(&self, connection: &Connection, creds: &RailCredentials) {
+    fn remember(&self, connection: &Connection, creds: &OAuthTokens) {
         self.cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(connection.client.clone(), creds.clone());
     }
 
-    async fn load(&self, connection: &Connection) -> Result<RailCredentials> {
-        self.credentials
-            .load_credentials(&connection.client, Rail::Qbo)
-            .await?
-            .ok_or_else(|| {
-                oauth_error(
-                    RailErrorKind::NeedsReauth,
-                    connection,
-                    None,
-                    "no QBO credentials stored for this client".to_owned(),
-                )
-            })
+    async fn load(&self, connection: &Connection) -> Result<OAuthTokens> {
+        match self.credentials.load_credentials(&connection.client, Rail::Qbo).await? {
+            Some(RailCredentials::OAuth(tokens)) => Ok(tokens),
+            Some(other) => Err(oauth_error(
+                RailErrorKind::NeedsReauth,
+                connection,
+                None,
+                format!("the stored QBO credentials are {}, not OAuth tokens", other.scheme()),
+            )),
+            None => Err(oauth_error(
+                RailErrorKind::NeedsReauth,
+                connection,
+                None,
+                "no QBO credentials stored for this client".to_owned(),
+            )),
+        }
     }
 
-    async fn save(&self, connection: &Connection, creds: &RailCredentials) -> Result<()> {
+    async fn save(&self, connection: &Connection, creds: &OAuthTokens) -> Result<()> {
+        let stored = RailCredentials::OAuth(creds.clone());
         retrying(self.policy.as_ref(), &self.jitter, |_| {
-            self.credentials.save_credentials(&connection.client, Rail::Qbo, creds)
+            self.credentials
+                .save_credentials(&connection.client, Rail::Qbo, &stored)
         })
         .await
     }
@@ -228,7 +230,7 @@ impl TokenKeeper {
 
     /// Usable credentials when `stale` is no longer good: someone else's
     /// rotation if there was one, else a refresh of our own.
-    async fn refresh(&self, connection: &Connection, stale: &RailCredentials) -> Result<RailCredentials> {
+    async fn refresh(&self, connection: &Connection, stale: &OAuthTokens) -> Result<OAuthTokens> {
         let flight = self.flight(&connection.client);
         let _single = flight.lock().await;
         // Another task of this process (or another process) may have rotated
@@ -267,7 +269,7 @@ impl TokenKeeper {
         outcome
     }
 
-    async fn refresh_under_lease(&self, connection: &Connection, before: &RailCredentials) -> Result<RailCredentials> {
+    async fn refresh_under_lease(&self, connection: &Connection, before: &OAuthTokens) -> Result<OAuthTokens> {
         // Between our last look and the lease, another process may have rotated.
         let latest = self.load(connection).await?;
         if !latest.same_tokens(before) && !self.expiring(&latest) {
@@ -289,7 +291,7 @@ impl TokenKeeper {
 
     /// One grant at the token endpoint, retried under the policy for
     /// transient failures; `invalid_grant` is final.
-    async fn token_call(&self, connection: &Connection, form: &[(&str, &str)]) -> Result<RailCredentials> {
+    async fn token_call(&self, connection: &Connection, form: &[(&str, &str)]) -> Result<OAuthTokens> {
         retrying(self.policy.as_ref(), &self.jitter, |_| async {
             self.refreshes.fetch_add(1, Ordering::Relaxed);
             let sent = self
@@ -403,9 +405,9 @@ impl TokenKeeper {
         Err(error)
     }
 
-    fn credentials_from(&self, answer: TokenAnswer) -> RailCredentials {
+    fn credentials_from(&self, answer: TokenAnswer) -> OAuthTokens {
         let now: DateTime<Utc> = self.clock.now();
-        RailCredentials {
+        OAuthTokens {
             access_token: SecretString::from(answer.access_token),
             access_expires_at: now + chrono::Duration::seconds(answer.expires_in),
             refresh_token: SecretString::from(answer.refresh_token),

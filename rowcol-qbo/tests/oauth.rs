@@ -10,8 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rowcol_core::ports::PageRequest;
 use rowcol_core::{
-    ClientId, CredentialStore, EntityKind, ErrorContext, LedgerRail, Rail, RailCredentials, RailErrorKind, Result,
-    RowcolError, StoreErrorKind, SystemClock,
+    ClientId, CredentialStore, EntityKind, ErrorContext, LedgerRail, OAuthTokens, Rail, RailCredentials, RailErrorKind,
+    Result, RowcolError, StoreErrorKind, SystemClock,
 };
 use rowcol_qbo::{QboConfig, QboRail};
 use rowcol_qbo_sim::Size;
@@ -26,8 +26,9 @@ fn one_page() -> Vec<PageRequest> {
     }]
 }
 
-async fn stored(store: &dyn CredentialStore, client: &ClientId) -> RailCredentials {
-    store.load_credentials(client, Rail::Qbo).await.unwrap().unwrap()
+async fn stored(store: &dyn CredentialStore, client: &ClientId) -> OAuthTokens {
+    let stored = store.load_credentials(client, Rail::Qbo).await.unwrap().unwrap();
+    stored.oauth().expect("QBO credentials are OAuth tokens").clone()
 }
 
 #[tokio::test]
@@ -164,12 +165,12 @@ async fn concurrent_callers_and_two_processes_spend_one_refresh_token() {
 #[tokio::test]
 async fn invalid_grant_stops_at_once_and_errors_never_show_tokens() {
     let h = harness(Size::Small).await;
-    let dead = RailCredentials {
+    let dead = RailCredentials::OAuth(OAuthTokens {
         access_token: SecretString::from("access-SECRET-aaaa"),
         access_expires_at: chrono::Utc::now() - chrono::Duration::minutes(1),
         refresh_token: SecretString::from("refresh-SECRET-bbbb"),
         refresh_expires_at: None,
-    };
+    });
     h.store
         .save_credentials(&h.connection.client, Rail::Qbo, &dead)
         .await
@@ -193,12 +194,12 @@ async fn invalid_grant_stops_at_once_and_errors_never_show_tokens() {
 #[tokio::test]
 async fn invalid_grant_from_a_server_with_another_issuer_is_a_configuration_error() {
     let h = harness(Size::Small).await;
-    let dead = RailCredentials {
+    let dead = RailCredentials::OAuth(OAuthTokens {
         access_token: SecretString::from("access-SECRET-aaaa"),
         access_expires_at: chrono::Utc::now() - chrono::Duration::minutes(1),
         refresh_token: SecretString::from("refresh-SECRET-bbbb"),
         refresh_expires_at: None,
-    };
+    });
     h.store
         .save_credentials(&h.connection.client, Rail::Qbo, &dead)
         .await

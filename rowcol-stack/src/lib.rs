@@ -179,7 +179,7 @@ pub async fn register_look_alike(
     advisor: &rowcol_core::Advisor,
     clients: &[LookAlikeClient],
 ) -> rowcol_core::Result<Vec<rowcol_core::Connection>> {
-    use rowcol_core::{Client, Connection, ConnectionStatus, Currency, Rail, RailCredentials};
+    use rowcol_core::{Client, Connection, ConnectionStatus, Currency, OAuthTokens, Rail, RailCredentials};
     use secrecy::SecretString;
 
     mirror.upsert_advisor(advisor).await?;
@@ -202,12 +202,12 @@ pub async fn register_look_alike(
             .await?;
         let tokens = admin.issue_tokens(client.realm.as_str());
         let issued = admin.now();
-        let credentials = RailCredentials {
+        let credentials = RailCredentials::OAuth(OAuthTokens {
             access_token: SecretString::from(tokens.access_token),
             access_expires_at: issued + chrono::Duration::seconds(tokens.expires_in),
             refresh_token: SecretString::from(tokens.refresh_token),
             refresh_expires_at: Some(issued + chrono::Duration::seconds(tokens.x_refresh_token_expires_in)),
-        };
+        });
         mirror.save_credentials(&client.id, Rail::Qbo, &credentials).await?;
         connections.push(connection);
     }

@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::{SourceRecord, SyncBatch};
 use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, ClientSnapshot, Connection, ConnectionStatus, EntityKind, ExternalId, Rail,
-    RailCredentials, ReviewDecision, ReviewState, RowcolError, StoreErrorKind, VersionToken,
+    Advisor, AdvisorId, Client, ClientId, ClientSnapshot, Connection, ConnectionStatus, EntityKind, ExternalId,
+    OAuthTokens, Rail, RailCredentials, ReviewDecision, ReviewState, RowcolError, StoreErrorKind, VersionToken,
 };
 use rowcol_mirror::{CredentialKey, MirrorUrl};
 
@@ -500,14 +500,14 @@ impl Mirror {
         let store = self.store()?;
         let c = client_id(client)?;
         let r = self::rail(rail)?;
-        let creds = RailCredentials {
+        let creds = RailCredentials::OAuth(OAuthTokens {
             access_token: access_token.into(),
             access_expires_at: convert::to_datetime(access_expires_at, "access_expires_at")?.with_timezone(&Utc),
             refresh_token: refresh_token.into(),
             refresh_expires_at: refresh_expires_at
                 .map(|t| convert::to_datetime(t, "refresh_expires_at").map(|t| t.with_timezone(&Utc)))
                 .transpose()?,
-        };
+        });
         block_on(py, async move { Ok(store.save_credentials(&c, r, &creds).await?) })
     }
 

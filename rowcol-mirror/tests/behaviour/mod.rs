@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use rowcol_core::entity::{Entity, EntityKind};
 use rowcol_core::sync::{Rejected, RunCounts, RunStatus, SourceRecord, SyncMode, SyncTrigger, Tombstone};
-use rowcol_core::{ClientSettings, Rail, RailCredentials, ReviewDecision, ReviewState, StoreErrorKind, VersionToken};
+use rowcol_core::{
+    ClientSettings, OAuthTokens, Rail, RailCredentials, ReviewDecision, ReviewState, StoreErrorKind, VersionToken,
+};
 use rowcol_mirror::{CredentialKey, Mirror};
 use rowcol_testkit::fixtures::{self, date, time};
 pub use rowcol_testkit::mirror_suite::{advisor_id, batch, bill, bill_ids, client_id, incremental, register, snapshot};
@@ -160,7 +162,7 @@ pub async fn audit_rows_cannot_be_updated_or_deleted(h: Harness) {
 pub async fn credentials_round_trip_encrypted_and_a_wrong_key_is_a_clear_error(h: Harness) {
     let s = h.store.as_ref();
     register(s, "adv", &["acme"]).await;
-    let creds = RailCredentials {
+    let creds = OAuthTokens {
         access_token: SecretString::from("eyJ-access-TOPSECRET"),
         access_expires_at: time("2026-01-10T10:00:00Z").to_utc(),
         refresh_token: SecretString::from("AB11-refresh-TOPSECRET"),
@@ -172,12 +174,15 @@ pub async fn credentials_round_trip_encrypted_and_a_wrong_key_is_a_clear_error(h
             .unwrap()
             .is_none()
     );
-    s.save_credentials(&client_id("acme"), Rail::Qbo, &creds).await.unwrap();
+    s.save_credentials(&client_id("acme"), Rail::Qbo, &RailCredentials::OAuth(creds.clone()))
+        .await
+        .unwrap();
     let back = s
         .load_credentials(&client_id("acme"), Rail::Qbo)
         .await
         .unwrap()
         .unwrap();
+    let back = back.oauth().unwrap();
     assert!(back.same_tokens(&creds));
     assert_eq!(back.refresh_expires_at, creds.refresh_expires_at);
     // Nothing readable at rest.

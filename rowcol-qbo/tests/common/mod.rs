@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rowcol_core::{
-    Advisor, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, Rail, RailCredentials,
-    RateLimit, RealmId, RetrySettings, StandardPolicy, SystemClock,
+    Advisor, Client, ClientId, Connection, ConnectionStatus, CredentialStore, Currency, OAuthTokens, Rail,
+    RailCredentials, RateLimit, RealmId, RetrySettings, StandardPolicy, SystemClock,
 };
 use rowcol_mirror::{CredentialKey, SqliteMirror};
 use rowcol_qbo::{QboConfig, QboRail};
@@ -110,12 +110,12 @@ pub async fn harness_with(config: SimConfig) -> Harness {
 
 pub fn credentials(pair: &TokenPair) -> RailCredentials {
     let now = chrono::Utc::now();
-    RailCredentials {
+    RailCredentials::OAuth(OAuthTokens {
         access_token: SecretString::from(pair.access_token.clone()),
         access_expires_at: now + chrono::Duration::seconds(pair.expires_in),
         refresh_token: SecretString::from(pair.refresh_token.clone()),
         refresh_expires_at: Some(now + chrono::Duration::seconds(pair.x_refresh_token_expires_in)),
-    }
+    })
 }
 
 impl Harness {
