@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::Duration;
-use common::{card_purchases, fast_policy, rail_harness};
+use common::{RailHarness, card_purchases, fast_policy, rail_harness};
 use rowcol_core::sync::{SyncBatch, SyncMode, SyncPosition, SyncTrigger};
 use rowcol_core::{
     ChangeCursor, Client, Connection, Currency, EntityKind, MirrorReader, Rail, Registry, SnapshotRequest, SyncJournal,
@@ -18,6 +18,7 @@ use rowcol_core::{
 use rowcol_plaid_sim::{ErrorCode, FaultRule};
 use rowcol_sync::SyncEngine;
 use rowcol_sync::reconcile::ReconcileMode;
+use secrecy::SecretString;
 
 async fn mirrored(store: &rowcol_mirror::SqliteMirror, as_of: chrono::NaiveDate) -> BTreeMap<String, String> {
     let snapshot = store
@@ -47,13 +48,9 @@ fn modes(report: &rowcol_sync::SyncReport) -> Vec<SyncMode> {
     report.runs.iter().map(|(_, mode)| *mode).collect()
 }
 
-#[tokio::test]
-async fn the_engine_mirrors_the_bank_follows_plaids_cursor_and_reconciles_the_banks_kinds() {
-    let r = rail_harness(3).await;
-    let mut bank = card_purchases();
-    bank.postings.extend(common::bank("c1", 5, 0.7).postings);
-    let token = r.h.public_token(bank).await;
-    let connection: Connection = r.rail.connect(&"acme".parse().unwrap(), &token).await.unwrap();
+/// Links `token`'s Item for the client `acme` of advisor `jane`.
+async fn connect_acme(r: &RailHarness, token: &SecretString) -> Connection {
+    let connection = r.rail.connect(&"acme".parse().unwrap(), token).await.unwrap();
     r.store
         .upsert_client(&Client {
             id: "acme".parse().unwrap(),
@@ -64,6 +61,16 @@ async fn the_engine_mirrors_the_bank_follows_plaids_cursor_and_reconciles_the_ba
         })
         .await
         .unwrap();
+    connection
+}
+
+#[tokio::test]
+async fn the_engine_mirrors_the_bank_follows_plaids_cursor_and_reconciles_the_banks_kinds() {
+    let r = rail_harness(3).await;
+    let mut bank = card_purchases();
+    bank.postings.extend(common::bank("c1", 5, 0.7).postings);
+    let token = r.h.public_token(bank).await;
+    let connection = connect_acme(&r, &token).await;
     let engine = SyncEngine::new(r.store.clone(), Arc::new(fast_policy())).with_rail(r.rail.clone());
     let today = || r.h.sim.admin().now().date_naive();
     let item = connection.realm.to_string();
@@ -143,17 +150,7 @@ async fn the_engine_mirrors_the_bank_follows_plaids_cursor_and_reconciles_the_ba
 async fn a_stored_cursor_plaid_refuses_makes_the_engine_resync_in_full_and_drop_what_is_gone() {
     let r = rail_harness(50).await;
     let token = r.h.public_token(common::bank("client-1", 5, 0.9)).await;
-    let connection: Connection = r.rail.connect(&"acme".parse().unwrap(), &token).await.unwrap();
-    r.store
-        .upsert_client(&Client {
-            id: "acme".parse().unwrap(),
-            advisor: "jane".parse().unwrap(),
-            name: "Acme".into(),
-            home_currency: Currency::USD,
-            connections: vec![connection.clone()],
-        })
-        .await
-        .unwrap();
+    let connection = connect_acme(&r, &token).await;
     let engine = SyncEngine::new(r.store.clone(), Arc::new(fast_policy())).with_rail(r.rail.clone());
     let today = r.h.sim.admin().now().date_naive();
     let item = connection.realm.to_string();
