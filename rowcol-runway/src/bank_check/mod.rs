@@ -126,7 +126,7 @@ pub fn links(s: &ClientSnapshot) -> Vec<AccountLink> {
         .filter_map(|a| {
             let family = CashAccountKind::of(a.account_type)?;
             let mut same = cash_accounts(s)
-                .filter(|(l, kind)| *kind == family && l.name.eq_ignore_ascii_case(a.name.trim()))
+                .filter(|(l, kind)| *kind == family && l.name.trim().eq_ignore_ascii_case(a.name.trim()))
                 .map(|(l, _)| &l.meta.external_id)
                 .filter(|l| !taken.contains(l));
             let only = same.next()?;
