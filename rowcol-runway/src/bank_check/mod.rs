@@ -16,6 +16,11 @@
 //! Decisions. The snapshot's `bank_reviews` are applied before any pass, so
 //! a rematch after a sync never undoes an approval, an exclusion or a
 //! "fixed at source".
+//!
+//! Balances. The bank's balance is the one the rail last reported
+//! (`BankAccount::balance_as_of`), the books' is worked back to the "as of"
+//! day: the balance walk's residual means most when the two days agree
+//! (today's check on today's feed).
 
 #[cfg(test)]
 mod tests;
