@@ -155,6 +155,61 @@ fn no_payment_set_leaves_a_payroll_tax_or_secured_debt_bill_unpaid() {
     );
 }
 
+/// The lender of the look-alike's equipment loans (importer and seasonal
+/// retailer), as its vendor record names it.
+const LENDER: &str = "First Commerce Equipment Finance";
+
+#[test]
+fn the_lenders_due_installment_is_paid_whatever_the_guardrail_and_says_why() {
+    let p = portfolio();
+    let mut lenders = 0;
+    for (profile, s, c) in consoles(p) {
+        let Some(lender) = s.vendors.iter().find(|v| v.party.display_name == LENDER) else {
+            assert!(
+                !matches!(profile, Profile::Importer | Profile::SeasonalRetailer),
+                "{profile:?}: an equipment loan"
+            );
+            continue;
+        };
+        lenders += 1;
+        let who = format!("{} ({profile:?})", s.client);
+        // Last month's installment, due on the 15th, stands open.
+        let due: Vec<&ExternalId> = s
+            .bills
+            .iter()
+            .filter(|b| !b.meta.deleted && b.balance.amount() > Decimal::ZERO)
+            .filter(|b| b.vendor.as_ref().is_some_and(|v| v.id == lender.party.meta.external_id))
+            .map(|b| &b.meta.external_id)
+            .collect();
+        assert_eq!(due.len(), 1, "{who}");
+        // Paid as synced, and with the client short of cash (a guardrail a
+        // million above its cash), saying it is secured debt paid whatever
+        // the guardrail.
+        let mut short = s.clone();
+        let above = c.outlook.cash.net.amount() + Decimal::from(1_000_000);
+        short.settings.guardrail = Guardrail::Fixed(Money::new(above, s.home_currency));
+        let under = console(&short, p.today, &tray(&short, p.today));
+        for (case, c) in [("as synced", &c), ("short of cash", &under)] {
+            let paid = c
+                .pay_now
+                .iter()
+                .find(|d| &d.bill.id == due[0])
+                .unwrap_or_else(|| panic!("{who}, {case}: the installment is not in the payment set"));
+            assert_eq!(paid.tier, VendorTier::SecuredDebt, "{who}, {case}");
+            assert!(c.payment_set.bills.iter().any(|b| &b.id == due[0]), "{who}, {case}");
+        }
+        let paid = under.pay_now.iter().find(|d| &d.bill.id == due[0]).unwrap();
+        assert!(
+            paid.reasons
+                .last()
+                .is_some_and(|r| r.starts_with("paid whatever the guardrail (SecuredDebt)")),
+            "{who}: {:?}",
+            paid.reasons
+        );
+    }
+    assert_eq!(lenders, 2, "the importer and the seasonal retailer borrow");
+}
+
 /// Open vendor credits per vendor, home currency (the look-alike gives
 /// credits to home-currency vendors only).
 fn open_credits(s: &ClientSnapshot) -> HashMap<ExternalId, Decimal> {
