@@ -28,6 +28,7 @@
 pub mod clock;
 pub mod entity;
 pub mod error;
+mod hash_text;
 pub mod ids;
 pub mod money;
 pub mod owned;

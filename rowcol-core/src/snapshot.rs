@@ -49,7 +49,9 @@ impl SnapshotRequest {
 }
 
 /// A transaction dated on or before the close date that changed after the
-/// books were closed (found in the audit log).
+/// books were closed (found in the audit log), with the content fingerprints
+/// ([`crate::Entity::content_fingerprint`]) of the change and of the version
+/// before it, so a rule can tell an edit from a payment applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LateChange {
     /// Kind of the transaction.
@@ -60,6 +62,15 @@ pub struct LateChange {
     pub txn_date: NaiveDate,
     /// When the source changed it.
     pub changed_at: DateTime<FixedOffset>,
+    /// The content fingerprint of the version this change made; `None` when
+    /// the audit entry was recorded before the mirror kept fingerprints.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+    /// The content fingerprint of the record's version before this change;
+    /// `None` for a record first seen with this change, or when that
+    /// version's entry was recorded before the mirror kept fingerprints.
+    #[serde(default)]
+    pub previous_fingerprint: Option<String>,
 }
 
 /// One payment of an invoice the snapshot's records do not show together

@@ -230,7 +230,7 @@ impl<DB: Backend> SyncJournal for SqlMirror<DB> {
         let mut conn = self.conn(&ctx).await?;
         let mut q = sql::<DB>(
             "SELECT seq, recorded_us, action, kind, external_id, version, source_updated_at, txn_date, run_id, \
-             prev_hash, hash FROM audit_log WHERE client_id = ",
+             prev_hash, hash, fingerprint FROM audit_log WHERE client_id = ",
         );
         bind_text(&mut q, client.as_str());
         q.push(" AND seq > ");
@@ -254,6 +254,7 @@ impl<DB: Backend> SyncJournal for SqlMirror<DB> {
                         .map_err(|_| corrupt("audit source time does not parse".to_owned()))?,
                     txn_date: opt_text::<DB>(row, 7)?.map(|d| codec::parse_date(&d)).transpose()?,
                     run: opt_int::<DB>(row, 8)?.map(RunId),
+                    fingerprint: opt_text::<DB>(row, 11)?,
                     prev_hash: need_text::<DB>(row, 9)?,
                     hash: need_text::<DB>(row, 10)?,
                 })

@@ -52,6 +52,8 @@ pub(crate) struct AuditDraft {
     pub version: VersionToken,
     pub source_updated_at: chrono::DateTime<chrono::FixedOffset>,
     pub txn_date: Option<chrono::NaiveDate>,
+    /// The record's content fingerprint (`None` for deletions and lists).
+    pub fingerprint: Option<String>,
 }
 
 /// Everything one apply writes.
@@ -90,6 +92,8 @@ pub(crate) struct Encoded<'a> {
     pub record: &'a SourceRecord,
     pub columns: RecordColumns,
     pub doc: Vec<u8>,
+    /// The record's content fingerprint, for its audit entry.
+    pub fingerprint: Option<String>,
 }
 
 /// Encodes records, in order.
@@ -101,6 +105,7 @@ pub(crate) fn encode(records: &[SourceRecord]) -> Result<Vec<Encoded<'_>>, Rowco
                 record,
                 columns: codec::columns(&record.entity),
                 doc: codec::encode(&record.entity)?,
+                fingerprint: record.entity.content_fingerprint(),
             })
         })
         .collect()
@@ -113,7 +118,7 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &m
     let mut plan = Plan::default();
     // Later duplicates of a key replace earlier planned writes.
     let mut record_slot: HashMap<Key, usize> = HashMap::new();
-    for encoded in encoded {
+    for mut encoded in encoded {
         let record = encoded.record;
         let meta = record.entity.meta();
         let key = (record.entity.kind(), meta.external_id.clone());
@@ -163,6 +168,7 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &m
                 deleted: false,
             },
         );
+        let fingerprint = encoded.fingerprint.take();
         let write = RecordWrite {
             encoded,
             updated_us: incoming_us,
@@ -186,6 +192,7 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &m
             version: meta.version.clone(),
             source_updated_at: meta.updated_at,
             txn_date: record.entity.txn().map(|t| t.txn_date),
+            fingerprint,
         });
     }
     for tombstone in &batch.tombstones {
@@ -222,6 +229,7 @@ pub(crate) fn plan<'a>(batch: &'a SyncBatch, encoded: Vec<Encoded<'a>>, held: &m
             version,
             source_updated_at: tombstone.deleted_at,
             txn_date: None,
+            fingerprint: None,
         });
     }
     plan.outcome.dead_lettered = u32::try_from(batch.rejects.len()).unwrap_or(u32::MAX);

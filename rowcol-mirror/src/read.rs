@@ -145,8 +145,12 @@ impl<DB: Backend> SqlMirror<DB> {
 
     /// Audit entries for transactions dated on or before `close` whose source
     /// change happened after the close date's end (UTC): every such change,
-    /// in the order recorded, so a rule can tell an edit from a later
-    /// payment applied to the same record.
+    /// in the order recorded, with its content fingerprint and that of the
+    /// record's fingerprinted version before it, so a rule can tell an edit
+    /// from a payment applied to the same record. The version before is
+    /// found through `audit_by_record`, which holds only fingerprinted
+    /// entries: when the entry just before is older than fingerprints, so
+    /// are all before it, and none is found.
     async fn read_late_changes(
         &self,
         conn: &mut DB::Connection,
@@ -158,14 +162,19 @@ impl<DB: Backend> SqlMirror<DB> {
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .map(|t| t.and_utc().timestamp_micros())
             .unwrap_or(i64::MAX);
-        let mut q =
-            sql::<DB>("SELECT kind, external_id, txn_date, source_updated_at FROM audit_log WHERE client_id = ");
+        let mut q = sql::<DB>(
+            "SELECT a.kind, a.external_id, a.txn_date, a.source_updated_at, a.fingerprint, \
+             (SELECT p.fingerprint FROM audit_log p WHERE p.client_id = a.client_id AND p.kind = a.kind \
+             AND p.external_id = a.external_id AND p.fingerprint IS NOT NULL AND p.seq < a.seq \
+             ORDER BY p.seq DESC LIMIT 1) \
+             FROM audit_log a WHERE a.client_id = ",
+        );
         bind_text(&mut q, client.as_str());
-        q.push(" AND txn_date <= ");
+        q.push(" AND a.txn_date <= ");
         bind_text(&mut q, &codec::date_text(close));
-        q.push(" AND source_updated_us >= ");
+        q.push(" AND a.source_updated_us >= ");
         bind_int(&mut q, after);
-        q.push(" ORDER BY seq");
+        q.push(" ORDER BY a.seq");
         let rows = DB::fetch_all(conn, &mut q)
             .await
             .map_err(|e| store_error(e, ErrorContext::client(client), "reading late changes"))?;
@@ -177,6 +186,8 @@ impl<DB: Backend> SqlMirror<DB> {
                     txn_date: codec::parse_date(&need_text::<DB>(row, 2)?)?,
                     changed_at: chrono::DateTime::parse_from_rfc3339(&need_text::<DB>(row, 3)?)
                         .map_err(|_| corrupt("audit source time does not parse".to_owned()))?,
+                    fingerprint: opt_text::<DB>(row, 4)?,
+                    previous_fingerprint: opt_text::<DB>(row, 5)?,
                 })
             })
             .collect()

@@ -468,6 +468,7 @@ impl<DB: Backend> Registry for SqlMirror<DB> {
             source_updated_at: codec::instant(codec::micros(review.at))?.fixed_offset(),
             txn_date: None,
             run: None,
+            fingerprint: None,
             prev_hash: String::new(),
             hash: String::new(),
         }

@@ -228,6 +228,7 @@ impl<DB: Backend> SqlMirror<DB> {
                 record,
                 columns: c,
                 doc: d,
+                ..
             } = w.encoded;
             let meta = record.entity.meta();
             kind.push(record.entity.kind().as_str().to_owned());
@@ -379,7 +380,7 @@ impl<DB: Backend> SqlMirror<DB> {
         DB::insert_rows(
             conn,
             "INSERT INTO audit_log (client_id, seq, recorded_us, action, kind, external_id, version, \
-             source_updated_at, source_updated_us, txn_date, run_id, prev_hash, hash)",
+             source_updated_at, source_updated_us, txn_date, run_id, prev_hash, hash, fingerprint)",
             columns,
             "",
         )
@@ -482,7 +483,8 @@ pub(crate) fn audit_columns(client: &ClientId, entries: Vec<AuditEntry>) -> Opti
         Column::OptText(entries.iter().map(|e| e.txn_date.map(codec::date_text)).collect()),
         Column::OptInt(entries.iter().map(|e| e.run.map(|r| r.0)).collect()),
         Column::Text(entries.iter().map(|e| e.prev_hash.clone()).collect()),
-        Column::Text(entries.into_iter().map(|e| e.hash).collect()),
+        Column::Text(entries.iter().map(|e| e.hash.clone()).collect()),
+        Column::OptText(entries.into_iter().map(|e| e.fingerprint).collect()),
     ])
 }
 
@@ -532,6 +534,7 @@ async fn seal_audit(
             source_updated_at: d.source_updated_at,
             txn_date: d.txn_date,
             run: batch.run,
+            fingerprint: d.fingerprint.clone(),
             prev_hash: String::new(),
             hash: String::new(),
         }

@@ -155,6 +155,61 @@ fn no_payment_set_leaves_a_payroll_tax_or_secured_debt_bill_unpaid() {
     );
 }
 
+/// The lender of the look-alike's equipment loans (importer and seasonal
+/// retailer), as its vendor record names it.
+const LENDER: &str = "First Commerce Equipment Finance";
+
+#[test]
+fn the_lenders_due_installment_is_paid_whatever_the_guardrail_and_says_why() {
+    let p = portfolio();
+    let mut lenders = 0;
+    for (profile, s, c) in consoles(p) {
+        let Some(lender) = s.vendors.iter().find(|v| v.party.display_name == LENDER) else {
+            assert!(
+                !matches!(profile, Profile::Importer | Profile::SeasonalRetailer),
+                "{profile:?}: an equipment loan"
+            );
+            continue;
+        };
+        lenders += 1;
+        let who = format!("{} ({profile:?})", s.client);
+        // Last month's installment, due on the 15th, stands open.
+        let due: Vec<&ExternalId> = s
+            .bills
+            .iter()
+            .filter(|b| !b.meta.deleted && b.balance.amount() > Decimal::ZERO)
+            .filter(|b| b.vendor.as_ref().is_some_and(|v| v.id == lender.party.meta.external_id))
+            .map(|b| &b.meta.external_id)
+            .collect();
+        assert_eq!(due.len(), 1, "{who}");
+        // Paid as synced, and with the client short of cash (a guardrail a
+        // million above its cash), saying it is secured debt paid whatever
+        // the guardrail.
+        let mut short = s.clone();
+        let above = c.outlook.cash.net.amount() + Decimal::from(1_000_000);
+        short.settings.guardrail = Guardrail::Fixed(Money::new(above, s.home_currency));
+        let under = console(&short, p.today, &tray(&short, p.today));
+        for (case, c) in [("as synced", &c), ("short of cash", &under)] {
+            let paid = c
+                .pay_now
+                .iter()
+                .find(|d| &d.bill.id == due[0])
+                .unwrap_or_else(|| panic!("{who}, {case}: the installment is not in the payment set"));
+            assert_eq!(paid.tier, VendorTier::SecuredDebt, "{who}, {case}");
+            assert!(c.payment_set.bills.iter().any(|b| &b.id == due[0]), "{who}, {case}");
+        }
+        let paid = under.pay_now.iter().find(|d| &d.bill.id == due[0]).unwrap();
+        assert!(
+            paid.reasons
+                .last()
+                .is_some_and(|r| r.starts_with("paid whatever the guardrail (SecuredDebt)")),
+            "{who}: {:?}",
+            paid.reasons
+        );
+    }
+    assert_eq!(lenders, 2, "the importer and the seasonal retailer borrow");
+}
+
 /// Open vendor credits per vendor, home currency (the look-alike gives
 /// credits to home-currency vendors only).
 fn open_credits(s: &ClientSnapshot) -> HashMap<ExternalId, Decimal> {
@@ -507,4 +562,133 @@ fn a_customer_paying_later_shifts_only_its_receipts() {
             cmp.week
         );
     }
+}
+
+/// `closed_period_changed` end to end through the real QBO rail: the
+/// advisor closes the books through the date of a bill still open; after
+/// the first sync a payment is applied to it (the look-alike moves its
+/// balance and links and bumps its version and time, as QBO does) and
+/// another bill of the closed period has its amount edited. After the next
+/// sync only the edited bill is flagged, and the paid one's late change
+/// carries the fingerprint of the version before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_close_a_payment_applied_is_not_flagged_and_an_edit_is() {
+    use rowcol_core::snapshot::SnapshotRequest;
+    use rowcol_core::sync::SyncTrigger;
+    use rowcol_qbo_sim::Kind;
+    use serde_json::json;
+
+    let l = sim_portfolio::start(1, Size::Small).await;
+    let (_, engine) = sim_portfolio::sync_everything(&l, "closed-period-test", 1).await;
+    let c = &l.connections[0];
+    let today = sim_portfolio::today(&l);
+    let snapshot = || async {
+        l.mirror
+            .snapshot(&l.advisor, &c.client, SnapshotRequest::as_of(today))
+            .await
+            .unwrap()
+    };
+    let s = snapshot().await;
+    let home = |b: &&rowcol_core::entity::Bill| !b.meta.deleted && b.txn.total.currency() == s.home_currency;
+    // The latest open bill dated two days back or more and not changed
+    // since its date (so its first sync is no late change of its own).
+    let open = s
+        .bills
+        .iter()
+        .filter(home)
+        .filter(|b| b.balance.amount() > Decimal::ZERO && b.txn.txn_date <= shift(today, -2))
+        .filter(|b| b.meta.updated_at.date_naive() <= b.txn.txn_date)
+        .max_by_key(|b| b.txn.txn_date)
+        .expect("an open bill")
+        .clone();
+    let close = open.txn.txn_date;
+    let edited = s
+        .bills
+        .iter()
+        .filter(home)
+        .filter(|b| b.txn.txn_date <= close && b.meta.external_id != open.meta.external_id)
+        .max_by_key(|b| b.txn.txn_date)
+        .expect("another bill of the closed period")
+        .clone();
+    let mut settings = s.settings.clone();
+    settings.close_date = Some(close);
+    l.mirror.save_settings(&l.advisor, &c.client, &settings).await.unwrap();
+
+    let realm = c.realm.as_str();
+    let id = |b: &rowcol_core::entity::Bill| b.meta.external_id.as_str().parse::<u64>().unwrap();
+    let checking = s.accounts.iter().find(|a| a.name == "Checking").unwrap();
+    // Amounts as JSON numbers with their exact digits.
+    let num = |d: Decimal| serde_json::Value::Number(d.to_string().parse().unwrap());
+    let dec = |v: &serde_json::Value| v.to_string().parse::<Decimal>().unwrap();
+    let balance = num(open.balance.amount());
+    let payment = l
+        .admin
+        .create(
+            realm,
+            Kind::BillPayment,
+            json!({
+                "VendorRef": { "value": open.vendor.as_ref().unwrap().id.as_str() },
+                "PayType": "Check", "TxnDate": today.to_string(), "TotalAmt": balance,
+                "CheckPayment": { "BankAccountRef": { "value": checking.meta.external_id.as_str(), "name": "Checking" } },
+                "CurrencyRef": { "value": s.home_currency.code() },
+                "Line": [{ "Amount": balance,
+                           "LinkedTxn": [{ "TxnId": open.meta.external_id.as_str(), "TxnType": "Bill" }] }],
+            }),
+        )
+        .unwrap();
+    let source = l.admin.get(realm, Kind::Bill, id(&open)).unwrap();
+    let mut links = source["LinkedTxn"].as_array().cloned().unwrap_or_default();
+    links.push(json!({ "TxnId": payment["Id"], "TxnType": "BillPaymentCheck" }));
+    l.admin
+        .update(
+            realm,
+            Kind::Bill,
+            id(&open),
+            &json!({ "Balance": 0, "LinkedTxn": links }),
+        )
+        .unwrap();
+    // The edit: ten more on the total and the first line.
+    let mut source = l.admin.get(realm, Kind::Bill, id(&edited)).unwrap();
+    let more = |v: &serde_json::Value| num(dec(v) + Decimal::TEN);
+    let total = more(&source["TotalAmt"]);
+    let balance = more(&source["Balance"]);
+    source["Line"][0]["Amount"] = more(&source["Line"][0]["Amount"]);
+    l.admin
+        .update(
+            realm,
+            Kind::Bill,
+            id(&edited),
+            &json!({ "TotalAmt": total, "Balance": balance, "Line": source["Line"] }),
+        )
+        .unwrap();
+
+    for (c, result) in engine
+        .sync_all(&l.connections, SyncTrigger::OnDemand, 1, |_, _| {})
+        .await
+    {
+        result.unwrap_or_else(|e| panic!("{}: {e}", c.client));
+    }
+    let s = snapshot().await;
+    let changes_of = |b: &rowcol_core::entity::Bill| {
+        s.late_changes
+            .iter()
+            .filter(|ch| ch.external_id == b.meta.external_id)
+            .collect::<Vec<_>>()
+    };
+    // The payment's change, the last of the paid bill's (its first sync may
+    // count too: the query's day ends at midnight UTC, the rule's in the
+    // source's offset).
+    let paid = changes_of(&open);
+    let applied = paid.last().unwrap();
+    assert!(applied.fingerprint.is_some() && applied.fingerprint == applied.previous_fingerprint);
+    let edit = changes_of(&edited);
+    assert!(edit.last().is_some_and(|ch| ch.fingerprint != ch.previous_fingerprint));
+    let flagged: Vec<String> = tray(&s, today)
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "closed_period_changed")
+        .filter_map(|f| f.subject().map(|e| e.id.to_string()))
+        .collect();
+    assert!(flagged.contains(&edited.meta.external_id.to_string()), "{flagged:?}");
+    assert!(!flagged.contains(&open.meta.external_id.to_string()), "{flagged:?}");
 }

@@ -113,6 +113,21 @@ pub enum LineDetail {
     Other,
 }
 
+impl LineDetail {
+    /// snake_case name, as serialised.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LineDetail::SalesItem => "sales_item",
+            LineDetail::Discount => "discount",
+            LineDetail::AccountExpense => "account_expense",
+            LineDetail::ItemExpense => "item_expense",
+            LineDetail::Deposit => "deposit",
+            LineDetail::Journal => "journal",
+            LineDetail::Other => "other",
+        }
+    }
+}
+
 /// The side of a journal-entry line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

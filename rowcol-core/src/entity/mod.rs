@@ -11,6 +11,7 @@
 
 mod bank;
 mod common;
+mod fingerprint;
 mod kind;
 mod ledger;
 mod lists;

@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::RunId;
+use crate::hash_text::{FieldHasher, OrEmpty};
 use crate::{ClientId, EntityKind, ExternalId, VersionToken};
 
 /// The `prev_hash` of a client's first entry.
@@ -67,6 +67,10 @@ pub struct AuditEntry {
     pub txn_date: Option<NaiveDate>,
     /// The run that wrote it.
     pub run: Option<RunId>,
+    /// The record's content fingerprint after the change
+    /// ([`crate::Entity::content_fingerprint`]): `None` for deletions, name
+    /// lists, and entries recorded before the mirror kept it.
+    pub fingerprint: Option<String>,
     /// Hash of the previous entry (`GENESIS_HASH` for the first).
     pub prev_hash: String,
     /// SHA-256 over this entry's fields and `prev_hash`, hex.
@@ -77,8 +81,10 @@ impl AuditEntry {
     /// The hash this entry must carry, from its fields and `prev_hash`.
     /// Fields are joined with a unit separator that no field may contain
     /// (ids and tokens are validated; times and dates are fixed formats).
+    /// The fingerprint is hashed only when present, after `prev_hash`, so
+    /// entries recorded before the mirror kept it hash as they always did.
     pub fn expected_hash(&self) -> String {
-        let mut h = FieldHasher(Sha256::new());
+        let mut h = FieldHasher::new();
         h.field(self.seq);
         h.field(&self.client);
         h.field(self.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
@@ -93,7 +99,10 @@ impl AuditEntry {
         h.field(OrEmpty(self.txn_date));
         h.field(OrEmpty(self.run.map(|r| r.0)));
         h.field(&self.prev_hash);
-        hex::encode(h.0.finalize())
+        if let Some(fingerprint) = &self.fingerprint {
+            h.field(fingerprint);
+        }
+        h.finish()
     }
 
     /// Sets `prev_hash` from the previous entry (or genesis) and `hash` from
@@ -102,37 +111,6 @@ impl AuditEntry {
         self.prev_hash = prev_hash.to_owned();
         self.hash = self.expected_hash();
         self
-    }
-}
-
-/// Feeds fields to SHA-256 as their text, each followed by the unit
-/// separator, without building the text first.
-struct FieldHasher(Sha256);
-
-impl FieldHasher {
-    fn field(&mut self, value: impl std::fmt::Display) {
-        // Writing into the hasher cannot fail.
-        let _ = std::fmt::Write::write_fmt(self, format_args!("{value}"));
-        self.0.update([0x1f]);
-    }
-}
-
-impl std::fmt::Write for FieldHasher {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.update(s.as_bytes());
-        Ok(())
-    }
-}
-
-/// An optional field's text: empty when absent.
-struct OrEmpty<T>(Option<T>);
-
-impl<T: std::fmt::Display> std::fmt::Display for OrEmpty<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
-            Some(value) => value.fmt(f),
-            None => Ok(()),
-        }
     }
 }
 
@@ -238,6 +216,7 @@ mod tests {
                 source_updated_at: time("2026-01-15T09:00:00-08:00"),
                 txn_date: Some(date("2026-01-15")),
                 run: Some(RunId(7)),
+                fingerprint: Some(format!("{seq:064x}")),
                 prev_hash: String::new(),
                 hash: String::new(),
             };
@@ -260,6 +239,7 @@ mod tests {
             source_updated_at: time("2026-02-28T16:00:00.5-08:00"),
             txn_date,
             run,
+            fingerprint: None,
             prev_hash: GENESIS_HASH.to_owned(),
             hash: String::new(),
         };
@@ -289,6 +269,7 @@ mod tests {
             source_updated_at: time("2026-03-01T12:30:00Z"),
             txn_date: None,
             run: None,
+            fingerprint: None,
             prev_hash: GENESIS_HASH.to_owned(),
             hash: String::new(),
         };
@@ -334,5 +315,31 @@ mod tests {
         entries[1].hash = entries[1].expected_hash();
         let v = AuditVerification::walk(parse("acme"), &entries);
         assert_eq!(v.first_broken, Some(3));
+    }
+
+    #[test]
+    fn an_entry_without_a_fingerprint_verifies_and_a_tampered_fingerprint_does_not() {
+        let mut entries = chain(4);
+        // Entries 1 and 2 as recorded before the mirror kept fingerprints:
+        // their hashes are those of the known-entry test's layout.
+        let mut prev = GENESIS_HASH.to_owned();
+        for e in entries.iter_mut() {
+            if e.seq <= 2 {
+                e.fingerprint = None;
+            }
+            *e = e.clone().seal(&prev);
+            prev.clone_from(&e.hash);
+        }
+        assert!(AuditVerification::walk(parse("acme"), &entries).is_intact());
+        let mut tampered = entries.clone();
+        tampered[2].fingerprint = Some(format!("{:064x}", 99));
+        assert_eq!(AuditVerification::walk(parse("acme"), &tampered).first_broken, Some(3));
+        let mut dropped = entries;
+        dropped[3].fingerprint = None;
+        assert_eq!(
+            AuditVerification::walk(parse("acme"), &dropped).first_broken,
+            Some(4),
+            "removing a fingerprint breaks the link too"
+        );
     }
 }

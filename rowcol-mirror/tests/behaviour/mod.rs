@@ -13,7 +13,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use rowcol_core::entity::{Entity, EntityKind};
-use rowcol_core::sync::{Rejected, RunCounts, RunStatus, SourceRecord, SyncMode, SyncTrigger, Tombstone};
+use rowcol_core::sync::{
+    AuditAction, AuditEntry, GENESIS_HASH, Rejected, RunCounts, RunStatus, SourceRecord, SyncMode, SyncTrigger,
+    Tombstone,
+};
 use rowcol_core::{
     ClientSettings, OAuthTokens, Rail, RailCredentials, ReviewDecision, ReviewState, StoreErrorKind, VersionToken,
 };
@@ -52,6 +55,7 @@ macro_rules! for_each_behaviour {
             a_batch_failing_midway_leaves_nothing_and_keeps_the_checkpoint,
             audit_chain_verifies_and_detects_tampering,
             audit_rows_cannot_be_updated_or_deleted,
+            entries_recorded_before_fingerprints_still_verify_and_compare_with_nothing,
             credentials_round_trip_encrypted_and_a_wrong_key_is_a_clear_error,
             a_cached_snapshot_sees_every_change_whichever_mirror_wrote_it,
             a_growing_mirror_keeps_its_planner_statistics,
@@ -136,6 +140,78 @@ pub async fn audit_chain_verifies_and_detects_tampering(h: Harness) {
     (h.exec)(tamper.to_owned()).await.unwrap();
     let v = s.verify_audit(&client_id("acme")).await.unwrap();
     assert_eq!(v.first_broken, Some(3));
+}
+
+/// A mirror upgraded from before content fingerprints: its entries verify
+/// as they always did, a new entry chains onto them with its fingerprint
+/// hashed, a late change finds no fingerprinted version before an old one,
+/// and tampering with a new entry's fingerprint breaks its link.
+pub async fn entries_recorded_before_fingerprints_still_verify_and_compare_with_nothing(h: Harness) {
+    let s = h.store.as_ref();
+    register(s, "adv", &["acme"]).await;
+    let settings = ClientSettings {
+        close_date: Some(date("2026-01-31")),
+        ..ClientSettings::default()
+    };
+    s.save_settings(&advisor_id("adv"), &client_id("acme"), &settings)
+        .await
+        .unwrap();
+    // Bill 2, dated 2026-01-15, first seen after the close by the older mirror.
+    let old = AuditEntry {
+        seq: 1,
+        client: client_id("acme"),
+        recorded_at: time("2026-02-05T18:00:00Z").to_utc(),
+        action: AuditAction::Insert,
+        kind: EntityKind::Bill,
+        external_id: fixtures::id("2"),
+        version: VersionToken::new("3"),
+        source_updated_at: time("2026-02-05T09:00:00-08:00"),
+        txn_date: Some(date("2026-01-15")),
+        run: None,
+        fingerprint: None,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+    .seal(GENESIS_HASH);
+    (h.exec)(format!(
+        "INSERT INTO audit_log (client_id, seq, recorded_us, action, kind, external_id, version, \
+         source_updated_at, source_updated_us, txn_date, run_id, prev_hash, hash) VALUES \
+         ('acme', 1, {}, 'insert', 'bill', '2', '3', '{}', {}, '2026-01-15', NULL, '{}', '{}')",
+        old.recorded_at.timestamp_micros(),
+        old.source_updated_at.to_rfc3339(),
+        old.source_updated_at.timestamp_micros(),
+        old.prev_hash,
+        old.hash
+    ))
+    .await
+    .unwrap();
+    s.apply(&batch(
+        "acme",
+        vec![bill("acme", "2", "4", "2026-02-07T09:00:00-08:00", dec!(10))],
+    ))
+    .await
+    .unwrap();
+    let entries = s.audit_entries(&client_id("acme"), 0, 10).await.unwrap();
+    assert_eq!(entries[0], old);
+    assert!(entries[1].fingerprint.is_some());
+    assert!(s.verify_audit(&client_id("acme")).await.unwrap().is_intact());
+    let snap = snapshot(s, "adv", "acme").await;
+    let fingerprints: Vec<_> = snap
+        .late_changes
+        .iter()
+        .map(|c| (c.fingerprint.is_some(), c.previous_fingerprint.is_some()))
+        .collect();
+    assert_eq!(fingerprints, [(false, false), (true, false)]);
+
+    let tamper = match h.kind {
+        Kind::Sqlite => "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET fingerprint = 'f00d' WHERE seq = 2",
+        Kind::Postgres => {
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; \
+             UPDATE audit_log SET fingerprint = 'f00d' WHERE seq = 2"
+        }
+    };
+    (h.exec)(tamper.to_owned()).await.unwrap();
+    assert_eq!(s.verify_audit(&client_id("acme")).await.unwrap().first_broken, Some(2));
 }
 
 pub async fn audit_rows_cannot_be_updated_or_deleted(h: Harness) {

@@ -259,6 +259,7 @@ pub fn generate_realm(
     }
     books.segments();
     books.payroll_bills();
+    books.loan_bills();
     books.finish_balances();
     books.realm
 }

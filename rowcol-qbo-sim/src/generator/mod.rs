@@ -5,6 +5,7 @@ mod books;
 pub mod burst;
 mod entries;
 mod funding;
+mod loan;
 mod names;
 mod obligations;
 mod preferences;

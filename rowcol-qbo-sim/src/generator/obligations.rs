@@ -47,13 +47,13 @@ impl Books {
         // The month under way is billed at its end, not yet.
         for month in self.payroll_months.clone().into_iter().filter(|m| m.last_day <= today) {
             let fee = Decimal::new(FEE_BASE_CENTS, 2) + (month.gross * FEE_SHARE).round_dp(2);
-            self.obligation_bill(&provider, month.last_day, "Payroll Expenses", fee);
-            self.obligation_bill(&state, month.last_day, "Payroll Liabilities", month.state_tax);
+            self.obligation_bill(&provider, month.last_day, &[("Payroll Expenses", fee)]);
+            self.obligation_bill(&state, month.last_day, &[("Payroll Liabilities", month.state_tax)]);
         }
     }
 
     /// A home-currency vendor on "Net 15", created with the books.
-    fn obligation_vendor(&mut self, name: &str) -> Value {
+    pub(crate) fn obligation_vendor(&mut self, name: &str) -> Value {
         let created = self.now - Duration::days(HISTORY_DAYS + 5);
         let row = self.realm.insert(
             Kind::Vendor,
@@ -69,14 +69,27 @@ impl Books {
         reference(id_of(&row), name)
     }
 
-    /// One bill of `amount` to `account` dated `date`, paid by check on its
-    /// due date if that has passed.
-    fn obligation_bill(&mut self, vendor: &Value, date: NaiveDate, account: &'static str, amount: Decimal) {
+    /// One bill with a line of each amount to its account, dated `date`,
+    /// paid by check on its due date if that has passed (no bill when the
+    /// lines come to nothing).
+    pub(crate) fn obligation_bill(&mut self, vendor: &Value, date: NaiveDate, lines: &[(&'static str, Decimal)]) {
+        let amount: Decimal = lines.iter().map(|(_, a)| *a).sum();
         if amount <= Decimal::ZERO {
             return;
         }
         let due = date + Duration::days(DUE_DAYS);
         let prefix: String = vendor["name"].as_str().unwrap_or_default().chars().take(3).collect();
+        let body_lines: Vec<Value> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (account, line_amount))| {
+                json!({
+                    "Id": (i + 1).to_string(), "LineNum": i + 1, "Amount": num(*line_amount),
+                    "DetailType": "AccountBasedExpenseLineDetail",
+                    "AccountBasedExpenseLineDetail": { "AccountRef": self.chart.r(account), "BillableStatus": "NotBillable" },
+                })
+            })
+            .collect();
         let body = json!({
             "VendorRef": vendor,
             "APAccountRef": self.chart.r("Accounts Payable (A/P)"),
@@ -87,19 +100,17 @@ impl Books {
             "TotalAmt": num(amount),
             "Balance": num(amount),
             "CurrencyRef": { "value": HOME.code, "name": HOME.name },
-            "Line": [{
-                "Id": "1", "LineNum": 1, "Amount": num(amount),
-                "DetailType": "AccountBasedExpenseLineDetail",
-                "AccountBasedExpenseLineDetail": { "AccountRef": self.chart.r(account), "BillableStatus": "NotBillable" },
-            }],
+            "Line": body_lines,
         });
-        // A debit to a liability lowers what the ledger keeps for it.
-        let delta = if self.chart.credit_normal(account) {
-            -amount
-        } else {
-            amount
-        };
-        self.post(account, delta);
+        for (account, line_amount) in lines {
+            // A debit to a liability lowers what the ledger keeps for it.
+            let delta = if self.chart.credit_normal(account) {
+                -*line_amount
+            } else {
+                *line_amount
+            };
+            self.post(account, delta);
+        }
         self.post("Accounts Payable (A/P)", amount);
         let vendor_id: u64 = vendor["value"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
         *self.party_balance.entry(vendor_id).or_default() += amount;

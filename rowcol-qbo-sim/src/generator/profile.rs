@@ -124,6 +124,7 @@ impl Profile {
             retail: false,
             runway_months: None,
             cash_cushion: Some((20, 40)),
+            equipment_loan_cents: None,
         };
         match self {
             Profile::Healthy | Profile::RevokedTokens => base,
@@ -145,6 +146,7 @@ impl Profile {
                 bad_debt_per_mille: 30,
                 retail: true,
                 cash_cushion: Some((15, 30)),
+                equipment_loan_cents: Some(4_500_000),
                 ..base
             },
             Profile::SlowPayingAgency => Params {
@@ -162,6 +164,7 @@ impl Profile {
                 bad_debt_per_mille: 30,
                 foreign_vendor_pct: 70,
                 cash_cushion: Some((15, 30)),
+                equipment_loan_cents: Some(6_000_000),
                 ..base
             },
             Profile::MessyBooks => Params {
@@ -210,6 +213,10 @@ pub(crate) struct Params {
     /// Cash the owner leaves in the bank, tenths of a month of spending
     /// (drawn in range); the rest is drawn monthly.
     pub cash_cushion: Option<(i64, i64)>,
+    /// An equipment loan of this many cents for typical books (scaled with
+    /// the realm's size), repaid monthly to a lender that bills each
+    /// installment (see `loan.rs`).
+    pub equipment_loan_cents: Option<i64>,
 }
 
 /// How much of a month's average revenue a retailer takes in `month` (1-12),

@@ -6,6 +6,11 @@
 //! payroll liabilities a payroll provider; notes and loans payable, or any
 //! long-term liability, a secured lender; rent and utilities keep the doors
 //! open. Everything else is standard. The advisor's settings override.
+//!
+//! Tax agencies are known by the accounts their bills post to, not by
+//! QBO's `TaxAgency` list: the mirror does not hold it (CDC does not cover
+//! it, so it would need a periodic full read of its own), and a mirrored
+//! `TaxPayment` names only the bank account it was paid from, no vendor.
 
 use rowcol_core::entity::{Account, AccountType};
 use rowcol_core::{ClientSnapshot, VendorTier};

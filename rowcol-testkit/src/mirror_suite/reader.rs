@@ -273,6 +273,40 @@ pub async fn late_changes_to_closed_periods_come_from_the_audit_log(store: Arc<d
         times,
         [time("2026-02-05T09:00:00-08:00"), time("2026-02-07T09:00:00-08:00")]
     );
+    // Each change carries its content fingerprint and the version's before
+    // it: first seen, nothing before; then the same contents (version 4
+    // differs in version and time only).
+    let first = &snap.late_changes[0];
+    assert!(first.fingerprint.is_some());
+    assert_eq!(first.previous_fingerprint, None);
+    assert_eq!(snap.late_changes[1].previous_fingerprint, first.fingerprint);
+    assert_eq!(snap.late_changes[1].fingerprint, first.fingerprint);
+    // Paid on the 8th: its balance moved, nothing that posts. Edited on
+    // the 9th: its amount moved.
+    let mut paid = fixtures::bill("acme", "2", dec!(10));
+    paid.balance = fixtures::usd(dec!(0));
+    paid.meta.version = VersionToken::new("5");
+    paid.meta.updated_at = time("2026-02-08T09:00:00-08:00");
+    s.apply(&batch("acme", vec![sourced(Entity::Bill(paid))]))
+        .await
+        .unwrap();
+    s.apply(&batch(
+        "acme",
+        vec![bill("acme", "2", "6", "2026-02-09T09:00:00-08:00", dec!(12))],
+    ))
+    .await
+    .unwrap();
+    let snap = snapshot(s, "adv", "acme").await;
+    let [_, _, paid, edited] = &snap.late_changes[..] else {
+        panic!("four late changes: {:?}", snap.late_changes)
+    };
+    assert_eq!(
+        paid.fingerprint, first.fingerprint,
+        "a payment applied moves no fingerprint"
+    );
+    assert_eq!(paid.previous_fingerprint, first.fingerprint);
+    assert_eq!(edited.previous_fingerprint, paid.fingerprint);
+    assert!(edited.fingerprint.is_some() && edited.fingerprint != paid.fingerprint);
 }
 
 /// Reads are scoped to the advisors portfolio.

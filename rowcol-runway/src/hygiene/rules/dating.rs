@@ -202,14 +202,41 @@ fn is_application(c: &LateChange, times: &IdMap<(EntityKind, &ExternalId), Vec<D
     })
 }
 
+/// What a late change did to the closed period, as far as the mirror can
+/// tell.
+enum Verdict {
+    /// Its dates, amounts, lines, accounts or party changed.
+    Edited,
+    /// Only what posts nothing changed (a payment applied, an e-mail sent).
+    Unchanged,
+    /// No version before it to compare with: a record first seen after the
+    /// close, or audit entries recorded before the mirror kept content
+    /// fingerprints.
+    Unknown,
+}
+
+/// Compares the change's content fingerprint with the version's before it.
+fn verdict(c: &LateChange) -> Verdict {
+    match (&c.fingerprint, &c.previous_fingerprint) {
+        (Some(now), Some(before)) if now == before => Verdict::Unchanged,
+        (Some(_), Some(_)) => Verdict::Edited,
+        _ => Verdict::Unknown,
+    }
+}
+
 /// `closed_period_changed`.
 ///
-/// The mirror's audit log keeps each change's version token and time, not
-/// the record's contents, so versions cannot be compared field by field. A
-/// payment applied to a closed-period document bumps its version and time
-/// though only its balance moved; such a change is recognised by a payment,
-/// bill payment or deposit linking the record saved at the same moment, and
-/// is not flagged. Any other change after the close is.
+/// A payment applied to a closed-period document bumps its version and
+/// time though only its balance moved. The mirror's audit log keeps each
+/// version's content fingerprint (dates, amounts, lines, accounts, party;
+/// not the balance), so a change is flagged only when its fingerprint
+/// differs from the version's before it.
+///
+/// When there is no version to compare with (the record was first seen
+/// after the close, as on a first sync, or the entries were recorded before
+/// the mirror kept fingerprints) the change is flagged unless a payment,
+/// bill payment or deposit linking the record was saved at the same moment,
+/// which explains it as an application.
 pub(super) const CLOSED_PERIOD_CHANGED: RuleSpec = RuleSpec {
     id: "closed_period_changed",
     family: "dating",
@@ -228,11 +255,17 @@ pub(super) const CLOSED_PERIOD_CHANGED: RuleSpec = RuleSpec {
         if late.peek().is_none() {
             return;
         }
-        let times = application_times(ctx.s);
+        // Built only when some change cannot be compared.
+        let mut times = None;
+        let edited_or_unexplained = |c: &&LateChange| match verdict(c) {
+            Verdict::Edited => true,
+            Verdict::Unchanged => false,
+            Verdict::Unknown => !is_application(c, times.get_or_insert_with(|| application_times(ctx.s))),
+        };
         // One finding per record, citing its latest change that was more
         // than a payment applied.
         let mut edited: BTreeMap<(EntityKind, &ExternalId), &LateChange> = BTreeMap::new();
-        for c in late.filter(|c| !is_application(c, &times)) {
+        for c in late.filter(edited_or_unexplained) {
             let latest = edited.entry((c.kind, &c.external_id)).or_insert(c);
             if c.changed_at > latest.changed_at {
                 *latest = c;
@@ -269,8 +302,8 @@ pub(super) const CLOSED_PERIOD_CHANGED: RuleSpec = RuleSpec {
 
 #[cfg(test)]
 mod tests {
-    use rowcol_core::entity::AccountType;
-    use rowcol_core::{EntityKind, LateChange};
+    use rowcol_core::entity::{AccountType, Bill};
+    use rowcol_core::{Entity, EntityKind, LateChange};
     use rowcol_testkit::fixtures::{self, date};
     use rust_decimal_macros::dec;
 
@@ -319,6 +352,8 @@ mod tests {
             external_id: fixtures::id("1"),
             txn_date: date("2025-12-20"),
             changed_at: fixtures::time("2026-01-20T10:00:00-08:00"),
+            fingerprint: None,
+            previous_fingerprint: None,
         });
         assert!(
             run("closed_period_changed", &s, date("2026-02-01")).is_empty(),
@@ -333,8 +368,76 @@ mod tests {
         );
     }
 
+    /// An edit, named.
+    type Edit = (&'static str, fn(&mut Bill));
+
+    /// A late change from `before` to `after` (two versions of one bill)
+    /// on 2026-01-20, with both versions' fingerprints as the mirror
+    /// records them.
+    fn bill_changed(before: &Bill, after: &Bill) -> LateChange {
+        LateChange {
+            kind: EntityKind::Bill,
+            external_id: after.meta.external_id.clone(),
+            txn_date: after.txn.txn_date,
+            changed_at: fixtures::time("2026-01-20T10:00:00-08:00"),
+            fingerprint: Entity::Bill(after.clone()).content_fingerprint(),
+            previous_fingerprint: Entity::Bill(before.clone()).content_fingerprint(),
+        }
+    }
+
+    #[test]
+    fn a_change_to_a_closed_bill_is_flagged_only_when_its_postings_moved() {
+        let mut before = fixtures::bill("acme", "1", dec!(100));
+        before.txn.txn_date = date("2025-12-20");
+        let mut s = snapshot();
+        s.settings.close_date = Some(date("2025-12-31"));
+        let findings = |s: &mut rowcol_core::ClientSnapshot, after: Bill| {
+            s.late_changes = vec![bill_changed(&before, &after)];
+            *s.bills = vec![after];
+            run("closed_period_changed", s, date("2026-02-01"))
+        };
+        // Paid in full on the 20th, with no payment in the snapshot to
+        // explain it: the balance and links moved, nothing that posts.
+        let mut paid = before.clone();
+        paid.balance = rowcol_core::Money::new(dec!(0), paid.balance.currency());
+        paid.linked.push(rowcol_core::entity::TxnLink {
+            kind: EntityKind::BillPayment,
+            id: fixtures::id("p"),
+            amount: Some(before.txn.total),
+        });
+        paid.meta.version = rowcol_core::VersionToken::new("1");
+        assert!(findings(&mut s, paid).is_empty());
+        let edits: [Edit; 4] = [
+            ("amount", |b| {
+                b.txn.total = rowcol_core::Money::new(dec!(120), b.txn.total.currency());
+                b.txn.lines[0].amount = b.txn.total;
+            }),
+            ("date", |b| b.txn.txn_date = date("2025-12-10")),
+            ("line", |b| {
+                let mut extra = b.txn.lines[0].clone();
+                extra.amount = rowcol_core::Money::new(dec!(0), extra.amount.currency());
+                b.txn.lines.push(extra);
+            }),
+            ("account", |b| {
+                b.txn.lines[0].account = Some(fixtures::reference("61", "Other expense"));
+            }),
+        ];
+        for (what, edit) in edits {
+            let mut after = before.clone();
+            edit(&mut after);
+            // A payment saved at the same moment does not hide an edit.
+            let mut pay = fixtures::bill_payment("acme", "p", dec!(100), "1");
+            pay.meta.created_at = fixtures::time("2026-01-20T10:00:00-08:00");
+            s.bill_payments.push(pay);
+            let f = findings(&mut s, after);
+            assert_eq!(f.len(), 1, "{what}");
+            assert!(f[0].explanation.contains("changed on 2026-01-20"), "{what}");
+        }
+    }
+
     /// Bill 1 dated 2025-12-20, books closed through 2025-12-31, and a late
-    /// change to it on 2026-01-20 at 10:00.
+    /// change to it on 2026-01-20 at 10:00 that cannot be compared with a
+    /// version before (first seen then, or recorded before fingerprints).
     fn closed_bill_changed_on_the_20th() -> rowcol_core::ClientSnapshot {
         let mut s = snapshot();
         s.settings.close_date = Some(date("2025-12-31"));
@@ -346,12 +449,14 @@ mod tests {
             external_id: fixtures::id("1"),
             txn_date: date("2025-12-20"),
             changed_at: fixtures::time("2026-01-20T10:00:00-08:00"),
+            fingerprint: None,
+            previous_fingerprint: None,
         });
         s
     }
 
     #[test]
-    fn a_payment_applied_after_the_close_is_not_a_change_to_the_closed_period() {
+    fn without_a_version_to_compare_a_payment_saved_at_the_same_moment_explains_the_change() {
         let mut s = closed_bill_changed_on_the_20th();
         // A bill payment saved at 10:00:01 applies to bill 1: the bill's
         // change is its balance moving, nothing else.
@@ -371,6 +476,8 @@ mod tests {
                 external_id: fixtures::id("9"),
                 txn_date: date("2025-12-20"),
                 changed_at: fixtures::time("2026-01-20T10:00:00-08:00"),
+                fingerprint: None,
+                previous_fingerprint: None,
             });
         }
         let mut pay = fixtures::payment("acme", "9", dec!(100), "9");
@@ -389,7 +496,7 @@ mod tests {
     }
 
     #[test]
-    fn an_edit_after_the_close_is_flagged_even_when_the_record_was_paid_later() {
+    fn without_a_version_to_compare_an_edit_is_flagged_even_when_the_record_was_paid_later() {
         let mut s = closed_bill_changed_on_the_20th();
         // A bill payment saved on the 25th applies to bill 1: it explains a
         // change on the 25th, not the edit of the 20th.
@@ -402,6 +509,8 @@ mod tests {
             external_id: fixtures::id("1"),
             txn_date: date("2025-12-20"),
             changed_at: fixtures::time("2026-01-25T10:00:00-08:00"),
+            fingerprint: None,
+            previous_fingerprint: None,
         });
         let f = run("closed_period_changed", &s, date("2026-02-01"));
         assert_eq!(f.len(), 1, "one finding per record");
