@@ -1,5 +1,6 @@
 //! One module per subcommand: each wires the library crates, nothing more.
 
+pub mod balances;
 pub mod cash;
 pub mod connect;
 pub mod demo;
