@@ -267,13 +267,19 @@ mod tests {
 
         let sim = Config::load(
             None,
-            &env(&[("ROWCOL_DATABASE_URL", "sqlite://x.db"), ("ROWCOL_PLAID_ENVIRONMENT", "http://127.0.0.1:9")]),
+            &env(&[
+                ("ROWCOL_DATABASE_URL", "sqlite://x.db"),
+                ("ROWCOL_PLAID_ENVIRONMENT", "http://127.0.0.1:9"),
+            ]),
         )
         .unwrap();
         assert!(sim.plaid.unwrap().look_alike);
         let bad = Config::load(
             None,
-            &env(&[("ROWCOL_DATABASE_URL", "sqlite://x.db"), ("ROWCOL_PLAID_ENVIRONMENT", "develop")]),
+            &env(&[
+                ("ROWCOL_DATABASE_URL", "sqlite://x.db"),
+                ("ROWCOL_PLAID_ENVIRONMENT", "develop"),
+            ]),
         )
         .unwrap_err();
         assert_eq!(bad.exit_code(), 2);

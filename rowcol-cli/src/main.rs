@@ -70,9 +70,7 @@ async fn run(cli: Cli) -> CliResult {
                 ConnectRail::Plaid => commands::connect::plaid(&config()?, &asked, public_token.as_deref()).await,
             }
         }
-        Command::Balances { client, live, format } => {
-            commands::balances::run(&config()?, client, *live, *format).await
-        }
+        Command::Balances { client, live, format } => commands::balances::run(&config()?, client, *live, *format).await,
         Command::Sync {
             watch,
             concurrency,

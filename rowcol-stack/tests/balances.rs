@@ -91,7 +91,9 @@ async fn world() -> World {
     let today = plaid.admin().now().date_naive();
     plaid
         .admin()
-        .add_bank(rowcol_plaid_sim::derive::sample::small_business("acme", 5, 0.9, 3, today))
+        .add_bank(rowcol_plaid_sim::derive::sample::small_business(
+            "acme", 5, 0.9, 3, today,
+        ))
         .unwrap();
     let token = public_token(&plaid.base_url(), "acme").await;
     let rail = stack.plaid.clone().unwrap();
@@ -211,7 +213,12 @@ async fn a_live_read_answers_the_rails_figures_and_records_them_without_touching
     let number: serde_json::Number = moved.to_string().parse().unwrap();
     w.qbo
         .admin()
-        .update(&w.realm, Kind::Account, id, &serde_json::json!({ "CurrentBalance": number }))
+        .update(
+            &w.realm,
+            Kind::Account,
+            id,
+            &serde_json::json!({ "CurrentBalance": number }),
+        )
         .unwrap();
     assert_eq!(w.qbo_balance(checking.account.as_str()), moved);
 
@@ -219,9 +226,17 @@ async fn a_live_read_answers_the_rails_figures_and_records_them_without_touching
     assert!(!live.fell_back(), "{:?}", live.rails);
     assert_eq!(live.rails.len(), 2);
     assert!(live.rails.iter().all(|r| matches!(r.outcome, LiveOutcome::Read { .. })));
-    assert!(live.accounts.iter().all(|a| a.source == BalanceSource::Live && a.stale.is_none()));
+    assert!(
+        live.accounts
+            .iter()
+            .all(|a| a.source == BalanceSource::Live && a.stale.is_none())
+    );
     let read = live.accounts.iter().find(|a| a.account == checking.account).unwrap();
-    assert_eq!(read.balance.unwrap().amount(), moved, "the source's figure, not the mirror's");
+    assert_eq!(
+        read.balance.unwrap().amount(),
+        moved,
+        "the source's figure, not the mirror's"
+    );
 
     let today = live.read_at.date_naive();
     let history = w
@@ -230,9 +245,17 @@ async fn a_live_read_answers_the_rails_figures_and_records_them_without_touching
         .await
         .unwrap();
     let point = history.iter().find(|p| p.account == checking.account).unwrap();
-    assert_eq!(point.balance.amount(), moved, "the live read is the day's balance point");
+    assert_eq!(
+        point.balance.amount(),
+        moved,
+        "the live read is the day's balance point"
+    );
     for row in rows(&live, Rail::Plaid) {
-        assert!(history.iter().any(|p| p.account == row.account && Some(p.balance) == row.balance));
+        assert!(
+            history
+                .iter()
+                .any(|p| p.account == row.account && Some(p.balance) == row.balance)
+        );
     }
     let snapshot = w
         .mirror
@@ -270,11 +293,22 @@ async fn a_rail_down_or_throttled_answers_from_the_mirror_flagged_stale_with_the
         let stale = row.stale.as_deref().unwrap();
         assert!(stale.contains("INSTITUTION_DOWN"), "{stale}");
         let before = mirrored.accounts.iter().find(|a| a.account == row.account).unwrap();
-        assert_eq!((row.balance, row.as_of), (before.balance, before.as_of), "the mirror's figure and age");
+        assert_eq!(
+            (row.balance, row.as_of),
+            (before.balance, before.as_of),
+            "the mirror's figure and age"
+        );
     }
-    assert!(rows(&bank_down, Rail::Qbo).iter().all(|r| r.source == BalanceSource::Live));
+    assert!(
+        rows(&bank_down, Rail::Qbo)
+            .iter()
+            .all(|r| r.source == BalanceSource::Live)
+    );
     let plaid = bank_down.rails.iter().find(|r| r.rail == Rail::Plaid).unwrap();
-    assert!(matches!(plaid.outcome, LiveOutcome::FellBack { retryable: true, .. }), "{plaid:?}");
+    assert!(
+        matches!(plaid.outcome, LiveOutcome::FellBack { retryable: true, .. }),
+        "{plaid:?}"
+    );
 
     // QBO answering 503 to everything: the rail's retries spent, then the mirror.
     w.qbo.admin().set_faults(
@@ -296,7 +330,11 @@ async fn a_rail_down_or_throttled_answers_from_the_mirror_flagged_stale_with_the
     // Plaid's five live reads a minute per Item: two spent above, three
     // more, then the rail refuses without calling Plaid.
     for _ in 0..3 {
-        assert!(rows(&w.balances(true).await, Rail::Plaid).iter().all(|r| r.stale.is_none()));
+        assert!(
+            rows(&w.balances(true).await, Rail::Plaid)
+                .iter()
+                .all(|r| r.stale.is_none())
+        );
     }
     let throttled = w.balances(true).await;
     let plaid = throttled.rails.iter().find(|r| r.rail == Rail::Plaid).unwrap();
@@ -308,5 +346,9 @@ async fn a_rail_down_or_throttled_answers_from_the_mirror_flagged_stale_with_the
         other => panic!("expected the mirror's figures, got {other:?}"),
     }
     assert!(rows(&throttled, Rail::Plaid).iter().all(|r| r.stale.is_some()));
-    assert!(rows(&throttled, Rail::Qbo).iter().all(|r| r.source == BalanceSource::Live));
+    assert!(
+        rows(&throttled, Rail::Qbo)
+            .iter()
+            .all(|r| r.source == BalanceSource::Live)
+    );
 }

@@ -241,14 +241,34 @@ fn mirrored(s: &ClientSnapshot, read_at: DateTime<Utc>) -> Vec<AccountBalance> {
         .accounts
         .iter()
         .filter(|a| !a.meta.deleted && is_cash(a.account_type) && (a.active || !a.current_balance.amount().is_zero()))
-        .map(|a| row(a.meta.rail, &a.meta.external_id, &a.name, a.account_type, Some(a.current_balance), synced(EntityKind::Account), read_at))
+        .map(|a| {
+            row(
+                a.meta.rail,
+                &a.meta.external_id,
+                &a.name,
+                a.account_type,
+                Some(a.current_balance),
+                synced(EntityKind::Account),
+                read_at,
+            )
+        })
         .collect();
     let bank_synced = synced(EntityKind::BankAccount);
     let mut bank: Vec<AccountBalance> = s
         .bank_accounts
         .iter()
         .filter(|a| !a.meta.deleted && is_cash(a.account_type))
-        .map(|a| row(a.meta.rail, &a.meta.external_id, &a.name, a.account_type, a.current, a.balance_as_of.or(bank_synced), read_at))
+        .map(|a| {
+            row(
+                a.meta.rail,
+                &a.meta.external_id,
+                &a.name,
+                a.account_type,
+                a.current,
+                a.balance_as_of.or(bank_synced),
+                read_at,
+            )
+        })
         .collect();
     ledger.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.account.cmp(&b.account)));
     bank.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.account.cmp(&b.account)));

@@ -61,8 +61,10 @@ fn table(b: &ClientBalances) -> Table {
                 BalanceSource::Live => "live",
             }
             .to_owned(),
-            a.as_of
-                .map_or_else(|| "never synced".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            a.as_of.map_or_else(
+                || "never synced".to_owned(),
+                |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+            ),
             a.age_seconds.map(age_text).unwrap_or_default(),
             a.stale.clone().map_or_else(String::new, |_| "STALE".to_owned()),
         ]);

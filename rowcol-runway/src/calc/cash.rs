@@ -106,7 +106,10 @@ impl BalanceBasis {
             .rolled_back_to
             .map(|d| format!(", rolled back to the end of {d}"))
             .unwrap_or_default();
-        format!("balances: the books' bank and card accounts from the {}, {age}{rolled}", self.source)
+        format!(
+            "balances: the books' bank and card accounts from the {}, {age}{rolled}",
+            self.source
+        )
     }
 }
 
