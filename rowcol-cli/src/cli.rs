@@ -125,6 +125,35 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
         format: ViewFormat,
     },
+    /// Books against the bank for one client with a bank linked (`connect
+    /// --rail plaid`, then `sync`): per linked account the lines matched,
+    /// to review, not in the books, and the postings the bank has not shown;
+    /// the walk from the ledger balance to the bank balance line by line;
+    /// the findings with their suggested fixes; the definitions. With
+    /// --approve, --exclude or --fixed, first records the advisor's decision
+    /// on one bank line (kept through every re-sync, audit-logged).
+    BankCheck {
+        /// The client.
+        #[arg(long)]
+        client: String,
+        /// How to show it: a table, or JSON (exact amounts, every line).
+        #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
+        format: ViewFormat,
+        /// Approve bank line LINE as the postings given by --postings.
+        #[arg(long, value_name = "LINE", requires = "postings", conflicts_with_all = ["exclude", "fixed"])]
+        approve: Option<String>,
+        /// With --approve: the postings the line is, KIND:ID separated by
+        /// commas (`deposit:812,payment:77`).
+        #[arg(long, value_name = "KIND:ID[,KIND:ID...]", value_delimiter = ',', requires = "approve", value_parser = parse_posting)]
+        postings: Vec<rowcol_core::PostingRef>,
+        /// Exclude bank line LINE: neither matched nor reported missing.
+        #[arg(long, value_name = "LINE", conflicts_with = "fixed")]
+        exclude: Option<String>,
+        /// Mark bank line LINE fixed at source: no finding while the
+        /// correction syncs.
+        #[arg(long, value_name = "LINE")]
+        fixed: Option<String>,
+    },
     /// Per-client freshness and failures.
     Health {
         /// Print JSON instead of a table.
@@ -298,6 +327,17 @@ fn parse_party_days(text: &str) -> Result<(String, i64), String> {
         return Err(format!("days must be 0 or more, got {days}"));
     }
     Ok((id.to_owned(), days))
+}
+
+/// `KIND:ID`, the kind as the mirror names it (`deposit`, `bill_payment`).
+fn parse_posting(text: &str) -> Result<rowcol_core::PostingRef, String> {
+    let (kind, id) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected KIND:ID, got {text:?}"))?;
+    Ok(rowcol_core::PostingRef {
+        kind: kind.parse().map_err(|e| format!("{e}"))?,
+        document: id.parse().map_err(|e| format!("{id:?} is not an id: {e}"))?,
+    })
 }
 
 /// `AMOUNT:YYYY-MM-DD`, the amount a decimal number more than zero.

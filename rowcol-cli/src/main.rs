@@ -70,6 +70,28 @@ async fn run(cli: Cli) -> CliResult {
                 ConnectRail::Plaid => commands::connect::plaid(&config()?, &asked, public_token.as_deref()).await,
             }
         }
+        Command::BankCheck {
+            client,
+            format,
+            approve,
+            postings,
+            exclude,
+            fixed,
+        } => {
+            use rowcol_core::BankReviewAction;
+            let decision = match (approve, exclude, fixed) {
+                (Some(line), _, _) => Some((
+                    line.as_str(),
+                    BankReviewAction::Approve {
+                        postings: postings.clone(),
+                    },
+                )),
+                (_, Some(line), _) => Some((line.as_str(), BankReviewAction::Exclude)),
+                (_, _, Some(line)) => Some((line.as_str(), BankReviewAction::FixedAtSource)),
+                _ => None,
+            };
+            commands::bank_check::run(&config()?, client, decision, *format).await
+        }
         Command::Balances { client, live, format } => commands::balances::run(&config()?, client, *live, *format).await,
         Command::Sync {
             watch,

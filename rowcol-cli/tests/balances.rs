@@ -7,63 +7,9 @@
 
 mod common;
 
-use common::{World, text};
+use common::{link, plaid_world as world, text};
 use rowcol_core::{Rail, RailCredentials};
 use rowcol_plaid_sim::{ErrorCode, FaultRule};
-
-/// The QBO world with client `acme` connected, and a Plaid look-alike
-/// holding acme's bank, configured for the binary.
-async fn world() -> (World, rowcol_plaid_sim::SimServer) {
-    let mut world = World::start(1).await;
-    let realm = world.sim.admin().realm_ids().remove(0);
-    world.connect("acme", &realm).await;
-    let plaid = rowcol_plaid_sim::start(rowcol_plaid_sim::SimConfig::default())
-        .await
-        .unwrap();
-    let today = plaid.admin().now().date_naive();
-    plaid
-        .admin()
-        .add_bank(rowcol_plaid_sim::derive::sample::small_business(
-            "acme", 5, 0.9, 3, today,
-        ))
-        .unwrap();
-    world.env.insert("ROWCOL_PLAID_ENVIRONMENT", plaid.base_url());
-    (world, plaid)
-}
-
-/// A Link public token for acme's bank (`/sandbox/public_token/create`).
-async fn public_token(plaid: &rowcol_plaid_sim::SimServer) -> String {
-    let created: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/sandbox/public_token/create", plaid.base_url()))
-        .json(&serde_json::json!({
-            "client_id": "sim-client-id", "secret": "sim-secret",
-            "institution_id": "ins_109508", "initial_products": ["transactions"],
-            "options": {"override_username": "acme"}
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    created["public_token"].as_str().unwrap().to_owned()
-}
-
-async fn link(world: &World, plaid: &rowcol_plaid_sim::SimServer) -> std::process::Output {
-    let token = public_token(plaid).await;
-    world.run(
-        &[
-            "connect",
-            "--rail",
-            "plaid",
-            "--client",
-            "acme",
-            "--public-token",
-            &token,
-        ],
-        &[],
-    )
-}
 
 fn json_of(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))

@@ -27,6 +27,8 @@
 //! # Ok(()) }
 //! ```
 
+mod bank_review;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +37,8 @@ use rowcol_mirror::Mirror;
 use rowcol_plaid::{PlaidClient, PlaidConfig, PlaidRail};
 use rowcol_qbo::{QboConfig, QboRail};
 use rowcol_sync::SyncEngine;
+
+pub use bank_review::review_bank_line;
 
 /// The wired pieces.
 pub struct Stack {
