@@ -13,6 +13,7 @@ use rowcol_core::{
 };
 use rowcol_mirror::{CredentialKey, MirrorUrl};
 
+use crate::bank::{self, Balances, BankCheck};
 use crate::calculators::{Aging, Forecast, Outlook, Runway};
 use crate::console::DecisionConsole;
 use crate::convert;
@@ -714,6 +715,86 @@ impl Mirror {
                 end,
                 points,
             }))
+        })
+    }
+
+    /// One client's bank and card balances (`Balances`): from the mirror
+    /// with their age, or with `live=True` read from QBO now through `app`
+    /// (within the rail's rate limit and live timeout), the mirror's figure
+    /// standing in, flagged `stale` with the reason, when QBO is down,
+    /// throttled or too slow; what a live read answered is recorded in the
+    /// balance history. The same engine call as `rowcol balances`.
+    #[pyo3(signature = (advisor, client, *, live=false, app=None))]
+    fn balances(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        live: bool,
+        app: Option<&QboApp>,
+    ) -> Result<Balances, Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        let engine = match (live, app) {
+            (true, Some(app)) => self.engines.get(&store, app, &self.holder)?,
+            (true, None) => return Err(Error::input("balances(live=True) reads the rail: pass app=QboApp(...)")),
+            (false, _) => rowcol_stack::Stack::builder(Arc::clone(&store)).build()?.engine,
+        };
+        let label = Some(c.to_string());
+        block_on(py, async move { Ok(engine.balances(&a, &c, live).await?) })
+            .map(|b| Balances::new(b).with_client(label))
+    }
+
+    /// One client's books against its bank as of a date (`BankCheck`): the
+    /// same check as `rowcol bank-check`, from the mirror (six months of
+    /// lines and postings before `as_of`).
+    fn bank_check(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        as_of: &Bound<'_, PyAny>,
+    ) -> Result<BankCheck, Error> {
+        let (store, a, c, req) = self.one(advisor, client, as_of, 6)?;
+        let label = Some(c.to_string());
+        block_on(py, async move {
+            let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
+            Ok(rowcol_runway::bank_check::check(
+                &s,
+                &rowcol_runway::bank_match::MatchSettings::default(),
+            ))
+        })
+        .map(|b| BankCheck::new(b).with_client(label))
+    }
+
+    /// Records the advisor's decision on one bank line: `action`
+    /// `"approve"` (with `postings`, each `"KIND:ID"` such as
+    /// `"deposit:812"`), `"exclude"` or `"fixed_at_source"`. Kept through
+    /// every re-sync and audit-logged. Raises `InvalidInputError`, writing
+    /// nothing, for a line or posting the mirror does not hold.
+    #[pyo3(signature = (advisor, client, line, action, *, postings=None, at=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn review_bank_line(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        line: &str,
+        action: &str,
+        postings: Option<Vec<String>>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> Result<(), Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        let line: ExternalId = line.parse().map_err(|e| Error::Core(RowcolError::from(e)))?;
+        let action = bank::action_of(action, postings)?;
+        let at = match at {
+            Some(t) => convert::to_datetime(t, "at")?.with_timezone(&Utc),
+            None => Utc::now(),
+        };
+        block_on(py, async move {
+            rowcol_stack::review_bank_line(store.as_ref(), &a, &c, &line, action, at).await?;
+            Ok(())
         })
     }
 

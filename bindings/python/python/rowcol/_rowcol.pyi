@@ -175,6 +175,17 @@ class AuditLog(_Result):
 class BalanceHistory(_Result):
     def __len__(self) -> int: ...
 
+class Balances(_Result):
+    @property
+    def fell_back(self) -> bool: ...
+    def __len__(self) -> int: ...
+
+class BankCheck(_Pickled):
+    @property
+    def unexplained(self) -> Decimal: ...
+    @property
+    def linked_accounts(self) -> int: ...
+
 class QboApp:
     def __init__(
         self,
@@ -408,6 +419,20 @@ class Mirror:
     def balance_history(
         self, advisor: str, client: str, start: DateLike, end: DateLike
     ) -> BalanceHistory: ...
+    def balances(
+        self, advisor: str, client: str, *, live: bool = False, app: Optional[QboApp] = None
+    ) -> Balances: ...
+    def bank_check(self, advisor: str, client: str, as_of: DateLike) -> BankCheck: ...
+    def review_bank_line(
+        self,
+        advisor: str,
+        client: str,
+        line: str,
+        action: str,
+        *,
+        postings: Optional[Sequence[str]] = None,
+        at: Optional[datetime.datetime] = None,
+    ) -> None: ...
 
 def digest(
     snapshots: Union[Sequence[Snapshot], Portfolio],

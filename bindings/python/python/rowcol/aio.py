@@ -185,3 +185,15 @@ class AsyncMirror:
     async def balance_history(self, advisor: str, client: str, start: DateLike, end: DateLike) -> BalanceHistory:
         """Awaitable :meth:`rowcol.Mirror.balance_history`."""
         return await asyncio.to_thread(self.mirror.balance_history, advisor, client, start, end)
+
+    async def balances(self, advisor: str, client: str, *, live: bool=False, app: Optional[QboApp]=None) -> Balances:
+        """Awaitable :meth:`rowcol.Mirror.balances`."""
+        return await asyncio.to_thread(self.mirror.balances, advisor, client, live=live, app=app)
+
+    async def bank_check(self, advisor: str, client: str, as_of: DateLike) -> BankCheck:
+        """Awaitable :meth:`rowcol.Mirror.bank_check`."""
+        return await asyncio.to_thread(self.mirror.bank_check, advisor, client, as_of)
+
+    async def review_bank_line(self, advisor: str, client: str, line: str, action: str, *, postings: Optional[Sequence[str]]=None, at: Optional[datetime.datetime]=None) -> None:
+        """Awaitable :meth:`rowcol.Mirror.review_bank_line`."""
+        return await asyncio.to_thread(self.mirror.review_bank_line, advisor, client, line, action, postings=postings, at=at)
