@@ -3,6 +3,7 @@ from the QBO look-alike, and from the mirror flagged stale when QBO is
 down), the books checked against a bank feed, and decisions on its lines."""
 
 import datetime as dt
+import pickle
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 import rowcol
 
 from conftest import AS_OF
+from test_conversion import check as converts_fully
 
 ADVISOR = "jane-cfo"
 STAMP = dt.datetime(2026, 7, 14, 12, 0, tzinfo=dt.timezone.utc)
@@ -25,8 +27,9 @@ def _usd(amount):
 
 
 def bank_feed(client="acme"):
-    """Plaid's view of acme's Checking: the June deposit and rent as the
-    books hold them, and a bank fee the books miss."""
+    """Plaid's view of acme's Checking: the June deposit (a round amount:
+    left for review) and rent as the books hold them, and a bank fee the
+    books miss."""
     account = {"bank_account": {
         "meta": _meta(client, "plaid-chk"), "name": "Checking", "official_name": None, "mask": "0000",
         "account_type": "bank", "sub_type": "checking", "current": _usd("25000.10"),
@@ -62,12 +65,16 @@ def test_bank_check_matches_the_feed_and_frames_every_line(banked):
     assert list(df.columns) == ["client", "as_of", "bank_account", "ledger_account", "status", "item", "date",
                                 "amount", "currency", "detail"]
     by_item = df.set_index("item")
-    assert by_item.loc["dep-6", "status"] == "matched" and by_item.loc["rent-6", "status"] == "matched"
+    assert by_item.loc["rent-6", "status"] == "matched"
+    deposit = by_item.loc["dep-6"]
+    assert deposit["status"] == "review" and deposit["detail"] == "round_amount: deposit:d6", "never auto-matched"
     fee = by_item.loc["fee-7"]
     assert (fee["status"], fee["amount"], fee["detail"]) == ("unrecorded", -12.5, "record_bank_fee")
     assert set(df["client"]) == {"acme"} and set(df["ledger_account"]) == {"1"}
     assert check.unexplained == check["summary"]["unexplained"]["amount"]
     assert "BankCheck(" in repr(check) and "<table" in check._repr_html_()
+    converts_fully(check)
+    assert pickle.loads(pickle.dumps(check)) == check
 
 
 def test_review_bank_line_records_decisions_the_check_applies(banked):
@@ -99,6 +106,7 @@ def test_balances_from_the_mirror_list_books_and_bank_with_their_source(banked):
     assert set(df["source"]) == {"mirror"} and df["stale"].isna().all()
     bank = df[df["rail"] == "plaid"].iloc[0]
     assert bank["balance"] == 25000.10 and bank["as_of"] == STAMP
+    converts_fully(b)
     with pytest.raises(rowcol.InvalidInputError, match="app="):
         banked.balances(ADVISOR, "acme", live=True)
 
@@ -111,8 +119,8 @@ def test_live_balances_read_qbo_now_and_fall_back_to_the_mirror_when_it_is_down(
         live = m.balances(ADVISOR, client, live=True, app=sim.app())
         assert not live.fell_back and {a["source"] for a in live["accounts"]} == {"live"}
         assert live["rails"][0]["outcome"]["outcome"] == "read"
-        today = live["read_at"].date()
-        history = m.balance_history(ADVISOR, client, today - dt.timedelta(days=1), today)
+        today = sim.now.date()
+        history = m.balance_history(ADVISOR, client, today - dt.timedelta(days=1), today + dt.timedelta(days=1))
         assert {p["account"] for p in history["points"]} >= {a["account"] for a in live["accounts"]}
 
         sim.set_faults(sim.realm_ids[0], error_503=1.0)

@@ -42,14 +42,16 @@ pub struct CashPosition {
     pub bank_accounts: u32,
     /// How the figure was computed.
     pub method: String,
-    /// Which balances it used and how old they are.
+    /// Which balances it used and how old they are (empty when the JSON
+    /// read holds none).
+    #[serde(default)]
     pub balances: BalanceBasis,
 }
 
 /// Which balances a cash figure used and how old they were when the
 /// snapshot was loaded: the books' bank and card balances as last synced
 /// from the ledger rail (the mirror), never a live read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BalanceBasis {
     /// Where the balances came from: `mirror` (the ledger's account
     /// balances as the last sync read them).

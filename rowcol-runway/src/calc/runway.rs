@@ -42,7 +42,9 @@ pub struct Runway {
     pub net_burn_monthly: Money,
     /// Which definition was used.
     pub definition: String,
-    /// Which balances the cash came from and how old they are.
+    /// Which balances the cash came from and how old they are (empty when
+    /// the JSON read holds none).
+    #[serde(default)]
     pub balances: BalanceBasis,
 }
 
