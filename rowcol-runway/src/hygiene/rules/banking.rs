@@ -5,12 +5,12 @@
 //! finding of these two.
 
 use rowcol_core::entity::{Account, AccountType, SourceMeta};
-use rowcol_core::{ClientSnapshot, EntityKind, ExternalId, Money, PostingRef};
+use rowcol_core::{ClientSnapshot, EntityKind, ExternalId, Money};
 use rust_decimal::prelude::ToPrimitive;
 use rustc_hash::FxHashMap;
 
 use super::{RuleSpec, threshold};
-use crate::bank_match::{SuggestedFix, UnrecordedLine};
+use crate::bank_match::{SuggestedFix, UnclearedPosting, UnrecordedLine};
 use crate::hygiene::Severity;
 use crate::hygiene::pending::Seen;
 use crate::perf::id_map::FewIds;
@@ -169,53 +169,65 @@ pub(super) const BOOK_POSTING_UNCLEARED: RuleSpec = RuleSpec {
     check: |ctx, days, emit| {
         let Some(bank) = ctx.bank else { return };
         let days = days.to_i64().unwrap_or(10);
-        for a in &bank.result.accounts {
-            for p in a.uncleared.iter().filter(|p| p.days_outstanding > days) {
-                let Some(meta) = document(ctx.s, &p.posting) else {
-                    continue;
-                };
-                let amount = Money::new(p.amount, a.currency);
-                let (kind, date, outstanding) = (p.posting.kind, p.date, p.days_outstanding);
-                emit.flag(
-                    vec![Seen::new(kind, meta)],
-                    move || {
-                        format!(
-                            "{} {} of {} dated {} has not shown on the bank after {} days.",
-                            kind.as_str(),
-                            meta.external_id,
-                            amount,
-                            date,
-                            outstanding
-                        )
-                    },
-                    "Check that the payment or deposit happened and is posted to the right account; void it if not.",
-                    Some(amount),
-                );
-            }
+        let late: FxHashMap<(EntityKind, &ExternalId), (&UnclearedPosting, Money)> = bank
+            .result
+            .accounts
+            .iter()
+            .flat_map(|a| {
+                a.uncleared.iter().filter(|p| p.days_outstanding > days).map(|p| {
+                    (
+                        (p.posting.kind, &p.posting.document),
+                        (p, Money::new(p.amount, a.currency)),
+                    )
+                })
+            })
+            .collect();
+        if late.is_empty() {
+            return;
+        }
+        for (kind, meta) in documents(ctx.s) {
+            let Some((p, amount)) = late.get(&(kind, &meta.external_id)) else {
+                continue;
+            };
+            let (amount, date, outstanding) = (*amount, p.date, p.days_outstanding);
+            emit.flag(
+                vec![Seen::new(kind, meta)],
+                move || {
+                    format!(
+                        "{} {} of {} dated {} has not shown on the bank after {} days.",
+                        kind.as_str(),
+                        meta.external_id,
+                        amount,
+                        date,
+                        outstanding
+                    )
+                },
+                "Check that the payment or deposit happened and is posted to the right account; void it if not.",
+                Some(amount),
+            );
         }
     },
 };
 
-/// The metadata of the document a posting belongs to, `None` when the
-/// snapshot does not hold it.
-fn document<'a>(s: &'a ClientSnapshot, p: &PostingRef) -> Option<&'a SourceMeta> {
-    fn find<'a, T>(list: &'a [T], id: &ExternalId, meta: fn(&T) -> &SourceMeta) -> Option<&'a SourceMeta> {
-        list.iter().map(meta).find(|m| &m.external_id == id)
+/// Every live document that can move a bank or card account, with its kind.
+fn documents(s: &ClientSnapshot) -> impl Iterator<Item = (EntityKind, &SourceMeta)> {
+    fn of<T>(
+        kind: EntityKind,
+        list: &[T],
+        meta: fn(&T) -> &SourceMeta,
+    ) -> impl Iterator<Item = (EntityKind, &SourceMeta)> {
+        list.iter().map(move |r| (kind, meta(r))).filter(|(_, m)| !m.deleted)
     }
-    let id = &p.document;
-    match p.kind {
-        EntityKind::Payment => find(&s.payments, id, |r| &r.meta),
-        EntityKind::BillPayment => find(&s.bill_payments, id, |r| &r.meta),
-        EntityKind::Purchase => find(&s.purchases, id, |r| &r.meta),
-        EntityKind::Deposit => find(&s.deposits, id, |r| &r.meta),
-        EntityKind::JournalEntry => find(&s.journal_entries, id, |r| &r.meta),
-        EntityKind::Transfer => find(&s.transfers, id, |r| &r.meta),
-        EntityKind::SalesReceipt => find(&s.sales_receipts, id, |r| &r.meta),
-        EntityKind::RefundReceipt => find(&s.refund_receipts, id, |r| &r.meta),
-        EntityKind::CreditCardPayment => find(&s.card_payments, id, |r| &r.meta),
-        EntityKind::TaxPayment => find(&s.tax_payments, id, |r| &r.meta),
-        _ => None,
-    }
+    of(EntityKind::Payment, &s.payments, |r| &r.meta)
+        .chain(of(EntityKind::BillPayment, &s.bill_payments, |r| &r.meta))
+        .chain(of(EntityKind::Purchase, &s.purchases, |r| &r.meta))
+        .chain(of(EntityKind::Deposit, &s.deposits, |r| &r.meta))
+        .chain(of(EntityKind::JournalEntry, &s.journal_entries, |r| &r.meta))
+        .chain(of(EntityKind::Transfer, &s.transfers, |r| &r.meta))
+        .chain(of(EntityKind::SalesReceipt, &s.sales_receipts, |r| &r.meta))
+        .chain(of(EntityKind::RefundReceipt, &s.refund_receipts, |r| &r.meta))
+        .chain(of(EntityKind::CreditCardPayment, &s.card_payments, |r| &r.meta))
+        .chain(of(EntityKind::TaxPayment, &s.tax_payments, |r| &r.meta))
 }
 
 #[cfg(test)]
