@@ -77,7 +77,7 @@ pub fn bank_check_text(s: &ClientSnapshot, check: &BankCheck) -> String {
                 bank_name(s, &a.bank_account)
             ));
             let mut walk = Table::new();
-            walk.set_header(["", "date", "amount"]);
+            walk.set_header(["from the ledger balance to the bank's", "date", "moves it by"]);
             for row in walk_rows(s, a) {
                 walk.add_row([
                     row.what,
@@ -162,8 +162,9 @@ pub(crate) fn bank_section(s: &ClientSnapshot, check: &BankCheck) -> String {
     )
 }
 
-/// The walk of one account: the ledger balance, each item as it enters
-/// the sum, what is left, the bank balance.
+/// The walk of one account: the ledger balance, each item by what it moves
+/// the ledger balance toward the bank's (a posting not cleared by minus its
+/// amount), what is left unexplained, the bank balance.
 fn walk_rows(s: &ClientSnapshot, a: &AccountMatch) -> Vec<WalkRow> {
     let e = &a.explanation;
     let mut rows = vec![WalkRow {
@@ -179,14 +180,14 @@ fn walk_rows(s: &ClientSnapshot, a: &AccountMatch) -> Vec<WalkRow> {
     rows.extend(
         e.unrecorded
             .iter()
-            .map(|i| item("+ not in the books:", i, Decimal::ONE)),
+            .map(|i| item("line not in the books:", i, Decimal::ONE)),
     );
     rows.extend(
         e.uncleared
             .iter()
-            .map(|i| item("- not cleared:", i, Decimal::NEGATIVE_ONE)),
+            .map(|i| item("posting not cleared:", i, Decimal::NEGATIVE_ONE)),
     );
-    rows.extend(e.differences.iter().map(|i| item("+ amount differs:", i, Decimal::ONE)));
+    rows.extend(e.differences.iter().map(|i| item("amounts differ:", i, Decimal::ONE)));
     rows.push(WalkRow {
         what: "unexplained".to_owned(),
         date: String::new(),
@@ -207,11 +208,11 @@ fn findings(s: &ClientSnapshot, check: &BankCheck) -> Vec<String> {
     for a in &check.result.accounts {
         for u in &a.unrecorded {
             out.push(format!(
-                "{} {} {} on {}: not in the books; fix: {} (line {})",
+                "{} {} {} {}: not in the books; fix: {} (line {})",
                 bank_name(s, &a.bank_account),
                 u.date,
-                money(u.amount, a.currency),
                 u.name,
+                money(u.amount, a.currency),
                 u.fix.describe(),
                 u.line
             ));
@@ -221,7 +222,7 @@ fn findings(s: &ClientSnapshot, check: &BankCheck) -> Vec<String> {
         }
         for u in a.uncleared.iter().filter(|u| u.overdue) {
             out.push(format!(
-                "{} {} of {} {}: not shown by the bank after {} days; fix: check it cleared, or void it",
+                "{} of {}, {} on {}: not shown by the bank after {} days; fix: check it cleared, or void it",
                 posting_name(&u.posting),
                 u.date,
                 money(u.amount, a.currency),

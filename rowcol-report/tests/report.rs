@@ -127,7 +127,7 @@ fn html_shows_books_against_the_bank_only_for_a_client_with_a_linked_bank() {
 
     let text = rowcol_report::bank_check_text(&snaps[1], &check);
     assert!(text.contains("Balance walk: "), "{text}");
-    assert!(text.contains("+ not in the books: MONTHLY SERVICE FEE"), "{text}");
+    assert!(text.contains("line not in the books: MONTHLY SERVICE FEE"), "{text}");
     assert!(
         text.contains("= bank balance") && text.contains("USD 1,000.00"),
         "{text}"
