@@ -48,6 +48,11 @@ fn fast_policy() -> StandardPolicy {
 /// Client `acme` of advisor `jane`: a small QBO look-alike company and a
 /// small business's Plaid Item, both linked and synced once.
 async fn world() -> World {
+    world_with(Duration::from_secs(30)).await
+}
+
+/// The same, the Plaid rail giving up on a live read after `live`.
+async fn world_with(live: Duration) -> World {
     let qbo = rowcol_qbo_sim::start(rowcol_qbo_sim::SimConfig {
         portfolio: PortfolioSpec {
             realms: 1,
@@ -67,7 +72,13 @@ async fn world() -> World {
     let stack = Stack::builder(mirror.clone())
         .policy(Arc::new(fast_policy()))
         .qbo(QboConfig::for_sim(&qbo.base_url()).unwrap())
-        .plaid(PlaidConfig::for_sim(&plaid.base_url()).unwrap())
+        .plaid(PlaidConfig {
+            timeouts: rowcol_plaid::Timeouts {
+                live,
+                ..rowcol_plaid::Timeouts::default()
+            },
+            ..PlaidConfig::for_sim(&plaid.base_url()).unwrap()
+        })
         .build()
         .unwrap();
     let realm = qbo.admin().realm_ids().remove(0);
@@ -351,4 +362,27 @@ async fn a_rail_down_or_throttled_answers_from_the_mirror_flagged_stale_with_the
             .iter()
             .all(|r| r.source == BalanceSource::Live)
     );
+}
+
+#[tokio::test]
+async fn a_bank_slower_than_the_live_timeout_answers_from_the_mirror_in_time() {
+    let w = world_with(Duration::from_millis(300)).await;
+    w.plaid.admin().set_latency(Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let slow = w.balances(true).await;
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(slow.fell_back());
+    let plaid = slow.rails.iter().find(|r| r.rail == Rail::Plaid).unwrap();
+    match &plaid.outcome {
+        LiveOutcome::FellBack { reason, retryable } => {
+            assert!(*retryable && reason.contains("not read within"), "{reason}");
+        }
+        other => panic!("expected the mirror's figures, got {other:?}"),
+    }
+    assert!(
+        rows(&slow, Rail::Plaid)
+            .iter()
+            .all(|r| r.source == BalanceSource::Mirror && r.stale.is_some())
+    );
+    assert!(rows(&slow, Rail::Qbo).iter().all(|r| r.source == BalanceSource::Live));
 }
