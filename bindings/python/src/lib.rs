@@ -17,6 +17,7 @@ pub mod history;
 pub mod hygiene;
 pub mod lookalike;
 pub mod mirror;
+pub mod plaid;
 pub mod records;
 pub mod results;
 pub mod runtime;
@@ -52,6 +53,8 @@ fn _rowcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<history::BalanceHistory>()?;
     m.add_class::<bank::Balances>()?;
     m.add_class::<bank::BankCheck>()?;
+    m.add_class::<plaid::PlaidApp>()?;
+    m.add_class::<plaid::PlaidLookAlike>()?;
     m.add_function(wrap_pyfunction!(digest::digest, m)?)?;
     m.add_function(wrap_pyfunction!(error::sample_error, m)?)?;
     m.add_function(wrap_pyfunction!(records::_as_date, m)?)?;

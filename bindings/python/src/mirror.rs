@@ -23,6 +23,7 @@ use crate::history::{
     AuditData, AuditLog, BalanceHistory, BalancesData, DeadLetters, DeadLettersData, RunsData, SyncRuns,
 };
 use crate::hygiene::HygieneTray;
+use crate::plaid::PlaidApp;
 use crate::records::{self, advisor_id, client_id};
 use crate::runtime::{block_on, block_on_made_watched};
 use crate::snapshot::{Snapshot, settings_from, side_of};
@@ -719,12 +720,13 @@ impl Mirror {
     }
 
     /// One client's bank and card balances (`Balances`): from the mirror
-    /// with their age, or with `live=True` read from QBO now through `app`
-    /// (within the rail's rate limit and live timeout), the mirror's figure
-    /// standing in, flagged `stale` with the reason, when QBO is down,
-    /// throttled or too slow; what a live read answered is recorded in the
-    /// balance history. The same engine call as `rowcol balances`.
-    #[pyo3(signature = (advisor, client, *, live=false, app=None))]
+    /// with their age, or with `live=True` read now from QBO through `app`
+    /// and from the bank through `plaid` (each within its rail's limits and
+    /// live timeout), the mirror's figure standing in, flagged `stale` with
+    /// the reason, where a rail is down, throttled, too slow or not given;
+    /// what a live read answered is recorded in the balance history. The
+    /// same engine call as `rowcol balances`.
+    #[pyo3(signature = (advisor, client, *, live=false, app=None, plaid=None))]
     fn balances(
         &self,
         py: Python<'_>,
@@ -732,17 +734,54 @@ impl Mirror {
         client: &str,
         live: bool,
         app: Option<&QboApp>,
+        plaid: Option<&PlaidApp>,
     ) -> Result<Balances, Error> {
         let store = self.store()?;
         let (a, c) = (advisor_id(advisor)?, client_id(client)?);
-        let engine = match (live, app) {
-            (true, Some(app)) => self.engines.get(&store, app, &self.holder)?,
-            (true, None) => return Err(Error::input("balances(live=True) reads the rail: pass app=QboApp(...)")),
-            (false, _) => rowcol_stack::Stack::builder(Arc::clone(&store)).build()?.engine,
+        if live && app.is_none() && plaid.is_none() {
+            return Err(Error::input(
+                "balances(live=True) reads the rails: pass app=QboApp(...) and/or plaid=PlaidApp(...)",
+            ));
+        }
+        let engine = match (live, app, plaid) {
+            // QBO alone: the mirror's engine for the app, whose rate limits
+            // and token refreshes its syncs share.
+            (true, Some(app), None) => self.engines.get(&store, app, &self.holder)?,
+            (true, app, Some(plaid)) => {
+                let mut stack = rowcol_stack::Stack::builder(Arc::clone(&store)).holder(self.holder.clone());
+                if let Some(app) = app {
+                    stack = stack.policy(Arc::new(app.policy.clone())).qbo(app.config.clone());
+                }
+                stack.rail(plaid.ledger_rail(&store)).build()?.engine
+            }
+            _ => rowcol_stack::Stack::builder(Arc::clone(&store)).build()?.engine,
         };
         let label = Some(c.to_string());
         block_on(py, async move { Ok(engine.balances(&a, &c, live).await?) })
             .map(|b| Balances::new(b).with_client(label))
+    }
+
+    /// Links a bank Item for a registered client: exchanges Plaid Link's
+    /// `public_token` through `plaid`, seals the access token in the
+    /// mirror and registers the Plaid connection (as `rowcol connect
+    /// --rail plaid`). Returns the connection (`{"client", "rail",
+    /// "realm": Item id, "status"}`).
+    fn link_bank<'py>(
+        &self,
+        py: Python<'py>,
+        plaid: &PlaidApp,
+        advisor: &str,
+        client: &str,
+        public_token: String,
+    ) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        let rail = plaid.rail(&store);
+        let token = secrecy::SecretString::from(public_token);
+        let connection = block_on(py, async move {
+            Ok(rowcol_stack::link_bank(store.as_ref(), &rail, &a, &c, &token).await?)
+        })?;
+        convert::to_py(py, &connection)
     }
 
     /// One client's books against its bank as of a date (`BankCheck`): the

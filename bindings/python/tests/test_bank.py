@@ -129,3 +129,40 @@ def test_live_balances_read_qbo_now_and_fall_back_to_the_mirror_when_it_is_down(
         assert all(a["source"] == "mirror" and "503" in a["stale"] for a in down["accounts"])
         outcome = down["rails"][0]["outcome"]
         assert outcome["outcome"] == "fell_back" and outcome["retryable"]
+
+
+def _public_token(bank, username):
+    """A Link public token from the look-alike's /sandbox/public_token/create."""
+    import json
+    import urllib.request
+
+    body = json.dumps({"client_id": "sim-client-id", "secret": "sim-secret", "institution_id": "ins_109508",
+                       "initial_products": ["transactions"], "options": {"override_username": username}})
+    request = urllib.request.Request(f"{bank.base_url}/sandbox/public_token/create", data=body.encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)["public_token"]
+
+
+def test_a_linked_bank_is_read_live_and_falls_back_when_the_bank_is_down(banked):
+    with rowcol.PlaidLookAlike() as bank:
+        bank.add_bank("acme")
+        plaid = bank.app()
+        assert "secret" not in repr(plaid)
+        connection = banked.link_bank(plaid, ADVISOR, "acme", _public_token(bank, "acme"))
+        assert connection["rail"] == "plaid" and connection["status"] == "active"
+        assert {c["rail"] for c in banked.portfolio(ADVISOR)[0]["connections"]} == {"qbo", "plaid"}
+
+        live = banked.balances(ADVISOR, "acme", live=True, plaid=plaid)
+        outcomes = {r["rail"]: r["outcome"]["outcome"] for r in live["rails"]}
+        assert outcomes == {"plaid": "read", "qbo": "fell_back"}, "no QBO app given: the books are the mirror's"
+        read = [a for a in live["accounts"] if a["source"] == "live"]
+        assert {a["rail"] for a in read} == {"plaid"} and len(read) == 2
+
+        bank.add_fault("INSTITUTION_DOWN", endpoint="/accounts/balance/get")
+        down = banked.balances(ADVISOR, "acme", live=True, plaid=plaid)
+        assert down.fell_back
+        stale = [a for a in down["accounts"] if a["rail"] == "plaid" and a["source"] == "mirror"]
+        assert stale and all("INSTITUTION_DOWN" in a["stale"] for a in stale)
+        with pytest.raises(rowcol.InvalidInputError, match="environment|URL"):
+            rowcol.PlaidApp("id", "s3cret", environment="not a url")
