@@ -156,8 +156,11 @@ impl SyncEngine {
         let mut accounts = mirrored(&snapshot, read_at);
         let mut rails = Vec::new();
         if live {
-            for connection in &registered.connections {
-                let outcome = self.read_live(connection, &mut accounts, read_at).await?;
+            // The rails are asked side by side (each within its own limits
+            // and timeout); their answers are recorded one by one.
+            let answers = futures::future::join_all(registered.connections.iter().map(|c| self.ask(c))).await;
+            for (connection, answer) in registered.connections.iter().zip(answers) {
+                let outcome = self.settle(connection, answer, &mut accounts, read_at).await?;
                 rails.push(RailRead {
                     rail: connection.rail,
                     outcome,
@@ -174,29 +177,32 @@ impl SyncEngine {
         })
     }
 
-    /// Reads one connection's balances live into `accounts` and records
-    /// them; on the rail's failure flags its rows stale instead. Errors
-    /// only when recording fails.
-    async fn read_live(
-        &self,
-        connection: &Connection,
-        accounts: &mut Vec<AccountBalance>,
-        read_at: DateTime<Utc>,
-    ) -> Result<LiveOutcome> {
-        let answer = if connection.status == ConnectionStatus::Active {
-            match self.rail_for(connection) {
-                Ok(rail) => rail.live_balances(connection).await,
-                Err(e) => Err(e),
-            }
-        } else {
-            Err(RowcolError::InvalidInput {
+    /// One connection's live balances, or why there are none: the rail's
+    /// error, a rail this engine does not have, or a connection that is
+    /// not active (not asked).
+    async fn ask(&self, connection: &Connection) -> Result<Vec<LiveBalance>> {
+        if connection.status != ConnectionStatus::Active {
+            return Err(RowcolError::InvalidInput {
                 context: ErrorContext::client(&connection.client).with_realm(connection.rail, &connection.realm),
                 reason: format!(
                     "the {} connection is {:?}: not asked; reconnect it",
                     connection.rail, connection.status
                 ),
-            })
-        };
+            });
+        }
+        self.rail_for(connection)?.live_balances(connection).await
+    }
+
+    /// Puts one connection's `answer` into `accounts` and records it; on a
+    /// failure flags the rail's rows stale instead. Errors only when
+    /// recording fails.
+    async fn settle(
+        &self,
+        connection: &Connection,
+        answer: Result<Vec<LiveBalance>>,
+        accounts: &mut Vec<AccountBalance>,
+        read_at: DateTime<Utc>,
+    ) -> Result<LiveOutcome> {
         match answer {
             Ok(live) => {
                 let mut batch = SyncBatch::new(connection.client.clone(), connection.rail);
