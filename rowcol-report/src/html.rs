@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use rowcol_core::{ClientSnapshot, Money};
 use rowcol_runway::bank_check::{BankCheck, check_linked};
 use rowcol_runway::bank_match::MatchSettings;
+use rowcol_runway::calc::cash::{BalanceBasis, age_text};
 use rowcol_runway::calc::rollforward::{MonthFlow, RollForward, rollforward};
 use rowcol_runway::console::BillDecision;
 use rowcol_runway::digest::freshness::Freshness;
@@ -268,6 +269,15 @@ fn rollforward_table(roll: &RollForward) -> String {
     )
 }
 
+/// The net cash card's note: what it is, and how old its balances were
+/// when the snapshot was loaded.
+fn cash_note(b: &BalanceBasis) -> String {
+    match b.age_seconds {
+        Some(age) => format!("banks less cards owed; balances {} old", age_text(age)),
+        None => "banks less cards owed; balances never synced".to_owned(),
+    }
+}
+
 fn client_section(
     c: &ClientDigest,
     tray: &HygieneTray,
@@ -291,7 +301,11 @@ fn client_section(
     let g = &c.guardrail.value;
     let guard_value = g.amount.as_ref().map_or("not sized".to_owned(), money_text);
     let kpis = [
-        kpi("Net cash", &money_text(&c.cash.value), "banks less cards owed"),
+        kpi(
+            "Net cash",
+            &money_text(&c.cash.value),
+            &cash_note(&c.runway.value.balances),
+        ),
         kpi("Runway", &runway_text(&c.runway.value), "cash / monthly net burn"),
         kpi(
             "Net burn / month",

@@ -141,6 +141,16 @@ fn html_flags_stale_clients() {
     let page = html(&clients(10), clock());
     assert!(page.contains("stale data"));
     assert!(page.contains("Stale:"));
+    // Net cash says how old its balances were when loaded: the fixture
+    // loads at its sync time, the stale clients' accounts synced 2 h before.
+    assert!(
+        page.contains("banks less cards owed; balances 0 s old"),
+        "a fresh client's cash"
+    );
+    assert!(
+        page.contains("banks less cards owed; balances 2 h old"),
+        "a stale client's cash"
+    );
 }
 
 fn chromium() -> &'static str {
