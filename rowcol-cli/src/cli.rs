@@ -16,17 +16,20 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// default: the database),
 /// ROWCOL_ADVISOR, ROWCOL_QBO_CLIENT_ID, ROWCOL_QBO_REDIRECT_URI,
 /// ROWCOL_QBO_ENVIRONMENT ("production" or a look-alike's base URL),
+/// ROWCOL_PLAID_ENVIRONMENT ("production", "sandbox" or a look-alike's base
+/// URL; unset: no Plaid), ROWCOL_PLAID_CLIENT_ID,
 /// ROWCOL_LISTEN (webhooks and /healthz, default 127.0.0.1:8080),
 /// ROWCOL_METRICS_LISTEN (/metrics, which names every client: default
 /// 127.0.0.1:9464, loopback only; widen it only behind a firewall). Secrets come only from the environment:
 /// ROWCOL_CREDENTIAL_KEY (64 hex characters sealing stored tokens),
-/// ROWCOL_QBO_CLIENT_SECRET, ROWCOL_WEBHOOK_VERIFIER.
+/// ROWCOL_QBO_CLIENT_SECRET, ROWCOL_PLAID_SECRET, ROWCOL_WEBHOOK_VERIFIER.
 ///
 /// Exit codes: 0 done, 1 failure, 2 configuration or usage (a missing or
 /// malformed setting, a refused or failed consent, a bad argument), 3 credentials (reconnect or wrong
 /// key), 4 database unavailable (unreachable, cannot be opened, read-only or
-/// full), 5 QBO unavailable, 6 some clients not done (failed, busy, skipped)
-/// or drift left. When a command working client by client (sync, reconcile)
+/// full), 5 QBO unavailable, 6 some clients not done (failed, busy, skipped),
+/// drift left, or live balances answered from the mirror because a rail
+/// failed (the answer is printed in full, the stale rows flagged). When a command working client by client (sync, reconcile)
 /// gets no client done, it exits with the most severe cause among them, in
 /// the order 4, 2, 3, 5, 1.
 #[derive(Debug, Parser)]
@@ -59,16 +62,26 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Connect a QBO company: prints the consent URL, waits for the redirect
-    /// on a local listener, exchanges the code and stores the tokens
-    /// encrypted.
+    /// Connect a rail. QBO (the default): prints the consent URL, waits for
+    /// the redirect on a local listener, exchanges the code and stores the
+    /// tokens encrypted. Plaid (`--rail plaid --public-token T`, Plaid
+    /// configured): exchanges Link's public token for the Item's access
+    /// token, stores it encrypted and registers the bank connection of an
+    /// existing client (or a new one, given --name).
     Connect {
         /// The client's id in RowCol (lower-case letters, digits, dashes).
         #[arg(long)]
         client: String,
-        /// The client's display name.
+        /// The client's display name (required to register a new client).
         #[arg(long)]
-        name: String,
+        name: Option<String>,
+        /// The rail to connect.
+        #[arg(long, value_enum, default_value_t = ConnectRail::Qbo)]
+        rail: ConnectRail,
+        /// With --rail plaid: the public token Plaid Link gave (single use,
+        /// 30 minutes).
+        #[arg(long, env = "ROWCOL_PLAID_PUBLIC_TOKEN", hide_env_values = true)]
+        public_token: Option<String>,
         /// The client's home currency.
         #[arg(long, default_value = "USD")]
         currency: String,
@@ -93,6 +106,53 @@ pub enum Command {
         /// stays every 15 minutes).
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         tick_every: u64,
+    },
+    /// One client's bank and card balances: the books' accounts (QBO) and
+    /// the bank's (Plaid, where linked), each with where it came from and
+    /// how old it is. `--live` asks each rail now, within its limits (QBO:
+    /// the sync policy's rate; Plaid: 5 live reads a minute per Item) and
+    /// records what it read in the balance history; a rail that is down,
+    /// throttled or too slow leaves its rows at the mirror's figure,
+    /// flagged stale with the reason, and the command exits 6.
+    Balances {
+        /// The client.
+        #[arg(long)]
+        client: String,
+        /// Read the balances from the rails now.
+        #[arg(long)]
+        live: bool,
+        /// How to show them: a table, or JSON (exact amounts, every field).
+        #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
+        format: ViewFormat,
+    },
+    /// Books against the bank for one client with a bank linked (`connect
+    /// --rail plaid`, then `sync`): per linked account the lines matched,
+    /// to review, not in the books, and the postings the bank has not shown;
+    /// the walk from the ledger balance to the bank balance line by line;
+    /// the findings with their suggested fixes; the definitions. With
+    /// --approve, --exclude or --fixed, first records the advisor's decision
+    /// on one bank line (kept through every re-sync, audit-logged).
+    BankCheck {
+        /// The client.
+        #[arg(long)]
+        client: String,
+        /// How to show it: a table, or JSON (exact amounts, every line).
+        #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
+        format: ViewFormat,
+        /// Approve bank line LINE as the postings given by --postings.
+        #[arg(long, value_name = "LINE", requires = "postings", conflicts_with_all = ["exclude", "fixed"])]
+        approve: Option<String>,
+        /// With --approve: the postings the line is, KIND:ID separated by
+        /// commas (`deposit:812,payment:77`).
+        #[arg(long, value_name = "KIND:ID[,KIND:ID...]", value_delimiter = ',', requires = "approve", value_parser = parse_posting)]
+        postings: Vec<rowcol_core::PostingRef>,
+        /// Exclude bank line LINE: neither matched nor reported missing.
+        #[arg(long, value_name = "LINE", conflicts_with = "fixed")]
+        exclude: Option<String>,
+        /// Mark bank line LINE fixed at source: no finding while the
+        /// correction syncs.
+        #[arg(long, value_name = "LINE")]
+        fixed: Option<String>,
     },
     /// Per-client freshness and failures.
     Health {
@@ -151,8 +211,8 @@ pub enum Command {
         #[arg(long = "customer-late", value_name = "CUSTOMER_ID:DAYS", value_parser = parse_party_days)]
         customer_late: Vec<(String, i64)>,
         /// How to show it: a table, or JSON (exact amounts, every line).
-        #[arg(long, value_enum, default_value_t = ScenarioFormat::Table)]
-        format: ScenarioFormat,
+        #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
+        format: ViewFormat,
     },
     /// Walk each client's audit chain and report the first broken link.
     VerifyAudit {
@@ -223,6 +283,15 @@ pub enum DeadLetterAction {
     Replay,
 }
 
+/// A rail `rowcol connect` links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConnectRail {
+    /// QuickBooks Online (OAuth consent in the browser).
+    Qbo,
+    /// Plaid (a public token from Plaid Link).
+    Plaid,
+}
+
 /// How to show a cash roll-forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CashFormat {
@@ -234,9 +303,9 @@ pub enum CashFormat {
     Csv,
 }
 
-/// How to show a scenario comparison.
+/// How to show a scenario comparison, balances or a bank check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScenarioFormat {
+pub enum ViewFormat {
     /// A terminal table.
     Table,
     /// JSON (exact amounts).
@@ -258,6 +327,17 @@ fn parse_party_days(text: &str) -> Result<(String, i64), String> {
         return Err(format!("days must be 0 or more, got {days}"));
     }
     Ok((id.to_owned(), days))
+}
+
+/// `KIND:ID`, the kind as the mirror names it (`deposit`, `bill_payment`).
+fn parse_posting(text: &str) -> Result<rowcol_core::PostingRef, String> {
+    let (kind, id) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected KIND:ID, got {text:?}"))?;
+    Ok(rowcol_core::PostingRef {
+        kind: kind.parse().map_err(|e| format!("{e}"))?,
+        document: id.parse().map_err(|e| format!("{id:?} is not an id: {e}"))?,
+    })
 }
 
 /// `AMOUNT:YYYY-MM-DD`, the amount a decimal number more than zero.

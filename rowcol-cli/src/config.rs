@@ -1,6 +1,7 @@
 //! Configuration: a TOML file plus `ROWCOL_*` environment variables (which
 //! win). Secrets come only from the environment: the credential key, the QBO
-//! client secret and the webhook verifier token never sit in the file.
+//! client secret, the Plaid secret and the webhook verifier token never sit
+//! in the file.
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +21,17 @@ struct FileConfig {
     #[serde(default)]
     qbo: FileQbo,
     #[serde(default)]
+    plaid: FilePlaid,
+    #[serde(default)]
     serve: FileServe,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePlaid {
+    client_id: Option<String>,
+    /// `production`, `sandbox`, or the base URL of a look-alike.
+    environment: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +59,20 @@ pub enum QboEnvironment {
     Sim(String),
 }
 
+/// The Plaid app, when one is configured (`plaid.environment` or
+/// `ROWCOL_PLAID_ENVIRONMENT` set).
+#[derive(Debug, Clone)]
+pub struct PlaidSettings {
+    /// The host: Plaid's production or sandbox, or a look-alike's base URL.
+    pub base_url: String,
+    /// True for a look-alike (its own app is used when none is configured).
+    pub look_alike: bool,
+    /// The app's `client_id`.
+    pub client_id: Option<String>,
+    /// The app's secret (`ROWCOL_PLAID_SECRET`).
+    pub secret: Option<SecretString>,
+}
+
 /// The effective configuration of one command.
 #[derive(Debug)]
 pub struct Config {
@@ -69,6 +94,8 @@ pub struct Config {
     pub qbo_redirect_uri: String,
     /// Where QBO is.
     pub qbo_environment: QboEnvironment,
+    /// The Plaid app, when configured.
+    pub plaid: Option<PlaidSettings>,
     /// The webhook verifier token (`ROWCOL_WEBHOOK_VERIFIER`).
     pub webhook_verifier: Option<SecretString>,
     /// Where `serve` listens.
@@ -126,8 +153,30 @@ impl Config {
                 )));
             }
         };
+        let plaid = match var("ROWCOL_PLAID_ENVIRONMENT").or(file.plaid.environment).as_deref() {
+            None => None,
+            Some(environment) => {
+                let (base_url, look_alike) = match environment {
+                    "production" => (rowcol_plaid::config::PRODUCTION_URL.to_owned(), false),
+                    "sandbox" => (rowcol_plaid::config::SANDBOX_URL.to_owned(), false),
+                    url if url.starts_with("http://") || url.starts_with("https://") => (url.to_owned(), true),
+                    other => {
+                        return Err(CliError::Config(format!(
+                            "plaid.environment must be \"production\", \"sandbox\" or a base URL, not {other:?}"
+                        )));
+                    }
+                };
+                Some(PlaidSettings {
+                    base_url,
+                    look_alike,
+                    client_id: var("ROWCOL_PLAID_CLIENT_ID").or(file.plaid.client_id),
+                    secret: var("ROWCOL_PLAID_SECRET").map(SecretString::from),
+                })
+            }
+        };
         Ok(Config {
             queue_url,
+            plaid,
             database,
             advisor: var("ROWCOL_ADVISOR")
                 .or(file.advisor)
@@ -197,6 +246,46 @@ mod tests {
         assert_eq!(config.qbo_client_id.as_deref(), Some("abc"));
         assert_eq!(config.qbo_environment, QboEnvironment::Sim("http://127.0.0.1:9".into()));
         assert_eq!(config.qbo_client_secret.unwrap().expose_secret(), "s3cret");
+        assert!(config.plaid.is_none(), "no Plaid unless its environment is set");
+    }
+
+    #[test]
+    fn plaid_is_configured_by_its_environment_and_its_secret_comes_only_from_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rowcol.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"sqlite://file.db\"\n[plaid]\nclient_id = \"app\"\nenvironment = \"sandbox\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path), &env(&[("ROWCOL_PLAID_SECRET", "pl-s3cret")])).unwrap();
+        let plaid = config.plaid.unwrap();
+        assert_eq!(plaid.base_url, rowcol_plaid::config::SANDBOX_URL);
+        assert!(!plaid.look_alike);
+        assert_eq!(plaid.client_id.as_deref(), Some("app"));
+        assert_eq!(plaid.secret.unwrap().expose_secret(), "pl-s3cret");
+
+        let sim = Config::load(
+            None,
+            &env(&[
+                ("ROWCOL_DATABASE_URL", "sqlite://x.db"),
+                ("ROWCOL_PLAID_ENVIRONMENT", "http://127.0.0.1:9"),
+            ]),
+        )
+        .unwrap();
+        assert!(sim.plaid.unwrap().look_alike);
+        let bad = Config::load(
+            None,
+            &env(&[
+                ("ROWCOL_DATABASE_URL", "sqlite://x.db"),
+                ("ROWCOL_PLAID_ENVIRONMENT", "develop"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(bad.exit_code(), 2);
+        std::fs::write(&path, "database_url = \"sqlite://x.db\"\n[plaid]\nsecret = \"oops\"\n").unwrap();
+        let refused = Config::load(Some(&path), &env(&[])).unwrap_err();
+        assert!(!refused.to_string().contains("oops"), "{refused}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, DeadLetterAction};
+use crate::cli::{Cli, Command, ConnectRail, DeadLetterAction};
 use crate::config::Config;
 use crate::error::CliResult;
 
@@ -55,9 +55,44 @@ async fn run(cli: Cli) -> CliResult {
         Command::Connect {
             client,
             name,
+            rail,
+            public_token,
             currency,
             listen,
-        } => commands::connect::run(&config()?, client, name, currency, listen).await,
+        } => {
+            let asked = commands::connect::Asked {
+                client,
+                name: name.as_deref(),
+                currency,
+            };
+            match rail {
+                ConnectRail::Qbo => commands::connect::run(&config()?, &asked, listen).await,
+                ConnectRail::Plaid => commands::connect::plaid(&config()?, &asked, public_token.as_deref()).await,
+            }
+        }
+        Command::BankCheck {
+            client,
+            format,
+            approve,
+            postings,
+            exclude,
+            fixed,
+        } => {
+            use rowcol_core::BankReviewAction;
+            let decision = match (approve, exclude, fixed) {
+                (Some(line), _, _) => Some((
+                    line.as_str(),
+                    BankReviewAction::Approve {
+                        postings: postings.clone(),
+                    },
+                )),
+                (_, Some(line), _) => Some((line.as_str(), BankReviewAction::Exclude)),
+                (_, _, Some(line)) => Some((line.as_str(), BankReviewAction::FixedAtSource)),
+                _ => None,
+            };
+            commands::bank_check::run(&config()?, client, decision, *format).await
+        }
+        Command::Balances { client, live, format } => commands::balances::run(&config()?, client, *live, *format).await,
         Command::Sync {
             watch,
             concurrency,

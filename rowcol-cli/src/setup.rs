@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use rowcol_mirror::{CredentialKey, Mirror};
+use rowcol_plaid::PlaidConfig;
 use rowcol_qbo::QboConfig;
 use rowcol_stack::Stack;
 use secrecy::{ExposeSecret, SecretString};
@@ -73,10 +74,41 @@ pub fn qbo_config(config: &Config) -> CliResult<QboConfig> {
     built.map_err(|e| CliError::Config(e.to_string()))
 }
 
-/// The mirror, the QBO rail and the engine, all from the configuration.
+/// The Plaid app settings, when Plaid is configured: a look-alike's own
+/// app unless one is configured; elsewhere the id and secret are required.
+pub fn plaid_config(config: &Config) -> CliResult<Option<PlaidConfig>> {
+    let Some(plaid) = &config.plaid else {
+        return Ok(None);
+    };
+    let built = if plaid.look_alike {
+        PlaidConfig::for_sim(&plaid.base_url).map(|sim| PlaidConfig {
+            client_id: plaid.client_id.clone().unwrap_or(sim.client_id.clone()),
+            secret: plaid.secret.clone().unwrap_or(sim.secret.clone()),
+            ..sim
+        })
+    } else {
+        let id = plaid
+            .client_id
+            .clone()
+            .ok_or_else(|| CliError::Config("plaid.client_id (or ROWCOL_PLAID_CLIENT_ID) is not set".into()))?;
+        let secret = plaid
+            .secret
+            .clone()
+            .ok_or_else(|| CliError::Config("ROWCOL_PLAID_SECRET is not set".into()))?;
+        PlaidConfig::new(&plaid.base_url, id, secret)
+    };
+    built.map(Some).map_err(|e| CliError::Config(e.to_string()))
+}
+
+/// The mirror, the QBO rail, the Plaid rail when configured, and the
+/// engine, all from the configuration.
 pub async fn parts(config: &Config, holder: &str) -> CliResult<Stack> {
     let mirror = mirror(config).await?;
-    Ok(Stack::builder(mirror).qbo(qbo_config(config)?).holder(holder).build()?)
+    let mut builder = Stack::builder(mirror).qbo(qbo_config(config)?).holder(holder);
+    if let Some(plaid) = plaid_config(config)? {
+        builder = builder.plaid(plaid);
+    }
+    Ok(builder.build()?)
 }
 
 /// Parses an id, as a configuration error when it is malformed.

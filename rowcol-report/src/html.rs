@@ -5,12 +5,16 @@
 use std::collections::BTreeSet;
 
 use rowcol_core::{ClientSnapshot, Money};
+use rowcol_runway::bank_check::{BankCheck, check_linked};
+use rowcol_runway::bank_match::MatchSettings;
+use rowcol_runway::calc::cash::{BalanceBasis, age_text};
 use rowcol_runway::calc::rollforward::{MonthFlow, RollForward, rollforward};
 use rowcol_runway::console::BillDecision;
 use rowcol_runway::digest::freshness::Freshness;
 use rowcol_runway::services::ChaseItem;
 use rowcol_runway::{ClientDigest, DecisionConsole, Digest, DigestClock, Finding, HygieneTray, Severity};
 
+use crate::bank::bank_section;
 use crate::charts::{aging_chart, aging_legend, forecast_chart};
 use crate::escape::escape;
 use crate::text::{ROUNDING_RULE, RUNWAY_SHORT, guardrail_text, money_text, runway_text, urgency_label};
@@ -36,7 +40,10 @@ const CSS: &str = include_str!("report.css");
 /// class="forecast-chart">` of the 13 weekly closing balances against the
 /// dashed guardrail, a `<svg class="aging-chart">` of AR and AP buckets, and
 /// the net-cash roll-forward of the last three months, and lists of hygiene
-/// findings, bills to pay now, bills at risk and invoices to chase. Stale figures are flagged with why. Styles and charts are inline;
+/// findings, bills to pay now, bills at risk and invoices to chase; and
+/// for a client with a bank account linked to the books, "Books against the
+/// bank" ([`rowcol_runway::bank_check`]: counts per account, what is
+/// unexplained, the findings with their fixes). Stale figures are flagged with why. Styles and charts are inline;
 /// there is no script and nothing is fetched. All text is escaped.
 pub fn html(snapshots: &[ClientSnapshot], clock: DigestClock) -> String {
     let digest = rowcol_runway::digest(snapshots, clock);
@@ -51,7 +58,14 @@ pub fn html(snapshots: &[ClientSnapshot], clock: DigestClock) -> String {
         let tray = rowcol_runway::tray(s, clock.as_of);
         let console = rowcol_runway::console(s, clock.as_of, &tray);
         let roll = rollforward(s, clock.as_of, ROLLFORWARD_MONTHS);
-        body.push_str(&client_section(line, &tray, &console, &roll));
+        let bank = check_linked(s, &MatchSettings::default(), clock.as_of);
+        body.push_str(&client_section(
+            line,
+            &tray,
+            &console,
+            &roll,
+            bank.as_ref().map(|b| (s, b)),
+        ));
     }
     body.push_str("</main>");
     body.push_str(&footer());
@@ -255,7 +269,22 @@ fn rollforward_table(roll: &RollForward) -> String {
     )
 }
 
-fn client_section(c: &ClientDigest, tray: &HygieneTray, console: &DecisionConsole, roll: &RollForward) -> String {
+/// The net cash card's note: what it is, and how old its balances were
+/// when the snapshot was loaded.
+fn cash_note(b: &BalanceBasis) -> String {
+    match b.age_seconds {
+        Some(age) => format!("banks less cards owed; balances {} old", age_text(age)),
+        None => "banks less cards owed; balances never synced".to_owned(),
+    }
+}
+
+fn client_section(
+    c: &ClientDigest,
+    tray: &HygieneTray,
+    console: &DecisionConsole,
+    roll: &RollForward,
+    bank: Option<(&ClientSnapshot, &BankCheck)>,
+) -> String {
     let u = urgency_label(c.urgency);
     let o = &console.outlook;
     let f = &o.forecast;
@@ -272,7 +301,11 @@ fn client_section(c: &ClientDigest, tray: &HygieneTray, console: &DecisionConsol
     let g = &c.guardrail.value;
     let guard_value = g.amount.as_ref().map_or("not sized".to_owned(), money_text);
     let kpis = [
-        kpi("Net cash", &money_text(&c.cash.value), "banks less cards owed"),
+        kpi(
+            "Net cash",
+            &money_text(&c.cash.value),
+            &cash_note(&c.runway.value.balances),
+        ),
         kpi("Runway", &runway_text(&c.runway.value), "cash / monthly net burn"),
         kpi(
             "Net burn / month",
@@ -337,7 +370,7 @@ fn client_section(c: &ClientDigest, tray: &HygieneTray, console: &DecisionConsol
     ]
     .concat();
     format!(
-        r#"<section class="client u-{u}" id="{a}"><div class="client-head"><h2>{name}</h2><span class="cid">{id}</span><span class="badge u-{u}">{u}</span>{stale_badge}</div><ul class="reasons">{reasons}</ul>{stale_note}<div class="kpis">{kpis}</div><div class="charts"><figure class="chart wide"><figcaption>13-week cash forecast <span class="fine">weekly closing balance; dashed line: guardrail</span></figcaption>{fc}<p class="fine">{fnote}</p></figure><figure class="chart"><figcaption>Aging <span class="fine">by days past due</span></figcaption>{ac}{legend}</figure>{rf}</div><div class="lists">{lists}</div></section>"#,
+        r#"<section class="client u-{u}" id="{a}"><div class="client-head"><h2>{name}</h2><span class="cid">{id}</span><span class="badge u-{u}">{u}</span>{stale_badge}</div><ul class="reasons">{reasons}</ul>{stale_note}<div class="kpis">{kpis}</div><div class="charts"><figure class="chart wide"><figcaption>13-week cash forecast <span class="fine">weekly closing balance; dashed line: guardrail</span></figcaption>{fc}<p class="fine">{fnote}</p></figure><figure class="chart"><figcaption>Aging <span class="fine">by days past due</span></figcaption>{ac}{legend}</figure>{rf}</div><div class="lists">{lists}</div>{bank}</section>"#,
         a = anchor(c),
         name = escape(&c.name),
         id = escape(c.client.as_str()),
@@ -346,6 +379,7 @@ fn client_section(c: &ClientDigest, tray: &HygieneTray, console: &DecisionConsol
         ac = aging_chart(&o.ar_aging, &o.ap_aging, &c.name),
         legend = aging_legend(&o.ar_aging.total, &o.ap_aging.total),
         rf = rollforward_table(roll),
+        bank = bank.map_or_else(String::new, |(s, b)| bank_section(s, b)),
     )
 }
 

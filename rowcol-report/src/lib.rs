@@ -8,11 +8,14 @@
 //!   portfolio totals.
 //! - [`html`]: one self-contained HTML page (inline CSS and SVG, no script,
 //!   nothing fetched) with each client's 13-week forecast, aging, hygiene
-//!   findings and decisions.
+//!   findings and decisions, and "Books against the bank" for a client
+//!   with a bank linked to the books.
+//! - [`bank_check_text`]: a client's bank check as terminal text.
 //!
 //! Money is printed from its exact `Decimal` (see [`money_text`]); floats
 //! appear only as SVG drawing coordinates.
 
+mod bank;
 mod charts;
 mod escape;
 mod html;
@@ -20,6 +23,7 @@ mod svg;
 mod table;
 mod text;
 
+pub use bank::{BANK_CHECK_SUMMARY_DEFINITION, bank_check_text};
 pub use escape::escape;
 pub use html::html;
 pub use table::table;

@@ -85,11 +85,72 @@ fn html_has_one_chart_pair_per_client_escapes_and_fetches_nothing() {
 }
 
 #[test]
+fn html_shows_books_against_the_bank_only_for_a_client_with_a_linked_bank() {
+    use rowcol_testkit::fixtures::{bank_feed_account, bank_transaction, date};
+    use rust_decimal_macros::dec;
+
+    let mut snaps = clients(3);
+    let s = &mut snaps[1];
+    let checking = s
+        .accounts
+        .iter()
+        .find(|a| a.account_type == rowcol_core::entity::AccountType::Bank)
+        .unwrap()
+        .meta
+        .external_id
+        .clone();
+    let client = s.client.to_string();
+    s.bank_accounts.push(bank_feed_account(&client, "plaid-1", dec!(1000)));
+    s.settings.bank_links.insert("plaid-1".parse().unwrap(), checking);
+    let mut fee = bank_transaction(&client, "txn-fee", "plaid-1", dec!(-15));
+    fee.date = date("2026-04-10");
+    fee.name = format!("MONTHLY SERVICE FEE {HOSTILE}");
+    s.bank_transactions.push(fee);
+    let check = rowcol_runway::bank_check::check(s, &Default::default());
+    assert_eq!(check.summary.linked_accounts, 1);
+
+    let page = html(&snaps, clock());
+    assert_eq!(
+        page.matches("<h3>Books against the bank</h3>").count(),
+        1,
+        "only the linked client"
+    );
+    assert!(
+        page.contains("record a bank fee expense of 15 on 2026-04-10"),
+        "the fee's fix"
+    );
+    assert!(
+        page.contains(&money_text(&check.summary.unexplained)),
+        "the summary's figure"
+    );
+    assert!(!page.contains("<script"), "the bank's text is escaped");
+
+    let text = rowcol_report::bank_check_text(&snaps[1], &check);
+    assert!(text.contains("Balance walk: "), "{text}");
+    assert!(text.contains("line not in the books: MONTHLY SERVICE FEE"), "{text}");
+    assert!(
+        text.contains("= bank balance") && text.contains("USD 1,000.00"),
+        "{text}"
+    );
+    assert!(text.contains(rowcol_report::BANK_CHECK_SUMMARY_DEFINITION), "{text}");
+}
+
+#[test]
 fn html_flags_stale_clients() {
     // The fixture makes every tenth client's data two hours old.
     let page = html(&clients(10), clock());
     assert!(page.contains("stale data"));
     assert!(page.contains("Stale:"));
+    // Net cash says how old its balances were when loaded: the fixture
+    // loads at its sync time, the stale clients' accounts synced 2 h before.
+    assert!(
+        page.contains("banks less cards owed; balances 0 s old"),
+        "a fresh client's cash"
+    );
+    assert!(
+        page.contains("banks less cards owed; balances 2 h old"),
+        "a stale client's cash"
+    );
 }
 
 fn chromium() -> &'static str {

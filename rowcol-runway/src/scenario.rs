@@ -304,6 +304,7 @@ impl Scenario {
                 base.cash,
                 base.net_burn_monthly
             ),
+            balances: base.balances.clone(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! [`Stack`]: the one place RowCol's pieces are wired together: a mirror
 //! (which is also the credential and lease store), a sync policy, a clock,
-//! the QBO rail and any other rails, and the sync engine over them. The
+//! the QBO rail, the Plaid rail and any other rails, and the sync engine
+//! over them. The
 //! `rowcol` command, the Python package, the examples, the benches and the
 //! tests all build their engine here, so each sees the same wiring.
 //!
@@ -26,13 +27,18 @@
 //! # Ok(()) }
 //! ```
 
+mod bank_review;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use rowcol_core::{Clock, CredentialStore, LeaseStore, LedgerRail, StandardPolicy, SyncPolicy, SystemClock};
 use rowcol_mirror::Mirror;
+use rowcol_plaid::{PlaidClient, PlaidConfig, PlaidRail};
 use rowcol_qbo::{QboConfig, QboRail};
 use rowcol_sync::SyncEngine;
+
+pub use bank_review::review_bank_line;
 
 /// The wired pieces.
 pub struct Stack {
@@ -40,6 +46,8 @@ pub struct Stack {
     pub mirror: Arc<dyn Mirror>,
     /// The QBO rail, when one was configured.
     pub qbo: Option<Arc<QboRail>>,
+    /// The Plaid rail, when one was configured.
+    pub plaid: Option<Arc<PlaidRail>>,
     /// The engine over the mirror and every rail.
     pub engine: Arc<SyncEngine>,
 }
@@ -55,6 +63,7 @@ impl Stack {
             holder: None,
             lease_ttl: None,
             qbo: None,
+            plaid: None,
             rails: Vec::new(),
         }
     }
@@ -68,6 +77,7 @@ pub struct StackBuilder {
     holder: Option<String>,
     lease_ttl: Option<Duration>,
     qbo: Option<QboConfig>,
+    plaid: Option<PlaidConfig>,
     rails: Vec<Arc<dyn LedgerRail>>,
 }
 
@@ -104,25 +114,40 @@ impl StackBuilder {
         self
     }
 
-    /// Adds another rail (a Plaid, Ramp or Stripe rail, or a test's own).
+    /// Syncs and links bank Items through Plaid with this app's settings
+    /// (production, sandbox or the look-alike).
+    pub fn plaid(mut self, config: PlaidConfig) -> Self {
+        self.plaid = Some(config);
+        self
+    }
+
+    /// Adds another rail (a Ramp or Stripe rail, or a test's own).
     pub fn rail(mut self, rail: Arc<dyn LedgerRail>) -> Self {
         self.rails.push(rail);
         self
     }
 
-    /// Wires the pieces. Fails only when the QBO rail cannot be built (its
-    /// HTTP client, from the configured timeouts).
+    /// Wires the pieces. Fails only when a rail cannot be built (its HTTP
+    /// client, from the configured timeouts).
     pub fn build(self) -> rowcol_core::Result<Stack> {
         let credentials: Arc<dyn CredentialStore> = self.mirror.clone();
         let leases: Arc<dyn LeaseStore> = self.mirror.clone();
         let qbo = match self.qbo {
             Some(config) => Some(Arc::new(QboRail::new(
                 config,
-                credentials,
+                credentials.clone(),
                 leases.clone(),
                 self.policy.clone(),
                 self.clock.clone(),
             )?)),
+            None => None,
+        };
+        let plaid = match self.plaid {
+            Some(config) => Some(Arc::new(PlaidRail::new(
+                Arc::new(PlaidClient::new(config, self.policy.clone())?),
+                credentials.clone(),
+                self.clock.clone(),
+            ))),
             None => None,
         };
         let mut engine = SyncEngine::new(self.mirror.clone(), self.policy)
@@ -134,15 +159,53 @@ impl StackBuilder {
         if let Some(rail) = &qbo {
             engine = engine.with_rail(rail.clone());
         }
+        if let Some(rail) = &plaid {
+            engine = engine.with_rail(rail.clone());
+        }
         for rail in self.rails {
             engine = engine.with_rail(rail);
         }
         Ok(Stack {
             mirror: self.mirror,
             qbo,
+            plaid,
             engine: Arc::new(engine),
         })
     }
+}
+
+/// Links a bank Item for a registered client of `advisor`: exchanges
+/// Link's `public_token` through `plaid` (which seals the access token in
+/// the credential store) and registers the Plaid connection, replacing an
+/// earlier one. `NotFound` when the client is not in the portfolio. The
+/// `rowcol connect --rail plaid` command, the Python package and the tests
+/// link Items this one way.
+pub async fn link_bank(
+    mirror: &dyn Mirror,
+    plaid: &PlaidRail,
+    advisor: &rowcol_core::AdvisorId,
+    client: &rowcol_core::ClientId,
+    public_token: &secrecy::SecretString,
+) -> rowcol_core::Result<rowcol_core::Connection> {
+    use rowcol_core::{ErrorContext, Rail, RowcolError, StoreErrorKind};
+
+    let mut record = mirror
+        .portfolio(advisor)
+        .await?
+        .into_iter()
+        .find(|c| &c.id == client)
+        .ok_or_else(|| {
+            RowcolError::store(
+                StoreErrorKind::NotFound,
+                ErrorContext::client(client),
+                format!("the client is not in advisor {advisor}'s portfolio: register it before linking its bank"),
+            )
+        })?;
+    let connection = plaid.connect(client, public_token).await?;
+    record.connections.retain(|c| c.rail != Rail::Plaid);
+    record.connections.push(connection.clone());
+    mirror.upsert_client(&record).await?;
+    Ok(connection)
 }
 
 /// A process-unique lease holder name for `role`: host-less but unique

@@ -2,11 +2,12 @@
 //!
 //! The native module `rowcol._rowcol` behind the `rowcol` Python package.
 //! It converts and delegates, nothing more: every figure comes from
-//! `rowcol-runway`, every read and write from `rowcol-mirror`, every sync from
-//! `rowcol-core`'s engine over `rowcol-qbo`'s rail. One file per
+//! `rowcol-runway`, every read and write from `rowcol-mirror`, every sync
+//! and live balance from `rowcol-sync`'s engine over `rowcol-qbo`'s rail. One file per
 //! concept, errors mapped in [`error`], one tokio runtime in [`runtime`],
 //! all Python/serde conversion in [`convert`].
 
+pub mod bank;
 pub mod calculators;
 pub mod console;
 pub mod convert;
@@ -16,6 +17,7 @@ pub mod history;
 pub mod hygiene;
 pub mod lookalike;
 pub mod mirror;
+pub mod plaid;
 pub mod records;
 pub mod results;
 pub mod runtime;
@@ -49,6 +51,10 @@ fn _rowcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<history::DeadLetters>()?;
     m.add_class::<history::AuditLog>()?;
     m.add_class::<history::BalanceHistory>()?;
+    m.add_class::<bank::Balances>()?;
+    m.add_class::<bank::BankCheck>()?;
+    m.add_class::<plaid::PlaidApp>()?;
+    m.add_class::<plaid::PlaidLookAlike>()?;
     m.add_function(wrap_pyfunction!(digest::digest, m)?)?;
     m.add_function(wrap_pyfunction!(error::sample_error, m)?)?;
     m.add_function(wrap_pyfunction!(records::_as_date, m)?)?;

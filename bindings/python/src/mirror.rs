@@ -13,6 +13,7 @@ use rowcol_core::{
 };
 use rowcol_mirror::{CredentialKey, MirrorUrl};
 
+use crate::bank::{self, Balances, BankCheck};
 use crate::calculators::{Aging, Forecast, Outlook, Runway};
 use crate::console::DecisionConsole;
 use crate::convert;
@@ -22,6 +23,7 @@ use crate::history::{
     AuditData, AuditLog, BalanceHistory, BalancesData, DeadLetters, DeadLettersData, RunsData, SyncRuns,
 };
 use crate::hygiene::HygieneTray;
+use crate::plaid::PlaidApp;
 use crate::records::{self, advisor_id, client_id};
 use crate::runtime::{block_on, block_on_made_watched};
 use crate::snapshot::{Snapshot, settings_from, side_of};
@@ -714,6 +716,124 @@ impl Mirror {
                 end,
                 points,
             }))
+        })
+    }
+
+    /// One client's bank and card balances (`Balances`): from the mirror
+    /// with their age, or with `live=True` read now from QBO through `app`
+    /// and from the bank through `plaid` (each within its rail's limits and
+    /// live timeout), the mirror's figure standing in, flagged `stale` with
+    /// the reason, where a rail is down, throttled, too slow or not given;
+    /// what a live read answered is recorded in the balance history. The
+    /// same engine call as `rowcol balances`.
+    #[pyo3(signature = (advisor, client, *, live=false, app=None, plaid=None))]
+    fn balances(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        live: bool,
+        app: Option<&QboApp>,
+        plaid: Option<&PlaidApp>,
+    ) -> Result<Balances, Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        if live && app.is_none() && plaid.is_none() {
+            return Err(Error::input(
+                "balances(live=True) reads the rails: pass app=QboApp(...) and/or plaid=PlaidApp(...)",
+            ));
+        }
+        let engine = match (live, app, plaid) {
+            // QBO alone: the mirror's engine for the app, whose rate limits
+            // and token refreshes its syncs share.
+            (true, Some(app), None) => self.engines.get(&store, app, &self.holder)?,
+            (true, app, Some(plaid)) => {
+                let mut stack = rowcol_stack::Stack::builder(Arc::clone(&store)).holder(self.holder.clone());
+                if let Some(app) = app {
+                    stack = stack.policy(Arc::new(app.policy.clone())).qbo(app.config.clone());
+                }
+                stack.rail(plaid.ledger_rail(&store)).build()?.engine
+            }
+            _ => rowcol_stack::Stack::builder(Arc::clone(&store)).build()?.engine,
+        };
+        let label = Some(c.to_string());
+        block_on(py, async move { Ok(engine.balances(&a, &c, live).await?) })
+            .map(|b| Balances::new(b).with_client(label))
+    }
+
+    /// Links a bank Item for a registered client: exchanges Plaid Link's
+    /// `public_token` through `plaid`, seals the access token in the
+    /// mirror and registers the Plaid connection (as `rowcol connect
+    /// --rail plaid`). Returns the connection (`{"client", "rail",
+    /// "realm": Item id, "status"}`).
+    fn link_bank<'py>(
+        &self,
+        py: Python<'py>,
+        plaid: &PlaidApp,
+        advisor: &str,
+        client: &str,
+        public_token: String,
+    ) -> Result<Bound<'py, PyAny>, Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        let rail = plaid.rail(&store);
+        let token = secrecy::SecretString::from(public_token);
+        let connection = block_on(py, async move {
+            Ok(rowcol_stack::link_bank(store.as_ref(), &rail, &a, &c, &token).await?)
+        })?;
+        convert::to_py(py, &connection)
+    }
+
+    /// One client's books against its bank as of a date (`BankCheck`): the
+    /// same check as `rowcol bank-check`, from the mirror (six months of
+    /// lines and postings before `as_of`).
+    fn bank_check(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        as_of: &Bound<'_, PyAny>,
+    ) -> Result<BankCheck, Error> {
+        let (store, a, c, req) = self.one(advisor, client, as_of, 6)?;
+        let label = Some(c.to_string());
+        block_on(py, async move {
+            let s = Mirror::load(store.as_ref(), &a, &c, req).await?;
+            Ok(rowcol_runway::bank_check::check(
+                &s,
+                &rowcol_runway::bank_match::MatchSettings::default(),
+            ))
+        })
+        .map(|b| BankCheck::new(b).with_client(label))
+    }
+
+    /// Records the advisor's decision on one bank line: `action`
+    /// `"approve"` (with `postings`, each `"KIND:ID"` such as
+    /// `"deposit:812"`), `"exclude"` or `"fixed_at_source"`. Kept through
+    /// every re-sync and audit-logged. Raises `InvalidInputError`, writing
+    /// nothing, for a line or posting the mirror does not hold.
+    #[pyo3(signature = (advisor, client, line, action, *, postings=None, at=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn review_bank_line(
+        &self,
+        py: Python<'_>,
+        advisor: &str,
+        client: &str,
+        line: &str,
+        action: &str,
+        postings: Option<Vec<String>>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> Result<(), Error> {
+        let store = self.store()?;
+        let (a, c) = (advisor_id(advisor)?, client_id(client)?);
+        let line: ExternalId = line.parse().map_err(|e| Error::Core(RowcolError::from(e)))?;
+        let action = bank::action_of(action, postings)?;
+        let at = match at {
+            Some(t) => convert::to_datetime(t, "at")?.with_timezone(&Utc),
+            None => Utc::now(),
+        };
+        block_on(py, async move {
+            rowcol_stack::review_bank_line(store.as_ref(), &a, &c, &line, action, at).await?;
+            Ok(())
         })
     }
 

@@ -22,7 +22,10 @@ def test_results_are_read_only_mappings_of_their_fields(snapshot):
 def test_results_compare_by_value(snapshot):
     # Before: `==` was identity.
     assert snapshot.forecast() == snapshot.forecast()
-    assert snapshot.runway() == rowcol.Snapshot.from_records("acme", client_records(), AS_OF).runway()
+    same = rowcol.Snapshot.from_records("acme", client_records(), AS_OF, synced_at=SYNCED)
+    assert snapshot.runway() == same.runway()
+    # The runway states how old its balances are: never synced is another value.
+    assert snapshot.runway() != rowcol.Snapshot.from_records("acme", client_records(), AS_OF).runway()
     assert snapshot.forecast() != snapshot.forecast(rowcol._rowcol._as_date("2026-07-22"))
     assert snapshot.aging("receivable") != snapshot.aging("payable")
     assert snapshot.runway() != "Runway"

@@ -1,7 +1,8 @@
 //! `rowcol connect`: OAuth consent for one QBO company, with a local
-//! redirect listener. The page the browser lands on tells the truth: it
-//! says the company is connected only once the tokens are stored, and
-//! otherwise what failed, with a 4xx/5xx status.
+//! redirect listener, or a bank Item linked through Plaid from Link's
+//! public token. The page the browser lands on tells the truth: it says
+//! the company is connected only once the tokens are stored, and otherwise
+//! what failed, with a 4xx/5xx status.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::routing::get;
 use rowcol_core::{AdvisorId, Client, ClientId, Currency, RealmId, RowcolError};
+use secrecy::SecretString;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::Config;
@@ -25,23 +27,28 @@ type Page = (StatusCode, String);
 /// outcome is known, before the command returns anyway.
 const LAST_PAGE_GRACE: Duration = Duration::from_secs(5);
 
+/// The client a connection is for, as given on the command line.
+pub struct Asked<'a> {
+    /// Its id.
+    pub client: &'a str,
+    /// Its display name (required for a client not registered yet).
+    pub name: Option<&'a str>,
+    /// Its home currency, for a new client.
+    pub currency: &'a str,
+}
+
 /// Registers the client, prints the consent URL, waits for QBO's redirect
 /// on `listen`, exchanges the code and records the connection; the
 /// browser's page then says what happened.
-pub async fn run(config: &Config, client: &str, name: &str, currency: &str, listen: &str) -> CliResult {
-    let client: ClientId = parse_id(client)?;
+pub async fn run(config: &Config, asked: &Asked<'_>, listen: &str) -> CliResult {
+    let name = asked
+        .name
+        .ok_or_else(|| CliError::Usage("--name is required to connect a QBO company".into()))?;
+    let client: ClientId = parse_id(asked.client)?;
     let advisor: AdvisorId = parse_id(&config.advisor)?;
-    let home_currency: Currency = currency
-        .parse()
-        .map_err(|e: rowcol_core::CurrencyError| CliError::Config(e.to_string()))?;
+    let home_currency = currency_of(asked)?;
     let parts = setup::parts(config, &rowcol_stack::holder_name("connect")).await?;
-    parts
-        .mirror
-        .upsert_advisor(&rowcol_core::Advisor {
-            id: advisor.clone(),
-            name: config.advisor.clone(),
-        })
-        .await?;
+    upsert_advisor(&parts, config, &advisor).await?;
     let record = Client {
         id: client.clone(),
         advisor,
@@ -75,6 +82,79 @@ pub async fn run(config: &Config, client: &str, name: &str, currency: &str, list
     listener.answer(reply, page).await;
     let realm = outcome?;
     println!("connected {client} to QBO company {realm}; tokens stored encrypted");
+    Ok(())
+}
+
+/// Links a bank Item for the client: exchanges Link's `public_token`
+/// through the Plaid rail, which seals the access token in the credential
+/// store, and registers the Plaid connection (replacing an earlier one).
+/// The client must be registered already, unless a name is given.
+pub async fn plaid(config: &Config, asked: &Asked<'_>, public_token: Option<&str>) -> CliResult {
+    let token = public_token.ok_or_else(|| {
+        CliError::Usage(
+            "--public-token (or ROWCOL_PLAID_PUBLIC_TOKEN) is required with --rail plaid: the token Plaid Link gave"
+                .into(),
+        )
+    })?;
+    let client: ClientId = parse_id(asked.client)?;
+    let advisor: AdvisorId = parse_id(&config.advisor)?;
+    let home_currency = currency_of(asked)?;
+    let parts = setup::parts(config, &rowcol_stack::holder_name("connect")).await?;
+    let rail = parts.plaid.as_deref().ok_or_else(|| {
+        CliError::Config(
+            "Plaid is not configured: set plaid.environment (or ROWCOL_PLAID_ENVIRONMENT) to production, sandbox or a look-alike's URL"
+                .into(),
+        )
+    })?;
+    upsert_advisor(&parts, config, &advisor).await?;
+    let registered = parts
+        .mirror
+        .portfolio(&advisor)
+        .await?
+        .into_iter()
+        .any(|c| c.id == client);
+    match (registered, asked.name) {
+        (true, _) => {}
+        (false, Some(name)) => {
+            let record = Client {
+                id: client.clone(),
+                advisor: advisor.clone(),
+                name: name.to_owned(),
+                home_currency,
+                connections: Vec::new(),
+            };
+            parts.mirror.upsert_client(&record).await?;
+        }
+        (false, None) => {
+            return Err(CliError::Usage(format!(
+                "{client} is not registered: connect its QBO company first, or give --name to register it"
+            )));
+        }
+    }
+    let token = SecretString::from(token.to_owned());
+    let connection = rowcol_stack::link_bank(parts.mirror.as_ref(), rail, &advisor, &client, &token).await?;
+    let item = connection.realm;
+    println!("connected {client} to Plaid Item {item}; access token stored encrypted");
+    Ok(())
+}
+
+/// The home currency asked for.
+fn currency_of(asked: &Asked<'_>) -> CliResult<Currency> {
+    asked
+        .currency
+        .parse()
+        .map_err(|e: rowcol_core::CurrencyError| CliError::Config(e.to_string()))
+}
+
+/// Registers the configured advisor (idempotent).
+async fn upsert_advisor(parts: &Stack, config: &Config, advisor: &AdvisorId) -> CliResult {
+    parts
+        .mirror
+        .upsert_advisor(&rowcol_core::Advisor {
+            id: advisor.clone(),
+            name: config.advisor.clone(),
+        })
+        .await?;
     Ok(())
 }
 

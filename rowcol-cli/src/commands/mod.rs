@@ -1,5 +1,7 @@
 //! One module per subcommand: each wires the library crates, nothing more.
 
+pub mod balances;
+pub mod bank_check;
 pub mod cash;
 pub mod connect;
 pub mod demo;

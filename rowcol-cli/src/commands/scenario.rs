@@ -10,7 +10,7 @@ use rowcol_runway::calc::runway::{Runway, RunwayState};
 use rowcol_runway::scenario::{Adjustment, FinancingKind, Scenario, ScenarioComparison, compare};
 use rust_decimal::Decimal;
 
-use crate::cli::ScenarioFormat;
+use crate::cli::ViewFormat;
 use crate::config::Config;
 use crate::error::{CliError, CliResult};
 use crate::output;
@@ -71,7 +71,7 @@ impl Asked<'_> {
 
 /// Prints `client`'s forecast and runway as of today, base and under the
 /// scenario asked.
-pub async fn run(config: &Config, client: &str, asked: &Asked<'_>, format: ScenarioFormat) -> CliResult {
+pub async fn run(config: &Config, client: &str, asked: &Asked<'_>, format: ViewFormat) -> CliResult {
     let mirror = setup::mirror(config).await?;
     let advisor: AdvisorId = parse_id(&config.advisor)?;
     let client: ClientId = parse_id(client)?;
@@ -82,8 +82,8 @@ pub async fn run(config: &Config, client: &str, asked: &Asked<'_>, format: Scena
     let scenario = asked.scenario(snapshot.home_currency)?;
     let comparison = compare(&snapshot, today, &scenario).map_err(|e| CliError::Usage(e.to_string()))?;
     match format {
-        ScenarioFormat::Json => output::emit(&output::json(&comparison)?, None),
-        ScenarioFormat::Table => {
+        ViewFormat::Json => output::emit(&output::json(&comparison)?, None),
+        ViewFormat::Table => {
             println!("{}", table(&comparison));
             for line in summary(&comparison) {
                 println!("{line}");
@@ -122,8 +122,9 @@ fn week_text(w: Option<u32>) -> String {
     w.map_or_else(|| "none".to_owned(), |w| format!("week {w}"))
 }
 
-/// Runway and the guardrail both ways, one line each.
-fn summary(c: &ScenarioComparison) -> [String; 2] {
+/// Runway and the guardrail both ways, one line each, then which balances
+/// the cash came from and how old they are.
+fn summary(c: &ScenarioComparison) -> [String; 3] {
     [
         format!(
             "runway: base {}, scenario {}",
@@ -135,5 +136,6 @@ fn summary(c: &ScenarioComparison) -> [String; 2] {
             week_text(c.base.forecast.first_week_below_guardrail),
             week_text(c.scenario.forecast.first_week_below_guardrail)
         ),
+        c.base.runway.balances.describe(),
     ]
 }

@@ -170,3 +170,57 @@ pub async fn interrupt(child: Child) -> Output {
         .unwrap()
         .unwrap()
 }
+
+/// The QBO world with client `acme` connected, and a Plaid look-alike
+/// holding acme's bank, configured for the binary.
+pub async fn plaid_world() -> (World, rowcol_plaid_sim::SimServer) {
+    let mut world = World::start(1).await;
+    let realm = world.sim.admin().realm_ids().remove(0);
+    world.connect("acme", &realm).await;
+    let plaid = rowcol_plaid_sim::start(rowcol_plaid_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let today = plaid.admin().now().date_naive();
+    plaid
+        .admin()
+        .add_bank(rowcol_plaid_sim::derive::sample::small_business(
+            "acme", 5, 0.9, 3, today,
+        ))
+        .unwrap();
+    world.env.insert("ROWCOL_PLAID_ENVIRONMENT", plaid.base_url());
+    (world, plaid)
+}
+
+/// A Link public token for acme's bank (`/sandbox/public_token/create`).
+pub async fn public_token(plaid: &rowcol_plaid_sim::SimServer) -> String {
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/sandbox/public_token/create", plaid.base_url()))
+        .json(&serde_json::json!({
+            "client_id": "sim-client-id", "secret": "sim-secret",
+            "institution_id": "ins_109508", "initial_products": ["transactions"],
+            "options": {"override_username": "acme"}
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["public_token"].as_str().unwrap().to_owned()
+}
+
+pub async fn link(world: &World, plaid: &rowcol_plaid_sim::SimServer) -> std::process::Output {
+    let token = public_token(plaid).await;
+    world.run(
+        &[
+            "connect",
+            "--rail",
+            "plaid",
+            "--client",
+            "acme",
+            "--public-token",
+            &token,
+        ],
+        &[],
+    )
+}

@@ -186,7 +186,9 @@ pub trait LedgerRail: Send + Sync {
         id: &ExternalId,
     ) -> Result<Option<SourceRecord>>;
 
-    /// Reads current bank and credit-card balances live.
+    /// Reads current bank and credit-card balances live: the live path
+    /// (`SyncEngine::balances` in `rowcol-sync`, behind `rowcol balances
+    /// --live` and Python's `Mirror.balances(live=True)`).
     ///
     /// Behaviour:
     /// - SHOULD answer within a short timeout; the caller falls back to the

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use rowcol_core::entity::AccountType;
-use rowcol_core::{ClientSnapshot, Currency, Money};
+use rowcol_core::{ClientSnapshot, Currency, EntityKind, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,87 @@ pub struct CashPosition {
     pub bank_accounts: u32,
     /// How the figure was computed.
     pub method: String,
+    /// Which balances it used and how old they are (empty when the JSON
+    /// read holds none).
+    #[serde(default)]
+    pub balances: BalanceBasis,
+}
+
+/// Which balances a cash figure used and how old they were when the
+/// snapshot was loaded: the books' bank and card balances as last synced
+/// from the ledger rail (the mirror), never a live read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceBasis {
+    /// Where the balances came from: `mirror` (the ledger's account
+    /// balances as the last sync read them).
+    pub source: String,
+    /// When the ledger's accounts were last synced (`None`: never).
+    pub synced_at: Option<DateTime<Utc>>,
+    /// How old that was when the snapshot was loaded, in whole seconds.
+    pub age_seconds: Option<i64>,
+    /// Set when the figure is for a day before the load: the synced
+    /// balances were rolled back to the end of this day by the movements
+    /// dated after it (see [`crate::history`]).
+    pub rolled_back_to: Option<NaiveDate>,
+    /// When the client has a bank rail: the oldest time the bank stated
+    /// for its mirrored balances (what a comparison with the bank rests on).
+    pub bank_as_of: Option<DateTime<Utc>>,
+}
+
+impl BalanceBasis {
+    /// The basis of figures computed from `s`: its health's last success of
+    /// the ledger's accounts against its `loaded_at`, and its bank
+    /// accounts' `balance_as_of` (falling back to their last sync).
+    pub fn of(s: &ClientSnapshot) -> BalanceBasis {
+        let synced = |kind: EntityKind| {
+            s.health
+                .kinds
+                .iter()
+                .find(|k| k.kind == kind)
+                .and_then(|k| k.last_success)
+        };
+        let synced_at = synced(EntityKind::Account);
+        let bank_synced = synced(EntityKind::BankAccount);
+        let bank_as_of = s
+            .bank_accounts
+            .iter()
+            .filter(|a| !a.meta.deleted)
+            .filter_map(|a| a.balance_as_of.or(bank_synced))
+            .min();
+        BalanceBasis {
+            source: "mirror".to_owned(),
+            synced_at,
+            age_seconds: synced_at.map(|t| (s.loaded_at - t).num_seconds().max(0)),
+            rolled_back_to: (s.as_of < s.loaded_at.date_naive()).then_some(s.as_of),
+            bank_as_of,
+        }
+    }
+
+    /// One line for a table: the source and the age.
+    pub fn describe(&self) -> String {
+        let age = match (self.synced_at, self.age_seconds) {
+            (Some(at), Some(age)) => format!("synced {} ({} old)", at.format("%Y-%m-%d %H:%M UTC"), age_text(age)),
+            _ => "never synced".to_owned(),
+        };
+        let rolled = self
+            .rolled_back_to
+            .map(|d| format!(", rolled back to the end of {d}"))
+            .unwrap_or_default();
+        format!(
+            "balances: the books' bank and card accounts from the {}, {age}{rolled}",
+            self.source
+        )
+    }
+}
+
+/// An age in the largest whole unit: `45 s`, `12 min`, `3 h`, `2 d`.
+pub fn age_text(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3_600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h", s / 3_600),
+        s => format!("{} d", s / 86_400),
+    }
 }
 
 /// Computes the cash position of a snapshot at the end of its `as_of` day
@@ -98,5 +180,6 @@ pub(crate) fn cash_position_with(s: &ClientSnapshot, rates: &HomeRates) -> CashP
         method: "bank account balances as available cash; credit card balances as short-term liabilities; \
                  other currencies converted at the latest exchange rate on the client's transactions"
             .to_owned(),
+        balances: BalanceBasis::of(s),
     }
 }

@@ -5,7 +5,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use super::burn::Burn;
-use super::cash::CashPosition;
+use super::cash::{BalanceBasis, CashPosition};
 
 /// The definition every runway figure states.
 pub const RUNWAY_DEFINITION: &str = "net cash (bank balances less credit-card balances owed, home currency) divided \
@@ -42,6 +42,10 @@ pub struct Runway {
     pub net_burn_monthly: Money,
     /// Which definition was used.
     pub definition: String,
+    /// Which balances the cash came from and how old they are (empty when
+    /// the JSON read holds none).
+    #[serde(default)]
+    pub balances: BalanceBasis,
 }
 
 impl Runway {
@@ -92,5 +96,6 @@ pub fn runway(cash: &CashPosition, burn: &Burn) -> Runway {
         cash: cash.net,
         net_burn_monthly: burn.net_monthly,
         definition: RUNWAY_DEFINITION.to_owned(),
+        balances: cash.balances.clone(),
     }
 }

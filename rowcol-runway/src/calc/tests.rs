@@ -574,3 +574,27 @@ fn a_line_of_credit_drawn_and_repaid_is_financing_not_burn() {
     assert_eq!(r.accounts[0].months[0].financing.amount(), dec!(8000));
     assert_eq!(r.accounts[0].months[1].financing.amount(), dec!(-3000));
 }
+
+#[test]
+fn cash_and_runway_say_which_balances_they_used_and_how_old_they_are() {
+    // Synced 2026-02-01T00:00Z, loaded 3 h 20 min later: 12,000 s old.
+    let mut s = snapshot();
+    s.loaded_at = crate::test_snapshot::synced_at() + chrono::Duration::seconds(12_000);
+    let mut bank = fixtures::bank_feed_account("acme", "plaid-1", dec!(9000));
+    let stated = fixtures::time("2026-01-31T18:00:00+00:00").with_timezone(&chrono::Utc);
+    bank.balance_as_of = Some(stated);
+    s.bank_accounts.push(bank);
+    let o = outlook(&s, date("2026-02-01"));
+    let basis = &o.cash.balances;
+    assert_eq!(basis.source, "mirror");
+    assert_eq!(basis.synced_at, Some(crate::test_snapshot::synced_at()));
+    assert_eq!(basis.age_seconds, Some(12_000));
+    assert_eq!(basis.rolled_back_to, None, "as of the day it was loaded");
+    assert_eq!(basis.bank_as_of, Some(stated), "the bank's own date, not the sync's");
+    assert_eq!(&o.runway.balances, basis, "runway carries the cash figure's basis");
+    assert!(basis.describe().contains("(3 h old)"), "{}", basis.describe());
+
+    s.as_of = date("2026-01-15");
+    let earlier = cash::cash_position(&s);
+    assert_eq!(earlier.balances.rolled_back_to, Some(date("2026-01-15")));
+}

@@ -1,7 +1,7 @@
 //! The cash position with the time the balances are as of.
 
 use chrono::{DateTime, Utc};
-use rowcol_core::{ClientSnapshot, EntityKind};
+use rowcol_core::ClientSnapshot;
 use serde::{Deserialize, Serialize};
 
 use crate::calc::cash::{CashPosition, cash_position};
@@ -32,16 +32,11 @@ impl<'a> BalanceService<'a> {
 
     /// The cash position with its "as of".
     pub fn cash_position(&self) -> BalanceAsOf {
+        let position = cash_position(self.s);
         BalanceAsOf {
-            position: cash_position(self.s),
-            as_of: self
-                .s
-                .health
-                .kinds
-                .iter()
-                .find(|k| k.kind == EntityKind::Account)
-                .and_then(|k| k.last_success),
-            source: "mirror".to_owned(),
+            as_of: position.balances.synced_at,
+            source: position.balances.source.clone(),
+            position,
         }
     }
 }

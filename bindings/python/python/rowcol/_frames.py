@@ -299,6 +299,63 @@ def _balances(b: Dict[str, Any]) -> List[Dict[str, Any]]:
     ]
 
 
+def _client_balances(b: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [
+        {
+            "rail": a["rail"],
+            "account": a["account"],
+            "name": a["name"],
+            "account_type": a["account_type"],
+            "balance": _amount(a["balance"]),
+            "currency": None if a["balance"] is None else a["balance"]["currency"],
+            "source": a["source"],
+            "as_of": a["as_of"],
+            "age_seconds": a["age_seconds"],
+            "stale": a["stale"],
+        }
+        for a in b["accounts"]
+    ]
+
+
+def _posting(p: Dict[str, Any]) -> str:
+    return f"{p['kind']}:{p['document']}"
+
+
+def _bank_check(c: Dict[str, Any]) -> List[Dict[str, Any]]:
+    rows = []
+    for a in c["result"]["accounts"]:
+        def row(status: str, item: str, date: Any = None, amount: Any = None, detail: Any = None) -> Dict[str, Any]:
+            return {
+                "as_of": c["as_of"],
+                "bank_account": a["bank_account"],
+                "ledger_account": a["ledger_account"],
+                "status": status,
+                "item": item,
+                "date": date,
+                "amount": amount,
+                "currency": a["currency"],
+                "detail": detail,
+            }
+
+        for m in a["matched"]:
+            postings = ",".join(_posting(p) for p in m["postings"])
+            rows.append(row("matched", m["line"], detail=f"{m['pass']} ({m['confidence']}): {postings}"))
+        for r in a["review"]:
+            candidates = " | ".join(",".join(_posting(p) for p in cand) for cand in r["candidates"])
+            rows.append(row("review", r["line"], r["date"], r["amount"], f"{r['reason']}: {candidates}"))
+        for u in a["unrecorded"]:
+            rows.append(row("unrecorded", u["line"], u["date"], u["amount"], u["fix"]["fix"]))
+        for u in a["uncleared"]:
+            status = "overdue_uncleared" if u["overdue"] else "uncleared"
+            rows.append(row(status, _posting(u["posting"]), u["date"], u["amount"],
+                            f"{u['days_outstanding']} days outstanding"))
+        for p in a["pending"]:
+            rows.append(row("pending", p["line"], p["date"], p["amount"], p["name"]))
+        for line in a["excluded"]:
+            rows.append(row("excluded", line))
+    return rows
+
+
 _FLOWS = ("opening", "cash_in", "cash_out", "transfers", "financing", "closing")
 
 
@@ -335,6 +392,8 @@ _SHAPES: Dict[str, Callable[[Dict[str, Any]], List[Dict[str, Any]]]] = {
     "dead_letters": _dead_letters,
     "audit": _audit,
     "balances": _balances,
+    "client_balances": _client_balances,
+    "bank_check": _bank_check,
 }
 
 # Column types: how each column is presented (see the module doc).
@@ -381,6 +440,10 @@ COLUMNS: Dict[str, List[str]] = {
     "audit": ["client", "seq", "recorded_at", "action", "kind", "external_id", "version", "source_updated_at",
               "txn_date", "run", "hash"],
     "balances": ["client", "account", "on", "balance", "currency"],
+    "client_balances": ["client", "rail", "account", "name", "account_type", "balance", "currency", "source",
+                        "as_of", "age_seconds", "stale"],
+    "bank_check": ["client", "as_of", "bank_account", "ledger_account", "status", "item", "date", "amount",
+                   "currency", "detail"],
 }
 """Every frame's columns, in order, by result kind (also documented in the README)."""
 
@@ -402,6 +465,8 @@ TYPES: Dict[str, Dict[str, str]] = {
     "dead_letters": {"first_seen": TIME, "last_seen": TIME},
     "audit": {"recorded_at": TIME, "source_updated_at": TIME, "txn_date": DATE},
     "balances": {"on": DATE, "balance": MONEY},
+    "client_balances": {"balance": MONEY, "as_of": TIME},
+    "bank_check": {"as_of": DATE, "date": DATE, "amount": MONEY},
 }
 """Which columns are money, other decimal figures, dates and times."""
 

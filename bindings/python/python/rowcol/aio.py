@@ -185,3 +185,19 @@ class AsyncMirror:
     async def balance_history(self, advisor: str, client: str, start: DateLike, end: DateLike) -> BalanceHistory:
         """Awaitable :meth:`rowcol.Mirror.balance_history`."""
         return await asyncio.to_thread(self.mirror.balance_history, advisor, client, start, end)
+
+    async def balances(self, advisor: str, client: str, *, live: bool=False, app: Optional[QboApp]=None, plaid: Optional[PlaidApp]=None) -> Balances:
+        """Awaitable :meth:`rowcol.Mirror.balances`."""
+        return await asyncio.to_thread(self.mirror.balances, advisor, client, live=live, app=app, plaid=plaid)
+
+    async def link_bank(self, plaid: PlaidApp, advisor: str, client: str, public_token: str) -> Dict[str, Any]:
+        """Awaitable :meth:`rowcol.Mirror.link_bank`."""
+        return await asyncio.to_thread(self.mirror.link_bank, plaid, advisor, client, public_token)
+
+    async def bank_check(self, advisor: str, client: str, as_of: DateLike) -> BankCheck:
+        """Awaitable :meth:`rowcol.Mirror.bank_check`."""
+        return await asyncio.to_thread(self.mirror.bank_check, advisor, client, as_of)
+
+    async def review_bank_line(self, advisor: str, client: str, line: str, action: str, *, postings: Optional[Sequence[str]]=None, at: Optional[datetime.datetime]=None) -> None:
+        """Awaitable :meth:`rowcol.Mirror.review_bank_line`."""
+        return await asyncio.to_thread(self.mirror.review_bank_line, advisor, client, line, action, postings=postings, at=at)
