@@ -2,7 +2,7 @@
 //!
 //! [`Stack`]: the one place RowCol's pieces are wired together: a mirror
 //! (which is also the credential and lease store), a sync policy, a clock,
-//! the QBO rail and any other rails, and the sync engine over them. The
+//! the QBO and Plaid rails and any other rails, and the sync engine over them. The
 //! `rowcol` command, the Python package, the examples, the benches and the
 //! tests all build their engine here, so each sees the same wiring.
 //!
@@ -31,8 +31,14 @@ use std::time::Duration;
 
 use rowcol_core::{Clock, CredentialStore, LeaseStore, LedgerRail, StandardPolicy, SyncPolicy, SystemClock};
 use rowcol_mirror::Mirror;
+use rowcol_plaid::{PlaidClient, PlaidConfig, PlaidRail};
 use rowcol_qbo::{QboConfig, QboRail};
 use rowcol_sync::SyncEngine;
+
+#[cfg(feature = "look-alike")]
+mod look_alike;
+#[cfg(feature = "look-alike")]
+pub use look_alike::{LookAlikeClient, bank_of, diligence, link_bank_look_alike, register_look_alike};
 
 /// The wired pieces.
 pub struct Stack {
@@ -40,6 +46,8 @@ pub struct Stack {
     pub mirror: Arc<dyn Mirror>,
     /// The QBO rail, when one was configured.
     pub qbo: Option<Arc<QboRail>>,
+    /// The Plaid rail, when one was configured.
+    pub plaid: Option<Arc<PlaidRail>>,
     /// The engine over the mirror and every rail.
     pub engine: Arc<SyncEngine>,
 }
@@ -55,6 +63,7 @@ impl Stack {
             holder: None,
             lease_ttl: None,
             qbo: None,
+            plaid: None,
             rails: Vec::new(),
         }
     }
@@ -68,6 +77,7 @@ pub struct StackBuilder {
     holder: Option<String>,
     lease_ttl: Option<Duration>,
     qbo: Option<QboConfig>,
+    plaid: Option<PlaidConfig>,
     rails: Vec<Arc<dyn LedgerRail>>,
 }
 
@@ -104,25 +114,39 @@ impl StackBuilder {
         self
     }
 
-    /// Adds another rail (a Plaid, Ramp or Stripe rail, or a test's own).
+    /// Syncs Plaid with this app's settings (production, sandbox or a
+    /// look-alike); access tokens are kept sealed in the mirror.
+    pub fn plaid(mut self, config: PlaidConfig) -> Self {
+        self.plaid = Some(config);
+        self
+    }
+
+    /// Adds another rail (a Ramp or Stripe rail, or a test's own).
     pub fn rail(mut self, rail: Arc<dyn LedgerRail>) -> Self {
         self.rails.push(rail);
         self
     }
 
-    /// Wires the pieces. Fails only when the QBO rail cannot be built (its
-    /// HTTP client, from the configured timeouts).
+    /// Wires the pieces. Fails only when the QBO or Plaid rail cannot be
+    /// built (its HTTP client, from the configured timeouts).
     pub fn build(self) -> rowcol_core::Result<Stack> {
         let credentials: Arc<dyn CredentialStore> = self.mirror.clone();
         let leases: Arc<dyn LeaseStore> = self.mirror.clone();
         let qbo = match self.qbo {
             Some(config) => Some(Arc::new(QboRail::new(
                 config,
-                credentials,
+                credentials.clone(),
                 leases.clone(),
                 self.policy.clone(),
                 self.clock.clone(),
             )?)),
+            None => None,
+        };
+        let plaid = match self.plaid {
+            Some(config) => {
+                let client = Arc::new(PlaidClient::new(config, self.policy.clone())?);
+                Some(Arc::new(PlaidRail::new(client, credentials, self.clock.clone())))
+            }
             None => None,
         };
         let mut engine = SyncEngine::new(self.mirror.clone(), self.policy)
@@ -134,12 +158,16 @@ impl StackBuilder {
         if let Some(rail) = &qbo {
             engine = engine.with_rail(rail.clone());
         }
+        if let Some(rail) = &plaid {
+            engine = engine.with_rail(rail.clone());
+        }
         for rail in self.rails {
             engine = engine.with_rail(rail);
         }
         Ok(Stack {
             mirror: self.mirror,
             qbo,
+            plaid,
             engine: Arc::new(engine),
         })
     }
@@ -153,63 +181,4 @@ pub fn holder_name(role: &str) -> String {
         std::process::id(),
         chrono::Utc::now().timestamp_micros()
     )
-}
-
-/// A company of the QBO look-alike, to register as a client.
-#[cfg(feature = "look-alike")]
-#[derive(Debug, Clone)]
-pub struct LookAlikeClient {
-    /// The client's id.
-    pub id: rowcol_core::ClientId,
-    /// The client's display name.
-    pub name: String,
-    /// The look-alike realm holding its books.
-    pub realm: rowcol_core::RealmId,
-}
-
-/// Registers `advisor` and each of `clients` with an active QBO connection
-/// to its look-alike realm, and saves the tokens the look-alike issues for
-/// that realm (sealed, as every credential). The demo, the Python package
-/// and the tests connect look-alike companies this one way. Answers the
-/// connections, in the order given.
-#[cfg(feature = "look-alike")]
-pub async fn register_look_alike(
-    mirror: &dyn Mirror,
-    admin: &rowcol_qbo_sim::Admin,
-    advisor: &rowcol_core::Advisor,
-    clients: &[LookAlikeClient],
-) -> rowcol_core::Result<Vec<rowcol_core::Connection>> {
-    use rowcol_core::{Client, Connection, ConnectionStatus, Currency, OAuthTokens, Rail, RailCredentials};
-    use secrecy::SecretString;
-
-    mirror.upsert_advisor(advisor).await?;
-    let mut connections = Vec::with_capacity(clients.len());
-    for client in clients {
-        let connection = Connection {
-            client: client.id.clone(),
-            rail: Rail::Qbo,
-            realm: client.realm.clone(),
-            status: ConnectionStatus::Active,
-        };
-        mirror
-            .upsert_client(&Client {
-                id: client.id.clone(),
-                advisor: advisor.id.clone(),
-                name: client.name.clone(),
-                home_currency: Currency::USD,
-                connections: vec![connection.clone()],
-            })
-            .await?;
-        let tokens = admin.issue_tokens(client.realm.as_str());
-        let issued = admin.now();
-        let credentials = RailCredentials::OAuth(OAuthTokens {
-            access_token: SecretString::from(tokens.access_token),
-            access_expires_at: issued + chrono::Duration::seconds(tokens.expires_in),
-            refresh_token: SecretString::from(tokens.refresh_token),
-            refresh_expires_at: Some(issued + chrono::Duration::seconds(tokens.x_refresh_token_expires_in)),
-        });
-        mirror.save_credentials(&client.id, Rail::Qbo, &credentials).await?;
-        connections.push(connection);
-    }
-    Ok(connections)
 }

@@ -1,5 +1,6 @@
-//! `rowcol demo`: a QBO look-alike with a portfolio, synced into SQLite,
-//! then the digest.
+//! `rowcol demo`: a QBO look-alike with a portfolio and a Plaid look-alike
+//! holding each client's bank (derived from its books), both synced into
+//! SQLite, then the digest and the bank against the books.
 
 use std::path::Path;
 
@@ -7,8 +8,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rowcol_core::RailErrorKind;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{Advisor, AdvisorId, Connection};
+use rowcol_core::{Advisor, Connection};
 use rowcol_mirror::{CredentialKey, Mirror};
+use rowcol_plaid::PlaidConfig;
 use rowcol_qbo::QboConfig;
 use rowcol_qbo_sim::{PortfolioSpec, Profile, SimConfig, Size};
 use rowcol_sync::portfolio::load_snapshots;
@@ -17,7 +19,7 @@ use crate::cli::Format;
 use crate::error::{CliError, CliResult};
 use crate::output;
 use crate::setup::parse_id;
-use rowcol_stack::{LookAlikeClient, Stack, register_look_alike};
+use rowcol_stack::{LookAlikeClient, Stack, link_bank_look_alike, register_look_alike};
 
 /// Clients synced at once: QBO's limits are per realm, so realms sync in parallel.
 const CONCURRENCY: usize = 16;
@@ -35,22 +37,40 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
     .await
     .map_err(|e| CliError::Io(format!("cannot start the QBO look-alike: {e}")))?;
     eprintln!("QBO look-alike with {clients} companies at {}", sim.base_url());
+    let admin = sim.admin();
+    let bank = rowcol_plaid_sim::start(rowcol_plaid_sim::SimConfig {
+        start_time: Some(admin.now()),
+        ..rowcol_plaid_sim::SimConfig::default()
+    })
+    .await
+    .map_err(|e| CliError::Io(format!("cannot start the Plaid look-alike: {e}")))?;
+    eprintln!("Plaid look-alike at {}", bank.base_url());
 
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let mirror = rowcol_mirror::open(&format!("sqlite://{}", db.display()), CredentialKey::generate()).await?;
-    let advisor: AdvisorId = parse_id("demo-advisor")?;
-    let admin = sim.admin();
-    let connections = register(mirror.as_ref(), &advisor, &admin).await?;
+    let advisor = Advisor {
+        id: parse_id("demo-advisor")?,
+        name: "Demo advisor".into(),
+    };
+    let clients = look_alike_clients(&admin)?;
+    let mut connections = register_look_alike(mirror.as_ref(), &admin, &advisor, &clients).await?;
 
     let qbo = QboConfig::for_sim(&sim.base_url()).map_err(|e| CliError::Config(e.to_string()))?;
+    let plaid = PlaidConfig::for_sim(&bank.base_url()).map_err(|e| CliError::Config(e.to_string()))?;
     let parts = Stack::builder(mirror.clone())
         .qbo(qbo)
+        .plaid(plaid)
         .holder(rowcol_stack::holder_name("demo"))
         .build()?;
+    let rail = parts
+        .plaid
+        .as_ref()
+        .ok_or_else(|| CliError::Config("the stack built no Plaid rail".into()))?;
+    connections.extend(link_bank_look_alike(mirror.as_ref(), rail, &admin, &bank.admin(), &advisor, &clients).await?);
     let bar = ProgressBar::new(connections.len() as u64).with_style(
-        ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} clients, {elapsed}")
+        ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} connections, {elapsed}")
             .map_err(|e| CliError::Io(e.to_string()))?
             .progress_chars("=> "),
     );
@@ -81,14 +101,15 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
     failed.extend(disconnect(&admin, &parts.engine, &connections).await);
 
     let clock = output::digest_clock(admin.now());
-    let snapshots = load_snapshots(&mirror, &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
+    let snapshots = load_snapshots(&mirror, &advisor.id, SnapshotRequest::as_of(clock.as_of)).await?;
     output::digest(&snapshots, clock, format, out)?;
     sim.stop().await;
+    bank.stop().await;
     if failed.is_empty() {
         Ok(())
     } else {
         Err(CliError::Partial(format!(
-            "{} clients failed to sync:\n{}",
+            "{} connections failed to sync:\n{}",
             failed.len(),
             failed.join("\n")
         )))
@@ -130,28 +151,23 @@ async fn disconnect(
     unexpected
 }
 
-/// Registers the look-alike's companies as the demo advisor's clients, with
-/// tokens the look-alike issues (what `rowcol connect` does with a real company).
-async fn register(
-    mirror: &dyn Mirror,
-    advisor: &AdvisorId,
-    admin: &rowcol_qbo_sim::Admin,
-) -> CliResult<Vec<Connection>> {
-    let mut clients = Vec::new();
-    for (i, realm) in admin.realm_ids().into_iter().enumerate() {
-        clients.push(LookAlikeClient {
-            id: parse_id(&format!("client-{:03}", i + 1))?,
-            name: format!(
-                "Demo client {:03} ({})",
-                i + 1,
-                admin.profile(&realm).map_or("unknown", Profile::label)
-            ),
-            realm: parse_id(&realm)?,
-        });
-    }
-    let advisor = Advisor {
-        id: advisor.clone(),
-        name: "Demo advisor".into(),
-    };
-    Ok(register_look_alike(mirror, admin, &advisor, &clients).await?)
+/// The look-alike's companies as the demo advisor's clients, named after
+/// their profile.
+fn look_alike_clients(admin: &rowcol_qbo_sim::Admin) -> CliResult<Vec<LookAlikeClient>> {
+    admin
+        .realm_ids()
+        .into_iter()
+        .enumerate()
+        .map(|(i, realm)| {
+            Ok(LookAlikeClient {
+                id: parse_id(&format!("client-{:03}", i + 1))?,
+                name: format!(
+                    "Demo client {:03} ({})",
+                    i + 1,
+                    admin.profile(&realm).map_or("unknown", Profile::label)
+                ),
+                realm: parse_id(&realm)?,
+            })
+        })
+        .collect()
 }
