@@ -55,8 +55,8 @@ pub use error::{ErrorContext, RailErrorKind, RailFailure, Result, RowcolError, S
 pub use ids::{AdvisorId, ClientId, ExternalId, IdError, RealmId, VersionToken};
 pub use money::{Currency, CurrencyError, Money, MoneyError};
 pub use owned::{
-    Advisor, Client, ClientSettings, Connection, ConnectionStatus, Guardrail, OAuthTokens, RailCredentials,
-    ReviewDecision, ReviewState, RuleSetting, VendorTier,
+    Advisor, BankReview, BankReviewAction, Client, ClientSettings, Connection, ConnectionStatus, Guardrail,
+    OAuthTokens, PostingRef, RailCredentials, ReviewDecision, ReviewState, RuleSetting, VendorTier,
 };
 pub use policy::{RetrySettings, StandardPolicy};
 pub use ports::{

@@ -233,6 +233,12 @@ pub struct ClientSettings {
     pub rules: BTreeMap<String, RuleSetting>,
     /// Trailing months of history that burn figures use (default 3).
     pub burn_window_months: u32,
+    /// Bank accounts linked by hand: the bank rail's account id to the
+    /// ledger account the books post it to. A link here wins over the
+    /// automatic one (same name, same family); accounts not listed are
+    /// linked automatically.
+    #[serde(default)]
+    pub bank_links: BTreeMap<ExternalId, ExternalId>,
 }
 
 impl Default for ClientSettings {
@@ -244,6 +250,7 @@ impl Default for ClientSettings {
             cost_of_money: Decimal::new(10, 2),
             rules: BTreeMap::new(),
             burn_window_months: 3,
+            bank_links: BTreeMap::new(),
         }
     }
 }
@@ -277,6 +284,87 @@ pub struct ReviewState {
     pub by: AdvisorId,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+/// Which document of the books a posting belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PostingRef {
+    /// The document's kind.
+    pub kind: EntityKind,
+    /// The document's id.
+    pub document: ExternalId,
+}
+
+/// What an advisor decided about one bank line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum BankReviewAction {
+    /// The line is these postings (a suggested match approved, or picked).
+    Approve {
+        /// The postings, one or several.
+        postings: Vec<PostingRef>,
+    },
+    /// The line is noise (a duplicate, a personal charge moved elsewhere):
+    /// neither matched nor reported missing.
+    Exclude,
+    /// The books were corrected at the source: the line is not a finding
+    /// while the correction syncs; it matches as soon as the posting shows.
+    FixedAtSource,
+}
+
+impl BankReviewAction {
+    /// snake_case name used in storage.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BankReviewAction::Approve { .. } => "approve",
+            BankReviewAction::Exclude => "exclude",
+            BankReviewAction::FixedAtSource => "fixed_at_source",
+        }
+    }
+}
+
+/// An advisor's decision on one bank line (RowCol-owned, survives
+/// re-syncs, audit-logged); the bank check applies it before matching.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankReview {
+    /// The client.
+    pub client: ClientId,
+    /// The bank line (the bank rail's transaction id).
+    pub line: ExternalId,
+    /// What was decided.
+    pub action: BankReviewAction,
+    /// Who decided.
+    pub by: AdvisorId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl BankReview {
+    /// The decision as the version of its audit entry: the action's name,
+    /// for an approval followed by `:` and the first 16 hex digits of the
+    /// SHA-256 of its postings (each kind, unit separator, id, unit
+    /// separator, in the order given), then `/` and the advisor's id; so
+    /// the hash-chained log attests what was decided and by whom without
+    /// holding a list of unbounded length. (`exclude/jane-cfo`,
+    /// `approve:c81eef6de3abb2c1/jane-cfo`.)
+    pub fn audit_version(&self) -> VersionToken {
+        let action = match &self.action {
+            BankReviewAction::Approve { postings } => {
+                use sha2::Digest;
+                let mut h = sha2::Sha256::new();
+                for p in postings {
+                    h.update(p.kind.as_str().as_bytes());
+                    h.update([0x1f]);
+                    h.update(p.document.as_str().as_bytes());
+                    h.update([0x1f]);
+                }
+                let digest = hex::encode(h.finalize());
+                format!("approve:{}", &digest[..16])
+            }
+            other => other.as_str().to_owned(),
+        };
+        VersionToken::new(format!("{action}/{}", self.by))
+    }
 }
 
 #[cfg(test)]
@@ -326,7 +414,51 @@ mod tests {
         assert_eq!(s.guardrail, Guardrail::WeeksOfGrossBurn(4));
         assert_eq!(s.cost_of_money, Decimal::new(10, 2));
         assert_eq!(s.burn_window_months, 3);
+        assert!(s.bank_links.is_empty());
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<ClientSettings>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn settings_saved_before_bank_links_existed_still_load() {
+        let mut json = serde_json::to_value(ClientSettings::default()).unwrap();
+        json.as_object_mut().unwrap().remove("bank_links");
+        let s: ClientSettings = serde_json::from_value(json).unwrap();
+        assert_eq!(s, ClientSettings::default());
+    }
+
+    #[test]
+    fn a_bank_decision_is_a_stable_audit_version() {
+        let posting = |kind, id: &str| PostingRef {
+            kind,
+            document: id.parse().unwrap(),
+        };
+        let review = |action| BankReview {
+            client: "acme".parse().unwrap(),
+            line: "txn_1".parse().unwrap(),
+            action,
+            by: "jane-cfo".parse().unwrap(),
+            at: Utc::now(),
+        };
+        let one = review(BankReviewAction::Approve {
+            postings: vec![posting(EntityKind::Deposit, "7")],
+        });
+        let two = review(BankReviewAction::Approve {
+            postings: vec![posting(EntityKind::Deposit, "7"), posting(EntityKind::Payment, "8")],
+        });
+        // SHA-256 of "deposit\x1f7\x1f" (sha256sum), first 16 hex digits.
+        assert_eq!(one.audit_version().as_str(), "approve:c81eef6de3abb2c1/jane-cfo");
+        assert_ne!(one.audit_version(), two.audit_version());
+        assert_eq!(
+            review(BankReviewAction::Exclude).audit_version().as_str(),
+            "exclude/jane-cfo"
+        );
+        assert_eq!(
+            review(BankReviewAction::FixedAtSource).audit_version().as_str(),
+            "fixed_at_source/jane-cfo"
+        );
+        let json = serde_json::to_string(&two.action).unwrap();
+        assert!(json.starts_with(r#"{"action":"approve","postings":"#), "{json}");
+        assert_eq!(serde_json::from_str::<BankReviewAction>(&json).unwrap(), two.action);
     }
 }

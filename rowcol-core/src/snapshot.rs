@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::entity::*;
-use crate::{ClientHealth, ClientId, ClientSettings, Currency, ExternalId, ReviewState, SharedVec};
+use crate::{BankReview, ClientHealth, ClientId, ClientSettings, Currency, ExternalId, ReviewState, SharedVec};
 
 /// What snapshot to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +112,10 @@ pub struct ClientSnapshot {
     pub settings: ClientSettings,
     /// Review states of hygiene items.
     pub reviews: Vec<ReviewState>,
+    /// The advisor's decisions on bank lines, one per line (the latest),
+    /// by line id.
+    #[serde(default)]
+    pub bank_reviews: Vec<BankReview>,
     /// The company record, once synced.
     pub company: Option<CompanyInfo>,
     /// Chart of accounts.
@@ -209,6 +213,7 @@ impl ClientSnapshot {
             health,
             settings,
             reviews: Vec::new(),
+            bank_reviews: Vec::new(),
             company: None,
             accounts: SharedVec::default(),
             terms: SharedVec::default(),

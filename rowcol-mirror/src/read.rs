@@ -295,9 +295,10 @@ impl<DB: Backend> SqlMirror<DB> {
 #[async_trait]
 impl<DB: Backend> MirrorReader for SqlMirror<DB> {
     /// A client's snapshot: the head (scope, client, settings, record
-    /// generation) in one statement, reviews and health fresh, and the
-    /// records from the cache when the client's generation has not moved
-    /// (see `cache.rs`), else read and decoded.
+    /// generation) in one statement, reviews (of hygiene items and of bank
+    /// lines) and health fresh, and the records from the cache when the
+    /// client's generation has not moved (see `cache.rs`), else read and
+    /// decoded.
     async fn snapshot(
         &self,
         advisor: &AdvisorId,
@@ -330,6 +331,7 @@ impl<DB: Backend> MirrorReader for SqlMirror<DB> {
         let generation = need_int::<DB>(row, 3)?;
 
         let reviews = self.read_reviews(&mut conn, client).await?;
+        let bank_reviews = self.read_bank_reviews(&mut conn, client).await?;
         let health = self.read_health(&mut conn, client).await?;
         let key = (client.clone(), request.history_start());
         let mut snap = match self.cache.get(&key, generation) {
@@ -353,6 +355,7 @@ impl<DB: Backend> MirrorReader for SqlMirror<DB> {
         snap.health = health;
         snap.settings = settings;
         snap.reviews = reviews;
+        snap.bank_reviews = bank_reviews;
         if let Some(close) = snap.settings.close_date {
             snap.late_changes = self.read_late_changes(&mut conn, client, close).await?;
         }

@@ -4,16 +4,19 @@
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 
+use rowcol_core::sync::{AuditAction, AuditEntry};
 use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, ClientSettings, Connection, ConnectionStatus, CredentialStore, ErrorContext,
-    Rail, RailCredentials, Registry, ReviewState, RowcolError, StoreErrorKind,
+    Advisor, AdvisorId, BankReview, BankReviewAction, Client, ClientId, ClientSettings, Connection, ConnectionStatus,
+    CredentialStore, EntityKind, ErrorContext, PostingRef, Rail, RailCredentials, Registry, ReviewState, RowcolError,
+    StoreErrorKind,
 };
 
 use crate::backend::{Backend, Val};
-use crate::codec::{self, enum_text, parse, parse_enum};
+use crate::codec::{self, corrupt, enum_text, parse, parse_enum};
 use crate::crypto;
 use crate::error::store_error;
-use crate::store::{SqlMirror, bind_int, bind_text, need_text, sql};
+use crate::store::{SqlMirror, bind_int, bind_text, need_int, need_text, outside_portfolio, sql};
+use crate::write::audit_columns;
 
 impl<DB: Backend> SqlMirror<DB> {
     async fn read_connections(
@@ -60,6 +63,43 @@ impl<DB: Backend> SqlMirror<DB> {
                     decision: parse_enum(&need_text::<DB>(row, 4)?, "review decision")?,
                     by: parse(&need_text::<DB>(row, 5)?, "advisor id")?,
                     at: codec::instant(crate::store::need_int::<DB>(row, 6)?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The client's decisions on bank lines, by line id.
+    pub(crate) async fn read_bank_reviews(
+        &self,
+        conn: &mut DB::Connection,
+        client: &ClientId,
+    ) -> Result<Vec<BankReview>, RowcolError> {
+        let mut q =
+            sql::<DB>("SELECT line_id, action, postings, by_advisor, at_us FROM bank_reviews WHERE client_id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" ORDER BY line_id");
+        let rows = DB::fetch_all(conn, &mut q)
+            .await
+            .map_err(|e| store_error(e, ErrorContext::client(client), "reading bank reviews"))?;
+        rows.iter()
+            .map(|row| {
+                let action = need_text::<DB>(row, 1)?;
+                let action = match action.as_str() {
+                    "approve" => BankReviewAction::Approve {
+                        postings: serde_json::from_str::<Vec<PostingRef>>(&need_text::<DB>(row, 2)?).map_err(|e| {
+                            corrupt(format!("stored bank review postings of {client} do not parse: {e}"))
+                        })?,
+                    },
+                    "exclude" => BankReviewAction::Exclude,
+                    "fixed_at_source" => BankReviewAction::FixedAtSource,
+                    other => return Err(corrupt(format!("stored bank review action {other:?} does not parse"))),
+                };
+                Ok(BankReview {
+                    client: client.clone(),
+                    line: parse(&need_text::<DB>(row, 0)?, "external id")?,
+                    action,
+                    by: parse(&need_text::<DB>(row, 3)?, "advisor id")?,
+                    at: codec::instant(need_int::<DB>(row, 4)?)?,
                 })
             })
             .collect()
@@ -356,6 +396,85 @@ impl<DB: Backend> Registry for SqlMirror<DB> {
         DB::execute(&mut conn, &mut q)
             .await
             .map_err(|e| store_error(e, ctx, "saving the review"))?;
+        Ok(())
+    }
+
+    async fn save_bank_review(&self, advisor: &AdvisorId, review: &BankReview) -> Result<(), RowcolError> {
+        let client = &review.client;
+        let ctx = ErrorContext::client(client)
+            .with_kind(EntityKind::BankTransaction)
+            .with_id(&review.line);
+        let postings = match &review.action {
+            BankReviewAction::Approve { postings } => postings.as_slice(),
+            BankReviewAction::Exclude | BankReviewAction::FixedAtSource => &[],
+        };
+        let postings = serde_json::to_string(postings).map_err(|e| RowcolError::InvalidInput {
+            context: ctx.clone(),
+            reason: format!("postings do not encode: {e}"),
+        })?;
+        let fail = |doing: &'static str| {
+            let ctx = ctx.clone();
+            move |e: sqlx::Error| store_error(e, ctx, doing)
+        };
+        let mut tx = self
+            .pool
+            .begin_with(DB::BEGIN_WRITE)
+            .await
+            .map_err(fail("starting a transaction"))?;
+        // The scope check locks the client's row: audit appends for one
+        // client are serialised, as `apply` serialises them.
+        let mut q = sql::<DB>("SELECT id FROM clients WHERE id = ");
+        bind_text(&mut q, client.as_str());
+        q.push(" AND advisor_id = ");
+        bind_text(&mut q, advisor.as_str());
+        q.push(DB::FOR_UPDATE);
+        if DB::fetch_all(&mut tx, &mut q)
+            .await
+            .map_err(fail("checking the portfolio"))?
+            .is_empty()
+        {
+            return Err(outside_portfolio(advisor, client));
+        }
+        let mut q =
+            sql::<DB>("INSERT INTO bank_reviews (client_id, line_id, action, postings, by_advisor, at_us) VALUES (");
+        bind_text(&mut q, client.as_str());
+        q.push(", ");
+        bind_text(&mut q, review.line.as_str());
+        q.push(", ");
+        bind_text(&mut q, review.action.as_str());
+        q.push(", ");
+        bind_text(&mut q, &postings);
+        q.push(", ");
+        bind_text(&mut q, review.by.as_str());
+        q.push(", ");
+        bind_int(&mut q, codec::micros(review.at));
+        q.push(
+            ") ON CONFLICT (client_id, line_id) DO UPDATE SET action = excluded.action, \
+             postings = excluded.postings, by_advisor = excluded.by_advisor, at_us = excluded.at_us",
+        );
+        DB::execute(&mut tx, &mut q)
+            .await
+            .map_err(fail("saving the bank review"))?;
+        let (seq, prev) = self.audit_chain_end(&mut tx, client).await?;
+        // Stored with microsecond precision, so hash exactly that.
+        let entry = AuditEntry {
+            seq: seq + 1,
+            client: client.clone(),
+            recorded_at: codec::instant(self.now_us())?,
+            action: AuditAction::Review,
+            kind: EntityKind::BankTransaction,
+            external_id: review.line.clone(),
+            version: review.audit_version(),
+            source_updated_at: codec::instant(codec::micros(review.at))?.fixed_offset(),
+            txn_date: None,
+            run: None,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+        .seal(&prev);
+        self.append_audit(&mut tx, client, audit_columns(client, vec![entry]))
+            .await?;
+        tx.commit().await.map_err(fail("committing the bank review"))?;
         Ok(())
     }
 }

@@ -92,7 +92,10 @@ impl<DB: Backend> SqlMirror<DB> {
         let (held, encoded) = futures::join!(self.held_states(&mut tx, batch), encode_in_slices(batch));
         let mut plan = plan::plan(batch, encoded?, &mut held?);
         let records = std::mem::take(&mut plan.records);
-        let chain_end = self.audit_chain_end(&mut tx, batch, &plan.audit).await?;
+        let chain_end = match plan.audit.is_empty() {
+            true => (0, GENESIS_HASH.to_owned()),
+            false => self.audit_chain_end(&mut tx, &batch.client).await?,
+        };
         // The audit entries are chained, hashed and laid out as columns while
         // the rows are written.
         let (written, sealed) = futures::join!(
@@ -102,11 +105,11 @@ impl<DB: Backend> SqlMirror<DB> {
             },
             async {
                 let entries = seal_audit(batch, &plan.audit, chain_end, now).await?;
-                Ok::<_, RowcolError>(audit_columns(batch, entries))
+                Ok::<_, RowcolError>(audit_columns(&batch.client, entries))
             }
         );
         written?;
-        self.append_audit(&mut tx, batch, sealed?).await?;
+        self.append_audit(&mut tx, &batch.client, sealed?).await?;
         self.write_dead_letters(&mut tx, batch, now).await?;
         self.write_balance_points(&mut tx, batch).await?;
         if let Some(position) = &batch.checkpoint {
@@ -344,22 +347,19 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 
     /// The client's last audit entry (seq and hash; genesis when there is
-    /// none), read only when there are drafts to chain onto it.
-    async fn audit_chain_end(
+    /// none): read with the client's row locked, only when there is an
+    /// entry to chain onto it.
+    pub(crate) async fn audit_chain_end(
         &self,
         conn: &mut DB::Connection,
-        batch: &SyncBatch,
-        drafts: &[AuditDraft],
+        client: &ClientId,
     ) -> Result<(i64, String), RowcolError> {
-        if drafts.is_empty() {
-            return Ok((0, GENESIS_HASH.to_owned()));
-        }
         let mut q = sql::<DB>("SELECT seq, hash FROM audit_log WHERE client_id = ");
-        bind_text(&mut q, batch.client.as_str());
+        bind_text(&mut q, client.as_str());
         q.push(" ORDER BY seq DESC LIMIT 1");
         let rows = DB::fetch_all(conn, &mut q)
             .await
-            .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "reading the audit chain's end"))?;
+            .map_err(|e| store_error(e, ErrorContext::client(client), "reading the audit chain's end"))?;
         match rows.first() {
             Some(row) => Ok((need_int::<DB>(row, 0)?, need_text::<DB>(row, 1)?)),
             None => Ok((0, GENESIS_HASH.to_owned())),
@@ -367,10 +367,10 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 
     /// Appends sealed audit entries, given as [`audit_columns`].
-    async fn append_audit(
+    pub(crate) async fn append_audit(
         &self,
         conn: &mut DB::Connection,
-        batch: &SyncBatch,
+        client: &ClientId,
         columns: Option<Vec<Column>>,
     ) -> Result<(), RowcolError> {
         let Some(columns) = columns else {
@@ -384,7 +384,7 @@ impl<DB: Backend> SqlMirror<DB> {
             "",
         )
         .await
-        .map_err(|e| store_error(e, ErrorContext::client(&batch.client), "appending to the audit log"))?;
+        .map_err(|e| store_error(e, ErrorContext::client(client), "appending to the audit log"))?;
         Ok(())
     }
 
@@ -463,14 +463,14 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 }
 
-/// The columns [`SqlMirror::append_audit`] writes for sealed entries (built
-/// while the records are written); `None` for no entries.
-fn audit_columns(batch: &SyncBatch, entries: Vec<AuditEntry>) -> Option<Vec<Column>> {
+/// The columns [`SqlMirror::append_audit`] writes for `client`'s sealed
+/// entries (built while the records are written); `None` for no entries.
+pub(crate) fn audit_columns(client: &ClientId, entries: Vec<AuditEntry>) -> Option<Vec<Column>> {
     if entries.is_empty() {
         return None;
     }
     Some(vec![
-        Column::Same(Val::Text(batch.client.as_str().to_owned())),
+        Column::Same(Val::Text(client.as_str().to_owned())),
         Column::Int(entries.iter().map(|e| e.seq).collect()),
         Column::Int(entries.iter().map(|e| codec::micros(e.recorded_at)).collect()),
         Column::Text(entries.iter().map(|e| e.action.as_str().to_owned()).collect()),

@@ -6,6 +6,8 @@
 //! serde-serialisable and stating how it was computed.
 //!
 //! - [`bank_match`]: books against the bank ([`bank_match::match_bank`]).
+//! - [`bank_check`]: one client's bank check: links, decisions, match and
+//!   summary ([`bank_check::check`]).
 //! - [`calc`]: cash position, burn, runway, aging, DSO/DPO, the 13-week
 //!   forecast and the guardrail; [`calc::outlook`] runs them all.
 //! - [`services`]: filters over a snapshot ([`services::BillService`],
@@ -41,6 +43,7 @@
 //! assert!(console.outlook.runway.months().is_none());
 //! ```
 
+pub mod bank_check;
 pub mod bank_match;
 pub mod calc;
 pub mod console;

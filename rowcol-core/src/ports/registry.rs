@@ -10,7 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::{
-    Advisor, AdvisorId, Client, ClientId, ClientSettings, Connection, ConnectionStatus, Rail, Result, ReviewState,
+    Advisor, AdvisorId, BankReview, Client, ClientId, ClientSettings, Connection, ConnectionStatus, Rail, Result,
+    ReviewState,
 };
 
 /// Who is served, and how: written by people (through a face) and by the
@@ -60,6 +61,23 @@ pub trait Registry: Send + Sync {
     /// Records a review of a hygiene item, replacing an earlier one for the
     /// same rule and entity. Reviews survive every re-sync.
     async fn save_review(&self, advisor: &AdvisorId, review: &ReviewState) -> Result<()>;
+
+    /// Records an advisor's decision on a bank line (approve a match,
+    /// exclude the line, fixed at source) and appends it to the client's
+    /// audit log.
+    ///
+    /// Behaviour:
+    /// - MUST replace an earlier decision on the same line of the client.
+    /// - MUST keep the decision through every re-sync of the line (the
+    ///   bank check applies it before matching; it is not a mirrored row).
+    /// - MUST append, in the same transaction, one audit entry: action
+    ///   `review`, kind `bank_transaction`, the line's id, version
+    ///   [`BankReview::audit_version`](crate::BankReview::audit_version),
+    ///   the decision's time as the source time, no transaction date and no
+    ///   run; the chain keeps verifying.
+    /// - MUST fail with `StoreErrorKind::OutsidePortfolio` when the client
+    ///   is not the advisor's, writing nothing.
+    async fn save_bank_review(&self, advisor: &AdvisorId, review: &BankReview) -> Result<()>;
 }
 
 /// An `Arc` of a Registry is one: a store shared between the engine and the
@@ -96,5 +114,9 @@ impl<T: Registry + ?Sized> Registry for Arc<T> {
 
     async fn save_review(&self, advisor: &AdvisorId, review: &ReviewState) -> Result<()> {
         (**self).save_review(advisor, review).await
+    }
+
+    async fn save_bank_review(&self, advisor: &AdvisorId, review: &BankReview) -> Result<()> {
+        (**self).save_bank_review(advisor, review).await
     }
 }

@@ -24,6 +24,12 @@ pub enum AuditAction {
     Update,
     /// Deleted at the source (tombstoned).
     Delete,
+    /// An advisor's decision about the record (a bank line approved,
+    /// excluded or fixed at source): RowCol-owned, the record itself is
+    /// unchanged. The entry's version is the decision's audit version
+    /// ([`BankReview::audit_version`](crate::BankReview::audit_version)),
+    /// its source time the decision's time, with no transaction date or run.
+    Review,
 }
 
 impl AuditAction {
@@ -33,6 +39,7 @@ impl AuditAction {
             AuditAction::Insert => "insert",
             AuditAction::Update => "update",
             AuditAction::Delete => "delete",
+            AuditAction::Review => "review",
         }
     }
 }
@@ -265,6 +272,33 @@ mod tests {
             entry(None, None).expected_hash(),
             "6312864ff1d8872f8100baf80bc092821a8e599dcf20ca8d3fb0f8dd9167c24c"
         );
+    }
+
+    /// A review entry hashes as the same fields joined by hand (computed
+    /// apart, with Python's hashlib): no field of its own, nothing else moves.
+    #[test]
+    fn a_review_entry_hashes_its_fields_like_any_other() {
+        let entry = AuditEntry {
+            seq: 43,
+            client: parse("acme"),
+            recorded_at: time("2026-03-01T12:34:56.789012Z").with_timezone(&Utc),
+            action: AuditAction::Review,
+            kind: EntityKind::BankTransaction,
+            external_id: parse("txn_1"),
+            version: VersionToken::new("exclude"),
+            source_updated_at: time("2026-03-01T12:30:00Z"),
+            txn_date: None,
+            run: None,
+            prev_hash: GENESIS_HASH.to_owned(),
+            hash: String::new(),
+        };
+        assert_eq!(
+            entry.expected_hash(),
+            "12099cc4b5ee2206acf9dbf7748eb477a056864fd8ab6df9c48ee2979119fffb"
+        );
+        let mut chain = chain(2);
+        chain.push(AuditEntry { seq: 3, ..entry }.seal(&chain[1].hash));
+        assert!(AuditVerification::walk(parse("acme"), &chain).is_intact());
     }
 
     #[test]

@@ -9,8 +9,8 @@ use rustc_hash::FxHashMap;
 use super::explain::{BalanceExplanation, Explained, ExplainedItem, SuggestedFix};
 use super::payee::{similar, words};
 use super::{
-    AccountLink, AccountMatch, BookPosting, MatchPass, MatchSettings, MatchedPair, NeedsReview, PendingLine,
-    ReviewAction, ReviewReason, UnclearedPosting, UnrecordedLine,
+    AccountLink, AccountMatch, BankReviewAction, BookPosting, MatchPass, MatchSettings, MatchedPair, NeedsReview,
+    PendingLine, ReviewReason, UnclearedPosting, UnrecordedLine,
 };
 use crate::calc::rollforward::CashAccountKind;
 
@@ -30,7 +30,7 @@ pub(super) struct AccountInput<'a> {
     /// The ledger account's balance at "as of".
     pub(super) ledger_balance: Option<Money>,
     /// Human decisions by bank line.
-    pub(super) decided: &'a FxHashMap<&'a ExternalId, &'a ReviewAction>,
+    pub(super) decided: &'a FxHashMap<&'a ExternalId, &'a BankReviewAction>,
     /// The settings.
     pub(super) settings: &'a MatchSettings,
     /// The day matched up to.
@@ -173,15 +173,15 @@ impl<'a> Matcher<'a> {
     }
 
     /// Pass 1: human decisions.
-    fn decisions(&mut self, decided: &FxHashMap<&ExternalId, &ReviewAction>) {
+    fn decisions(&mut self, decided: &FxHashMap<&ExternalId, &BankReviewAction>) {
         if decided.is_empty() {
             return;
         }
         for i in 0..self.lines.len() {
             match decided.get(&self.lines[i].meta.external_id) {
-                Some(ReviewAction::Exclude) => self.line_state[i] = LineState::Excluded,
-                Some(ReviewAction::FixedAtSource) => self.fixed_at_source[i] = true,
-                Some(ReviewAction::Approve { postings }) => {
+                Some(BankReviewAction::Exclude) => self.line_state[i] = LineState::Excluded,
+                Some(BankReviewAction::FixedAtSource) => self.fixed_at_source[i] = true,
+                Some(BankReviewAction::Approve { postings }) => {
                     let mut parts: Vec<usize> = Vec::new();
                     for r in postings {
                         let free = (0..self.postings.len()).find(|&j| {

@@ -3,20 +3,11 @@
 //! balance at the "as of" date.
 
 use chrono::NaiveDate;
-use rowcol_core::{ClientSnapshot, EntityKind, ExternalId, Money};
+use rowcol_core::{ClientSnapshot, ExternalId, Money, PostingRef};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::calc::rollforward::{AccountTypes, cash_accounts, movements};
-
-/// Which document a posting belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct PostingRef {
-    /// The document's kind.
-    pub kind: EntityKind,
-    /// The document's id.
-    pub document: ExternalId,
-}
 
 /// One posting of the books to a bank or card account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -33,13 +33,14 @@ mod tests;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use rowcol_core::entity::{BankAccount, BankTransaction};
-use rowcol_core::{Currency, ExternalId};
+use rowcol_core::{BankReview, Currency, ExternalId};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-pub use books::{BookPosting, Books, LedgerBalance, PostingRef};
+pub use books::{BookPosting, Books, LedgerBalance};
 pub use explain::{BalanceExplanation, Explained, ExplainedItem, SuggestedFix};
+pub use rowcol_core::{BankReviewAction, PostingRef};
 
 /// How close a match must be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,32 +76,6 @@ pub struct AccountLink {
     pub bank_account: ExternalId,
     /// The ledger account the books post it to.
     pub ledger_account: ExternalId,
-}
-
-/// What a human decided about one bank line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum ReviewAction {
-    /// The line is these postings (a suggested match approved, or picked).
-    Approve {
-        /// The postings, one or several.
-        postings: Vec<PostingRef>,
-    },
-    /// The line is noise (a duplicate, a personal charge moved elsewhere):
-    /// neither matched nor reported missing.
-    Exclude,
-    /// The books were corrected at the source: the line is not a finding
-    /// while the correction syncs; it matches as soon as the posting shows.
-    FixedAtSource,
-}
-
-/// A human decision on a bank line; it wins over the matcher.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReviewDecision {
-    /// The bank line.
-    pub line: ExternalId,
-    /// What was decided.
-    pub action: ReviewAction,
 }
 
 /// The pass that made a match.
@@ -277,12 +252,14 @@ pub const BANK_MATCH_DEFINITION: &str = "each posted bank line up to as_of is ma
      round amounts go to review; pending lines are never matched. Balance: ledger + unrecorded lines - uncleared \
      postings + differences on approved links + residual = bank";
 
-/// Books against the bank for every account in `links`, as of `as_of`.
+/// Books against the bank for every account in `links`, as of `as_of`,
+/// with the advisor's `decisions` on bank lines applied first (one per
+/// line: when a line has several, the last in the slice wins).
 pub fn match_bank(
     books: &Books,
     bank: Bank<'_>,
     links: &[AccountLink],
-    decisions: &[ReviewDecision],
+    decisions: &[BankReview],
     settings: &MatchSettings,
     as_of: NaiveDate,
 ) -> MatchResult {
@@ -294,7 +271,7 @@ pub fn match_bank(
     for p in &books.postings {
         postings.entry(&p.account).or_default().push(p);
     }
-    let decided: FxHashMap<&ExternalId, &ReviewAction> = decisions.iter().map(|d| (&d.line, &d.action)).collect();
+    let decided: FxHashMap<&ExternalId, &BankReviewAction> = decisions.iter().map(|d| (&d.line, &d.action)).collect();
     let accounts = links
         .par_iter()
         .filter_map(|link| {

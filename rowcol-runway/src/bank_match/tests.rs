@@ -46,11 +46,22 @@ fn reference(kind: EntityKind, document: &str) -> PostingRef {
 }
 
 /// Matches `lines` against `postings` with ledger and bank balances.
+/// The advisor's decision on `line`.
+fn decision(line: &str, action: BankReviewAction) -> BankReview {
+    BankReview {
+        client: id("acme"),
+        line: id(line),
+        action,
+        by: id("jane-cfo"),
+        at: fixtures::time("2026-02-01T09:00:00Z").to_utc(),
+    }
+}
+
 fn run_with(
     lines: &[BankTransaction],
     postings: Vec<BookPosting>,
     balances: (Decimal, Decimal),
-    decisions: &[ReviewDecision],
+    decisions: &[BankReview],
 ) -> AccountMatch {
     let books = Books {
         postings,
@@ -311,22 +322,19 @@ fn human_decisions_win_and_a_rematch_keeps_them() {
     let before = run(&lines, postings());
     assert_eq!(pairs(&before)[0], ("paper".into(), vec!["auto".into()]));
     let decisions = [
-        ReviewDecision {
-            line: id("paper"),
-            action: ReviewAction::Approve {
+        decision(
+            "paper",
+            BankReviewAction::Approve {
                 postings: vec![reference(EntityKind::Purchase, "chosen")],
             },
-        },
-        ReviewDecision {
-            line: id("dup"),
-            action: ReviewAction::Exclude,
-        },
-        ReviewDecision {
-            line: id("rent"),
-            action: ReviewAction::Approve {
+        ),
+        decision("dup", BankReviewAction::Exclude),
+        decision(
+            "rent",
+            BankReviewAction::Approve {
                 postings: vec![reference(EntityKind::Purchase, "r")],
             },
-        },
+        ),
     ];
     let ledger = dec!(-45.10) + dec!(-45.00) + dec!(-9.99) + dec!(-2000);
     let bank = dec!(-45.10) + dec!(-9.99) + dec!(-2000);
@@ -353,12 +361,12 @@ fn human_decisions_win_and_a_rematch_keeps_them() {
 #[test]
 fn an_approved_posting_that_vanished_goes_back_to_review() {
     let lines = [line("paper", "2026-01-09", dec!(-45.10), "PAPER CO")];
-    let decisions = [ReviewDecision {
-        line: id("paper"),
-        action: ReviewAction::Approve {
+    let decisions = [decision(
+        "paper",
+        BankReviewAction::Approve {
             postings: vec![reference(EntityKind::Purchase, "deleted")],
         },
-    }];
+    )];
     let m = run_with(
         &lines,
         vec![purchase("auto", "2026-01-09", dec!(-45.10), "Paper Co")],
@@ -372,10 +380,7 @@ fn an_approved_posting_that_vanished_goes_back_to_review() {
 #[test]
 fn fixed_at_source_lines_wait_instead_of_asking_again() {
     let lines = [line("fee", "2026-01-31", dec!(-15.00), "MONTHLY SERVICE FEE")];
-    let decisions = [ReviewDecision {
-        line: id("fee"),
-        action: ReviewAction::FixedAtSource,
-    }];
+    let decisions = [decision("fee", BankReviewAction::FixedAtSource)];
     let waiting = run_with(&lines, vec![], (Decimal::ZERO, Decimal::ZERO), &decisions);
     assert_eq!(waiting.unrecorded[0].fix, SuggestedFix::AwaitingSource);
     let fixed = run_with(
@@ -460,10 +465,7 @@ fn ledger_plus_unrecorded_less_uncleared_is_the_bank_balance() {
     let bank = opening + lines.iter().map(|l| l.amount.amount()).sum::<Decimal>();
     let mut all = lines.to_vec();
     all.push(pending);
-    let decisions = [ReviewDecision {
-        line: id("dup"),
-        action: ReviewAction::Exclude,
-    }];
+    let decisions = [decision("dup", BankReviewAction::Exclude)];
     let m = run_with(&all, postings.clone(), (ledger, bank), &decisions);
     let e = &m.explanation;
     let sum = |items: &[ExplainedItem]| items.iter().map(|i| i.amount).sum::<Decimal>();
