@@ -5,14 +5,17 @@
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rowcol_core::ClientSnapshot;
 use rowcol_core::RailErrorKind;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
 use rowcol_core::{Advisor, Connection};
-use rowcol_mirror::{CredentialKey, Mirror};
+use rowcol_mirror::CredentialKey;
 use rowcol_plaid::PlaidConfig;
 use rowcol_qbo::QboConfig;
 use rowcol_qbo_sim::{PortfolioSpec, Profile, SimConfig, Size};
+use rowcol_runway::bank_check::{self, BankCheckSummary};
+use rowcol_runway::bank_match::MatchSettings;
 use rowcol_sync::portfolio::load_snapshots;
 
 use crate::cli::Format;
@@ -103,6 +106,11 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
     let clock = output::digest_clock(admin.now());
     let snapshots = load_snapshots(&mirror, &advisor.id, SnapshotRequest::as_of(clock.as_of)).await?;
     output::digest(&snapshots, clock, format, out)?;
+    let whole_feed = SnapshotRequest {
+        as_of: clock.as_of,
+        history_months: BANK_HISTORY_MONTHS,
+    };
+    bank_findings(&load_snapshots(&mirror, &advisor.id, whole_feed).await?);
     sim.stop().await;
     bank.stop().await;
     if failed.is_empty() {
@@ -149,6 +157,49 @@ async fn disconnect(
         }
     }
     unexpected
+}
+
+/// Months of books the bank check reads: the look-alike Items are linked
+/// with two years of history, and a shorter window of books would leave the
+/// bank lines at its start without the postings they clear.
+const BANK_HISTORY_MONTHS: u32 = 24;
+
+/// Most clients named in the bank findings.
+const BANK_FINDINGS_SHOWN: usize = 5;
+
+/// Books against the bank, in brief: what `bank_check` finds over the
+/// portfolio, then the clients with most bank lines missing from their books.
+fn bank_findings(snapshots: &[ClientSnapshot]) {
+    let settings = MatchSettings::default();
+    let mut checks: Vec<(&ClientSnapshot, BankCheckSummary)> = snapshots
+        .iter()
+        .map(|s| (s, bank_check::check(s, &settings).summary))
+        .filter(|(_, c)| c.linked_accounts > 0)
+        .collect();
+    let sum = |f: fn(&BankCheckSummary) -> usize| checks.iter().map(|(_, c)| f(c)).sum::<usize>();
+    let with_missing = checks.iter().filter(|(_, c)| c.unrecorded > 0).count();
+    eprintln!(
+        "Bank against books ({} clients with linked bank accounts): {} bank lines not in the books at {with_missing} clients, {} to review, {} book postings overdue at the bank",
+        checks.len(),
+        sum(|c| c.unrecorded),
+        sum(|c| c.to_review),
+        sum(|c| c.overdue_uncleared),
+    );
+    checks.sort_by(|a, b| {
+        b.1.unrecorded
+            .cmp(&a.1.unrecorded)
+            .then_with(|| a.0.client.cmp(&b.0.client))
+    });
+    for (s, c) in checks
+        .iter()
+        .filter(|(_, c)| c.unrecorded > 0)
+        .take(BANK_FINDINGS_SHOWN)
+    {
+        eprintln!(
+            "  {} {}: {} not in the books, {} to review, {} unexplained",
+            s.client, s.name, c.unrecorded, c.to_review, c.unexplained
+        );
+    }
 }
 
 /// The look-alike's companies as the demo advisor's clients, named after
