@@ -8,7 +8,7 @@ use rowcol_core::entity::EntityKind;
 use rowcol_core::snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
 use rowcol_core::sync::{BalancePoint, ClientHealth, KindHealth, ReconcileHealth, RunStatus};
 use rowcol_core::{
-    AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, ExternalId, MirrorReader, Money, RowcolError,
+    AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, ExternalId, MirrorReader, Money, Rail, RowcolError,
 };
 use rust_decimal::Decimal;
 
@@ -199,7 +199,8 @@ impl<DB: Backend> SqlMirror<DB> {
     }
 
     /// Health from the run journal: runs cover every kind, so last success,
-    /// last attempt and the failure streak are the client's; dead letters
+    /// last attempt and the failure streak are the client's; the kinds are
+    /// those its connections' rails mirror ([`Rail::kinds`]); dead letters
     /// are counted per kind.
     pub(crate) async fn read_health(
         &self,
@@ -244,16 +245,30 @@ impl<DB: Backend> SqlMirror<DB> {
             per_kind.insert(kind, count::<DB>(row, 1)?);
         }
 
-        let mut q = sql::<DB>("SELECT status FROM connections WHERE client_id = ");
+        let mut q = sql::<DB>("SELECT status, rail FROM connections WHERE client_id = ");
         bind_text(&mut q, client.as_str());
-        q.push(" ORDER BY rail LIMIT 1");
+        q.push(" ORDER BY rail");
         let conns = DB::fetch_all(conn, &mut q)
             .await
-            .map_err(|e| store_error(e, ctx.clone(), "reading the connection"))?;
+            .map_err(|e| store_error(e, ctx.clone(), "reading the connections"))?;
         let connection = match conns.first() {
             Some(row) => Some(codec::parse_enum(&need_text::<DB>(row, 0)?, "connection status")?),
             None => None,
         };
+        // The kinds its connections' rails mirror (a Plaid connection the
+        // bank's, QBO the ledger's); the ledger's for a client without one.
+        let mut kinds: Vec<EntityKind> = Vec::new();
+        for row in &conns {
+            let rail: Rail = parse(&need_text::<DB>(row, 1)?, "rail")?;
+            for kind in rail.kinds() {
+                if !kinds.contains(kind) {
+                    kinds.push(*kind);
+                }
+            }
+        }
+        if conns.is_empty() {
+            kinds.extend(EntityKind::ALL);
+        }
 
         let mut q = sql::<DB>(
             "SELECT status, started_us, drift, applied + deleted FROM sync_runs WHERE trigger = 'reconcile' \
@@ -278,14 +293,14 @@ impl<DB: Backend> SqlMirror<DB> {
             client: client.clone(),
             connection,
             last_reconcile,
-            kinds: EntityKind::ALL
-                .iter()
+            kinds: kinds
+                .into_iter()
                 .map(|kind| KindHealth {
-                    kind: *kind,
+                    kind,
                     last_success,
                     last_attempt,
                     consecutive_failures: failures,
-                    dead_letters: per_kind.get(kind).copied().unwrap_or(0),
+                    dead_letters: per_kind.get(&kind).copied().unwrap_or(0),
                 })
                 .collect(),
         })

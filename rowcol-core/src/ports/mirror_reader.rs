@@ -38,7 +38,13 @@ pub trait MirrorReader: Send + Sync {
         to: NaiveDate,
     ) -> Result<Vec<BalancePoint>>;
 
-    /// Sync health of the client, per kind in `EntityKind::ALL` order.
+    /// Sync health of the client, per kind its connections' rails mirror.
+    ///
+    /// Behaviour:
+    /// - MUST list the kinds of each of the client's rails ([`Rail::kinds`](crate::Rail::kinds)),
+    ///   each once, in the order of the rails' names: a client with only a
+    ///   Plaid connection lists the bank's kinds, never the ledger's; a client
+    ///   without a connection lists the ledger's.
     async fn health(&self, advisor: &AdvisorId, client: &ClientId) -> Result<ClientHealth>;
 }
 
