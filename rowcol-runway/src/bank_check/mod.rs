@@ -16,6 +16,11 @@
 //! Decisions. The snapshot's `bank_reviews` are applied before any pass, so
 //! a rematch after a sync never undoes an approval, an exclusion or a
 //! "fixed at source".
+//!
+//! Balances. The bank's balance is the one the rail last reported
+//! (`BankAccount::balance_as_of`), the books' is worked back to the "as of"
+//! day: the balance walk's residual means most when the two days agree
+//! (today's check on today's feed).
 
 #[cfg(test)]
 mod tests;
@@ -126,7 +131,7 @@ pub fn links(s: &ClientSnapshot) -> Vec<AccountLink> {
         .filter_map(|a| {
             let family = CashAccountKind::of(a.account_type)?;
             let mut same = cash_accounts(s)
-                .filter(|(l, kind)| *kind == family && l.name.eq_ignore_ascii_case(a.name.trim()))
+                .filter(|(l, kind)| *kind == family && l.name.trim().eq_ignore_ascii_case(a.name.trim()))
                 .map(|(l, _)| &l.meta.external_id)
                 .filter(|l| !taken.contains(l));
             let only = same.next()?;

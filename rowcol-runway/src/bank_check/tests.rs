@@ -1,4 +1,4 @@
-use rowcol_core::entity::{AccountType, BankAccount, BankTransaction, Deposit, Purchase};
+use rowcol_core::entity::AccountType;
 use rowcol_core::{BankReview, BankReviewAction, ClientSnapshot, EntityKind, PostingRef};
 use rowcol_testkit::fixtures::{self, date, id, usd};
 use rust_decimal::Decimal;
@@ -6,40 +6,7 @@ use rust_decimal_macros::dec;
 
 use super::*;
 use crate::bank_match::MatchPass;
-use crate::test_snapshot::{account, snapshot};
-
-/// The bank's account `external_id` named `name`, of `kind`, holding `current`.
-fn bank_account(external_id: &str, name: &str, kind: AccountType, current: Decimal) -> BankAccount {
-    let mut a = fixtures::bank_feed_account("acme", external_id, current);
-    a.name = name.to_owned();
-    a.account_type = kind;
-    a
-}
-
-/// A posted line on the bank's checking account `chk`.
-fn line(external_id: &str, day: &str, amount: Decimal, name: &str) -> BankTransaction {
-    let mut l = fixtures::bank_transaction("acme", external_id, "chk", amount);
-    l.date = date(day);
-    l.authorized_date = None;
-    l.name = name.to_owned();
-    l.merchant_name = None;
-    l
-}
-
-/// A purchase paid from ledger account 35 (Checking), `total` paid.
-fn paid(external_id: &str, day: &str, total: Decimal) -> Purchase {
-    let mut p = fixtures::purchase("acme", external_id, total);
-    p.txn.txn_date = date(day);
-    p.paid_from = Some(fixtures::reference("35", "Checking"));
-    p
-}
-
-/// A deposit into ledger account 35 (Checking).
-fn deposited(external_id: &str, day: &str, total: Decimal) -> Deposit {
-    let mut d = fixtures::deposit("acme", external_id, total);
-    d.txn.txn_date = date(day);
-    d
-}
+use crate::test_snapshot::{bank_feed, bank_line, deposited_to_checking, paid_from_checking, snapshot};
 
 fn decision(line: &str, action: BankReviewAction) -> BankReview {
     BankReview {
@@ -60,13 +27,17 @@ fn decision(line: &str, action: BankReviewAction) -> BankReview {
 fn checked() -> ClientSnapshot {
     let mut s = snapshot();
     s.accounts[0].current_balance = usd(dec!(1000));
-    s.purchases = vec![paid("hw", "2026-01-03", dec!(30)), paid("old", "2026-01-05", dec!(80))].into();
-    s.deposits = vec![deposited("d1", "2026-01-15", dec!(212.40))].into();
-    s.bank_accounts = vec![bank_account("chk", "Checking", AccountType::Bank, dec!(1070.50))].into();
+    s.purchases = vec![
+        paid_from_checking("hw", "2026-01-03", dec!(30)),
+        paid_from_checking("old", "2026-01-05", dec!(80)),
+    ]
+    .into();
+    s.deposits = vec![deposited_to_checking("d1", "2026-01-15", dec!(212.40))].into();
+    s.bank_accounts = vec![bank_feed("chk", "Checking", AccountType::Bank, dec!(1070.50))].into();
     s.bank_transactions = vec![
-        line("l-hw", "2026-01-03", dec!(-30), "HARDWARE STORE"),
-        line("l-d1", "2026-01-15", dec!(212.40), "DEPOSIT"),
-        line("l-fee", "2026-01-31", dec!(-12), "MONTHLY SERVICE FEE"),
+        bank_line("l-hw", "2026-01-03", dec!(-30), "HARDWARE STORE"),
+        bank_line("l-d1", "2026-01-15", dec!(212.40), "DEPOSIT"),
+        bank_line("l-fee", "2026-01-31", dec!(-12), "MONTHLY SERVICE FEE"),
     ]
     .into();
     s
@@ -108,7 +79,7 @@ fn differences_of_two_accounts_add_up_and_never_cancel() {
     // A card at the bank owing 100.00 while the books owe nothing: the walk
     // leaves -100.00 on it (as cash), against +2.50 on checking.
     s.bank_accounts
-        .push(bank_account("visa", "VISA", AccountType::CreditCard, dec!(100)));
+        .push(bank_feed("visa", "VISA", AccountType::CreditCard, dec!(100)));
     let c = check(&s, &MatchSettings::default());
     assert_eq!(c.links, vec![link("chk", "35"), link("visa", "41")]);
     let residuals: Vec<Option<Decimal>> = c.result.accounts.iter().map(|a| a.explanation.residual).collect();
@@ -122,10 +93,10 @@ fn links_are_automatic_by_name_and_family_unless_ambiguous_or_set_by_hand() {
     let mut s = checked();
     // A card named like the ledger's bank account is another family.
     s.bank_accounts
-        .push(bank_account("card", "checking", AccountType::CreditCard, dec!(0)));
+        .push(bank_feed("card", "checking", AccountType::CreditCard, dec!(0)));
     // A loan never links by itself.
     s.bank_accounts
-        .push(bank_account("loan", "Visa", AccountType::LongTermLiability, dec!(0)));
+        .push(bank_feed("loan", "Visa", AccountType::LongTermLiability, dec!(0)));
     assert_eq!(links(&s), vec![link("chk", "35")]);
 
     // Two ledger accounts named Checking: which is meant is not known.
@@ -142,14 +113,14 @@ fn links_are_automatic_by_name_and_family_unless_ambiguous_or_set_by_hand() {
     // account it names is no longer free for another bank account.
     s.settings.bank_links.insert(id("chk"), id("36"));
     s.bank_accounts
-        .push(bank_account("chk2", "Checking", AccountType::Bank, dec!(0)));
+        .push(bank_feed("chk2", "Checking", AccountType::Bank, dec!(0)));
     s.accounts.retain(|a| a.meta.external_id != id("35"));
     assert_eq!(links(&s), vec![link("chk", "36")]);
 
     // Two bank accounts named alike claim one ledger account: neither links.
     let mut s = checked();
     s.bank_accounts
-        .push(bank_account("chk2", "Checking", AccountType::Bank, dec!(0)));
+        .push(bank_feed("chk2", "Checking", AccountType::Bank, dec!(0)));
     assert!(links(&s).is_empty());
 }
 
@@ -167,10 +138,10 @@ fn a_client_without_bank_data_has_nothing_to_check() {
 fn decisions_survive_a_new_sync_that_adds_lines() {
     let mut s = checked();
     s.bank_transactions
-        .push(line("l-dup", "2026-01-20", dec!(-9.99), "NETFLIX"));
+        .push(bank_line("l-dup", "2026-01-20", dec!(-9.99), "NETFLIX"));
     s.bank_transactions
-        .push(line("l-paper", "2026-01-09", dec!(-45.10), "PAPER CO"));
-    s.purchases.push(paid("chosen", "2026-01-08", dec!(45)));
+        .push(bank_line("l-paper", "2026-01-09", dec!(-45.10), "PAPER CO"));
+    s.purchases.push(paid_from_checking("chosen", "2026-01-08", dec!(45)));
     s.bank_reviews = vec![
         decision(
             "l-paper",
@@ -208,13 +179,15 @@ fn decisions_survive_a_new_sync_that_adds_lines() {
     // A sync brings a posting that matches "l-paper" exactly (amount, date,
     // payee) and new lines, one of them a twin of the excluded one.
     let mut later = s.clone();
-    later.purchases.push(paid("exact", "2026-01-09", dec!(45.10)));
+    later
+        .purchases
+        .push(paid_from_checking("exact", "2026-01-09", dec!(45.10)));
     later
         .bank_transactions
-        .push(line("l-new", "2026-01-25", dec!(-9.99), "NETFLIX"));
+        .push(bank_line("l-new", "2026-01-25", dec!(-9.99), "NETFLIX"));
     later
         .bank_transactions
-        .push(line("l-tea", "2026-01-26", dec!(-4.50), "TEA HOUSE"));
+        .push(bank_line("l-tea", "2026-01-26", dec!(-4.50), "TEA HOUSE"));
     let after = check(&later, &MatchSettings::default());
     assert_eq!(decided(&after), decided(&before), "a rematch keeps every decision");
     let a = &after.result.accounts[0];

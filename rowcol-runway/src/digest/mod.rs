@@ -9,8 +9,16 @@
 //! `tests/digest.rs` checks that it equals [`compose`]. Every figure
 //! carries the freshness of the kinds of data it rests on ([`freshness`]);
 //! figures on stale data are flagged. Clients are processed in parallel.
+//!
+//! Clients with a bank account linked to the books also carry their bank
+//! check in brief ([`BankCheckSummary`]: the unexplained difference and
+//! lines to review); it is computed only for them, so a client without a
+//! bank feed costs nothing more. An unexplained difference moves urgency
+//! (see [`bank_urgency`]).
 
 pub mod freshness;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -18,8 +26,11 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
 use rowcol_core::{ClientId, ClientSnapshot, Currency, Money};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::bank_check::{BankCheckSummary, check_linked};
+use crate::bank_match::MatchSettings;
 use crate::calc::guardrail::GuardrailStatus;
 use crate::calc::habits::PaymentHabits;
 use crate::calc::runway::{Runway, RunwayState};
@@ -39,9 +50,12 @@ pub const TOP_ITEMS: usize = 3;
 pub enum Urgency {
     /// Under the guardrail now, cash negative, or under 3 months of runway.
     Critical,
-    /// Under the guardrail within the forecast, bills at risk, or under 6 months of runway.
+    /// Under the guardrail within the forecast, bills at risk, under 6
+    /// months of runway, or bank and books apart by more than 10 % of cash
+    /// unexplained ([`bank_urgency`]).
     High,
-    /// Hygiene errors, runway unknown, or stale data.
+    /// Hygiene errors, runway unknown, stale data, or bank and books apart
+    /// by more than 1 % of cash unexplained ([`bank_urgency`]).
     Watch,
     /// Nothing pressing.
     Calm,
@@ -119,6 +133,11 @@ pub struct ClientDigest {
     pub hygiene: Stated<TraySummary>,
     /// The decision console in brief.
     pub decisions: Stated<ConsoleSummary>,
+    /// The bank check in brief, on the freshness of the books (the mirror's
+    /// health is per client, not per rail); `None` when no bank account is
+    /// linked to the books.
+    #[serde(default)]
+    pub bank: Option<Stated<BankCheckSummary>>,
 }
 
 /// Sums over the portfolio.
@@ -203,7 +222,9 @@ pub fn client_digest(s: &ClientSnapshot, clock: DigestClock) -> ClientDigest {
     let rates = HomeRates::from_snapshot(s);
     let ix = SnapshotIndex::new(s);
     let habits = PaymentHabits::learn(s, &ix);
-    let (tray, flagged) = tray_with(s, clock.as_of, &ix, TOP_ITEMS);
+    // Shared by the tray's banking rules and the line.
+    let bank = check_linked(s, &MatchSettings::default(), clock.as_of);
+    let (tray, flagged) = tray_with(s, clock.as_of, &ix, bank.as_ref(), TOP_ITEMS);
     let f = crate::calc::figures_with(s, clock.as_of, &rates, &habits);
     let figures = Figures {
         cash: f.cash.net,
@@ -235,10 +256,12 @@ pub fn client_digest(s: &ClientSnapshot, clock: DigestClock) -> ClientDigest {
         counts: tray.counts,
         top: tray.findings,
     };
-    line(s, hygiene, decisions, (f.cash.net, f.runway, &f.guardrail), clock)
+    let bank = bank.map(|b| b.summary);
+    line(s, hygiene, decisions, bank, (f.cash.net, f.runway, &f.guardrail), clock)
 }
 
-/// Composes a client's digest line from its tray and console outputs.
+/// Composes a client's digest line from its tray and console outputs, and
+/// its bank check as of the digest's day.
 pub fn compose(s: &ClientSnapshot, tray: &HygieneTray, console: &DecisionConsole, clock: DigestClock) -> ClientDigest {
     let o = &console.outlook;
     let home = s.home_currency;
@@ -265,10 +288,13 @@ pub fn compose(s: &ClientSnapshot, tray: &HygieneTray, console: &DecisionConsole
         counts: tray.counts,
         top: tray.findings.iter().take(TOP_ITEMS).cloned().collect(),
     };
+    let stood = crate::history::as_it_stood(s, clock.as_of);
+    let bank = check_linked(&stood, &MatchSettings::default(), clock.as_of).map(|b| b.summary);
     line(
         s,
         hygiene,
         decisions,
+        bank,
         (o.cash.net, o.runway.clone(), &o.guardrail),
         clock,
     )
@@ -280,6 +306,7 @@ fn line(
     s: &ClientSnapshot,
     hygiene: TraySummary,
     decisions: ConsoleSummary,
+    bank: Option<BankCheckSummary>,
     (cash, runway, guardrail): (Money, Runway, &GuardrailStatus),
     clock: DigestClock,
 ) -> ClientDigest {
@@ -313,6 +340,10 @@ fn line(
             value: hygiene,
             freshness: books.clone(),
         },
+        bank: bank.map(|value| Stated {
+            value,
+            freshness: books.clone(),
+        }),
         decisions: Stated {
             value: decisions,
             freshness: books,
@@ -373,6 +404,9 @@ fn urgency(line: &ClientDigest) -> (Urgency, Vec<String>) {
             ),
         );
     }
+    if let Some((to, why)) = line.bank.as_ref().and_then(|b| bank_urgency(&b.value, line.cash.value)) {
+        raise(to, why);
+    }
     if line.hygiene.value.counts.error > 0 {
         raise(
             Urgency::Watch,
@@ -386,6 +420,45 @@ fn urgency(line: &ClientDigest) -> (Urgency, Vec<String>) {
         raise(Urgency::Watch, "figures rest on stale data".to_owned());
     }
     (level, reasons)
+}
+
+/// Differences up to this many home-currency units are noise (rounding,
+/// a fee in flight), never worth the advisor's attention by themselves.
+const BANK_NOISE_UNITS: Decimal = Decimal::from_parts(50, 0, 0, false, 0);
+
+/// The share of net cash above which an unexplained difference is watched (1 %).
+const BANK_WATCH_SHARE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
+
+/// The share of net cash above which it is urgent (10 %): cash, runway and
+/// the guardrail, read from the books, may be off by that much.
+const BANK_HIGH_SHARE: Decimal = Decimal::from_parts(10, 0, 0, false, 2);
+
+/// The urgency an unexplained bank difference calls for, with its reason.
+///
+/// Definition: with `u` the bank check's unexplained difference and `c` the
+/// absolute net cash (both home currency), `u` above 50 units and above
+/// 10 % of `c` is High; above 50 units and above 1 % of `c` is Watch;
+/// anything less is noise and moves nothing. Lines to review and lines
+/// the books miss move nothing here: the hygiene tray counts them.
+pub fn bank_urgency(bank: &BankCheckSummary, cash: Money) -> Option<(Urgency, String)> {
+    let u = bank.unexplained.amount();
+    let c = cash.amount().abs();
+    if u <= BANK_NOISE_UNITS {
+        return None;
+    }
+    let why = || {
+        format!(
+            "bank and books differ by {} that no line explains",
+            bank.unexplained.round_to_minor_units()
+        )
+    };
+    if u > c * BANK_HIGH_SHARE {
+        Some((Urgency::High, why()))
+    } else if u > c * BANK_WATCH_SHARE {
+        Some((Urgency::Watch, why()))
+    } else {
+        None
+    }
 }
 
 fn totals(clients: &[ClientDigest]) -> PortfolioTotals {

@@ -15,6 +15,8 @@ use rowcol_core::entity::SourceMeta;
 use rowcol_core::{ClientId, ClientSnapshot, EntityKind, ExternalId, Money, ReviewDecision, ReviewState, VersionToken};
 use serde::{Deserialize, Serialize};
 
+use crate::bank_check::{BankCheck, check_linked};
+use crate::bank_match::MatchSettings;
 use crate::perf::id_map::IdMap;
 use crate::perf::id_table::IdTable;
 use crate::perf::index::SnapshotIndex;
@@ -141,23 +143,29 @@ impl HygieneTray {
 }
 
 /// Runs every enabled rule over `s` as it stood at the end of `as_of` (see
-/// [`crate::history`]) and drops reviewed findings.
+/// [`crate::history`]) and drops reviewed findings. The banking rules on
+/// bank lines read the client's bank check ([`crate::bank_check`], default
+/// [`MatchSettings`]); a client without a linked bank account gets none of
+/// their findings.
 pub fn tray(s: &ClientSnapshot, as_of: NaiveDate) -> HygieneTray {
     let s = &*crate::history::as_it_stood(s, as_of);
-    tray_with(s, as_of, &SnapshotIndex::new(s), usize::MAX).0
+    let bank = check_linked(s, &MatchSettings::default(), as_of);
+    tray_with(s, as_of, &SnapshotIndex::new(s), bank.as_ref(), usize::MAX).0
 }
 
 /// The tray with only its first `keep` findings written out (the rest are
 /// counted, not kept), and the ids of the bills any open finding of warning
 /// or error severity names: the digest shows three findings, and the
-/// console holds back the flagged bills.
+/// console holds back the flagged bills. `bank` is the client's bank check
+/// as of `as_of` (`None` without a linked bank account).
 pub(crate) fn tray_with<'a>(
     s: &'a ClientSnapshot,
     as_of: NaiveDate,
     ix: &SnapshotIndex<'a>,
+    bank: Option<&BankCheck>,
     keep: usize,
 ) -> (HygieneTray, IdTable<'a, ()>) {
-    let ctx = rules::RuleCtx { s, as_of, ix };
+    let ctx = rules::RuleCtx { s, as_of, ix, bank };
     let mut raw = Vec::new();
     let mut rules_run = Vec::with_capacity(rules::catalogue().len());
     for rule in rules::catalogue() {
@@ -195,12 +203,12 @@ pub(crate) fn tray_with<'a>(
     let mut counts = SeverityCounts::default();
     let mut flagged_bills = IdTable::default();
     for f in &open {
-        match f.rule.severity {
+        match f.severity {
             Severity::Error => counts.error += 1,
             Severity::Warning => counts.warning += 1,
             Severity::Info => counts.info += 1,
         }
-        if f.rule.severity >= Severity::Warning {
+        if f.severity >= Severity::Warning {
             flagged_bills.extend(
                 f.entities
                     .iter()

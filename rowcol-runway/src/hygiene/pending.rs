@@ -13,7 +13,7 @@ use rowcol_core::entity::SourceMeta;
 use rowcol_core::{EntityKind, ExternalId, Money, VersionToken};
 
 use super::rules::RuleSpec;
-use super::{EntityRef, Finding};
+use super::{EntityRef, Finding, Severity};
 
 /// A record a finding names, borrowed where it can be.
 #[derive(Debug, Clone)]
@@ -50,6 +50,8 @@ impl<'a> Seen<'a> {
 /// A finding whose explanation is not written yet.
 pub(crate) struct Pending<'a> {
     pub(crate) rule: &'static RuleSpec,
+    /// The rule's severity, or the lower one the rule gave this finding.
+    pub(crate) severity: Severity,
     /// The records concerned; the first is the subject.
     pub(crate) entities: Vec<Seen<'a>>,
     explain: Box<dyn FnOnce() -> String + 'a>,
@@ -67,11 +69,17 @@ impl<'a> Pending<'a> {
     ) -> Self {
         Pending {
             rule,
+            severity: rule.severity,
             entities,
             explain,
             fix,
             amount,
         }
+    }
+
+    /// This finding at `severity` instead of its rule's.
+    pub(crate) fn with_severity(self, severity: Severity) -> Self {
+        Pending { severity, ..self }
     }
 
     /// The record reviews attach to.
@@ -83,9 +91,8 @@ impl<'a> Pending<'a> {
     /// named (as [`Finding`]s compare them).
     pub(crate) fn tray_order(&self, other: &Self) -> Ordering {
         other
-            .rule
             .severity
-            .cmp(&self.rule.severity)
+            .cmp(&self.severity)
             // Findings of one rule are compared most often: the same rule
             // is the same id without comparing the text.
             .then_with(|| match std::ptr::eq(self.rule, other.rule) {
@@ -104,7 +111,7 @@ impl<'a> Pending<'a> {
     pub(crate) fn finish(self) -> Finding {
         Finding {
             rule_id: self.rule.id.to_owned(),
-            severity: self.rule.severity,
+            severity: self.severity,
             explanation: (self.explain)(),
             entities: self.entities.iter().map(Seen::to_ref).collect(),
             suggested_fix: self.fix.to_owned(),

@@ -4,7 +4,8 @@
 //! SQLite and PostgreSQL with one [`for_each_mirror_behaviour!`] line each:
 //! a test gets a fresh, empty store.
 //!
-//! - [`registry`]: advisors, clients, connections, settings, reviews;
+//! - [`registry`]: advisors, clients, connections, settings, reviews (of
+//!   hygiene items and of bank lines);
 //! - [`journal`]: batches, versions, tombstones, runs, dead letters, audit;
 //! - [`reader`]: snapshots, balance history, late changes, portfolio scope;
 //! - [`lease`]: the lease store.
@@ -21,12 +22,13 @@ use std::sync::Arc;
 use rowcol_core::entity::{Entity, EntityKind};
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::{
-    BalancePoint, ChangeCursor, Rejected, RunCounts, RunStatus, SourceRecord, SyncBatch, SyncMode, SyncPosition,
-    SyncTrigger, Tombstone,
+    AuditAction, BalancePoint, ChangeCursor, Rejected, RunCounts, RunStatus, SourceRecord, SyncBatch, SyncMode,
+    SyncPosition, SyncTrigger, Tombstone,
 };
 use rowcol_core::{
-    Advisor, AdvisorId, Client, ClientId, ClientSettings, Connection, ConnectionStatus, Currency, LeaseStore,
-    MirrorStore, Money, Rail, ReviewDecision, ReviewState, RowcolError, StoreErrorKind, VersionToken,
+    Advisor, AdvisorId, BankReview, BankReviewAction, Client, ClientId, ClientSettings, Connection, ConnectionStatus,
+    Currency, LeaseStore, MirrorStore, Money, PostingRef, Rail, ReviewDecision, ReviewState, RowcolError,
+    StoreErrorKind, VersionToken,
 };
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -41,6 +43,7 @@ macro_rules! for_each_mirror_behaviour {
         $m!(
             registry::registry_upserts_and_connection_status,
             registry::checkpoint_settings_and_reviews_survive_resync,
+            registry::bank_reviews_replace_survive_resync_and_chain_in_the_audit_log,
             journal::reapplying_a_batch_changes_nothing_and_audits_nothing,
             journal::an_older_version_never_replaces_a_newer_one,
             journal::tombstones_hide_records_and_block_late_resurrection,
@@ -64,6 +67,7 @@ macro_rules! for_each_mirror_behaviour {
             reader::every_posting_kind_lands_in_the_snapshot_by_its_window,
             reader::bank_accounts_and_lines_land_in_the_snapshot_by_their_window,
             reader::health_lists_the_kinds_of_the_clients_rails,
+            reader::bank_reviews_are_scoped_to_the_advisors_portfolio,
             lease::leases_are_exclusive_renewable_and_expire,
         );
     };

@@ -582,3 +582,31 @@ pub async fn health_lists_the_kinds_of_the_clients_rails(store: Arc<dyn MirrorSt
         "plaid's kinds, then qbo's: rails by name, each kind once"
     );
 }
+
+/// Bank line decisions load only into their own client's snapshot, and only
+/// for its advisor.
+pub async fn bank_reviews_are_scoped_to_the_advisors_portfolio(store: Arc<dyn MirrorStore>) {
+    let s = store.as_ref();
+    register(s, "jane", &["acme", "bolt"]).await;
+    register(s, "otto", &["zed"]).await;
+    let review = super::registry::bank_review("line-1", BankReviewAction::Exclude, "jane", "2026-01-16T10:00:00Z");
+    s.save_bank_review(&advisor_id("jane"), &review).await.unwrap();
+    assert_eq!(snapshot(s, "jane", "acme").await.bank_reviews, vec![review.clone()]);
+    assert!(snapshot(s, "jane", "bolt").await.bank_reviews.is_empty());
+    let outside = Some(StoreErrorKind::OutsidePortfolio);
+    assert_eq!(
+        store_kind(s.save_bank_review(&advisor_id("otto"), &review).await),
+        outside
+    );
+    assert_eq!(
+        store_kind(
+            s.snapshot(
+                &advisor_id("otto"),
+                &client_id("acme"),
+                SnapshotRequest::as_of(date("2026-03-01"))
+            )
+            .await
+        ),
+        outside
+    );
+}

@@ -101,3 +101,126 @@ pub async fn checkpoint_settings_and_reviews_survive_resync(store: Arc<dyn Mirro
     s.save_review(&a, &excluded).await.unwrap();
     assert_eq!(snapshot(s, "adv", "acme").await.reviews, vec![excluded]);
 }
+
+/// A bank line decision of `by` on acme's line `line`, made at `at`.
+pub fn bank_review(line: &str, action: BankReviewAction, by: &str, at: &str) -> BankReview {
+    BankReview {
+        client: client_id("acme"),
+        line: fixtures::id(line),
+        action,
+        by: advisor_id(by),
+        at: time(at).to_utc(),
+    }
+}
+
+/// A Plaid batch for acme: checking account `acc-1` and line `line-1` at
+/// `version`, updated at `updated`, of `amount`.
+fn bank_batch(version: &str, updated: &str, amount: Decimal) -> SyncBatch {
+    let mut line = fixtures::bank_transaction("acme", "line-1", "acc-1", amount);
+    line.meta.version = VersionToken::new(version);
+    line.meta.updated_at = time(updated);
+    let mut b = SyncBatch::new(client_id("acme"), Rail::Plaid);
+    b.records = vec![
+        sourced(Entity::BankAccount(fixtures::bank_feed_account(
+            "acme",
+            "acc-1",
+            dec!(500),
+        ))),
+        sourced(Entity::BankTransaction(line)),
+    ];
+    b
+}
+
+/// Bank line decisions: saved, a later one replacing the earlier, kept
+/// through a re-sync of the line, each appended to the audit log as a
+/// `review` entry whose chain verifies; refused outside the portfolio with
+/// nothing written.
+pub async fn bank_reviews_replace_survive_resync_and_chain_in_the_audit_log(store: Arc<dyn MirrorStore>) {
+    let s = store.as_ref();
+    register(s, "jane", &["acme"]).await;
+    register(s, "otto", &["zed"]).await;
+    let (jane, acme) = (advisor_id("jane"), client_id("acme"));
+    s.apply(&bank_batch("0", "2026-01-15T09:00:00-08:00", dec!(-45.10)))
+        .await
+        .unwrap();
+    assert!(snapshot(s, "jane", "acme").await.bank_reviews.is_empty());
+
+    let excluded = bank_review("line-1", BankReviewAction::Exclude, "jane", "2026-01-16T10:00:00Z");
+    s.save_bank_review(&jane, &excluded).await.unwrap();
+    assert_eq!(snapshot(s, "jane", "acme").await.bank_reviews, vec![excluded.clone()]);
+
+    let posting = |kind, id: &str| PostingRef {
+        kind,
+        document: fixtures::id(id),
+    };
+    let approved = bank_review(
+        "line-1",
+        BankReviewAction::Approve {
+            postings: vec![posting(EntityKind::Deposit, "7"), posting(EntityKind::Payment, "8")],
+        },
+        "jane",
+        "2026-01-17T11:30:00.123456Z",
+    );
+    s.save_bank_review(&jane, &approved).await.unwrap();
+    assert_eq!(
+        snapshot(s, "jane", "acme").await.bank_reviews,
+        vec![approved.clone()],
+        "the later decision replaces the earlier"
+    );
+
+    // The bank re-sends the line (posted amount changed): the decision stays.
+    let outcome = s
+        .apply(&bank_batch("1", "2026-01-18T09:00:00-08:00", dec!(-45.60)))
+        .await
+        .unwrap();
+    assert_eq!(outcome.updated, 1);
+    let snap = snapshot(s, "jane", "acme").await;
+    assert_eq!(snap.bank_reviews, vec![approved.clone()]);
+    assert_eq!(snap.bank_transactions[0].amount.amount(), dec!(-45.60));
+
+    // Someone else's advisor, or a client that does not exist: refused,
+    // nothing written, nothing audited.
+    let before = s.audit_entries(&acme, 0, 1000).await.unwrap().len();
+    let outside = Some(StoreErrorKind::OutsidePortfolio);
+    let theirs = bank_review(
+        "line-1",
+        BankReviewAction::FixedAtSource,
+        "otto",
+        "2026-01-19T10:00:00Z",
+    );
+    assert_eq!(
+        store_kind(s.save_bank_review(&advisor_id("otto"), &theirs).await),
+        outside
+    );
+    let nobody = BankReview {
+        client: client_id("nobody"),
+        ..excluded.clone()
+    };
+    assert_eq!(store_kind(s.save_bank_review(&jane, &nobody).await), outside);
+    assert_eq!(snapshot(s, "jane", "acme").await.bank_reviews, vec![approved.clone()]);
+    assert_eq!(s.audit_entries(&acme, 0, 1000).await.unwrap().len(), before);
+
+    // The log: two inserts, the two decisions, the line's update, in order.
+    let log = s.audit_entries(&acme, 0, 1000).await.unwrap();
+    let actions: Vec<(AuditAction, EntityKind)> = log.iter().map(|e| (e.action, e.kind)).collect();
+    assert_eq!(
+        actions,
+        vec![
+            (AuditAction::Insert, EntityKind::BankAccount),
+            (AuditAction::Insert, EntityKind::BankTransaction),
+            (AuditAction::Review, EntityKind::BankTransaction),
+            (AuditAction::Review, EntityKind::BankTransaction),
+            (AuditAction::Update, EntityKind::BankTransaction),
+        ]
+    );
+    for (entry, review) in log[2..4].iter().zip([&excluded, &approved]) {
+        assert_eq!(entry.external_id, review.line);
+        assert_eq!(entry.version, review.audit_version());
+        assert_eq!(entry.source_updated_at, review.at.fixed_offset());
+        assert_eq!((entry.txn_date, entry.run), (None, None));
+    }
+    assert_eq!(log[2].version.as_str(), "exclude/jane");
+    let verdict = s.verify_audit(&acme).await.unwrap();
+    assert!(verdict.is_intact(), "{verdict:?}");
+    assert_eq!(verdict.entries_checked, 5);
+}

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::Severity;
 use super::pending::{Pending, Seen};
+use crate::bank_check::BankCheck;
 use crate::perf::index::SnapshotIndex;
 
 /// What a rule sees.
@@ -22,6 +23,9 @@ pub(crate) struct RuleCtx<'a, 'r> {
     pub(crate) s: &'a ClientSnapshot,
     pub(crate) as_of: NaiveDate,
     pub(crate) ix: &'r SnapshotIndex<'a>,
+    /// The bank check as of the same day, `None` without a linked bank
+    /// account.
+    pub(crate) bank: Option<&'r BankCheck>,
 }
 
 /// Where a rule reports what it found.
@@ -47,6 +51,20 @@ impl<'o, 'a> Emit<'o, 'a> {
         self.out
             .push(Pending::new(self.rule, entities, Box::new(explain), fix, amount));
     }
+
+    /// Records a finding of this rule at `severity`, lower than the rule's
+    /// (a rule whose summary says some of its findings matter less).
+    pub(crate) fn flag_as(
+        &mut self,
+        severity: Severity,
+        entities: Vec<Seen<'a>>,
+        explain: impl FnOnce() -> String + 'a,
+        fix: &'static str,
+        amount: Option<Money>,
+    ) {
+        let finding = Pending::new(self.rule, entities, Box::new(explain), fix, amount);
+        self.out.push(finding.with_severity(severity.min(self.rule.severity)));
+    }
 }
 
 /// A rule: id, severity, what it checks and its threshold.
@@ -56,7 +74,8 @@ pub struct RuleSpec {
     pub id: &'static str,
     /// The family (file) it belongs to.
     pub family: &'static str,
-    /// Severity of its findings.
+    /// Severity of its findings (the most: a rule may report some lower,
+    /// as its summary says).
     pub severity: Severity,
     /// What it checks, in one line.
     pub summary: &'static str,
@@ -85,6 +104,8 @@ static CATALOGUE: &[RuleSpec] = &[
     balances::NEGATIVE_PARTY_BALANCE,
     banking::NEGATIVE_BANK_BALANCE,
     banking::UNDEPOSITED_FUNDS,
+    banking::BANK_LINE_UNRECORDED,
+    banking::BOOK_POSTING_UNCLEARED,
     coding::UNCATEGORIZED,
     coding::UNUSUAL_ACCOUNT,
     coding::PURCHASE_WITHOUT_PAYEE,
@@ -108,7 +129,13 @@ pub(crate) mod test_support {
     /// Findings of rule `id` alone, with its default threshold.
     pub(crate) fn run(id: &str, s: &ClientSnapshot, as_of: NaiveDate) -> Vec<Finding> {
         let ix = SnapshotIndex::new(s);
-        let ctx = RuleCtx { s, as_of, ix: &ix };
+        let bank = crate::bank_check::check_linked(s, &crate::bank_match::MatchSettings::default(), as_of);
+        let ctx = RuleCtx {
+            s,
+            as_of,
+            ix: &ix,
+            bank: bank.as_ref(),
+        };
         let mut out = Vec::new();
         for rule in catalogue().iter().filter(|r| r.id == id) {
             (rule.check)(
