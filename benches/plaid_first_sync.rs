@@ -19,7 +19,7 @@ use rowcol_core::{Advisor, Connection};
 use rowcol_mirror::CredentialKey;
 use rowcol_plaid::PlaidConfig;
 use rowcol_qbo_sim::{PortfolioSpec, SimConfig, Size};
-use rowcol_stack::{LookAlikeClient, Stack, link_bank_look_alike, register_look_alike};
+use rowcol_stack::{LookAlikeClient, Stack, link_bank_look_alike, look_alike_clients, register_look_alike};
 
 const CLIENTS: usize = 100;
 /// Items synced at once, as the demo syncs.
@@ -49,17 +49,7 @@ async fn looks() -> Looks {
     })
     .await
     .unwrap();
-    let clients = qbo
-        .admin()
-        .realm_ids()
-        .into_iter()
-        .enumerate()
-        .map(|(i, realm)| LookAlikeClient {
-            id: format!("client-{:03}", i + 1).parse().unwrap(),
-            name: format!("Demo client {:03}", i + 1),
-            realm: realm.parse().unwrap(),
-        })
-        .collect();
+    let clients = look_alike_clients(&qbo.admin()).unwrap();
     let advisor = Advisor {
         id: "bench-advisor".parse().unwrap(),
         name: "Bench advisor".into(),

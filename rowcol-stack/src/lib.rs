@@ -38,7 +38,9 @@ use rowcol_sync::SyncEngine;
 #[cfg(feature = "look-alike")]
 mod look_alike;
 #[cfg(feature = "look-alike")]
-pub use look_alike::{LookAlikeClient, bank_of, diligence, link_bank_look_alike, register_look_alike};
+pub use look_alike::{
+    LookAlikeClient, bank_of, diligence, link_bank_look_alike, look_alike_clients, register_look_alike,
+};
 
 /// The wired pieces.
 pub struct Stack {

@@ -34,6 +34,29 @@ pub struct LookAlikeClient {
     pub realm: RealmId,
 }
 
+/// Every company of the QBO look-alike as a client, in realm order:
+/// `client-001`, `client-002`, ..., named "Demo client 001 (healthy firm)"
+/// after the kind of books its profile makes. The demo, the benches and
+/// the tests name look-alike clients this one way.
+pub fn look_alike_clients(admin: &rowcol_qbo_sim::Admin) -> Result<Vec<LookAlikeClient>> {
+    admin
+        .realm_ids()
+        .into_iter()
+        .enumerate()
+        .map(|(i, realm)| {
+            Ok(LookAlikeClient {
+                id: format!("client-{:03}", i + 1).parse()?,
+                name: format!(
+                    "Demo client {:03} ({})",
+                    i + 1,
+                    admin.profile(&realm).map_or("unknown", Profile::label)
+                ),
+                realm: realm.parse()?,
+            })
+        })
+        .collect()
+}
+
 /// The client record of a look-alike company with `connections`.
 fn client_record(advisor: &Advisor, client: &LookAlikeClient, connections: Vec<Connection>) -> Client {
     Client {

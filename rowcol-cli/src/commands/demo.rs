@@ -22,7 +22,7 @@ use crate::cli::Format;
 use crate::error::{CliError, CliResult};
 use crate::output;
 use crate::setup::parse_id;
-use rowcol_stack::{LookAlikeClient, Stack, link_bank_look_alike, register_look_alike};
+use rowcol_stack::{Stack, link_bank_look_alike, look_alike_clients, register_look_alike};
 
 /// Clients synced at once: QBO's limits are per realm, so realms sync in parallel.
 const CONCURRENCY: usize = 16;
@@ -200,25 +200,4 @@ fn bank_findings(snapshots: &[ClientSnapshot]) {
             s.client, s.name, c.unrecorded, c.to_review, c.unexplained
         );
     }
-}
-
-/// The look-alike's companies as the demo advisor's clients, named after
-/// their profile.
-fn look_alike_clients(admin: &rowcol_qbo_sim::Admin) -> CliResult<Vec<LookAlikeClient>> {
-    admin
-        .realm_ids()
-        .into_iter()
-        .enumerate()
-        .map(|(i, realm)| {
-            Ok(LookAlikeClient {
-                id: parse_id(&format!("client-{:03}", i + 1))?,
-                name: format!(
-                    "Demo client {:03} ({})",
-                    i + 1,
-                    admin.profile(&realm).map_or("unknown", Profile::label)
-                ),
-                realm: parse_id(&realm)?,
-            })
-        })
-        .collect()
 }
