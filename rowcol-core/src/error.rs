@@ -88,7 +88,8 @@ pub struct RailFailure {
     pub http_status: Option<u16>,
     /// The rail's error code (QBO Fault `code`, e.g. `3200`).
     pub code: Option<String>,
-    /// The rail's trace id (QBO `intuit_tid` header).
+    /// The rail's id of the failed request, for its support (QBO's
+    /// `intuit_tid` header, Plaid's `request_id`).
     pub trace_id: Option<String>,
     /// A short human message.
     pub message: String,
@@ -97,20 +98,49 @@ pub struct RailFailure {
     pub api_calls: u32,
 }
 
-impl fmt::Display for RailFailure {
+impl RailFailure {
+    /// The failure in words, its request id named as `rail` names it
+    /// (`intuit_tid` for QBO, `request_id` for Plaid; "request id" when the
+    /// rail is not known). [`RowcolError`]'s text uses the rail of its context.
+    pub fn describe(&self, rail: Option<Rail>) -> impl fmt::Display + '_ {
+        Described { failure: self, rail }
+    }
+}
+
+/// A failure's text for one rail; see [`RailFailure::describe`].
+struct Described<'a> {
+    failure: &'a RailFailure,
+    rail: Option<Rail>,
+}
+
+impl fmt::Display for Described<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(s) = self.http_status {
+        let failure = self.failure;
+        f.write_str(&failure.message)?;
+        if let Some(s) = failure.http_status {
             write!(f, " (HTTP {s}")?;
-            if let Some(c) = &self.code {
+            if let Some(c) = &failure.code {
                 write!(f, ", code {c}")?;
             }
-            if let Some(t) = &self.trace_id {
-                write!(f, ", intuit_tid {t}")?;
+            if let Some(t) = &failure.trace_id {
+                let name = match self.rail {
+                    Some(Rail::Qbo) => "intuit_tid",
+                    Some(Rail::Plaid) => "request_id",
+                    _ => "request id",
+                };
+                write!(f, ", {name} {t}")?;
             }
             f.write_str(")")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for RailFailure {
+    /// The failure in words with a rail-neutral "request id"; see
+    /// [`RailFailure::describe`] for the rail's own name of it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(None).fmt(f)
     }
 }
 
@@ -203,7 +233,7 @@ type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 pub enum RowcolError {
     /// A rail call failed.
-    #[error("{}: {} — {failure}", kind.label(), context)]
+    #[error("{}: {} — {}", kind.label(), context, failure.describe(context.rail))]
     Rail {
         /// How.
         kind: RailErrorKind,
@@ -394,6 +424,28 @@ mod tests {
         assert_eq!(
             text,
             "throttled: client acme, qbo realm 9130, bill 145 — ThrottleExceeded (HTTP 429, code 003001, intuit_tid 1-abc)"
+        );
+    }
+
+    #[test]
+    fn a_request_id_is_named_as_its_rail_names_it() {
+        let RowcolError::Rail { failure, .. } = rail_err(RailErrorKind::Transient) else {
+            unreachable!("rail_err makes a rail error")
+        };
+        let plaid = RowcolError::rail(
+            RailErrorKind::Transient,
+            ErrorContext::client(&"acme".parse().unwrap()).with_realm(Rail::Plaid, &"item-1".parse().unwrap()),
+            failure.clone(),
+        );
+        assert!(
+            plaid.to_string().ends_with("(HTTP 429, code 003001, request_id 1-abc)"),
+            "{plaid}"
+        );
+        assert!(
+            failure
+                .to_string()
+                .ends_with("(HTTP 429, code 003001, request id 1-abc)"),
+            "{failure}"
         );
     }
 

@@ -3,12 +3,13 @@
 use async_trait::async_trait;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rowcol_core::entity::EntityKind;
 use rowcol_core::snapshot::{ClientSnapshot, LateChange, SnapshotRequest};
 use rowcol_core::sync::{BalancePoint, ClientHealth, KindHealth, ReconcileHealth, RunStatus};
 use rowcol_core::{
-    AdvisorId, ClientId, ClientSettings, Currency, ErrorContext, ExternalId, MirrorReader, Money, RowcolError,
+    AdvisorId, ClientId, ClientSettings, ConnectionStatus, Currency, ErrorContext, ExternalId, MirrorReader, Money,
+    Rail, RowcolError,
 };
 use rust_decimal::Decimal;
 
@@ -209,38 +210,35 @@ impl<DB: Backend> SqlMirror<DB> {
         }
     }
 
-    /// Health from the run journal: runs cover every kind, so last success,
-    /// last attempt and the failure streak are the client's; dead letters
-    /// are counted per kind.
+    /// Health from the run journal: a rail's runs cover every kind it
+    /// mirrors, so last success, last attempt and the failure streak are
+    /// the rail's, given to each of its kinds ([`Rail::kinds`], each kind
+    /// once, rails in name order; a client without a connection: the
+    /// ledger's kinds, from all its runs); the connection status is the one
+    /// most in need of a person (needs re-auth, then disabled, then active);
+    /// dead letters are counted per kind.
     pub(crate) async fn read_health(
         &self,
         conn: &mut DB::Connection,
         client: &ClientId,
     ) -> Result<ClientHealth, RowcolError> {
         let ctx = ErrorContext::client(client);
-        let mut q = sql::<DB>("SELECT status, started_us, finished_us FROM sync_runs WHERE client_id = ");
+        let mut q = sql::<DB>("SELECT status, started_us, finished_us, rail FROM sync_runs WHERE client_id = ");
         bind_text(&mut q, client.as_str());
         q.push(" AND trigger <> 'reconcile' ORDER BY id DESC LIMIT ");
         bind_int(&mut q, HEALTH_RUNS);
         let runs = DB::fetch_all(conn, &mut q)
             .await
             .map_err(|e| store_error(e, ctx.clone(), "reading runs for health"))?;
-        let mut last_attempt = None;
-        let mut last_success = None;
-        let mut failures = 0u32;
-        for (i, row) in runs.iter().enumerate() {
-            if i == 0 {
-                last_attempt = Some(codec::instant(need_int::<DB>(row, 1)?)?);
-            }
+        let mut all = RunStreak::default();
+        let mut per_rail: std::collections::HashMap<Rail, RunStreak> = std::collections::HashMap::new();
+        for row in &runs {
             let status: RunStatus = codec::parse_enum(&need_text::<DB>(row, 0)?, "run status")?;
-            match status {
-                RunStatus::Succeeded => {
-                    last_success = opt_int::<DB>(row, 2)?.map(codec::instant).transpose()?;
-                    break;
-                }
-                RunStatus::Failed => failures += 1,
-                RunStatus::Pending | RunStatus::Running => {}
-            }
+            let started = codec::instant(need_int::<DB>(row, 1)?)?;
+            let finished = opt_int::<DB>(row, 2)?.map(codec::instant).transpose()?;
+            let rail: Rail = parse(&need_text::<DB>(row, 3)?, "rail")?;
+            all.older(status, started, finished);
+            per_rail.entry(rail).or_default().older(status, started, finished);
         }
 
         let mut q = sql::<DB>("SELECT kind, COUNT(*) FROM dead_letters WHERE client_id = ");
@@ -255,16 +253,30 @@ impl<DB: Backend> SqlMirror<DB> {
             per_kind.insert(kind, count::<DB>(row, 1)?);
         }
 
-        let mut q = sql::<DB>("SELECT status FROM connections WHERE client_id = ");
+        let mut q = sql::<DB>("SELECT status, rail FROM connections WHERE client_id = ");
         bind_text(&mut q, client.as_str());
-        q.push(" ORDER BY rail LIMIT 1");
+        q.push(" ORDER BY rail");
         let conns = DB::fetch_all(conn, &mut q)
             .await
-            .map_err(|e| store_error(e, ctx.clone(), "reading the connection"))?;
-        let connection = match conns.first() {
-            Some(row) => Some(codec::parse_enum(&need_text::<DB>(row, 0)?, "connection status")?),
-            None => None,
-        };
+            .map_err(|e| store_error(e, ctx.clone(), "reading the connections"))?;
+        let mut connection: Option<ConnectionStatus> = None;
+        let mut kinds: Vec<(EntityKind, RunStreak)> = Vec::new();
+        for row in &conns {
+            let status: ConnectionStatus = codec::parse_enum(&need_text::<DB>(row, 0)?, "connection status")?;
+            if connection.is_none_or(|c| attention(status) > attention(c)) {
+                connection = Some(status);
+            }
+            let rail: Rail = parse(&need_text::<DB>(row, 1)?, "rail")?;
+            let streak = per_rail.get(&rail).copied().unwrap_or_default();
+            for kind in rail.kinds() {
+                if !kinds.iter().any(|(k, _)| k == kind) {
+                    kinds.push((*kind, streak));
+                }
+            }
+        }
+        if conns.is_empty() {
+            kinds.extend(EntityKind::ALL.iter().map(|k| (*k, all)));
+        }
 
         let mut q = sql::<DB>(
             "SELECT status, started_us, drift, applied + deleted FROM sync_runs WHERE trigger = 'reconcile' \
@@ -289,17 +301,58 @@ impl<DB: Backend> SqlMirror<DB> {
             client: client.clone(),
             connection,
             last_reconcile,
-            kinds: EntityKind::ALL
-                .iter()
-                .map(|kind| KindHealth {
-                    kind: *kind,
-                    last_success,
-                    last_attempt,
-                    consecutive_failures: failures,
-                    dead_letters: per_kind.get(kind).copied().unwrap_or(0),
+            kinds: kinds
+                .into_iter()
+                .map(|(kind, streak)| KindHealth {
+                    kind,
+                    last_success: streak.last_success,
+                    last_attempt: streak.last_attempt,
+                    consecutive_failures: streak.failures,
+                    dead_letters: per_kind.get(&kind).copied().unwrap_or(0),
                 })
                 .collect(),
         })
+    }
+}
+
+/// What the runs of one rail (or of all rails) say, newest first: the last
+/// attempt, the last success and the failures since it.
+#[derive(Debug, Clone, Copy, Default)]
+struct RunStreak {
+    last_attempt: Option<DateTime<Utc>>,
+    last_success: Option<DateTime<Utc>>,
+    failures: u32,
+    /// A success was met: older runs change nothing.
+    settled: bool,
+}
+
+impl RunStreak {
+    /// Takes in the next older run.
+    fn older(&mut self, status: RunStatus, started: DateTime<Utc>, finished: Option<DateTime<Utc>>) {
+        if self.last_attempt.is_none() {
+            self.last_attempt = Some(started);
+        }
+        if self.settled {
+            return;
+        }
+        match status {
+            RunStatus::Succeeded => {
+                self.last_success = finished;
+                self.settled = true;
+            }
+            RunStatus::Failed => self.failures += 1,
+            RunStatus::Pending | RunStatus::Running => {}
+        }
+    }
+}
+
+/// How much a connection status needs a person: re-auth most, then a
+/// disabled connection, an active one least.
+fn attention(status: ConnectionStatus) -> u8 {
+    match status {
+        ConnectionStatus::NeedsReauth => 2,
+        ConnectionStatus::Disabled => 1,
+        ConnectionStatus::Active => 0,
     }
 }
 

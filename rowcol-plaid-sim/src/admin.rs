@@ -76,15 +76,27 @@ impl Admin {
         self.state.store.usernames()
     }
 
-    /// Links `username`'s bank as a new Item, as public token create and
-    /// exchange do; `days_requested` as Link's option (Plaid's default 90).
-    pub fn link(&self, username: &str, webhook: Option<String>, days_requested: u32) -> Result<Linked, AdminError> {
-        let now = self.now();
-        let token = self
+    /// A Link public token for `username`'s bank, as
+    /// `/sandbox/public_token/create` makes one: the app exchanges it at
+    /// `/item/public_token/exchange`. `days_requested` as Link's option
+    /// (Plaid's default 90).
+    pub fn public_token(
+        &self,
+        username: &str,
+        webhook: Option<String>,
+        days_requested: u32,
+    ) -> Result<String, AdminError> {
+        Ok(self
             .state
             .store
-            .create_public_token(username, webhook, days_requested, now)?;
-        Ok(self.state.store.exchange(&token, now)?)
+            .create_public_token(username, webhook, days_requested, self.now())?)
+    }
+
+    /// Links `username`'s bank as a new Item, as public token create and
+    /// exchange do (see [`Admin::public_token`]).
+    pub fn link(&self, username: &str, webhook: Option<String>, days_requested: u32) -> Result<Linked, AdminError> {
+        let token = self.public_token(username, webhook, days_requested)?;
+        Ok(self.state.store.exchange(&token, self.now())?)
     }
 
     /// Adds a bank and links it at once.

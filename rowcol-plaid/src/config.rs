@@ -57,6 +57,14 @@ pub struct PlaidConfig {
     /// The window over which the policy's per-Item request rate is counted:
     /// one minute against Plaid; tests shrink it.
     pub rate_window: Duration,
+    /// Requests the app (its `client_id`) sends over all Items in any
+    /// [`PlaidConfig::rate_window`]. Default 5,000: Plaid's smallest
+    /// per-client limit of the endpoints the rail reads in bulk (sandbox
+    /// `/accounts/get`, 5,000 a minute; production allows 15,000).
+    pub client_calls_per_window: u32,
+    /// `/accounts/balance/get` calls the app sends over all Items in any
+    /// [`PlaidConfig::balance_window`] (Plaid: 1,200 a minute per client).
+    pub client_balance_calls_per_window: u32,
     /// How far a webhook's `iat` may be from our clock (Plaid: 5 minutes).
     pub webhook_max_age: Duration,
 }
@@ -72,6 +80,8 @@ impl fmt::Debug for PlaidConfig {
             .field("balance_calls_per_window", &self.balance_calls_per_window)
             .field("balance_window", &self.balance_window)
             .field("rate_window", &self.rate_window)
+            .field("client_calls_per_window", &self.client_calls_per_window)
+            .field("client_balance_calls_per_window", &self.client_balance_calls_per_window)
             .field("webhook_max_age", &self.webhook_max_age)
             .finish()
     }
@@ -104,6 +114,8 @@ impl PlaidConfig {
             balance_calls_per_window: 5,
             balance_window: Duration::from_secs(60),
             rate_window: Duration::from_secs(60),
+            client_calls_per_window: 5_000,
+            client_balance_calls_per_window: 1_200,
             webhook_max_age: Duration::from_secs(300),
         })
     }

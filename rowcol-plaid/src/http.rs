@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::config::{API_VERSION, PlaidConfig};
 use crate::error::{self, PlaidErrorBody, Sent};
-use crate::limits::Limits;
+use crate::limits::{BalanceLimits, Limits};
 
 /// Requests sent for one operation (every attempt that went out).
 #[derive(Debug, Default)]
@@ -64,8 +64,12 @@ impl Api {
         let limits = Limits::new(
             policy.rate_limit(rowcol_core::Rail::Plaid),
             config.rate_window,
-            config.balance_calls_per_window,
-            config.balance_window,
+            config.client_calls_per_window,
+            BalanceLimits {
+                per_item: config.balance_calls_per_window,
+                per_client: config.client_balance_calls_per_window,
+                window: config.balance_window,
+            },
         );
         Ok(Api {
             config,
@@ -126,9 +130,7 @@ impl Api {
             .config
             .endpoint(request.path)
             .map_err(|e| refuse(RailErrorKind::Invalid, None, None, &e.to_string()))?;
-        if let Some(item) = request.item {
-            self.limits.admit(item).await;
-        }
+        self.limits.admit(request.item).await;
         calls.0.fetch_add(1, Ordering::Relaxed);
         self.total.fetch_add(1, Ordering::Relaxed);
         let sent = self

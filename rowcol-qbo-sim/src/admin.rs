@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::books::cash_accounts::{CashBooks, cash_books};
 use crate::cdc::LOOKBACK_DAYS;
 use crate::clock::envelope_time;
 use crate::faults::{FaultConfig, fnv};
@@ -282,6 +283,13 @@ impl Admin {
         let handle = self.state.store.realm(realm_id)?;
         let realm = handle.read().ok()?;
         realm.get(kind, id).cloned()
+    }
+
+    /// The realm's home-currency bank and card accounts and every posting
+    /// to them: what a look-alike bank of the same client derives its
+    /// lines from.
+    pub fn cash_books(&self, realm_id: &str) -> Result<CashBooks, AdminError> {
+        self.with_realm(realm_id, |realm, _| cash_books(realm))
     }
 
     /// Live and deleted ids, versions, counts and totals per kind.

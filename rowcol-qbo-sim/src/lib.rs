@@ -41,6 +41,7 @@ pub mod throttle;
 pub mod webhooks;
 
 pub use admin::{Admin, AdminError, GroundTruth, KindTruth};
+pub use books::cash_accounts::{CashAccount, CashBooks, CashPosting};
 pub use faults::FaultConfig;
 pub use generator::{PortfolioSpec, Profile, Size};
 pub use oauth::{OAuthConfig, TokenPair};

@@ -3,9 +3,9 @@
 //! [`Stack`]: the one place RowCol's pieces are wired together: a mirror
 //! (which is also the credential and lease store), a sync policy, a clock,
 //! the QBO rail, the Plaid rail and any other rails, and the sync engine
-//! over them. The
-//! `rowcol` command, the Python package, the examples, the benches and the
-//! tests all build their engine here, so each sees the same wiring.
+//! over them. The `rowcol` command, the Python package, the examples, the
+//! benches and the tests all build their engine here, so each sees the same
+//! wiring.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,6 +28,8 @@
 //! ```
 
 mod bank_review;
+#[cfg(feature = "look-alike")]
+mod look_alike;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +41,10 @@ use rowcol_qbo::{QboConfig, QboRail};
 use rowcol_sync::SyncEngine;
 
 pub use bank_review::review_bank_line;
+#[cfg(feature = "look-alike")]
+pub use look_alike::{
+    LookAlikeClient, bank_of, diligence, link_bank_look_alike, look_alike_clients, register_look_alike,
+};
 
 /// The wired pieces.
 pub struct Stack {
@@ -216,63 +222,4 @@ pub fn holder_name(role: &str) -> String {
         std::process::id(),
         chrono::Utc::now().timestamp_micros()
     )
-}
-
-/// A company of the QBO look-alike, to register as a client.
-#[cfg(feature = "look-alike")]
-#[derive(Debug, Clone)]
-pub struct LookAlikeClient {
-    /// The client's id.
-    pub id: rowcol_core::ClientId,
-    /// The client's display name.
-    pub name: String,
-    /// The look-alike realm holding its books.
-    pub realm: rowcol_core::RealmId,
-}
-
-/// Registers `advisor` and each of `clients` with an active QBO connection
-/// to its look-alike realm, and saves the tokens the look-alike issues for
-/// that realm (sealed, as every credential). The demo, the Python package
-/// and the tests connect look-alike companies this one way. Answers the
-/// connections, in the order given.
-#[cfg(feature = "look-alike")]
-pub async fn register_look_alike(
-    mirror: &dyn Mirror,
-    admin: &rowcol_qbo_sim::Admin,
-    advisor: &rowcol_core::Advisor,
-    clients: &[LookAlikeClient],
-) -> rowcol_core::Result<Vec<rowcol_core::Connection>> {
-    use rowcol_core::{Client, Connection, ConnectionStatus, Currency, OAuthTokens, Rail, RailCredentials};
-    use secrecy::SecretString;
-
-    mirror.upsert_advisor(advisor).await?;
-    let mut connections = Vec::with_capacity(clients.len());
-    for client in clients {
-        let connection = Connection {
-            client: client.id.clone(),
-            rail: Rail::Qbo,
-            realm: client.realm.clone(),
-            status: ConnectionStatus::Active,
-        };
-        mirror
-            .upsert_client(&Client {
-                id: client.id.clone(),
-                advisor: advisor.id.clone(),
-                name: client.name.clone(),
-                home_currency: Currency::USD,
-                connections: vec![connection.clone()],
-            })
-            .await?;
-        let tokens = admin.issue_tokens(client.realm.as_str());
-        let issued = admin.now();
-        let credentials = RailCredentials::OAuth(OAuthTokens {
-            access_token: SecretString::from(tokens.access_token),
-            access_expires_at: issued + chrono::Duration::seconds(tokens.expires_in),
-            refresh_token: SecretString::from(tokens.refresh_token),
-            refresh_expires_at: Some(issued + chrono::Duration::seconds(tokens.x_refresh_token_expires_in)),
-        });
-        mirror.save_credentials(&client.id, Rail::Qbo, &credentials).await?;
-        connections.push(connection);
-    }
-    Ok(connections)
 }

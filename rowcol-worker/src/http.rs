@@ -1,10 +1,11 @@
 //! HTTP intake: `POST /webhooks/qbo` (signature checked first, answered
 //! fast, the sync left to the queue) and `GET /healthz` on the public
-//! listener; `GET /metrics` (which names every client) on a listener of its
-//! own, loopback by default. [`serve`] runs either with a header-read
-//! timeout, a whole-request timeout and graceful shutdown. `rowcol serve`
-//! runs these routes, and tests and benches drive the very route Intuit
-//! calls.
+//! listener, with `POST /webhooks/plaid` merged in where Plaid is wired
+//! ([`plaid_router`]); `GET /metrics` (which names every client) on a
+//! listener of its own, loopback by default. [`serve`] runs either with a
+//! header-read timeout, a whole-request timeout and graceful shutdown.
+//! `rowcol serve` runs these routes, and tests and benches drive the very
+//! routes Intuit and Plaid call.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,7 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use rowcol_core::AdvisorId;
+use rowcol_core::{AdvisorId, ConnectionStatus, Rail, RailErrorKind};
+use rowcol_plaid::PlaidWebhook;
 use rowcol_qbo::{WebhookError, WebhookVerifier};
 use rowcol_sync::SyncEngine;
 use tokio::net::TcpListener;
@@ -142,6 +144,83 @@ async fn webhook(State(hooks): State<Arc<Hooks>>, headers: HeaderMap, body: Byte
             (StatusCode::SERVICE_UNAVAILABLE, "queue unavailable; deliver again").into_response()
         }
     }
+}
+
+/// What the Plaid webhook route shares: the app, Plaid's verifier (its key
+/// cache by `kid` lives as long as the router) and the refusal log.
+struct PlaidHooks {
+    app: Arc<App>,
+    verifier: rowcol_plaid::WebhookVerifier,
+    refusals: RefusalLog,
+}
+
+/// `POST /webhooks/plaid` over `app`, verified by `verifier` (ES256 JWT,
+/// `iat` within its age limit, body hash, keys cached by `kid`). Merge it
+/// into [`router`]'s routes where Plaid is wired.
+pub fn plaid_router(app: Arc<App>, verifier: rowcol_plaid::WebhookVerifier) -> Router {
+    Router::new()
+        .route("/webhooks/plaid", post(plaid_webhook))
+        .with_state(Arc::new(PlaidHooks {
+            app,
+            verifier,
+            refusals: RefusalLog::new(REFUSAL_LOG_EVERY),
+        }))
+}
+
+/// Verifies before believing anything in the body, then: updates available
+/// queue a sync of the Item's connection; an item error needing the user
+/// marks the connection as needing re-auth; a repaired login makes it
+/// active and queues a sync; anything else is acknowledged and ignored.
+/// A key that could not be fetched or a queue failure answers 503, so that
+/// Plaid delivers again; a refused delivery answers 401 (400 for a body
+/// that is not a webhook).
+async fn plaid_webhook(State(hooks): State<Arc<PlaidHooks>>, headers: HeaderMap, body: Bytes) -> Response {
+    use rowcol_plaid::WebhookError as Refused;
+    let webhook = match hooks.verifier.verify_webhook(&headers, &body).await {
+        Ok(webhook) => webhook,
+        Err(e) => {
+            if let Some(unlogged) = hooks.refusals.note(Instant::now()) {
+                tracing::warn!(error = %e, unlogged, "Plaid webhook refused ({unlogged} more refused since the last such line)");
+            }
+            let status = match e {
+                Refused::KeyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                Refused::BadBody(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            return (status, e.to_string()).into_response();
+        }
+    };
+    let intake = &hooks.app.intake;
+    let done = match &webhook {
+        PlaidWebhook::SyncUpdatesAvailable { item_id, .. } => intake
+            .enqueue_realm(Rail::Plaid, item_id)
+            .await
+            .map(|report| format!("queued {} syncs", report.queued.len())),
+        PlaidWebhook::ItemError { item_id, code, kind } if *kind == RailErrorKind::NeedsReauth => intake
+            .set_realm_status(Rail::Plaid, item_id, ConnectionStatus::NeedsReauth)
+            .await
+            .map(|client| format!("{code}: {} marked as needing re-auth", marked(client))),
+        PlaidWebhook::LoginRepaired { item_id } => intake
+            .set_realm_status(Rail::Plaid, item_id, ConnectionStatus::Active)
+            .await
+            .map(|client| format!("login repaired: {} active, sync queued", marked(client))),
+        other => {
+            tracing::info!(webhook = ?other, "Plaid webhook needs no action");
+            Ok("no action".to_string())
+        }
+    };
+    match done {
+        Ok(text) => (StatusCode::OK, text).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "Plaid webhook intake failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "intake unavailable; deliver again").into_response()
+        }
+    }
+}
+
+/// The client a status webhook concerned, in words.
+fn marked(client: Option<rowcol_core::ClientId>) -> String {
+    client.map_or_else(|| "no connection".to_string(), |c| c.to_string())
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {

@@ -1,5 +1,7 @@
 //! Intake of urgent work: verified webhook change notices in, one targeted
-//! sync job per realm out; and on-demand syncs a person asks for.
+//! sync job per realm out; realm-level webhooks (Plaid's "this Item has
+//! updates", "this Item needs its user") turned into a sync job or a
+//! connection status; and on-demand syncs a person asks for.
 //!
 //! Duplicates inside a delivery collapse on their key and the rest group by
 //! realm ([`NoticeInbox`]). Each realm's job waits a short coalescing delay,
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rowcol_core::sync::{ChangeNotice, SyncTrigger};
-use rowcol_core::{ClientId, Rail, RealmId};
+use rowcol_core::{ClientId, Connection, ConnectionStatus, Rail, RealmId};
 use rowcol_sync::SyncEngine;
 use rowcol_sync::engine::NoticeInbox;
 use serde::{Deserialize, Serialize};
@@ -76,18 +78,76 @@ impl Intake {
             return Ok(report);
         }
         let connections = self.engine.mirror().connections().await?;
-        let now = self.engine.clock().now();
         for (rail, realm, notices) in pending {
             let Some(connection) = connections.iter().find(|c| c.rail == rail && c.realm == realm) else {
                 tracing::warn!(%rail, %realm, "change notices for a realm no connection has; dropped");
                 report.unknown.push((rail, realm));
                 continue;
             };
-            let job = SyncJob::new(connection, SyncTrigger::Webhook, now).with_notices(notices);
-            self.queue.push(&job, self.coalesce, None).await?;
+            self.push_webhook_job(connection, notices).await?;
             report.queued.push(connection.client.clone());
         }
         Ok(report)
+    }
+
+    /// Queues one webhook sync of the connection to `realm` on `rail`, for
+    /// a rail whose webhook names the realm rather than records (Plaid's
+    /// `SYNC_UPDATES_AVAILABLE`: the sync reads from the stored cursor).
+    /// Coalesces as [`Intake::enqueue_notices`] does.
+    pub async fn enqueue_realm(&self, rail: Rail, realm: &RealmId) -> Result<IntakeReport> {
+        let mut report = IntakeReport {
+            distinct: 1,
+            ..IntakeReport::default()
+        };
+        match self.connection_to(rail, realm).await? {
+            Some(connection) => {
+                self.push_webhook_job(&connection, Vec::new()).await?;
+                report.queued.push(connection.client);
+            }
+            None => {
+                tracing::warn!(%rail, %realm, "a webhook for a realm no connection has; dropped");
+                report.unknown.push((rail, realm.clone()));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Sets the status of the connection to `realm` on `rail` as the rail's
+    /// webhook says (Plaid's `ITEM_LOGIN_REQUIRED`: it needs re-auth, and
+    /// scheduled syncs skip it until the user links again; `LOGIN_REPAIRED`:
+    /// active again, and a sync is queued to catch up). Answers the client,
+    /// or `None` when no connection has that realm (logged and dropped).
+    pub async fn set_realm_status(
+        &self,
+        rail: Rail,
+        realm: &RealmId,
+        status: ConnectionStatus,
+    ) -> Result<Option<ClientId>> {
+        let Some(connection) = self.connection_to(rail, realm).await? else {
+            tracing::warn!(%rail, %realm, "a status webhook for a realm no connection has; dropped");
+            return Ok(None);
+        };
+        self.engine
+            .mirror()
+            .set_connection_status(&connection.client, rail, status)
+            .await?;
+        if status == ConnectionStatus::Active {
+            self.push_webhook_job(&connection, Vec::new()).await?;
+        }
+        Ok(Some(connection.client))
+    }
+
+    /// The connection to `realm` on `rail`, if one has it.
+    async fn connection_to(&self, rail: Rail, realm: &RealmId) -> Result<Option<Connection>> {
+        let connections = self.engine.mirror().connections().await?;
+        Ok(connections.into_iter().find(|c| c.rail == rail && &c.realm == realm))
+    }
+
+    /// Queues a webhook sync of `connection` after the coalescing delay.
+    async fn push_webhook_job(&self, connection: &Connection, notices: Vec<ChangeNotice>) -> Result<()> {
+        let job = SyncJob::new(connection, SyncTrigger::Webhook, self.engine.clock().now()).with_notices(notices);
+        self.queue.push(&job, self.coalesce, None).await?;
+        Ok(())
     }
 
     /// Queues an on-demand sync of `client` on `rail` (a person asked), ahead

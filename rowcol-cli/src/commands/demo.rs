@@ -1,23 +1,28 @@
-//! `rowcol demo`: a QBO look-alike with a portfolio, synced into SQLite,
-//! then the digest.
+//! `rowcol demo`: a QBO look-alike with a portfolio and a Plaid look-alike
+//! holding each client's bank (derived from its books), both synced into
+//! SQLite, then the digest and the bank against the books.
 
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rowcol_core::ClientSnapshot;
 use rowcol_core::RailErrorKind;
 use rowcol_core::snapshot::SnapshotRequest;
 use rowcol_core::sync::SyncTrigger;
-use rowcol_core::{Advisor, AdvisorId, Connection};
-use rowcol_mirror::{CredentialKey, Mirror};
+use rowcol_core::{Advisor, Connection};
+use rowcol_mirror::CredentialKey;
+use rowcol_plaid::PlaidConfig;
 use rowcol_qbo::QboConfig;
 use rowcol_qbo_sim::{PortfolioSpec, Profile, SimConfig, Size};
+use rowcol_runway::bank_check::{self, BankCheckSummary};
+use rowcol_runway::bank_match::MatchSettings;
 use rowcol_sync::portfolio::load_snapshots;
 
 use crate::cli::Format;
 use crate::error::{CliError, CliResult};
 use crate::output;
 use crate::setup::parse_id;
-use rowcol_stack::{LookAlikeClient, Stack, register_look_alike};
+use rowcol_stack::{Stack, link_bank_look_alike, look_alike_clients, register_look_alike};
 
 /// Clients synced at once: QBO's limits are per realm, so realms sync in parallel.
 const CONCURRENCY: usize = 16;
@@ -35,22 +40,40 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
     .await
     .map_err(|e| CliError::Io(format!("cannot start the QBO look-alike: {e}")))?;
     eprintln!("QBO look-alike with {clients} companies at {}", sim.base_url());
+    let admin = sim.admin();
+    let bank = rowcol_plaid_sim::start(rowcol_plaid_sim::SimConfig {
+        start_time: Some(admin.now()),
+        ..rowcol_plaid_sim::SimConfig::default()
+    })
+    .await
+    .map_err(|e| CliError::Io(format!("cannot start the Plaid look-alike: {e}")))?;
+    eprintln!("Plaid look-alike at {}", bank.base_url());
 
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let mirror = rowcol_mirror::open(&format!("sqlite://{}", db.display()), CredentialKey::generate()).await?;
-    let advisor: AdvisorId = parse_id("demo-advisor")?;
-    let admin = sim.admin();
-    let connections = register(mirror.as_ref(), &advisor, &admin).await?;
+    let advisor = Advisor {
+        id: parse_id("demo-advisor")?,
+        name: "Demo advisor".into(),
+    };
+    let clients = look_alike_clients(&admin)?;
+    let mut connections = register_look_alike(mirror.as_ref(), &admin, &advisor, &clients).await?;
 
     let qbo = QboConfig::for_sim(&sim.base_url()).map_err(|e| CliError::Config(e.to_string()))?;
+    let plaid = PlaidConfig::for_sim(&bank.base_url()).map_err(|e| CliError::Config(e.to_string()))?;
     let parts = Stack::builder(mirror.clone())
         .qbo(qbo)
+        .plaid(plaid)
         .holder(rowcol_stack::holder_name("demo"))
         .build()?;
+    let rail = parts
+        .plaid
+        .as_ref()
+        .ok_or_else(|| CliError::Config("the stack built no Plaid rail".into()))?;
+    connections.extend(link_bank_look_alike(mirror.as_ref(), rail, &admin, &bank.admin(), &advisor, &clients).await?);
     let bar = ProgressBar::new(connections.len() as u64).with_style(
-        ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} clients, {elapsed}")
+        ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} connections, {elapsed}")
             .map_err(|e| CliError::Io(e.to_string()))?
             .progress_chars("=> "),
     );
@@ -81,14 +104,20 @@ pub async fn run(clients: usize, db: &Path, format: Format, out: Option<&Path>) 
     failed.extend(disconnect(&admin, &parts.engine, &connections).await);
 
     let clock = output::digest_clock(admin.now());
-    let snapshots = load_snapshots(&mirror, &advisor, SnapshotRequest::as_of(clock.as_of)).await?;
+    let snapshots = load_snapshots(&mirror, &advisor.id, SnapshotRequest::as_of(clock.as_of)).await?;
     output::digest(&snapshots, clock, format, out)?;
+    let whole_feed = SnapshotRequest {
+        as_of: clock.as_of,
+        history_months: BANK_HISTORY_MONTHS,
+    };
+    bank_findings(&load_snapshots(&mirror, &advisor.id, whole_feed).await?);
     sim.stop().await;
+    bank.stop().await;
     if failed.is_empty() {
         Ok(())
     } else {
         Err(CliError::Partial(format!(
-            "{} clients failed to sync:\n{}",
+            "{} connections failed to sync:\n{}",
             failed.len(),
             failed.join("\n")
         )))
@@ -130,28 +159,45 @@ async fn disconnect(
     unexpected
 }
 
-/// Registers the look-alike's companies as the demo advisor's clients, with
-/// tokens the look-alike issues (what `rowcol connect` does with a real company).
-async fn register(
-    mirror: &dyn Mirror,
-    advisor: &AdvisorId,
-    admin: &rowcol_qbo_sim::Admin,
-) -> CliResult<Vec<Connection>> {
-    let mut clients = Vec::new();
-    for (i, realm) in admin.realm_ids().into_iter().enumerate() {
-        clients.push(LookAlikeClient {
-            id: parse_id(&format!("client-{:03}", i + 1))?,
-            name: format!(
-                "Demo client {:03} ({})",
-                i + 1,
-                admin.profile(&realm).map_or("unknown", Profile::label)
-            ),
-            realm: parse_id(&realm)?,
-        });
+/// Months of books the bank check reads: the look-alike Items are linked
+/// with two years of history, and a shorter window of books would leave the
+/// bank lines at its start without the postings they clear.
+const BANK_HISTORY_MONTHS: u32 = 24;
+
+/// Most clients named in the bank findings.
+const BANK_FINDINGS_SHOWN: usize = 5;
+
+/// Books against the bank, in brief: what `bank_check` finds over the
+/// portfolio, then the clients with most bank lines missing from their books.
+fn bank_findings(snapshots: &[ClientSnapshot]) {
+    let settings = MatchSettings::default();
+    let mut checks: Vec<(&ClientSnapshot, BankCheckSummary)> = snapshots
+        .iter()
+        .map(|s| (s, bank_check::check(s, &settings).summary))
+        .filter(|(_, c)| c.linked_accounts > 0)
+        .collect();
+    let sum = |f: fn(&BankCheckSummary) -> usize| checks.iter().map(|(_, c)| f(c)).sum::<usize>();
+    let with_missing = checks.iter().filter(|(_, c)| c.unrecorded > 0).count();
+    eprintln!(
+        "Bank against books ({} clients with linked bank accounts): {} bank lines not in the books at {with_missing} clients, {} to review, {} book postings overdue at the bank",
+        checks.len(),
+        sum(|c| c.unrecorded),
+        sum(|c| c.to_review),
+        sum(|c| c.overdue_uncleared),
+    );
+    checks.sort_by(|a, b| {
+        b.1.unrecorded
+            .cmp(&a.1.unrecorded)
+            .then_with(|| a.0.client.cmp(&b.0.client))
+    });
+    for (s, c) in checks
+        .iter()
+        .filter(|(_, c)| c.unrecorded > 0)
+        .take(BANK_FINDINGS_SHOWN)
+    {
+        eprintln!(
+            "  {} {}: {} not in the books, {} to review, {} unexplained",
+            s.client, s.name, c.unrecorded, c.to_review, c.unexplained
+        );
     }
-    let advisor = Advisor {
-        id: advisor.clone(),
-        name: "Demo advisor".into(),
-    };
-    Ok(register_look_alike(mirror, admin, &advisor, &clients).await?)
 }

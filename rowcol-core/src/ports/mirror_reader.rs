@@ -38,7 +38,17 @@ pub trait MirrorReader: Send + Sync {
         to: NaiveDate,
     ) -> Result<Vec<BalancePoint>>;
 
-    /// Sync health of the client, per kind in `EntityKind::ALL` order.
+    /// Sync health of the client, per kind its connections' rails mirror.
+    ///
+    /// Behaviour:
+    /// - MUST list the kinds of each of the client's rails ([`Rail::kinds`](crate::Rail::kinds)),
+    ///   each once, in the order of the rails' names: a client with only a
+    ///   Plaid connection lists the bank's kinds, never the ledger's; a client
+    ///   without a connection lists the ledger's.
+    /// - MUST give each kind the last success, last attempt and failure
+    ///   streak of its rail's runs (a failing QBO never looks fresh because
+    ///   Plaid synced), and as `connection` the status most in need of a
+    ///   person: needs re-auth, then disabled, then active.
     async fn health(&self, advisor: &AdvisorId, client: &ClientId) -> Result<ClientHealth>;
 }
 

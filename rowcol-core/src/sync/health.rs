@@ -52,7 +52,8 @@ pub struct ClientHealth {
     pub client: ClientId,
     /// The state of its connection, if it has one.
     pub connection: Option<ConnectionStatus>,
-    /// Per kind, in `EntityKind::ALL` order.
+    /// Per kind its connections' rails mirror (`Rail::kinds`, in the order
+    /// of the rails' names): the ledger's for QBO, the bank's for Plaid.
     pub kinds: Vec<KindHealth>,
     /// The last reconciliation, if one ran (reconcile runs do not count as
     /// syncs for freshness: a cheap check that counts agree is not a sync).

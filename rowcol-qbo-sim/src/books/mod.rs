@@ -1,9 +1,11 @@
 //! The realm's books read as an accountant would: a chart of accounts with
 //! roles, every transaction turned into double-entry postings
-//! ([`postings`]), and the open receivables and payables as of a date
-//! ([`open_items`]). The Reports API is computed from these; nothing here
-//! changes the books.
+//! ([`postings`]), the open receivables and payables as of a date
+//! ([`open_items`]), and the bank and card side a bank sees
+//! ([`cash_accounts`]). The Reports API is computed from these; nothing
+//! here changes the books.
 
+pub mod cash_accounts;
 pub mod open_items;
 pub mod postings;
 

@@ -66,6 +66,7 @@ macro_rules! for_each_mirror_behaviour {
             reader::cached_snapshots_never_cross_clients_windows_or_portfolios,
             reader::every_posting_kind_lands_in_the_snapshot_by_its_window,
             reader::bank_accounts_and_lines_land_in_the_snapshot_by_their_window,
+            reader::health_lists_the_kinds_of_the_clients_rails,
             reader::bank_reviews_are_scoped_to_the_advisors_portfolio,
             lease::leases_are_exclusive_renewable_and_expire,
         );

@@ -581,6 +581,67 @@ pub async fn bank_accounts_and_lines_land_in_the_snapshot_by_their_window(store:
     );
 }
 
+/// Health lists the kinds each of the client's rails mirrors: the ledger's
+/// for QBO, the bank's for Plaid, both (each once) for a client with both;
+/// each kind carries its rail's runs, and the connection shown is the one
+/// most in need of a person.
+pub async fn health_lists_the_kinds_of_the_clients_rails(store: Arc<dyn MirrorStore>) {
+    let s = store.as_ref();
+    register(s, "adv", &["ledger"]).await;
+    let connection = |client: &str, rail: Rail| Connection {
+        client: client_id(client),
+        rail,
+        realm: fixtures::id(&format!("{client}-{rail}")),
+        status: ConnectionStatus::Active,
+    };
+    for (client, rails) in [("bank", vec![Rail::Plaid]), ("both", vec![Rail::Qbo, Rail::Plaid])] {
+        s.upsert_client(&Client {
+            id: client_id(client),
+            advisor: advisor_id("adv"),
+            name: format!("Client {client}"),
+            home_currency: Currency::USD,
+            connections: rails.into_iter().map(|r| connection(client, r)).collect(),
+        })
+        .await
+        .unwrap();
+    }
+    let kinds = |client: &'static str| async move {
+        let health = s.health(&advisor_id("adv"), &client_id(client)).await.unwrap();
+        health.kinds.iter().map(|k| k.kind).collect::<Vec<_>>()
+    };
+    assert_eq!(kinds("ledger").await, EntityKind::ALL.to_vec());
+    assert_eq!(kinds("bank").await, EntityKind::BANK.to_vec());
+    let both: Vec<EntityKind> = EntityKind::BANK.iter().chain(&EntityKind::ALL).copied().collect();
+    assert_eq!(
+        kinds("both").await,
+        both,
+        "plaid's kinds, then qbo's: rails by name, each kind once"
+    );
+
+    // The bank synced, the books failed and need their user: each rail's
+    // kinds carry its own runs, and the connection shown is the one needing a person.
+    let c = client_id("both");
+    for (rail, status) in [(Rail::Qbo, RunStatus::Failed), (Rail::Plaid, RunStatus::Succeeded)] {
+        let run = s
+            .start_run(&c, rail, SyncTrigger::Schedule, SyncMode::Incremental)
+            .await
+            .unwrap();
+        s.finish_run(run, status, RunCounts::default(), None).await.unwrap();
+    }
+    s.set_connection_status(&c, Rail::Qbo, ConnectionStatus::NeedsReauth)
+        .await
+        .unwrap();
+    let health = s.health(&advisor_id("adv"), &c).await.unwrap();
+    assert_eq!(health.connection, Some(ConnectionStatus::NeedsReauth));
+    for k in &health.kinds {
+        if EntityKind::BANK.contains(&k.kind) {
+            assert!(k.last_success.is_some() && k.consecutive_failures == 0, "{k:?}");
+        } else {
+            assert!(k.last_success.is_none() && k.consecutive_failures == 1, "{k:?}");
+        }
+    }
+}
+
 /// Bank line decisions load only into their own client's snapshot, and only
 /// for its advisor.
 pub async fn bank_reviews_are_scoped_to_the_advisors_portfolio(store: Arc<dyn MirrorStore>) {
