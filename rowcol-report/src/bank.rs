@@ -76,6 +76,12 @@ pub fn bank_check_text(s: &ClientSnapshot, check: &BankCheck) -> String {
                 ledger_name(s, &a.ledger_account),
                 bank_name(s, &a.bank_account)
             ));
+            if let Some(from) = a.findings_from {
+                out.push_str(&format!(
+                    "(findings from {from} on: an earlier line or posting may have its other side before the \
+                     books read; it stays in the walk)\n"
+                ));
+            }
             let mut walk = Table::new();
             walk.set_header(["from the ledger balance to the bank's", "date", "moves it by"]);
             for row in walk_rows(s, a) {
@@ -90,6 +96,7 @@ pub fn bank_check_text(s: &ClientSnapshot, check: &BankCheck) -> String {
         }
         let findings = findings(s, check);
         out.push_str(&format!("\nFindings ({})\n", findings.len()));
+
         if findings.is_empty() {
             out.push_str("  none: every posted line is in the books and every posting cleared\n");
         }

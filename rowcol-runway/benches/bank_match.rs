@@ -97,6 +97,7 @@ fn client(n: u64) -> Client {
                 account: id("35"),
                 balance: usd(Decimal::ZERO),
             }],
+            from: None,
         },
         links: vec![AccountLink {
             bank_account: id::<ExternalId>("b1"),

@@ -160,9 +160,10 @@ async fn disconnect(
 }
 
 /// Months of books the bank check reads: the look-alike Items are linked
-/// with two years of history, and a shorter window of books would leave the
-/// bank lines at its start without the postings they clear.
-const BANK_HISTORY_MONTHS: u32 = 24;
+/// with two years (730 days) of history, and the books must begin a match
+/// window before the feed for its first lines to be checked (findings start
+/// a window after the books' first day: `AccountMatch::findings_from`).
+const BANK_HISTORY_MONTHS: u32 = 25;
 
 /// Most clients named in the bank findings.
 const BANK_FINDINGS_SHOWN: usize = 5;

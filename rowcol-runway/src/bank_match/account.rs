@@ -29,6 +29,8 @@ pub(super) struct AccountInput<'a> {
     pub(super) postings: &'a [&'a BookPosting],
     /// The ledger account's balance at "as of".
     pub(super) ledger_balance: Option<Money>,
+    /// The first day the postings were read from, if not the beginning.
+    pub(super) books_from: Option<NaiveDate>,
     /// Human decisions by bank line.
     pub(super) decided: &'a FxHashMap<&'a ExternalId, &'a BankReviewAction>,
     /// The settings.
@@ -110,7 +112,9 @@ pub(super) fn match_account(input: AccountInput<'_>) -> AccountMatch {
     m.decisions(input.decided);
     m.exact(MatchPass::AmountDatePayee);
     m.exact(MatchPass::AmountDate);
+    m.augment();
     m.aggregate();
+    m.join_review();
     m.finish(input, pending)
 }
 
@@ -301,6 +305,134 @@ impl<'a> Matcher<'a> {
         }
     }
 
+    /// The postings line `i` could take in passes 2 and 3: the same amount,
+    /// within the window.
+    fn same_amount(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let amount = self.lines[i].amount.amount();
+        self.window(self.lines[i].date)
+            .filter(move |&j| self.postings[j].amount == amount)
+    }
+
+    /// After passes 2 and 3: each free line whose candidates other lines
+    /// took gets one where the lines that took them can move to another
+    /// free candidate of theirs (see the module docs).
+    fn augment(&mut self) {
+        // The exact-pass matches (index into `matched`), by posting and by line.
+        let mut owner: FxHashMap<usize, usize> = FxHashMap::default();
+        let mut seated: FxHashMap<usize, usize> = FxHashMap::default();
+        for (k, (i, pair)) in self.matched.iter().enumerate() {
+            if matches!(pair.pass, MatchPass::AmountDatePayee | MatchPass::AmountDate)
+                && let [posting] = pair.postings.as_slice()
+                && let Some(j) = self.postings.iter().position(|p| &p.posting == posting)
+            {
+                owner.insert(j, k);
+                seated.insert(*i, j);
+            }
+        }
+        if owner.is_empty() {
+            return;
+        }
+        for i in 0..self.lines.len() {
+            if self.line_state[i] != LineState::Free || self.round(i) || self.same_amount(i).next().is_none() {
+                continue;
+            }
+            let mut seen = rustc_hash::FxHashSet::default();
+            let mut path = Vec::new();
+            if !self.seat(i, false, &owner, &mut seen, &mut path) {
+                continue;
+            }
+            // `path` runs from the free posting found back to line `i`.
+            for (line, j) in path {
+                let similar = similar(&self.line_words[line], &self.posting_words[j]);
+                let pass = if similar {
+                    MatchPass::AmountDatePayee
+                } else {
+                    MatchPass::AmountDate
+                };
+                match seated.get(&line).and_then(|old| owner.remove(old)) {
+                    Some(k) => {
+                        owner.insert(j, k);
+                        seated.insert(line, j);
+                        self.posting_state[j] = PostingState::Used;
+                        let days_apart = self.days(line, j);
+                        let pair = &mut self.matched[k].1;
+                        pair.postings = vec![self.postings[j].posting.clone()];
+                        pair.pass = pass;
+                        pair.confidence = pass.confidence();
+                        pair.days_apart = days_apart;
+                    }
+                    None => {
+                        self.pair(line, &[j], pass);
+                        owner.insert(j, self.matched.len() - 1);
+                        seated.insert(line, j);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Finds line `i` a posting (an augmenting path): a free candidate, or
+    /// one an exact match holds whose line can be seated elsewhere. A line
+    /// matched with its payee (`payee_bound`) only takes a posting whose
+    /// payee agrees. On success `path` holds the moves, deepest first.
+    fn seat(
+        &self,
+        i: usize,
+        payee_bound: bool,
+        owner: &FxHashMap<usize, usize>,
+        seen: &mut rustc_hash::FxHashSet<usize>,
+        path: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        let mut candidates: Vec<usize> = self
+            .same_amount(i)
+            .filter(|&j| !payee_bound || similar(&self.line_words[i], &self.posting_words[j]))
+            .filter(|&j| self.posting_state[j] != PostingState::Held)
+            .collect();
+        candidates.sort_by_key(|&j| (self.posting_state[j] != PostingState::Free, self.days(i, j), j));
+        for j in candidates {
+            if !seen.insert(j) {
+                continue;
+            }
+            let seated = match self.posting_state[j] {
+                PostingState::Free => true,
+                PostingState::Used => owner.get(&j).is_some_and(|&k| {
+                    let (other, pair) = &self.matched[k];
+                    self.seat(*other, pair.pass == MatchPass::AmountDatePayee, owner, seen, path)
+                }),
+                PostingState::Held => false,
+            };
+            if seated {
+                path.push((i, j));
+                return true;
+            }
+        }
+        false
+    }
+
+    /// After pass 4: a free line whose only same-amount candidates are held
+    /// by lines in review joins the review with them (which line the books
+    /// miss cannot be told).
+    fn join_review(&mut self) {
+        for i in 0..self.lines.len() {
+            if self.line_state[i] != LineState::Free {
+                continue;
+            }
+            let held: Vec<Vec<usize>> = self
+                .same_amount(i)
+                .filter(|&j| self.posting_state[j] == PostingState::Held)
+                .map(|j| vec![j])
+                .collect();
+            if !held.is_empty() {
+                let reason = if self.round(i) {
+                    ReviewReason::RoundAmount
+                } else {
+                    ReviewReason::SeveralCandidates
+                };
+                self.hold_for_review(i, reason, &held);
+            }
+        }
+    }
+
     /// Pass 4: one line to several postings summing exactly.
     fn aggregate(&mut self) {
         let mut found: Vec<(usize, Vec<Vec<usize>>)> = Vec::new();
@@ -387,6 +519,9 @@ impl<'a> Matcher<'a> {
 
     /// The account's result.
     fn finish(mut self, input: AccountInput<'_>, pending: Vec<&BankTransaction>) -> AccountMatch {
+        let window = chrono::Duration::days(self.settings.window_days);
+        let findings_from = input.books_from.map(|from| from + window);
+        let reported = |date: NaiveDate| findings_from.is_none_or(|from| date >= from);
         let mut unrecorded = Vec::new();
         let mut unexplained_lines = Vec::new();
         let mut excluded = Vec::new();
@@ -401,7 +536,7 @@ impl<'a> Matcher<'a> {
                 amount: line.amount.amount(),
             });
             match state {
-                LineState::Free => unrecorded.push(UnrecordedLine {
+                LineState::Free if reported(line.date) => unrecorded.push(UnrecordedLine {
                     line: line.meta.external_id.clone(),
                     date: line.date,
                     amount: line.amount.amount(),
@@ -409,7 +544,7 @@ impl<'a> Matcher<'a> {
                     fix: self.fix(i),
                 }),
                 LineState::Excluded => excluded.push(line.meta.external_id.clone()),
-                LineState::Matched | LineState::Review => {}
+                LineState::Free | LineState::Matched | LineState::Review => {}
             }
         }
         let mut uncleared = Vec::new();
@@ -423,7 +558,7 @@ impl<'a> Matcher<'a> {
                 date: p.date,
                 amount: p.amount,
             });
-            if self.posting_state[j] == PostingState::Free {
+            if self.posting_state[j] == PostingState::Free && reported(p.date) {
                 let days_outstanding = (input.as_of - p.date).num_days();
                 uncleared.push(UnclearedPosting {
                     posting: p.posting.clone(),
@@ -467,6 +602,7 @@ impl<'a> Matcher<'a> {
                 })
                 .collect(),
             excluded,
+            findings_from,
             explanation: BalanceExplanation::new(
                 input.ledger_balance.map(|b| b.amount()),
                 bank,

@@ -37,15 +37,23 @@ pub struct LedgerBalance {
 /// The book side of the match: postings dated up to "as of" and balances.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Books {
-    /// Every posting to a bank or card account dated on or before "as of".
+    /// Every posting to a bank or card account dated on or before "as of"
+    /// (and on or after `from`, when set).
     pub postings: Vec<BookPosting>,
     /// Every bank and card account's balance at "as of".
     pub balances: Vec<LedgerBalance>,
+    /// The first day the postings were read from, when they do not reach
+    /// back to the books' beginning (a snapshot's history start): a bank
+    /// line dated within the match window of it may be recorded by a
+    /// posting older than this, which the match cannot see.
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
 }
 
 impl Books {
     /// The books of `s` as they stood at the end of `as_of`: a balance is
-    /// the account's current balance less what is dated after `as_of`.
+    /// the account's current balance less what is dated after `as_of`;
+    /// postings from the snapshot's history start (`from`).
     pub fn of(s: &ClientSnapshot, as_of: NaiveDate) -> Books {
         let types = AccountTypes::of(s);
         let moved = movements(s, &types);
@@ -77,6 +85,10 @@ impl Books {
                 payee: m.payee.map(str::to_owned),
             })
             .collect();
-        Books { postings, balances }
+        Books {
+            postings,
+            balances,
+            from: Some(s.history_start),
+        }
     }
 }

@@ -19,8 +19,23 @@
 //! each: two genuine identical purchases) pair one to one in date and id
 //! order; any other tie goes to review with its candidates. A line whose
 //! amount is round (a multiple of `round_unit`) goes to review instead of
-//! being matched automatically. Postings offered to a line in review are
-//! held: no weaker pass takes them. Pending lines are never matched.
+//! being matched automatically. After pass 3, a line left without a posting
+//! because a same-amount line took the one it needed moves that line to
+//! another of its candidates where one is free (an augmenting path, as in a
+//! maximum matching: best pair first never leaves a line unrecorded while a
+//! matching of both exists); a match confirmed by payee only moves to a
+//! posting whose payee also agrees. Postings offered to a line in review are
+//! held: no weaker pass takes them, and a line whose only candidates are
+//! held joins the review rather than being called unrecorded. Pending lines
+//! are never matched.
+//!
+//! Findings start where the books can be seen: when the postings were read
+//! from a first day ([`Books::from`], a snapshot's history start), a line
+//! dated within the window after it may be recorded by an older posting,
+//! and a posting of those days may have cleared against a line older than
+//! the snapshot. Such lines and postings left unmatched stay in the balance
+//! walk but are not reported as unrecorded or uncleared
+//! ([`AccountMatch::findings_from`]).
 
 mod account;
 mod books;
@@ -218,6 +233,10 @@ pub struct AccountMatch {
     pub pending: Vec<PendingLine>,
     /// Lines a human excluded.
     pub excluded: Vec<ExternalId>,
+    /// The first day of the lines and postings reported as unrecorded or
+    /// uncleared: the books' first day plus the window (see the module
+    /// docs); `None` when the books were read from their beginning.
+    pub findings_from: Option<NaiveDate>,
     /// Ledger balance to bank balance, line by line.
     pub explanation: BalanceExplanation,
 }
@@ -249,7 +268,10 @@ pub const BANK_MATCH_DEFINITION: &str = "each posted bank line up to as_of is ma
      ledger account: (1) a human decision, (2) same amount within the date window and a shared payee word, (3) same \
      amount within the window, (4) one line = the exact sum of several postings of its sign within the window; passes \
      run over all lines in turn, ties by fewest days apart, interchangeable twins pair one to one, other ties and \
-     round amounts go to review; pending lines are never matched. Balance: ledger + unrecorded lines - uncleared \
+     round amounts go to review; a line left without a posting because a same-amount line took it moves that line \
+     to another free candidate (a maximum matching); a line whose only candidates are held by review joins the \
+     review; pending lines are never matched; lines and postings dated within the window after the books' first \
+     day are not reported as unrecorded or uncleared. Balance: ledger + unrecorded lines - uncleared \
      postings + differences on approved links + residual = bank";
 
 /// Books against the bank for every account in `links`, as of `as_of`,
@@ -286,6 +308,7 @@ pub fn match_bank(
                     .map(Vec::as_slice)
                     .unwrap_or_default(),
                 ledger_balance: balance.map(|b| b.balance),
+                books_from: books.from,
                 decided: &decided,
                 settings,
                 as_of,

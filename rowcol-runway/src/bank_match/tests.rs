@@ -69,6 +69,7 @@ fn run_with(
             account: id("35"),
             balance: usd(balances.0),
         }],
+        from: None,
     };
     let accounts = [fixtures::bank_feed_account("acme", "b1", balances.1)];
     let links = [AccountLink {
@@ -482,6 +483,138 @@ fn ledger_plus_unrecorded_less_uncleared_is_the_bank_balance() {
     // A difference nothing explains stays visible as the residual.
     let off = run_with(&all, postings, (ledger, bank + dec!(1.01)), &decisions);
     assert_eq!(off.explanation.residual, Some(dec!(1.01)));
+}
+
+#[test]
+fn a_line_whose_posting_a_same_amount_line_took_gets_it_back() {
+    // Best pair first, the early line takes the later posting (0 days) and
+    // the late line's only posting with it; its own (6 days back) is left.
+    let lines = [
+        line("early", "2026-01-10", dec!(-45.10), "CHECK 1041"),
+        line("late", "2026-01-13", dec!(-45.10), "CHECK 1042"),
+    ];
+    let m = run(
+        &lines,
+        vec![
+            purchase("p-early", "2026-01-04", dec!(-45.10), "Paper Co"),
+            purchase("p-late", "2026-01-10", dec!(-45.10), "Paper Co"),
+        ],
+    );
+    assert_eq!(
+        pairs(&m),
+        vec![
+            ("early".into(), vec!["p-early".into()]),
+            ("late".into(), vec!["p-late".into()]),
+        ]
+    );
+    assert!(m.unrecorded.is_empty() && m.uncleared.is_empty(), "{m:?}");
+    assert_eq!(m.matched[0].days_apart, 6);
+    assert!(m.matched.iter().all(|p| p.pass == MatchPass::AmountDate));
+}
+
+#[test]
+fn a_payee_match_moves_only_to_a_posting_of_the_same_payee() {
+    // The shell line could free its posting for the free line only by
+    // moving to the paper posting: it keeps its payee, the free line stays
+    // unrecorded.
+    let lines = [
+        line("shell", "2026-01-10", dec!(-45.10), "SHELL GAS"),
+        line("other", "2026-01-13", dec!(-45.10), "POS 5521"),
+    ];
+    let m = run(
+        &lines,
+        vec![
+            purchase("p-paper", "2026-01-04", dec!(-45.10), "Paper Co"),
+            purchase("p-shell", "2026-01-10", dec!(-45.10), "Shell"),
+        ],
+    );
+    assert_eq!(pairs(&m), vec![("shell".into(), vec!["p-shell".into()])]);
+    assert_eq!(
+        ids(&m.unrecorded.iter().map(|u| u.line.clone()).collect::<Vec<_>>()),
+        vec!["other"]
+    );
+}
+
+#[test]
+fn a_line_whose_only_candidate_is_held_by_review_joins_the_review() {
+    // The first line has two candidates two days away: review, holding
+    // both. The second line's only candidates are those: which of the two
+    // lines the books miss cannot be told, so it is not called unrecorded.
+    let lines = [
+        line("first", "2026-01-10", dec!(-45.10), "POS 1"),
+        line("second", "2026-01-15", dec!(-45.10), "POS 2"),
+    ];
+    let m = run(
+        &lines,
+        vec![
+            purchase("p1", "2026-01-08", dec!(-45.10), "Cafe"),
+            purchase("p2", "2026-01-12", dec!(-45.10), "Cafe"),
+        ],
+    );
+    assert!(m.matched.is_empty() && m.unrecorded.is_empty(), "{m:?}");
+    let review: Vec<(String, ReviewReason, usize)> = m
+        .review
+        .iter()
+        .map(|r| (r.line.to_string(), r.reason, r.candidates.len()))
+        .collect();
+    assert_eq!(
+        review,
+        vec![
+            ("first".into(), ReviewReason::SeveralCandidates, 2),
+            ("second".into(), ReviewReason::SeveralCandidates, 2),
+        ]
+    );
+}
+
+#[test]
+fn findings_start_where_the_books_can_be_seen() {
+    // The books were read from January 1st: the line of the 3rd may be
+    // recorded on December 30th, out of sight; the posting of the 2nd may
+    // have cleared on December 31st, a line out of sight too. Both stay in
+    // the walk; neither is a finding. Later ones are.
+    let lines = [
+        line("edge", "2026-01-03", dec!(-20.00), "ACH ONE"),
+        line("fee", "2026-01-20", dec!(-30.00), "SERVICE FEE"),
+    ];
+    let books = Books {
+        postings: vec![
+            purchase("edge-posting", "2026-01-02", dec!(-50.00), "Acme"),
+            purchase("outstanding", "2026-01-10", dec!(-60.00), "Acme"),
+        ],
+        balances: vec![LedgerBalance {
+            account: id("35"),
+            balance: usd(dec!(1000.00)),
+        }],
+        from: Some(date("2026-01-01")),
+    };
+    let accounts = [fixtures::bank_feed_account("acme", "b1", dec!(1060.00))];
+    let links = [AccountLink {
+        bank_account: id("b1"),
+        ledger_account: id("35"),
+    }];
+    let bank = Bank {
+        accounts: &accounts,
+        lines: &lines,
+    };
+    let result = match_bank(&books, bank, &links, &[], &MatchSettings::default(), date(AS_OF));
+    let m = &result.accounts[0];
+    assert_eq!(m.findings_from, Some(date("2026-01-08")));
+    assert_eq!(
+        ids(&m.unrecorded.iter().map(|u| u.line.clone()).collect::<Vec<_>>()),
+        vec!["fee"]
+    );
+    let uncleared: Vec<String> = m.uncleared.iter().map(|u| u.posting.document.to_string()).collect();
+    assert_eq!(uncleared, vec!["outstanding"]);
+    // 1000 - 20 - 30 + 50 + 60 = 1060: the walk still holds the edge items.
+    assert_eq!(m.explanation.unrecorded.len(), 2);
+    assert_eq!(m.explanation.uncleared.len(), 2);
+    assert_eq!(m.explanation.residual, Some(Decimal::ZERO));
+    // Read from the books' beginning, every item is a finding.
+    let whole = Books { from: None, ..books };
+    let result = match_bank(&whole, bank, &links, &[], &MatchSettings::default(), date(AS_OF));
+    let m = &result.accounts[0];
+    assert_eq!(m.findings_from, None);
+    assert_eq!((m.unrecorded.len(), m.uncleared.len()), (2, 2));
 }
 
 #[test]
