@@ -67,6 +67,7 @@ const TEMPORAL_FIELDS: &[&str] = &[
     "deleted_at",
     "due_date",
     "end",
+    "findings_from",
     "finished_at",
     "first_seen",
     "history_start",
