@@ -193,20 +193,9 @@ pub async fn link_bank(
     client: &rowcol_core::ClientId,
     public_token: &secrecy::SecretString,
 ) -> rowcol_core::Result<rowcol_core::Connection> {
-    use rowcol_core::{ErrorContext, Rail, RowcolError, StoreErrorKind};
+    use rowcol_core::Rail;
 
-    let mut record = mirror
-        .portfolio(advisor)
-        .await?
-        .into_iter()
-        .find(|c| &c.id == client)
-        .ok_or_else(|| {
-            RowcolError::store(
-                StoreErrorKind::NotFound,
-                ErrorContext::client(client),
-                format!("the client is not in advisor {advisor}'s portfolio: register it before linking its bank"),
-            )
-        })?;
+    let mut record = mirror.portfolio_client(advisor, client).await?;
     let connection = plaid.connect(client, public_token).await?;
     record.connections.retain(|c| c.rail != Rail::Plaid);
     record.connections.push(connection.clone());

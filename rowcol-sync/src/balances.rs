@@ -28,7 +28,7 @@ use rowcol_core::ports::LiveBalance;
 use rowcol_core::sync::{BalancePoint, SyncBatch};
 use rowcol_core::{
     AdvisorId, ClientId, ClientSnapshot, Connection, ConnectionStatus, EntityKind, ErrorContext, ExternalId, Money,
-    Rail, Result, RowcolError, SnapshotRequest, StoreErrorKind,
+    Rail, Result, RowcolError, SnapshotRequest,
 };
 use serde::{Deserialize, Serialize};
 
@@ -135,19 +135,7 @@ impl SyncEngine {
     /// the advisor's portfolio: a rail's failure is an answer, not an error.
     pub async fn balances(&self, advisor: &AdvisorId, client: &ClientId, live: bool) -> Result<ClientBalances> {
         let read_at = self.clock().now();
-        let registered = self
-            .mirror()
-            .portfolio(advisor)
-            .await?
-            .into_iter()
-            .find(|c| &c.id == client)
-            .ok_or_else(|| {
-                RowcolError::store(
-                    StoreErrorKind::NotFound,
-                    ErrorContext::client(client),
-                    format!("the client is not in advisor {advisor}'s portfolio"),
-                )
-            })?;
+        let registered = self.mirror().portfolio_client(advisor, client).await?;
         let request = SnapshotRequest {
             as_of: read_at.date_naive(),
             history_months: 1,

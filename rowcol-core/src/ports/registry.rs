@@ -10,8 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::{
-    Advisor, AdvisorId, BankReview, Client, ClientId, ClientSettings, Connection, ConnectionStatus, Rail, Result,
-    ReviewState,
+    Advisor, AdvisorId, BankReview, Client, ClientId, ClientSettings, Connection, ConnectionStatus, ErrorContext, Rail,
+    Result, ReviewState, RowcolError, StoreErrorKind,
 };
 
 /// Who is served, and how: written by people (through a face) and by the
@@ -47,6 +47,26 @@ pub trait Registry: Send + Sync {
     /// Behaviour:
     /// - MUST fail with `StoreErrorKind::NotFound` for an unknown advisor.
     async fn portfolio(&self, advisor: &AdvisorId) -> Result<Vec<Client>>;
+
+    /// One client of the advisor's portfolio with its connections, read
+    /// through [`Registry::portfolio`].
+    ///
+    /// Behaviour:
+    /// - MUST fail with `StoreErrorKind::NotFound`, naming the client, when
+    ///   it is not in the portfolio.
+    async fn portfolio_client(&self, advisor: &AdvisorId, client: &ClientId) -> Result<Client> {
+        self.portfolio(advisor)
+            .await?
+            .into_iter()
+            .find(|c| &c.id == client)
+            .ok_or_else(|| {
+                RowcolError::store(
+                    StoreErrorKind::NotFound,
+                    ErrorContext::client(client),
+                    format!("the client is not in advisor {advisor}'s portfolio"),
+                )
+            })
+    }
 
     /// Every connection of every advisor, ordered by client then rail: what
     /// a scheduler walks.

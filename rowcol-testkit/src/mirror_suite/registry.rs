@@ -13,6 +13,15 @@ pub async fn registry_upserts_and_connection_status(store: Arc<dyn MirrorStore>)
     let portfolio = s.portfolio(&advisor_id("adv")).await.unwrap();
     assert_eq!(portfolio.len(), 2);
     assert_eq!(portfolio[0].connections.len(), 1);
+    let bolt = s
+        .portfolio_client(&advisor_id("adv"), &client_id("bolt"))
+        .await
+        .unwrap();
+    assert_eq!((bolt.id.as_str(), bolt.connections.len()), ("bolt", 1));
+    assert_eq!(
+        store_kind(s.portfolio_client(&advisor_id("adv"), &client_id("nobody")).await),
+        Some(StoreErrorKind::NotFound)
+    );
     s.set_connection_status(&client_id("acme"), Rail::Qbo, ConnectionStatus::NeedsReauth)
         .await
         .unwrap();
