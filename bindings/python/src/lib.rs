@@ -22,6 +22,7 @@ pub mod records;
 pub mod results;
 pub mod runtime;
 pub mod scenario;
+pub mod server_slot;
 pub mod snapshot;
 pub mod sync;
 

@@ -4,7 +4,6 @@
 //! books, faults, token expiry) for notebooks and tests.
 
 use rowcol_stack::{LookAlikeClient, register_look_alike};
-use std::sync::{Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use rowcol_core::Advisor;
@@ -15,16 +14,16 @@ use crate::error::Error;
 use crate::mirror::Mirror;
 use crate::records::{advisor_id, client_id};
 use crate::runtime::block_on;
+use crate::server_slot::ServerSlot;
 use crate::sync::QboApp;
 
 /// A running QBO look-alike with generated companies. Use it as a context
 /// manager (`with rowcol.LookAlike(clients=3) as sim:`) or call `stop()`.
 #[pyclass(module = "rowcol._rowcol", frozen)]
 pub struct LookAlike {
-    server: Mutex<Option<SimServer>>,
+    server: ServerSlot<SimServer>,
     admin: Admin,
     base_url: String,
-    pid: u32,
     /// The app `app()` answers without options: one, so that a mirror
     /// reuses one engine for it across calls.
     default_app: Py<QboApp>,
@@ -69,14 +68,7 @@ fn admin_error(e: rowcol_qbo_sim::AdminError) -> Error {
 
 impl LookAlike {
     fn admin(&self) -> Result<&Admin, Error> {
-        if self.pid != std::process::id() {
-            return Err(Error::Os(
-                "this look-alike was started before fork(): start another in this process".into(),
-            ));
-        }
-        if !self.running() {
-            return Err(Error::Os("this look-alike was stopped".into()));
-        }
+        self.server.check()?;
         Ok(&self.admin)
     }
 }
@@ -116,24 +108,14 @@ impl LookAlike {
         Ok(LookAlike {
             admin: server.admin(),
             base_url: server.base_url(),
-            server: Mutex::new(Some(server)),
-            pid: std::process::id(),
+            server: ServerSlot::new(server, "look-alike"),
             default_app,
         })
     }
 
     /// Stops the server (idempotent).
     fn stop(&self, py: Python<'_>) -> Result<(), Error> {
-        let server = self.server.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(server) = server
-            && self.pid == std::process::id()
-        {
-            block_on(py, async move {
-                server.stop().await;
-                Ok(())
-            })?;
-        }
-        Ok(())
+        self.server.stop(py, |server| async move { server.stop().await })
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -149,7 +131,7 @@ impl LookAlike {
     /// True until `stop()`.
     #[getter]
     fn running(&self) -> bool {
-        self.server.lock().unwrap_or_else(PoisonError::into_inner).is_some()
+        self.server.running()
     }
 
     /// Where it listens, e.g. `http://127.0.0.1:41234`.

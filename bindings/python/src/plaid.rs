@@ -3,7 +3,7 @@
 //! started inside the process (`PlaidLookAlike`) with a bank to link and
 //! faults on demand. The rail (`rowcol-plaid`) decides everything.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use rowcol_core::{LedgerRail, StandardPolicy, SystemClock};
@@ -12,6 +12,7 @@ use rowcol_plaid_sim::{Admin, ErrorCode, FaultRule, SimConfig, SimServer};
 
 use crate::error::Error;
 use crate::runtime::block_on;
+use crate::server_slot::ServerSlot;
 
 /// The Plaid app: its host, `client_id` and secret (never shown), and one
 /// client whose per-Item limits (5 live balances a minute) carry over from
@@ -88,16 +89,14 @@ impl PlaidApp {
 /// rowcol.PlaidLookAlike() as bank:`) or call `stop()`.
 #[pyclass(module = "rowcol._rowcol", frozen)]
 pub struct PlaidLookAlike {
-    server: Mutex<Option<SimServer>>,
+    server: ServerSlot<SimServer>,
     admin: Admin,
     base_url: String,
 }
 
 impl PlaidLookAlike {
     fn admin(&self) -> Result<&Admin, Error> {
-        if self.server.lock().unwrap_or_else(PoisonError::into_inner).is_none() {
-            return Err(Error::Os("this Plaid look-alike was stopped".into()));
-        }
+        self.server.check()?;
         Ok(&self.admin)
     }
 }
@@ -120,20 +119,13 @@ impl PlaidLookAlike {
         Ok(PlaidLookAlike {
             admin: server.admin(),
             base_url: server.base_url(),
-            server: Mutex::new(Some(server)),
+            server: ServerSlot::new(server, "Plaid look-alike"),
         })
     }
 
     /// Stops the server (idempotent).
     fn stop(&self, py: Python<'_>) -> Result<(), Error> {
-        let server = self.server.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(server) = server {
-            block_on(py, async move {
-                server.stop().await;
-                Ok(())
-            })?;
-        }
-        Ok(())
+        self.server.stop(py, |server| async move { server.stop().await })
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
