@@ -786,7 +786,9 @@ impl Mirror {
 
     /// One client's books against its bank as of a date (`BankCheck`): the
     /// same check as `rowcol bank-check`, from the mirror (six months of
-    /// lines and postings before `as_of`).
+    /// lines and postings before `as_of`; each account's `findings_from`
+    /// says from which day lines and postings are reported, a match window
+    /// after the books' first day).
     fn bank_check(
         &self,
         py: Python<'_>,
