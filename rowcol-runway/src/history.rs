@@ -21,8 +21,8 @@
 //! snapshot's history (the mirror loads the documents a later payment names
 //! for that reason).
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rowcol_core::entity::{SourceMeta, TxnCommon, TxnLink};
@@ -79,8 +79,8 @@ fn keep_until<T: Clone>(list: &mut SharedVec<T>, day: NaiveDate, txn: impl Fn(&T
 fn rewind_documents(s: &ClientSnapshot, r: &mut ClientSnapshot, day: NaiveDate) {
     let live = |meta: &SourceMeta, txn: &TxnCommon| !meta.deleted && txn.txn_date > day;
     // What later payments applied, per document, in its currency.
-    let mut back: HashMap<(EntityKind, &ExternalId), Decimal> = HashMap::new();
-    let mut later_payments: HashSet<&ExternalId> = HashSet::new();
+    let mut back: FxHashMap<(EntityKind, &ExternalId), Decimal> = FxHashMap::default();
+    let mut later_payments: FxHashSet<&ExternalId> = FxHashSet::default();
     for p in s.payments.iter().filter(|p| live(&p.meta, &p.txn)) {
         later_payments.insert(&p.meta.external_id);
         let whole = p.txn.total.amount() - p.unapplied.amount();
@@ -98,7 +98,7 @@ fn rewind_documents(s: &ClientSnapshot, r: &mut ClientSnapshot, day: NaiveDate) 
             }
         }
     }
-    let later_invoices: HashSet<&ExternalId> = s
+    let later_invoices: FxHashSet<&ExternalId> = s
         .invoices
         .iter()
         .filter(|i| i.txn.txn_date > day)
@@ -162,7 +162,7 @@ fn rewind_documents(s: &ClientSnapshot, r: &mut ClientSnapshot, day: NaiveDate) 
 /// the roll-forward's movements.
 fn rewind_accounts(s: &ClientSnapshot, r: &mut ClientSnapshot, day: NaiveDate) {
     let all = movements(s, &AccountTypes::of(s));
-    let then: HashMap<ExternalId, Decimal> = cash_accounts(s)
+    let then: FxHashMap<ExternalId, Decimal> = cash_accounts(s)
         .map(|(a, kind)| {
             let mine: Vec<_> = all.iter().filter(|m| m.account == &a.meta.external_id).collect();
             let cash = cash_on(kind.as_cash(a.current_balance.amount()), &mine, day);
@@ -179,7 +179,7 @@ fn rewind_accounts(s: &ClientSnapshot, r: &mut ClientSnapshot, day: NaiveDate) {
 /// What each party's open documents add to its balance: invoices less
 /// credit memos and unapplied payments for customers, bills less vendor
 /// credits for vendors.
-fn exposure(s: &ClientSnapshot) -> HashMap<&ExternalId, Decimal> {
+fn exposure(s: &ClientSnapshot) -> FxHashMap<&ExternalId, Decimal> {
     fn party(r: &Option<rowcol_core::entity::Reference>) -> Option<&ExternalId> {
         r.as_ref().map(|r| &r.id)
     }
@@ -212,7 +212,7 @@ fn exposure(s: &ClientSnapshot) -> HashMap<&ExternalId, Decimal> {
                 .filter(|c| !c.meta.deleted)
                 .map(|c| (party(&c.vendor), Decimal::ZERO - c.balance.amount())),
         );
-    let mut out: HashMap<&ExternalId, Decimal> = HashMap::new();
+    let mut out: FxHashMap<&ExternalId, Decimal> = FxHashMap::default();
     for (p, amount) in open {
         if let Some(p) = p {
             *out.entry(p).or_default() += amount;
@@ -224,7 +224,7 @@ fn exposure(s: &ClientSnapshot) -> HashMap<&ExternalId, Decimal> {
 /// Moves each party's balance by what its documents moved.
 fn rewind_parties(s: &ClientSnapshot, r: &mut ClientSnapshot) {
     let (now, then) = (exposure(s), exposure(r));
-    let moved: HashMap<ExternalId, Decimal> = now
+    let moved: FxHashMap<ExternalId, Decimal> = now
         .keys()
         .chain(then.keys())
         .map(|p| {

@@ -70,6 +70,8 @@ struct Matcher<'a> {
     posting_words: Vec<Vec<String>>,
     posting_state: Vec<PostingState>,
     matched: Vec<(usize, MatchedPair)>,
+    /// The postings of each entry of `matched`, by index.
+    matched_parts: Vec<Vec<usize>>,
     review: Vec<(usize, NeedsReview)>,
     differences: Vec<ExplainedItem>,
 }
@@ -106,6 +108,7 @@ pub(super) fn match_account(input: AccountInput<'_>) -> AccountMatch {
         lines,
         postings,
         matched: Vec::new(),
+        matched_parts: Vec::new(),
         review: Vec::new(),
         differences: Vec::new(),
     };
@@ -153,6 +156,7 @@ impl<'a> Matcher<'a> {
             days_apart,
         };
         self.matched.push((i, pair));
+        self.matched_parts.push(parts.to_vec());
     }
 
     /// Sends line `i` to review with `candidates`, holding their postings.
@@ -317,25 +321,25 @@ impl<'a> Matcher<'a> {
     /// took gets one where the lines that took them can move to another
     /// free candidate of theirs (see the module docs).
     fn augment(&mut self) {
+        let wanting: Vec<usize> = (0..self.lines.len())
+            .filter(|&i| self.line_state[i] == LineState::Free && !self.round(i))
+            .filter(|&i| self.same_amount(i).any(|j| self.posting_state[j] == PostingState::Used))
+            .collect();
+        if wanting.is_empty() {
+            return;
+        }
         // The exact-pass matches (index into `matched`), by posting and by line.
         let mut owner: FxHashMap<usize, usize> = FxHashMap::default();
         let mut seated: FxHashMap<usize, usize> = FxHashMap::default();
-        for (k, (i, pair)) in self.matched.iter().enumerate() {
+        for (k, ((i, pair), parts)) in self.matched.iter().zip(&self.matched_parts).enumerate() {
             if matches!(pair.pass, MatchPass::AmountDatePayee | MatchPass::AmountDate)
-                && let [posting] = pair.postings.as_slice()
-                && let Some(j) = self.postings.iter().position(|p| &p.posting == posting)
+                && let [j] = parts.as_slice()
             {
-                owner.insert(j, k);
-                seated.insert(*i, j);
+                owner.insert(*j, k);
+                seated.insert(*i, *j);
             }
         }
-        if owner.is_empty() {
-            return;
-        }
-        for i in 0..self.lines.len() {
-            if self.line_state[i] != LineState::Free || self.round(i) || self.same_amount(i).next().is_none() {
-                continue;
-            }
+        for i in wanting {
             let mut seen = rustc_hash::FxHashSet::default();
             let mut path = Vec::new();
             if !self.seat(i, false, &owner, &mut seen, &mut path) {
@@ -355,6 +359,7 @@ impl<'a> Matcher<'a> {
                         seated.insert(line, j);
                         self.posting_state[j] = PostingState::Used;
                         let days_apart = self.days(line, j);
+                        self.matched_parts[k] = vec![j];
                         let pair = &mut self.matched[k].1;
                         pair.postings = vec![self.postings[j].posting.clone()];
                         pair.pass = pass;

@@ -27,7 +27,7 @@
 //! back to the window's start. Run-rate lines are rounded to the minor unit
 //! (half away from zero), so the weeks add up exactly. Every week lists its lines with their source.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use chrono::{Datelike, NaiveDate};
 use rowcol_core::entity::Bill;
@@ -179,10 +179,10 @@ pub(crate) struct ForecastInputs<'r, 'm> {
 pub(crate) struct Adjustments {
     /// Days later than in the base forecast each customer's open invoices are
     /// collected.
-    pub(crate) customer_days: HashMap<ExternalId, i64>,
+    pub(crate) customer_days: FxHashMap<ExternalId, i64>,
     /// Days later than in the base forecast each vendor's open bills and new
     /// bills are paid.
-    pub(crate) vendor_days: HashMap<ExternalId, i64>,
+    pub(crate) vendor_days: FxHashMap<ExternalId, i64>,
     /// Extra amounts in home units (money in positive) on their dates; a date
     /// before the as-of date falls in week 1.
     pub(crate) dated: Vec<(NaiveDate, ForecastSource, Decimal)>,
@@ -245,7 +245,7 @@ impl Trailing {
             .filter_map(|i| rates.total(&i.txn))
             .sum();
         let mut billed = Decimal::ZERO;
-        let mut delayed: HashMap<i64, Decimal> = HashMap::new();
+        let mut delayed: FxHashMap<i64, Decimal> = FxHashMap::default();
         for b in s.bills.iter().filter(|b| !b.meta.deleted && dated(&b.txn)) {
             let Some(total) = rates.total(&b.txn) else { continue };
             match inp.adjust.vendor_days(b) {
@@ -278,7 +278,7 @@ impl Trailing {
             })
             .sum();
         let (mut journal_in, mut direct) = (Decimal::ZERO, Decimal::ZERO);
-        let mut payroll: HashMap<u32, Decimal> = HashMap::new();
+        let mut payroll: FxHashMap<u32, Decimal> = FxHashMap::default();
         for (m, home) in operating_in_home(s, rates, inp.movements, window) {
             match (m.source, m.class) {
                 (EntityKind::JournalEntry, Class::In) => journal_in += home,
@@ -304,7 +304,7 @@ impl Trailing {
 
 /// Average days from a bill's date to the bill payments applied to it.
 fn bill_delay(s: &ClientSnapshot) -> Option<i64> {
-    let dates: HashMap<&ExternalId, NaiveDate> =
+    let dates: FxHashMap<&ExternalId, NaiveDate> =
         s.bills.iter().map(|b| (&b.meta.external_id, b.txn.txn_date)).collect();
     let (mut total, mut n) = (0i64, 0i64);
     for p in s.bill_payments.iter().filter(|p| !p.meta.deleted) {

@@ -294,7 +294,7 @@ pub(crate) fn operating_in_home<'m, 'a>(
     moves: &'m [Movement<'a>],
     window: Window,
 ) -> Vec<(&'m Movement<'a>, Decimal)> {
-    let currencies: std::collections::HashMap<&ExternalId, Currency> = s
+    let currencies: rustc_hash::FxHashMap<&ExternalId, Currency> = s
         .accounts
         .iter()
         .map(|a| (&a.meta.external_id, a.current_balance.currency()))
@@ -320,7 +320,7 @@ pub(crate) fn cash_on(now: Decimal, mine: &[&Movement<'_>], day: NaiveDate) -> D
 /// Every movement of a bank or card account in the snapshot (deleted
 /// documents left out), signed as cash in the account's currency.
 pub(crate) fn movements<'a>(s: &'a ClientSnapshot, types: &AccountTypes<'a>) -> Vec<Movement<'a>> {
-    let currencies: std::collections::HashMap<&ExternalId, Currency> = s
+    let currencies: rustc_hash::FxHashMap<&ExternalId, Currency> = s
         .accounts
         .iter()
         .map(|a| (&a.meta.external_id, a.current_balance.currency()))
@@ -515,7 +515,7 @@ pub(crate) enum JournalKind {
 /// apart: each account's type, and whether money moved against it is
 /// financing (equity, long-term debt, and short-term debt: lines of credit
 /// and loans payable, by QBO subtype or name).
-pub(crate) struct AccountTypes<'a>(std::collections::HashMap<&'a ExternalId, (AccountType, bool)>);
+pub(crate) struct AccountTypes<'a>(rustc_hash::FxHashMap<&'a ExternalId, (AccountType, bool)>);
 
 /// QBO subtypes of current liabilities that are borrowed money.
 const DEBT_SUBTYPES: [&str; 5] = [

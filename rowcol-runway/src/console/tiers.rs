@@ -47,6 +47,14 @@ fn tier_of_account(account: &Account) -> Option<VendorTier> {
 /// Every vendor's tier that differs from standard: settings first, then
 /// the books.
 pub(crate) fn vendor_tiers<'a>(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) -> IdTable<'a, VendorTier> {
+    // Each account read once: bills name few accounts many times.
+    let mut by_account: IdTable<'a, VendorTier> = IdTable::with_capacity(ix.accounts.len());
+    by_account.extend(
+        s.accounts
+            .iter()
+            .filter(|a| !a.meta.deleted)
+            .filter_map(|a| tier_of_account(a).map(|t| (&a.meta.external_id, t))),
+    );
     let mut tiers: IdTable<'a, VendorTier> = IdTable::with_capacity(s.vendors.len());
     for bill in s.bills.iter().filter(|b| !b.meta.deleted) {
         let Some(vendor) = bill.vendor.as_ref() else { continue };
@@ -55,9 +63,9 @@ pub(crate) fn vendor_tiers<'a>(s: &'a ClientSnapshot, ix: &SnapshotIndex<'a>) ->
             .lines
             .iter()
             .filter_map(|l| l.account.as_ref())
-            .filter_map(|a| ix.accounts.get(&a.id))
-            .filter_map(|a| tier_of_account(a))
-            .min();
+            .filter_map(|a| by_account.get(&a.id))
+            .min()
+            .copied();
         if let Some(t) = suggested {
             let slot = tiers.get_or_insert_with(&vendor.id, || t);
             *slot = (*slot).min(t);
