@@ -72,8 +72,21 @@ struct Matcher<'a> {
     matched: Vec<(usize, MatchedPair)>,
     /// The postings of each entry of `matched`, by index.
     matched_parts: Vec<Vec<usize>>,
+    /// The candidates of each entry of `review`, by index.
+    review_parts: Vec<Vec<Vec<usize>>>,
     review: Vec<(usize, NeedsReview)>,
     differences: Vec<ExplainedItem>,
+}
+
+/// Who sits where, for the augmenting paths after passes 2 and 3.
+#[derive(Default)]
+struct Seats {
+    /// The exact-pass match (index into `matched`) holding a posting.
+    owner: FxHashMap<usize, usize>,
+    /// The posting an exact-pass match of a line holds, by line.
+    seated: FxHashMap<usize, usize>,
+    /// The review lines (index into `review`) holding a posting.
+    holders: FxHashMap<usize, Vec<usize>>,
 }
 
 /// One account's match.
@@ -109,6 +122,7 @@ pub(super) fn match_account(input: AccountInput<'_>) -> AccountMatch {
         postings,
         matched: Vec::new(),
         matched_parts: Vec::new(),
+        review_parts: Vec::new(),
         review: Vec::new(),
         differences: Vec::new(),
     };
@@ -161,6 +175,7 @@ impl<'a> Matcher<'a> {
 
     /// Sends line `i` to review with `candidates`, holding their postings.
     fn hold_for_review(&mut self, i: usize, reason: ReviewReason, candidates: &[Vec<usize>]) {
+        self.review_parts.push(candidates.to_vec());
         for &j in candidates.iter().flatten() {
             self.posting_state[j] = PostingState::Held;
         }
@@ -323,29 +338,29 @@ impl<'a> Matcher<'a> {
     fn augment(&mut self) {
         let wanting: Vec<usize> = (0..self.lines.len())
             .filter(|&i| self.line_state[i] == LineState::Free && !self.round(i))
-            .filter(|&i| self.same_amount(i).any(|j| self.posting_state[j] == PostingState::Used))
+            .filter(|&i| self.same_amount(i).any(|j| self.posting_state[j] != PostingState::Free))
             .collect();
         if wanting.is_empty() {
             return;
         }
-        // The exact-pass matches (index into `matched`), by posting and by line.
-        let mut owner: FxHashMap<usize, usize> = FxHashMap::default();
-        let mut seated: FxHashMap<usize, usize> = FxHashMap::default();
+        let mut seats = Seats::default();
         for (k, ((i, pair), parts)) in self.matched.iter().zip(&self.matched_parts).enumerate() {
             if matches!(pair.pass, MatchPass::AmountDatePayee | MatchPass::AmountDate)
                 && let [j] = parts.as_slice()
             {
-                owner.insert(*j, k);
-                seated.insert(*i, *j);
+                seats.owner.insert(*j, k);
+                seats.seated.insert(*i, *j);
             }
         }
+        seats.holders = self.holders();
         for i in wanting {
             let mut seen = rustc_hash::FxHashSet::default();
             let mut path = Vec::new();
-            if !self.seat(i, false, &owner, &mut seen, &mut path) {
+            if !self.seat(i, false, &seats, &mut seen, &mut path) {
                 continue;
             }
-            // `path` runs from the free posting found back to line `i`.
+            // `path` runs from the last posting taken back to line `i`.
+            let mut resolved_review = false;
             for (line, j) in path {
                 let similar = similar(&self.line_words[line], &self.posting_words[j]);
                 let pass = if similar {
@@ -353,10 +368,10 @@ impl<'a> Matcher<'a> {
                 } else {
                     MatchPass::AmountDate
                 };
-                match seated.get(&line).and_then(|old| owner.remove(old)) {
+                match seats.seated.get(&line).and_then(|old| seats.owner.remove(old)) {
                     Some(k) => {
-                        owner.insert(j, k);
-                        seated.insert(line, j);
+                        seats.owner.insert(j, k);
+                        seats.seated.insert(line, j);
                         self.posting_state[j] = PostingState::Used;
                         let days_apart = self.days(line, j);
                         self.matched_parts[k] = vec![j];
@@ -367,51 +382,115 @@ impl<'a> Matcher<'a> {
                         pair.days_apart = days_apart;
                     }
                     None => {
+                        if self.line_state[line] == LineState::Review
+                            && let Some(r) = self.review.iter().position(|(l, _)| *l == line)
+                        {
+                            self.review.remove(r);
+                            self.review_parts.remove(r);
+                            resolved_review = true;
+                        }
                         self.pair(line, &[j], pass);
-                        owner.insert(j, self.matched.len() - 1);
-                        seated.insert(line, j);
+                        seats.owner.insert(j, self.matched.len() - 1);
+                        seats.seated.insert(line, j);
                     }
                 }
+            }
+            if resolved_review {
+                seats.holders = self.holders();
             }
         }
     }
 
-    /// Finds line `i` a posting (an augmenting path): a free candidate, or
-    /// one an exact match holds whose line can be seated elsewhere. A line
-    /// matched with its payee (`payee_bound`) only takes a posting whose
-    /// payee agrees. On success `path` holds the moves, deepest first.
+    /// The review lines a posting is offered to, by posting: lines in
+    /// review for several single-posting candidates (passes 2 and 3), each
+    /// of which a chain of moves may settle.
+    fn holders(&self) -> FxHashMap<usize, Vec<usize>> {
+        let mut holders: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+        for (r, ((_, review), parts)) in self.review.iter().zip(&self.review_parts).enumerate() {
+            if review.reason == ReviewReason::SeveralCandidates && parts.iter().all(|c| c.len() == 1) {
+                for &j in parts.iter().flatten() {
+                    holders.entry(j).or_default().push(r);
+                }
+            }
+        }
+        holders
+    }
+
+    /// Finds line `i` a posting (an augmenting path): a free candidate, one
+    /// an exact match holds whose line can be seated elsewhere, or one a
+    /// line in review holds whose only other candidate it can then take. A
+    /// line matched with its payee (`payee_bound`) only takes a posting
+    /// whose payee agrees. On success `path` holds the moves, deepest first.
     fn seat(
         &self,
         i: usize,
         payee_bound: bool,
-        owner: &FxHashMap<usize, usize>,
+        seats: &Seats,
         seen: &mut rustc_hash::FxHashSet<usize>,
         path: &mut Vec<(usize, usize)>,
     ) -> bool {
         let mut candidates: Vec<usize> = self
             .same_amount(i)
             .filter(|&j| !payee_bound || similar(&self.line_words[i], &self.posting_words[j]))
-            .filter(|&j| self.posting_state[j] != PostingState::Held)
             .collect();
         candidates.sort_by_key(|&j| (self.posting_state[j] != PostingState::Free, self.days(i, j), j));
         for j in candidates {
             if !seen.insert(j) {
                 continue;
             }
-            let seated = match self.posting_state[j] {
-                PostingState::Free => true,
-                PostingState::Used => owner.get(&j).is_some_and(|&k| {
-                    let (other, pair) = &self.matched[k];
-                    self.seat(*other, pair.pass == MatchPass::AmountDatePayee, owner, seen, path)
-                }),
-                PostingState::Held => false,
-            };
-            if seated {
+            if self.free_for(i, j, seats, seen, path) {
                 path.push((i, j));
                 return true;
             }
         }
         false
+    }
+
+    /// True when line `i` can take posting `j`: it is free, or whoever has
+    /// it can move (see [`Matcher::seat`]), the moves added to `path`.
+    fn free_for(
+        &self,
+        i: usize,
+        j: usize,
+        seats: &Seats,
+        seen: &mut rustc_hash::FxHashSet<usize>,
+        path: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        match self.posting_state[j] {
+            PostingState::Free => true,
+            PostingState::Used => seats.owner.get(&j).is_some_and(|&k| {
+                let (other, pair) = &self.matched[k];
+                self.seat(*other, pair.pass == MatchPass::AmountDatePayee, seats, seen, path)
+            }),
+            PostingState::Held => {
+                // One line in review holds it, with exactly one other
+                // candidate: taking this one leaves that line no choice.
+                let Some([r]) = seats.holders.get(&j).map(Vec::as_slice) else {
+                    return false;
+                };
+                let other_line = self.review[*r].0;
+                let rest: Vec<usize> = self.review_parts[*r]
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .filter(|&c| c != j)
+                    .collect();
+                let [only] = rest.as_slice() else { return false };
+                if other_line == i || !seen.insert(*only) {
+                    return false;
+                }
+                let own = seats.holders.get(only).is_some_and(|h| h.as_slice() == [*r]);
+                let ok = if self.posting_state[*only] == PostingState::Held {
+                    own
+                } else {
+                    self.free_for(other_line, *only, seats, seen, path)
+                };
+                if ok {
+                    path.push((other_line, *only));
+                }
+                ok
+            }
+        }
     }
 
     /// After pass 4: a free line whose only same-amount candidates are held

@@ -24,7 +24,9 @@
 //! another of its candidates where one is free (an augmenting path, as in a
 //! maximum matching: best pair first never leaves a line unrecorded while a
 //! matching of both exists); a match confirmed by payee only moves to a
-//! posting whose payee also agrees. Postings offered to a line in review are
+//! posting whose payee also agrees; a posting held by one line in review
+//! is taken when that line has exactly one other candidate, which it then
+//! takes (the tie is settled by the other lines). Postings offered to a line in review are
 //! held: no weaker pass takes them, and a line whose only candidates are
 //! held joins the review rather than being called unrecorded. Pending lines
 //! are never matched.
@@ -269,7 +271,7 @@ pub const BANK_MATCH_DEFINITION: &str = "each posted bank line up to as_of is ma
      amount within the window, (4) one line = the exact sum of several postings of its sign within the window; passes \
      run over all lines in turn, ties by fewest days apart, interchangeable twins pair one to one, other ties and \
      round amounts go to review; a line left without a posting because a same-amount line took it moves that line \
-     to another free candidate (a maximum matching); a line whose only candidates are held by review joins the \
+     to another free candidate, or a line in review with one other candidate to that one; a line whose only candidates are held by review joins the \
      review; pending lines are never matched; lines and postings dated within the window after the books' first \
      day are not reported as unrecorded or uncleared. Balance: ledger + unrecorded lines - uncleared \
      postings + differences on approved links + residual = bank";

@@ -513,6 +513,40 @@ fn a_line_whose_posting_a_same_amount_line_took_gets_it_back() {
 }
 
 #[test]
+fn a_tie_that_later_lines_settle_is_matched_not_left_in_review() {
+    // A retailer's takings repeat an amount: the first deposit is as near
+    // to two receipts (3 days each) and would wait for review holding
+    // both, leaving the third deposit without its receipt. Only one
+    // assignment matches all three, so it is taken.
+    let lines = [
+        line("d1", "2026-01-10", dec!(1177.75), "DEPOSIT"),
+        line("d2", "2026-01-18", dec!(1177.75), "DEPOSIT"),
+        line("d3", "2026-01-27", dec!(1177.75), "DEPOSIT"),
+    ];
+    let receipt = |d: &str, day: &str| posting(EntityKind::SalesReceipt, d, day, dec!(1177.75), None);
+    let m = run(
+        &lines,
+        vec![
+            receipt("r1", "2026-01-07"),
+            receipt("r2", "2026-01-13"),
+            receipt("r3", "2026-01-22"),
+        ],
+    );
+    assert_eq!(
+        pairs(&m),
+        vec![
+            ("d1".into(), vec!["r1".into()]),
+            ("d2".into(), vec!["r2".into()]),
+            ("d3".into(), vec!["r3".into()]),
+        ]
+    );
+    assert!(
+        m.review.is_empty() && m.unrecorded.is_empty() && m.uncleared.is_empty(),
+        "{m:?}"
+    );
+}
+
+#[test]
 fn a_payee_match_moves_only_to_a_posting_of_the_same_payee() {
     // The shell line could free its posting for the free line only by
     // moving to the paper posting: it keeps its payee, the free line stays
@@ -536,10 +570,11 @@ fn a_payee_match_moves_only_to_a_posting_of_the_same_payee() {
 }
 
 #[test]
-fn a_line_whose_only_candidate_is_held_by_review_joins_the_review() {
-    // The first line has two candidates two days away: review, holding
-    // both. The second line's only candidates are those: which of the two
-    // lines the books miss cannot be told, so it is not called unrecorded.
+fn a_line_whose_only_candidates_are_held_by_review_joins_the_review() {
+    // The first line has three candidates two days away: review, holding
+    // them. The second line's candidates are those: two lines for three
+    // receipts, no assignment is forced, so which receipt the bank has not
+    // shown cannot be told and the second line is not called unrecorded.
     let lines = [
         line("first", "2026-01-10", dec!(-45.10), "POS 1"),
         line("second", "2026-01-15", dec!(-45.10), "POS 2"),
@@ -549,6 +584,7 @@ fn a_line_whose_only_candidate_is_held_by_review_joins_the_review() {
         vec![
             purchase("p1", "2026-01-08", dec!(-45.10), "Cafe"),
             purchase("p2", "2026-01-12", dec!(-45.10), "Cafe"),
+            purchase("p3", "2026-01-12", dec!(-45.10), "Cafe"),
         ],
     );
     assert!(m.matched.is_empty() && m.unrecorded.is_empty(), "{m:?}");
@@ -560,8 +596,8 @@ fn a_line_whose_only_candidate_is_held_by_review_joins_the_review() {
     assert_eq!(
         review,
         vec![
-            ("first".into(), ReviewReason::SeveralCandidates, 2),
-            ("second".into(), ReviewReason::SeveralCandidates, 2),
+            ("first".into(), ReviewReason::SeveralCandidates, 3),
+            ("second".into(), ReviewReason::SeveralCandidates, 3),
         ]
     );
 }
